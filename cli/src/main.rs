@@ -1,0 +1,148 @@
+//! `reviewgate`: review Terraform plans, configuration and diffs from a shell or CI job.
+//!
+//! A thin adapter over `reviewgate-core`: it reads files, hands their text to the core
+//! and renders the review. It holds no review logic of its own.
+
+mod alloc;
+mod bench;
+mod inputs;
+mod render;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use reviewgate_core::{ChangeSet, InputKind, Origin, review, rules};
+
+#[global_allocator]
+static ALLOCATOR: alloc::PeakAllocator = alloc::PeakAllocator;
+
+/// Exit code for a completed review.
+const EXIT_OK: u8 = 0;
+/// Exit code when an input cannot be used (missing path, unreadable file, parse error).
+const EXIT_UNUSABLE_INPUT: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "reviewgate",
+    version,
+    about = "Review infrastructure and code changes: Terraform plans, HCL and diffs."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Review Terraform configuration, a plan (`terraform show -json`), or a diff.
+    Review(ReviewArgs),
+    /// List the rule catalog.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Measure parser speed and memory on generated inputs.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    /// Files or directories (searched recursively); `-` reads stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Read every file and stdin as this format instead of detecting it
+    /// (plan, terraform, terraform-json, tfvars, tfvars-json, lock-file, diff).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_input_kind)]
+    input_format: Option<InputKind>,
+    /// Never colour the text output (also: NO_COLOR=1).
+    #[arg(long)]
+    no_color: bool,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For machines: the documented JSON shape.
+    Json,
+}
+
+fn parse_input_kind(s: &str) -> Result<InputKind, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Review(args) => run_review(args),
+        Command::Rules { format } => run_rules(format),
+        Command::Bench(args) => bench::run(args).map(|()| EXIT_OK),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            // A closed pipe (`reviewgate review . | head`) is not an error worth a message.
+            if error
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return ExitCode::from(EXIT_OK);
+            }
+            eprintln!("reviewgate: {error:#}");
+            ExitCode::from(EXIT_UNUSABLE_INPUT)
+        }
+    }
+}
+
+fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
+    let collected = inputs::collect(&args.paths, args.input_format, &mut io::stdin().lock());
+    let mut change_set = ChangeSet::from_documents(Origin::Local, collected.documents);
+    // Errors from reading come first: they are about the paths the user typed.
+    let mut errors = collected.errors;
+    errors.append(&mut change_set.errors);
+    change_set.errors = errors;
+
+    let review = review(&change_set);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &review)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            let color = !args.no_color
+                && std::env::var_os("NO_COLOR").is_none()
+                && io::stdout().is_terminal();
+            render::text(&mut out, &change_set, &review, color)?;
+        }
+    }
+    out.flush()?;
+    Ok(if review.errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_UNUSABLE_INPUT
+    })
+}
+
+fn run_rules(format: Format) -> anyhow::Result<u8> {
+    let catalog = rules::catalog();
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &catalog)?;
+            writeln!(out)?;
+        }
+        Format::Text => render::rules(&mut out, &catalog)?,
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
+}

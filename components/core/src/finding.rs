@@ -1,0 +1,135 @@
+//! Findings, severities and rule metadata: what every surface reports.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing, no action needed.
+    Info,
+    /// Low risk.
+    Low,
+    /// Medium risk.
+    Medium,
+    /// High risk.
+    High,
+    /// Exploitable or destructive; block the change.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// Lowercase name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    /// Case-insensitive, so Trivy's `HIGH` and Checkov's `High` both read.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
+    }
+}
+
+/// Compliance references: framework name → control ids
+/// (`"cis-aws-1.4" → ["2.1.1"]`, `"soc2" → ["CC6.1"]`).
+pub type Frameworks = BTreeMap<String, Vec<String>>;
+
+/// One problem found in a change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// reviewgate's stable rule id (`RG-AWS-S3-001`).
+    pub rule_id: String,
+    /// Equivalent ids in other tools (`AVD-AWS-0086`, `CKV_AWS_24`).
+    pub aliases: Vec<String>,
+    /// How bad it is.
+    pub severity: Severity,
+    /// The rule's one-line title.
+    pub title: String,
+    /// What is wrong in this particular place.
+    pub message: String,
+    /// The resource address, when the finding is about a resource.
+    pub resource: Option<String>,
+    /// The file, when known.
+    pub file: Option<String>,
+    /// First line, when known.
+    pub line: Option<u32>,
+    /// Last line, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_line: Option<u32>,
+    /// How to fix it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Compliance controls the rule maps to.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub frameworks: Frameworks,
+    /// True when an inline skip or configuration suppresses it. Suppressed findings
+    /// are still reported, never dropped.
+    pub suppressed: bool,
+    /// Why it is suppressed, as the suppression says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression_reason: Option<String>,
+}
+
+/// The catalog entry of a rule, as `reviewgate rules --format json` prints it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    /// Stable id.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// Equivalent ids in other tools.
+    pub aliases: Vec<String>,
+    /// Compliance controls.
+    pub frameworks: Frameworks,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_order_and_parse_case_insensitively() {
+        assert!(Severity::Info < Severity::Low && Severity::High < Severity::Critical);
+        assert_eq!("HIGH".parse::<Severity>(), Ok(Severity::High));
+        assert!("severe".parse::<Severity>().is_err());
+        assert_eq!(
+            serde_json::to_string(&Severity::Medium).expect("ser"),
+            "\"medium\""
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! reviewgate's review core: the change-set model, parsers for real inputs
+//! (Terraform plan JSON, HCL and JSON configuration, unified diffs), findings and the
+//! review itself.
+//!
+//! Every surface — the Cloudflare Worker, the WASI components, the Lambda backend,
+//! the local server and the CLI — is a thin adapter over this crate. It must stay pure
+//! so that it builds for the host, `wasm32-unknown-unknown` and `wasm32-wasip2` alike:
+//! no I/O (callers pass text in), no async runtime, no clock, and no dependency on
+//! `worker`, `wasmtime`, `aws-*`, `tokio` or any other platform crate.
+
+pub mod address;
+pub mod changeset;
+pub mod detect;
+pub mod diff;
+pub mod finding;
+pub mod hcl;
+pub mod plan;
+pub mod resource;
+pub mod review;
+pub mod rules;
+pub mod terraform;
+pub mod tfjson;
+pub mod value;
+
+pub use address::{Address, InstanceKey, Mode, ModuleStep};
+pub use changeset::{ChangeSet, Document, InputError, Origin};
+pub use detect::InputKind;
+pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
+pub use finding::{Finding, RuleInfo, Severity};
+pub use plan::{Plan, PlanError, parse_plan};
+pub use resource::{ChangeAction, LineRange, PlannedChange, Resource, SourceSpan};
+pub use review::{ChangeSummary, Review, Risk, RiskLevel, review};
+pub use terraform::{ConfigError, Configuration};
+pub use value::{Sensitive, Unknown, Value, ValueMap};

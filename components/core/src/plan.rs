@@ -1,0 +1,556 @@
+//! Terraform plan JSON, as written by `terraform show -json PLANFILE`.
+//!
+//! Supports `format_version` 0.x and 1.x. Each `resource_changes` entry becomes one
+//! [`Resource`] with its [`PlannedChange`]; `after_unknown` turns into
+//! [`Value::Unknown`] and `before_sensitive`/`after_sensitive` into
+//! [`Value::Sensitive`]. Values that are unknown at plan time get the references of
+//! their configuration expression (`bucket = aws_s3_bucket.logs.id`), so rules can
+//! link resources in a plan just as they do in HCL.
+//!
+//! `planned_values` and `prior_state` repeat what `resource_changes` holds and are
+//! skipped without being materialized.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::address::Address;
+use crate::resource::{ChangeAction, PlannedChange, Resource, ResourceMeta, SourceSpan};
+use crate::value::{Sensitive, Value, ValueMap};
+
+/// A parsed plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The file the plan was read from.
+    pub path: String,
+    /// The plan's `format_version` (e.g. `1.2`).
+    pub format_version: String,
+    /// The Terraform version that wrote it, when recorded.
+    pub terraform_version: Option<String>,
+    /// One resource per `resource_changes` entry, in document order.
+    pub resources: Vec<Resource>,
+    /// False when Terraform says the plan is incomplete (e.g. `-target`, deferred changes).
+    pub complete: bool,
+    /// True when planning itself failed (`errored: true`).
+    pub errored: bool,
+}
+
+/// Why a document is not a usable Terraform plan.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The text is not well-formed JSON, or a field has the wrong JSON type.
+    #[error("invalid plan JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column of the error.
+        column: usize,
+        /// serde_json's description.
+        message: String,
+    },
+    /// Valid JSON, but not `terraform show -json` plan output.
+    #[error("not a Terraform plan: {0}")]
+    NotAPlan(String),
+    /// A plan format this version of reviewgate does not understand.
+    #[error("unsupported plan format_version `{0}` (supported: 0.x and 1.x)")]
+    UnsupportedVersion(String),
+    /// One `resource_changes` entry is malformed.
+    #[error("resource_changes[{index}] ({address}): {reason}")]
+    InvalidChange {
+        /// Position in `resource_changes`.
+        index: usize,
+        /// The entry's address, as written.
+        address: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl PlanError {
+    /// The line the error points at, when there is one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            PlanError::Json { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RawPlan {
+    format_version: Option<String>,
+    terraform_version: Option<String>,
+    resource_changes: Option<Vec<RawResourceChange>>,
+    planned_values: Option<serde::de::IgnoredAny>,
+    configuration: Option<RawConfiguration>,
+    complete: Option<bool>,
+    #[serde(default)]
+    errored: bool,
+    /// Present in `terraform show -json` of a *state*, which is not a plan.
+    values: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawResourceChange {
+    address: String,
+    #[serde(rename = "type")]
+    resource_type: String,
+    name: String,
+    provider_name: Option<String>,
+    change: RawChange,
+    action_reason: Option<String>,
+    previous_address: Option<String>,
+    deposed: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawChange {
+    actions: Vec<String>,
+    before: Option<Value>,
+    after: Option<Value>,
+    after_unknown: Option<Value>,
+    before_sensitive: Option<Value>,
+    after_sensitive: Option<Value>,
+    #[serde(default)]
+    replace_paths: Vec<Vec<serde_json::Value>>,
+    importing: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawConfiguration {
+    root_module: Option<RawModule>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawModule {
+    #[serde(default)]
+    resources: Vec<RawConfigResource>,
+    #[serde(default)]
+    module_calls: HashMap<String, RawModuleCall>,
+}
+
+#[derive(Deserialize)]
+struct RawModuleCall {
+    module: Option<RawModule>,
+}
+
+#[derive(Deserialize)]
+struct RawConfigResource {
+    address: String,
+    #[serde(default)]
+    expressions: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Parses `terraform show -json` plan output. `path` is recorded as each resource's source.
+pub fn parse_plan(path: &str, json: &str) -> Result<Plan, PlanError> {
+    let raw: RawPlan = serde_json::from_str(json).map_err(|e| PlanError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: json_error_message(&e),
+    })?;
+
+    let Some(format_version) = raw.format_version else {
+        return Err(PlanError::NotAPlan(
+            "missing `format_version`; expected the output of `terraform show -json PLANFILE`"
+                .into(),
+        ));
+    };
+    let major = format_version.split('.').next().unwrap_or_default();
+    if major != "0" && major != "1" {
+        return Err(PlanError::UnsupportedVersion(format_version));
+    }
+    if raw.resource_changes.is_none() && raw.planned_values.is_none() {
+        let what = if raw.values.is_some() {
+            "this looks like `terraform show -json` of a state, which has no planned changes"
+        } else {
+            "neither `resource_changes` nor `planned_values` is present"
+        };
+        return Err(PlanError::NotAPlan(what.into()));
+    }
+
+    let expressions = raw
+        .configuration
+        .and_then(|c| c.root_module)
+        .map(|root| index_config_expressions(root, String::new()))
+        .unwrap_or_default();
+
+    let resources = raw
+        .resource_changes
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(index, rc)| convert_change(path, index, rc, &expressions))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    Ok(Plan {
+        path: path.to_owned(),
+        format_version,
+        terraform_version: raw.terraform_version,
+        resources,
+        complete: raw.complete.unwrap_or(true),
+        errored: raw.errored,
+    })
+}
+
+/// serde_json appends " at line L column C" to its messages; we report those separately.
+fn json_error_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    match full.rfind(" at line ") {
+        Some(pos) => full[..pos].to_owned(),
+        None => full,
+    }
+}
+
+/// Maps each configuration block's address (`module.a.aws_s3_bucket.b`) to its expressions.
+fn index_config_expressions(
+    module: RawModule,
+    prefix: String,
+) -> HashMap<String, serde_json::Map<String, serde_json::Value>> {
+    let mut out = HashMap::new();
+    for resource in module.resources {
+        out.insert(
+            format!("{prefix}{}", resource.address),
+            resource.expressions,
+        );
+    }
+    for (name, call) in module.module_calls {
+        if let Some(child) = call.module {
+            out.extend(index_config_expressions(
+                child,
+                format!("{prefix}module.{name}."),
+            ));
+        }
+    }
+    out
+}
+
+fn convert_change(
+    path: &str,
+    index: usize,
+    rc: RawResourceChange,
+    expressions: &HashMap<String, serde_json::Map<String, serde_json::Value>>,
+) -> Result<Resource, PlanError> {
+    let invalid = |reason: String| PlanError::InvalidChange {
+        index,
+        address: rc.address.clone(),
+        reason,
+    };
+    let address: Address = rc
+        .address
+        .parse()
+        .map_err(|e: crate::address::AddressError| invalid(e.reason))?;
+    if address.resource_type != rc.resource_type || address.name != rc.name {
+        return Err(invalid(format!(
+            "`type`/`name` ({}.{}) disagree with the address",
+            rc.resource_type, rc.name
+        )));
+    }
+    let actions: Vec<&str> = rc.change.actions.iter().map(String::as_str).collect();
+    let action = ChangeAction::from_actions(&actions)
+        .ok_or_else(|| invalid(format!("unknown actions {:?}", rc.change.actions)))?;
+
+    let before = into_object(rc.change.before, "before")
+        .map_err(&invalid)?
+        .map(|mut before| {
+            if let Some(mask) = &rc.change.before_sensitive {
+                mark_map(&mut before, mask, &Mark::Sensitive);
+            }
+            before
+        });
+    let after = into_object(rc.change.after, "after")
+        .map_err(&invalid)?
+        .map(|mut after| {
+            if let Some(mask) = &rc.change.after_unknown {
+                mark_map(&mut after, mask, &Mark::Unknown);
+            }
+            if let Some(exprs) = expressions.get(&address.config_address()) {
+                attach_references(&mut after, exprs);
+            }
+            if let Some(mask) = &rc.change.after_sensitive {
+                mark_map(&mut after, mask, &Mark::Sensitive);
+            }
+            after
+        });
+
+    let replace_paths = rc
+        .change
+        .replace_paths
+        .into_iter()
+        .map(|steps| {
+            steps
+                .into_iter()
+                .map(|s| match s {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+
+    let attributes = match after {
+        Some(after) => after,
+        None => before.clone().unwrap_or_default(),
+    };
+    Ok(Resource {
+        address,
+        provider: rc.provider_name,
+        attributes,
+        source: SourceSpan {
+            file: path.to_owned(),
+            lines: None,
+        },
+        attribute_lines: Default::default(),
+        meta: ResourceMeta::default(),
+        change: Some(PlannedChange {
+            action,
+            before,
+            replace_paths,
+            action_reason: rc.action_reason,
+            previous_address: rc.previous_address,
+            deposed: rc.deposed,
+            importing: rc.change.importing.is_some(),
+        }),
+    })
+}
+
+fn into_object(value: Option<Value>, field: &str) -> Result<Option<ValueMap>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Map(map)) => Ok(Some(map)),
+        Some(_) => Err(format!("`change.{field}` must be an object or null")),
+    }
+}
+
+enum Mark {
+    Unknown,
+    Sensitive,
+}
+
+/// Applies an `after_unknown` / `*_sensitive` mask: `true` marks the value at that
+/// path; objects and arrays recurse. Unknown attributes are absent from `after`, so a
+/// `true` for a missing key inserts the marker.
+fn mark(target: &mut Value, mask: &Value, how: &Mark) {
+    match mask {
+        Value::Bool(true) => {
+            let current = std::mem::replace(target, Value::Null);
+            *target = match how {
+                Mark::Unknown => match current {
+                    already @ Value::Unknown(_) => already,
+                    _ => Value::unknown_after_apply(),
+                },
+                Mark::Sensitive => match current {
+                    already @ Value::Sensitive(_) => already,
+                    other => Value::Sensitive(Sensitive::new(other)),
+                },
+            };
+        }
+        Value::Map(_) => {
+            if let Value::Map(map) = target {
+                mark_map(map, mask, how);
+            }
+        }
+        Value::List(masks) => {
+            if let Value::List(items) = target {
+                for (i, m) in masks.iter().enumerate() {
+                    if !mask_marks_anything(m) {
+                        continue;
+                    }
+                    if i >= items.len() {
+                        items.resize(i + 1, Value::Null);
+                    }
+                    mark(&mut items[i], m, how);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn mark_map(map: &mut ValueMap, mask: &Value, how: &Mark) {
+    let Value::Map(masks) = mask else {
+        return;
+    };
+    for (key, m) in masks.iter() {
+        if !mask_marks_anything(m) {
+            continue;
+        }
+        let slot = map.get_or_insert_with(key, || Value::Null);
+        mark(slot, m, how);
+    }
+}
+
+fn mask_marks_anything(mask: &Value) -> bool {
+    match mask {
+        Value::Bool(b) => *b,
+        Value::Map(map) => map.values().any(mask_marks_anything),
+        Value::List(items) => items.iter().any(mask_marks_anything),
+        _ => false,
+    }
+}
+
+/// Gives unknown planned values the references of their configuration expression.
+/// Expressions are `{"references": [...]}` / `{"constant_value": ...}`; nested blocks
+/// are arrays of objects of expressions.
+fn attach_references(values: &mut ValueMap, exprs: &serde_json::Map<String, serde_json::Value>) {
+    for (key, expr) in exprs {
+        let Some(value) = values.get_mut(key) else {
+            continue;
+        };
+        match (value, expr) {
+            (Value::Unknown(unknown), serde_json::Value::Object(e)) => {
+                if let Some(serde_json::Value::Array(refs)) = e.get("references") {
+                    unknown.references = refs
+                        .iter()
+                        .filter_map(|r| r.as_str().map(str::to_owned))
+                        .collect();
+                }
+            }
+            (Value::List(blocks), serde_json::Value::Array(block_exprs)) => {
+                for (block, block_expr) in blocks.iter_mut().zip(block_exprs) {
+                    if let (Value::Map(block), serde_json::Value::Object(block_expr)) =
+                        (block, block_expr)
+                    {
+                        attach_references(block, block_expr);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{
+      "format_version": "1.2",
+      "terraform_version": "1.9.0",
+      "resource_changes": [{
+        "address": "module.store[\"eu\"].aws_s3_bucket.logs[0]",
+        "module_address": "module.store[\"eu\"]",
+        "mode": "managed", "type": "aws_s3_bucket", "name": "logs", "index": 0,
+        "provider_name": "registry.terraform.io/hashicorp/aws",
+        "change": {
+          "actions": ["delete", "create"],
+          "before": {"bucket": "old", "password": "hunter2", "tags": {"a": "1"}},
+          "after": {"bucket": "new", "tags": {"a": "1"}, "rules": [{"days": 3}]},
+          "after_unknown": {"arn": true, "rules": [{"id": true}], "tags": {}},
+          "before_sensitive": {"password": true},
+          "after_sensitive": {"tags": {"a": true}},
+          "replace_paths": [["bucket"], ["rules", 0, "days"]]
+        },
+        "action_reason": "replace_because_cannot_update"
+      }],
+      "configuration": {"root_module": {"module_calls": {"store": {"module": {"resources": [
+        {"address": "aws_s3_bucket.logs", "expressions": {"arn": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]}}}
+      ]}}}}}
+    }"#;
+
+    #[test]
+    fn parses_change_with_unknown_sensitive_and_replace_paths() {
+        let plan = parse_plan("plan.json", MINIMAL).expect("valid plan");
+        assert_eq!(plan.resources.len(), 1);
+        let r = &plan.resources[0];
+        assert_eq!(
+            r.address.to_string(),
+            r#"module.store["eu"].aws_s3_bucket.logs[0]"#
+        );
+        let change = r.change.as_ref().expect("change");
+        assert_eq!(change.action, ChangeAction::Replace);
+        assert_eq!(
+            change.replace_paths,
+            vec![
+                vec!["bucket".to_string()],
+                vec!["rules".into(), "0".into(), "days".into()]
+            ]
+        );
+        assert_eq!(
+            change.action_reason.as_deref(),
+            Some("replace_because_cannot_update")
+        );
+
+        let arn = r.attribute("arn").expect("unknown attribute inserted");
+        assert_eq!(
+            arn,
+            &Value::unknown(
+                None,
+                vec!["aws_kms_key.k.arn".into(), "aws_kms_key.k".into()]
+            )
+        );
+        assert!(
+            r.attribute("rules.0.id")
+                .expect("nested unknown")
+                .is_unknown()
+        );
+        assert_eq!(
+            r.attribute("rules.0.days").and_then(Value::as_f64),
+            Some(3.0)
+        );
+        assert!(matches!(r.attribute("tags.a"), Some(Value::Sensitive(_))));
+        let before = change.before.as_ref().expect("before");
+        assert!(matches!(before.get("password"), Some(Value::Sensitive(_))));
+        let rendered = format!("{r:?} {}", serde_json::to_string(r).expect("ser"));
+        assert!(
+            !rendered.contains("hunter2"),
+            "sensitive value leaked: {rendered}"
+        );
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let cases = [
+            (
+                "{",
+                "invalid plan JSON at line 1, column 1: EOF while parsing an object",
+            ),
+            (
+                "{\"resource_changes\": []}",
+                "not a Terraform plan: missing `format_version`",
+            ),
+            (
+                "{\"format_version\": \"2.0\", \"resource_changes\": []}",
+                "unsupported plan format_version `2.0`",
+            ),
+            (
+                "{\"format_version\": \"1.0\", \"values\": {}}",
+                "not a Terraform plan: this looks like `terraform show -json` of a state",
+            ),
+            (
+                "{\"format_version\": \"1.0\", \"resource_changes\": 3}",
+                "invalid plan JSON at line 1, column 47: invalid type: integer `3`",
+            ),
+            (
+                r#"{"format_version": "1.0", "resource_changes": [{"address": "a.b", "type": "a", "name": "b", "change": {"actions": ["explode"]}}]}"#,
+                "resource_changes[0] (a.b): unknown actions [\"explode\"]",
+            ),
+            (
+                r#"{"format_version": "1.0", "resource_changes": [{"address": "a.b[", "type": "a", "name": "b", "change": {"actions": ["create"]}}]}"#,
+                "resource_changes[0] (a.b[): missing `]`",
+            ),
+        ];
+        for (input, expected) in cases {
+            let err = parse_plan("p.json", input).expect_err(input).to_string();
+            assert!(
+                err.starts_with(expected),
+                "for {input}: got `{err}`, expected it to start with `{expected}`"
+            );
+        }
+    }
+
+    #[test]
+    fn delete_keeps_before_values_as_attributes() {
+        let json = r#"{"format_version":"0.1","resource_changes":[{"address":"aws_db_instance.main","type":"aws_db_instance","name":"main",
+            "change":{"actions":["delete"],"before":{"engine":"postgres"},"after":null}}]}"#;
+        let plan = parse_plan("p.json", json).expect("valid");
+        let r = &plan.resources[0];
+        assert_eq!(
+            r.change.as_ref().map(|c| c.action),
+            Some(ChangeAction::Delete)
+        );
+        assert_eq!(
+            r.attribute("engine").and_then(Value::as_str),
+            Some("postgres")
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! The normalized Terraform resource, shared by HCL configuration and plan JSON, so
+//! that one rule implementation evaluates both.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::address::Address;
+use crate::value::{Value, ValueMap};
+
+/// One-based, inclusive line range in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LineRange {
+    /// First line (1-based).
+    pub start: u32,
+    /// Last line (1-based, inclusive).
+    pub end: u32,
+}
+
+/// Where something came from: a file and, where known, its lines.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct SourceSpan {
+    /// Path of the file as given to the parser.
+    pub file: String,
+    /// Lines in that file; `None` for inputs without line information (plan JSON, `.tf.json`).
+    pub lines: Option<LineRange>,
+}
+
+/// A resource or data source, from configuration or from a plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resource {
+    /// Full address, with module path and (for plan instances) index.
+    pub address: Address,
+    /// The provider that manages it, when known (`registry.terraform.io/hashicorp/aws`
+    /// from a plan, or the `provider` meta-argument from HCL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Attributes and nested blocks. Nested blocks are lists of maps, as in plan JSON.
+    /// For plans these are the planned `after` values, with unknown and sensitive
+    /// values marked (or the `before` values, for deletions).
+    pub attributes: ValueMap,
+    /// Where the block is declared.
+    pub source: SourceSpan,
+    /// Lines of individual attributes and nested blocks, keyed by dotted path
+    /// (`versioning`, `rule.0.apply_server_side_encryption_by_default.sse_algorithm`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attribute_lines: BTreeMap<String, LineRange>,
+    /// Meta-arguments (`count`, `for_each`, `depends_on`, `lifecycle`), HCL only.
+    #[serde(skip_serializing_if = "ResourceMeta::is_empty")]
+    pub meta: ResourceMeta,
+    /// The planned change, for resources that come from a plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<PlannedChange>,
+}
+
+impl Resource {
+    /// The resource type, e.g. `aws_s3_bucket`.
+    pub fn resource_type(&self) -> &str {
+        &self.address.resource_type
+    }
+
+    /// An attribute by dotted path (`versioning.0.enabled`).
+    pub fn attribute(&self, path: &str) -> Option<&Value> {
+        let mut steps = path.split('.');
+        let first = self.attributes.get(steps.next()?)?;
+        let rest: Vec<&str> = steps.collect();
+        first.pointer(&rest)
+    }
+
+    /// The bodies of a nested block type (`versioning`, `ingress`). Native HCL and plan
+    /// JSON give a list of maps; `.tf.json` may give a single map. Both are read here.
+    pub fn blocks(&self, name: &str) -> Vec<&ValueMap> {
+        match self.attributes.get(name) {
+            Some(Value::List(items)) => items.iter().filter_map(Value::as_map).collect(),
+            Some(Value::Map(map)) => vec![map],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The line range of an attribute, falling back to the resource's own lines.
+    pub fn lines_of(&self, path: &str) -> Option<LineRange> {
+        self.attribute_lines
+            .get(path)
+            .copied()
+            .or(self.source.lines)
+    }
+}
+
+/// Terraform meta-arguments of a `resource` or `data` block.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ResourceMeta {
+    /// The `count` expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<Value>,
+    /// The `for_each` expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<Value>,
+    /// Addresses in `depends_on`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// `lifecycle { prevent_destroy = … }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prevent_destroy: Option<Value>,
+    /// `lifecycle { create_before_destroy = … }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_before_destroy: Option<Value>,
+    /// `lifecycle { ignore_changes = … }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignore_changes: Option<Value>,
+}
+
+impl ResourceMeta {
+    /// True when no meta-argument is set.
+    pub fn is_empty(&self) -> bool {
+        *self == ResourceMeta::default()
+    }
+}
+
+/// What Terraform plans to do with one resource instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeAction {
+    /// `["create"]`.
+    Create,
+    /// `["update"]`, in place.
+    Update,
+    /// `["delete"]`.
+    Delete,
+    /// `["delete","create"]`: destroy first, then create.
+    Replace,
+    /// `["create","delete"]`: `create_before_destroy` replacement.
+    CreateBeforeDestroyReplace,
+    /// `["no-op"]`.
+    NoOp,
+    /// `["read"]`: a data source read during apply.
+    Read,
+    /// `["forget"]`: removed from state without destroying (Terraform 1.7+).
+    Forget,
+    /// `["create","forget"]`: a replacement that forgets the old object (Terraform 1.7+).
+    CreateThenForget,
+}
+
+impl ChangeAction {
+    /// Interprets a plan's `actions` array.
+    pub fn from_actions(actions: &[&str]) -> Option<ChangeAction> {
+        Some(match actions {
+            ["create"] => ChangeAction::Create,
+            ["update"] => ChangeAction::Update,
+            ["delete"] => ChangeAction::Delete,
+            ["delete", "create"] => ChangeAction::Replace,
+            ["create", "delete"] => ChangeAction::CreateBeforeDestroyReplace,
+            ["no-op"] => ChangeAction::NoOp,
+            ["read"] => ChangeAction::Read,
+            ["forget"] => ChangeAction::Forget,
+            ["create", "forget"] => ChangeAction::CreateThenForget,
+            _ => return None,
+        })
+    }
+
+    /// True for both replacement orders.
+    pub fn is_replace(self) -> bool {
+        matches!(
+            self,
+            ChangeAction::Replace
+                | ChangeAction::CreateBeforeDestroyReplace
+                | ChangeAction::CreateThenForget
+        )
+    }
+
+    /// True when the existing object is destroyed (deleted or replaced).
+    pub fn destroys(self) -> bool {
+        matches!(
+            self,
+            ChangeAction::Delete | ChangeAction::Replace | ChangeAction::CreateBeforeDestroyReplace
+        )
+    }
+
+    /// The stable short name used in summaries and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Create => "create",
+            ChangeAction::Update => "update",
+            ChangeAction::Delete => "delete",
+            ChangeAction::Replace => "replace",
+            ChangeAction::CreateBeforeDestroyReplace => "create-before-destroy-replace",
+            ChangeAction::NoOp => "no-op",
+            ChangeAction::Read => "read",
+            ChangeAction::Forget => "forget",
+            ChangeAction::CreateThenForget => "create-then-forget",
+        }
+    }
+}
+
+impl fmt::Display for ChangeAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resource change from plan JSON's `resource_changes`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlannedChange {
+    /// The action.
+    pub action: ChangeAction,
+    /// Values before the change (`None` on create), with sensitive values wrapped.
+    /// The values after the change are the resource's `attributes` (kept once, not
+    /// twice: plans are large); for a delete, `attributes` repeat `before`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<ValueMap>,
+    /// Attribute paths that force replacement, as the plan's `replace_paths` lists them
+    /// (`["engine"]`, `["ebs_block_device", "0", "size"]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<Vec<String>>,
+    /// Terraform's reason for the action (`replace_because_tainted`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_reason: Option<String>,
+    /// The address before a `moved` block, when the resource moved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<String>,
+    /// Set for a deposed object (a leftover from a failed create-before-destroy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deposed: Option<String>,
+    /// True when the change is an import.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub importing: bool,
+}

@@ -1,0 +1,248 @@
+//! The review of a change set: findings, a summary of what changes, and risk.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::changeset::{ChangeSet, InputError};
+use crate::diff::FileStatus;
+use crate::finding::Finding;
+use crate::resource::ChangeAction;
+use crate::rules;
+
+/// The result of reviewing one change set. Its JSON form is reviewgate's documented
+/// output shape (see README): `findings`, `changes`, `resources`, `errors`, `risk`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// What the change does.
+    pub changes: ChangeSummary,
+    /// How many resources were analysed (configuration blocks plus plan changes).
+    pub resources: usize,
+    /// Inputs that could not be used.
+    pub errors: Vec<InputError>,
+    /// Risk score and confidence; `null` until scoring is computed.
+    pub risk: Option<Risk>,
+}
+
+/// Risk of a change, 0–100, with the factors that produced it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Risk {
+    /// 0 (harmless) to 100.
+    pub score: u8,
+    /// The band the score falls in.
+    pub level: RiskLevel,
+    /// 0–1: how much of the change could be analysed.
+    pub confidence: f64,
+    /// What contributed, and how much.
+    pub factors: Vec<RiskFactor>,
+}
+
+/// Risk bands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    /// Routine.
+    Low,
+    /// Needs a look.
+    Medium,
+    /// Needs a careful review.
+    High,
+    /// Should not merge as is.
+    Critical,
+}
+
+/// One contribution to a risk score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RiskFactor {
+    /// What it is (`critical-findings`, `stateful-destroy`, …).
+    pub name: String,
+    /// Points added to the score.
+    pub contribution: f64,
+}
+
+/// What a change does, per input type.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeSummary {
+    /// From the plan(s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanSummary>,
+    /// From the diff(s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DiffSummary>,
+    /// From Terraform configuration files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<ConfigurationSummary>,
+}
+
+/// Counts and notable addresses from plan resource changes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    /// Changes per action (`create`, `update`, `delete`, `replace`, `no-op`, `read`, …).
+    pub actions: BTreeMap<String, usize>,
+    /// Changes per resource type and action, no-ops left out.
+    pub by_type: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Addresses replaced (either order).
+    pub replaced: Vec<String>,
+    /// Addresses deleted outright.
+    pub destroyed: Vec<String>,
+    /// True when any plan is marked incomplete or errored.
+    pub incomplete: bool,
+}
+
+/// Counts from diffs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DiffSummary {
+    /// Files in the diff.
+    pub files: usize,
+    /// Files per status (`added`, `modified`, `deleted`, `renamed`, `copied`).
+    pub by_status: BTreeMap<String, usize>,
+    /// Binary files (not reviewable line by line).
+    pub binary: usize,
+    /// Changed Terraform files.
+    pub terraform_files: usize,
+    /// Added lines.
+    pub lines_added: usize,
+    /// Removed lines.
+    pub lines_removed: usize,
+}
+
+/// Counts from configuration files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigurationSummary {
+    /// Files parsed.
+    pub files: usize,
+    /// `resource` blocks.
+    pub managed_resources: usize,
+    /// `data` blocks.
+    pub data_sources: usize,
+    /// `module` calls.
+    pub module_calls: usize,
+    /// `variable` declarations.
+    pub variables: usize,
+}
+
+/// Reviews a change set: summarises it and runs every rule in the catalog.
+pub fn review(change_set: &ChangeSet) -> Review {
+    let mut findings = rules::evaluate(change_set);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then_with(|| a.line.cmp(&b.line))
+            .then_with(|| a.rule_id.cmp(&b.rule_id))
+    });
+    let plan_resources: usize = change_set.plans.iter().map(|p| p.resources.len()).sum();
+    Review {
+        findings,
+        changes: summarize(change_set),
+        resources: change_set.configuration.resources.len() + plan_resources,
+        errors: change_set.errors.clone(),
+        risk: None,
+    }
+}
+
+/// The change summary alone.
+pub fn summarize(change_set: &ChangeSet) -> ChangeSummary {
+    ChangeSummary {
+        plan: (!change_set.plans.is_empty()).then(|| summarize_plans(change_set)),
+        diff: (!change_set.changed_files.is_empty()).then(|| summarize_diff(change_set)),
+        configuration: (!change_set.configuration.files.is_empty()).then(|| {
+            let c = &change_set.configuration;
+            let data = c
+                .resources
+                .iter()
+                .filter(|r| r.address.mode == crate::address::Mode::Data)
+                .count();
+            ConfigurationSummary {
+                files: c.files.len(),
+                managed_resources: c.resources.len() - data,
+                data_sources: data,
+                module_calls: c.module_calls.len(),
+                variables: c.variables.len(),
+            }
+        }),
+    }
+}
+
+fn summarize_plans(change_set: &ChangeSet) -> PlanSummary {
+    let mut summary = PlanSummary::default();
+    for plan in &change_set.plans {
+        summary.incomplete |= !plan.complete || plan.errored;
+        for resource in &plan.resources {
+            let Some(change) = &resource.change else {
+                continue;
+            };
+            let action = change.action;
+            *summary
+                .actions
+                .entry(action.as_str().to_owned())
+                .or_default() += 1;
+            if action != ChangeAction::NoOp {
+                *summary
+                    .by_type
+                    .entry(resource.address.resource_type.clone())
+                    .or_default()
+                    .entry(action.as_str().to_owned())
+                    .or_default() += 1;
+            }
+            if action.is_replace() {
+                summary.replaced.push(resource.address.to_string());
+            } else if action == ChangeAction::Delete {
+                summary.destroyed.push(resource.address.to_string());
+            }
+        }
+    }
+    summary
+}
+
+fn summarize_diff(change_set: &ChangeSet) -> DiffSummary {
+    let mut summary = DiffSummary::default();
+    for file in &change_set.changed_files {
+        summary.files += 1;
+        let status = match file.status {
+            FileStatus::Added => "added",
+            FileStatus::Modified => "modified",
+            FileStatus::Deleted => "deleted",
+            FileStatus::Renamed => "renamed",
+            FileStatus::Copied => "copied",
+        };
+        *summary.by_status.entry(status.to_owned()).or_default() += 1;
+        summary.binary += usize::from(file.binary);
+        summary.terraform_files += usize::from(crate::detect::is_terraform_path(&file.path));
+        let (added, removed) = file.line_counts();
+        summary.lines_added += added;
+        summary.lines_removed += removed;
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changeset::{Document, Origin};
+
+    #[test]
+    fn summarizes_plan_actions_and_addresses() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[
+          {"address":"aws_db_instance.a","type":"aws_db_instance","name":"a","change":{"actions":["delete","create"]}},
+          {"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{"actions":["delete"]}},
+          {"address":"aws_s3_bucket.c","type":"aws_s3_bucket","name":"c","change":{"actions":["create"]}},
+          {"address":"aws_s3_bucket.d","type":"aws_s3_bucket","name":"d","change":{"actions":["no-op"]}}
+        ]}"#;
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("plan.json", plan)]);
+        let r = review(&cs);
+        assert_eq!(r.resources, 4);
+        let p = r.changes.plan.expect("plan summary");
+        assert_eq!(p.replaced, ["aws_db_instance.a"]);
+        assert_eq!(p.destroyed, ["aws_s3_bucket.b"]);
+        assert_eq!(p.actions.get("no-op"), Some(&1));
+        assert_eq!(p.by_type["aws_s3_bucket"].get("delete"), Some(&1));
+        assert!(!p.by_type["aws_s3_bucket"].contains_key("no-op"));
+        let json = serde_json::to_value(review(&cs)).expect("ser");
+        for key in ["findings", "changes", "resources", "errors", "risk"] {
+            assert!(json.get(key).is_some(), "missing {key}");
+        }
+    }
+}

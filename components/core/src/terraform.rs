@@ -1,0 +1,174 @@
+//! Terraform configuration as reviewgate sees it: the blocks of every `.tf`, `.tf.json`,
+//! `.tfvars` and lock file in a change, merged into one [`Configuration`] so that rules
+//! can follow references across files (a bucket in `s3.tf`, its public access block in
+//! `security.tf`).
+
+use serde::Serialize;
+
+use crate::resource::{Resource, SourceSpan};
+use crate::value::{Value, ValueMap};
+
+/// Every block reviewgate understands, from any number of files.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Configuration {
+    /// `resource` and `data` blocks.
+    pub resources: Vec<Resource>,
+    /// `module` blocks.
+    pub module_calls: Vec<ModuleCall>,
+    /// `variable` blocks.
+    pub variables: Vec<Variable>,
+    /// Entries of `locals` blocks.
+    pub locals: Vec<Local>,
+    /// `output` blocks.
+    pub outputs: Vec<Output>,
+    /// `provider` blocks.
+    pub providers: Vec<ProviderConfig>,
+    /// Assignments from `.tfvars` / `.tfvars.json` files.
+    pub variable_values: Vec<VariableValue>,
+    /// Providers pinned in `.terraform.lock.hcl`.
+    pub locked_providers: Vec<LockedProvider>,
+    /// The files that parsed, in the order they were added.
+    pub files: Vec<String>,
+}
+
+impl Configuration {
+    /// Appends everything from another (usually single-file) configuration.
+    pub fn merge(&mut self, other: Configuration) {
+        self.resources.extend(other.resources);
+        self.module_calls.extend(other.module_calls);
+        self.variables.extend(other.variables);
+        self.locals.extend(other.locals);
+        self.outputs.extend(other.outputs);
+        self.providers.extend(other.providers);
+        self.variable_values.extend(other.variable_values);
+        self.locked_providers.extend(other.locked_providers);
+        self.files.extend(other.files);
+    }
+
+    /// Resources of one type (`aws_s3_bucket`), managed and data alike.
+    pub fn resources_of_type<'a>(
+        &'a self,
+        resource_type: &'a str,
+    ) -> impl Iterator<Item = &'a Resource> + 'a {
+        self.resources
+            .iter()
+            .filter(move |r| r.address.resource_type == resource_type)
+    }
+}
+
+/// A `module "NAME" { source = … }` call.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModuleCall {
+    /// The call's name.
+    pub name: String,
+    /// `source`, when it is a literal.
+    pub source_address: Option<String>,
+    /// `version`, when it is a literal.
+    pub version: Option<String>,
+    /// All other arguments (the module's inputs and meta-arguments).
+    pub inputs: ValueMap,
+    /// Where it is declared.
+    pub source: SourceSpan,
+}
+
+/// A `variable "NAME" { … }` declaration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Variable {
+    /// The variable's name.
+    pub name: String,
+    /// `default`, if any.
+    pub default: Option<Value>,
+    /// The `type` constraint as written (`list(string)`).
+    pub type_constraint: Option<String>,
+    /// `description`, when it is a literal.
+    pub description: Option<String>,
+    /// `sensitive = true`.
+    pub sensitive: bool,
+    /// Where it is declared.
+    pub source: SourceSpan,
+}
+
+/// One entry of a `locals { … }` block.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Local {
+    /// The local's name.
+    pub name: String,
+    /// Its value, evaluated where static.
+    pub value: Value,
+    /// Where it is declared.
+    pub source: SourceSpan,
+}
+
+/// An `output "NAME" { value = … }` block.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Output {
+    /// The output's name.
+    pub name: String,
+    /// Its value, evaluated where static.
+    pub value: Option<Value>,
+    /// `sensitive = true`.
+    pub sensitive: bool,
+    /// Where it is declared.
+    pub source: SourceSpan,
+}
+
+/// A `provider "NAME" { … }` configuration block.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProviderConfig {
+    /// The provider's local name (`aws`).
+    pub name: String,
+    /// `alias`, when set.
+    pub alias: Option<String>,
+    /// All other arguments.
+    pub attributes: ValueMap,
+    /// Where it is declared.
+    pub source: SourceSpan,
+}
+
+/// `name = value` in a `.tfvars` file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VariableValue {
+    /// The variable being set.
+    pub name: String,
+    /// The value.
+    pub value: Value,
+    /// Where it is set.
+    pub source: SourceSpan,
+}
+
+/// A `provider "registry.terraform.io/…" { version = … }` entry of `.terraform.lock.hcl`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LockedProvider {
+    /// The provider source address.
+    pub provider: String,
+    /// The selected version.
+    pub version: Option<String>,
+    /// The version constraints recorded at `terraform init`.
+    pub constraints: Option<String>,
+    /// How many package hashes are pinned.
+    pub hashes: usize,
+    /// Where it is recorded.
+    pub source: SourceSpan,
+}
+
+/// A problem in a configuration file, with its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct ConfigError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The result of parsing one configuration file: what it declares, plus problems with
+/// individual blocks that did not stop the rest of the file from being read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedFile {
+    /// The file's blocks.
+    pub configuration: Configuration,
+    /// Blocks that were skipped, and why.
+    pub problems: Vec<ConfigError>,
+}

@@ -1,0 +1,7 @@
+//! reviewgate's cross-crate integration tests: one binary, one module per area.
+//! Fixtures are the real files of `../shared/corpus`, read in place.
+
+/// Every Trivy `terraform.good`/`terraform.bad` snippet parses with correct addresses and lines.
+mod corpus_hcl;
+/// Every Terraform plan in the corpus parses (and the deliberately invalid one fails clearly).
+mod corpus_plans;
