@@ -106,7 +106,8 @@ struct RawResourceChange {
 #[derive(Deserialize)]
 struct RawChange {
     actions: Vec<String>,
-    before: Option<Value>,
+    /// Kept as text: see [`PriorValues`].
+    before: Option<Box<serde_json::value::RawValue>>,
     after: Option<Value>,
     after_unknown: Option<Value>,
     before_sensitive: Option<Value>,
@@ -249,14 +250,15 @@ fn convert_change(
     let action = ChangeAction::from_actions(&actions)
         .ok_or_else(|| invalid(format!("unknown actions {:?}", rc.change.actions)))?;
 
-    let before = into_object(rc.change.before, "before")
-        .map_err(&invalid)?
-        .map(|mut before| {
-            if let Some(mask) = &rc.change.before_sensitive {
-                mark_map(&mut before, mask, &Mark::Sensitive);
-            }
-            before
-        });
+    let before = match rc.change.before {
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw) if raw.get().starts_with('{') => Some(PriorValues {
+            json: raw,
+            sensitive: rc.change.before_sensitive,
+        }),
+        Some(_) => return Err(invalid("`change.before` must be an object or null".into())),
+        None => None,
+    };
     let after = into_object(rc.change.after, "after")
         .map_err(&invalid)?
         .map(|mut after| {
@@ -287,9 +289,10 @@ fn convert_change(
         })
         .collect();
 
-    let attributes = match after {
-        Some(after) => after,
-        None => before.clone().unwrap_or_default(),
+    let attributes = match (after, &before) {
+        (Some(after), _) => after,
+        (None, Some(before)) => before.values(),
+        (None, None) => ValueMap::new(),
     };
     Ok(Resource {
         address,
@@ -311,6 +314,51 @@ fn convert_change(
             importing: rc.change.importing.is_some(),
         }),
     })
+}
+
+/// The values before a change, kept as the plan's JSON text and parsed when asked for.
+///
+/// Most rules read only the planned values; materializing `before` for every updated,
+/// replaced and unchanged resource would nearly double the cost of parsing a large
+/// plan. The text was validated as JSON while the plan was read.
+#[derive(Clone)]
+pub struct PriorValues {
+    json: Box<serde_json::value::RawValue>,
+    sensitive: Option<Value>,
+}
+
+impl PartialEq for PriorValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.json.get() == other.json.get() && self.sensitive == other.sensitive
+    }
+}
+
+impl PriorValues {
+    /// The values, with `before_sensitive` applied.
+    pub fn values(&self) -> ValueMap {
+        let mut values = match serde_json::from_str::<Value>(self.json.get()) {
+            Ok(Value::Map(map)) => map,
+            // Checked to be a JSON object when the plan was parsed.
+            _ => ValueMap::new(),
+        };
+        if let Some(mask) = &self.sensitive {
+            mark_map(&mut values, mask, &Mark::Sensitive);
+        }
+        values
+    }
+}
+
+impl std::fmt::Debug for PriorValues {
+    /// Shows the values with sensitive ones redacted, never the raw text.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.values().fmt(f)
+    }
+}
+
+impl serde::Serialize for PriorValues {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.values().serialize(serializer)
+    }
 }
 
 fn into_object(value: Option<Value>, field: &str) -> Result<Option<ValueMap>, String> {
@@ -370,6 +418,12 @@ fn mark_map(map: &mut ValueMap, mask: &Value, how: &Mark) {
     let Value::Map(masks) = mask else {
         return;
     };
+    // Unknown attributes are usually absent from `after`: grow the map once for all.
+    let missing = masks
+        .iter()
+        .filter(|(key, m)| mask_marks_anything(m) && !map.contains_key(key))
+        .count();
+    map.reserve(missing);
     for (key, m) in masks.iter() {
         if !mask_marks_anything(m) {
             continue;
@@ -488,8 +542,9 @@ mod tests {
             Some(3.0)
         );
         assert!(matches!(r.attribute("tags.a"), Some(Value::Sensitive(_))));
-        let before = change.before.as_ref().expect("before");
+        let before = change.before.as_ref().expect("before").values();
         assert!(matches!(before.get("password"), Some(Value::Sensitive(_))));
+        assert_eq!(before.get("bucket").and_then(Value::as_str), Some("old"));
         let rendered = format!("{r:?} {}", serde_json::to_string(r).expect("ser"));
         assert!(
             !rendered.contains("hunter2"),

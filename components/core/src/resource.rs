@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::address::Address;
+use crate::plan::PriorValues;
 use crate::value::{Value, ValueMap};
 
 /// One-based, inclusive line range in a source file.
@@ -207,7 +208,7 @@ pub struct PlannedChange {
     /// The values after the change are the resource's `attributes` (kept once, not
     /// twice: plans are large); for a delete, `attributes` repeat `before`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<ValueMap>,
+    pub before: Option<PriorValues>,
     /// Attribute paths that force replacement, as the plan's `replace_paths` lists them
     /// (`["engine"]`, `["ebs_block_device", "0", "size"]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]

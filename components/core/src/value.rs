@@ -11,6 +11,7 @@ use std::fmt;
 use compact_str::CompactString;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use smallvec::SmallVec;
 
 /// Attribute names and string values. Strings up to 24 bytes — nearly every key and
 /// most values in a plan — live inline, which keeps parsing large plans from being a
@@ -312,19 +313,22 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
         Ok(Value::String(v.into()))
     }
+    // Collecting on the stack first and allocating once at the exact size avoids the
+    // grow-and-copy steps of a Vec: serde_json gives no size hint, and this is the
+    // hottest loop of parsing a large plan.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut items: SmallVec<[Value; 8]> = SmallVec::new();
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
-        Ok(Value::List(items))
+        Ok(Value::List(items.into_vec()))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0));
+        let mut entries: SmallVec<[(Text, Value); 16]> = SmallVec::new();
         while let Some(entry) = access.next_entry::<Text, Value>()? {
             entries.push(entry);
         }
-        Ok(Value::Map(ValueMap::from_entries(entries)))
+        Ok(Value::Map(ValueMap::from_entries(entries.into_vec())))
     }
 }
 
@@ -365,6 +369,11 @@ impl ValueMap {
 
     fn position(&self, key: &str) -> Result<usize, usize> {
         self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// Makes room for `additional` more entries in one allocation.
+    pub fn reserve(&mut self, additional: usize) {
+        self.entries.reserve_exact(additional);
     }
 
     /// Number of entries.
