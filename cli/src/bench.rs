@@ -97,6 +97,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         assert_eq!(parsed.resources.len(), args.resources);
         Box::new(parsed)
     });
+    // Attribute values are built on first use; this is the cost when every resource's
+    // values are read, as rules covering every resource type would.
+    run_one(
+        "plan: parse + build all values",
+        plan.len(),
+        args.resources,
+        &mut || {
+            let parsed = parse_plan("bench.json", &plan).expect("generated plan parses");
+            let attributes: usize = parsed.resources.iter().map(|r| r.attributes.len()).sum();
+            assert!(attributes > args.resources);
+            Box::new(parsed)
+        },
+    );
     run_one(
         "plan: parse + review",
         plan.len(),

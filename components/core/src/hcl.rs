@@ -319,7 +319,7 @@ impl<'a> Ctx<'a> {
         Resource {
             address: Address::new(mode, resource_type, name),
             provider,
-            attributes,
+            attributes: attributes.into(),
             source: self.span(block.span()),
             attribute_lines,
             meta,

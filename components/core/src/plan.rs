@@ -10,12 +10,18 @@
 //! `planned_values` and `prior_state` repeat what `resource_changes` holds and are
 //! skipped without being materialized.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::address::Address;
-use crate::resource::{ChangeAction, PlannedChange, Resource, ResourceMeta, SourceSpan};
+use crate::resource::{
+    Attributes, ChangeAction, PlannedChange, Resource, ResourceMeta, SourceSpan,
+};
 use crate::value::{Sensitive, Value, ValueMap};
 
 /// A parsed plan.
@@ -77,10 +83,11 @@ impl PlanError {
 }
 
 #[derive(Deserialize)]
-struct RawPlan {
+struct RawPlan<'a> {
     format_version: Option<String>,
     terraform_version: Option<String>,
-    resource_changes: Option<Vec<RawResourceChange>>,
+    #[serde(borrow)]
+    resource_changes: Option<Vec<RawResourceChange<'a>>>,
     planned_values: Option<serde::de::IgnoredAny>,
     configuration: Option<RawConfiguration>,
     complete: Option<bool>,
@@ -91,27 +98,35 @@ struct RawPlan {
 }
 
 #[derive(Deserialize)]
-struct RawResourceChange {
-    address: String,
-    #[serde(rename = "type")]
-    resource_type: String,
-    name: String,
+struct RawResourceChange<'a> {
+    #[serde(borrow)]
+    address: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    resource_type: Cow<'a, str>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
     provider_name: Option<String>,
-    change: RawChange,
+    #[serde(borrow)]
+    change: RawChange<'a>,
     action_reason: Option<String>,
     previous_address: Option<String>,
     deposed: Option<String>,
 }
 
+/// The values and their masks stay text borrowed from the plan: see [`PlanValues`].
 #[derive(Deserialize)]
-struct RawChange {
-    actions: Vec<String>,
-    /// Kept as text: see [`PriorValues`].
-    before: Option<Box<serde_json::value::RawValue>>,
-    after: Option<Value>,
-    after_unknown: Option<Value>,
-    before_sensitive: Option<Value>,
-    after_sensitive: Option<Value>,
+struct RawChange<'a> {
+    actions: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    before: Option<&'a RawValue>,
+    #[serde(borrow)]
+    after: Option<&'a RawValue>,
+    #[serde(borrow)]
+    after_unknown: Option<&'a RawValue>,
+    #[serde(borrow)]
+    before_sensitive: Option<&'a RawValue>,
+    #[serde(borrow)]
+    after_sensitive: Option<&'a RawValue>,
     #[serde(default)]
     replace_paths: Vec<Vec<serde_json::Value>>,
     importing: Option<serde::de::IgnoredAny>,
@@ -144,7 +159,9 @@ struct RawConfigResource {
 
 /// Parses `terraform show -json` plan output. `path` is recorded as each resource's source.
 pub fn parse_plan(path: &str, json: &str) -> Result<Plan, PlanError> {
-    let raw: RawPlan = serde_json::from_str(json).map_err(|e| PlanError::Json {
+    // One copy of the text, shared by every resource's deferred values.
+    let source: Arc<str> = Arc::from(json);
+    let raw: RawPlan = serde_json::from_str(&source).map_err(|e| PlanError::Json {
         line: e.line(),
         column: e.column(),
         message: json_error_message(&e),
@@ -180,7 +197,7 @@ pub fn parse_plan(path: &str, json: &str) -> Result<Plan, PlanError> {
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .map(|(index, rc)| convert_change(path, index, rc, &expressions))
+        .map(|(index, rc)| convert_change(path, &source, index, rc, &expressions))
         .collect::<Result<Vec<_>, _>>()?;
 
     Ok(Plan {
@@ -202,16 +219,16 @@ fn json_error_message(e: &serde_json::Error) -> String {
     }
 }
 
+/// A configuration block's `expressions`, shared by all instances of the block.
+type Expressions = Arc<serde_json::Map<String, serde_json::Value>>;
+
 /// Maps each configuration block's address (`module.a.aws_s3_bucket.b`) to its expressions.
-fn index_config_expressions(
-    module: RawModule,
-    prefix: String,
-) -> HashMap<String, serde_json::Map<String, serde_json::Value>> {
+fn index_config_expressions(module: RawModule, prefix: String) -> HashMap<String, Expressions> {
     let mut out = HashMap::new();
     for resource in module.resources {
         out.insert(
             format!("{prefix}{}", resource.address),
-            resource.expressions,
+            Arc::new(resource.expressions),
         );
     }
     for (name, call) in module.module_calls {
@@ -227,13 +244,14 @@ fn index_config_expressions(
 
 fn convert_change(
     path: &str,
+    source: &Arc<str>,
     index: usize,
     rc: RawResourceChange,
-    expressions: &HashMap<String, serde_json::Map<String, serde_json::Value>>,
+    expressions: &HashMap<String, Expressions>,
 ) -> Result<Resource, PlanError> {
     let invalid = |reason: String| PlanError::InvalidChange {
         index,
-        address: rc.address.clone(),
+        address: rc.address.to_string(),
         reason,
     };
     let address: Address = rc
@@ -246,33 +264,41 @@ fn convert_change(
             rc.resource_type, rc.name
         )));
     }
-    let actions: Vec<&str> = rc.change.actions.iter().map(String::as_str).collect();
+    let actions: Vec<&str> = rc.change.actions.iter().map(|a| a.as_ref()).collect();
     let action = ChangeAction::from_actions(&actions)
         .ok_or_else(|| invalid(format!("unknown actions {:?}", rc.change.actions)))?;
 
-    let before = match rc.change.before {
-        Some(raw) if raw.get() == "null" => None,
-        Some(raw) if raw.get().starts_with('{') => Some(PriorValues {
-            json: raw,
-            sensitive: rc.change.before_sensitive,
-        }),
-        Some(_) => return Err(invalid("`change.before` must be an object or null".into())),
-        None => None,
+    // Offsets of borrowed JSON text inside `source`, which it was parsed from.
+    let span = |raw: &RawValue| {
+        let start = raw.get().as_ptr() as usize - source.as_ptr() as usize;
+        start..start + raw.get().len()
     };
-    let after = into_object(rc.change.after, "after")
-        .map_err(&invalid)?
-        .map(|mut after| {
-            if let Some(mask) = &rc.change.after_unknown {
-                mark_map(&mut after, mask, &Mark::Unknown);
-            }
-            if let Some(exprs) = expressions.get(&address.config_address()) {
-                attach_references(&mut after, exprs);
-            }
-            if let Some(mask) = &rc.change.after_sensitive {
-                mark_map(&mut after, mask, &Mark::Sensitive);
-            }
-            after
-        });
+    let mask = |raw: Option<&RawValue>| {
+        raw.filter(|r| r.get() != "false" && r.get() != "{}")
+            .map(span)
+    };
+    let object = |raw: Option<&RawValue>, field: &str| match raw {
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(raw) if raw.get().starts_with('{') => Ok(Some(span(raw))),
+        Some(_) => Err(invalid(format!(
+            "`change.{field}` must be an object or null"
+        ))),
+        None => Ok(None),
+    };
+    let before = object(rc.change.before, "before")?.map(|json| PlanValues {
+        source: source.clone(),
+        json,
+        unknown: None,
+        sensitive: mask(rc.change.before_sensitive),
+        expressions: None,
+    });
+    let after = object(rc.change.after, "after")?.map(|json| PlanValues {
+        source: source.clone(),
+        json,
+        unknown: mask(rc.change.after_unknown),
+        sensitive: mask(rc.change.after_sensitive),
+        expressions: expressions.get(&address.config_address()).cloned(),
+    });
 
     let replace_paths = rc
         .change
@@ -290,9 +316,9 @@ fn convert_change(
         .collect();
 
     let attributes = match (after, &before) {
-        (Some(after), _) => after,
-        (None, Some(before)) => before.values(),
-        (None, None) => ValueMap::new(),
+        (Some(after), _) => Attributes::deferred(after),
+        (None, Some(before)) => Attributes::deferred(before.clone()),
+        (None, None) => Attributes::default(),
     };
     Ok(Resource {
         address,
@@ -316,56 +342,71 @@ fn convert_change(
     })
 }
 
-/// The values before a change, kept as the plan's JSON text and parsed when asked for.
+/// Values of a resource change — `before`, or `after` — kept as the plan's JSON text
+/// and turned into a [`ValueMap`] the first time something asks for them.
 ///
-/// Most rules read only the planned values; materializing `before` for every updated,
-/// replaced and unchanged resource would nearly double the cost of parsing a large
-/// plan. The text was validated as JSON while the plan was read.
+/// A plan's resource changes are most of its bytes. Rules read the values of the
+/// resource types they know; `before` is read only by rules that compare. Deferring
+/// the tree building keeps parsing a 10,000-resource plan near the cost of scanning
+/// its JSON, and resources no rule looks at are never built at all. The text was
+/// validated as JSON (and as an object) while the plan was read, so building the
+/// values cannot fail.
 #[derive(Clone)]
-pub struct PriorValues {
-    json: Box<serde_json::value::RawValue>,
-    sensitive: Option<Value>,
+pub struct PlanValues {
+    /// The whole plan text, shared by all resources of the plan.
+    source: Arc<str>,
+    /// The values object inside `source`.
+    json: Range<usize>,
+    /// `after_unknown` inside `source`, for planned values.
+    unknown: Option<Range<usize>>,
+    /// `before_sensitive` / `after_sensitive` inside `source`.
+    sensitive: Option<Range<usize>>,
+    /// The configuration expressions of the block, for references of unknown values.
+    expressions: Option<Arc<serde_json::Map<String, serde_json::Value>>>,
 }
 
-impl PartialEq for PriorValues {
-    fn eq(&self, other: &Self) -> bool {
-        self.json.get() == other.json.get() && self.sensitive == other.sensitive
-    }
-}
-
-impl PriorValues {
-    /// The values, with `before_sensitive` applied.
+impl PlanValues {
+    /// Builds the values, with unknown and sensitive values marked.
     pub fn values(&self) -> ValueMap {
-        let mut values = match serde_json::from_str::<Value>(self.json.get()) {
-            Ok(Value::Map(map)) => map,
-            // Checked to be a JSON object when the plan was parsed.
+        // All ranges were validated as JSON when the plan was parsed.
+        let parse = |range: &Range<usize>| {
+            self.source
+                .get(range.clone())
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        };
+        let mut values = match parse(&self.json) {
+            Some(Value::Map(map)) => map,
             _ => ValueMap::new(),
         };
-        if let Some(mask) = &self.sensitive {
-            mark_map(&mut values, mask, &Mark::Sensitive);
+        if let Some(mask) = self.unknown.as_ref().and_then(parse) {
+            mark_map(&mut values, &mask, &Mark::Unknown);
+        }
+        if let Some(expressions) = &self.expressions {
+            attach_references(&mut values, expressions);
+        }
+        if let Some(mask) = self.sensitive.as_ref().and_then(parse) {
+            mark_map(&mut values, &mask, &Mark::Sensitive);
         }
         values
     }
 }
 
-impl std::fmt::Debug for PriorValues {
+impl PartialEq for PlanValues {
+    fn eq(&self, other: &Self) -> bool {
+        self.values() == other.values()
+    }
+}
+
+impl std::fmt::Debug for PlanValues {
     /// Shows the values with sensitive ones redacted, never the raw text.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.values().fmt(f)
     }
 }
 
-impl serde::Serialize for PriorValues {
+impl serde::Serialize for PlanValues {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.values().serialize(serializer)
-    }
-}
-
-fn into_object(value: Option<Value>, field: &str) -> Result<Option<ValueMap>, String> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Map(map)) => Ok(Some(map)),
-        Some(_) => Err(format!("`change.{field}` must be an object or null")),
     }
 }
 

@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
 use crate::address::Address;
-use crate::plan::PriorValues;
+use crate::plan::PlanValues;
 use crate::value::{Value, ValueMap};
 
 /// One-based, inclusive line range in a source file.
@@ -39,8 +41,8 @@ pub struct Resource {
     pub provider: Option<String>,
     /// Attributes and nested blocks. Nested blocks are lists of maps, as in plan JSON.
     /// For plans these are the planned `after` values, with unknown and sensitive
-    /// values marked (or the `before` values, for deletions).
-    pub attributes: ValueMap,
+    /// values marked (or the `before` values, for deletions), built on first use.
+    pub attributes: Attributes,
     /// Where the block is declared.
     pub source: SourceSpan,
     /// Lines of individual attributes and nested blocks, keyed by dotted path
@@ -85,6 +87,64 @@ impl Resource {
             .get(path)
             .copied()
             .or(self.source.lines)
+    }
+}
+
+/// A resource's attribute values. Reads as a [`ValueMap`] (it dereferences to one);
+/// for plan resources the map is built from the plan's JSON on first use and then
+/// kept (see [`PlanValues`]).
+#[derive(Clone, Default)]
+pub struct Attributes {
+    values: OnceLock<ValueMap>,
+    deferred: Option<PlanValues>,
+}
+
+impl Attributes {
+    /// Values from a plan, built when first read.
+    pub fn deferred(values: PlanValues) -> Self {
+        Attributes {
+            values: OnceLock::new(),
+            deferred: Some(values),
+        }
+    }
+}
+
+impl From<ValueMap> for Attributes {
+    fn from(values: ValueMap) -> Self {
+        Attributes {
+            values: OnceLock::from(values),
+            deferred: None,
+        }
+    }
+}
+
+impl Deref for Attributes {
+    type Target = ValueMap;
+    fn deref(&self) -> &ValueMap {
+        self.values.get_or_init(|| {
+            self.deferred
+                .as_ref()
+                .map(PlanValues::values)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl PartialEq for Attributes {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for Attributes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
     }
 }
 
@@ -208,7 +268,7 @@ pub struct PlannedChange {
     /// The values after the change are the resource's `attributes` (kept once, not
     /// twice: plans are large); for a delete, `attributes` repeat `before`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<PriorValues>,
+    pub before: Option<PlanValues>,
     /// Attribute paths that force replacement, as the plan's `replace_paths` lists them
     /// (`["engine"]`, `["ebs_block_device", "0", "size"]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -237,7 +237,7 @@ fn resource(
     Resource {
         address: Address::new(mode, resource_type, name),
         provider,
-        attributes,
+        attributes: attributes.into(),
         source,
         attribute_lines: BTreeMap::new(),
         meta,
