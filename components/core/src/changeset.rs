@@ -260,3 +260,63 @@ mod tests {
         assert_eq!(cs.configuration.variable_values.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PLAN: &str = r#"{"format_version":"1.2","resource_changes":[{"address":"module.m[\"k\"].aws_s3_bucket.b[0]","type":"aws_s3_bucket","name":"b","change":{"actions":["delete","create"],"before":{"x":"\u00e9"},"after":{"x":1},"after_unknown":{"id":true},"after_sensitive":{"x":true},"replace_paths":[["x"]]}}],"configuration":{"root_module":{"resources":[{"address":"aws_s3_bucket.b","expressions":{"id":{"references":["var.a"]}}}]}}}"#;
+    const HCL: &str = "variable \"v\" {\n  default = [1, \"two\", { three = 3 }]\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"${var.v}-x\"\n  policy = jsonencode({ a = [1] })\n  text = <<-EOT\n    hi\n  EOT\n  rule {\n    enabled = !false\n  }\n  dynamic \"x\" {\n    for_each = var.v\n    content {}\n  }\n}\n";
+    const DIFF: &str = "diff --git a/a.tf b/a.tf\nindex 1..2 100644\n--- a/a.tf\n+++ b/a.tf\n@@ -1,2 +1,3 @@ x\n a\n-b\n+c\n+d\n\\ No newline at end of file\n";
+
+    fn review_all(text: &str) {
+        for kind in InputKind::ALL {
+            let doc = Document {
+                path: "fuzz".into(),
+                kind: Some(kind),
+                content: text.to_owned(),
+            };
+            let cs = ChangeSet::from_documents(Origin::Local, [doc]);
+            // Reading every value exercises the deferred plan values too.
+            for r in cs
+                .plans
+                .iter()
+                .flat_map(|p| &p.resources)
+                .chain(&cs.configuration.resources)
+            {
+                let _ = format!("{:?}", r.attributes);
+                if let Some(before) = r.change.as_ref().and_then(|c| c.before.as_ref()) {
+                    let _ = before.values();
+                }
+            }
+            let _ = crate::review::review(&cs);
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_valid_inputs_is_handled() {
+        for text in [PLAN, HCL, DIFF] {
+            for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                review_all(&text[..end]);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "(?s).{0,200}") {
+            review_all(&text);
+        }
+
+        #[test]
+        fn mutated_inputs_never_panic(base in 0usize..3, at in any::<prop::sample::Index>(), insert in "[{}\\[\\]\"=,:\\\\\n@+ -]{1,4}") {
+            let text = [PLAN, HCL, DIFF][base];
+            let mut at = at.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            review_all(&format!("{}{}{}", &text[..at], insert, &text[at..]));
+        }
+    }
+}
