@@ -5,3 +5,5 @@
 mod corpus_hcl;
 /// Every Terraform plan in the corpus parses (and the deliberately invalid one fails clearly).
 mod corpus_plans;
+/// Every Trivy check a rule claims: bad snippets flagged, good snippets not.
+mod corpus_rules;

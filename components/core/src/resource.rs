@@ -82,9 +82,11 @@ impl Resource {
     }
 
     /// The line range of an attribute, falling back to the resource's own lines.
+    /// A nested block type (`versioning`) resolves to its first block (`versioning.0`).
     pub fn lines_of(&self, path: &str) -> Option<LineRange> {
         self.attribute_lines
             .get(path)
+            .or_else(|| self.attribute_lines.get(&format!("{path}.0")))
             .copied()
             .or(self.source.lines)
     }

@@ -8,7 +8,7 @@ use crate::changeset::{ChangeSet, InputError};
 use crate::diff::FileStatus;
 use crate::finding::Finding;
 use crate::resource::ChangeAction;
-use crate::rules;
+use crate::rules::{self, Undetermined};
 
 /// The result of reviewing one change set. Its JSON form is reviewgate's documented
 /// output shape (see README): `findings`, `changes`, `resources`, `errors`, `risk`.
@@ -22,6 +22,9 @@ pub struct Review {
     pub resources: usize,
     /// Inputs that could not be used.
     pub errors: Vec<InputError>,
+    /// Checks that could not be decided because a value is known only after apply.
+    #[serde(default)]
+    pub undetermined: Vec<Undetermined>,
     /// Risk score and confidence; `null` until scoring is computed.
     pub risk: Option<Risk>,
 }
@@ -125,7 +128,8 @@ pub struct ConfigurationSummary {
 
 /// Reviews a change set: summarises it and runs every rule in the catalog.
 pub fn review(change_set: &ChangeSet) -> Review {
-    let mut findings = rules::evaluate(change_set);
+    let evaluation = rules::evaluate(change_set);
+    let mut findings = evaluation.findings;
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -139,6 +143,7 @@ pub fn review(change_set: &ChangeSet) -> Review {
         changes: summarize(change_set),
         resources: change_set.configuration.resources.len() + plan_resources,
         errors: change_set.errors.clone(),
+        undetermined: evaluation.undetermined,
         risk: None,
     }
 }

@@ -1,0 +1,5 @@
+//! (rules to come)
+
+use crate::rules::ResourceRule;
+
+pub(super) const RULES: &[ResourceRule] = &[];

@@ -1,0 +1,22 @@
+//! AWS misconfiguration rules, one module per service family.
+
+use super::ResourceRule;
+
+mod compute;
+mod data_stores;
+mod edge;
+mod iam;
+mod logging;
+mod network;
+mod s3;
+
+/// Every AWS rule set.
+pub(super) const RULES: &[&[ResourceRule]] = &[
+    s3::RULES,
+    logging::RULES,
+    edge::RULES,
+    network::RULES,
+    compute::RULES,
+    iam::RULES,
+    data_stores::RULES,
+];

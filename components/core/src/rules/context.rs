@@ -1,0 +1,356 @@
+//! What a rule may know besides the resource it checks: the other resources of the
+//! change, how they refer to each other, and three-valued reads of attributes.
+
+use std::collections::HashMap;
+
+use crate::changeset::ChangeSet;
+use crate::resource::{ChangeAction, Resource};
+use crate::value::{Value, ValueMap};
+
+/// A value as a rule sees it: known, unknown until apply (or not statically
+/// known), or not set at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri<T> {
+    /// Set to this value.
+    Known(T),
+    /// Set, but to something not known statically: the rule cannot tell.
+    Unknown,
+    /// Not set (absent or `null`): the provider default applies.
+    Missing,
+}
+
+impl<T> Tri<T> {
+    /// The known value, if any.
+    pub fn known(self) -> Option<T> {
+        match self {
+            Tri::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// True when unknown.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Tri::Unknown)
+    }
+
+    /// Replaces `Missing` with a known default (the provider's default value).
+    pub fn or_default_value(self, default: T) -> Tri<T> {
+        match self {
+            Tri::Missing => Tri::Known(default),
+            other => other,
+        }
+    }
+}
+
+/// Unwraps sensitive values: rules may look at them, outputs never show them.
+fn plain(value: Option<&Value>) -> Option<&Value> {
+    match value {
+        Some(Value::Sensitive(s)) => Some(s.expose()),
+        other => other,
+    }
+}
+
+impl<'v> Tri<&'v Value> {
+    /// Any value.
+    pub fn value(value: Option<&'v Value>) -> Tri<&'v Value> {
+        match plain(value) {
+            None | Some(Value::Null) => Tri::Missing,
+            Some(Value::Unknown(_)) => Tri::Unknown,
+            Some(v) => Tri::Known(v),
+        }
+    }
+}
+
+impl Tri<bool> {
+    /// A boolean (Terraform also accepts the strings `"true"`/`"false"`).
+    pub fn bool(value: Option<&Value>) -> Tri<bool> {
+        match Tri::value(value) {
+            Tri::Known(v) => v.as_bool().map_or(Tri::Unknown, Tri::Known),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Missing => Tri::Missing,
+        }
+    }
+}
+
+impl<'v> Tri<&'v str> {
+    /// A string.
+    pub fn str(value: Option<&'v Value>) -> Tri<&'v str> {
+        match Tri::value(value) {
+            Tri::Known(Value::String(s)) => Tri::Known(s.as_str()),
+            Tri::Known(_) | Tri::Unknown => Tri::Unknown,
+            Tri::Missing => Tri::Missing,
+        }
+    }
+}
+
+impl Tri<f64> {
+    /// A number (Terraform also accepts numeric strings).
+    pub fn number(value: Option<&Value>) -> Tri<f64> {
+        match Tri::value(value) {
+            Tri::Known(Value::Number(n)) => n.as_f64().map_or(Tri::Unknown, Tri::Known),
+            Tri::Known(Value::String(s)) => s.parse().map_or(Tri::Unknown, Tri::Known),
+            Tri::Known(_) | Tri::Unknown => Tri::Unknown,
+            Tri::Missing => Tri::Missing,
+        }
+    }
+}
+
+impl<'v> Tri<&'v [Value]> {
+    /// A list (or set, or repeated block).
+    pub fn list(value: Option<&'v Value>) -> Tri<&'v [Value]> {
+        match Tri::value(value) {
+            Tri::Known(Value::List(items)) => Tri::Known(items.as_slice()),
+            Tri::Known(_) | Tri::Unknown => Tri::Unknown,
+            Tri::Missing => Tri::Missing,
+        }
+    }
+}
+
+/// A value inside a map by dotted path (`rule.0.apply_server_side_encryption_by_default.0.sse_algorithm`).
+pub fn lookup<'v>(map: &'v ValueMap, path: &str) -> Option<&'v Value> {
+    let mut steps = path.split('.');
+    let first = map.get(steps.next()?)?;
+    let rest: Vec<&str> = steps.collect();
+    first.pointer(&rest)
+}
+
+/// The bodies of a nested block value: a list of maps (native HCL, plans) or a
+/// single map (`.tf.json`). Unknown or missing values have no known bodies.
+pub fn blocks(value: Option<&Value>) -> Vec<&ValueMap> {
+    match plain(value) {
+        Some(Value::List(items)) => items.iter().filter_map(Value::as_map).collect(),
+        Some(Value::Map(map)) => vec![map],
+        _ => Vec::new(),
+    }
+}
+
+/// The resources of a change and the links between them.
+pub struct Context<'a> {
+    resources: Vec<&'a Resource>,
+    by_type: HashMap<&'a str, Vec<&'a Resource>>,
+}
+
+/// Resources that refer to a target through one attribute.
+#[derive(Debug, Default)]
+pub struct Referencing<'a> {
+    /// Resources whose attribute certainly refers to the target.
+    pub definite: Vec<&'a Resource>,
+    /// True when some resource of the type has an attribute value that might refer
+    /// to the target but is not known yet: absence of `definite` then proves nothing.
+    pub unresolved: bool,
+}
+
+impl<'a> Context<'a> {
+    /// Indexes the configuration resources and the plan resources that will exist
+    /// after the change (resources being destroyed cannot protect anything).
+    pub fn new(change_set: &'a ChangeSet) -> Self {
+        let resources: Vec<&Resource> = change_set
+            .configuration
+            .resources
+            .iter()
+            .chain(change_set.plans.iter().flat_map(|p| p.resources.iter()))
+            .filter(|r| {
+                r.change.as_ref().is_none_or(|c| {
+                    !matches!(c.action, ChangeAction::Delete | ChangeAction::Forget)
+                })
+            })
+            .collect();
+        let mut by_type: HashMap<&str, Vec<&Resource>> = HashMap::new();
+        for r in &resources {
+            by_type.entry(r.resource_type()).or_default().push(r);
+        }
+        Context { resources, by_type }
+    }
+
+    /// Every resource, in input order.
+    pub fn resources(&self) -> &[&'a Resource] {
+        &self.resources
+    }
+
+    /// Resources of one type (managed and data sources alike).
+    pub fn of_type(&self, resource_type: &str) -> &[&'a Resource] {
+        self.by_type.get(resource_type).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `value` refers to `target`: by reference (`aws_s3_bucket.logs.id`,
+    /// within the same module) or by a literal equal to the target's `id`, `bucket`,
+    /// `name` or `arn`.
+    pub fn refers_to(
+        &self,
+        from: &Resource,
+        value: Option<&Value>,
+        target: &Resource,
+    ) -> Tri<bool> {
+        match plain(value) {
+            Some(Value::String(literal)) => {
+                Tri::Known(identities(target).any(|id| id == literal.as_str()))
+            }
+            Some(Value::Unknown(unknown)) => {
+                if unknown.references.is_empty() {
+                    return Tri::Unknown;
+                }
+                let same_module = from.address.module == target.address.module;
+                let relative = relative_address(target);
+                Tri::Known(
+                    same_module
+                        && unknown.references.iter().any(|r| {
+                            r == &relative
+                                || r.starts_with(&format!("{relative}."))
+                                || r.starts_with(&format!("{relative}["))
+                        }),
+                )
+            }
+            Some(Value::List(items)) => {
+                let mut unknown = false;
+                for item in items {
+                    match self.refers_to(from, Some(item), target) {
+                        Tri::Known(true) => return Tri::Known(true),
+                        Tri::Unknown => unknown = true,
+                        _ => {}
+                    }
+                }
+                if unknown {
+                    Tri::Unknown
+                } else {
+                    Tri::Known(false)
+                }
+            }
+            _ => Tri::Known(false),
+        }
+    }
+
+    /// Resources of `resource_type` whose `attribute` refers to `target`
+    /// (`aws_s3_bucket_versioning.bucket` → an `aws_s3_bucket`).
+    pub fn referencing(
+        &self,
+        target: &Resource,
+        resource_type: &str,
+        attribute: &str,
+    ) -> Referencing<'a> {
+        let mut result = Referencing::default();
+        for candidate in self.of_type(resource_type) {
+            match self.refers_to(candidate, lookup(&candidate.attributes, attribute), target) {
+                Tri::Known(true) => result.definite.push(candidate),
+                Tri::Unknown => result.unresolved = true,
+                _ => {}
+            }
+        }
+        result
+    }
+
+    /// The resource a value refers to, if it names one in the same module
+    /// (`kms_key_id = aws_kms_key.main.arn` → the `aws_kms_key`).
+    pub fn resolve(&self, from: &Resource, value: Option<&Value>) -> Option<&'a Resource> {
+        let Some(Value::Unknown(unknown)) = plain(value) else {
+            return None;
+        };
+        unknown.references.iter().find_map(|reference| {
+            let (mode_prefix, rest) = match reference.strip_prefix("data.") {
+                Some(rest) => (true, rest),
+                None => (false, reference.as_str()),
+            };
+            let mut parts = rest.split('.');
+            let (resource_type, name) = (parts.next()?, parts.next()?);
+            self.of_type(resource_type).iter().copied().find(|r| {
+                r.address.name == name
+                    && (r.address.mode == crate::address::Mode::Data) == mode_prefix
+                    && r.address.module == from.address.module
+            })
+        })
+    }
+}
+
+/// `aws_s3_bucket.logs` / `data.aws_iam_policy_document.x`: how configuration in the
+/// same module refers to a resource.
+fn relative_address(target: &Resource) -> String {
+    let a = &target.address;
+    match a.mode {
+        crate::address::Mode::Managed => format!("{}.{}", a.resource_type, a.name),
+        crate::address::Mode::Data => format!("data.{}.{}", a.resource_type, a.name),
+    }
+}
+
+/// Known literal identities of a resource: what another resource could name it by.
+fn identities(target: &Resource) -> impl Iterator<Item = &str> {
+    ["id", "bucket", "name", "arn"]
+        .into_iter()
+        .filter_map(|key| match plain(target.attributes.get(key)) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.as_str()),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::changeset::{Document, Origin};
+
+    fn change_set(hcl: &str) -> ChangeSet {
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl)]);
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        cs
+    }
+
+    #[test]
+    fn finds_resources_referencing_a_target_by_reference_or_literal() {
+        let cs = change_set(
+            r#"
+resource "aws_s3_bucket" "a" { bucket = "bucket-a" }
+resource "aws_s3_bucket" "b" { bucket = "bucket-b" }
+resource "aws_s3_bucket_versioning" "by_ref" { bucket = aws_s3_bucket.a.id }
+resource "aws_s3_bucket_versioning" "by_name" { bucket = "bucket-b" }
+resource "aws_s3_bucket_versioning" "by_var" { bucket = var.bucket }
+"#,
+        );
+        let ctx = Context::new(&cs);
+        let buckets = ctx.of_type("aws_s3_bucket");
+        let a = ctx.referencing(buckets[0], "aws_s3_bucket_versioning", "bucket");
+        assert_eq!(
+            a.definite
+                .iter()
+                .map(|r| r.address.name.as_str())
+                .collect::<Vec<_>>(),
+            ["by_ref"]
+        );
+        let b = ctx.referencing(buckets[1], "aws_s3_bucket_versioning", "bucket");
+        assert_eq!(
+            b.definite
+                .iter()
+                .map(|r| r.address.name.as_str())
+                .collect::<Vec<_>>(),
+            ["by_name"]
+        );
+        // `var.bucket` names neither bucket: it is a reference, just not to them.
+        assert!(!a.unresolved && !b.unresolved);
+    }
+
+    #[test]
+    fn resolves_references_and_reads_three_valued_attributes() {
+        let cs = change_set(
+            r#"
+resource "aws_kms_key" "k" { enable_key_rotation = true }
+resource "aws_sns_topic" "t" {
+  kms_master_key_id = aws_kms_key.k.arn
+  fifo_topic        = "true"
+  name              = var.name
+}
+"#,
+        );
+        let ctx = Context::new(&cs);
+        let topic = ctx.of_type("aws_sns_topic")[0];
+        let key = ctx
+            .resolve(topic, topic.attributes.get("kms_master_key_id"))
+            .expect("resolves");
+        assert_eq!(key.address.to_string(), "aws_kms_key.k");
+        assert_eq!(
+            Tri::bool(topic.attributes.get("fifo_topic")),
+            Tri::Known(true)
+        );
+        assert_eq!(Tri::str(topic.attributes.get("name")), Tri::Unknown);
+        assert_eq!(Tri::str(topic.attributes.get("display_name")), Tri::Missing);
+        assert_eq!(
+            Tri::bool(key.attributes.get("enable_key_rotation")),
+            Tri::Known(true)
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! The rule catalog and its evaluation over a change set.
+//!
+//! A rule is data ([`RuleMeta`]: id, severity, aliases in other tools, compliance
+//! references) plus a check function over one normalized [`Resource`]. The same
+//! check runs on HCL configuration and on plan values, because both are the same
+//! model. A check reports through [`Verdicts`]: a failure, or "cannot tell" when the
+//! answer depends on a value Terraform only knows after apply. Saying nothing is a
+//! pass.
+
+pub mod context;
+
+mod aws;
+
+use crate::changeset::ChangeSet;
+use crate::finding::{Finding, Frameworks, RuleInfo, Severity};
+use crate::resource::{ChangeAction, Resource};
+
+pub use context::{Context, Tri};
+
+/// Everything a rule says about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id (`RG-AWS-S3-001`). Never reused or renamed.
+    pub id: &'static str,
+    /// One-line title.
+    pub title: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// What the rule checks and why it matters.
+    pub description: &'static str,
+    /// How to fix a failure.
+    pub remediation: &'static str,
+    /// Equivalent ids in other tools: Trivy (`AWS-0088`), AVD (`AVD-AWS-0088`),
+    /// Checkov (`CKV_AWS_19`).
+    pub aliases: &'static [&'static str],
+    /// Compliance references: framework → controls.
+    pub frameworks: &'static [(&'static str, &'static [&'static str])],
+    /// The managed resource types the check runs on.
+    pub resource_types: &'static [&'static str],
+}
+
+impl RuleMeta {
+    /// The catalog entry.
+    pub fn info(&self) -> RuleInfo {
+        RuleInfo {
+            id: self.id.to_owned(),
+            title: self.title.to_owned(),
+            severity: self.severity,
+            aliases: self.aliases.iter().map(|a| (*a).to_owned()).collect(),
+            frameworks: self.frameworks(),
+        }
+    }
+
+    fn frameworks(&self) -> Frameworks {
+        self.frameworks
+            .iter()
+            .map(|(name, controls)| {
+                (
+                    (*name).to_owned(),
+                    controls.iter().map(|c| (*c).to_owned()).collect(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// A rule over one resource at a time (which may look at others through [`Context`]).
+pub struct ResourceRule {
+    /// What the rule is.
+    pub meta: RuleMeta,
+    /// The check. Report failures and "cannot tell" through the [`Verdicts`].
+    pub check: fn(&Resource, &Context<'_>, &mut Verdicts),
+}
+
+/// What one check found on one resource.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    outcomes: Vec<Outcome>,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    Fail {
+        message: String,
+        attribute: Option<String>,
+    },
+    CannotTell {
+        reason: String,
+    },
+}
+
+impl Verdicts {
+    /// The resource fails the rule. `attribute` is the dotted path of the offending
+    /// attribute (`versioning.0.enabled`), used for the line number; `None` points at
+    /// the whole resource.
+    pub fn fail(&mut self, message: impl Into<String>, attribute: Option<&str>) {
+        self.outcomes.push(Outcome::Fail {
+            message: message.into(),
+            attribute: attribute.map(str::to_owned),
+        });
+    }
+
+    /// The answer depends on values unknown until apply (or not statically known).
+    pub fn cannot_tell(&mut self, reason: impl Into<String>) {
+        self.outcomes.push(Outcome::CannotTell {
+            reason: reason.into(),
+        });
+    }
+}
+
+/// A check whose answer depends on values that are not known yet.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Undetermined {
+    /// The rule.
+    pub rule_id: String,
+    /// The resource address.
+    pub resource: String,
+    /// The resource's file.
+    pub file: String,
+    /// The resource's first line, when known.
+    pub line: Option<u32>,
+    /// What is not known.
+    pub reason: String,
+}
+
+/// The result of running every rule.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    /// Failures.
+    pub findings: Vec<Finding>,
+    /// Checks that could not be decided.
+    pub undetermined: Vec<Undetermined>,
+    /// How many (rule, resource) checks ran.
+    pub checks: usize,
+}
+
+/// Every resource rule, in catalog order.
+pub fn resource_rules() -> impl Iterator<Item = &'static ResourceRule> {
+    aws::RULES.iter().flat_map(|rules| rules.iter())
+}
+
+/// Every rule reviewgate knows, sorted by id.
+pub fn catalog() -> Vec<RuleInfo> {
+    let mut rules: Vec<RuleInfo> = resource_rules().map(|r| r.meta.info()).collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    rules
+}
+
+/// Looks a rule up by id.
+pub fn find_rule(id: &str) -> Option<&'static ResourceRule> {
+    resource_rules().find(|r| r.meta.id == id)
+}
+
+/// True when a resource exists after the change: configuration blocks, and plan
+/// resources that are created, updated, replaced or unchanged. Resources being
+/// destroyed or read are not checked for misconfiguration.
+fn in_scope(resource: &Resource) -> bool {
+    if resource.address.mode != crate::address::Mode::Managed {
+        return false;
+    }
+    match &resource.change {
+        None => true,
+        Some(change) => !matches!(
+            change.action,
+            ChangeAction::Delete | ChangeAction::Forget | ChangeAction::Read
+        ),
+    }
+}
+
+/// Runs every resource rule over every in-scope resource of a change set.
+pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
+    let context = Context::new(change_set);
+    let mut evaluation = Evaluation::default();
+    for resource in context.resources().iter().copied().filter(|r| in_scope(r)) {
+        for rule in resource_rules() {
+            if !rule.meta.resource_types.contains(&resource.resource_type()) {
+                continue;
+            }
+            evaluation.checks += 1;
+            let mut verdicts = Verdicts::default();
+            (rule.check)(resource, &context, &mut verdicts);
+            for outcome in verdicts.outcomes {
+                match outcome {
+                    Outcome::Fail { message, attribute } => evaluation.findings.push(finding(
+                        rule,
+                        resource,
+                        message,
+                        attribute.as_deref(),
+                    )),
+                    Outcome::CannotTell { reason } => evaluation.undetermined.push(Undetermined {
+                        rule_id: rule.meta.id.to_owned(),
+                        resource: resource.address.to_string(),
+                        file: resource.source.file.clone(),
+                        line: resource.source.lines.map(|l| l.start),
+                        reason,
+                    }),
+                }
+            }
+        }
+    }
+    evaluation
+}
+
+fn finding(
+    rule: &ResourceRule,
+    resource: &Resource,
+    message: String,
+    attribute: Option<&str>,
+) -> Finding {
+    let lines = match attribute {
+        Some(path) => resource.lines_of(path),
+        None => resource.source.lines,
+    };
+    Finding {
+        rule_id: rule.meta.id.to_owned(),
+        aliases: rule.meta.aliases.iter().map(|a| (*a).to_owned()).collect(),
+        severity: rule.meta.severity,
+        title: rule.meta.title.to_owned(),
+        message,
+        resource: Some(resource.address.to_string()),
+        file: Some(resource.source.file.clone()),
+        line: lines.map(|l| l.start),
+        end_line: lines.map(|l| l.end),
+        remediation: Some(rule.meta.remediation.to_owned()),
+        frameworks: rule.meta.frameworks(),
+        suppressed: false,
+        suppression_reason: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in resource_rules() {
+            let m = &rule.meta;
+            assert!(seen.insert(m.id), "duplicate rule id {}", m.id);
+            assert!(m.id.starts_with("RG-"), "{}", m.id);
+            assert!(
+                !m.title.is_empty() && !m.description.is_empty() && !m.remediation.is_empty(),
+                "{}",
+                m.id
+            );
+            assert!(
+                !m.resource_types.is_empty(),
+                "{} runs on no resource type",
+                m.id
+            );
+            for alias in m.aliases {
+                let trivy = alias.starts_with("AWS-") || alias.starts_with("AVD-AWS-");
+                assert!(
+                    trivy || alias.starts_with("CKV_AWS_") || alias.starts_with("CKV2_AWS_"),
+                    "{}: alias {alias}",
+                    m.id
+                );
+            }
+            // A Trivy id and its AVD form always come together.
+            for alias in m.aliases.iter().filter(|a| a.starts_with("AWS-")) {
+                assert!(
+                    m.aliases.contains(&format!("AVD-{alias}").as_str()),
+                    "{}: {alias} without AVD-{alias}",
+                    m.id
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The rules acceptance test: for every Trivy check in the corpus that a rule claims
+//! through an alias, every `terraform.bad` snippet is flagged with that alias and no
+//! `terraform.good` snippet is. Enumerates the corpus, so a new rule is covered by
+//! adding its alias.
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use reviewgate_core::rules::{catalog, find_rule};
+use reviewgate_core::{ChangeSet, Document, Origin, review};
+use reviewgate_integration_tests::corpus_path;
+
+#[derive(serde::Deserialize)]
+struct Check {
+    terraform: Option<Snippets>,
+}
+
+#[derive(serde::Deserialize)]
+struct Snippets {
+    #[serde(default)]
+    good: Vec<String>,
+    #[serde(default)]
+    bad: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct IndexEntry {
+    id: String,
+}
+
+#[test]
+fn every_claimed_trivy_check_flags_bad_and_passes_good_snippets() {
+    let index: BTreeMap<String, IndexEntry> = serde_json::from_str(
+        &fs::read_to_string(corpus_path("trivy-checks/aws-index.json")).expect("index"),
+    )
+    .expect("index JSON");
+    let rules = catalog();
+    let mut covered = Vec::new();
+    let mut failures = Vec::new();
+    for (file, entry) in &index {
+        let claiming: Vec<_> = rules
+            .iter()
+            .filter(|r| r.aliases.contains(&entry.id))
+            .collect();
+        if claiming.is_empty() {
+            continue;
+        }
+        let text = fs::read_to_string(corpus_path(&format!("trivy-checks/aws/{file}")))
+            .expect("check file");
+        let check: Check = serde_yaml_ng::from_str(&text).expect("check YAML");
+        let Some(snippets) = check.terraform else {
+            continue;
+        };
+        covered.push(entry.id.clone());
+        for rule in &claiming {
+            for (kind, list) in [("bad", &snippets.bad), ("good", &snippets.good)] {
+                for (i, snippet) in list.iter().enumerate() {
+                    let cs = ChangeSet::from_documents(
+                        Origin::Local,
+                        [Document::detect("main.tf", snippet.as_str())],
+                    );
+                    let review = review(&cs);
+                    let flagged = review
+                        .findings
+                        .iter()
+                        .any(|f| f.rule_id == rule.id && f.aliases.contains(&entry.id));
+                    if (kind == "bad") != flagged {
+                        let undetermined: Vec<_> = review
+                            .undetermined
+                            .iter()
+                            .filter(|u| u.rule_id == rule.id)
+                            .collect();
+                        failures.push(format!(
+                            "{} ({}) {kind} #{i}: {} — undetermined: {undetermined:?}\n{snippet}",
+                            rule.id,
+                            entry.id,
+                            if flagged {
+                                "flagged but should pass"
+                            } else {
+                                "not flagged"
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "rules cover {} Trivy checks: {}",
+        covered.len(),
+        covered.join(", ")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+    assert!(!covered.is_empty());
+}
+
+#[test]
+fn findings_point_at_the_offending_lines() {
+    let hcl = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n\n  versioning {\n    enabled = false\n  }\n}\n";
+    let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl)]);
+    let review = review(&cs);
+    let versioning = review
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "RG-AWS-S3-004")
+        .expect("versioning finding");
+    assert_eq!((versioning.line, versioning.end_line), (Some(4), Some(6)));
+    assert_eq!(versioning.file.as_deref(), Some("main.tf"));
+    assert!(find_rule("RG-AWS-S3-004").is_some());
+}
