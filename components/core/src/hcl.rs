@@ -19,6 +19,7 @@ use hcl_edit::visit::{self, Visit};
 
 use crate::address::{Address, Mode};
 use crate::resource::{LineRange, Resource, ResourceMeta, SourceSpan};
+use crate::suppress;
 use crate::terraform::{
     ConfigError, Local, LockedProvider, ModuleCall, Output, ParsedFile, ProviderConfig, Variable,
     VariableValue,
@@ -154,6 +155,8 @@ struct Ctx<'a> {
     path: &'a str,
     source: &'a str,
     lines: LineIndex,
+    /// The source split into lines, for reading suppression comments.
+    source_lines: Vec<&'a str>,
 }
 
 /// Meta-arguments that are not resource attributes.
@@ -167,6 +170,7 @@ impl<'a> Ctx<'a> {
             path,
             source,
             lines: LineIndex::new(source),
+            source_lines: source.lines().collect(),
         }
     }
 
@@ -323,6 +327,12 @@ impl<'a> Ctx<'a> {
             source: self.span(block.span()),
             attribute_lines,
             meta,
+            suppressions: block
+                .span()
+                .map(|span| {
+                    suppress::extract(&self.source_lines, self.lines.lines(self.source, &span))
+                })
+                .unwrap_or_default(),
             change: None,
         }
     }

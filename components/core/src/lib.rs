@@ -10,6 +10,7 @@
 
 pub mod address;
 pub mod changeset;
+pub mod config;
 pub mod detect;
 pub mod diff;
 pub mod finding;
@@ -17,7 +18,9 @@ pub mod hcl;
 pub mod plan;
 pub mod resource;
 pub mod review;
+pub mod risk;
 pub mod rules;
+pub mod suppress;
 pub mod terraform;
 pub mod tfjson;
 pub mod value;

@@ -330,6 +330,7 @@ fn convert_change(
         },
         attribute_lines: Default::default(),
         meta: ResourceMeta::default(),
+        suppressions: Vec::new(),
         change: Some(PlannedChange {
             action,
             before,

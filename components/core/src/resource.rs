@@ -52,6 +52,9 @@ pub struct Resource {
     /// Meta-arguments (`count`, `for_each`, `depends_on`, `lifecycle`), HCL only.
     #[serde(skip_serializing_if = "ResourceMeta::is_empty")]
     pub meta: ResourceMeta,
+    /// Inline suppressions written in or directly above the block (HCL only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<crate::suppress::Suppression>,
     /// The planned change, for resources that come from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<PlannedChange>,

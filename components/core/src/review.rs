@@ -5,10 +5,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::changeset::{ChangeSet, InputError};
+use crate::config::ReviewConfig;
 use crate::diff::FileStatus;
 use crate::finding::Finding;
 use crate::resource::ChangeAction;
+use crate::resource::Resource;
+use crate::risk::{self, Coverage};
 use crate::rules::{self, Undetermined};
+use crate::suppress;
 
 /// The result of reviewing one change set. Its JSON form is reviewgate's documented
 /// output shape (see README): `findings`, `changes`, `resources`, `errors`, `risk`.
@@ -25,7 +29,7 @@ pub struct Review {
     /// Checks that could not be decided because a value is known only after apply.
     #[serde(default)]
     pub undetermined: Vec<Undetermined>,
-    /// Risk score and confidence; `null` until scoring is computed.
+    /// Risk score and confidence.
     pub risk: Option<Risk>,
 }
 
@@ -126,10 +130,24 @@ pub struct ConfigurationSummary {
     pub variables: usize,
 }
 
-/// Reviews a change set: summarises it and runs every rule in the catalog.
+/// Reviews a change set with default settings.
 pub fn review(change_set: &ChangeSet) -> Review {
+    review_with(change_set, &ReviewConfig::default())
+}
+
+/// Reviews a change set: summarises it, runs every rule, applies inline
+/// suppressions and the configuration's filters, and scores the risk.
+pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
     let evaluation = rules::evaluate(change_set);
     let mut findings = evaluation.findings;
+    let resources: Vec<&Resource> = change_set
+        .configuration
+        .resources
+        .iter()
+        .chain(change_set.plans.iter().flat_map(|p| p.resources.iter()))
+        .collect();
+    suppress::apply(&mut findings, &resources);
+    findings.retain(|f| !config.filters_out(f));
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -137,14 +155,34 @@ pub fn review(change_set: &ChangeSet) -> Review {
             .then_with(|| a.line.cmp(&b.line))
             .then_with(|| a.rule_id.cmp(&b.rule_id))
     });
+    let changes = summarize(change_set);
+    let changed_resources = changes.plan.as_ref().map_or(0, |p| {
+        p.actions
+            .iter()
+            .filter(|(action, _)| !matches!(action.as_str(), "no-op" | "read"))
+            .map(|(_, n)| n)
+            .sum()
+    });
+    let coverage = Coverage {
+        documents: change_set.plans.len()
+            + change_set.configuration.files.len()
+            + usize::from(!change_set.changed_files.is_empty())
+            + change_set.errors.len(),
+        unusable_documents: change_set.errors.len(),
+        resources: evaluation.resources_in_scope,
+        resources_with_rules: evaluation.resources_checked,
+        checks: evaluation.checks,
+        undetermined: evaluation.undetermined.len(),
+        changed_resources,
+    };
     let plan_resources: usize = change_set.plans.iter().map(|p| p.resources.len()).sum();
     Review {
+        risk: Some(risk::score(&findings, &coverage)),
         findings,
-        changes: summarize(change_set),
+        changes,
         resources: change_set.configuration.resources.len() + plan_resources,
         errors: change_set.errors.clone(),
         undetermined: evaluation.undetermined,
-        risk: None,
     }
 }
 
@@ -249,5 +287,90 @@ mod tests {
         for key in ["findings", "changes", "resources", "errors", "risk"] {
             assert!(json.get(key).is_some(), "missing {key}");
         }
+    }
+
+    fn review_hcl(hcl: &str, config: &ReviewConfig) -> Review {
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl)]);
+        review_with(&cs, config)
+    }
+
+    #[test]
+    fn inline_suppressions_mark_findings_and_missing_reasons_are_reported() {
+        let hcl = r#"
+# trivy:ignore:AVD-AWS-0090 write-once log bucket
+resource "aws_s3_bucket" "trivy" {}
+
+resource "aws_s3_bucket" "checkov" {
+  #checkov:skip=CKV_AWS_21
+}
+
+resource "aws_s3_bucket" "open" {}
+"#;
+        let r = review_hcl(hcl, &ReviewConfig::default());
+        let versioning: Vec<(&str, bool, Option<&str>)> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "RG-AWS-S3-004")
+            .map(|f| {
+                (
+                    f.resource.as_deref().unwrap_or_default(),
+                    f.suppressed,
+                    f.suppression_reason.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            versioning,
+            [
+                ("aws_s3_bucket.trivy", true, Some("write-once log bucket")),
+                ("aws_s3_bucket.checkov", true, Some("no reason given")),
+                ("aws_s3_bucket.open", false, None),
+            ]
+        );
+        let missing: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == crate::suppress::MISSING_REASON_RULE)
+            .collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(
+            (missing[0].severity, missing[0].line),
+            (crate::finding::Severity::Low, Some(6))
+        );
+        // Suppressed findings do not raise the risk; the open bucket's do.
+        let risk = r.risk.expect("risk");
+        assert!(risk.score > 0);
+    }
+
+    #[test]
+    fn configuration_filters_rules_severities_and_paths() {
+        let hcl = "resource \"aws_s3_bucket\" \"b\" {}\n";
+        let all = review_hcl(hcl, &ReviewConfig::default());
+        assert!(all.findings.iter().any(|f| f.rule_id == "RG-AWS-S3-004"));
+        let disabled = ReviewConfig {
+            disabled_rules: vec!["ckv_aws_21".into()],
+            ..ReviewConfig::default()
+        };
+        assert!(
+            !review_hcl(hcl, &disabled)
+                .findings
+                .iter()
+                .any(|f| f.rule_id == "RG-AWS-S3-004")
+        );
+        let threshold = ReviewConfig {
+            severity_threshold: Some(crate::finding::Severity::Critical),
+            ..ReviewConfig::default()
+        };
+        assert!(
+            review_hcl(hcl, &threshold)
+                .findings
+                .iter()
+                .all(|f| f.severity == crate::finding::Severity::Critical)
+        );
+        let excluded = ReviewConfig {
+            exclude_paths: vec!["*.tf".into()],
+            ..ReviewConfig::default()
+        };
+        assert!(review_hcl(hcl, &excluded).findings.is_empty());
     }
 }

@@ -241,6 +241,7 @@ fn resource(
         source,
         attribute_lines: BTreeMap::new(),
         meta,
+        suppressions: Vec::new(),
         change: None,
     }
 }

@@ -132,6 +132,10 @@ pub struct Evaluation {
     pub undetermined: Vec<Undetermined>,
     /// How many (rule, resource) checks ran.
     pub checks: usize,
+    /// Resources that exist after the change.
+    pub resources_in_scope: usize,
+    /// Of those, resources at least one rule checked.
+    pub resources_checked: usize,
 }
 
 /// Every resource rule, in catalog order.
@@ -142,6 +146,7 @@ pub fn resource_rules() -> impl Iterator<Item = &'static ResourceRule> {
 /// Every rule reviewgate knows, sorted by id.
 pub fn catalog() -> Vec<RuleInfo> {
     let mut rules: Vec<RuleInfo> = resource_rules().map(|r| r.meta.info()).collect();
+    rules.push(crate::suppress::rule_info());
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     rules
 }
@@ -172,10 +177,13 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
     let context = Context::new(change_set);
     let mut evaluation = Evaluation::default();
     for resource in context.resources().iter().copied().filter(|r| in_scope(r)) {
+        evaluation.resources_in_scope += 1;
+        let mut checked = false;
         for rule in resource_rules() {
             if !rule.meta.resource_types.contains(&resource.resource_type()) {
                 continue;
             }
+            checked = true;
             evaluation.checks += 1;
             let mut verdicts = Verdicts::default();
             (rule.check)(resource, &context, &mut verdicts);
@@ -197,6 +205,7 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
                 }
             }
         }
+        evaluation.resources_checked += usize::from(checked);
     }
     evaluation
 }
