@@ -7,6 +7,7 @@
 //! answer depends on a value Terraform only knows after apply. Saying nothing is a
 //! pass.
 
+pub mod change_risk;
 pub mod context;
 
 mod aws;
@@ -143,17 +144,25 @@ pub fn resource_rules() -> impl Iterator<Item = &'static ResourceRule> {
     aws::RULES.iter().flat_map(|rules| rules.iter())
 }
 
+/// The metadata of every rule: resource, change and plan rules.
+pub fn all_rule_metas() -> impl Iterator<Item = &'static RuleMeta> {
+    resource_rules()
+        .map(|r| &r.meta)
+        .chain(change_risk::CHANGE_RULES.iter().map(|r| &r.meta))
+        .chain(change_risk::PLAN_RULES.iter().map(|r| &r.meta))
+}
+
 /// Every rule reviewgate knows, sorted by id.
 pub fn catalog() -> Vec<RuleInfo> {
-    let mut rules: Vec<RuleInfo> = resource_rules().map(|r| r.meta.info()).collect();
+    let mut rules: Vec<RuleInfo> = all_rule_metas().map(RuleMeta::info).collect();
     rules.push(crate::suppress::rule_info());
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     rules
 }
 
 /// Looks a rule up by id.
-pub fn find_rule(id: &str) -> Option<&'static ResourceRule> {
-    resource_rules().find(|r| r.meta.id == id)
+pub fn find_rule(id: &str) -> Option<&'static RuleMeta> {
+    all_rule_metas().find(|m| m.id == id)
 }
 
 /// True when a resource exists after the change: configuration blocks, and plan
@@ -172,7 +181,8 @@ fn in_scope(resource: &Resource) -> bool {
     }
 }
 
-/// Runs every resource rule over every in-scope resource of a change set.
+/// Runs every rule: resource rules over every in-scope resource, change rules over
+/// every planned change, plan rules over every plan.
 pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
     let context = Context::new(change_set);
     let mut evaluation = Evaluation::default();
@@ -187,51 +197,91 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
             evaluation.checks += 1;
             let mut verdicts = Verdicts::default();
             (rule.check)(resource, &context, &mut verdicts);
+            record(&mut evaluation, &rule.meta, Some(resource), verdicts);
+        }
+        evaluation.resources_checked += usize::from(checked);
+    }
+    for plan in &change_set.plans {
+        for resource in &plan.resources {
+            let Some(change) = &resource.change else {
+                continue;
+            };
+            if matches!(change.action, ChangeAction::NoOp | ChangeAction::Read) {
+                continue;
+            }
+            for rule in change_risk::CHANGE_RULES {
+                let types = rule.meta.resource_types;
+                if types != ["*"] && !types.contains(&resource.resource_type()) {
+                    continue;
+                }
+                evaluation.checks += 1;
+                let mut verdicts = Verdicts::default();
+                (rule.check)(resource, change, &context, &mut verdicts);
+                record(&mut evaluation, &rule.meta, Some(resource), verdicts);
+            }
+        }
+        for rule in change_risk::PLAN_RULES {
+            evaluation.checks += 1;
+            let mut verdicts = Verdicts::default();
+            (rule.check)(plan, &mut verdicts);
             for outcome in verdicts.outcomes {
-                match outcome {
-                    Outcome::Fail { message, attribute } => evaluation.findings.push(finding(
-                        rule,
-                        resource,
-                        message,
-                        attribute.as_deref(),
-                    )),
-                    Outcome::CannotTell { reason } => evaluation.undetermined.push(Undetermined {
-                        rule_id: rule.meta.id.to_owned(),
-                        resource: resource.address.to_string(),
-                        file: resource.source.file.clone(),
-                        line: resource.source.lines.map(|l| l.start),
-                        reason,
-                    }),
+                if let Outcome::Fail { message, .. } = outcome {
+                    let mut plan_finding = finding(&rule.meta, None, message, None);
+                    plan_finding.file = Some(plan.path.clone());
+                    evaluation.findings.push(plan_finding);
                 }
             }
         }
-        evaluation.resources_checked += usize::from(checked);
     }
     evaluation
 }
 
+fn record(
+    evaluation: &mut Evaluation,
+    meta: &RuleMeta,
+    resource: Option<&Resource>,
+    verdicts: Verdicts,
+) {
+    for outcome in verdicts.outcomes {
+        match outcome {
+            Outcome::Fail { message, attribute } => {
+                evaluation
+                    .findings
+                    .push(finding(meta, resource, message, attribute.as_deref()))
+            }
+            Outcome::CannotTell { reason } => evaluation.undetermined.push(Undetermined {
+                rule_id: meta.id.to_owned(),
+                resource: resource.map(|r| r.address.to_string()).unwrap_or_default(),
+                file: resource.map(|r| r.source.file.clone()).unwrap_or_default(),
+                line: resource.and_then(|r| r.source.lines.map(|l| l.start)),
+                reason,
+            }),
+        }
+    }
+}
+
 fn finding(
-    rule: &ResourceRule,
-    resource: &Resource,
+    meta: &RuleMeta,
+    resource: Option<&Resource>,
     message: String,
     attribute: Option<&str>,
 ) -> Finding {
-    let lines = match attribute {
-        Some(path) => resource.lines_of(path),
-        None => resource.source.lines,
-    };
+    let lines = resource.and_then(|r| match attribute {
+        Some(path) => r.lines_of(path),
+        None => r.source.lines,
+    });
     Finding {
-        rule_id: rule.meta.id.to_owned(),
-        aliases: rule.meta.aliases.iter().map(|a| (*a).to_owned()).collect(),
-        severity: rule.meta.severity,
-        title: rule.meta.title.to_owned(),
+        rule_id: meta.id.to_owned(),
+        aliases: meta.aliases.iter().map(|a| (*a).to_owned()).collect(),
+        severity: meta.severity,
+        title: meta.title.to_owned(),
         message,
-        resource: Some(resource.address.to_string()),
-        file: Some(resource.source.file.clone()),
+        resource: resource.map(|r| r.address.to_string()),
+        file: resource.map(|r| r.source.file.clone()),
         line: lines.map(|l| l.start),
         end_line: lines.map(|l| l.end),
-        remediation: Some(rule.meta.remediation.to_owned()),
-        frameworks: rule.meta.frameworks(),
+        remediation: Some(meta.remediation.to_owned()),
+        frameworks: meta.frameworks(),
         suppressed: false,
         suppression_reason: None,
     }
@@ -244,8 +294,7 @@ mod tests {
     #[test]
     fn rule_ids_are_unique_and_well_formed() {
         let mut seen = std::collections::HashSet::new();
-        for rule in resource_rules() {
-            let m = &rule.meta;
+        for m in all_rule_metas() {
             assert!(seen.insert(m.id), "duplicate rule id {}", m.id);
             assert!(m.id.starts_with("RG-"), "{}", m.id);
             assert!(
