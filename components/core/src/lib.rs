@@ -15,6 +15,7 @@ pub mod detect;
 pub mod diff;
 pub mod finding;
 pub mod hcl;
+pub mod output;
 pub mod plan;
 pub mod resource;
 pub mod review;

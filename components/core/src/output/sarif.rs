@@ -1,0 +1,372 @@
+//! SARIF 2.1.0, as GitHub code scanning, GitLab and Azure DevOps read it.
+//!
+//! Each referenced rule goes to `tool.driver.rules` with its description, help and
+//! the `security-severity` GitHub uses to rank alerts; each finding becomes a result
+//! with its file and lines, the resource as a logical location, a stable
+//! `partialFingerprints` entry so alerts survive unrelated edits, and — when
+//! suppressed — an in-source suppression with its justification.
+//! The output is checked against the official OASIS schema in the tests.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::review::Review;
+use crate::rules;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/reviewgate/reviewgate";
+
+/// Renders a review as a SARIF log (pretty-printed JSON).
+pub fn render(review: &Review, tool_version: &str) -> String {
+    let log = build(review, tool_version);
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_string_pretty(&log).unwrap_or_default()
+}
+
+/// The SARIF log as a JSON value.
+pub fn to_value(review: &Review, tool_version: &str) -> serde_json::Value {
+    serde_json::to_value(build(review, tool_version)).unwrap_or_default()
+}
+
+fn build(review: &Review, tool_version: &str) -> Log {
+    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut descriptors = Vec::new();
+    for finding in &review.findings {
+        if rule_index.contains_key(finding.rule_id.as_str()) {
+            continue;
+        }
+        rule_index.insert(&finding.rule_id, descriptors.len());
+        descriptors.push(descriptor(finding));
+    }
+    let results = review
+        .findings
+        .iter()
+        .map(|finding| result(finding, rule_index[finding.rule_id.as_str()]))
+        .collect();
+    Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "reviewgate",
+                    version: tool_version.to_owned(),
+                    semantic_version: tool_version.to_owned(),
+                    information_uri: INFORMATION_URI,
+                    rules: descriptors,
+                },
+            },
+            results,
+            column_kind: "unicodeCodePoints",
+        }],
+    }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub maps `security-severity` to critical (≥ 9.0), high (≥ 7.0), medium
+/// (≥ 4.0) and low.
+fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+fn descriptor(finding: &Finding) -> ReportingDescriptor {
+    let meta = rules::find_rule(&finding.rule_id);
+    let description = meta.map_or(finding.title.as_str(), |m| m.description);
+    let remediation = finding.remediation.clone().unwrap_or_default();
+    let mut tags = vec!["security".to_owned()];
+    if finding.rule_id.starts_with("RG-AWS-") || finding.rule_id.starts_with("RG-CHG-") {
+        tags.push("terraform".to_owned());
+    }
+    tags.extend(finding.aliases.iter().cloned());
+    tags.extend(finding.frameworks.iter().flat_map(|(framework, controls)| {
+        controls.iter().map(move |c| format!("{framework}:{c}"))
+    }));
+    ReportingDescriptor {
+        id: finding.rule_id.clone(),
+        name: pascal_case(&finding.title),
+        short_description: Text {
+            text: finding.title.clone(),
+        },
+        full_description: Text {
+            text: description.to_owned(),
+        },
+        help: Help {
+            text: format!("{description}\n\nRemediation: {remediation}"),
+            markdown: format!("{description}\n\n**Remediation:** {remediation}"),
+        },
+        default_configuration: Configuration {
+            level: level(finding.severity),
+        },
+        properties: DescriptorProperties {
+            tags,
+            security_severity: security_severity(finding.severity),
+            precision: "high",
+            problem_severity: level(finding.severity),
+        },
+    }
+}
+
+fn result(finding: &Finding, rule_index: usize) -> SarifResult {
+    let uri = finding
+        .file
+        .as_deref()
+        .map(file_uri)
+        .unwrap_or_else(|| "unknown".to_owned());
+    let region = Region {
+        start_line: finding.line.unwrap_or(1).max(1),
+        end_line: finding.end_line.or(finding.line).map(|l| l.max(1)),
+    };
+    SarifResult {
+        rule_id: finding.rule_id.clone(),
+        rule_index,
+        level: level(finding.severity),
+        message: Text {
+            text: finding.message.clone(),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri,
+                    uri_base_id: "%SRCROOT%",
+                },
+                region,
+            },
+            logical_locations: finding
+                .resource
+                .iter()
+                .map(|address| LogicalLocation {
+                    fully_qualified_name: address.clone(),
+                    kind: "resource",
+                })
+                .collect(),
+        }],
+        partial_fingerprints: BTreeMap::from([("reviewgate/v1".to_owned(), fingerprint(finding))]),
+        suppressions: finding
+            .suppressed
+            .then(|| {
+                vec![Suppression {
+                    kind: "inSource",
+                    justification: finding.suppression_reason.clone().unwrap_or_default(),
+                }]
+            })
+            .unwrap_or_default(),
+        properties: ResultProperties {
+            severity: finding.severity.as_str(),
+        },
+    }
+}
+
+/// A stable identity for an alert: rule, file, resource and message, but not the
+/// line, so that edits above a resource do not make GitHub reopen it.
+fn fingerprint(finding: &Finding) -> String {
+    // FNV-1a: tiny, stable across versions and platforms, good enough to tell
+    // alerts apart (this is not a security boundary).
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [
+        finding.rule_id.as_str(),
+        finding.file.as_deref().unwrap_or_default(),
+        finding.resource.as_deref().unwrap_or_default(),
+        finding.message.as_str(),
+    ] {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// A relative URI reference for a path: `/`-separated, with characters outside the
+/// URI unreserved set percent-encoded.
+fn file_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.trim_start_matches("./");
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+fn pascal_case(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run {
+    tool: Tool,
+    results: Vec<SarifResult>,
+    column_kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: String,
+    semantic_version: String,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    default_configuration: Configuration,
+    properties: DescriptorProperties,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct DescriptorProperties {
+    tags: Vec<String>,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    precision: &'static str,
+    #[serde(rename = "problem.severity")]
+    problem_severity: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Suppression {
+    kind: &'static str,
+    justification: String,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    severity: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_and_encoded() {
+        assert_eq!(
+            file_uri("./modules/my bucket/main.tf"),
+            "modules/my%20bucket/main.tf"
+        );
+        assert_eq!(file_uri("dir\\win.tf"), "dir/win.tf");
+        assert_eq!(
+            pascal_case("S3 bucket has no default encryption"),
+            "S3BucketHasNoDefaultEncryption"
+        );
+    }
+}
