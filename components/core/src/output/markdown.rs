@@ -260,6 +260,6 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
         }
         let _ = writeln!(out, "\n</details>\n");
     }
-    let _ = write!(out, "<sub>reviewgate {tool_version} · rules only</sub>\n");
+    let _ = writeln!(out, "<sub>reviewgate {tool_version} · rules only</sub>");
     out
 }

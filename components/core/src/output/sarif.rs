@@ -156,15 +156,14 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
                 .collect(),
         }],
         partial_fingerprints: BTreeMap::from([("reviewgate/v1".to_owned(), fingerprint(finding))]),
-        suppressions: finding
-            .suppressed
-            .then(|| {
-                vec![Suppression {
-                    kind: "inSource",
-                    justification: finding.suppression_reason.clone().unwrap_or_default(),
-                }]
-            })
-            .unwrap_or_default(),
+        suppressions: if finding.suppressed {
+            vec![Suppression {
+                kind: "inSource",
+                justification: finding.suppression_reason.clone().unwrap_or_default(),
+            }]
+        } else {
+            Vec::new()
+        },
         properties: ResultProperties {
             severity: finding.severity.as_str(),
         },

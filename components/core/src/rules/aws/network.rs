@@ -1,5 +1,1415 @@
-//! (rules to come)
+//! Network rules: security groups, network ACLs, VPCs and subnets.
+//!
+//! A security group rule can be written four ways that mean the same thing to AWS:
+//! inline `ingress`/`egress` blocks of `aws_security_group` (or
+//! `aws_default_security_group`), an `aws_security_group_rule` with a `type`, and the
+//! newer one-rule-per-resource `aws_vpc_security_group_ingress_rule` /
+//! `aws_vpc_security_group_egress_rule` (with `ip_protocol`, `cidr_ipv4`,
+//! `cidr_ipv6`). Network ACL rules likewise come inline (`aws_network_acl`,
+//! `aws_default_network_acl`) or as `aws_network_acl_rule`. Each family is read
+//! through one normalized view ([`SgRule`], [`AclRule`]) so every check is written
+//! once and sees every shape.
+//!
+//! Internet exposure is split by what is exposed, so one rule never gets two
+//! findings: RG-AWS-EC2-002 (critical) is SSH, RDP or every port open to the
+//! internet; RG-AWS-EC2-001 is any other port open to the internet.
 
-use crate::rules::ResourceRule;
+use crate::finding::Severity;
+use crate::resource::Resource;
+use crate::rules::context::blocks;
+use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
+use crate::value::{Value, ValueMap};
 
-pub(super) const RULES: &[ResourceRule] = &[];
+/// Every resource type that holds security group rules.
+const SG_RULE_TYPES: &[&str] = &[
+    "aws_security_group",
+    "aws_default_security_group",
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+];
+
+/// Every resource type that holds network ACL rules.
+const ACL_RULE_TYPES: &[&str] = &[
+    "aws_network_acl",
+    "aws_default_network_acl",
+    "aws_network_acl_rule",
+];
+
+const SSH_PORT: i64 = 22;
+const RDP_PORT: i64 = 3389;
+const MAX_PORT: i64 = 65535;
+
+/// The description Terraform gives a security group that sets none.
+const TERRAFORM_DEFAULT_SG_DESCRIPTION: &str = "Managed by Terraform";
+
+pub(super) const RULES: &[ResourceRule] = &[
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-EC2-001",
+            title: "Security group allows ingress from the internet",
+            severity: Severity::Medium,
+            description: "A security group rule admits traffic from any IPv4 or IPv6 address (0.0.0.0/0, ::/0) to a port that is not SSH or RDP. Anything listening there is reachable by every scanner on the internet; make sure that is intended (a public web endpoint) and not a database, cache or admin interface. SSH, RDP and all-port exposure is RG-AWS-EC2-002.",
+            remediation: "Restrict `cidr_blocks` / `ipv6_cidr_blocks` (or `cidr_ipv4` / `cidr_ipv6`) to the networks that need access, or put the service behind a load balancer or VPN; if the exposure is intended (HTTPS on a public load balancer), suppress the finding with a reason.",
+            aliases: &[],
+            frameworks: &[
+                ("soc2", &["CC6.6"]),
+                ("pci-dss-3.2.1", &["1.3"]),
+                ("nist-800-53-r5", &["SC-7"]),
+            ],
+            resource_types: SG_RULE_TYPES,
+        },
+        check: check_sg_public_ingress,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-EC2-002",
+            title: "Security group allows SSH, RDP or all ports from the internet",
+            severity: Severity::Critical,
+            description: "A security group rule admits traffic from any IPv4 or IPv6 address to SSH (22), RDP (3389) or every port. Remote administration ports open to the internet are brute-forced within minutes of exposure and are a leading cause of instance compromise.",
+            remediation: "Remove the rule or restrict its source to known administrative networks; prefer AWS Systems Manager Session Manager or a bastion/VPN over exposing SSH or RDP.",
+            aliases: &["AWS-0107", "AVD-AWS-0107", "CKV_AWS_24", "CKV_AWS_25"],
+            frameworks: &[
+                ("cis-aws-1.2", &["4.1", "4.2"]),
+                ("soc2", &["CC6.6"]),
+                ("pci-dss-3.2.1", &["1.2.1", "1.3"]),
+                ("nist-800-53-r5", &["AC-17", "SC-7"]),
+            ],
+            resource_types: SG_RULE_TYPES,
+        },
+        check: check_sg_admin_ingress,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-EC2-003",
+            title: "Security group allows egress to the internet",
+            severity: Severity::Critical,
+            description: "A security group rule allows outbound traffic to any IPv4 or IPv6 address. Unrestricted egress lets a compromised workload download tooling and exfiltrate data anywhere; outbound access should be limited to the destinations the workload needs.",
+            remediation: "Restrict egress `cidr_blocks` / `ipv6_cidr_blocks` (or `cidr_ipv4` / `cidr_ipv6`) to the required destinations, or route internet-bound traffic through a proxy or centralized egress VPC.",
+            aliases: &["AWS-0104", "AVD-AWS-0104"],
+            frameworks: &[("pci-dss-3.2.1", &["1.2.1"]), ("nist-800-53-r5", &["SC-7"])],
+            resource_types: SG_RULE_TYPES,
+        },
+        check: check_sg_public_egress,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-EC2-004",
+            title: "Security group has no description",
+            severity: Severity::Low,
+            description: "A security group without a meaningful description (empty, or Terraform's default \"Managed by Terraform\") makes audits and incident response slower: nobody can tell what the group is for without tracing its attachments.",
+            remediation: "Set `description` to what the group protects and why. Note that changing a security group's description replaces the group.",
+            aliases: &["AWS-0099", "AVD-AWS-0099", "CKV_AWS_23"],
+            frameworks: &[],
+            resource_types: &["aws_security_group"],
+        },
+        check: check_sg_description,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-EC2-005",
+            title: "Security group rule has no description",
+            severity: Severity::Low,
+            description: "Security group rules without a description cannot be audited: a reviewer cannot tell why a port or source range is open, so stale rules are never removed.",
+            remediation: "Set `description` on every inline `ingress`/`egress` block, `aws_security_group_rule` and `aws_vpc_security_group_*_rule`.",
+            aliases: &["AWS-0124", "AVD-AWS-0124", "CKV_AWS_23"],
+            frameworks: &[],
+            resource_types: SG_RULE_TYPES,
+        },
+        check: check_sg_rule_description,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-VPC-001",
+            title: "Default VPC is managed",
+            severity: Severity::High,
+            description: "`aws_default_vpc` adopts the account's default VPC, whose subnets give every instance a public IP and route to an internet gateway. Workloads should run in purpose-built VPCs with deliberate network boundaries.",
+            remediation: "Create an `aws_vpc` with explicit subnets and routing for the workload, and remove the `aws_default_vpc` resource (consider deleting the default VPC in every region).",
+            aliases: &["AWS-0101", "AVD-AWS-0101"],
+            frameworks: &[("nist-800-53-r5", &["SC-7"])],
+            resource_types: &["aws_default_vpc"],
+        },
+        check: check_default_vpc,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-VPC-002",
+            title: "Subnet assigns public IP addresses by default",
+            severity: Severity::High,
+            description: "With `map_public_ip_on_launch`, every instance launched in the subnet gets a public IPv4 address, so anything placed there is directly reachable from the internet whenever its security group allows it. Default subnets (`aws_default_subnet`) do this unless told otherwise.",
+            remediation: "Set `map_public_ip_on_launch = false` and give public addresses only to resources that need them (or front them with a load balancer or NAT gateway).",
+            aliases: &["AWS-0164", "AVD-AWS-0164", "CKV_AWS_130"],
+            frameworks: &[("pci-dss-3.2.1", &["1.3"]), ("nist-800-53-r5", &["SC-7"])],
+            resource_types: &["aws_subnet", "aws_default_subnet"],
+        },
+        check: check_subnet_public_ip,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-VPC-003",
+            title: "VPC has no flow logs",
+            severity: Severity::Medium,
+            description: "VPC flow logs record the traffic accepted and rejected in the VPC. Without them there is no record to detect scanning or exfiltration, or to investigate an incident afterwards.",
+            remediation: "Add an `aws_flow_log` with `vpc_id` set to the VPC (for example `traffic_type = \"ALL\"` to CloudWatch Logs or S3).",
+            aliases: &["AWS-0178", "AVD-AWS-0178", "CKV2_AWS_11"],
+            frameworks: &[("soc2", &["CC7.2"]), ("nist-800-53-r5", &["AU-12", "SI-4"])],
+            resource_types: &["aws_vpc", "aws_default_vpc"],
+        },
+        check: check_vpc_flow_logs,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-VPC-004",
+            title: "Network ACL rule allows all ports",
+            severity: Severity::Critical,
+            description: "A network ACL `allow` rule for all protocols (`-1`/`all`) or for every TCP/UDP port removes the subnet-level filter entirely for the matching addresses. Network ACLs should allow only the ports the subnet serves.",
+            remediation: "Replace the rule with rules for the specific protocols and port ranges needed (remember return traffic on ephemeral ports 1024-65535).",
+            aliases: &["AWS-0102", "AVD-AWS-0102"],
+            frameworks: &[("pci-dss-3.2.1", &["1.2.1"]), ("nist-800-53-r5", &["SC-7"])],
+            resource_types: ACL_RULE_TYPES,
+        },
+        check: check_acl_all_ports,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-VPC-005",
+            title: "Network ACL allows SSH or RDP from the internet",
+            severity: Severity::Medium,
+            description: "A network ACL ingress rule allows SSH (22) or RDP (3389) — or all traffic — from any IPv4 or IPv6 address. The subnet then relies on security groups alone to keep remote administration ports away from the internet.",
+            remediation: "Restrict the rule's `cidr_block` / `ipv6_cidr_block` to administrative networks, or add a lower-numbered `deny` rule for ports 22 and 3389 from 0.0.0.0/0 and ::/0.",
+            aliases: &["AWS-0105", "AVD-AWS-0105", "CKV_AWS_231", "CKV_AWS_232"],
+            frameworks: &[
+                ("cis-aws-1.4", &["5.1"]),
+                ("soc2", &["CC6.6"]),
+                ("pci-dss-3.2.1", &["1.3"]),
+                ("nist-800-53-r5", &["AC-17", "SC-7"]),
+            ],
+            resource_types: ACL_RULE_TYPES,
+        },
+        check: check_acl_public_admin_ingress,
+    },
+];
+
+// ---------------------------------------------------------------------------
+// Shared reading of protocols, ports and address ranges
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "ingress",
+            Direction::Egress => "egress",
+        }
+    }
+}
+
+/// An IP protocol as security groups and network ACLs name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// `-1` / `all`: every protocol, every port (port ranges are ignored by AWS).
+    All,
+    Tcp,
+    Udp,
+    /// Anything else (`icmp`, `58`, `50`…): no ports.
+    Other(String),
+}
+
+impl Protocol {
+    /// Reads a protocol; AWS accepts names and IANA numbers, as strings or numbers,
+    /// in any case.
+    fn read(value: Option<&Value>) -> Tri<Protocol> {
+        let text = match Tri::value(value) {
+            Tri::Known(Value::String(s)) => s.as_str().to_ascii_lowercase(),
+            Tri::Known(Value::Number(n)) => n.to_string(),
+            Tri::Known(_) | Tri::Unknown => return Tri::Unknown,
+            Tri::Missing => return Tri::Missing,
+        };
+        Tri::Known(match text.trim() {
+            "-1" | "all" => Protocol::All,
+            "tcp" | "6" => Protocol::Tcp,
+            "udp" | "17" => Protocol::Udp,
+            other => Protocol::Other(other.to_owned()),
+        })
+    }
+
+    fn has_ports(&self) -> bool {
+        matches!(self, Protocol::Tcp | Protocol::Udp)
+    }
+}
+
+/// What a rule lets through: a protocol and, for TCP/UDP, an inclusive port range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Traffic {
+    protocol: Protocol,
+    ports: Option<(i64, i64)>,
+}
+
+impl Traffic {
+    /// Reads protocol and ports; unknown when either matters and is not known.
+    fn read(protocol: Option<&Value>, from: Option<&Value>, to: Option<&Value>) -> Tri<Traffic> {
+        let protocol = match Protocol::read(protocol) {
+            Tri::Known(p) => p,
+            Tri::Unknown => return Tri::Unknown,
+            Tri::Missing => return Tri::Missing,
+        };
+        if !protocol.has_ports() {
+            return Tri::Known(Traffic {
+                protocol,
+                ports: None,
+            });
+        }
+        match (port(from), port(to)) {
+            (Tri::Known(from), Tri::Known(to)) => Tri::Known(Traffic {
+                protocol,
+                ports: Some((from, to)),
+            }),
+            // TCP/UDP without a port range is rejected by AWS; a missing or unknown
+            // range leaves the exposure unknown either way.
+            _ => Tri::Unknown,
+        }
+    }
+
+    fn includes(&self, port: i64) -> bool {
+        match (&self.protocol, self.ports) {
+            (Protocol::All, _) => true,
+            (_, Some((from, to))) => from <= port && port <= to,
+            _ => false,
+        }
+    }
+
+    /// Every port of the protocol (or every protocol).
+    fn is_all_ports(&self) -> bool {
+        match (&self.protocol, self.ports) {
+            (Protocol::All, _) => true,
+            (_, Some((from, to))) => from <= 0 && to >= MAX_PORT,
+            _ => false,
+        }
+    }
+
+    /// SSH, RDP or every port, over TCP or UDP (as Trivy's AWS-0107 counts them).
+    fn exposes_admin_ports(&self) -> bool {
+        self.is_all_ports() || self.includes(SSH_PORT) || self.includes(RDP_PORT)
+    }
+
+    /// "TCP port 22 (SSH)", "TCP ports 0-65535 (all ports)", "all protocols and ports".
+    fn describe(&self) -> String {
+        let name = match &self.protocol {
+            Protocol::All => return "all protocols and ports".to_owned(),
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+            Protocol::Other(p) => {
+                return match p.as_str() {
+                    "icmp" | "1" => "ICMP".to_owned(),
+                    "icmpv6" | "58" => "ICMPv6".to_owned(),
+                    other => format!("IP protocol {other}"),
+                };
+            }
+        };
+        let Some((from, to)) = self.ports else {
+            return name.to_owned();
+        };
+        let range = if from == to {
+            format!("{name} port {from}")
+        } else {
+            format!("{name} ports {from}-{to}")
+        };
+        let mut services = Vec::new();
+        if self.includes(SSH_PORT) {
+            services.push("SSH");
+        }
+        if self.includes(RDP_PORT) {
+            services.push("RDP");
+        }
+        if self.is_all_ports() {
+            format!("{range} (all ports)")
+        } else if services.is_empty() {
+            range
+        } else if from == to {
+            format!("{range} ({})", services.join(", "))
+        } else {
+            format!("{range} (includes {})", services.join(" and "))
+        }
+    }
+}
+
+/// A port number (Terraform accepts numbers and numeric strings).
+fn port(value: Option<&Value>) -> Tri<i64> {
+    match Tri::number(value) {
+        // Ports are small integers; anything fractional is not a real port.
+        Tri::Known(n) if n.fract() == 0.0 => Tri::Known(n as i64),
+        Tri::Known(_) | Tri::Unknown => Tri::Unknown,
+        Tri::Missing => Tri::Missing,
+    }
+}
+
+/// True for a CIDR block covering every address: any IPv4 or IPv6 address with a
+/// `/0` prefix (AWS normalizes them all to `0.0.0.0/0` / `::/0`).
+fn is_whole_internet(cidr: &str) -> bool {
+    match cidr.trim().rsplit_once('/') {
+        Some((address, "0")) => address.parse::<std::net::IpAddr>().is_ok(),
+        _ => false,
+    }
+}
+
+/// The internet-wide ranges a rule names, with the attribute path of the first one.
+#[derive(Debug, Default)]
+struct Sources {
+    public: Vec<String>,
+    first_path: Option<String>,
+    /// Some range is not known statically.
+    unknown: bool,
+}
+
+impl Sources {
+    /// Adds a list attribute (`cidr_blocks`) or a single range (`cidr_ipv4`).
+    fn add(&mut self, body: &ValueMap, prefix: &str, key: &str) {
+        let value = body.get(key);
+        let items: Vec<&Value> = match Tri::value(value) {
+            Tri::Known(Value::List(items)) => items.iter().collect(),
+            Tri::Known(single) => vec![single],
+            Tri::Unknown => {
+                self.unknown = true;
+                return;
+            }
+            Tri::Missing => return,
+        };
+        for item in items {
+            match Tri::str(Some(item)) {
+                Tri::Known(cidr) if is_whole_internet(cidr) => {
+                    if !self.public.iter().any(|c| c == cidr) {
+                        self.public.push(cidr.to_owned());
+                    }
+                    self.first_path
+                        .get_or_insert_with(|| format!("{prefix}{key}"));
+                }
+                Tri::Unknown => self.unknown = true,
+                _ => {}
+            }
+        }
+    }
+
+    fn joined(&self) -> String {
+        self.public.join(" and ")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Security group rules
+// ---------------------------------------------------------------------------
+
+/// Field names of the two rule schemas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Schema {
+    /// Inline blocks and `aws_security_group_rule`: `protocol`, `cidr_blocks`, `ipv6_cidr_blocks`.
+    Classic,
+    /// `aws_vpc_security_group_*_rule`: `ip_protocol`, `cidr_ipv4`, `cidr_ipv6`.
+    Vpc,
+}
+
+/// One security group rule, wherever it is declared.
+struct SgRule<'a> {
+    /// `None` when an `aws_security_group_rule`'s `type` is not known statically.
+    direction: Option<Direction>,
+    body: &'a ValueMap,
+    /// Path of the body inside the resource with a trailing dot (`ingress.0.`), or
+    /// empty when the body is the resource itself.
+    prefix: String,
+    schema: Schema,
+    /// How messages name the rule.
+    label: String,
+}
+
+impl SgRule<'_> {
+    fn traffic(&self) -> Tri<Traffic> {
+        let protocol_key = match self.schema {
+            Schema::Classic => "protocol",
+            Schema::Vpc => "ip_protocol",
+        };
+        Traffic::read(
+            self.body.get(protocol_key),
+            self.body.get("from_port"),
+            self.body.get("to_port"),
+        )
+    }
+
+    fn sources(&self) -> Sources {
+        let mut sources = Sources::default();
+        let keys: &[&str] = match self.schema {
+            Schema::Classic => &["cidr_blocks", "ipv6_cidr_blocks"],
+            Schema::Vpc => &["cidr_ipv4", "cidr_ipv6"],
+        };
+        for key in keys {
+            sources.add(self.body, &self.prefix, key);
+        }
+        sources
+    }
+
+    /// The path of the rule itself, for line numbers (`None`: the whole resource).
+    fn path(&self) -> Option<&str> {
+        self.prefix.strip_suffix('.')
+    }
+}
+
+/// The rules a resource declares, and the directions whose inline rules are not
+/// known statically (a `dynamic` block).
+struct SgRules<'a> {
+    known: Vec<SgRule<'a>>,
+    unknown: Vec<Direction>,
+}
+
+impl SgRules<'_> {
+    /// The rules that are, or may be, of `direction`.
+    fn of(&self, direction: Direction) -> impl Iterator<Item = &SgRule<'_>> {
+        self.known
+            .iter()
+            .filter(move |r| r.direction.is_none_or(|d| d == direction))
+    }
+}
+
+fn sg_rules(resource: &Resource) -> SgRules<'_> {
+    let mut rules = SgRules {
+        known: Vec::new(),
+        unknown: Vec::new(),
+    };
+    let address = &resource.address;
+    match resource.resource_type() {
+        "aws_security_group" | "aws_default_security_group" => {
+            for direction in [Direction::Ingress, Direction::Egress] {
+                let key = direction.as_str();
+                if resource.attributes.get(key).is_some_and(Value::is_unknown) {
+                    rules.unknown.push(direction);
+                }
+                for (i, body) in blocks(resource.attributes.get(key)).into_iter().enumerate() {
+                    rules.known.push(SgRule {
+                        direction: Some(direction),
+                        body,
+                        prefix: format!("{key}.{i}."),
+                        schema: Schema::Classic,
+                        label: format!("security group `{address}` ({key} rule {})", i + 1),
+                    });
+                }
+            }
+        }
+        "aws_security_group_rule" => {
+            let direction = match Tri::str(resource.attributes.get("type")) {
+                Tri::Known("ingress") => Some(Direction::Ingress),
+                Tri::Known("egress") => Some(Direction::Egress),
+                Tri::Unknown => None,
+                // `type` is required and only takes these two values: anything else
+                // is rejected before a rule exists.
+                _ => return rules,
+            };
+            rules.known.push(SgRule {
+                direction,
+                body: &resource.attributes,
+                prefix: String::new(),
+                schema: Schema::Classic,
+                label: format!("security group rule `{address}`"),
+            });
+        }
+        "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
+            let direction = if resource.resource_type().contains("ingress") {
+                Direction::Ingress
+            } else {
+                Direction::Egress
+            };
+            rules.known.push(SgRule {
+                direction: Some(direction),
+                body: &resource.attributes,
+                prefix: String::new(),
+                schema: Schema::Vpc,
+                label: format!("security group rule `{address}`"),
+            });
+        }
+        _ => {}
+    }
+    rules
+}
+
+/// Reports "cannot tell" for rules of `direction` that are not known statically.
+fn report_unknown_rules(rules: &SgRules<'_>, direction: Direction, out: &mut Verdicts) {
+    if rules.unknown.contains(&direction) {
+        out.cannot_tell(format!(
+            "the `{}` rules are not known statically (dynamic block)",
+            direction.as_str()
+        ));
+    }
+}
+
+/// Public ingress whose exposure is SSH, RDP or every port belongs to
+/// RG-AWS-EC2-002; every other public ingress to RG-AWS-EC2-001.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IngressClass {
+    Admin,
+    Other,
+}
+
+/// Shared by EC2-001 and EC2-002: each public ingress rule lands in exactly one.
+fn check_public_ingress(resource: &Resource, class: IngressClass, out: &mut Verdicts) {
+    let rules = sg_rules(resource);
+    report_unknown_rules(&rules, Direction::Ingress, out);
+    for rule in rules.of(Direction::Ingress) {
+        let sources = rule.sources();
+        if sources.public.is_empty() {
+            if sources.unknown {
+                out.cannot_tell(format!(
+                    "the source ranges of {} are not known statically",
+                    rule.label
+                ));
+            }
+            continue;
+        }
+        if rule.direction.is_none() {
+            out.cannot_tell(format!(
+                "{} names {}, but whether it is an ingress rule is not known statically",
+                rule.label,
+                sources.joined()
+            ));
+            continue;
+        }
+        let path = sources.first_path.as_deref().or(rule.path());
+        match (rule.traffic(), class) {
+            (Tri::Known(traffic), IngressClass::Admin) if traffic.exposes_admin_ports() => {
+                out.fail(
+                    format!(
+                        "{} allows ingress from {} to {}",
+                        rule.label,
+                        sources.joined(),
+                        traffic.describe()
+                    ),
+                    path,
+                );
+            }
+            (Tri::Known(traffic), IngressClass::Other) if !traffic.exposes_admin_ports() => {
+                out.fail(
+                    format!(
+                        "{} allows ingress from {} to {}",
+                        rule.label,
+                        sources.joined(),
+                        traffic.describe()
+                    ),
+                    path,
+                );
+            }
+            (Tri::Known(_), _) => {}
+            // The source is certainly the whole internet; only which ports is open.
+            (_, IngressClass::Admin) => out.cannot_tell(format!(
+                "{} allows ingress from {}, but its protocol or ports are not known statically",
+                rule.label,
+                sources.joined()
+            )),
+            (_, IngressClass::Other) => out.fail(
+                format!(
+                    "{} allows ingress from {} to ports that are not known statically",
+                    rule.label,
+                    sources.joined()
+                ),
+                path,
+            ),
+        }
+    }
+}
+
+/// Internet ingress to ports other than SSH/RDP: worth a look, often intended.
+fn check_sg_public_ingress(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    check_public_ingress(resource, IngressClass::Other, out);
+}
+
+/// Internet ingress to SSH, RDP or every port: the classic brute-force exposure.
+fn check_sg_admin_ingress(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    check_public_ingress(resource, IngressClass::Admin, out);
+}
+
+/// Egress to the whole internet, on any port.
+fn check_sg_public_egress(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    let rules = sg_rules(resource);
+    report_unknown_rules(&rules, Direction::Egress, out);
+    for rule in rules.of(Direction::Egress) {
+        let sources = rule.sources();
+        if sources.public.is_empty() {
+            if sources.unknown {
+                out.cannot_tell(format!(
+                    "the destination ranges of {} are not known statically",
+                    rule.label
+                ));
+            }
+            continue;
+        }
+        if rule.direction.is_none() {
+            out.cannot_tell(format!(
+                "{} names {}, but whether it is an egress rule is not known statically",
+                rule.label,
+                sources.joined()
+            ));
+            continue;
+        }
+        let what = match rule.traffic() {
+            Tri::Known(traffic) => format!(" on {}", traffic.describe()),
+            _ => String::new(),
+        };
+        out.fail(
+            format!("{} allows egress to {}{what}", rule.label, sources.joined()),
+            sources.first_path.as_deref().or(rule.path()),
+        );
+    }
+}
+
+/// A group's description is required by AWS but Terraform fills in "Managed by
+/// Terraform" when none is given, which says nothing.
+fn check_sg_description(group: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    let address = &group.address;
+    match Tri::str(group.attributes.get("description")) {
+        Tri::Known(d) if d.trim() == TERRAFORM_DEFAULT_SG_DESCRIPTION => out.fail(
+            format!(
+                "security group `{address}` uses Terraform's default description \"{TERRAFORM_DEFAULT_SG_DESCRIPTION}\""
+            ),
+            Some("description"),
+        ),
+        Tri::Known(d) if !d.trim().is_empty() => {}
+        Tri::Known(_) => out.fail(
+            format!("security group `{address}` has an empty description"),
+            Some("description"),
+        ),
+        Tri::Missing => out.fail(
+            format!(
+                "security group `{address}` has no description (Terraform sets \"{TERRAFORM_DEFAULT_SG_DESCRIPTION}\")"
+            ),
+            None,
+        ),
+        Tri::Unknown => out.cannot_tell("the security group description is not known statically"),
+    }
+}
+
+/// Every rule, in every shape, should say why it exists.
+fn check_sg_rule_description(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    let rules = sg_rules(resource);
+    for direction in &rules.unknown {
+        out.cannot_tell(format!(
+            "the `{}` rules are not known statically (dynamic block)",
+            direction.as_str()
+        ));
+    }
+    for rule in &rules.known {
+        match Tri::str(rule.body.get("description")) {
+            Tri::Known(d) if !d.trim().is_empty() => {}
+            Tri::Unknown => out.cannot_tell(format!(
+                "the description of {} is not known statically",
+                rule.label
+            )),
+            Tri::Known(_) | Tri::Missing => {
+                let what = match rule.traffic() {
+                    Tri::Known(traffic) => format!(" ({})", traffic.describe()),
+                    _ => String::new(),
+                };
+                let description_path = format!("{}description", rule.prefix);
+                let path = if rule.body.contains_key("description") {
+                    Some(description_path.as_str())
+                } else {
+                    rule.path()
+                };
+                out.fail(format!("{}{what} has no description", rule.label), path);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Network ACL rules
+// ---------------------------------------------------------------------------
+
+/// One network ACL rule, inline or standalone.
+struct AclRule<'a> {
+    /// `None` when `egress` is not known statically.
+    direction: Option<Direction>,
+    body: &'a ValueMap,
+    prefix: String,
+    /// `rule_action` on `aws_network_acl_rule`, `action` in inline blocks.
+    action_key: &'static str,
+    label: String,
+}
+
+impl AclRule<'_> {
+    fn traffic(&self) -> Tri<Traffic> {
+        Traffic::read(
+            self.body.get("protocol"),
+            self.body.get("from_port"),
+            self.body.get("to_port"),
+        )
+    }
+
+    /// Whether the rule allows (rather than denies) traffic.
+    fn allows(&self) -> Tri<bool> {
+        match Tri::str(self.body.get(self.action_key)) {
+            Tri::Known(action) => Tri::Known(action.eq_ignore_ascii_case("allow")),
+            Tri::Unknown => Tri::Unknown,
+            // The action is required; without one there is no rule.
+            Tri::Missing => Tri::Known(false),
+        }
+    }
+
+    fn path_of(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+}
+
+/// The rules of an ACL resource; `Err` names the block whose rules are unknown.
+fn acl_rules(resource: &Resource) -> (Vec<AclRule<'_>>, Vec<&'static str>) {
+    let mut rules = Vec::new();
+    let mut unknown = Vec::new();
+    let address = &resource.address;
+    match resource.resource_type() {
+        "aws_network_acl" | "aws_default_network_acl" => {
+            for direction in [Direction::Ingress, Direction::Egress] {
+                let key = direction.as_str();
+                if resource.attributes.get(key).is_some_and(Value::is_unknown) {
+                    unknown.push(key);
+                }
+                for (i, body) in blocks(resource.attributes.get(key)).into_iter().enumerate() {
+                    let number = match Tri::number(body.get("rule_no")) {
+                        Tri::Known(n) => format!("rule {n}"),
+                        _ => format!("rule {}", i + 1),
+                    };
+                    rules.push(AclRule {
+                        direction: Some(direction),
+                        body,
+                        prefix: format!("{key}.{i}."),
+                        action_key: "action",
+                        label: format!("network ACL `{address}` ({key} {number})"),
+                    });
+                }
+            }
+        }
+        "aws_network_acl_rule" => {
+            // `egress` defaults to false: an ingress rule.
+            let direction =
+                match Tri::bool(resource.attributes.get("egress")).or_default_value(false) {
+                    Tri::Known(true) => Some(Direction::Egress),
+                    Tri::Known(false) => Some(Direction::Ingress),
+                    _ => None,
+                };
+            rules.push(AclRule {
+                direction,
+                body: &resource.attributes,
+                prefix: String::new(),
+                action_key: "rule_action",
+                label: format!("network ACL rule `{address}`"),
+            });
+        }
+        _ => {}
+    }
+    (rules, unknown)
+}
+
+/// An allow rule for every protocol or every port leaves the subnet unfiltered.
+fn check_acl_all_ports(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    let (rules, unknown) = acl_rules(resource);
+    for key in unknown {
+        out.cannot_tell(format!("the `{key}` rules are not known statically"));
+    }
+    for rule in &rules {
+        match rule.allows() {
+            Tri::Known(true) => {}
+            Tri::Known(false) | Tri::Missing => continue,
+            Tri::Unknown => {
+                out.cannot_tell(format!(
+                    "the action of {} is not known statically",
+                    rule.label
+                ));
+                continue;
+            }
+        }
+        match rule.traffic() {
+            Tri::Known(traffic) if traffic.is_all_ports() => {
+                let direction = rule.direction.map_or("traffic", Direction::as_str);
+                out.fail(
+                    format!(
+                        "{} allows {direction} on {}",
+                        rule.label,
+                        traffic.describe()
+                    ),
+                    Some(&rule.path_of("protocol")),
+                );
+            }
+            Tri::Known(_) | Tri::Missing => {}
+            Tri::Unknown => out.cannot_tell(format!(
+                "the protocol or ports of {} are not known statically",
+                rule.label
+            )),
+        }
+    }
+}
+
+/// Ingress from the whole internet to SSH/RDP over TCP (or all traffic), as CIS 5.1
+/// and Trivy's AWS-0105 define it.
+fn check_acl_public_admin_ingress(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    let (rules, unknown) = acl_rules(resource);
+    if unknown.contains(&"ingress") {
+        out.cannot_tell("the `ingress` rules are not known statically");
+    }
+    for rule in &rules {
+        match rule.direction {
+            Some(Direction::Ingress) => {}
+            Some(Direction::Egress) => continue,
+            None => {
+                out.cannot_tell(format!(
+                    "whether {} is an ingress rule is not known statically",
+                    rule.label
+                ));
+                continue;
+            }
+        }
+        match rule.allows() {
+            Tri::Known(true) => {}
+            Tri::Known(false) | Tri::Missing => continue,
+            Tri::Unknown => {
+                out.cannot_tell(format!(
+                    "the action of {} is not known statically",
+                    rule.label
+                ));
+                continue;
+            }
+        }
+        let mut sources = Sources::default();
+        sources.add(rule.body, &rule.prefix, "cidr_block");
+        sources.add(rule.body, &rule.prefix, "ipv6_cidr_block");
+        if sources.public.is_empty() {
+            if sources.unknown {
+                out.cannot_tell(format!(
+                    "the source range of {} is not known statically",
+                    rule.label
+                ));
+            }
+            continue;
+        }
+        match rule.traffic() {
+            Tri::Known(traffic)
+                if matches!(traffic.protocol, Protocol::All | Protocol::Tcp)
+                    && traffic.exposes_admin_ports() =>
+            {
+                out.fail(
+                    format!(
+                        "{} allows ingress from {} to {}",
+                        rule.label,
+                        sources.joined(),
+                        traffic.describe()
+                    ),
+                    sources.first_path.as_deref(),
+                );
+            }
+            Tri::Known(_) | Tri::Missing => {}
+            Tri::Unknown => out.cannot_tell(format!(
+                "{} allows ingress from {}, but its protocol or ports are not known statically",
+                rule.label,
+                sources.joined()
+            )),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// VPCs and subnets
+// ---------------------------------------------------------------------------
+
+/// Managing the default VPC at all means workloads are meant to run in it.
+fn check_default_vpc(vpc: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    out.fail(
+        format!(
+            "`{}` manages the account's default VPC; run workloads in a dedicated `aws_vpc`",
+            vpc.address
+        ),
+        None,
+    );
+}
+
+/// `map_public_ip_on_launch` defaults to false for `aws_subnet`, but a default
+/// subnet (`aws_default_subnet`) keeps AWS's setting, which is true.
+fn check_subnet_public_ip(subnet: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    let default = subnet.resource_type() == "aws_default_subnet";
+    match Tri::bool(subnet.attributes.get("map_public_ip_on_launch")).or_default_value(default) {
+        Tri::Known(true) if subnet.attributes.contains_key("map_public_ip_on_launch") => out
+            .fail(
+                format!(
+                    "subnet `{}` gives every instance launched in it a public IP address",
+                    subnet.address
+                ),
+                Some("map_public_ip_on_launch"),
+            ),
+        Tri::Known(true) => out.fail(
+            format!(
+                "default subnet `{}` keeps AWS's default of giving every instance a public IP address",
+                subnet.address
+            ),
+            None,
+        ),
+        Tri::Known(false) | Tri::Missing => {}
+        Tri::Unknown => out.cannot_tell("`map_public_ip_on_launch` is not known statically"),
+    }
+}
+
+/// A VPC is covered when some `aws_flow_log` names it in `vpc_id`.
+fn check_vpc_flow_logs(vpc: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
+    let logs = ctx.referencing(vpc, "aws_flow_log", "vpc_id");
+    if !logs.definite.is_empty() {
+        return;
+    }
+    if logs.unresolved {
+        out.cannot_tell("an `aws_flow_log` names a VPC that is not known statically");
+    } else {
+        out.fail(
+            format!(
+                "VPC `{}` has no `aws_flow_log` capturing its traffic",
+                vpc.address
+            ),
+            None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::changeset::{ChangeSet, Document, Origin};
+    use crate::review::{Review, review};
+
+    fn review_of(path: &str, text: &str) -> Review {
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        review(&cs)
+    }
+
+    fn hcl(text: &str) -> Review {
+        review_of("main.tf", text)
+    }
+
+    fn messages(review: &Review, rule: &str) -> Vec<String> {
+        review
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == rule)
+            .map(|f| f.message.clone())
+            .collect()
+    }
+
+    fn undetermined(review: &Review, rule: &str) -> usize {
+        review
+            .undetermined
+            .iter()
+            .filter(|u| u.rule_id == rule)
+            .count()
+    }
+
+    #[test]
+    fn ssh_rdp_and_all_ports_are_critical_and_name_the_ports() {
+        let r = hcl(r#"
+resource "aws_security_group" "admin" {
+  description = "admin"
+  ingress {
+    description = "ssh"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+  ingress {
+    description      = "rdp"
+    from_port        = 3389
+    to_port          = 3389
+    protocol         = "6"
+    ipv6_cidr_blocks = ["::/0"]
+  }
+  ingress {
+    description = "everything"
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]
+  }
+  ingress {
+    description = "a range that covers ssh"
+    from_port   = 20
+    to_port     = 25
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#);
+        let admin = messages(&r, "RG-AWS-EC2-002");
+        assert_eq!(admin.len(), 4, "{admin:?}");
+        assert!(
+            admin[0].contains("from 0.0.0.0/0 to TCP port 22 (SSH)"),
+            "{}",
+            admin[0]
+        );
+        assert!(
+            admin[1].contains("from ::/0 to TCP port 3389 (RDP)"),
+            "{}",
+            admin[1]
+        );
+        assert!(admin[2].contains("all protocols and ports"), "{}", admin[2]);
+        assert!(
+            admin[3].contains("TCP ports 20-25 (includes SSH)"),
+            "{}",
+            admin[3]
+        );
+        // Each exposure is reported once: none of these are EC2-001 findings.
+        assert!(messages(&r, "RG-AWS-EC2-001").is_empty());
+        // The finding points at the offending source range.
+        let first = r
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "RG-AWS-EC2-002")
+            .expect("finding");
+        assert_eq!(first.line, Some(9));
+    }
+
+    #[test]
+    fn other_public_ports_are_reported_separately_and_private_ranges_pass() {
+        let r = hcl(r#"
+resource "aws_vpc_security_group_ingress_rule" "https" {
+  security_group_id = aws_security_group.web.id
+  description       = "public https"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+resource "aws_vpc_security_group_ingress_rule" "all" {
+  security_group_id = aws_security_group.web.id
+  description       = "everything"
+  ip_protocol       = "-1"
+  cidr_ipv6         = "::/0"
+}
+resource "aws_security_group_rule" "internal_ssh" {
+  type        = "ingress"
+  description = "ssh from the office"
+  from_port   = 22
+  to_port     = 22
+  protocol    = "tcp"
+  cidr_blocks = ["203.0.113.0/24"]
+}
+resource "aws_security_group_rule" "all_tcp" {
+  type        = "ingress"
+  description = "all tcp"
+  from_port   = 0
+  to_port     = 65535
+  protocol    = "tcp"
+  cidr_blocks = ["0.0.0.0/0"]
+}
+"#);
+        assert_eq!(
+            messages(&r, "RG-AWS-EC2-001"),
+            [
+                "security group rule `aws_vpc_security_group_ingress_rule.https` allows ingress from 0.0.0.0/0 to TCP port 443"
+            ]
+        );
+        assert_eq!(
+            messages(&r, "RG-AWS-EC2-002"),
+            [
+                "security group rule `aws_vpc_security_group_ingress_rule.all` allows ingress from ::/0 to all protocols and ports",
+                "security group rule `aws_security_group_rule.all_tcp` allows ingress from 0.0.0.0/0 to TCP ports 0-65535 (all ports)",
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_ports_or_sources_are_not_guessed() {
+        let r = hcl(r#"
+resource "aws_security_group_rule" "port_var" {
+  type        = "ingress"
+  description = "x"
+  from_port   = var.port
+  to_port     = var.port
+  protocol    = "tcp"
+  cidr_blocks = ["0.0.0.0/0"]
+}
+resource "aws_security_group_rule" "cidr_var" {
+  type        = "ingress"
+  description = "x"
+  from_port   = 22
+  to_port     = 22
+  protocol    = "tcp"
+  cidr_blocks = [var.cidr]
+}
+resource "aws_security_group_rule" "type_var" {
+  type        = var.direction
+  from_port   = 443
+  to_port     = 443
+  protocol    = "tcp"
+  cidr_blocks = ["0.0.0.0/0"]
+}
+resource "aws_security_group" "dynamic" {
+  description = "x"
+  dynamic "ingress" {
+    for_each = var.rules
+    content {
+      from_port = ingress.value
+    }
+  }
+}
+"#);
+        // The source is certainly public; which port is not: EC2-001 reports the
+        // exposure, EC2-002 cannot tell whether it is SSH/RDP.
+        assert_eq!(messages(&r, "RG-AWS-EC2-001").len(), 1);
+        assert!(messages(&r, "RG-AWS-EC2-002").is_empty());
+        // port_var (ports), cidr_var (source), type_var (direction) and the
+        // dynamic block.
+        assert_eq!(undetermined(&r, "RG-AWS-EC2-002"), 4);
+        assert_eq!(undetermined(&r, "RG-AWS-EC2-003"), 1);
+        assert_eq!(undetermined(&r, "RG-AWS-EC2-005"), 1);
+        // The description does not depend on the direction.
+        assert_eq!(
+            messages(&r, "RG-AWS-EC2-005"),
+            [
+                "security group rule `aws_security_group_rule.type_var` (TCP port 443) has no description"
+            ]
+        );
+    }
+
+    #[test]
+    fn egress_and_descriptions_cover_every_rule_shape() {
+        let r = hcl(r#"
+resource "aws_security_group" "default_description" {
+  egress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_security_group" "explicit_default" {
+  description = "Managed by Terraform"
+}
+resource "aws_vpc_security_group_egress_rule" "out" {
+  security_group_id = "sg-1"
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+resource "aws_security_group_rule" "vpc_only" {
+  type        = "egress"
+  description = "to the vpc"
+  from_port   = 0
+  to_port     = 0
+  protocol    = "-1"
+  cidr_blocks = ["10.0.0.0/16"]
+}
+"#);
+        assert_eq!(
+            messages(&r, "RG-AWS-EC2-003"),
+            [
+                "security group `aws_security_group.default_description` (egress rule 1) allows egress to 0.0.0.0/0 on TCP port 443",
+                "security group rule `aws_vpc_security_group_egress_rule.out` allows egress to 0.0.0.0/0 on all protocols and ports",
+            ]
+        );
+        assert_eq!(messages(&r, "RG-AWS-EC2-004").len(), 2);
+        assert_eq!(
+            messages(&r, "RG-AWS-EC2-005"),
+            [
+                "security group `aws_security_group.default_description` (egress rule 1) (TCP port 443) has no description",
+                "security group rule `aws_vpc_security_group_egress_rule.out` (all protocols and ports) has no description",
+            ]
+        );
+    }
+
+    #[test]
+    fn network_acls_inline_and_standalone() {
+        let r = hcl(r#"
+resource "aws_network_acl" "main" {
+  vpc_id = aws_vpc.main.id
+  ingress {
+    rule_no    = 100
+    protocol   = "tcp"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 3389
+    to_port    = 3389
+  }
+  ingress {
+    rule_no    = 200
+    protocol   = "tcp"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 1024
+    to_port    = 65535
+  }
+  egress {
+    rule_no    = 100
+    protocol   = -1
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 0
+    to_port    = 0
+  }
+}
+resource "aws_network_acl_rule" "deny_ssh" {
+  network_acl_id = aws_network_acl.main.id
+  rule_number    = 50
+  protocol       = "tcp"
+  rule_action    = "deny"
+  cidr_block     = "0.0.0.0/0"
+  from_port      = 22
+  to_port        = 22
+}
+resource "aws_network_acl_rule" "ipv6_all" {
+  network_acl_id  = aws_network_acl.main.id
+  rule_number     = 60
+  protocol        = "-1"
+  rule_action     = "allow"
+  ipv6_cidr_block = "::/0"
+}
+"#);
+        assert_eq!(
+            messages(&r, "RG-AWS-VPC-004"),
+            [
+                "network ACL `aws_network_acl.main` (egress rule 100) allows egress on all protocols and ports",
+                "network ACL rule `aws_network_acl_rule.ipv6_all` allows ingress on all protocols and ports",
+            ]
+        );
+        assert_eq!(
+            messages(&r, "RG-AWS-VPC-005"),
+            [
+                "network ACL `aws_network_acl.main` (ingress rule 100) allows ingress from 0.0.0.0/0 to TCP port 3389 (RDP)",
+                // Stateless ACLs: an "ephemeral" range from the internet still lets
+                // new connections reach RDP (CIS 5.1 and Security Hub EC2.21 agree).
+                "network ACL `aws_network_acl.main` (ingress rule 200) allows ingress from 0.0.0.0/0 to TCP ports 1024-65535 (includes RDP)",
+                "network ACL rule `aws_network_acl_rule.ipv6_all` allows ingress from ::/0 to all protocols and ports",
+            ]
+        );
+    }
+
+    #[test]
+    fn subnets_and_flow_logs_across_resources() {
+        let r = hcl(r#"
+resource "aws_default_subnet" "a" {
+  availability_zone = "eu-west-1a"
+}
+resource "aws_default_subnet" "b" {
+  availability_zone       = "eu-west-1b"
+  map_public_ip_on_launch = false
+}
+resource "aws_subnet" "c" {
+  vpc_id                  = aws_vpc.logged[0].id
+  map_public_ip_on_launch = var.public
+}
+resource "aws_vpc" "logged" {
+  count      = 1
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "unlogged" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_flow_log" "logged" {
+  vpc_id       = aws_vpc.logged[0].id
+  traffic_type = "REJECT"
+}
+resource "aws_flow_log" "other" {
+  vpc_id       = var.other_vpc
+  traffic_type = "ALL"
+}
+"#);
+        assert_eq!(
+            messages(&r, "RG-AWS-VPC-002"),
+            [
+                "default subnet `aws_default_subnet.a` keeps AWS's default of giving every instance a public IP address"
+            ]
+        );
+        assert_eq!(undetermined(&r, "RG-AWS-VPC-002"), 1);
+        assert_eq!(
+            messages(&r, "RG-AWS-VPC-003"),
+            ["VPC `aws_vpc.unlogged` has no `aws_flow_log` capturing its traffic"]
+        );
+    }
+
+    #[test]
+    fn plan_json_security_groups_and_unknown_after_apply() {
+        let plan = r#"{
+  "format_version": "1.2",
+  "resource_changes": [
+    {
+      "address": "aws_security_group.web", "mode": "managed", "type": "aws_security_group", "name": "web",
+      "change": {
+        "actions": ["create"], "before": null,
+        "after": {
+          "description": "Managed by Terraform",
+          "ingress": [
+            {"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 22, "ipv6_cidr_blocks": [],
+             "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": false, "to_port": 22}
+          ],
+          "egress": []
+        },
+        "after_unknown": {"id": true, "arn": true, "ingress": [{"cidr_blocks": [false], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": []}]}
+      }
+    },
+    {
+      "address": "aws_security_group_rule.later", "mode": "managed", "type": "aws_security_group_rule", "name": "later",
+      "change": {
+        "actions": ["create"], "before": null,
+        "after": {"type": "ingress", "from_port": 22, "to_port": 22, "protocol": "tcp", "description": "x"},
+        "after_unknown": {"cidr_blocks": true, "security_group_id": true}
+      }
+    },
+    {
+      "address": "aws_vpc.main", "mode": "managed", "type": "aws_vpc", "name": "main",
+      "change": {"actions": ["create"], "before": null, "after": {"cidr_block": "10.0.0.0/16"}, "after_unknown": {"id": true}}
+    },
+    {
+      "address": "aws_flow_log.main", "mode": "managed", "type": "aws_flow_log", "name": "main",
+      "change": {"actions": ["create"], "before": null, "after": {"traffic_type": "ALL"}, "after_unknown": {"vpc_id": true}}
+    }
+  ],
+  "configuration": {"root_module": {"resources": [
+    {"address": "aws_flow_log.main", "mode": "managed", "type": "aws_flow_log", "name": "main",
+     "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}}
+  ]}}
+}"#;
+        let r = review_of("plan.json", plan);
+        assert_eq!(
+            messages(&r, "RG-AWS-EC2-002"),
+            [
+                "security group `aws_security_group.web` (ingress rule 1) allows ingress from 0.0.0.0/0 to TCP port 22 (SSH)"
+            ]
+        );
+        assert_eq!(messages(&r, "RG-AWS-EC2-004").len(), 1);
+        assert_eq!(messages(&r, "RG-AWS-EC2-005").len(), 1);
+        // `cidr_blocks` known only after apply: cannot tell, not a pass.
+        assert!(r.undetermined.iter().any(
+            |u| u.rule_id == "RG-AWS-EC2-002" && u.resource == "aws_security_group_rule.later"
+        ));
+        // The flow log's `vpc_id` is unknown but its expression names the VPC.
+        assert!(messages(&r, "RG-AWS-VPC-003").is_empty());
+        assert_eq!(undetermined(&r, "RG-AWS-VPC-003"), 0);
+    }
+
+    #[test]
+    fn cidr_and_traffic_helpers() {
+        use super::{Traffic, is_whole_internet};
+        use crate::value::Value;
+        assert!(is_whole_internet("0.0.0.0/0"));
+        assert!(is_whole_internet("::/0"));
+        assert!(is_whole_internet(" 10.0.0.0/0"));
+        assert!(!is_whole_internet("0.0.0.0/1"));
+        assert!(!is_whole_internet("10.0.0.0/8"));
+        assert!(!is_whole_internet("garbage/0"));
+        let t = |p: Value, from: i64, to: i64| {
+            Traffic::read(
+                Some(&p),
+                Some(&Value::Number(from.into())),
+                Some(&Value::Number(to.into())),
+            )
+            .known()
+            .expect("known")
+        };
+        let udp = t(Value::String("UDP".into()), 3000, 4000);
+        assert!(udp.exposes_admin_ports());
+        assert_eq!(udp.describe(), "UDP ports 3000-4000 (includes RDP)");
+        let icmp = t(Value::String("icmp".into()), -1, -1);
+        assert!(!icmp.exposes_admin_ports());
+        assert_eq!(icmp.describe(), "ICMP");
+        let all = t(Value::Number((-1).into()), 0, 0);
+        assert!(all.exposes_admin_ports() && all.is_all_ports());
+    }
+}
