@@ -16,7 +16,7 @@ use reviewgate_core::{ChangeSet, Document, Origin, parse_plan, review};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use crate::Format;
+use crate::CatalogFormat as Format;
 use crate::alloc;
 
 /// Options of `reviewgate bench`.

@@ -20,8 +20,14 @@ pub struct Collected {
 /// The name stdin is reported under.
 pub const STDIN_NAME: &str = "<stdin>";
 
-/// Reads every path. `forced` overrides format detection for files and stdin.
-pub fn collect(paths: &[PathBuf], forced: Option<InputKind>, stdin: &mut dyn Read) -> Collected {
+/// Reads every path. `forced` overrides format detection for files and stdin;
+/// files for which `excluded` is true are skipped while walking directories.
+pub fn collect(
+    paths: &[PathBuf],
+    forced: Option<InputKind>,
+    stdin: &mut dyn Read,
+    excluded: &dyn Fn(&Path) -> bool,
+) -> Collected {
     let mut collected = Collected {
         documents: Vec::new(),
         errors: Vec::new(),
@@ -41,7 +47,7 @@ pub fn collect(paths: &[PathBuf], forced: Option<InputKind>, stdin: &mut dyn Rea
         }
         let display = path.display().to_string();
         match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, forced, &mut collected),
+            Ok(meta) if meta.is_dir() => walk(path, forced, excluded, &mut collected),
             Ok(_) => read_file(path, forced, true, &mut collected),
             Err(e) => collected.errors.push(read_error(&display, &e)),
         }
@@ -66,7 +72,12 @@ pub fn collect(paths: &[PathBuf], forced: Option<InputKind>, stdin: &mut dyn Rea
 /// `.terraform/` and other downloaded-module caches. Files that are not inputs
 /// (`README.md`, `package.json`) are skipped silently here — unlike a file named on
 /// the command line, nobody asked for them.
-fn walk(dir: &Path, forced: Option<InputKind>, collected: &mut Collected) {
+fn walk(
+    dir: &Path,
+    forced: Option<InputKind>,
+    excluded: &dyn Fn(&Path) -> bool,
+    collected: &mut Collected,
+) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -90,9 +101,12 @@ fn walk(dir: &Path, forced: Option<InputKind>, collected: &mut Collected) {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
+        if excluded(&path) {
+            continue;
+        }
         if is_dir {
             if !detect::is_ignored_dir(name) {
-                walk(&path, forced, collected);
+                walk(&path, forced, excluded, collected);
             }
         } else if detect::kind_from_path(name).is_some() {
             read_file(&path, forced, false, collected);
@@ -153,7 +167,12 @@ mod tests {
     #[test]
     fn stdin_is_read_with_the_forced_kind() {
         let mut stdin = "region = \"x\"\n".as_bytes();
-        let c = collect(&[PathBuf::from("-")], Some(InputKind::Tfvars), &mut stdin);
+        let c = collect(
+            &[PathBuf::from("-")],
+            Some(InputKind::Tfvars),
+            &mut stdin,
+            &|_| false,
+        );
         assert_eq!(c.documents.len(), 1);
         assert_eq!(c.documents[0].path, STDIN_NAME);
         assert_eq!(c.documents[0].kind, Some(InputKind::Tfvars));
@@ -165,6 +184,7 @@ mod tests {
             &[PathBuf::from("/definitely/not/here.tf")],
             None,
             &mut "".as_bytes(),
+            &|_| false,
         );
         assert!(c.documents.is_empty());
         assert_eq!(c.errors.len(), 1);

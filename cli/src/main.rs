@@ -7,19 +7,24 @@ mod alloc;
 mod bench;
 mod inputs;
 mod render;
+mod settings;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use reviewgate_core::{ChangeSet, InputKind, Origin, review, rules};
+use reviewgate_core::output::{markdown, sarif};
+use reviewgate_core::review::review_with;
+use reviewgate_core::{ChangeSet, InputKind, Origin, Severity, rules};
 
 #[global_allocator]
 static ALLOCATOR: alloc::PeakAllocator = alloc::PeakAllocator;
 
 /// Exit code for a completed review.
 const EXIT_OK: u8 = 0;
+/// Exit code when an unsuppressed finding is at or above `--fail-on`.
+const EXIT_FINDINGS: u8 = 1;
 /// Exit code when an input cannot be used (missing path, unreadable file, parse error).
 const EXIT_UNUSABLE_INPUT: u8 = 2;
 
@@ -41,8 +46,8 @@ enum Command {
     /// List the rule catalog.
     Rules {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
+        format: CatalogFormat,
     },
     /// Measure parser speed and memory on generated inputs.
     Bench(bench::BenchArgs),
@@ -60,18 +65,45 @@ struct ReviewArgs {
     /// (plan, terraform, terraform-json, tfvars, tfvars-json, lock-file, diff).
     #[arg(long, value_name = "FORMAT", value_parser = parse_input_kind)]
     input_format: Option<InputKind>,
+    /// Exit 1 when an unsuppressed finding is at or above this severity
+    /// (default: `fail_on` from .reviewgate.toml, else never).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// Settings file (default: the nearest .reviewgate.toml above the first PATH).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any .reviewgate.toml.
+    #[arg(long)]
+    no_config: bool,
     /// Never colour the text output (also: NO_COLOR=1).
     #[arg(long)]
     no_color: bool,
 }
 
-/// How results are printed.
+/// How a review is printed.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// For people.
+    /// For people: findings by file and a risk summary.
     Text,
     /// For machines: the documented JSON shape.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other platforms.
+    Sarif,
+    /// A pull-request comment.
+    Markdown,
+}
+
+/// How the rule catalog is printed.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    /// A table.
+    Text,
+    /// `[{"id","title","severity","aliases","frameworks"}]`.
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
 }
 
 fn parse_input_kind(s: &str) -> Result<InputKind, String> {
@@ -102,21 +134,31 @@ fn main() -> ExitCode {
 }
 
 fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
-    let collected = inputs::collect(&args.paths, args.input_format, &mut io::stdin().lock());
+    let settings = settings::load(&args.paths, args.config.as_deref(), args.no_config)?;
+    let excluded = |path: &std::path::Path| settings.excludes(path);
+    let collected = inputs::collect(
+        &args.paths,
+        args.input_format,
+        &mut io::stdin().lock(),
+        &excluded,
+    );
     let mut change_set = ChangeSet::from_documents(Origin::Local, collected.documents);
     // Errors from reading come first: they are about the paths the user typed.
     let mut errors = collected.errors;
     errors.append(&mut change_set.errors);
     change_set.errors = errors;
 
-    let review = review(&change_set);
+    let review = review_with(&change_set, &settings.config);
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    let version = env!("CARGO_PKG_VERSION");
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &review)?;
             writeln!(out)?;
         }
+        Format::Sarif => writeln!(out, "{}", sarif::render(&review, version))?,
+        Format::Markdown => write!(out, "{}", markdown::render(&review, version))?,
         Format::Text => {
             let color = !args.no_color
                 && std::env::var_os("NO_COLOR").is_none()
@@ -125,23 +167,30 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
         }
     }
     out.flush()?;
-    Ok(if review.errors.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_UNUSABLE_INPUT
-    })
+
+    if !review.errors.is_empty() {
+        return Ok(EXIT_UNUSABLE_INPUT);
+    }
+    let fail_on = args.fail_on.or(settings.config.fail_on);
+    let failing = fail_on.is_some_and(|threshold| {
+        review
+            .findings
+            .iter()
+            .any(|f| !f.suppressed && f.severity >= threshold)
+    });
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_OK })
 }
 
-fn run_rules(format: Format) -> anyhow::Result<u8> {
+fn run_rules(format: CatalogFormat) -> anyhow::Result<u8> {
     let catalog = rules::catalog();
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match format {
-        Format::Json => {
+        CatalogFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &catalog)?;
             writeln!(out)?;
         }
-        Format::Text => render::rules(&mut out, &catalog)?,
+        CatalogFormat::Text => render::rules(&mut out, &catalog)?,
     }
     out.flush()?;
     Ok(EXIT_OK)

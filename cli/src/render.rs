@@ -1,9 +1,13 @@
-//! Text output for people. JSON output is the core's `Review` serialized as is.
+//! Text output for people: planned changes, findings grouped by file, input errors,
+//! and a summary line with the risk. Other formats come from the core (`Review` as
+//! JSON, `output::sarif`, `output::markdown`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use reviewgate_core::{ChangeAction, ChangeSet, Resource, Review, RuleInfo};
+use reviewgate_core::{
+    ChangeAction, ChangeSet, Finding, Resource, Review, RiskLevel, RuleInfo, Severity,
+};
 
 struct Style {
     color: bool,
@@ -26,9 +30,19 @@ impl Style {
     fn dim(&self, text: &str) -> String {
         self.paint("2", text)
     }
+    fn severity(&self, severity: Severity) -> String {
+        let label = format!("{:<8}", severity.as_str().to_uppercase());
+        match severity {
+            Severity::Critical => self.paint("1;31", &label),
+            Severity::High => self.paint("31", &label),
+            Severity::Medium => self.paint("33", &label),
+            Severity::Low => self.paint("36", &label),
+            Severity::Info => self.paint("2", &label),
+        }
+    }
 }
 
-/// Prints what was parsed (resources by file, plan and diff summaries), findings and errors.
+/// Prints planned changes, findings by file, errors and the summary.
 pub fn text(
     out: &mut dyn Write,
     change_set: &ChangeSet,
@@ -36,40 +50,6 @@ pub fn text(
     color: bool,
 ) -> io::Result<()> {
     let style = Style { color };
-
-    // Configuration resources, grouped by file in input order.
-    let mut by_file: BTreeMap<&str, Vec<&Resource>> = BTreeMap::new();
-    for resource in &change_set.configuration.resources {
-        by_file
-            .entry(resource.source.file.as_str())
-            .or_default()
-            .push(resource);
-    }
-    for file in &change_set.configuration.files {
-        let Some(resources) = by_file.get(file.as_str()) else {
-            continue;
-        };
-        writeln!(out, "{}", style.bold(file))?;
-        let width = resources
-            .iter()
-            .map(|r| r.address.to_string().len())
-            .max()
-            .unwrap_or(0);
-        for resource in resources {
-            let lines = resource
-                .source
-                .lines
-                .map(|l| format!("lines {}-{}", l.start, l.end))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "  {:<width$}  {}",
-                resource.address.to_string(),
-                style.dim(&lines)
-            )?;
-        }
-        writeln!(out)?;
-    }
 
     for plan in &change_set.plans {
         let version = plan
@@ -94,17 +74,63 @@ pub fn text(
             .collect();
         for resource in &changing {
             if let Some(change) = &resource.change {
+                let mut detail = change.action.as_str().to_owned();
+                if !change.replace_paths.is_empty() {
+                    let paths: Vec<String> =
+                        change.replace_paths.iter().map(|p| p.join(".")).collect();
+                    detail.push_str(&format!(", forced by {}", paths.join(", ")));
+                }
+                if let Some(reason) = &change.action_reason {
+                    detail.push_str(&format!(" ({reason})"));
+                }
                 writeln!(
                     out,
                     "  {:>3} {}  {}",
                     action_symbol(change.action),
                     resource.address,
-                    style.dim(change.action.as_str())
+                    style.dim(&detail)
                 )?;
             }
         }
         if changing.is_empty() {
             writeln!(out, "  no changes")?;
+        }
+        writeln!(out)?;
+    }
+
+    // Findings grouped by file, files in order, most severe first within a file.
+    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in &review.findings {
+        by_file
+            .entry(finding.file.as_deref().unwrap_or("(change set)"))
+            .or_default()
+            .push(finding);
+    }
+    for (file, findings) in &by_file {
+        writeln!(out, "{}", style.bold(file))?;
+        for finding in findings {
+            let lines = match (finding.line, finding.end_line) {
+                (Some(start), Some(end)) if end > start => format!("{start}-{end}"),
+                (Some(start), _) => start.to_string(),
+                _ => String::new(),
+            };
+            let line = format!(
+                "  {} {:<15} {:>7}  {}",
+                style.severity(finding.severity),
+                finding.rule_id,
+                lines,
+                finding.message
+            );
+            if finding.suppressed {
+                let reason = finding.suppression_reason.as_deref().unwrap_or_default();
+                writeln!(
+                    out,
+                    "{}",
+                    style.dim(&format!("{line}  [suppressed: {reason}]"))
+                )?;
+            } else {
+                writeln!(out, "{line}")?;
+            }
         }
         writeln!(out)?;
     }
@@ -174,22 +200,6 @@ pub fn text(
         )?;
     }
 
-    for finding in &review.findings {
-        let location = match (&finding.file, finding.line) {
-            (Some(file), Some(line)) => format!("{file}:{line}"),
-            (Some(file), None) => file.clone(),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "{:>8} {} {} {}",
-            finding.severity.as_str().to_uppercase(),
-            finding.rule_id,
-            location,
-            finding.message
-        )?;
-    }
-
     if !review.errors.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -201,11 +211,49 @@ pub fn text(
             writeln!(out, "  {error}")?;
         }
     }
+
+    let active: Vec<&Finding> = review.findings.iter().filter(|f| !f.suppressed).collect();
+    let mut counts = Vec::new();
+    for severity in Severity::ALL.iter().rev() {
+        let n = active.iter().filter(|f| f.severity == *severity).count();
+        if n > 0 {
+            counts.push(format!("{n} {severity}"));
+        }
+    }
+    let risk = match &review.risk {
+        Some(risk) => {
+            let text = format!(
+                "Risk {}/100 ({}), confidence {:.0}%",
+                risk.score,
+                match risk.level {
+                    RiskLevel::Low => "low",
+                    RiskLevel::Medium => "medium",
+                    RiskLevel::High => "high",
+                    RiskLevel::Critical => "critical",
+                },
+                risk.confidence * 100.0
+            );
+            if risk.level >= RiskLevel::High {
+                style.red(&style.bold(&text))
+            } else {
+                style.bold(&text)
+            }
+        }
+        None => String::new(),
+    };
+    writeln!(out)?;
     writeln!(
         out,
-        "{} resource(s) analysed, {} finding(s), {} input error(s).",
+        "{risk} · {} finding(s){} · {} suppressed · {} undetermined · {} resource(s) · {} input error(s)",
+        active.len(),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
+        review.findings.len() - active.len(),
+        review.undetermined.len(),
         review.resources,
-        review.findings.len(),
         review.errors.len()
     )
 }
@@ -231,7 +279,7 @@ pub fn rules(out: &mut dyn Write, catalog: &[RuleInfo]) -> io::Result<()> {
     for rule in catalog {
         writeln!(
             out,
-            "{:<16} {:<8} {} [{}]",
+            "{:<17} {:<8} {} [{}]",
             rule.id,
             rule.severity,
             rule.title,

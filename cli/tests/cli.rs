@@ -173,7 +173,7 @@ fn a_directory_is_walked_and_one_bad_file_does_not_hide_the_rest() {
         None,
     ));
     assert!(
-        text.contains("aws_s3_bucket.logs") && text.contains("lines 1-3"),
+        text.contains("aws_s3_bucket.logs") && text.contains(" 1-3 "),
         "{text}"
     );
     assert!(!text.contains("cached"), "{text}");
@@ -242,4 +242,129 @@ fn rules_catalog_prints_the_fixed_shape() {
             assert!(rule.get(key).is_some(), "rule lacks {key}: {rule}");
         }
     }
+}
+
+const OPEN_BUCKET: &str =
+    "resource \"aws_s3_bucket\" \"site\" {\n  bucket = \"site\"\n  acl    = \"public-read\"\n}\n";
+
+#[test]
+fn fail_on_exits_1_only_for_unsuppressed_findings_at_or_above_the_threshold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("main.tf");
+    fs::write(&file, OPEN_BUCKET).expect("write");
+    let path = file.to_str().expect("utf-8 path");
+    assert_eq!(
+        reviewgate(&["review", "--no-config", path], None)
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        reviewgate(&["review", "--no-config", "--fail-on", "high", path], None)
+            .status
+            .code(),
+        Some(1)
+    );
+
+    // Suppress everything with reasons: nothing unsuppressed remains at high or above.
+    let json = json(&reviewgate(
+        &["review", "--no-config", "--format", "json", path],
+        None,
+    ));
+    let ids: Vec<String> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["severity"] == "high" || f["severity"] == "critical")
+        .map(|f| f["rule_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert!(!ids.is_empty());
+    let skips: String = ids
+        .iter()
+        .map(|id| format!("  # reviewgate:skip={id} public static website\n"))
+        .collect();
+    fs::write(
+        &file,
+        OPEN_BUCKET.replacen("{\n", &format!("{{\n{skips}"), 1),
+    )
+    .expect("write");
+    assert_eq!(
+        reviewgate(&["review", "--no-config", "--fail-on", "high", path], None)
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn sarif_and_markdown_formats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("main.tf"), OPEN_BUCKET).expect("write");
+    let path = dir.path().to_str().expect("utf-8 path");
+    let out = reviewgate(&["review", "--format", "sarif", path], None);
+    assert_eq!(out.status.code(), Some(0));
+    let log = json(&out);
+    assert_eq!(log["version"], "2.1.0");
+    assert!(
+        !log["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .is_empty()
+    );
+    let out = reviewgate(&["review", "--format", "markdown", path], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("<!-- reviewgate:review -->"));
+}
+
+#[test]
+fn reviewgate_toml_is_discovered_upward_and_validated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs::create_dir_all(root.join("infra/legacy")).expect("mkdir");
+    fs::write(root.join("infra/main.tf"), OPEN_BUCKET).expect("write");
+    fs::write(
+        root.join("infra/legacy/old.tf"),
+        OPEN_BUCKET.replace("site", "old"),
+    )
+    .expect("write");
+    fs::write(
+        root.join(".reviewgate.toml"),
+        "severity_threshold = \"high\"\nfail_on = \"critical\"\nexclude_paths = [\"infra/legacy\"]\ndisabled_rules = [\"RG-AWS-S3-003\"]\n",
+    )
+    .expect("write");
+    let infra = root.join("infra");
+    let out = reviewgate(
+        &["review", "--format", "json", infra.to_str().expect("utf-8")],
+        None,
+    );
+    let review = json(&out);
+    let findings = review["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["severity"] == "high" || f["severity"] == "critical"),
+        "{review}"
+    );
+    assert!(findings.iter().all(|f| f["rule_id"] != "RG-AWS-S3-003"));
+    assert!(
+        findings
+            .iter()
+            .all(|f| !f["file"].as_str().unwrap_or_default().contains("legacy")),
+        "excluded path reviewed"
+    );
+    let has_critical = findings
+        .iter()
+        .any(|f| f["severity"] == "critical" && f["suppressed"] == false);
+    assert_eq!(
+        out.status.code(),
+        Some(if has_critical { 1 } else { 0 }),
+        "fail_on from the file"
+    );
+
+    fs::write(root.join(".reviewgate.toml"), "fail_onn = \"high\"\n").expect("write");
+    let out = reviewgate(&["review", infra.to_str().expect("utf-8")], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown key `fail_onn`"), "{stderr}");
 }

@@ -8,6 +8,7 @@ mod edge;
 mod iam;
 mod logging;
 mod network;
+mod policy;
 mod s3;
 
 /// Every AWS rule set.

@@ -108,7 +108,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Set `block_public_acls = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0086", "AVD-AWS-0086", "CKV_AWS_53"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
-            resource_types: &[BUCKET, PUBLIC_ACCESS_BLOCK],
+            resource_types: &[PUBLIC_ACCESS_BLOCK],
         },
         check: check_block_public_acls,
     },
@@ -121,7 +121,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Set `block_public_policy = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0087", "AVD-AWS-0087", "CKV_AWS_54"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
-            resource_types: &[BUCKET, PUBLIC_ACCESS_BLOCK],
+            resource_types: &[PUBLIC_ACCESS_BLOCK],
         },
         check: check_block_public_policy,
     },
@@ -134,7 +134,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Set `ignore_public_acls = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0091", "AVD-AWS-0091", "CKV_AWS_55"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
-            resource_types: &[BUCKET, PUBLIC_ACCESS_BLOCK],
+            resource_types: &[PUBLIC_ACCESS_BLOCK],
         },
         check: check_ignore_public_acls,
     },
@@ -147,7 +147,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Set `restrict_public_buckets = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0093", "AVD-AWS-0093", "CKV_AWS_56"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
-            resource_types: &[BUCKET, PUBLIC_ACCESS_BLOCK],
+            resource_types: &[PUBLIC_ACCESS_BLOCK],
         },
         check: check_restrict_public_buckets,
     },
@@ -434,10 +434,9 @@ fn account_setting(ctx: &Context<'_>, attribute: &str) -> Tri<bool> {
         .map(|r| Tri::bool(r.attributes.get(attribute)).or_default_value(false)))
 }
 
-/// One Block Public Access setting. Runs on the public access block itself (so the
-/// finding points at its line) and on buckets, which fail when no block refers to them:
-/// without a block every setting is off. A bucket with a block says nothing here;
-/// the block is checked on its own.
+/// One Block Public Access setting, checked on the public access block itself so the
+/// finding points at its line. A bucket with no block at all is reported once, by
+/// RG-AWS-S3-001, rather than four more times here.
 fn check_public_access_setting(
     resource: &Resource,
     ctx: &Context<'_>,
@@ -448,42 +447,22 @@ fn check_public_access_setting(
     if account == Tri::Known(true) {
         return;
     }
-    if resource.resource_type() == PUBLIC_ACCESS_BLOCK {
-        match Tri::bool(resource.attributes.get(setting.attribute)) {
-            Tri::Known(true) => {}
-            Tri::Unknown => {
-                out.cannot_tell(format!("`{}` is known only after apply", setting.attribute))
-            }
-            Tri::Known(false) | Tri::Missing if account.is_unknown() => out.cannot_tell(format!(
-                "the account-level `{}` is known only after apply",
-                setting.attribute
-            )),
-            Tri::Known(false) | Tri::Missing => out.fail(
-                format!(
-                    "public access block `{}` does not set `{} = true`, so {}",
-                    resource.address, setting.attribute, setting.consequence
-                ),
-                Some(setting.attribute),
-            ),
+    match Tri::bool(resource.attributes.get(setting.attribute)) {
+        Tri::Known(true) => {}
+        Tri::Unknown => {
+            out.cannot_tell(format!("`{}` is known only after apply", setting.attribute))
         }
-        return;
-    }
-    let block = ctx.referencing(resource, PUBLIC_ACCESS_BLOCK, "bucket");
-    if !block.definite.is_empty() {
-        return;
-    }
-    if block.unresolved || account.is_unknown() {
-        out.cannot_tell(
-            "whether a public access block applies to the bucket is known only after apply",
-        );
-    } else {
-        out.fail(
+        Tri::Known(false) | Tri::Missing if account.is_unknown() => out.cannot_tell(format!(
+            "the account-level `{}` is known only after apply",
+            setting.attribute
+        )),
+        Tri::Known(false) | Tri::Missing => out.fail(
             format!(
-                "bucket `{}` has no public access block, so `{}` is off and {}",
+                "public access block `{}` does not set `{} = true`, so {}",
                 resource.address, setting.attribute, setting.consequence
             ),
-            None,
-        );
+            Some(setting.attribute),
+        ),
     }
 }
 

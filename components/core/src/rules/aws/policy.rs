@@ -1,0 +1,1192 @@
+//! IAM policy documents as rules read them.
+//!
+//! A policy reaches a resource in one of these shapes:
+//! - a JSON string: a literal, a heredoc, or a plan value;
+//! - `jsonencode({...})` with values the parser could not evaluate (a bucket ARN, a
+//!   variable), whose literal parts are still read here;
+//! - a heredoc or quoted template with interpolations (`"Resource": "${aws_s3_bucket.b.arn}/*"`);
+//! - a reference to a `data "aws_iam_policy_document"`, whose `statement` blocks and
+//!   source/override documents are merged the way the AWS provider merges them;
+//! - anything else (`file(...)`, `var.policy`, known after apply): nothing can be said.
+//!
+//! Strings inside a policy may be partly known. An interpolated attribute of a resource
+//! or data source is an identifier (an ARN, a name, an account id) and never a
+//! wildcard, so rules can still decide on `"${aws_s3_bucket.b.arn}/*"`; a variable,
+//! local, module output or function result could be anything, `*` included, and makes
+//! the string opaque: the rule cannot tell.
+
+use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
+use hcl_edit::template::{Element, Template};
+
+use crate::resource::Resource;
+use crate::rules::context::{Context, Tri, blocks};
+use crate::value::{Unknown, Value};
+
+/// How many documents deep `source_policy_documents`/`override_policy_documents` are
+/// followed. Guards against reference cycles between policy documents.
+const MAX_DEPTH: usize = 8;
+
+/// Marks an interpolation inside the JSON text of a template while it is parsed.
+/// Private-use characters: valid inside JSON strings, absent from real policies.
+const HOLE_START: char = '\u{E000}';
+const HOLE_END: char = '\u{E001}';
+
+/// One piece of a policy string.
+#[derive(Clone, Debug, PartialEq)]
+enum Part {
+    Literal(String),
+    /// An interpolated attribute of a resource or data source (`aws_s3_bucket.b.arn`,
+    /// indexes and splats removed): some identifier, never a wildcard.
+    Reference(String),
+    /// A variable, local, function result, or a value known only after apply.
+    Opaque,
+}
+
+/// A string of a policy document, possibly with parts not known statically.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Text {
+    parts: Vec<Part>,
+}
+
+impl Text {
+    /// A fully known string.
+    pub(super) fn literal(s: &str) -> Text {
+        let mut text = Text::default();
+        text.push_literal(s);
+        text
+    }
+
+    fn opaque() -> Text {
+        Text {
+            parts: vec![Part::Opaque],
+        }
+    }
+
+    fn push_literal(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        if let Some(Part::Literal(last)) = self.parts.last_mut() {
+            last.push_str(s);
+        } else {
+            self.parts.push(Part::Literal(s.to_owned()));
+        }
+    }
+
+    fn push(&mut self, part: Part) {
+        match part {
+            Part::Literal(s) => self.push_literal(&s),
+            other => self.parts.push(other),
+        }
+    }
+
+    fn append(&mut self, other: Text) {
+        for part in other.parts {
+            self.push(part);
+        }
+    }
+
+    /// The string, when every part is known.
+    pub(super) fn known(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Literal(s)] => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Decides `test` on the string. Each interpolated resource attribute is read as a
+    /// representative identifier of its kind (a bucket ARN for `aws_s3_bucket.b.arn`);
+    /// an opaque part makes the answer unknown.
+    pub(super) fn test(&self, test: impl Fn(&str) -> bool) -> Tri<bool> {
+        self.sample()
+            .map_or(Tri::Unknown, |sample| Tri::Known(test(&sample)))
+    }
+
+    /// The string with each interpolated resource attribute replaced by a
+    /// representative identifier of its kind; `None` when a part is opaque.
+    pub(super) fn sample(&self) -> Option<String> {
+        let mut sample = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => sample.push_str(s),
+                Part::Reference(reference) => sample.push_str(&representative(reference)),
+                Part::Opaque => return None,
+            }
+        }
+        Some(sample)
+    }
+
+    /// Whether the string contains `*`. A literal `*` decides it even next to opaque parts.
+    pub(super) fn has_wildcard(&self) -> Tri<bool> {
+        let literal_star = self
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Literal(s) if s.contains('*')));
+        if literal_star {
+            Tri::Known(true)
+        } else if self.parts.contains(&Part::Opaque) {
+            Tri::Unknown
+        } else {
+            Tri::Known(false)
+        }
+    }
+
+    /// Case-insensitive equality (IAM action names, effects and condition keys are
+    /// case-insensitive).
+    pub(super) fn is(&self, expected: &str) -> Tri<bool> {
+        self.test(|s| s.eq_ignore_ascii_case(expected))
+    }
+
+    /// Case-insensitive equality with any of `expected`.
+    pub(super) fn is_any(&self, expected: &[&str]) -> Tri<bool> {
+        self.test(|s| expected.iter().any(|e| s.eq_ignore_ascii_case(e)))
+    }
+
+    /// For messages: known parts as written, interpolations as `${…}`.
+    pub(super) fn display(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Reference(r) => {
+                    out.push_str("${");
+                    out.push_str(r);
+                    out.push('}');
+                }
+                Part::Opaque => out.push_str("${…}"),
+            }
+        }
+        out
+    }
+}
+
+/// A stand-in value for a resource attribute, shaped like what AWS returns, so that
+/// ARN-structure tests (an S3 object-key wildcard, a log-stream wildcard) work on
+/// `"${aws_s3_bucket.b.arn}/*"`. It never contains a wildcard.
+fn representative(reference: &str) -> String {
+    let rest = reference.strip_prefix("data.").unwrap_or(reference);
+    let mut steps = rest.split('.');
+    let resource_type = steps.next().unwrap_or_default();
+    let name = steps.next().unwrap_or("ref");
+    let attribute = steps.next().unwrap_or_default();
+    match (resource_type, attribute) {
+        ("count", _) => "0".to_owned(),
+        ("aws_s3_bucket", "arn") => format!("arn:aws:s3:::{name}"),
+        ("aws_cloudwatch_log_group", "arn") => {
+            format!("arn:aws:logs:us-east-1:000000000000:log-group:{name}")
+        }
+        (_, "arn") => format!("arn:aws:{resource_type}:us-east-1:000000000000:{name}"),
+        _ => name.to_owned(),
+    }
+}
+
+/// A principal of a statement: `"Principal": "*"` has kind `*`.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Principal {
+    /// `AWS`, `Service`, `Federated`, `CanonicalUser` or `*`.
+    pub kind: Text,
+    /// The identifier.
+    pub id: Text,
+}
+
+impl Principal {
+    /// Anyone: `"Principal": "*"`, or an `AWS` principal with a wildcard
+    /// (`*`, `arn:aws:iam::*:root`).
+    pub(super) fn is_wildcard(&self) -> Tri<bool> {
+        match (self.kind.is("*"), self.kind.is("AWS")) {
+            (Tri::Known(true), _) => Tri::Known(true),
+            (_, Tri::Known(true)) => self.id.has_wildcard(),
+            (Tri::Known(false), Tri::Known(false)) => Tri::Known(false),
+            _ => Tri::Unknown,
+        }
+    }
+}
+
+/// One condition key of a statement (`Bool` / `aws:MultiFactorAuthPresent`).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Condition {
+    /// The operator (`Bool`, `StringEquals`, …).
+    pub test: Text,
+    /// The condition key.
+    pub key: Text,
+}
+
+/// A policy statement. Fields are `Missing` when absent and `Unknown` when their
+/// value (the whole list) is not known statically. `NotResource` and `NotPrincipal`
+/// are not read: no rule needs them yet.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Statement {
+    pub sid: Option<String>,
+    pub effect: Text,
+    pub actions: Tri<Vec<Text>>,
+    pub not_actions: Tri<Vec<Text>>,
+    pub resources: Tri<Vec<Text>>,
+    pub principals: Tri<Vec<Principal>>,
+    pub conditions: Tri<Vec<Condition>>,
+}
+
+impl Statement {
+    /// Whether the statement allows (rather than denies).
+    pub(super) fn allows(&self) -> Tri<bool> {
+        self.effect.is("Allow")
+    }
+
+    /// Whether the statement denies.
+    pub(super) fn denies(&self) -> Tri<bool> {
+        self.effect.is("Deny")
+    }
+
+    /// The first action for which `test` holds, as written.
+    pub(super) fn find_action(&self, test: impl Fn(&Text) -> Tri<bool>) -> Tri<String> {
+        find(&self.actions, test)
+    }
+
+    /// The first resource for which `test` holds, as written.
+    pub(super) fn find_resource(&self, test: impl Fn(&Text) -> Tri<bool>) -> Tri<String> {
+        find(&self.resources, test)
+    }
+
+    /// Whether any principal is anyone.
+    pub(super) fn has_wildcard_principal(&self) -> Tri<bool> {
+        match &self.principals {
+            Tri::Missing => Tri::Known(false),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(principals) => any(principals.iter().map(Principal::is_wildcard)),
+        }
+    }
+
+    /// Whether the statement has any condition.
+    pub(super) fn has_condition(&self) -> Tri<bool> {
+        match &self.conditions {
+            Tri::Missing => Tri::Known(false),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(conditions) => Tri::Known(!conditions.is_empty()),
+        }
+    }
+
+    /// Whether a condition uses one of `keys` (case-insensitive, as condition keys are).
+    pub(super) fn has_condition_key(&self, keys: &[&str]) -> Tri<bool> {
+        match &self.conditions {
+            Tri::Missing => Tri::Known(false),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(conditions) => any(conditions.iter().map(|c| c.key.is_any(keys))),
+        }
+    }
+}
+
+/// The first item of a list for which `test` holds (as written), `Unknown` when none
+/// certainly does but some might, `Missing` when none does.
+pub(super) fn find(list: &Tri<Vec<Text>>, test: impl Fn(&Text) -> Tri<bool>) -> Tri<String> {
+    match list {
+        Tri::Missing => Tri::Missing,
+        Tri::Unknown => Tri::Unknown,
+        Tri::Known(items) => {
+            let mut unknown = false;
+            for item in items {
+                match test(item) {
+                    Tri::Known(true) => return Tri::Known(item.display()),
+                    Tri::Unknown => unknown = true,
+                    _ => {}
+                }
+            }
+            if unknown { Tri::Unknown } else { Tri::Missing }
+        }
+    }
+}
+
+/// Three-valued "any".
+pub(super) fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
+    let mut unknown = false;
+    for item in items {
+        match item {
+            Tri::Known(true) => return Tri::Known(true),
+            Tri::Unknown => unknown = true,
+            _ => {}
+        }
+    }
+    if unknown {
+        Tri::Unknown
+    } else {
+        Tri::Known(false)
+    }
+}
+
+/// Three-valued "and" (`Missing` counts as false).
+pub(super) fn and(a: Tri<bool>, b: impl FnOnce() -> Tri<bool>) -> Tri<bool> {
+    match a {
+        Tri::Known(true) => b(),
+        Tri::Known(false) | Tri::Missing => Tri::Known(false),
+        Tri::Unknown => match b() {
+            Tri::Known(false) | Tri::Missing => Tri::Known(false),
+            _ => Tri::Unknown,
+        },
+    }
+}
+
+/// Three-valued "not" (`Missing` counts as false).
+pub(super) fn not(a: Tri<bool>) -> Tri<bool> {
+    match a {
+        Tri::Known(b) => Tri::Known(!b),
+        Tri::Missing => Tri::Known(true),
+        Tri::Unknown => Tri::Unknown,
+    }
+}
+
+/// A finding `found` that only matters when `condition` holds: the statement must
+/// allow, say. `Missing` means no finding.
+pub(super) fn when(condition: Tri<bool>, found: impl FnOnce() -> Tri<String>) -> Tri<String> {
+    match condition {
+        Tri::Known(true) => found(),
+        Tri::Known(false) | Tri::Missing => Tri::Missing,
+        Tri::Unknown => match found() {
+            Tri::Missing => Tri::Missing,
+            _ => Tri::Unknown,
+        },
+    }
+}
+
+/// The statements of a policy. `incomplete` when some statements are not known
+/// statically (a dynamic block, an opaque source document, `concat(...)`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Document {
+    pub statements: Vec<Statement>,
+    pub incomplete: bool,
+}
+
+impl Document {
+    /// The first statement finding; `Unknown` when none is certain but an unknown
+    /// statement or value could be one; `Missing` when there is none.
+    pub(super) fn find(&self, check: impl Fn(&Statement) -> Tri<String>) -> Tri<String> {
+        let mut unknown = self.incomplete;
+        for statement in &self.statements {
+            match check(statement) {
+                Tri::Known(found) => return Tri::Known(found),
+                Tri::Unknown => unknown = true,
+                Tri::Missing => {}
+            }
+        }
+        if unknown { Tri::Unknown } else { Tri::Missing }
+    }
+
+    /// Whether some statement satisfies `test`.
+    pub(super) fn any(&self, test: impl Fn(&Statement) -> Tri<bool>) -> Tri<bool> {
+        match any(self.statements.iter().map(test)) {
+            Tri::Known(false) if self.incomplete => Tri::Unknown,
+            other => other,
+        }
+    }
+
+    /// Adds a statement, replacing an earlier one with the same non-empty `Sid`: how
+    /// the provider merges `statement` blocks and override documents.
+    fn merge(&mut self, statement: Statement) {
+        if let Some(sid) = statement.sid.as_deref().filter(|s| !s.is_empty())
+            && let Some(slot) = self
+                .statements
+                .iter_mut()
+                .find(|s| s.sid.as_deref() == Some(sid))
+        {
+            *slot = statement;
+            return;
+        }
+        self.statements.push(statement);
+    }
+}
+
+/// The policy document held by `value` (an attribute of `from`).
+pub(super) fn document(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<Document> {
+    document_at(ctx, from, value, 0)
+}
+
+fn plain(value: Option<&Value>) -> Option<&Value> {
+    match value {
+        Some(Value::Sensitive(s)) => Some(s.expose()),
+        other => other,
+    }
+}
+
+fn document_at(
+    ctx: &Context<'_>,
+    from: &Resource,
+    value: Option<&Value>,
+    depth: usize,
+) -> Tri<Document> {
+    match plain(value) {
+        None | Some(Value::Null) => Tri::Missing,
+        Some(Value::String(json)) => json_document(json),
+        Some(Value::Unknown(unknown)) => unknown_document(ctx, from, value, unknown, depth),
+        Some(_) => Tri::Unknown,
+    }
+}
+
+/// A policy given as JSON text. Text that is not JSON cannot be a policy: apply fails,
+/// and the rule cannot tell what was meant.
+fn json_document(json: &str) -> Tri<Document> {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(parsed) => node_document(&node_from_json(parsed, &[])),
+        Err(_) => Tri::Unknown,
+    }
+}
+
+fn unknown_document(
+    ctx: &Context<'_>,
+    from: &Resource,
+    value: Option<&Value>,
+    unknown: &Unknown,
+    depth: usize,
+) -> Tri<Document> {
+    if depth > MAX_DEPTH {
+        return Tri::Unknown;
+    }
+    if is_document_json(unknown) {
+        return match ctx.resolve(from, value) {
+            Some(data) if data.resource_type() == "aws_iam_policy_document" => {
+                data_document(ctx, data, depth + 1)
+            }
+            _ => Tri::Unknown,
+        };
+    }
+    let Some(expression) = unknown.expression.as_deref() else {
+        return Tri::Unknown;
+    };
+    match parse_expression(expression) {
+        Some(Expression::FuncCall(call))
+            if call.name.namespace.is_empty()
+                && call.name.name.as_str() == "jsonencode"
+                && call.args.len() == 1 =>
+        {
+            call.args
+                .iter()
+                .next()
+                .map_or(Tri::Unknown, |arg| node_document(&node_from_expr(arg)))
+        }
+        Some(Expression::HeredocTemplate(heredoc)) => template_document(&heredoc.template),
+        Some(Expression::StringTemplate(template)) => template_document(&template),
+        Some(_) => Tri::Unknown,
+        // `.tf.json` keeps a template string as written, without quotes.
+        None if expression.contains("${") => hcl_edit::parser::parse_template(expression)
+            .ok()
+            .map_or(Tri::Unknown, |t| template_document(&t)),
+        None => Tri::Unknown,
+    }
+}
+
+/// True when an unknown value is nothing but the `json` (or `minified_json`) of a
+/// `data "aws_iam_policy_document"`, possibly of one instance (`…x[0].json`): as
+/// written in HCL, as a `.tf.json` template (`"${…}"`), or as the references Terraform
+/// records for a plan value known only after apply.
+fn is_document_json(unknown: &Unknown) -> bool {
+    let Some(first) = unknown.references.first() else {
+        return false;
+    };
+    let mut steps = first.split('.');
+    let (Some("data"), Some("aws_iam_policy_document"), Some(name)) =
+        (steps.next(), steps.next(), steps.next())
+    else {
+        return false;
+    };
+    let base = format!("data.aws_iam_policy_document.{name}");
+    let is_json = |r: &str| {
+        r.strip_prefix(base.as_str())
+            .is_some_and(|rest| rest == ".json" || rest == ".minified_json")
+    };
+    let Some(expression) = unknown.expression.as_deref() else {
+        // Plan references list both `data.x.y.json` and `data.x.y`.
+        return unknown.references.iter().any(|r| is_json(r))
+            && unknown
+                .references
+                .iter()
+                .all(|r| r == &base || r.starts_with(&format!("{base}.")));
+    };
+    let expression = expression.trim();
+    let expression = expression
+        .strip_prefix("${")
+        .and_then(|e| e.strip_suffix('}'))
+        .unwrap_or(expression);
+    let Some(Expression::Traversal(traversal)) = parse_expression(expression) else {
+        return false;
+    };
+    if !matches!(&traversal.expr, Expression::Variable(root) if root.as_str() == "data") {
+        return false;
+    }
+    let names: Vec<&str> = traversal
+        .operators
+        .iter()
+        .filter_map(|op| match op.value() {
+            TraversalOperator::GetAttr(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    matches!(
+        names.as_slice(),
+        ["aws_iam_policy_document", _, "json" | "minified_json"]
+    )
+}
+
+/// Parses an expression's source text; a heredoc's text may lack the final newline.
+fn parse_expression(text: &str) -> Option<Expression> {
+    hcl_edit::parser::parse_expr(text)
+        .or_else(|_| hcl_edit::parser::parse_expr(&format!("{text}\n")))
+        .ok()
+}
+
+fn template_document(template: &Template) -> Tri<Document> {
+    let mut text = String::new();
+    let mut holes = Vec::new();
+    for element in template.iter() {
+        if !mark_element(element, &mut text, &mut holes) {
+            return Tri::Unknown;
+        }
+    }
+    marked_document(&text, &holes)
+}
+
+/// Appends a template element to JSON text, interpolations replaced by markers.
+/// False for a directive (`%{ if }`), which can reshape the document arbitrarily.
+fn mark_element(element: &Element, text: &mut String, holes: &mut Vec<Text>) -> bool {
+    match element {
+        Element::Literal(literal) => {
+            text.push_str(literal.value());
+            true
+        }
+        Element::Interpolation(interpolation) => {
+            text.push(HOLE_START);
+            text.push_str(&holes.len().to_string());
+            text.push(HOLE_END);
+            holes.push(text_from_expr(&interpolation.expr));
+            true
+        }
+        Element::Directive(_) => false,
+    }
+}
+
+/// A template's JSON, once interpolations are markers. An interpolation outside a JSON
+/// string (`"Action": ${jsonencode(var.actions)}`) leaves invalid JSON: unknown.
+fn marked_document(text: &str, holes: &[Text]) -> Tri<Document> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(parsed) => node_document(&node_from_json(parsed, holes)),
+        Err(_) => Tri::Unknown,
+    }
+}
+
+/// A `data "aws_iam_policy_document"`: source documents, then its own statements,
+/// then override documents, each later statement replacing an earlier one with the
+/// same `sid` (the provider's merge order).
+fn data_document(ctx: &Context<'_>, data: &Resource, depth: usize) -> Tri<Document> {
+    let attributes = &data.attributes;
+    let mut merged = Document::default();
+
+    let sources = document_values(
+        attributes.get("source_json"),
+        attributes.get("source_policy_documents"),
+    );
+    for source in sources {
+        match source {
+            Some(value) => match document_at(ctx, data, Some(value), depth + 1) {
+                Tri::Known(document) => {
+                    merged.incomplete |= document.incomplete;
+                    merged.statements.extend(document.statements);
+                }
+                Tri::Unknown => merged.incomplete = true,
+                Tri::Missing => {}
+            },
+            None => merged.incomplete = true,
+        }
+    }
+
+    match plain(attributes.get("statement")) {
+        // A `dynamic "statement"` block: any number of statements.
+        Some(Value::Unknown(_)) => merged.incomplete = true,
+        value => {
+            for block in blocks(value) {
+                merged.merge(data_statement(block));
+            }
+        }
+    }
+
+    let overrides = document_values(
+        attributes.get("override_json"),
+        attributes.get("override_policy_documents"),
+    );
+    for value in overrides {
+        // An override that is not known could replace any statement: the merged
+        // document is then not known either.
+        let Some(value) = value else {
+            return Tri::Unknown;
+        };
+        match document_at(ctx, data, Some(value), depth + 1) {
+            Tri::Known(document) if !document.incomplete => {
+                for statement in document.statements {
+                    merged.merge(statement);
+                }
+            }
+            Tri::Missing => {}
+            _ => return Tri::Unknown,
+        }
+    }
+    Tri::Known(merged)
+}
+
+/// The documents of a `*_json` attribute and a `*_policy_documents` list, in order.
+/// `None` stands for a list that is itself unknown.
+fn document_values<'v>(
+    single: Option<&'v Value>,
+    list: Option<&'v Value>,
+) -> Vec<Option<&'v Value>> {
+    let mut values = Vec::new();
+    if !matches!(plain(single), None | Some(Value::Null)) {
+        values.push(single);
+    }
+    match plain(list) {
+        None | Some(Value::Null) => {}
+        Some(Value::List(items)) => values.extend(items.iter().map(Some)),
+        Some(_) => values.push(None),
+    }
+    values
+}
+
+/// A `statement` block of `aws_iam_policy_document`. `effect` defaults to `Allow`.
+fn data_statement(block: &crate::value::ValueMap) -> Statement {
+    let node = |key: &str| block.get(key).map(node_from_value);
+    let effect = match node("effect") {
+        None | Some(Node::Null) => Text::literal("Allow"),
+        Some(n) => n.into_text(),
+    };
+    let principals = match plain(block.get("principals")) {
+        None | Some(Value::Null) => Tri::Missing,
+        Some(Value::Unknown(_)) => Tri::Unknown,
+        value => {
+            let mut principals = Vec::new();
+            let mut unknown = false;
+            for principal in blocks(value) {
+                let kind = principal
+                    .get("type")
+                    .map_or_else(Text::opaque, |v| node_from_value(v).into_text());
+                match strings(principal.get("identifiers").map(node_from_value).as_ref()) {
+                    Tri::Known(ids) => principals.extend(ids.into_iter().map(|id| Principal {
+                        kind: kind.clone(),
+                        id,
+                    })),
+                    Tri::Unknown => unknown = true,
+                    Tri::Missing => {}
+                }
+            }
+            if unknown {
+                Tri::Unknown
+            } else {
+                Tri::Known(principals)
+            }
+        }
+    };
+    let conditions = match plain(block.get("condition")) {
+        None | Some(Value::Null) => Tri::Missing,
+        Some(Value::Unknown(_)) => Tri::Unknown,
+        value => Tri::Known(
+            blocks(value)
+                .into_iter()
+                .map(|c| Condition {
+                    test: c
+                        .get("test")
+                        .map_or_else(Text::opaque, |v| node_from_value(v).into_text()),
+                    key: c
+                        .get("variable")
+                        .map_or_else(Text::opaque, |v| node_from_value(v).into_text()),
+                })
+                .collect(),
+        ),
+    };
+    Statement {
+        sid: block.get("sid").and_then(Value::as_str).map(str::to_owned),
+        effect,
+        actions: strings(node("actions").as_ref()),
+        not_actions: strings(node("not_actions").as_ref()),
+        resources: strings(node("resources").as_ref()),
+        principals,
+        conditions,
+    }
+}
+
+/// A JSON-like tree with partly known strings: the common form of every policy shape.
+#[derive(Clone, Debug, PartialEq)]
+enum Node {
+    Text(Text),
+    List(Vec<Node>),
+    Map(Vec<(String, Node)>),
+    Null,
+    Opaque,
+}
+
+impl Node {
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn into_text(self) -> Text {
+        match self {
+            Node::Text(text) => text,
+            _ => Text::opaque(),
+        }
+    }
+}
+
+/// A policy's statements from its JSON-like tree. `Statement` may be one object or a list.
+fn node_document(root: &Node) -> Tri<Document> {
+    // Anything but an object is opaque, or not a policy AWS would accept.
+    if !matches!(root, Node::Map(_)) {
+        return Tri::Unknown;
+    }
+    let mut document = Document::default();
+    match root.get("Statement") {
+        None | Some(Node::Null) => {}
+        Some(statement @ Node::Map(_)) => document.statements.push(json_statement(statement)),
+        Some(Node::List(items)) => {
+            for item in items {
+                match item {
+                    Node::Map(_) => document.statements.push(json_statement(item)),
+                    _ => document.incomplete = true,
+                }
+            }
+        }
+        Some(_) => document.incomplete = true,
+    }
+    Tri::Known(document)
+}
+
+/// A statement of a JSON policy. A missing `Effect` makes the policy invalid: it
+/// grants nothing.
+fn json_statement(statement: &Node) -> Statement {
+    let principals = match statement.get("Principal") {
+        None | Some(Node::Null) => Tri::Missing,
+        Some(Node::Text(id)) => Tri::Known(vec![Principal {
+            kind: Text::literal("*"),
+            id: id.clone(),
+        }]),
+        Some(Node::Map(entries)) => {
+            let mut principals = Vec::new();
+            let mut unknown = false;
+            for (kind, ids) in entries {
+                match strings(Some(ids)) {
+                    Tri::Known(ids) => principals.extend(ids.into_iter().map(|id| Principal {
+                        kind: Text::literal(kind),
+                        id,
+                    })),
+                    Tri::Unknown => unknown = true,
+                    Tri::Missing => {}
+                }
+            }
+            if unknown {
+                Tri::Unknown
+            } else {
+                Tri::Known(principals)
+            }
+        }
+        Some(_) => Tri::Unknown,
+    };
+    let conditions = match statement.get("Condition") {
+        None | Some(Node::Null) => Tri::Missing,
+        Some(Node::Map(operators)) => {
+            let mut conditions = Vec::new();
+            let mut unknown = false;
+            for (operator, keys) in operators {
+                match keys {
+                    Node::Map(keys) => conditions.extend(keys.iter().map(|(key, _)| Condition {
+                        test: Text::literal(operator),
+                        key: Text::literal(key),
+                    })),
+                    _ => unknown = true,
+                }
+            }
+            if unknown {
+                Tri::Unknown
+            } else {
+                Tri::Known(conditions)
+            }
+        }
+        Some(_) => Tri::Unknown,
+    };
+    Statement {
+        sid: statement.get("Sid").and_then(|n| match n {
+            Node::Text(t) => t.known().map(str::to_owned),
+            _ => None,
+        }),
+        effect: match statement.get("Effect") {
+            None | Some(Node::Null) => Text::default(),
+            Some(n) => n.clone().into_text(),
+        },
+        actions: strings(statement.get("Action")),
+        not_actions: strings(statement.get("NotAction")),
+        resources: strings(statement.get("Resource")),
+        principals,
+        conditions,
+    }
+}
+
+/// A string-or-list-of-strings element (`Action`, `Resource`, `identifiers`).
+fn strings(node: Option<&Node>) -> Tri<Vec<Text>> {
+    match node {
+        None | Some(Node::Null) => Tri::Missing,
+        Some(Node::Text(text)) => Tri::Known(vec![text.clone()]),
+        Some(Node::List(items)) => Tri::Known(
+            items
+                .iter()
+                .filter(|item| !matches!(item, Node::Null))
+                .map(|item| item.clone().into_text())
+                .collect(),
+        ),
+        Some(Node::Map(_) | Node::Opaque) => Tri::Unknown,
+    }
+}
+
+/// Parsed JSON, with template markers turned back into interpolated parts.
+fn node_from_json(json: serde_json::Value, holes: &[Text]) -> Node {
+    match json {
+        serde_json::Value::Null => Node::Null,
+        serde_json::Value::Bool(b) => Node::Text(Text::literal(&b.to_string())),
+        serde_json::Value::Number(n) => Node::Text(Text::literal(&n.to_string())),
+        serde_json::Value::String(s) => Node::Text(unmark(&s, holes)),
+        serde_json::Value::Array(items) => Node::List(
+            items
+                .into_iter()
+                .map(|i| node_from_json(i, holes))
+                .collect(),
+        ),
+        serde_json::Value::Object(entries) => {
+            let mut map = Vec::with_capacity(entries.len());
+            for (key, value) in entries {
+                // An interpolated key could be any element name.
+                if key.contains(HOLE_START) {
+                    return Node::Opaque;
+                }
+                map.push((key, node_from_json(value, holes)));
+            }
+            Node::Map(map)
+        }
+    }
+}
+
+/// A JSON string with interpolation markers as a partly known string.
+fn unmark(s: &str, holes: &[Text]) -> Text {
+    let mut text = Text::default();
+    let mut rest = s;
+    while let Some(start) = rest.find(HOLE_START) {
+        text.push_literal(&rest[..start]);
+        let after = &rest[start + HOLE_START.len_utf8()..];
+        let Some(end) = after.find(HOLE_END) else {
+            text.push_literal(&rest[start..]);
+            return text;
+        };
+        match after[..end]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| holes.get(i))
+        {
+            Some(hole) => text.append(hole.clone()),
+            None => text.push(Part::Opaque),
+        }
+        rest = &after[end + HOLE_END.len_utf8()..];
+    }
+    text.push_literal(rest);
+    text
+}
+
+/// A string attribute value as far as it is known statically.
+pub(super) fn text_of(value: &Value) -> Text {
+    node_from_value(value).into_text()
+}
+
+/// An attribute value (data source arguments, evaluated HCL) as a tree.
+fn node_from_value(value: &Value) -> Node {
+    match value {
+        Value::Null => Node::Null,
+        Value::Bool(b) => Node::Text(Text::literal(&b.to_string())),
+        Value::Number(n) => Node::Text(Text::literal(&n.to_string())),
+        Value::String(s) => Node::Text(Text::literal(s)),
+        Value::List(items) => Node::List(items.iter().map(node_from_value).collect()),
+        Value::Map(map) => Node::Map(
+            map.iter()
+                .map(|(k, v)| (k.to_owned(), node_from_value(v)))
+                .collect(),
+        ),
+        Value::Unknown(unknown) => Node::Text(text_from_unknown(unknown)),
+        Value::Sensitive(s) => node_from_value(s.expose()),
+    }
+}
+
+/// An unknown value as a partly known string, from the expression it came from.
+fn text_from_unknown(unknown: &Unknown) -> Text {
+    let Some(expression) = unknown.expression.as_deref() else {
+        return Text::opaque();
+    };
+    if let Some(expr) = parse_expression(expression) {
+        return text_from_expr(&expr);
+    }
+    // `.tf.json` keeps a template string as written, without quotes.
+    if expression.contains("${")
+        && let Ok(template) = hcl_edit::parser::parse_template(expression)
+    {
+        return text_from_template(&template);
+    }
+    Text::opaque()
+}
+
+/// The string an expression stands for, as far as it is known statically.
+fn text_from_expr(expr: &Expression) -> Text {
+    match expr {
+        Expression::String(s) => Text::literal(s.value()),
+        Expression::Number(n) => Text::literal(&n.value().to_string()),
+        Expression::Bool(b) => Text::literal(&b.value().to_string()),
+        Expression::StringTemplate(template) => {
+            let mut text = Text::default();
+            for element in template.iter() {
+                match element {
+                    Element::Literal(literal) => text.push_literal(literal.value()),
+                    Element::Interpolation(i) => text.append(text_from_expr(&i.expr)),
+                    Element::Directive(_) => text.push(Part::Opaque),
+                }
+            }
+            text
+        }
+        Expression::HeredocTemplate(heredoc) => text_from_template(&heredoc.template),
+        Expression::Parenthesis(inner) => text_from_expr(inner.inner()),
+        Expression::Traversal(traversal) => match resource_reference(traversal) {
+            Some(reference) => Text {
+                parts: vec![Part::Reference(reference)],
+            },
+            None => Text::opaque(),
+        },
+        _ => Text::opaque(),
+    }
+}
+
+fn text_from_template(template: &Template) -> Text {
+    let mut text = Text::default();
+    for element in template.iter() {
+        match element {
+            Element::Literal(literal) => text.push_literal(literal.value()),
+            Element::Interpolation(i) => text.append(text_from_expr(&i.expr)),
+            Element::Directive(_) => text.push(Part::Opaque),
+        }
+    }
+    text
+}
+
+/// Roots of references whose value is chosen by whoever calls the module or runs it:
+/// they could hold anything, a wildcard included.
+const OPAQUE_ROOTS: &[&str] = &[
+    "var",
+    "local",
+    "each",
+    "module",
+    "self",
+    "path",
+    "terraform",
+];
+
+/// `aws_s3_bucket.b.arn` / `data.aws_caller_identity.c.account_id` / `count.index`,
+/// without indexes and splats: an attribute of a resource or data source.
+fn resource_reference(traversal: &hcl_edit::expr::Traversal) -> Option<String> {
+    let Expression::Variable(root) = &traversal.expr else {
+        return None;
+    };
+    let root = root.as_str();
+    if OPAQUE_ROOTS.contains(&root) {
+        return None;
+    }
+    let mut reference = root.to_owned();
+    let mut steps = 0;
+    for operator in &traversal.operators {
+        match operator.value() {
+            TraversalOperator::GetAttr(name) => {
+                reference.push('.');
+                reference.push_str(name.as_str());
+                steps += 1;
+            }
+            TraversalOperator::LegacyIndex(_)
+            | TraversalOperator::Index(_)
+            | TraversalOperator::AttrSplat(_)
+            | TraversalOperator::FullSplat(_) => {}
+        }
+    }
+    let needed = if root == "data" {
+        3
+    } else if root == "count" {
+        1
+    } else {
+        2
+    };
+    (steps >= needed).then_some(reference)
+}
+
+/// The argument of `jsonencode(...)` as a tree: literals known, everything else
+/// read as far as [`text_from_expr`] can.
+fn node_from_expr(expr: &Expression) -> Node {
+    match expr {
+        Expression::Null(_) => Node::Null,
+        Expression::Array(items) => Node::List(items.iter().map(node_from_expr).collect()),
+        Expression::Object(object) => {
+            let mut map = Vec::new();
+            for (key, value) in object.iter() {
+                let key = match key {
+                    ObjectKey::Ident(ident) => ident.as_str().to_owned(),
+                    ObjectKey::Expression(key) => match text_from_expr(key).known() {
+                        Some(k) => k.to_owned(),
+                        None => return Node::Opaque,
+                    },
+                };
+                map.push((key, node_from_expr(value.expr())));
+            }
+            Node::Map(map)
+        }
+        Expression::Parenthesis(inner) => node_from_expr(inner.inner()),
+        Expression::FuncCall(call)
+            if call.name.namespace.is_empty()
+                && matches!(call.name.name.as_str(), "tolist" | "toset" | "tomap")
+                && call.args.len() == 1 =>
+        {
+            call.args.iter().next().map_or(Node::Opaque, node_from_expr)
+        }
+        Expression::String(_)
+        | Expression::Number(_)
+        | Expression::Bool(_)
+        | Expression::StringTemplate(_)
+        | Expression::HeredocTemplate(_)
+        | Expression::Traversal(_) => Node::Text(text_from_expr(expr)),
+        _ => Node::Opaque,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unknown(expression: Option<&str>, references: &[&str]) -> Unknown {
+        Unknown {
+            expression: expression.map(str::to_owned),
+            references: references.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn interpolated_resource_attributes_are_identifiers_and_variables_are_opaque() {
+        let bucket = text_from_unknown(&unknown(
+            Some(r#""${aws_s3_bucket.b[0].arn}/logs/*""#),
+            &["aws_s3_bucket.b"],
+        ));
+        assert_eq!(bucket.display(), "${aws_s3_bucket.b.arn}/logs/*");
+        assert_eq!(bucket.has_wildcard(), Tri::Known(true));
+        assert_eq!(
+            bucket.test(|s| s == "arn:aws:s3:::b/logs/*"),
+            Tri::Known(true)
+        );
+        let account = text_from_unknown(&unknown(
+            Some(r#""arn:aws:iam::${data.aws_caller_identity.c.account_id}:root""#),
+            &["data.aws_caller_identity.c.account_id"],
+        ));
+        assert_eq!(account.has_wildcard(), Tri::Known(false));
+        for opaque in [
+            "var.arn",
+            "local.arns[0]",
+            "module.m.arn",
+            "each.value",
+            "lower(var.x)",
+        ] {
+            let text = text_from_unknown(&unknown(Some(opaque), &[]));
+            assert_eq!(text.has_wildcard(), Tri::Unknown, "{opaque}");
+            assert_eq!(text.is("*"), Tri::Unknown, "{opaque}");
+        }
+        // `.tf.json` templates come without quotes; plan unknowns have no expression.
+        let json = text_from_unknown(&unknown(Some("${aws_sqs_queue.q.arn}"), &[]));
+        assert_eq!(json.is("*"), Tri::Known(false));
+        assert_eq!(
+            text_from_unknown(&Unknown::after_apply()).is("*"),
+            Tri::Unknown
+        );
+    }
+
+    #[test]
+    fn recognizes_policy_document_references() {
+        let yes = [
+            unknown(
+                Some("data.aws_iam_policy_document.p.json"),
+                &["data.aws_iam_policy_document.p.json"],
+            ),
+            unknown(
+                Some("data.aws_iam_policy_document.p[0].minified_json"),
+                &["data.aws_iam_policy_document.p"],
+            ),
+            unknown(
+                Some("${data.aws_iam_policy_document.p.json}"),
+                &["data.aws_iam_policy_document.p.json"],
+            ),
+            unknown(
+                None,
+                &[
+                    "data.aws_iam_policy_document.p.json",
+                    "data.aws_iam_policy_document.p",
+                ],
+            ),
+        ];
+        for u in &yes {
+            assert!(is_document_json(u), "{u:?}");
+        }
+        let no = [
+            unknown(
+                Some("replace(data.aws_iam_policy_document.p.json, \"a\", \"*\")"),
+                &["data.aws_iam_policy_document.p.json"],
+            ),
+            unknown(
+                Some("data.aws_iam_policy_document.p.id"),
+                &["data.aws_iam_policy_document.p.id"],
+            ),
+            unknown(
+                Some("aws_iam_policy.p.policy"),
+                &["aws_iam_policy.p.policy"],
+            ),
+        ];
+        for u in &no {
+            assert!(!is_document_json(u), "{u:?}");
+        }
+    }
+
+    #[test]
+    fn reads_statements_in_every_json_shape() {
+        let Tri::Known(single) = json_document(
+            r#"{"Statement":{"Sid":"A","Effect":"Allow","Action":"s3:*","Resource":["*"],
+                "Principal":{"AWS":["arn:aws:iam::*:root"]},
+                "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}}"#,
+        ) else {
+            panic!("valid policy");
+        };
+        assert!(!single.incomplete);
+        let s = &single.statements[0];
+        assert_eq!(s.sid.as_deref(), Some("A"));
+        assert_eq!(s.allows(), Tri::Known(true));
+        assert_eq!(s.find_action(|a| a.is("S3:*")), Tri::Known("s3:*".into()));
+        assert_eq!(s.has_wildcard_principal(), Tri::Known(true));
+        assert_eq!(
+            s.has_condition_key(&["aws:multifactorauthpresent"]),
+            Tri::Known(true)
+        );
+        assert_eq!(json_document("not json"), Tri::Unknown);
+        // A statement list with an opaque member is incomplete.
+        let heredoc = "<<EOF\n{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"${var.arn}\"}]}\nEOF";
+        let Some(Expression::HeredocTemplate(h)) = parse_expression(heredoc) else {
+            panic!("heredoc parses");
+        };
+        let Tri::Known(doc) = template_document(&h.template) else {
+            panic!("template is JSON once interpolations are marked");
+        };
+        assert_eq!(
+            doc.statements[0].find_resource(Text::has_wildcard),
+            Tri::Unknown
+        );
+        let directive = "<<EOF\n{\"Statement\": [%{ for s in var.s }${s},%{ endfor }]}\nEOF";
+        let Some(Expression::HeredocTemplate(h)) = parse_expression(directive) else {
+            panic!("heredoc parses");
+        };
+        assert_eq!(template_document(&h.template), Tri::Unknown);
+    }
+}
