@@ -141,6 +141,22 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
     },
     ChangeRule {
         meta: RuleMeta {
+            id: "RG-CHG-004",
+            title: "Change widens IAM permissions",
+            severity: Severity::High,
+            description: "An updated policy now allows actions, resources or principals its previous version did not, or a powerful AWS managed policy (AdministratorAccess, PowerUserAccess, IAMFullAccess) is attached. Widening is how least privilege erodes one pull request at a time.",
+            remediation: "Check that every new grant is needed; scope actions and resources as narrowly as the use case allows.",
+            aliases: &[],
+            frameworks: &[
+                ("soc2", &["CC6.1", "CC6.3"]),
+                ("nist-800-53-r5", &["AC-6", "CM-3"]),
+            ],
+            resource_types: IAM_CHANGE_TYPES,
+        },
+        check: check_iam_widening,
+    },
+    ChangeRule {
+        meta: RuleMeta {
             id: "RG-CHG-005",
             title: "Change opens new network exposure",
             severity: Severity::High,
@@ -185,10 +201,72 @@ pub(super) const PLAN_RULES: &[PlanRule] = &[PlanRule {
     check: check_blast_radius,
 }];
 
+/// Resources whose updates can widen permissions: policy documents and attachments.
+const IAM_CHANGE_TYPES: &[&str] = &[
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+    "aws_iam_role",
+    "aws_s3_bucket_policy",
+    "aws_sqs_queue_policy",
+    "aws_sns_topic_policy",
+    "aws_kms_key",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_user_policy_attachment",
+    "aws_iam_group_policy_attachment",
+    "aws_iam_policy_attachment",
+];
+
 /// Plans changing at least this many resources are reported as a large blast radius.
 pub const BLAST_RADIUS_CHANGES: usize = 25;
 /// Plans destroying (deleting or replacing) at least this many resources are reported too.
 pub const BLAST_RADIUS_DESTROYS: usize = 5;
+
+fn check_iam_widening(
+    resource: &Resource,
+    change: &PlannedChange,
+    ctx: &Context<'_>,
+    out: &mut Verdicts,
+) {
+    let is_attachment = super::aws::ATTACHMENT_TYPES.contains(&resource.resource_type());
+    // New policies are judged by the IAM misconfiguration rules; widening is about
+    // what an existing policy gains. New attachments of powerful policies count.
+    let relevant = match change.action {
+        ChangeAction::Update => true,
+        ChangeAction::Create => is_attachment,
+        action => action.is_replace(),
+    };
+    if !relevant {
+        return;
+    }
+    let before = change
+        .before
+        .as_ref()
+        .map(|b| b.values())
+        .unwrap_or_default();
+    match super::aws::widened_permissions(ctx, resource, &before, &resource.attributes) {
+        Tri::Known(grants) if !grants.is_empty() => {
+            const SHOWN: usize = 5;
+            let mut listed: Vec<String> = grants
+                .iter()
+                .take(SHOWN)
+                .map(|g| format!("`{g}`"))
+                .collect();
+            if grants.len() > SHOWN {
+                listed.push(format!("and {} more", grants.len() - SHOWN));
+            }
+            out.fail(
+                format!("`{}` now grants {}", resource.address, listed.join(", ")),
+                None,
+            );
+        }
+        Tri::Unknown => {
+            out.cannot_tell("the policy before or after the change is not known statically")
+        }
+        _ => {}
+    }
+}
 
 fn check_stateful_destroy(
     resource: &Resource,
@@ -594,5 +672,35 @@ mod tests {
             r#"{"address":"null_resource.a","type":"null_resource","name":"a","change":{"actions":["create"],"after":{}}}"#,
         );
         assert!(messages(&small, "RG-CHG-007").is_empty());
+    }
+
+    #[test]
+    fn iam_widening_lists_new_grants() {
+        let before = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:Get*\",\"Resource\":\"arn:aws:s3:::b/*\"}]}"#;
+        let after = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"s3:GetObject\",\"s3:PutObject\"],\"Resource\":\"arn:aws:s3:::b/*\"}]}"#;
+        let r = review_plan(&format!(
+            r#"{{"address":"aws_iam_policy.p","type":"aws_iam_policy","name":"p","change":{{"actions":["update"],
+                "before":{{"policy":"{before}"}},"after":{{"policy":"{after}"}}}}}},
+               {{"address":"aws_iam_role_policy_attachment.admin","type":"aws_iam_role_policy_attachment","name":"admin","change":{{"actions":["create"],
+                "after":{{"policy_arn":"arn:aws:iam::aws:policy/AdministratorAccess","role":"r"}}}}}},
+               {{"address":"aws_iam_policy.same","type":"aws_iam_policy","name":"same","change":{{"actions":["update"],
+                "before":{{"policy":"{before}"}},"after":{{"policy":"{before}","description":"x"}}}}}},
+               {{"address":"aws_iam_policy.later","type":"aws_iam_policy","name":"later","change":{{"actions":["update"],
+                "before":{{"policy":"{before}"}},"after":{{}},"after_unknown":{{"policy":true}}}}}}"#
+        ));
+        let mut found = messages(&r, "RG-CHG-004");
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            [
+                "`aws_iam_policy.p` now grants `s3:PutObject on arn:aws:s3:::b/*`",
+                "`aws_iam_role_policy_attachment.admin` now grants `the AWS managed policy AdministratorAccess`",
+            ]
+        );
+        assert!(
+            r.undetermined
+                .iter()
+                .any(|u| u.rule_id == "RG-CHG-004" && u.resource == "aws_iam_policy.later")
+        );
     }
 }

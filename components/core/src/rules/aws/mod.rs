@@ -2,10 +2,13 @@
 
 use super::ResourceRule;
 
+pub(super) use iam_change::{ATTACHMENT_TYPES, widened_permissions};
+
 mod compute;
 mod data_stores;
 mod edge;
 mod iam;
+mod iam_change;
 mod logging;
 mod network;
 mod policy;
