@@ -149,8 +149,8 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
     change_set.errors = errors;
 
     let review = review_with(&change_set, &settings.config);
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: stdout is line-buffered, and a large JSON review has many lines.
+    let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let version = env!("CARGO_PKG_VERSION");
     match args.format {
         Format::Json => {

@@ -368,3 +368,24 @@ fn reviewgate_toml_is_discovered_upward_and_validated() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown key `fail_onn`"), "{stderr}");
 }
+
+#[test]
+fn text_output_masks_secrets() {
+    let key = ["AKIA", "Q7RZ2M4KXW9PLT3B"].concat();
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("main.tf"),
+        format!("resource \"aws_lambda_function\" \"f\" {{\n  environment {{\n    variables = {{\n      AWS_ACCESS_KEY_ID = \"{key}\"\n    }}\n  }}\n}}\n"),
+    )
+    .expect("write");
+    let out = reviewgate(
+        &["review", "--no-config", dir.path().to_str().expect("utf-8")],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(text.contains("RG-SECRET-001"), "{text}");
+    assert!(
+        !text.contains(&key[..8]),
+        "text output leaks the key: {text}"
+    );
+}

@@ -34,7 +34,21 @@ impl fmt::Display for InstanceKey {
         match self {
             InstanceKey::Int(i) => write!(f, "[{i}]"),
             // Terraform writes string keys as JSON-style quoted strings.
-            InstanceKey::Str(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
+            InstanceKey::Str(s) => {
+                f.write_str("[\"")?;
+                for c in s.chars() {
+                    match c {
+                        '"' => f.write_str("\\\"")?,
+                        '\\' => f.write_str("\\\\")?,
+                        '\n' => f.write_str("\\n")?,
+                        '\r' => f.write_str("\\r")?,
+                        '\t' => f.write_str("\\t")?,
+                        c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
+                        c => fmt::Write::write_char(f, c)?,
+                    }
+                }
+                f.write_str("\"]")
+            }
         }
     }
 }
@@ -117,8 +131,12 @@ pub fn format_module_path(steps: &[ModuleStep]) -> String {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.module.is_empty() {
-            write!(f, "{}.", self.module_path())?;
+        for step in &self.module {
+            write!(f, "module.{}", step.name)?;
+            if let Some(key) = &step.key {
+                write!(f, "{key}")?;
+            }
+            f.write_str(".")?;
         }
         if self.mode == Mode::Data {
             f.write_str("data.")?;
@@ -358,6 +376,12 @@ mod tests {
             let err = bad.parse::<Address>().expect_err(bad);
             assert!(!err.reason.is_empty(), "{bad}");
         }
+    }
+
+    #[test]
+    fn string_keys_are_escaped_like_json() {
+        let a = roundtrip(r#"aws_s3_bucket.b["a\"b\\c\n"]"#);
+        assert_eq!(a.index, Some(InstanceKey::Str("a\"b\\c\n".into())));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod resource;
 pub mod review;
 pub mod risk;
 pub mod rules;
+pub mod secrets;
 pub mod suppress;
 pub mod terraform;
 pub mod tfjson;

@@ -12,6 +12,7 @@ use crate::resource::ChangeAction;
 use crate::resource::Resource;
 use crate::risk::{self, Coverage};
 use crate::rules::{self, Undetermined};
+use crate::secrets;
 use crate::suppress;
 
 /// The result of reviewing one change set. Its JSON form is reviewgate's documented
@@ -140,6 +141,7 @@ pub fn review(change_set: &ChangeSet) -> Review {
 pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
     let evaluation = rules::evaluate(change_set);
     let mut findings = evaluation.findings;
+    findings.extend(secrets::scan(change_set));
     let resources: Vec<&Resource> = change_set
         .configuration
         .resources

@@ -163,6 +163,10 @@ fn matches(suppression: &Suppression, finding: &Finding) -> bool {
 /// address and file. Plan resources take the suppressions of the configuration
 /// block they come from when both are reviewed together.
 pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
+    if resources.iter().all(|r| r.suppressions.is_empty()) {
+        // Plans and most configurations have none: skip indexing every address.
+        return;
+    }
     let by_address: HashMap<String, &Resource> = resources
         .iter()
         .map(|r| (r.address.to_string(), *r))

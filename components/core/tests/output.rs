@@ -135,3 +135,68 @@ fn fix_language_patterns(value: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// Secrets built at run time so the repository holds no string that looks live.
+fn fake_secrets() -> Vec<String> {
+    vec![
+        ["AKIA", "Q7RZ2M4KXW9PLT3B"].concat(),
+        ["ghp_", "Zx8kQ2mW7pL4vN9bR3tY6uJ1hG5fD0sA2cE8"].concat(),
+        [
+            "xoxb-",
+            "2837465019-",
+            "7364528190273-",
+            "Qz8XkLm2Pw9RtV4nBy7Hs3Df",
+        ]
+        .concat(),
+        ["S3cr3t", "Pa55w0rd", "-x9Qz!k2"].concat(),
+    ]
+}
+
+#[test]
+fn no_output_format_contains_a_full_secret() {
+    let secrets = fake_secrets();
+    let hcl = format!(
+        "resource \"aws_db_instance\" \"db\" {{\n  password = \"{}\"\n}}\n\nresource \"aws_lambda_function\" \"f\" {{\n  environment {{\n    variables = {{\n      AWS_ACCESS_KEY_ID = \"{}\"\n      GITHUB_TOKEN      = \"{}\"\n    }}\n  }}\n}}\n",
+        secrets[3], secrets[0], secrets[1]
+    );
+    let diff = format!(
+        "diff --git a/app.env b/app.env\n--- a/app.env\n+++ b/app.env\n@@ -1 +1,2 @@\n A=1\n+SLACK_BOT_TOKEN={}\n",
+        secrets[2]
+    );
+    let cs = ChangeSet::from_documents(
+        Origin::Local,
+        [
+            Document::detect("main.tf", hcl),
+            Document::detect("pr.diff", diff),
+        ],
+    );
+    let review = review(&cs);
+    let secret_findings: Vec<_> = review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.starts_with("RG-SECRET-"))
+        .collect();
+    assert!(
+        secret_findings.len() >= 4,
+        "every planted secret is found: {secret_findings:#?}"
+    );
+    let outputs = [
+        ("json", serde_json::to_string(&review).expect("json")),
+        ("sarif", sarif::render(&review, "0.1.0")),
+        ("markdown", markdown::render(&review, "0.1.0")),
+        ("debug", format!("{review:?}")),
+    ];
+    for (format, text) in &outputs {
+        for secret in &secrets {
+            // Masking keeps at most the first 4 characters: no 8-character window of a
+            // secret may appear anywhere.
+            for window in secret.as_bytes().windows(8) {
+                let window = std::str::from_utf8(window).expect("ascii");
+                assert!(
+                    !text.contains(window),
+                    "{format} output leaks `{window}` of a secret"
+                );
+            }
+        }
+    }
+}

@@ -1,7 +1,10 @@
 //! What a rule may know besides the resource it checks: the other resources of the
 //! change, how they refer to each other, and three-valued reads of attributes.
 
-use std::collections::HashMap;
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::changeset::ChangeSet;
 use crate::resource::{ChangeAction, Resource};
@@ -128,6 +131,9 @@ pub fn blocks(value: Option<&Value>) -> Vec<&ValueMap> {
 pub struct Context<'a> {
     resources: Vec<&'a Resource>,
     by_type: HashMap<&'a str, Vec<&'a Resource>>,
+    /// Facts about the whole change that rules compute once and reuse for every
+    /// resource (see [`Context::memo`]).
+    memos: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
 }
 
 /// Resources that refer to a target through one attribute.
@@ -159,7 +165,43 @@ impl<'a> Context<'a> {
         for r in &resources {
             by_type.entry(r.resource_type()).or_default().push(r);
         }
-        Context { resources, by_type }
+        Context {
+            resources,
+            by_type,
+            memos: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Computes a change-wide fact once per review and returns it on every later
+    /// call with the same key. Rules use it to avoid rescanning all resources for
+    /// each resource they check (which is quadratic on large plans).
+    pub fn memo<T: Any>(&self, key: &'static str, compute: impl FnOnce() -> T) -> Rc<T> {
+        if let Some(found) = self.memos.borrow().get(key).cloned()
+            && let Ok(typed) = found.downcast::<T>()
+        {
+            return typed;
+        }
+        let value = Rc::new(compute());
+        self.memos.borrow_mut().insert(key, value.clone());
+        value
+    }
+
+    /// The strings a value names a resource by: its references (relative to
+    /// `from`'s module, with that module path) and its literal text.
+    pub fn names_in(&self, from: &Resource, value: Option<&Value>) -> Vec<ResourceName> {
+        let mut names = Vec::new();
+        collect_names(from, plain(value), &mut names);
+        names
+    }
+
+    /// Whether a resource is named by any of `names` (see [`Context::names_in`]).
+    pub fn is_named_by(&self, target: &Resource, names: &HashSet<ResourceName>) -> bool {
+        let by_reference = ResourceName::Reference {
+            module: target.address.module_path(),
+            address: relative_address(target),
+        };
+        names.contains(&by_reference)
+            || identities(target).any(|id| names.contains(&ResourceName::Literal(id.to_owned())))
     }
 
     /// Every resource, in input order.
@@ -257,6 +299,46 @@ impl<'a> Context<'a> {
                     && r.address.module == from.address.module
             })
         })
+    }
+}
+
+/// How a value can name a resource: `Context::names_in`, `Context::is_named_by`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ResourceName {
+    /// A reference such as `aws_s3_bucket.logs` from within `module`.
+    Reference {
+        /// The module path of the referring resource.
+        module: String,
+        /// The referenced resource's address relative to that module.
+        address: String,
+    },
+    /// A literal id, name or ARN.
+    Literal(String),
+}
+
+fn collect_names(from: &Resource, value: Option<&Value>, names: &mut Vec<ResourceName>) {
+    match value {
+        Some(Value::String(literal)) if !literal.is_empty() => {
+            names.push(ResourceName::Literal(literal.to_string()))
+        }
+        Some(Value::Unknown(unknown)) => {
+            for reference in &unknown.references {
+                // `aws_s3_bucket.logs.id` and `data.x.y.json` name `aws_s3_bucket.logs` / `data.x.y`.
+                let parts = if reference.starts_with("data.") { 3 } else { 2 };
+                let address: Vec<&str> = reference.split('.').take(parts).collect();
+                if address.len() == parts {
+                    names.push(ResourceName::Reference {
+                        module: from.address.module_path(),
+                        address: address.join("."),
+                    });
+                }
+            }
+        }
+        Some(Value::List(items)) => items
+            .iter()
+            .for_each(|item| collect_names(from, Some(item), names)),
+        Some(Value::Sensitive(s)) => collect_names(from, Some(s.expose()), names),
+        _ => {}
     }
 }
 

@@ -422,7 +422,28 @@ struct SgRule<'a> {
     prefix: String,
     schema: Schema,
     /// How messages name the rule.
-    label: String,
+    label: Label<'a>,
+}
+
+/// How a message names a rule; written out only when a message is, because most
+/// rules pass and building the text for each would dominate large plans.
+#[derive(Clone, Copy)]
+struct Label<'a> {
+    /// `security group`, `security group rule`, `network ACL`, `network ACL rule`.
+    kind: &'static str,
+    address: &'a crate::address::Address,
+    /// For inline rules: the block type and the rule's number.
+    block: Option<(&'static str, u64)>,
+}
+
+impl std::fmt::Display for Label<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.kind, self.address)?;
+        if let Some((key, number)) = self.block {
+            write!(f, " ({key} rule {number})")?;
+        }
+        Ok(())
+    }
 }
 
 impl SgRule<'_> {
@@ -491,7 +512,11 @@ fn sg_rules(resource: &Resource) -> SgRules<'_> {
                         body,
                         prefix: format!("{key}.{i}."),
                         schema: Schema::Classic,
-                        label: format!("security group `{address}` ({key} rule {})", i + 1),
+                        label: Label {
+                            kind: "security group",
+                            address,
+                            block: Some((key, i as u64 + 1)),
+                        },
                     });
                 }
             }
@@ -510,7 +535,11 @@ fn sg_rules(resource: &Resource) -> SgRules<'_> {
                 body: &resource.attributes,
                 prefix: String::new(),
                 schema: Schema::Classic,
-                label: format!("security group rule `{address}`"),
+                label: Label {
+                    kind: "security group rule",
+                    address,
+                    block: None,
+                },
             });
         }
         "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
@@ -524,7 +553,11 @@ fn sg_rules(resource: &Resource) -> SgRules<'_> {
                 body: &resource.attributes,
                 prefix: String::new(),
                 schema: Schema::Vpc,
-                label: format!("security group rule `{address}`"),
+                label: Label {
+                    kind: "security group rule",
+                    address,
+                    block: None,
+                },
             });
         }
         _ => {}
@@ -731,7 +764,7 @@ struct AclRule<'a> {
     prefix: String,
     /// `rule_action` on `aws_network_acl_rule`, `action` in inline blocks.
     action_key: &'static str,
-    label: String,
+    label: Label<'a>,
 }
 
 impl AclRule<'_> {
@@ -772,15 +805,19 @@ fn acl_rules(resource: &Resource) -> (Vec<AclRule<'_>>, Vec<&'static str>) {
                 }
                 for (i, body) in blocks(resource.attributes.get(key)).into_iter().enumerate() {
                     let number = match Tri::number(body.get("rule_no")) {
-                        Tri::Known(n) => format!("rule {n}"),
-                        _ => format!("rule {}", i + 1),
+                        Tri::Known(n) if n >= 0.0 && n.fract() == 0.0 => n as u64,
+                        _ => i as u64 + 1,
                     };
                     rules.push(AclRule {
                         direction: Some(direction),
                         body,
                         prefix: format!("{key}.{i}."),
                         action_key: "action",
-                        label: format!("network ACL `{address}` ({key} {number})"),
+                        label: Label {
+                            kind: "network ACL",
+                            address,
+                            block: Some((key, number)),
+                        },
                     });
                 }
             }
@@ -798,7 +835,11 @@ fn acl_rules(resource: &Resource) -> (Vec<AclRule<'_>>, Vec<&'static str>) {
                 body: &resource.attributes,
                 prefix: String::new(),
                 action_key: "rule_action",
-                label: format!("network ACL rule `{address}`"),
+                label: Label {
+                    kind: "network ACL rule",
+                    address,
+                    block: None,
+                },
             });
         }
         _ => {}

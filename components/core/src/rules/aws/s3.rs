@@ -892,14 +892,19 @@ fn is_log_bucket(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> {
     }
     // Being another bucket's logging target. A target known only after apply is not
     // counted either way: it would leave nearly every bucket undecided.
-    let targeted =
-        ctx.of_type(BUCKET_LOGGING).iter().any(|l| {
-            ctx.refers_to(l, l.attributes.get("target_bucket"), bucket) == Tri::Known(true)
-        }) || ctx.of_type(BUCKET).iter().any(|other| {
-            blocks(configured(other.attributes.get("logging")))
-                .into_iter()
-                .any(|l| ctx.refers_to(other, l.get("target_bucket"), bucket) == Tri::Known(true))
-        });
+    let targets = ctx.memo("s3.logging_targets", || {
+        let mut names = std::collections::HashSet::new();
+        for logging in ctx.of_type(BUCKET_LOGGING) {
+            names.extend(ctx.names_in(logging, logging.attributes.get("target_bucket")));
+        }
+        for other in ctx.of_type(BUCKET) {
+            for block in blocks(configured(other.attributes.get("logging"))) {
+                names.extend(ctx.names_in(other, block.get("target_bucket")));
+            }
+        }
+        names
+    });
+    let targeted = ctx.is_named_by(bucket, &targets);
     signals.push(Tri::Known(targeted));
     any(signals)
 }
