@@ -123,6 +123,25 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Box::new((cs, review))
         },
     );
+    // Scaling: the same review on twice the resources should cost about twice the time.
+    let double = if wanted("plan: parse + review (2x)") {
+        generate_plan(args.resources * 2)
+    } else {
+        String::new()
+    };
+    run_one(
+        "plan: parse + review (2x)",
+        double.len(),
+        args.resources * 2,
+        &mut || {
+            let cs = ChangeSet::from_documents(
+                Origin::Local,
+                [Document::detect("bench.json", double.as_str())],
+            );
+            let review = review(&cs);
+            Box::new((cs, review))
+        },
+    );
     let tree_bytes = tree.iter().map(|(_, content)| content.len()).sum();
     let tree_resources = tree_resource_count(args.files);
     run_one(
@@ -144,6 +163,27 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             Box::new((cs, review))
         },
     );
+    let median = |name: &str| results.iter().find(|m| m.name == name).map(|m| m.median_ms);
+    let scaling = median("plan: parse + review (2x)")
+        .zip(median("plan: parse + review"))
+        .map(|(two, one)| two / one);
+    for m in results
+        .iter_mut()
+        .filter(|m| m.name == "plan: parse + review (2x)")
+    {
+        m.goal = Some(format!(
+            "2x the input costs <= 2.2x the time (took {:.2}x)",
+            scaling.unwrap_or_default()
+        ));
+        m.goal_met = scaling.map(|ratio| ratio <= 2.2);
+    }
+    for m in results
+        .iter_mut()
+        .filter(|m| m.name == "plan: parse + review" && args.resources == 10_000)
+    {
+        m.goal = Some("10,000 resources reviewed < 100 ms".into());
+        m.goal_met = Some(m.median_ms < 100.0);
+    }
     for m in results
         .iter_mut()
         .filter(|m| m.name == "plan: parse" && args.resources == 10_000)
@@ -200,14 +240,14 @@ fn table(results: &[Measurement]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<26} {:>10} {:>9} {:>10} {:>10} {:>10} {:>11} {:>9}",
+        "{:<30} {:>10} {:>9} {:>10} {:>10} {:>10} {:>11} {:>9}",
         "measurement", "input MB", "items", "median ms", "min ms", "max ms", "peak heap", "MB/s"
     );
     for m in results {
         let mb = m.input_bytes as f64 / 1e6;
         let _ = writeln!(
             out,
-            "{:<26} {:>10.2} {:>9} {:>10.2} {:>10.2} {:>10.2} {:>8.1} MB {:>9.0}",
+            "{:<30} {:>10.2} {:>9} {:>10.2} {:>10.2} {:>10.2} {:>8.1} MB {:>9.0}",
             m.name,
             mb,
             m.items,
@@ -220,7 +260,7 @@ fn table(results: &[Measurement]) -> String {
         if let (Some(goal), Some(met)) = (&m.goal, m.goal_met) {
             let _ = writeln!(
                 out,
-                "{:<26} goal {goal}: {}",
+                "{:<30} goal {goal}: {}",
                 "",
                 if met { "met" } else { "NOT met" }
             );

@@ -370,12 +370,16 @@ fn check_prevent_destroy(
     }
     // With the configuration in the review, look at the block itself; a planned
     // destroy already proves the guard is absent (Terraform would refuse otherwise).
-    let block = ctx.of_type(resource.resource_type()).iter().find(|r| {
-        r.change.is_none() && r.address.config_address() == resource.address.config_address()
+    let protected = ctx.memo("change_risk.prevent_destroy", || {
+        ctx.resources()
+            .iter()
+            .filter(|r| {
+                r.change.is_none() && Tri::bool(r.meta.prevent_destroy.as_ref()) == Tri::Known(true)
+            })
+            .map(|r| r.address.config_address())
+            .collect::<std::collections::HashSet<String>>()
     });
-    if let Some(block) = block
-        && Tri::bool(block.meta.prevent_destroy.as_ref()) == Tri::Known(true)
-    {
+    if protected.contains(&resource.address.config_address()) {
         return;
     }
     out.fail(

@@ -133,7 +133,7 @@ pub struct Context<'a> {
     by_type: HashMap<&'a str, Vec<&'a Resource>>,
     /// Facts about the whole change that rules compute once and reuse for every
     /// resource (see [`Context::memo`]).
-    memos: RefCell<HashMap<&'static str, Rc<dyn Any>>>,
+    memos: RefCell<HashMap<(&'static str, usize), Rc<dyn Any>>>,
 }
 
 /// Resources that refer to a target through one attribute.
@@ -176,13 +176,24 @@ impl<'a> Context<'a> {
     /// call with the same key. Rules use it to avoid rescanning all resources for
     /// each resource they check (which is quadratic on large plans).
     pub fn memo<T: Any>(&self, key: &'static str, compute: impl FnOnce() -> T) -> Rc<T> {
-        if let Some(found) = self.memos.borrow().get(key).cloned()
+        self.memo_for(key, 0, compute)
+    }
+
+    /// [`Context::memo`] for a fact about one thing, identified by `id` — for example
+    /// the address of an attribute value, which stays put while rules run.
+    pub fn memo_for<T: Any>(
+        &self,
+        key: &'static str,
+        id: usize,
+        compute: impl FnOnce() -> T,
+    ) -> Rc<T> {
+        if let Some(found) = self.memos.borrow().get(&(key, id)).cloned()
             && let Ok(typed) = found.downcast::<T>()
         {
             return typed;
         }
         let value = Rc::new(compute());
-        self.memos.borrow_mut().insert(key, value.clone());
+        self.memos.borrow_mut().insert((key, id), value.clone());
         value
     }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::policy::{Document, document};
+use super::policy::{Document, document_uncached};
 use crate::resource::Resource;
 use crate::rules::{Context, Tri};
 use crate::value::{Value, ValueMap};
@@ -174,7 +174,7 @@ pub(in crate::rules) fn widened_permissions(
     else {
         return Tri::Missing;
     };
-    let read = |values: &ValueMap| match document(ctx, resource, values.get(attribute)) {
+    let read = |values: &ValueMap| match document_uncached(ctx, resource, values.get(attribute)) {
         Tri::Known(doc) => grants(&doc).map_or(Tri::Unknown, Tri::Known),
         Tri::Missing => Tri::Known(BTreeSet::new()),
         Tri::Unknown => Tri::Unknown,

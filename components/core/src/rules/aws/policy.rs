@@ -393,9 +393,26 @@ impl Document {
     }
 }
 
-/// The policy document held by `value` (an attribute of `from`).
-pub(super) fn document(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<Document> {
+/// The policy document held by `value`, a value that is not an attribute of a
+/// resource in the review (e.g. before values built for one comparison): never cached.
+pub(super) fn document_uncached(
+    ctx: &Context<'_>,
+    from: &Resource,
+    value: Option<&Value>,
+) -> Tri<Document> {
     document_at(ctx, from, value, 0)
+}
+
+/// The policy document held by `value`, which must be an attribute value of a
+/// resource in the review (`from` or another): the result is cached by its address.
+pub(super) fn document(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<Document> {
+    // Several rules read the same policy; parse each attribute value once per review.
+    // The value's address identifies it: attributes do not move while rules run.
+    let Some(found) = value else {
+        return document_at(ctx, from, value, 0);
+    };
+    let id = std::ptr::from_ref(found) as usize;
+    (*ctx.memo_for("policy.document", id, || document_at(ctx, from, value, 0))).clone()
 }
 
 fn plain(value: Option<&Value>) -> Option<&Value> {
