@@ -127,13 +127,16 @@ pub fn blocks(value: Option<&Value>) -> Vec<&ValueMap> {
     }
 }
 
+/// Change-wide facts computed once, by (kind, id).
+type Memos = HashMap<(&'static str, usize), Rc<dyn Any>>;
+
 /// The resources of a change and the links between them.
 pub struct Context<'a> {
     resources: Vec<&'a Resource>,
     by_type: HashMap<&'a str, Vec<&'a Resource>>,
     /// Facts about the whole change that rules compute once and reuse for every
     /// resource (see [`Context::memo`]).
-    memos: RefCell<HashMap<(&'static str, usize), Rc<dyn Any>>>,
+    memos: RefCell<Memos>,
 }
 
 /// Resources that refer to a target through one attribute.

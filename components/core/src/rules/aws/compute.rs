@@ -15,6 +15,7 @@
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::template::{Element, Template};
 
+use super::kms::{KeyKind, kms_key};
 use crate::address::Mode;
 use crate::finding::Severity;
 use crate::resource::Resource;
@@ -446,38 +447,11 @@ fn has_snapshot(device: &ValueMap) -> bool {
 /// reference to an `aws_kms_key` (or its alias, or a replica) is customer managed;
 /// a variable or a value known only after apply cannot be told.
 fn customer_key(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<bool> {
-    match set_str(value) {
-        Tri::Missing => return Tri::Known(false),
-        Tri::Known(literal) => return Tri::Known(!aws_managed_key(literal)),
-        Tri::Unknown => {}
+    match kms_key(ctx, from, value) {
+        Tri::Known(kind) => Tri::Known(kind == KeyKind::Customer),
+        Tri::Missing => Tri::Known(false),
+        Tri::Unknown => Tri::Unknown,
     }
-    let Some(target) = ctx.resolve(from, value) else {
-        return Tri::Unknown;
-    };
-    match (target.address.mode, target.resource_type()) {
-        (
-            Mode::Managed,
-            "aws_kms_key"
-            | "aws_kms_replica_key"
-            | "aws_kms_external_key"
-            | "aws_kms_replica_external_key"
-            | "aws_kms_alias",
-        ) => Tri::Known(true),
-        (Mode::Data, "aws_kms_key") => match Tri::str(target.attributes.get("key_id")) {
-            Tri::Known(id) => Tri::Known(!aws_managed_key(id)),
-            _ => Tri::Unknown,
-        },
-        (Mode::Data, "aws_kms_alias") => match Tri::str(target.attributes.get("name")) {
-            Tri::Known(name) => Tri::Known(!aws_managed_key(name)),
-            _ => Tri::Unknown,
-        },
-        _ => Tri::Unknown,
-    }
-}
-
-/// `alias/aws/ebs`, `arn:aws:kms:…:alias/aws/ecr`: keys AWS creates and manages.
-fn aws_managed_key(key: &str) -> bool {
-    key.starts_with("alias/aws/") || key.contains(":alias/aws/")
 }
 
 // ====================================================================================

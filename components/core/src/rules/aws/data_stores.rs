@@ -10,6 +10,7 @@
 //! manages, or a reference to an `aws_kms_key` (or customer alias) of the change; any
 //! other reference cannot be told apart until apply.
 
+use super::kms::KeyKind;
 use crate::address::Mode;
 use crate::finding::Severity;
 use crate::resource::Resource;
@@ -625,50 +626,11 @@ enum Key {
 /// it points at (a managed `aws_kms_key` or alias of the change is the account's own;
 /// a `data.aws_kms_alias`/`data.aws_kms_key` by its name).
 fn kms_key(from: &Resource, ctx: &Context<'_>, value: Option<&Value>) -> Key {
-    match Tri::value(value) {
+    match super::kms::kms_key(ctx, from, value) {
+        Tri::Known(KeyKind::Customer) => Key::Customer,
+        Tri::Known(KeyKind::AwsManaged) => Key::AwsManaged,
         Tri::Missing => Key::Absent,
-        Tri::Known(Value::String(s)) => key_literal(s),
-        Tri::Known(_) => Key::Unknown,
-        Tri::Unknown => match ctx.resolve(from, value) {
-            Some(target) => key_resource(target),
-            None => Key::Unknown,
-        },
-    }
-}
-
-fn key_literal(text: &str) -> Key {
-    let text = text.trim();
-    if text.is_empty() {
-        Key::Absent
-    } else if text.starts_with("alias/aws/") || text.contains(":alias/aws/") {
-        Key::AwsManaged
-    } else {
-        Key::Customer
-    }
-}
-
-fn key_resource(target: &Resource) -> Key {
-    let by_name = |attribute: &str| match Tri::str(target.attributes.get(attribute)) {
-        Tri::Known(name) => match key_literal(name) {
-            Key::Absent => Key::Unknown,
-            key => key,
-        },
-        _ => Key::Unknown,
-    };
-    match (target.address.mode, target.resource_type()) {
-        // An alias the configuration creates cannot be in the reserved `alias/aws/`
-        // namespace, so it names a customer key like the key resources do.
-        (
-            Mode::Managed,
-            "aws_kms_key"
-            | "aws_kms_replica_key"
-            | "aws_kms_external_key"
-            | "aws_kms_replica_external_key"
-            | "aws_kms_alias",
-        ) => Key::Customer,
-        (Mode::Data, "aws_kms_alias") => by_name("name"),
-        (Mode::Data, "aws_kms_key") => by_name("key_id"),
-        _ => Key::Unknown,
+        Tri::Unknown => Key::Unknown,
     }
 }
 

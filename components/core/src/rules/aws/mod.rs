@@ -9,6 +9,7 @@ mod data_stores;
 mod edge;
 mod iam;
 mod iam_change;
+mod kms;
 mod logging;
 mod network;
 mod policy;

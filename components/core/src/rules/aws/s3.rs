@@ -18,7 +18,7 @@ use crate::rules::context::{blocks, lookup};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::{Value, ValueMap};
 
-use super::logging::{KeyKind, kms_key};
+use super::kms::{KeyKind, kms_key};
 
 const BUCKET: &str = "aws_s3_bucket";
 const PUBLIC_ACCESS_BLOCK: &str = "aws_s3_bucket_public_access_block";
