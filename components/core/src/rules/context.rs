@@ -137,6 +137,27 @@ pub struct Context<'a> {
     /// Facts about the whole change that rules compute once and reuse for every
     /// resource (see [`Context::memo`]).
     memos: RefCell<Memos>,
+    reference_indexes: RefCell<HashMap<(String, String), Rc<ReferenceIndex<'a>>>>,
+}
+
+/// Resources of one type by the names their attribute gives (see `Context::referencing`).
+#[derive(Default)]
+struct ReferenceIndex<'a> {
+    by_name: HashMap<ResourceName, Vec<(usize, &'a Resource)>>,
+    /// Some resource's attribute is unknown with no reference to go by.
+    unresolved: bool,
+}
+
+/// An unknown value that names nothing (a plan's "known after apply" with no
+/// configuration behind it): it could be any resource.
+fn has_unresolved_reference(value: Option<&Value>) -> bool {
+    match value {
+        Some(Value::Unknown(unknown)) => unknown.references.is_empty(),
+        Some(Value::List(items)) => items
+            .iter()
+            .any(|item| has_unresolved_reference(plain(Some(item)))),
+        _ => false,
+    }
 }
 
 /// Resources that refer to a target through one attribute.
@@ -172,6 +193,7 @@ impl<'a> Context<'a> {
             resources,
             by_type,
             memos: RefCell::new(HashMap::new()),
+            reference_indexes: RefCell::new(HashMap::new()),
         }
     }
 
@@ -211,7 +233,7 @@ impl<'a> Context<'a> {
     /// Whether a resource is named by any of `names` (see [`Context::names_in`]).
     pub fn is_named_by(&self, target: &Resource, names: &HashSet<ResourceName>) -> bool {
         let by_reference = ResourceName::Reference {
-            module: target.address.module_path(),
+            module: scope(target),
             address: relative_address(target),
         };
         names.contains(&by_reference)
@@ -245,7 +267,7 @@ impl<'a> Context<'a> {
                 if unknown.references.is_empty() {
                     return Tri::Unknown;
                 }
-                let same_module = from.address.module == target.address.module;
+                let same_module = scope(from) == scope(target);
                 let relative = relative_address(target);
                 Tri::Known(
                     same_module
@@ -283,15 +305,52 @@ impl<'a> Context<'a> {
         resource_type: &str,
         attribute: &str,
     ) -> Referencing<'a> {
-        let mut result = Referencing::default();
-        for candidate in self.of_type(resource_type) {
-            match self.refers_to(candidate, lookup(&candidate.attributes, attribute), target) {
-                Tri::Known(true) => result.definite.push(candidate),
-                Tri::Unknown => result.unresolved = true,
-                _ => {}
+        let index = self.reference_index(resource_type, attribute);
+        let mut found: Vec<(usize, &'a Resource)> = Vec::new();
+        let by_reference = ResourceName::Reference {
+            module: scope(target),
+            address: relative_address(target),
+        };
+        let literals = identities(target).map(|id| ResourceName::Literal(id.to_owned()));
+        for name in std::iter::once(by_reference).chain(literals) {
+            if let Some(candidates) = index.by_name.get(&name) {
+                found.extend(candidates.iter().copied());
             }
         }
-        result
+        // Input order, each candidate once, as a scan over the type would give.
+        found.sort_by_key(|(position, _)| *position);
+        found.dedup_by_key(|(position, _)| *position);
+        Referencing {
+            definite: found.into_iter().map(|(_, r)| r).collect(),
+            unresolved: index.unresolved,
+        }
+    }
+
+    /// For one (type, attribute): which resources name which targets, built once per
+    /// review so that `referencing` is a lookup rather than a scan of every
+    /// resource of the type for every target (quadratic on large changes).
+    fn reference_index(&self, resource_type: &str, attribute: &str) -> Rc<ReferenceIndex<'a>> {
+        let key = (resource_type.to_owned(), attribute.to_owned());
+        if let Some(index) = self.reference_indexes.borrow().get(&key) {
+            return index.clone();
+        }
+        let mut index = ReferenceIndex::default();
+        for (position, candidate) in self.of_type(resource_type).iter().copied().enumerate() {
+            let value = lookup(&candidate.attributes, attribute);
+            index.unresolved |= has_unresolved_reference(plain(value));
+            for name in self.names_in(candidate, value) {
+                index
+                    .by_name
+                    .entry(name)
+                    .or_default()
+                    .push((position, candidate));
+            }
+        }
+        let index = Rc::new(index);
+        self.reference_indexes
+            .borrow_mut()
+            .insert(key, index.clone());
+        index
     }
 
     /// The resource a value refers to, if it names one in the same module
@@ -310,7 +369,7 @@ impl<'a> Context<'a> {
             self.of_type(resource_type).iter().copied().find(|r| {
                 r.address.name == name
                     && (r.address.mode == crate::address::Mode::Data) == mode_prefix
-                    && r.address.module == from.address.module
+                    && scope(r) == scope(from)
             })
         })
     }
@@ -319,9 +378,9 @@ impl<'a> Context<'a> {
 /// How a value can name a resource: `Context::names_in`, `Context::is_named_by`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ResourceName {
-    /// A reference such as `aws_s3_bucket.logs` from within `module`.
+    /// A reference such as `aws_s3_bucket.logs` from within a module.
     Reference {
-        /// The module path of the referring resource.
+        /// Where the reference resolves (see `scope`).
         module: String,
         /// The referenced resource's address relative to that module.
         address: String,
@@ -342,7 +401,7 @@ fn collect_names(from: &Resource, value: Option<&Value>, names: &mut Vec<Resourc
                 let address: Vec<&str> = reference.split('.').take(parts).collect();
                 if address.len() == parts {
                     names.push(ResourceName::Reference {
-                        module: from.address.module_path(),
+                        module: scope(from),
                         address: address.join("."),
                     });
                 }
@@ -354,6 +413,20 @@ fn collect_names(from: &Resource, value: Option<&Value>, names: &mut Vec<Resourc
         Some(Value::Sensitive(s)) => collect_names(from, Some(s.expose()), names),
         _ => {}
     }
+}
+
+/// The module a resource's references resolve in. Each directory of configuration
+/// is its own Terraform module, so two files' `aws_s3_bucket.logs` are different
+/// buckets unless the files share a directory; plan resources resolve within their
+/// plan's module path.
+fn scope(resource: &Resource) -> String {
+    let module = resource.address.module_path();
+    if resource.change.is_some() {
+        return format!("{}|{module}", resource.source.file);
+    }
+    let file = resource.source.file.as_str();
+    let directory = file.rsplit_once(['/', '\\']).map_or("", |(dir, _)| dir);
+    format!("{directory}|{module}")
 }
 
 /// `aws_s3_bucket.logs` / `data.aws_iam_policy_document.x`: how configuration in the
@@ -418,6 +491,34 @@ resource "aws_s3_bucket_versioning" "by_var" { bucket = var.bucket }
         );
         // `var.bucket` names neither bucket: it is a reference, just not to them.
         assert!(!a.unresolved && !b.unresolved);
+    }
+
+    #[test]
+    fn references_resolve_within_a_directory_only() {
+        let cs = ChangeSet::from_documents(
+            Origin::Local,
+            [
+                Document::detect("a/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+                Document::detect(
+                    "a/versioning.tf",
+                    "resource \"aws_s3_bucket_versioning\" \"v\" { bucket = aws_s3_bucket.b.id }\n",
+                ),
+                Document::detect("b/main.tf", "resource \"aws_s3_bucket\" \"b\" {}\n"),
+            ],
+        );
+        let ctx = Context::new(&cs);
+        let buckets = ctx.of_type("aws_s3_bucket");
+        assert_eq!(
+            ctx.referencing(buckets[0], "aws_s3_bucket_versioning", "bucket")
+                .definite
+                .len(),
+            1
+        );
+        assert!(
+            ctx.referencing(buckets[1], "aws_s3_bucket_versioning", "bucket")
+                .definite
+                .is_empty()
+        );
     }
 
     #[test]
