@@ -15,6 +15,9 @@ pub struct Collected {
     pub documents: Vec<Document>,
     /// Paths that could not be read or are not inputs we know.
     pub errors: Vec<InputError>,
+    /// Files found but not read yet (path, named on the command line), in order:
+    /// see [`list`] and [`read_files`].
+    pub pending: Vec<(PathBuf, bool)>,
 }
 
 /// The name stdin is reported under.
@@ -22,7 +25,41 @@ pub const STDIN_NAME: &str = "<stdin>";
 
 /// Reads every path. `forced` overrides format detection for files and stdin;
 /// files for which `excluded` is true are skipped while walking directories.
+#[cfg(test)]
 pub fn collect(
+    paths: &[PathBuf],
+    forced: Option<InputKind>,
+    stdin: &mut dyn Read,
+    excluded: &dyn Fn(&Path) -> bool,
+) -> Collected {
+    let mut collected = list(paths, forced, stdin, excluded);
+    let read = read_files(&std::mem::take(&mut collected.pending), forced);
+    collected.documents.extend(read.documents);
+    collected.errors.extend(read.errors);
+    if collected.documents.is_empty() && collected.errors.is_empty() {
+        collected.errors.push(nothing_found(paths));
+    }
+    collected
+}
+
+/// The error for paths that hold no input at all.
+pub fn nothing_found(paths: &[PathBuf]) -> InputError {
+    InputError {
+        file: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        line: None,
+        column: None,
+        kind: None,
+        message: "no Terraform files, plans or diffs found".into(),
+    }
+}
+
+/// Reads stdin and lists the files under every path without reading them, so the
+/// caller can read and parse them in parallel ([`read_files`]).
+pub fn list(
     paths: &[PathBuf],
     forced: Option<InputKind>,
     stdin: &mut dyn Read,
@@ -31,6 +68,7 @@ pub fn collect(
     let mut collected = Collected {
         documents: Vec::new(),
         errors: Vec::new(),
+        pending: Vec::new(),
     };
     for path in paths {
         if path.as_os_str() == "-" {
@@ -47,23 +85,10 @@ pub fn collect(
         }
         let display = path.display().to_string();
         match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, forced, excluded, &mut collected),
-            Ok(_) => read_file(path, forced, true, &mut collected),
+            Ok(meta) if meta.is_dir() => walk(path, excluded, &mut collected),
+            Ok(_) => collected.pending.push((path.clone(), true)),
             Err(e) => collected.errors.push(read_error(&display, &e)),
         }
-    }
-    if collected.documents.is_empty() && collected.errors.is_empty() {
-        collected.errors.push(InputError {
-            file: paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            line: None,
-            column: None,
-            kind: None,
-            message: "no Terraform files, plans or diffs found".into(),
-        });
     }
     collected
 }
@@ -72,12 +97,7 @@ pub fn collect(
 /// `.terraform/` and other downloaded-module caches. Files that are not inputs
 /// (`README.md`, `package.json`) are skipped silently here — unlike a file named on
 /// the command line, nobody asked for them.
-fn walk(
-    dir: &Path,
-    forced: Option<InputKind>,
-    excluded: &dyn Fn(&Path) -> bool,
-    collected: &mut Collected,
-) {
+fn walk(dir: &Path, excluded: &dyn Fn(&Path) -> bool, collected: &mut Collected) {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -106,48 +126,60 @@ fn walk(
         }
         if is_dir {
             if !detect::is_ignored_dir(name) {
-                walk(&path, forced, excluded, collected);
+                walk(&path, excluded, collected);
             }
         } else if detect::kind_from_path(name).is_some() {
-            read_file(&path, forced, false, collected);
+            collected.pending.push((path, false));
         }
     }
 }
 
-fn read_file(path: &Path, forced: Option<InputKind>, explicit: bool, collected: &mut Collected) {
-    let display = path.display().to_string();
-    let content = match fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
-                collected.errors.push(InputError {
-                    file: display,
-                    line: None,
-                    column: None,
-                    kind: forced,
-                    message: "not UTF-8 text".into(),
-                });
-                return;
-            }
-        },
-        Err(e) => {
-            collected.errors.push(read_error(&display, &e));
-            return;
-        }
+/// Reads listed files into documents; unreadable files become errors.
+#[cfg(test)]
+pub fn read_files(files: &[(PathBuf, bool)], forced: Option<InputKind>) -> Collected {
+    let mut collected = Collected {
+        documents: Vec::new(),
+        errors: Vec::new(),
+        pending: Vec::new(),
     };
+    for (path, explicit) in files {
+        match read_one(path, forced, *explicit) {
+            Ok(Some(document)) => collected.documents.push(document),
+            Ok(None) => {}
+            Err(error) => collected.errors.push(error),
+        }
+    }
+    collected
+}
+
+/// Reads one listed file. `Ok(None)` for a JSON file found while walking a
+/// directory that is neither a plan nor Terraform JSON (nobody asked for it).
+pub fn read_one(
+    path: &Path,
+    forced: Option<InputKind>,
+    explicit: bool,
+) -> Result<Option<Document>, InputError> {
+    let display = path.display().to_string();
+    let bytes = fs::read(path).map_err(|e| read_error(&display, &e))?;
+    let content = String::from_utf8(bytes).map_err(|_| InputError {
+        file: display.clone(),
+        line: None,
+        column: None,
+        kind: forced,
+        message: "not UTF-8 text".into(),
+    })?;
     let needs_content = matches!(
         detect::kind_from_path(&display),
         Some(PathKind::NeedsContent)
     );
     if forced.is_none() && needs_content && !explicit && detect::sniff(&content).is_none() {
-        // Some other JSON file found while walking a directory.
-        return;
+        return Ok(None);
     }
-    collected.documents.push(Document {
+    Ok(Some(Document {
         path: display,
         kind: forced,
         content,
-    });
+    }))
 }
 
 fn read_error(path: &str, error: &std::io::Error) -> InputError {
