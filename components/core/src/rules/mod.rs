@@ -11,6 +11,8 @@ pub mod change_risk;
 pub mod context;
 
 mod aws;
+#[cfg(test)]
+mod test_support;
 
 use crate::changeset::ChangeSet;
 use crate::finding::{Finding, Frameworks, RuleInfo, Severity};

@@ -572,36 +572,7 @@ fn check_alb_drop_invalid_headers(lb: &Resource, _ctx: &Context<'_>, out: &mut V
 #[cfg(test)]
 mod tests {
     use super::{is_modern_cloudfront_tls, is_outdated_elb_policy};
-    use crate::changeset::{ChangeSet, Document, Origin};
-    use crate::review::{Review, review};
-
-    fn review_of(path: &str, text: &str) -> Review {
-        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
-        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
-        review(&cs)
-    }
-
-    fn hcl(text: &str) -> Review {
-        review_of("main.tf", text)
-    }
-
-    fn messages(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .findings
-            .iter()
-            .filter(|f| f.rule_id == rule)
-            .map(|f| f.message.clone())
-            .collect()
-    }
-
-    fn undetermined(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .undetermined
-            .iter()
-            .filter(|u| u.rule_id == rule)
-            .map(|u| u.resource.clone())
-            .collect()
-    }
+    use crate::rules::test_support::*;
 
     #[test]
     fn policy_name_classification() {
@@ -709,7 +680,7 @@ resource "aws_lb_listener" "https_default_policy" {
             ]
         );
         assert_eq!(
-            undetermined(&r, "RG-AWS-ELB-001"),
+            undecided(&r, "RG-AWS-ELB-001"),
             ["aws_lb_listener.elsewhere"]
         );
         assert_eq!(
@@ -750,7 +721,7 @@ resource "aws_elb" "classic" {
                 "classic load balancer `aws_elb.classic` is internet-facing (`internal` is not set)",
             ]
         );
-        assert_eq!(undetermined(&r, "RG-AWS-ELB-003"), ["aws_lb.nlb"]);
+        assert_eq!(undecided(&r, "RG-AWS-ELB-003"), ["aws_lb.nlb"]);
         assert_eq!(
             messages(&r, "RG-AWS-ELB-004"),
             [
@@ -815,7 +786,7 @@ resource "aws_cloudfront_distribution" "bad" {
         assert_eq!(messages(&r, "RG-AWS-CF-003").len(), 1);
         assert!(messages(&r, "RG-AWS-CF-004").is_empty());
         assert_eq!(
-            undetermined(&r, "RG-AWS-CF-004"),
+            undecided(&r, "RG-AWS-CF-004"),
             ["aws_cloudfront_distribution.bad"]
         );
     }
@@ -869,7 +840,7 @@ resource "aws_cloudfront_distribution" "bad" {
         let r = review_of("plan.json", plan);
         assert_eq!(messages(&r, "RG-AWS-ELB-002").len(), 1);
         assert_eq!(
-            undetermined(&r, "RG-AWS-ELB-002"),
+            undecided(&r, "RG-AWS-ELB-002"),
             ["aws_lb_listener.computed"]
         );
         assert_eq!(messages(&r, "RG-AWS-ELB-003").len(), 1);
@@ -881,7 +852,7 @@ resource "aws_cloudfront_distribution" "bad" {
         // `web_acl_id` known only after apply, with no expression to follow.
         assert!(messages(&r, "RG-AWS-CF-004").is_empty());
         assert_eq!(
-            undetermined(&r, "RG-AWS-CF-004"),
+            undecided(&r, "RG-AWS-CF-004"),
             ["aws_cloudfront_distribution.cdn"]
         );
     }

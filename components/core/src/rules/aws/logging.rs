@@ -390,32 +390,7 @@ fn check_log_group_customer_key(group: &Resource, ctx: &Context<'_>, out: &mut V
 
 #[cfg(test)]
 mod tests {
-    use crate::changeset::{ChangeSet, Document, Origin};
-    use crate::review::{Review, review};
-
-    fn review_of(path: &str, text: &str) -> Review {
-        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
-        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
-        review(&cs)
-    }
-
-    fn flagged(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .findings
-            .iter()
-            .filter(|f| f.rule_id == rule)
-            .filter_map(|f| f.resource.clone())
-            .collect()
-    }
-
-    fn undecided(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .undetermined
-            .iter()
-            .filter(|u| u.rule_id == rule)
-            .map(|u| u.resource.clone())
-            .collect()
-    }
+    use crate::rules::test_support::*;
 
     fn change(address: &str, after: &str, after_unknown: &str) -> String {
         let (resource_type, name) = address.split_once('.').unwrap_or_default();

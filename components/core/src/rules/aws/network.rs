@@ -1014,27 +1014,8 @@ fn check_vpc_flow_logs(vpc: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
 
 #[cfg(test)]
 mod tests {
-    use crate::changeset::{ChangeSet, Document, Origin};
-    use crate::review::{Review, review};
-
-    fn review_of(path: &str, text: &str) -> Review {
-        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
-        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
-        review(&cs)
-    }
-
-    fn hcl(text: &str) -> Review {
-        review_of("main.tf", text)
-    }
-
-    fn messages(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .findings
-            .iter()
-            .filter(|f| f.rule_id == rule)
-            .map(|f| f.message.clone())
-            .collect()
-    }
+    use crate::review::Review;
+    use crate::rules::test_support::*;
 
     fn undetermined(review: &Review, rule: &str) -> usize {
         review

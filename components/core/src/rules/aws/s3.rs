@@ -1316,34 +1316,7 @@ fn check_object_read_logging(bucket: &Resource, ctx: &Context<'_>, out: &mut Ver
 
 #[cfg(test)]
 mod tests {
-    use crate::changeset::{ChangeSet, Document, Origin};
-    use crate::review::{Review, review};
-
-    fn review_of(path: &str, text: &str) -> Review {
-        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
-        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
-        review(&cs)
-    }
-
-    /// Resources flagged by a rule.
-    fn flagged(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .findings
-            .iter()
-            .filter(|f| f.rule_id == rule)
-            .filter_map(|f| f.resource.clone())
-            .collect()
-    }
-
-    /// Resources a rule could not decide.
-    fn undecided(review: &Review, rule: &str) -> Vec<String> {
-        review
-            .undetermined
-            .iter()
-            .filter(|u| u.rule_id == rule)
-            .map(|u| u.resource.clone())
-            .collect()
-    }
+    use crate::rules::test_support::*;
 
     const PLAN: &str = r#"{
       "format_version": "1.2",

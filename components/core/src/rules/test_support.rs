@@ -1,0 +1,47 @@
+//! Helpers shared by the rule modules' unit tests: review a document and list what
+//! a rule flagged or could not decide.
+
+use crate::changeset::{ChangeSet, Document, Origin};
+use crate::review::{Review, review};
+
+/// Reviews one document, which must parse cleanly.
+pub(crate) fn review_of(path: &str, text: &str) -> Review {
+    let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    review(&cs)
+}
+
+/// Reviews one `main.tf`.
+pub(crate) fn hcl(text: &str) -> Review {
+    review_of("main.tf", text)
+}
+
+/// Resources a rule flagged.
+pub(crate) fn flagged(review: &Review, rule: &str) -> Vec<String> {
+    review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .filter_map(|f| f.resource.clone())
+        .collect()
+}
+
+/// Messages of a rule's findings.
+pub(crate) fn messages(review: &Review, rule: &str) -> Vec<String> {
+    review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| f.message.clone())
+        .collect()
+}
+
+/// Resources a rule could not decide.
+pub(crate) fn undecided(review: &Review, rule: &str) -> Vec<String> {
+    review
+        .undetermined
+        .iter()
+        .filter(|u| u.rule_id == rule)
+        .map(|u| u.resource.clone())
+        .collect()
+}
