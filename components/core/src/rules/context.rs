@@ -65,6 +65,24 @@ impl<'v> Tri<&'v Value> {
 }
 
 impl Tri<bool> {
+    /// Three-valued "any": true when one item is true, else unknown when one is
+    /// unknown, else false.
+    pub fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
+        let mut unknown = false;
+        for item in items {
+            match item {
+                Tri::Known(true) => return Tri::Known(true),
+                Tri::Unknown => unknown = true,
+                _ => {}
+            }
+        }
+        if unknown {
+            Tri::Unknown
+        } else {
+            Tri::Known(false)
+        }
+    }
+
     /// A boolean (Terraform also accepts the strings `"true"`/`"false"`).
     pub fn bool(value: Option<&Value>) -> Tri<bool> {
         match Tri::value(value) {
@@ -278,21 +296,11 @@ impl<'a> Context<'a> {
                         }),
                 )
             }
-            Some(Value::List(items)) => {
-                let mut unknown = false;
-                for item in items {
-                    match self.refers_to(from, Some(item), target) {
-                        Tri::Known(true) => return Tri::Known(true),
-                        Tri::Unknown => unknown = true,
-                        _ => {}
-                    }
-                }
-                if unknown {
-                    Tri::Unknown
-                } else {
-                    Tri::Known(false)
-                }
-            }
+            Some(Value::List(items)) => Tri::any(
+                items
+                    .iter()
+                    .map(|item| self.refers_to(from, Some(item), target)),
+            ),
             _ => Tri::Known(false),
         }
     }

@@ -754,19 +754,11 @@ fn exports_any(value: Option<&Value>, wanted: &[&str]) -> Tri<bool> {
         Tri::Unknown => Tri::Unknown,
         Tri::Known(Value::String(s)) => Tri::Known(wanted.contains(&s.as_str())),
         Tri::Known(Value::List(items)) => {
-            let mut unknown = false;
-            for item in items {
-                match Tri::str(Some(item)) {
-                    Tri::Known(s) if wanted.contains(&s) => return Tri::Known(true),
-                    Tri::Unknown => unknown = true,
-                    _ => {}
-                }
-            }
-            if unknown {
-                Tri::Unknown
-            } else {
-                Tri::Known(false)
-            }
+            Tri::any(items.iter().map(|item| match Tri::str(Some(item)) {
+                Tri::Known(s) => Tri::Known(wanted.contains(&s)),
+                Tri::Unknown => Tri::Unknown,
+                Tri::Missing => Tri::Known(false),
+            }))
         }
         Tri::Known(_) => Tri::Unknown,
     }

@@ -295,21 +295,9 @@ pub(super) fn find(list: &Tri<Vec<Text>>, test: impl Fn(&Text) -> Tri<bool>) -> 
     }
 }
 
-/// Three-valued "any".
+/// Three-valued "any" (see [`Tri::any`]).
 pub(super) fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-    let mut unknown = false;
-    for item in items {
-        match item {
-            Tri::Known(true) => return Tri::Known(true),
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    if unknown {
-        Tri::Unknown
-    } else {
-        Tri::Known(false)
-    }
+    Tri::any(items)
 }
 
 /// Three-valued "and" (`Missing` counts as false).

@@ -353,21 +353,9 @@ fn is_managed(resource: &Resource) -> bool {
     resource.address.mode == Mode::Managed
 }
 
-/// Three-valued "any": true when one item is true, else unknown when one is unknown.
+/// Three-valued "any" (see [`Tri::any`]).
 fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-    let mut unknown = false;
-    for item in items {
-        match item {
-            Tri::Known(true) => return Tri::Known(true),
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    if unknown {
-        Tri::Unknown
-    } else {
-        Tri::Known(false)
-    }
+    Tri::any(items)
 }
 
 /// Three-valued "and": false when either is false, else unknown when either is.
