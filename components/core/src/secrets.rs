@@ -47,7 +47,7 @@ use crate::diff::ChangedFile;
 use crate::finding::{Finding, Frameworks, RuleInfo, Severity};
 use crate::resource::{LineRange, Resource};
 use crate::terraform::Configuration;
-use crate::value::Value;
+use crate::value::{Value, ValueMap};
 
 /// Generic assignments: the value must be at least this many characters long.
 pub const GENERIC_MIN_LEN: usize = 8;
@@ -692,78 +692,64 @@ fn scan_changed_file(file: &ChangedFile, out: &mut Collector) {
     }
 }
 
+/// Walks every attribute of one block (resource, provider, module call) and records
+/// the secrets in its values; `place` says where a value at a given path is.
+fn scan_block<'a>(
+    out: &mut Collector,
+    owner: &str,
+    attributes: &ValueMap,
+    place: impl Fn(&str) -> Place<'a>,
+) {
+    for (name, value) in attributes.iter() {
+        let mut path = name.to_owned();
+        walk(
+            value,
+            &mut path,
+            name,
+            false,
+            0,
+            &mut |path, key, text, sensitive| {
+                let place = place(path);
+                for m in scan_value(owner, path, key, text) {
+                    out.config_match(&m, &place, sensitive);
+                }
+            },
+        );
+    }
+}
+
 fn scan_configuration(config: &Configuration, out: &mut Collector) {
     for resource in &config.resources {
         let address = resource.address.to_string();
-        for (name, value) in resource.attributes.iter() {
-            let mut path = name.to_owned();
-            walk(
-                value,
-                &mut path,
-                name,
-                false,
-                0,
-                &mut |path, key, text, sensitive| {
-                    let place = Place {
-                        description: format!("attribute `{path}` of `{address}`"),
-                        resource: Some(address.clone()),
-                        file: &resource.source.file,
-                        lines: attribute_lines(resource, path),
-                    };
-                    for m in scan_value(resource.resource_type(), path, key, text) {
-                        out.config_match(&m, &place, sensitive);
-                    }
-                },
-            );
-        }
+        scan_block(
+            out,
+            resource.resource_type(),
+            &resource.attributes,
+            |path| Place {
+                description: format!("attribute `{path}` of `{address}`"),
+                resource: Some(address.clone()),
+                file: &resource.source.file,
+                lines: attribute_lines(resource, path),
+            },
+        );
     }
     for provider in &config.providers {
         let owner = format!("provider {}", provider.name);
-        for (name, value) in provider.attributes.iter() {
-            let mut path = name.to_owned();
-            walk(
-                value,
-                &mut path,
-                name,
-                false,
-                0,
-                &mut |path, key, text, sensitive| {
-                    let place = Place {
-                        description: format!("argument `{path}` of provider `{}`", provider.name),
-                        resource: None,
-                        file: &provider.source.file,
-                        lines: provider.source.lines,
-                    };
-                    for m in scan_value(&owner, path, key, text) {
-                        out.config_match(&m, &place, sensitive);
-                    }
-                },
-            );
-        }
+        scan_block(out, &owner, &provider.attributes, |path| Place {
+            description: format!("argument `{path}` of provider `{}`", provider.name),
+            resource: None,
+            file: &provider.source.file,
+            lines: provider.source.lines,
+        });
     }
     for call in &config.module_calls {
         let address = format!("module.{}", call.name);
-        for (name, value) in call.inputs.iter() {
-            let mut path = name.to_owned();
-            walk(
-                value,
-                &mut path,
-                name,
-                false,
-                0,
-                &mut |path, key, text, sensitive| {
-                    let place = Place {
-                        description: format!("input `{path}` of `{address}`"),
-                        resource: Some(address.clone()),
-                        file: &call.source.file,
-                        lines: call.source.lines,
-                    };
-                    for m in scan_value(&address, path, key, text) {
-                        out.config_match(&m, &place, sensitive);
-                    }
-                },
-            );
-        }
+        scan_block(out, &address, &call.inputs, |path| Place {
+            description: format!("input `{path}` of `{address}`"),
+            resource: Some(address.clone()),
+            file: &call.source.file,
+            lines: call.source.lines,
+        });
     }
     let named = [
         config
