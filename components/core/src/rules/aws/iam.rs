@@ -720,31 +720,34 @@ fn check_service_wildcard_actions(resource: &Resource, ctx: &Context<'_>, out: &
 
 /// `Action: "*"` on `Resource: "*"`.
 fn check_full_admin(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    report(
+    report_actions_on_everything(
         resource,
         ctx,
         out,
-        identity_policies(resource),
-        |document| {
-            document.find(|s| {
-                when(s.allows(), || {
-                    both(s.find_action(|a| a.is_any(&["*", "*:*"])), || {
-                        s.find_resource(|r| r.is("*"))
-                    })
-                })
-            })
-        },
-        |what| {
-            format!(
-                "policy of `{}` grants full administrator access (`{what}`)",
-                resource.address
-            )
-        },
+        &["*", "*:*"],
+        "full administrator access",
     );
 }
 
 /// `iam:*` (or `*`) on `Resource: "*"`.
 fn check_full_iam(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
+    report_actions_on_everything(
+        resource,
+        ctx,
+        out,
+        &["*", "*:*", "iam:*"],
+        "full IAM privileges",
+    );
+}
+
+/// Fails each identity policy that allows one of `actions` on `Resource: "*"`.
+fn report_actions_on_everything(
+    resource: &Resource,
+    ctx: &Context<'_>,
+    out: &mut Verdicts,
+    actions: &[&str],
+    grant: &str,
+) {
     report(
         resource,
         ctx,
@@ -753,18 +756,13 @@ fn check_full_iam(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
         |document| {
             document.find(|s| {
                 when(s.allows(), || {
-                    both(s.find_action(|a| a.is_any(&["*", "*:*", "iam:*"])), || {
+                    both(s.find_action(|a| a.is_any(actions)), || {
                         s.find_resource(|r| r.is("*"))
                     })
                 })
             })
         },
-        |what| {
-            format!(
-                "policy of `{}` grants full IAM privileges (`{what}`)",
-                resource.address
-            )
-        },
+        |what| format!("policy of `{}` grants {grant} (`{what}`)", resource.address),
     );
 }
 
