@@ -7,3 +7,5 @@ mod corpus_hcl;
 mod corpus_plans;
 /// Every Trivy check a rule claims: bad snippets flagged, good snippets not.
 mod corpus_rules;
+/// A review split across threads equals the reviews of its parts.
+mod parallel_review;

@@ -36,17 +36,28 @@ impl fmt::Display for InstanceKey {
             // Terraform writes string keys as JSON-style quoted strings.
             InstanceKey::Str(s) => {
                 f.write_str("[\"")?;
-                for c in s.chars() {
-                    match c {
-                        '"' => f.write_str("\\\"")?,
-                        '\\' => f.write_str("\\\\")?,
-                        '\n' => f.write_str("\\n")?,
-                        '\r' => f.write_str("\\r")?,
-                        '\t' => f.write_str("\\t")?,
-                        c if c.is_control() => write!(f, "\\u{:04x}", c as u32)?,
-                        c => fmt::Write::write_char(f, c)?,
+                // Copy runs of plain text in one write: addresses are rendered for
+                // every finding, and keys rarely need escaping.
+                let mut plain_from = 0;
+                for (at, c) in s.char_indices() {
+                    let escaped = match c {
+                        '"' => "\\\"",
+                        '\\' => "\\\\",
+                        '\n' => "\\n",
+                        '\r' => "\\r",
+                        '\t' => "\\t",
+                        c if c.is_control() => "",
+                        _ => continue,
+                    };
+                    f.write_str(&s[plain_from..at])?;
+                    if escaped.is_empty() {
+                        write!(f, "\\u{:04x}", c as u32)?;
+                    } else {
+                        f.write_str(escaped)?;
                     }
+                    plain_from = at + c.len_utf8();
                 }
+                f.write_str(&s[plain_from..])?;
                 f.write_str("\"]")
             }
         }
@@ -123,7 +134,8 @@ pub fn format_module_path(steps: &[ModuleStep]) -> String {
         out.push_str("module.");
         out.push_str(&step.name);
         if let Some(key) = &step.key {
-            out.push_str(&key.to_string());
+            // Writing into a String cannot fail.
+            let _ = fmt::Write::write_fmt(&mut out, format_args!("{key}"));
         }
     }
     out
@@ -131,19 +143,23 @@ pub fn format_module_path(steps: &[ModuleStep]) -> String {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Plain `write_str` calls rather than `write!`: this runs for every finding.
         for step in &self.module {
-            write!(f, "module.{}", step.name)?;
+            f.write_str("module.")?;
+            f.write_str(&step.name)?;
             if let Some(key) = &step.key {
-                write!(f, "{key}")?;
+                fmt::Display::fmt(key, f)?;
             }
             f.write_str(".")?;
         }
         if self.mode == Mode::Data {
             f.write_str("data.")?;
         }
-        write!(f, "{}.{}", self.resource_type, self.name)?;
+        f.write_str(&self.resource_type)?;
+        f.write_str(".")?;
+        f.write_str(&self.name)?;
         if let Some(index) = &self.index {
-            write!(f, "{index}")?;
+            fmt::Display::fmt(index, f)?;
         }
         Ok(())
     }

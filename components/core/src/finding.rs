@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,13 +68,21 @@ impl FromStr for Severity {
 /// (`"cis-aws-1.4" → ["2.1.1"]`, `"soc2" → ["CC6.1"]`).
 pub type Frameworks = BTreeMap<String, Vec<String>>;
 
+/// A rule's aliases as a finding carries them: shared by every finding of the rule,
+/// because a large plan yields tens of thousands of findings from a few dozen rules.
+pub type SharedAliases = Arc<[String]>;
+
+/// A rule's compliance references as a finding carries them (shared, see
+/// [`SharedAliases`]).
+pub type SharedFrameworks = Arc<Frameworks>;
+
 /// One problem found in a change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// reviewgate's stable rule id (`RG-AWS-S3-001`).
     pub rule_id: String,
     /// Equivalent ids in other tools (`AVD-AWS-0086`, `CKV_AWS_24`).
-    pub aliases: Vec<String>,
+    pub aliases: SharedAliases,
     /// How bad it is.
     pub severity: Severity,
     /// The rule's one-line title.
@@ -93,14 +102,18 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
     /// Compliance controls the rule maps to.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub frameworks: Frameworks,
+    #[serde(default, skip_serializing_if = "no_frameworks")]
+    pub frameworks: SharedFrameworks,
     /// True when an inline skip or configuration suppresses it. Suppressed findings
     /// are still reported, never dropped.
     pub suppressed: bool,
     /// Why it is suppressed, as the suppression says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,
+}
+
+fn no_frameworks(frameworks: &SharedFrameworks) -> bool {
+    frameworks.is_empty()
 }
 
 /// The catalog entry of a rule, as `reviewgate rules --format json` prints it.

@@ -16,6 +16,7 @@ pub mod diff;
 pub mod finding;
 pub mod hcl;
 pub mod output;
+mod parallel;
 pub mod plan;
 pub mod resource;
 pub mod review;

@@ -154,7 +154,7 @@ mod tests {
     fn finding(rule_id: &str, severity: Severity, suppressed: bool) -> Finding {
         Finding {
             rule_id: rule_id.to_owned(),
-            aliases: Vec::new(),
+            aliases: Default::default(),
             severity,
             title: String::new(),
             message: String::new(),

@@ -644,7 +644,7 @@ fn finding(
     let rule = kind.rule();
     Finding {
         rule_id: rule.id.to_owned(),
-        aliases: Vec::new(),
+        aliases: Default::default(),
         severity: rule.severity,
         title: rule.title.to_owned(),
         message,
@@ -653,7 +653,7 @@ fn finding(
         line: lines.map(|l| l.start),
         end_line: lines.map(|l| l.end),
         remediation: Some(rule.remediation.to_owned()),
-        frameworks: rule.frameworks(),
+        frameworks: std::sync::Arc::new(rule.frameworks()),
         suppressed: false,
         suppression_reason: None,
     }

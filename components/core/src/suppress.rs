@@ -207,7 +207,7 @@ pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
         for suppression in resource.suppressions.iter().filter(|s| s.reason.is_none()) {
             findings.push(Finding {
                 rule_id: MISSING_REASON_RULE.to_owned(),
-                aliases: Vec::new(),
+                aliases: Default::default(),
                 severity: Severity::Low,
                 title: "Suppression without a reason".to_owned(),
                 message: format!(
@@ -242,7 +242,7 @@ pub fn rule_info() -> crate::finding::RuleInfo {
         id: MISSING_REASON_RULE.to_owned(),
         title: "Suppression without a reason".to_owned(),
         severity: Severity::Low,
-        aliases: Vec::new(),
+        aliases: Default::default(),
         frameworks: Default::default(),
     }
 }

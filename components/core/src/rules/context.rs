@@ -2,9 +2,8 @@
 //! change, how they refer to each other, and three-valued reads of attributes.
 
 use std::any::Any;
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::changeset::ChangeSet;
 use crate::resource::{ChangeAction, Resource};
@@ -146,7 +145,7 @@ pub fn blocks(value: Option<&Value>) -> Vec<&ValueMap> {
 }
 
 /// Change-wide facts computed once, by (kind, id).
-type Memos = HashMap<(&'static str, usize), Rc<dyn Any>>;
+type Memos = HashMap<(&'static str, usize), Arc<dyn Any + Send + Sync>>;
 
 /// The resources of a change and the links between them.
 pub struct Context<'a> {
@@ -154,9 +153,17 @@ pub struct Context<'a> {
     by_type: HashMap<&'a str, Vec<&'a Resource>>,
     /// Facts about the whole change that rules compute once and reuse for every
     /// resource (see [`Context::memo`]).
-    memos: RefCell<Memos>,
-    reference_indexes: RefCell<HashMap<(String, String), Rc<ReferenceIndex<'a>>>>,
+    ///
+    /// Rules run on several threads (see `rules::evaluate`), so memos sit behind a
+    /// lock that is never held while a fact is computed: a fact may then be computed
+    /// twice by two threads, which is harmless because computing it is pure.
+    memos: Mutex<Memos>,
+    reference_indexes: Mutex<Vec<ReferenceIndexEntry<'a>>>,
 }
+
+/// A built [`ReferenceIndex`] and the (resource type, attribute) it is for. A review
+/// builds a dozen at most, so a list scanned without allocating a key beats a map.
+type ReferenceIndexEntry<'a> = ((String, String), Arc<ReferenceIndex<'a>>);
 
 /// Resources of one type by the names their attribute gives (see `Context::referencing`).
 #[derive(Default)]
@@ -210,34 +217,45 @@ impl<'a> Context<'a> {
         Context {
             resources,
             by_type,
-            memos: RefCell::new(HashMap::new()),
-            reference_indexes: RefCell::new(HashMap::new()),
+            memos: Mutex::new(HashMap::new()),
+            reference_indexes: Mutex::new(Vec::new()),
         }
     }
 
     /// Computes a change-wide fact once per review and returns it on every later
     /// call with the same key. Rules use it to avoid rescanning all resources for
     /// each resource they check (which is quadratic on large plans).
-    pub fn memo<T: Any>(&self, key: &'static str, compute: impl FnOnce() -> T) -> Rc<T> {
+    pub fn memo<T: Any + Send + Sync>(
+        &self,
+        key: &'static str,
+        compute: impl FnOnce() -> T,
+    ) -> Arc<T> {
         self.memo_for(key, 0, compute)
     }
 
     /// [`Context::memo`] for a fact about one thing, identified by `id` — for example
     /// the address of an attribute value, which stays put while rules run.
-    pub fn memo_for<T: Any>(
+    pub fn memo_for<T: Any + Send + Sync>(
         &self,
         key: &'static str,
         id: usize,
         compute: impl FnOnce() -> T,
-    ) -> Rc<T> {
-        if let Some(found) = self.memos.borrow().get(&(key, id)).cloned()
+    ) -> Arc<T> {
+        let found = self.lock_memos().get(&(key, id)).cloned();
+        if let Some(found) = found
             && let Ok(typed) = found.downcast::<T>()
         {
             return typed;
         }
-        let value = Rc::new(compute());
-        self.memos.borrow_mut().insert((key, id), value.clone());
+        // Computed outside the lock: `compute` may itself ask for other memos.
+        let value = Arc::new(compute());
+        self.lock_memos().insert((key, id), value.clone());
         value
+    }
+
+    fn lock_memos(&self) -> std::sync::MutexGuard<'_, Memos> {
+        // A panicking rule cannot leave a half-written memo: inserts are single calls.
+        self.memos.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The strings a value names a resource by: its references (relative to
@@ -337,10 +355,20 @@ impl<'a> Context<'a> {
     /// For one (type, attribute): which resources name which targets, built once per
     /// review so that `referencing` is a lookup rather than a scan of every
     /// resource of the type for every target (quadratic on large changes).
-    fn reference_index(&self, resource_type: &str, attribute: &str) -> Rc<ReferenceIndex<'a>> {
-        let key = (resource_type.to_owned(), attribute.to_owned());
-        if let Some(index) = self.reference_indexes.borrow().get(&key) {
-            return index.clone();
+    fn reference_index(&self, resource_type: &str, attribute: &str) -> Arc<ReferenceIndex<'a>> {
+        let built = |indexes: &[ReferenceIndexEntry<'a>]| {
+            indexes
+                .iter()
+                .find(|((t, a), _)| t == resource_type && a == attribute)
+                .map(|(_, index)| index.clone())
+        };
+        let lock = || {
+            self.reference_indexes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(index) = built(&lock()) {
+            return index;
         }
         let mut index = ReferenceIndex::default();
         for (position, candidate) in self.of_type(resource_type).iter().copied().enumerate() {
@@ -354,10 +382,14 @@ impl<'a> Context<'a> {
                     .push((position, candidate));
             }
         }
-        let index = Rc::new(index);
-        self.reference_indexes
-            .borrow_mut()
-            .insert(key, index.clone());
+        let index = Arc::new(index);
+        let mut indexes = lock();
+        // Another thread may have built the same index meanwhile: keep the first.
+        if let Some(index) = built(&indexes) {
+            return index;
+        }
+        let key = (resource_type.to_owned(), attribute.to_owned());
+        indexes.push((key, index.clone()));
         index
     }
 

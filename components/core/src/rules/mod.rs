@@ -14,9 +14,12 @@ mod aws;
 #[cfg(test)]
 mod test_support;
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use crate::changeset::ChangeSet;
-use crate::finding::{Finding, Frameworks, RuleInfo, Severity};
-use crate::resource::{ChangeAction, Resource};
+use crate::finding::{Finding, Frameworks, RuleInfo, Severity, SharedAliases, SharedFrameworks};
+use crate::resource::{ChangeAction, PlannedChange, Resource};
 
 pub use context::{Context, Tri};
 
@@ -54,6 +57,25 @@ impl RuleMeta {
         }
     }
 
+    /// The aliases and frameworks every finding of this rule carries, built once per
+    /// process and shared.
+    fn shared(&self) -> &'static SharedFacts {
+        static TABLE: LazyLock<HashMap<&'static str, SharedFacts>> = LazyLock::new(|| {
+            all_rule_metas()
+                .map(|meta| {
+                    let facts = SharedFacts {
+                        aliases: meta.aliases.iter().map(|a| (*a).to_owned()).collect(),
+                        frameworks: SharedFrameworks::new(meta.frameworks()),
+                    };
+                    (meta.id, facts)
+                })
+                .collect()
+        });
+        static NONE: LazyLock<SharedFacts> = LazyLock::new(SharedFacts::default);
+        // Every catalog rule is in the table; a meta built elsewhere (tests) is not.
+        TABLE.get(self.id).unwrap_or(&NONE)
+    }
+
     fn frameworks(&self) -> Frameworks {
         self.frameworks
             .iter()
@@ -65,6 +87,13 @@ impl RuleMeta {
             })
             .collect()
     }
+}
+
+/// Catalog data that every finding of a rule repeats, shared instead of copied.
+#[derive(Default)]
+struct SharedFacts {
+    aliases: SharedAliases,
+    frameworks: SharedFrameworks,
 }
 
 /// A rule over one resource at a time (which may look at others through [`Context`]).
@@ -146,6 +175,23 @@ pub fn resource_rules() -> impl Iterator<Item = &'static ResourceRule> {
     aws::RULES.iter().flat_map(|rules| rules.iter())
 }
 
+/// The resource rules that apply to a resource type, in catalog order. Built once:
+/// looking rules up by type keeps a review linear in resources × applicable rules,
+/// not resources × every rule.
+fn resource_rules_for(resource_type: &str) -> &'static [&'static ResourceRule] {
+    static BY_TYPE: LazyLock<HashMap<&'static str, Vec<&'static ResourceRule>>> =
+        LazyLock::new(|| {
+            let mut by_type: HashMap<&'static str, Vec<&'static ResourceRule>> = HashMap::new();
+            for rule in resource_rules() {
+                for resource_type in rule.meta.resource_types {
+                    by_type.entry(resource_type).or_default().push(rule);
+                }
+            }
+            by_type
+        });
+    BY_TYPE.get(resource_type).map_or(&[], Vec::as_slice)
+}
+
 /// The metadata of every rule: resource, change and plan rules.
 pub fn all_rule_metas() -> impl Iterator<Item = &'static RuleMeta> {
     resource_rules()
@@ -185,43 +231,42 @@ fn in_scope(resource: &Resource) -> bool {
 }
 
 /// Runs every rule: resource rules over every in-scope resource, change rules over
-/// every planned change, plan rules over every plan.
+/// every planned change, plan rules over every plan. Resources are checked on
+/// several threads where the platform has them; the result is the same as checking
+/// them one by one in input order.
 pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
     let context = Context::new(change_set);
+    let in_scope: Vec<&Resource> = context
+        .resources()
+        .iter()
+        .copied()
+        .filter(|r| in_scope(r))
+        .collect();
     let mut evaluation = Evaluation::default();
-    for resource in context.resources().iter().copied().filter(|r| in_scope(r)) {
-        evaluation.resources_in_scope += 1;
-        let mut checked = false;
-        for rule in resource_rules() {
-            if !rule.meta.resource_types.contains(&resource.resource_type()) {
-                continue;
-            }
-            checked = true;
-            evaluation.checks += 1;
-            let mut verdicts = Verdicts::default();
-            (rule.check)(resource, &context, &mut verdicts);
-            record(&mut evaluation, &rule.meta, Some(resource), verdicts);
+    for part in crate::parallel::map_chunks(&in_scope, |resources| {
+        let mut part = Evaluation::default();
+        for resource in resources {
+            check_resource(&context, resource, &mut part);
         }
-        evaluation.resources_checked += usize::from(checked);
+        part
+    }) {
+        evaluation.absorb(part);
     }
     for plan in &change_set.plans {
-        for resource in &plan.resources {
-            let Some(change) = &resource.change else {
-                continue;
-            };
-            if matches!(change.action, ChangeAction::NoOp | ChangeAction::Read) {
-                continue;
+        let changed: Vec<(&Resource, &PlannedChange)> = plan
+            .resources
+            .iter()
+            .filter_map(|r| r.change.as_ref().map(|change| (r, change)))
+            .filter(|(_, change)| !matches!(change.action, ChangeAction::NoOp | ChangeAction::Read))
+            .collect();
+        for part in crate::parallel::map_chunks(&changed, |changes| {
+            let mut part = Evaluation::default();
+            for (resource, change) in changes {
+                check_change(&context, resource, change, &mut part);
             }
-            for rule in change_risk::CHANGE_RULES {
-                let types = rule.meta.resource_types;
-                if types != ["*"] && !types.contains(&resource.resource_type()) {
-                    continue;
-                }
-                evaluation.checks += 1;
-                let mut verdicts = Verdicts::default();
-                (rule.check)(resource, change, &context, &mut verdicts);
-                record(&mut evaluation, &rule.meta, Some(resource), verdicts);
-            }
+            part
+        }) {
+            evaluation.absorb(part);
         }
         for rule in change_risk::PLAN_RULES {
             evaluation.checks += 1;
@@ -237,6 +282,49 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
         }
     }
     evaluation
+}
+
+/// Every resource rule for the resource's type.
+fn check_resource(context: &Context<'_>, resource: &Resource, evaluation: &mut Evaluation) {
+    evaluation.resources_in_scope += 1;
+    let rules = resource_rules_for(resource.resource_type());
+    for rule in rules {
+        evaluation.checks += 1;
+        let mut verdicts = Verdicts::default();
+        (rule.check)(resource, context, &mut verdicts);
+        record(evaluation, &rule.meta, Some(resource), verdicts);
+    }
+    evaluation.resources_checked += usize::from(!rules.is_empty());
+}
+
+/// Every change rule for one planned change.
+fn check_change(
+    context: &Context<'_>,
+    resource: &Resource,
+    change: &PlannedChange,
+    evaluation: &mut Evaluation,
+) {
+    for rule in change_risk::CHANGE_RULES {
+        let types = rule.meta.resource_types;
+        if types != ["*"] && !types.contains(&resource.resource_type()) {
+            continue;
+        }
+        evaluation.checks += 1;
+        let mut verdicts = Verdicts::default();
+        (rule.check)(resource, change, context, &mut verdicts);
+        record(evaluation, &rule.meta, Some(resource), verdicts);
+    }
+}
+
+impl Evaluation {
+    /// Appends the results of a later part of the same review.
+    fn absorb(&mut self, part: Evaluation) {
+        self.findings.extend(part.findings);
+        self.undetermined.extend(part.undetermined);
+        self.checks += part.checks;
+        self.resources_in_scope += part.resources_in_scope;
+        self.resources_checked += part.resources_checked;
+    }
 }
 
 fn record(
@@ -273,9 +361,10 @@ fn finding(
         Some(path) => r.lines_of(path),
         None => r.source.lines,
     });
+    let shared = meta.shared();
     Finding {
         rule_id: meta.id.to_owned(),
-        aliases: meta.aliases.iter().map(|a| (*a).to_owned()).collect(),
+        aliases: shared.aliases.clone(),
         severity: meta.severity,
         title: meta.title.to_owned(),
         message,
@@ -284,7 +373,7 @@ fn finding(
         line: lines.map(|l| l.start),
         end_line: lines.map(|l| l.end),
         remediation: Some(meta.remediation.to_owned()),
-        frameworks: meta.frameworks(),
+        frameworks: shared.frameworks.clone(),
         suppressed: false,
         suppression_reason: None,
     }

@@ -174,6 +174,14 @@ pub(in crate::rules) fn widened_permissions(
     else {
         return Tri::Missing;
     };
+    // Most updates leave the policy as it was (a tag or description change): a
+    // document identical before and after cannot grant anything new.
+    if let (Some(old), Some(new)) = (before.get(attribute), after.get(attribute))
+        && old == new
+        && !new.contains_unknown()
+    {
+        return Tri::Known(Vec::new());
+    }
     let read = |values: &ValueMap| match document_uncached(ctx, resource, values.get(attribute)) {
         Tri::Known(doc) => grants(&doc).map_or(Tri::Unknown, Tri::Known),
         Tri::Missing => Tri::Known(BTreeSet::new()),
