@@ -1,5 +1,6 @@
 //! Findings, severities and rule metadata: what every surface reports.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
@@ -79,14 +80,15 @@ pub type SharedFrameworks = Arc<Frameworks>;
 /// One problem found in a change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
-    /// reviewgate's stable rule id (`RG-AWS-S3-001`).
-    pub rule_id: String,
+    /// reviewgate's stable rule id (`RG-AWS-S3-001`). Catalog text (id, title,
+    /// remediation) is borrowed from the rule rather than copied into each finding.
+    pub rule_id: Cow<'static, str>,
     /// Equivalent ids in other tools (`AVD-AWS-0086`, `CKV_AWS_24`).
     pub aliases: SharedAliases,
     /// How bad it is.
     pub severity: Severity,
     /// The rule's one-line title.
-    pub title: String,
+    pub title: Cow<'static, str>,
     /// What is wrong in this particular place.
     pub message: String,
     /// The resource address, when the finding is about a resource.
@@ -100,7 +102,7 @@ pub struct Finding {
     pub end_line: Option<u32>,
     /// How to fix it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<String>,
+    pub remediation: Option<Cow<'static, str>>,
     /// Compliance controls the rule maps to.
     #[serde(default, skip_serializing_if = "no_frameworks")]
     pub frameworks: SharedFrameworks,

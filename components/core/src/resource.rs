@@ -87,6 +87,10 @@ impl Resource {
     /// The line range of an attribute, falling back to the resource's own lines.
     /// A nested block type (`versioning`) resolves to its first block (`versioning.0`).
     pub fn lines_of(&self, path: &str) -> Option<LineRange> {
+        // Plan resources have no attribute lines: skip building the `.0` key.
+        if self.attribute_lines.is_empty() {
+            return self.source.lines;
+        }
         self.attribute_lines
             .get(path)
             .or_else(|| self.attribute_lines.get(&format!("{path}.0")))

@@ -153,10 +153,10 @@ mod tests {
 
     fn finding(rule_id: &str, severity: Severity, suppressed: bool) -> Finding {
         Finding {
-            rule_id: rule_id.to_owned(),
+            rule_id: rule_id.to_owned().into(),
             aliases: Default::default(),
             severity,
-            title: String::new(),
+            title: Default::default(),
             message: String::new(),
             resource: None,
             file: None,

@@ -643,16 +643,16 @@ fn finding(
 ) -> Finding {
     let rule = kind.rule();
     Finding {
-        rule_id: rule.id.to_owned(),
+        rule_id: rule.id.into(),
         aliases: Default::default(),
         severity: rule.severity,
-        title: rule.title.to_owned(),
+        title: rule.title.into(),
         message,
         resource,
         file: Some(file.to_owned()),
         line: lines.map(|l| l.start),
         end_line: lines.map(|l| l.end),
-        remediation: Some(rule.remediation.to_owned()),
+        remediation: Some(rule.remediation.into()),
         frameworks: std::sync::Arc::new(rule.frameworks()),
         suppressed: false,
         suppression_reason: None,
@@ -3376,7 +3376,7 @@ resource "aws_instance" "web" {{
                 (
                     f.file.as_deref().unwrap_or_default(),
                     f.line,
-                    f.rule_id.as_str(),
+                    f.rule_id.as_ref(),
                     f.resource.as_deref(),
                 )
             })
@@ -3522,7 +3522,7 @@ diff --git a/old.env b/old.env\ndeleted file mode 100644\n--- a/old.env\n+++ /de
                 (
                     f.file.as_deref().unwrap_or_default(),
                     f.line,
-                    f.rule_id.as_str(),
+                    f.rule_id.as_ref(),
                 )
             })
             .collect();
@@ -3556,8 +3556,10 @@ diff --git a/old.env b/old.env\ndeleted file mode 100644\n--- a/old.env\n+++ /de
             Origin::Local,
             [Document::detect("pr.diff", diff_adding("main.tf", &tf))],
         );
-        let found: Vec<(Option<u32>, String)> =
-            scan(&cs).into_iter().map(|f| (f.line, f.rule_id)).collect();
+        let found: Vec<(Option<u32>, String)> = scan(&cs)
+            .into_iter()
+            .map(|f| (f.line, f.rule_id.into_owned()))
+            .collect();
         assert_eq!(found, [(Some(4), "RG-SECRET-037".to_owned())]);
         // The same heredoc from the parsed configuration.
         let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", tf)]);
@@ -3606,7 +3608,7 @@ resource "aws_ecs_task_definition" "t" {{
         let findings = scan(&cs);
         let got: Vec<(Option<u32>, &str, Option<&str>)> = findings
             .iter()
-            .map(|f| (f.line, f.rule_id.as_str(), f.resource.as_deref()))
+            .map(|f| (f.line, f.rule_id.as_ref(), f.resource.as_deref()))
             .collect();
         assert_eq!(
             got,
@@ -3636,7 +3638,7 @@ resource "aws_ecs_task_definition" "t" {{
         let findings = scan(&cs);
         let got: Vec<(&str, Option<u32>)> = findings
             .iter()
-            .map(|f| (f.rule_id.as_str(), f.line))
+            .map(|f| (f.rule_id.as_ref(), f.line))
             .collect();
         assert_eq!(
             got,
@@ -3692,8 +3694,8 @@ resource "aws_ecs_task_definition" "t" {{
             .flat_map(|f| {
                 [
                     f.message.clone(),
-                    f.title.clone(),
-                    f.remediation.clone().unwrap_or_default(),
+                    f.title.to_string(),
+                    f.remediation.clone().unwrap_or_default().into_owned(),
                     f.resource.clone().unwrap_or_default(),
                     f.file.clone().unwrap_or_default(),
                     serde_json::to_string(f).unwrap_or_default(),

@@ -206,10 +206,10 @@ pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
     for resource in resources {
         for suppression in resource.suppressions.iter().filter(|s| s.reason.is_none()) {
             findings.push(Finding {
-                rule_id: MISSING_REASON_RULE.to_owned(),
+                rule_id: MISSING_REASON_RULE.into(),
                 aliases: Default::default(),
                 severity: Severity::Low,
-                title: "Suppression without a reason".to_owned(),
+                title: "Suppression without a reason".into(),
                 message: format!(
                     "`{}` suppresses {} on `{}` without saying why",
                     match suppression.syntax {
@@ -226,7 +226,7 @@ pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
                 end_line: Some(suppression.line),
                 remediation: Some(
                     "Add the reason after the rule id, e.g. `# reviewgate:skip=RG-AWS-S3-004 write-once log bucket`."
-                        .to_owned(),
+                        .into(),
                 ),
                 frameworks: Default::default(),
                 suppressed: false,

@@ -34,7 +34,7 @@ fn build(review: &Review, tool_version: &str) -> Log {
     let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut descriptors = Vec::new();
     for finding in &review.findings {
-        if rule_index.contains_key(finding.rule_id.as_str()) {
+        if rule_index.contains_key(finding.rule_id.as_ref()) {
             continue;
         }
         rule_index.insert(&finding.rule_id, descriptors.len());
@@ -43,7 +43,7 @@ fn build(review: &Review, tool_version: &str) -> Log {
     let results = review
         .findings
         .iter()
-        .map(|finding| result(finding, rule_index[finding.rule_id.as_str()]))
+        .map(|finding| result(finding, rule_index[finding.rule_id.as_ref()]))
         .collect();
     Log {
         schema: SCHEMA,
@@ -86,7 +86,7 @@ fn security_severity(severity: Severity) -> &'static str {
 
 fn descriptor(finding: &Finding) -> ReportingDescriptor {
     let meta = rules::find_rule(&finding.rule_id);
-    let description = meta.map_or(finding.title.as_str(), |m| m.description);
+    let description = meta.map_or(finding.title.as_ref(), |m| m.description);
     let remediation = finding.remediation.clone().unwrap_or_default();
     let mut tags = vec!["security".to_owned()];
     if finding.rule_id.starts_with("RG-AWS-") || finding.rule_id.starts_with("RG-CHG-") {
@@ -97,10 +97,10 @@ fn descriptor(finding: &Finding) -> ReportingDescriptor {
         controls.iter().map(move |c| format!("{framework}:{c}"))
     }));
     ReportingDescriptor {
-        id: finding.rule_id.clone(),
+        id: finding.rule_id.to_string(),
         name: pascal_case(&finding.title),
         short_description: Text {
-            text: finding.title.clone(),
+            text: finding.title.to_string(),
         },
         full_description: Text {
             text: description.to_owned(),
@@ -132,7 +132,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         end_line: finding.end_line.or(finding.line).map(|l| l.max(1)),
     };
     SarifResult {
-        rule_id: finding.rule_id.clone(),
+        rule_id: finding.rule_id.to_string(),
         rule_index,
         level: level(finding.severity),
         message: Text {
@@ -177,7 +177,7 @@ fn fingerprint(finding: &Finding) -> String {
     // alerts apart (this is not a security boundary).
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for part in [
-        finding.rule_id.as_str(),
+        finding.rule_id.as_ref(),
         finding.file.as_deref().unwrap_or_default(),
         finding.resource.as_deref().unwrap_or_default(),
         finding.message.as_str(),

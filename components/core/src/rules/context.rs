@@ -168,7 +168,10 @@ type ReferenceIndexEntry<'a> = ((String, String), Arc<ReferenceIndex<'a>>);
 /// Resources of one type by the names their attribute gives (see `Context::referencing`).
 #[derive(Default)]
 struct ReferenceIndex<'a> {
-    by_name: HashMap<ResourceName, Vec<(usize, &'a Resource)>>,
+    /// Keyed by [`reference_key`].
+    by_reference: HashMap<String, Vec<(usize, &'a Resource)>>,
+    /// Keyed by the literal id, name or ARN.
+    by_literal: HashMap<String, Vec<(usize, &'a Resource)>>,
     /// Some resource's attribute is unknown with no reference to go by.
     unresolved: bool,
 }
@@ -303,16 +306,15 @@ impl<'a> Context<'a> {
                 if unknown.references.is_empty() {
                     return Tri::Unknown;
                 }
-                let same_module = scope(from) == scope(target);
+                if !same_scope(from, target) {
+                    return Tri::Known(false);
+                }
                 let relative = relative_address(target);
-                Tri::Known(
-                    same_module
-                        && unknown.references.iter().any(|r| {
-                            r == &relative
-                                || r.starts_with(&format!("{relative}."))
-                                || r.starts_with(&format!("{relative}["))
-                        }),
-                )
+                Tri::Known(unknown.references.iter().any(|r| {
+                    r.strip_prefix(relative.as_str()).is_some_and(|rest| {
+                        rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
+                    })
+                }))
             }
             Some(Value::List(items)) => Tri::any(
                 items
@@ -333,15 +335,10 @@ impl<'a> Context<'a> {
     ) -> Referencing<'a> {
         let index = self.reference_index(resource_type, attribute);
         let mut found: Vec<(usize, &'a Resource)> = Vec::new();
-        let by_reference = ResourceName::Reference {
-            module: scope(target),
-            address: relative_address(target),
-        };
-        let literals = identities(target).map(|id| ResourceName::Literal(id.to_owned()));
-        for name in std::iter::once(by_reference).chain(literals) {
-            if let Some(candidates) = index.by_name.get(&name) {
-                found.extend(candidates.iter().copied());
-            }
+        let by_reference = index.by_reference.get(&reference_key_of(target));
+        let by_literal = identities(target).filter_map(|id| index.by_literal.get(id));
+        for candidates in by_reference.into_iter().chain(by_literal) {
+            found.extend(candidates.iter().copied());
         }
         // Input order, each candidate once, as a scan over the type would give.
         found.sort_by_key(|(position, _)| *position);
@@ -375,11 +372,13 @@ impl<'a> Context<'a> {
             let value = lookup(&candidate.attributes, attribute);
             index.unresolved |= has_unresolved_reference(plain(value));
             for name in self.names_in(candidate, value) {
-                index
-                    .by_name
-                    .entry(name)
-                    .or_default()
-                    .push((position, candidate));
+                let entries = match name {
+                    ResourceName::Reference { module, address } => {
+                        index.by_reference.entry(reference_key(&module, &address))
+                    }
+                    ResourceName::Literal(literal) => index.by_literal.entry(literal),
+                };
+                entries.or_default().push((position, candidate));
             }
         }
         let index = Arc::new(index);
@@ -409,7 +408,7 @@ impl<'a> Context<'a> {
             self.of_type(resource_type).iter().copied().find(|r| {
                 r.address.name == name
                     && (r.address.mode == crate::address::Mode::Data) == mode_prefix
-                    && scope(r) == scope(from)
+                    && same_scope(r, from)
             })
         })
     }
@@ -460,13 +459,35 @@ fn collect_names(from: &Resource, value: Option<&Value>, names: &mut Vec<Resourc
 /// buckets unless the files share a directory; plan resources resolve within their
 /// plan's module path.
 fn scope(resource: &Resource) -> String {
-    let module = resource.address.module_path();
-    if resource.change.is_some() {
-        return format!("{}|{module}", resource.source.file);
-    }
+    format!("{}|{}", location(resource), resource.address.module_path())
+}
+
+/// The file (plans) or directory (configuration) part of a resource's scope.
+fn location(resource: &Resource) -> &str {
     let file = resource.source.file.as_str();
-    let directory = file.rsplit_once(['/', '\\']).map_or("", |(dir, _)| dir);
-    format!("{directory}|{module}")
+    if resource.change.is_some() {
+        return file;
+    }
+    file.rsplit_once(['/', '\\']).map_or("", |(dir, _)| dir)
+}
+
+/// `scope(a) == scope(b)` without building either.
+fn same_scope(a: &Resource, b: &Resource) -> bool {
+    a.address.module == b.address.module && location(a) == location(b)
+}
+
+/// The key of a `ResourceName::Reference` in a [`ReferenceIndex`].
+fn reference_key(module: &str, address: &str) -> String {
+    let mut key = String::with_capacity(module.len() + 1 + address.len());
+    key.push_str(module);
+    key.push('\0');
+    key.push_str(address);
+    key
+}
+
+/// How a reference to `target` from its own scope is keyed in a [`ReferenceIndex`].
+fn reference_key_of(target: &Resource) -> String {
+    reference_key(&scope(target), &relative_address(target))
 }
 
 /// `aws_s3_bucket.logs` / `data.aws_iam_policy_document.x`: how configuration in the

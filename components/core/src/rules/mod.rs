@@ -288,11 +288,12 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
 fn check_resource(context: &Context<'_>, resource: &Resource, evaluation: &mut Evaluation) {
     evaluation.resources_in_scope += 1;
     let rules = resource_rules_for(resource.resource_type());
+    let mut subject = Subject::new(resource);
     for rule in rules {
         evaluation.checks += 1;
         let mut verdicts = Verdicts::default();
         (rule.check)(resource, context, &mut verdicts);
-        record(evaluation, &rule.meta, Some(resource), verdicts);
+        record(evaluation, &rule.meta, &mut subject, verdicts);
     }
     evaluation.resources_checked += usize::from(!rules.is_empty());
 }
@@ -304,6 +305,7 @@ fn check_change(
     change: &PlannedChange,
     evaluation: &mut Evaluation,
 ) {
+    let mut subject = Subject::new(resource);
     for rule in change_risk::CHANGE_RULES {
         let types = rule.meta.resource_types;
         if types != ["*"] && !types.contains(&resource.resource_type()) {
@@ -312,7 +314,7 @@ fn check_change(
         evaluation.checks += 1;
         let mut verdicts = Verdicts::default();
         (rule.check)(resource, change, context, &mut verdicts);
-        record(evaluation, &rule.meta, Some(resource), verdicts);
+        record(evaluation, &rule.meta, &mut subject, verdicts);
     }
 }
 
@@ -327,30 +329,55 @@ impl Evaluation {
     }
 }
 
+/// The resource the rules are checking, with its address rendered once for all of
+/// its findings (a resource often fails several rules).
+struct Subject<'r> {
+    resource: &'r Resource,
+    address: Option<String>,
+}
+
+impl<'r> Subject<'r> {
+    fn new(resource: &'r Resource) -> Self {
+        Subject {
+            resource,
+            address: None,
+        }
+    }
+
+    fn address(&mut self) -> String {
+        self.address
+            .get_or_insert_with(|| self.resource.address.to_string())
+            .clone()
+    }
+}
+
 fn record(
     evaluation: &mut Evaluation,
     meta: &RuleMeta,
-    resource: Option<&Resource>,
+    subject: &mut Subject<'_>,
     verdicts: Verdicts,
 ) {
+    let resource = subject.resource;
     for outcome in verdicts.outcomes {
         match outcome {
             Outcome::Fail { message, attribute } => {
-                evaluation
-                    .findings
-                    .push(finding(meta, resource, message, attribute.as_deref()))
+                let mut found = finding(meta, Some(resource), message, attribute.as_deref());
+                found.resource = Some(subject.address());
+                evaluation.findings.push(found);
             }
             Outcome::CannotTell { reason } => evaluation.undetermined.push(Undetermined {
                 rule_id: meta.id.to_owned(),
-                resource: resource.map(|r| r.address.to_string()).unwrap_or_default(),
-                file: resource.map(|r| r.source.file.clone()).unwrap_or_default(),
-                line: resource.and_then(|r| r.source.lines.map(|l| l.start)),
+                resource: subject.address(),
+                file: resource.source.file.clone(),
+                line: resource.source.lines.map(|l| l.start),
                 reason,
             }),
         }
     }
 }
 
+/// A finding of `meta` on `resource` (its address left for the caller to fill in)
+/// or on no resource.
 fn finding(
     meta: &RuleMeta,
     resource: Option<&Resource>,
@@ -363,16 +390,16 @@ fn finding(
     });
     let shared = meta.shared();
     Finding {
-        rule_id: meta.id.to_owned(),
+        rule_id: meta.id.into(),
         aliases: shared.aliases.clone(),
         severity: meta.severity,
-        title: meta.title.to_owned(),
+        title: meta.title.into(),
         message,
-        resource: resource.map(|r| r.address.to_string()),
+        resource: None,
         file: resource.map(|r| r.source.file.clone()),
         line: lines.map(|l| l.start),
         end_line: lines.map(|l| l.end),
-        remediation: Some(meta.remediation.to_owned()),
+        remediation: Some(meta.remediation.into()),
         frameworks: shared.frameworks.clone(),
         suppressed: false,
         suppression_reason: None,
