@@ -88,9 +88,10 @@ pub fn with_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
 
 /// Keeps freed memory mapped instead of returning it to the OS after a delay.
 ///
-/// reviewgate runs are short (a CLI review) or steady (`bench`, a server): handing
-/// pages back only to fault them in again zeroed cost about a tenth of a plan
-/// review's CPU time, in the kernel, on 10,000-resource plans.
+/// For `bench`, whose runs repeat back to back like a server's: handing pages back
+/// between runs only to fault them in again zeroed cost about a tenth of a plan
+/// review's CPU time, in the kernel. A one-shot review does not call it, so its peak
+/// RSS stays as low as it can be.
 pub fn keep_freed_memory() {
     // `mi_option_purge_delay` in mimalloc 3's `mimalloc.h` (the -sys crate exports no
     // constant for it); its value is a delay in milliseconds, -1 for never.

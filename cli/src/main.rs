@@ -111,12 +111,15 @@ fn parse_input_kind(s: &str) -> Result<InputKind, String> {
 }
 
 fn main() -> ExitCode {
-    alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Review(args) => run_review(args),
         Command::Rules { format } => run_rules(format),
-        Command::Bench(args) => bench::run(args).map(|()| EXIT_OK),
+        Command::Bench(args) => {
+            // Before any thread starts (mimalloc's option setters are not thread safe).
+            alloc::keep_freed_memory();
+            bench::run(args).map(|()| EXIT_OK)
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),
