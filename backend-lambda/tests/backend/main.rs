@@ -8,7 +8,7 @@
 
 /// The REST API through the router, on the embedded store (and moto when built with
 /// `dynamodb`).
-mod api {}
+mod api;
 /// The AI reviewer against fakes speaking Bedrock Converse and OpenAI chat JSON.
 mod llm {}
 /// SOC 2 logs: fields present, secrets absent.

@@ -14,12 +14,27 @@ use crate::support::{at, huge_version, sample_version};
 
 async fn check_create_and_read(store: &dyn ReviewStore) {
     let v1 = sample_version(Some("acme/infra"), None, at(1));
-    assert!(!v1.review.findings.is_empty(), "the sample change has findings");
+    assert!(
+        !v1.review.findings.is_empty(),
+        "the sample change has findings"
+    );
     store.create(&v1).await.expect("create");
-    assert_eq!(store.get_latest(&v1.review_id).await.expect("read"), Some(v1.clone()));
-    assert_eq!(store.get_version(&v1.review_id, 1).await.expect("read"), Some(v1.clone()));
-    assert_eq!(store.get_version(&v1.review_id, 2).await.expect("read"), None);
-    assert_eq!(store.get_latest("no-such-review").await.expect("read"), None);
+    assert_eq!(
+        store.get_latest(&v1.review_id).await.expect("read"),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        store.get_version(&v1.review_id, 1).await.expect("read"),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        store.get_version(&v1.review_id, 2).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        store.get_latest("no-such-review").await.expect("read"),
+        None
+    );
     assert!(matches!(
         store.create(&v1).await,
         Err(StoreError::AlreadyExists(_))
@@ -43,15 +58,27 @@ async fn check_versions_are_immutable_and_chained(store: &dyn ReviewStore) {
         Some(format!("{}#VERSION#1", v1.review_id).as_str())
     );
     // Version 1 is untouched; the latest is version 2.
-    assert_eq!(store.get_version(&v1.review_id, 1).await.expect("read"), Some(v1.clone()));
-    assert_eq!(store.get_latest(&v1.review_id).await.expect("read"), Some(v2.clone()));
+    assert_eq!(
+        store.get_version(&v1.review_id, 1).await.expect("read"),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        store.get_latest(&v1.review_id).await.expect("read"),
+        Some(v2.clone())
+    );
     // A writer that read version 1 loses.
     let stale = update_review(store, &v1.review_id, Some(1), "bob", |v| {
         v.status = ReviewStatus::Rejected;
     })
     .await;
     assert!(
-        matches!(stale, Err(StoreError::VersionConflict { actual: Some(2), .. })),
+        matches!(
+            stale,
+            Err(StoreError::VersionConflict {
+                actual: Some(2),
+                ..
+            })
+        ),
         "{stale:?}"
     );
     // put_version of a version that exists is a conflict too: versions are never rewritten.
@@ -61,7 +88,10 @@ async fn check_versions_are_immutable_and_chained(store: &dyn ReviewStore) {
         store.put_version(&replay).await,
         Err(StoreError::VersionConflict { .. })
     ));
-    assert_eq!(store.get_version(&v1.review_id, 2).await.expect("read"), Some(v2.clone()));
+    assert_eq!(
+        store.get_version(&v1.review_id, 2).await.expect("read"),
+        Some(v2.clone())
+    );
     let missing = v1.next("x", Utc::now());
     let mut missing = missing;
     missing.review_id = "missing".into();
@@ -90,18 +120,30 @@ async fn check_concurrent_writers(store: Arc<dyn ReviewStore>) {
         let store = Arc::clone(&store);
         let id = v1.review_id.clone();
         tasks.push(tokio::spawn(async move {
-            update_review(store.as_ref(), &id, None, &format!("writer-{writer}"), |v| {
-                v.notes = Some(format!("writer {writer}"));
-            })
+            update_review(
+                store.as_ref(),
+                &id,
+                None,
+                &format!("writer-{writer}"),
+                |v| {
+                    v.notes = Some(format!("writer {writer}"));
+                },
+            )
             .await
         }));
     }
     for task in tasks {
-        task.await.expect("writer task").expect("every writer lands eventually");
+        task.await
+            .expect("writer task")
+            .expect("every writer lands eventually");
     }
     let versions = store.list_versions(&v1.review_id).await.expect("list");
     let numbers: Vec<u32> = versions.iter().map(|s| s.version).collect();
-    assert_eq!(numbers, (1..=21).collect::<Vec<_>>(), "no gaps, no duplicates");
+    assert_eq!(
+        numbers,
+        (1..=21).collect::<Vec<_>>(),
+        "no gaps, no duplicates"
+    );
     let mut authors = BTreeSet::new();
     for n in 2..=21 {
         let v = store
@@ -120,7 +162,10 @@ async fn check_concurrent_writers(store: Arc<dyn ReviewStore>) {
 
 async fn check_five_thousand_findings(store: &dyn ReviewStore) {
     let big = huge_version(5000);
-    store.create(&big).await.expect("a 5,000-finding review is stored");
+    store
+        .create(&big)
+        .await
+        .expect("a 5,000-finding review is stored");
     let back = store
         .get_latest(&big.review_id)
         .await
@@ -160,9 +205,11 @@ async fn check_listing(store: &dyn ReviewStore) {
         store.create(&v).await.expect("create");
         ids.push(v.review_id.clone());
     }
-    update_review(store, &ids[1], None, "alice", |v| v.status = ReviewStatus::Approved)
-        .await
-        .expect("approve");
+    update_review(store, &ids[1], None, "alice", |v| {
+        v.status = ReviewStatus::Approved
+    })
+    .await
+    .expect("approve");
     let list = |q: ReviewQuery| async move {
         store
             .list_reviews(&ReviewQuery { limit: 100, ..q })
@@ -178,7 +225,11 @@ async fn check_listing(store: &dyn ReviewStore) {
         ..Default::default()
     })
     .await;
-    assert_eq!(repo_a, vec![ids[5].clone(), ids[1].clone(), ids[0].clone()], "newest first");
+    assert_eq!(
+        repo_a,
+        vec![ids[5].clone(), ids[1].clone(), ids[0].clone()],
+        "newest first"
+    );
     assert_eq!(
         list(ReviewQuery {
             stack: Some("list-stack".into()),
@@ -248,10 +299,21 @@ async fn check_keys_and_deliveries(store: &dyn ReviewStore) {
         created_at: at(0),
     };
     store.put_api_key(&key).await.expect("put key");
-    assert_eq!(store.find_api_key(&key.key_hash).await.expect("find"), Some(key));
-    assert_eq!(store.find_api_key(&"cd".repeat(32)).await.expect("find"), None);
+    assert_eq!(
+        store.find_api_key(&key.key_hash).await.expect("find"),
+        Some(key)
+    );
+    assert_eq!(
+        store.find_api_key(&"cd".repeat(32)).await.expect("find"),
+        None
+    );
     assert!(store.record_delivery("delivery-1").await.expect("record"));
-    assert!(!store.record_delivery("delivery-1").await.expect("record again"));
+    assert!(
+        !store
+            .record_delivery("delivery-1")
+            .await
+            .expect("record again")
+    );
 }
 
 async fn conformance(store: Arc<dyn ReviewStore>) {
@@ -280,7 +342,10 @@ async fn embedded_store_survives_a_restart() {
         store.create(&v1).await.expect("create");
     }
     let reopened = EmbeddedReviewStore::open(&path).expect("reopen");
-    assert_eq!(reopened.get_latest(&v1.review_id).await.expect("read"), Some(v1));
+    assert_eq!(
+        reopened.get_latest(&v1.review_id).await.expect("read"),
+        Some(v1)
+    );
 }
 
 #[cfg(feature = "dynamodb")]
@@ -321,9 +386,15 @@ mod dynamodb {
         store.create(&big).await.expect("create big");
         assert_eq!(counts.writes.load(Ordering::Relaxed) - before, 1);
         let reads = counts.reads.load(Ordering::Relaxed);
-        update_review(&store, &v1.review_id, Some(2), "bob", |v| v.notes = Some("n".into()))
-            .await
-            .expect("update");
-        assert_eq!(counts.reads.load(Ordering::Relaxed) - reads, 1, "one read for the latest");
+        update_review(&store, &v1.review_id, Some(2), "bob", |v| {
+            v.notes = Some("n".into())
+        })
+        .await
+        .expect("update");
+        assert_eq!(
+            counts.reads.load(Ordering::Relaxed) - reads,
+            1,
+            "one read for the latest"
+        );
     }
 }

@@ -9,7 +9,11 @@ use reviewgate_core::config::ReviewConfig;
 use reviewgate_core::{Document, Origin};
 
 /// A review of a small, real Terraform change (public bucket, open SSH).
-pub fn sample_version(repository: Option<&str>, stack: Option<&str>, created: DateTime<Utc>) -> ReviewVersion {
+pub fn sample_version(
+    repository: Option<&str>,
+    stack: Option<&str>,
+    created: DateTime<Utc>,
+) -> ReviewVersion {
     let new = NewReview {
         documents: vec![Document::detect("main.tf", SAMPLE_TF)],
         origin: Origin::Local,
@@ -46,7 +50,12 @@ pub fn at(minute: u32) -> DateTime<Utc> {
 /// compress poorly and the DynamoDB store must split the body into chunks.
 pub fn huge_version(n: usize) -> ReviewVersion {
     let mut version = sample_version(Some("acme/huge"), None, at(0));
-    let template = version.review.findings.first().cloned().expect("the sample has findings");
+    let template = version
+        .review
+        .findings
+        .first()
+        .cloned()
+        .expect("the sample has findings");
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     version.review.findings = (0..n)
         .map(|i| {
@@ -104,7 +113,10 @@ impl Moto {
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
         let deadline = Instant::now() + Duration::from_secs(60);
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start within 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start within 60 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         moto
@@ -125,9 +137,18 @@ impl Moto {
 
     /// A fresh table on this server.
     #[cfg(feature = "dynamodb")]
-    pub async fn store(&self, table: &str) -> reviewgate_backend::store::dynamodb::DynamoDbReviewStore {
-        let store = reviewgate_backend::store::dynamodb::DynamoDbReviewStore::new(&self.sdk_config(), table);
-        store.create_table().await.expect("create the table on moto");
+    pub async fn store(
+        &self,
+        table: &str,
+    ) -> reviewgate_backend::store::dynamodb::DynamoDbReviewStore {
+        let store = reviewgate_backend::store::dynamodb::DynamoDbReviewStore::new(
+            &self.sdk_config(),
+            table,
+        );
+        store
+            .create_table()
+            .await
+            .expect("create the table on moto");
         store
     }
 }
