@@ -10,7 +10,7 @@
 /// `dynamodb`).
 mod api;
 /// The AI reviewer against fakes speaking Bedrock Converse and OpenAI chat JSON.
-mod llm {}
+mod llm;
 /// SOC 2 logs: fields present, secrets absent.
 mod logs {}
 /// One conformance suite, run against both stores.
