@@ -68,6 +68,7 @@ fn findings_on_main_tf() -> Value {
     ]})
 }
 
+#[cfg(feature = "bedrock")]
 /// POST /model/{model}/converse — Bedrock Converse's REST-JSON shape.
 async fn converse(State(fake): State<Arc<Fake>>, Json(request): Json<Value>) -> Response {
     let answer = fake.next(request);
@@ -246,6 +247,14 @@ async fn the_prompt_is_clipped_to_the_token_budget_with_a_note() {
     );
     let (small, clipped) = build_prompt(&sample_version(None, None, at(0)), 4_000);
     assert!(!clipped && !small.contains("clipped"));
+}
+
+#[tokio::test]
+async fn a_slow_model_times_out() {
+    let (_, provider) = openai_fake(vec![Answer::Slow(Duration::from_secs(3))]).await;
+    let ai = AiReviewer::new(Some(Box::new(provider)), Duration::from_millis(300), 24_000);
+    let failure = run(&ai).await.failure.expect("times out");
+    assert!(failure.starts_with("timed out"), "{failure}");
 }
 
 #[tokio::test]

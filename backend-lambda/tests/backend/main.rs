@@ -12,7 +12,7 @@ mod api;
 /// The AI reviewer against fakes speaking Bedrock Converse and OpenAI chat JSON.
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.
-mod logs {}
+mod logs;
 /// One conformance suite, run against both stores.
 mod store;
 /// Moto, fakes and sample reviews.

@@ -1,5 +1,8 @@
+#[cfg(feature = "dynamodb")]
 use std::net::{SocketAddr, TcpListener, TcpStream};
+#[cfg(feature = "dynamodb")]
 use std::process::{Child, Command, Stdio};
+#[cfg(feature = "dynamodb")]
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -77,6 +80,7 @@ pub fn huge_version(n: usize) -> ReviewVersion {
     version
 }
 
+#[cfg(feature = "dynamodb")]
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -85,11 +89,13 @@ pub fn free_port() -> u16 {
 }
 
 /// `moto_server` on 127.0.0.1, killed on drop.
+#[cfg(feature = "dynamodb")]
 pub struct Moto {
     child: Child,
     pub endpoint: String,
 }
 
+#[cfg(feature = "dynamodb")]
 impl Moto {
     pub fn start() -> Moto {
         let path = std::env::var("REVIEWGATE_MOTO_SERVER").unwrap_or_else(|_| {
@@ -122,7 +128,6 @@ impl Moto {
         moto
     }
 
-    #[cfg(feature = "dynamodb")]
     pub fn sdk_config(&self) -> aws_config::SdkConfig {
         use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
         aws_config::SdkConfig::builder()
@@ -136,7 +141,6 @@ impl Moto {
     }
 
     /// A fresh table on this server.
-    #[cfg(feature = "dynamodb")]
     pub async fn store(
         &self,
         table: &str,
@@ -153,6 +157,7 @@ impl Moto {
     }
 }
 
+#[cfg(feature = "dynamodb")]
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
