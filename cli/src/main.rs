@@ -111,6 +111,7 @@ fn parse_input_kind(s: &str) -> Result<InputKind, String> {
 }
 
 fn main() -> ExitCode {
+    alloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Review(args) => run_review(args),

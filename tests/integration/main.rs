@@ -7,5 +7,7 @@ mod corpus_hcl;
 mod corpus_plans;
 /// Every Trivy check a rule claims: bad snippets flagged, good snippets not.
 mod corpus_rules;
+/// Webhook signature vectors and GitHub payloads through the ingress crate.
+mod ingress_corpus;
 /// A review split across threads equals the reviews of its parts.
 mod parallel_review;

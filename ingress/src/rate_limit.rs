@@ -1,0 +1,299 @@
+//! Rate-limit decisions, independent of where their state lives.
+//!
+//! Each limit is a sliding-window log: the times of the requests admitted in the last
+//! window. A request is admitted when fewer than `limit` were admitted in the window
+//! ending now, so a burst is cut at exactly `limit` wherever it falls — unlike fixed
+//! windows, which admit up to twice the limit across a boundary. The log holds at most
+//! `limit` entries per key. The Worker keeps one [`OrgLimiter`] per organisation in a
+//! Durable Object (repository and organisation counts decided together, atomically),
+//! and the global limit in [`GLOBAL_SHARDS`] objects that each hold a share of it.
+
+use std::collections::{HashMap, VecDeque};
+
+/// How many Durable Objects share the global limit; see [`global_shard`].
+pub const GLOBAL_SHARDS: u32 = 8;
+
+/// Configured limits, requests per window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Per repository.
+    pub per_repository: u32,
+    /// Per organisation.
+    pub per_organisation: u32,
+    /// Across everything.
+    pub global: u32,
+    /// Failed authentications per client IP.
+    pub auth_failures_per_ip: u32,
+    /// Window length, milliseconds.
+    pub window_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            per_repository: 100,
+            per_organisation: 1_000,
+            global: 10_000,
+            auth_failures_per_ip: 20,
+            window_ms: 60_000,
+        }
+    }
+}
+
+/// The outcome of a rate-limit check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Admitted (and counted).
+    Allow,
+    /// Refused; the earliest retry that can succeed is `retry_after_secs` away.
+    Limit {
+        /// Seconds to wait (at least 1), for `Retry-After`.
+        retry_after_secs: u64,
+        /// Which limit refused (`repository`, `organisation`, `global`, `client_ip`).
+        scope: &'static str,
+    },
+}
+
+/// A sliding-window log for one key.
+#[derive(Debug, Clone)]
+pub struct SlidingWindow {
+    limit: u32,
+    window_ms: u64,
+    admitted: VecDeque<u64>,
+}
+
+impl SlidingWindow {
+    /// An empty window admitting `limit` per `window_ms`.
+    pub fn new(limit: u32, window_ms: u64) -> SlidingWindow {
+        SlidingWindow {
+            limit,
+            window_ms,
+            admitted: VecDeque::new(),
+        }
+    }
+
+    fn expire(&mut self, now_ms: u64) {
+        while let Some(&t) = self.admitted.front() {
+            if t.saturating_add(self.window_ms) <= now_ms {
+                self.admitted.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// `None` when one more request fits now, otherwise the seconds until one does.
+    pub fn wait_secs(&mut self, now_ms: u64) -> Option<u64> {
+        self.expire(now_ms);
+        if self.admitted.len() < self.limit as usize {
+            return None;
+        }
+        // With `limit` entries logged, a slot frees when the one `limit` places back
+        // expires; a limit of 0 never frees, so wait a whole window.
+        let freeing = self
+            .admitted
+            .len()
+            .checked_sub(self.limit as usize)
+            .and_then(|i| self.admitted.get(i))
+            .map_or(now_ms + self.window_ms, |&t| t + self.window_ms);
+        Some(freeing.saturating_sub(now_ms).div_ceil(1000).max(1))
+    }
+
+    /// Counts one request at `now_ms` (callers check first).
+    pub fn record(&mut self, now_ms: u64) {
+        self.admitted.push_back(now_ms);
+    }
+
+    /// Checks and, when it fits, counts one request.
+    pub fn admit(&mut self, now_ms: u64, scope: &'static str) -> Decision {
+        match self.wait_secs(now_ms) {
+            None => {
+                self.record(now_ms);
+                Decision::Allow
+            }
+            Some(retry_after_secs) => Decision::Limit {
+                retry_after_secs,
+                scope,
+            },
+        }
+    }
+
+    /// Whether nothing is left in the window (the key can be forgotten).
+    pub fn is_idle(&mut self, now_ms: u64) -> bool {
+        self.expire(now_ms);
+        self.admitted.is_empty()
+    }
+}
+
+/// The limits of one organisation and its repositories, decided together so that a
+/// request refused by one limit is not counted against the other.
+#[derive(Debug, Clone)]
+pub struct OrgLimiter {
+    limits: Limits,
+    organisation: SlidingWindow,
+    repositories: HashMap<String, SlidingWindow>,
+}
+
+impl OrgLimiter {
+    /// An empty limiter.
+    pub fn new(limits: Limits) -> OrgLimiter {
+        OrgLimiter {
+            limits,
+            organisation: SlidingWindow::new(limits.per_organisation, limits.window_ms),
+            repositories: HashMap::new(),
+        }
+    }
+
+    /// Admits one request for `repository` (when the event has one) at `now_ms`.
+    pub fn admit(&mut self, repository: Option<&str>, now_ms: u64) -> Decision {
+        // Forget idle repositories so that the map stays as small as the active set.
+        if self.repositories.len() > 64 {
+            self.repositories.retain(|_, w| !w.is_idle(now_ms));
+        }
+        let limits = self.limits;
+        let repo_window = repository.map(|name| {
+            self.repositories
+                .entry(name.to_owned())
+                .or_insert_with(|| SlidingWindow::new(limits.per_repository, limits.window_ms))
+        });
+        let repo_wait = match repo_window {
+            Some(w) => w.wait_secs(now_ms),
+            None => None,
+        };
+        if let Some(retry_after_secs) = repo_wait {
+            return Decision::Limit {
+                retry_after_secs,
+                scope: "repository",
+            };
+        }
+        if let Some(retry_after_secs) = self.organisation.wait_secs(now_ms) {
+            return Decision::Limit {
+                retry_after_secs,
+                scope: "organisation",
+            };
+        }
+        self.organisation.record(now_ms);
+        if let Some(w) = repository.and_then(|name| self.repositories.get_mut(name)) {
+            w.record(now_ms);
+        }
+        Decision::Allow
+    }
+}
+
+/// FNV-1a, a stable hash for choosing shards (the same on every platform and build).
+pub fn stable_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The global-limit shard for an event: spread by event id so that every shard sees
+/// about the same load and none becomes a hot object.
+pub fn global_shard(event_id: &str) -> u32 {
+    (stable_hash(event_id) % u64::from(GLOBAL_SHARDS)) as u32
+}
+
+/// The share of `global` that `shard` enforces; the shares add up to `global` exactly.
+pub fn global_shard_limit(global: u32, shard: u32) -> u32 {
+    let base = global / GLOBAL_SHARDS;
+    base + u32::from(shard < global % GLOBAL_SHARDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_cut_at_exactly_the_limit_and_slots_free_as_the_window_slides() {
+        let mut w = SlidingWindow::new(100, 60_000);
+        let admitted = (0..120)
+            .filter(|i| w.admit(1_000 + i * 10, "repository") == Decision::Allow)
+            .count();
+        assert_eq!(admitted, 100);
+        // The first admitted request (t=1000) leaves the window at t=61000.
+        assert_eq!(
+            w.admit(2_000, "repository"),
+            Decision::Limit {
+                retry_after_secs: 59,
+                scope: "repository"
+            }
+        );
+        assert_eq!(w.admit(61_000, "repository"), Decision::Allow);
+        assert!(matches!(
+            w.admit(61_001, "repository"),
+            Decision::Limit { .. }
+        ));
+    }
+
+    #[test]
+    fn no_boundary_doubling_unlike_fixed_windows() {
+        let mut w = SlidingWindow::new(10, 60_000);
+        let first = (0..10)
+            .filter(|_| w.admit(59_999, "x") == Decision::Allow)
+            .count();
+        let second = (0..10)
+            .filter(|_| w.admit(60_001, "x") == Decision::Allow)
+            .count();
+        assert_eq!((first, second), (10, 0));
+    }
+
+    #[test]
+    fn org_limit_covers_repositories_and_refusals_are_not_counted() {
+        let limits = Limits {
+            per_repository: 3,
+            per_organisation: 5,
+            ..Limits::default()
+        };
+        let mut org = OrgLimiter::new(limits);
+        let outcomes: Vec<_> = ["a", "a", "a", "a", "b", "b", "b"]
+            .iter()
+            .map(|r| org.admit(Some(r), 0))
+            .collect();
+        let allowed = outcomes.iter().filter(|d| **d == Decision::Allow).count();
+        assert_eq!(allowed, 5);
+        assert!(matches!(
+            outcomes[3],
+            Decision::Limit {
+                scope: "repository",
+                ..
+            }
+        ));
+        assert!(matches!(
+            outcomes[6],
+            Decision::Limit {
+                scope: "organisation",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn shards_split_the_global_limit_exactly() {
+        for global in [0, 7, 10_000, 10_003] {
+            let sum: u32 = (0..GLOBAL_SHARDS)
+                .map(|s| global_shard_limit(global, s))
+                .sum();
+            assert_eq!(sum, global);
+        }
+        let mut counts = [0u32; GLOBAL_SHARDS as usize];
+        for i in 0..8_000 {
+            counts[global_shard(&format!("github:{i}")) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&c| (800..1200).contains(&c)),
+            "{counts:?}"
+        );
+    }
+
+    #[test]
+    fn zero_limit_refuses_everything() {
+        let mut w = SlidingWindow::new(0, 1_000);
+        assert_eq!(
+            w.admit(5, "global"),
+            Decision::Limit {
+                retry_after_secs: 1,
+                scope: "global"
+            }
+        );
+    }
+}
