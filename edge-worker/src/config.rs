@@ -1,0 +1,179 @@
+//! Configuration, read once per request from the Worker's vars and secrets into a
+//! typed struct. Binding names are the constants below and match `wrangler.toml`.
+//! Secrets come only from Worker secrets (`wrangler secret put`, `.dev.vars` locally):
+//! several per source, one per line.
+
+use reviewgate_core::event::EventSource;
+use reviewgate_ingress::SecretSet;
+use reviewgate_ingress::rate_limit::Limits;
+use reviewgate_ingress::verify::SourceKeys;
+use worker::Env;
+
+use crate::error::EdgeError;
+
+/// Queue the edge produces envelopes to.
+pub const EVENTS_QUEUE: &str = "EVENTS";
+/// Dead-letter queue for envelopes the backend never accepted.
+pub const DEAD_LETTER_QUEUE: &str = "EVENTS_DLQ";
+/// Durable Object namespace: delivery-id deduplication.
+pub const DEDUP: &str = "DEDUP";
+/// Durable Object namespace: per-organisation (and repository) rate limits.
+pub const ORG_LIMITER: &str = "ORG_LIMITER";
+/// Durable Object namespace: shards of the global rate limit.
+pub const GLOBAL_LIMITER: &str = "GLOBAL_LIMITER";
+/// Durable Object namespace: failed authentications per client IP.
+pub const AUTH_FAILURES: &str = "AUTH_FAILURES";
+/// Secret: edge→backend signing secrets (the first signs; all verify at the backend).
+pub const EDGE_SIGNING_SECRETS: &str = "EDGE_SIGNING_SECRETS";
+/// Shards of the deduplication store.
+pub const DEDUP_SHARDS: u64 = 16;
+
+/// The Worker's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest accepted body.
+    pub max_body_bytes: u64,
+    /// Replay tolerance for signed timestamps.
+    pub tolerance_secs: u64,
+    /// How long a delivery id is remembered.
+    pub dedup_ttl_secs: u64,
+    /// Rate limits.
+    pub limits: Limits,
+    /// Compute incoming HMACs with WebCrypto (default, faster in workerd) rather than
+    /// the Rust `hmac`/`sha2` code; `HMAC_IMPL=rust` exists so the benchmark can
+    /// compare the two in the same build.
+    pub webcrypto_hmac: bool,
+}
+
+/// Forwarding settings (queue consumer).
+#[derive(Debug, Clone)]
+pub struct ForwardConfig {
+    /// Where envelopes are POSTed.
+    pub backend_url: String,
+    /// Delivery attempts before an envelope goes to the dead-letter queue.
+    pub max_attempts: u32,
+    /// First retry delay; doubles per attempt.
+    pub backoff_base_secs: u32,
+    /// Largest retry delay.
+    pub backoff_max_secs: u32,
+}
+
+fn number(env: &Env, name: &str, default: u64) -> Result<u64, EdgeError> {
+    match env.var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .to_string()
+            .trim()
+            .parse()
+            .map_err(|_| EdgeError::Misconfigured(format!("{name} must be a whole number"))),
+    }
+}
+
+fn small(env: &Env, name: &str, default: u32) -> Result<u32, EdgeError> {
+    u32::try_from(number(env, name, u64::from(default))?)
+        .map_err(|_| EdgeError::Misconfigured(format!("{name} is too large")))
+}
+
+impl Config {
+    /// Reads the vars, failing with the name of a bad one.
+    pub fn from_env(env: &Env) -> Result<Config, EdgeError> {
+        let defaults = Limits::default();
+        Ok(Config {
+            max_body_bytes: number(env, "MAX_BODY_BYTES", 10 * 1024 * 1024)?,
+            tolerance_secs: number(
+                env,
+                "TIMESTAMP_TOLERANCE_SECS",
+                reviewgate_ingress::DEFAULT_TOLERANCE_SECS,
+            )?,
+            dedup_ttl_secs: number(env, "DEDUP_TTL_SECS", 24 * 60 * 60)?,
+            limits: Limits {
+                per_repository: small(env, "RATE_LIMIT_PER_REPOSITORY", defaults.per_repository)?,
+                per_organisation: small(
+                    env,
+                    "RATE_LIMIT_PER_ORGANISATION",
+                    defaults.per_organisation,
+                )?,
+                global: small(env, "RATE_LIMIT_GLOBAL", defaults.global)?,
+                auth_failures_per_ip: small(
+                    env,
+                    "RATE_LIMIT_AUTH_FAILURES_PER_IP",
+                    defaults.auth_failures_per_ip,
+                )?,
+                window_ms: number(env, "RATE_LIMIT_WINDOW_SECS", defaults.window_ms / 1000)? * 1000,
+            },
+            webcrypto_hmac: match env.var("HMAC_IMPL").map(|v| v.to_string()) {
+                Err(_) => true,
+                Ok(v) if v == "webcrypto" => true,
+                Ok(v) if v == "rust" => false,
+                Ok(_) => {
+                    return Err(EdgeError::Misconfigured(
+                        "HMAC_IMPL must be webcrypto or rust".into(),
+                    ));
+                }
+            },
+        })
+    }
+}
+
+impl ForwardConfig {
+    /// Reads the forwarding vars; `BACKEND_URL` is required.
+    pub fn from_env(env: &Env) -> Result<ForwardConfig, EdgeError> {
+        let backend_url = env
+            .var("BACKEND_URL")
+            .map(|v| v.to_string())
+            .map_err(|_| EdgeError::Misconfigured("BACKEND_URL is not set".into()))?;
+        Ok(ForwardConfig {
+            backend_url,
+            max_attempts: small(env, "FORWARD_MAX_ATTEMPTS", 8)?.max(1),
+            backoff_base_secs: small(env, "FORWARD_BACKOFF_BASE_SECS", 2)?,
+            backoff_max_secs: small(env, "FORWARD_BACKOFF_MAX_SECS", 600)?,
+        })
+    }
+}
+
+fn secret_text(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).ok().map(|s| s.to_string())
+}
+
+/// The secrets of `source`; an unset secret is an empty set (every delivery from that
+/// source is then refused as `no_secret_configured`).
+pub fn source_keys(env: &Env, source: EventSource) -> Result<SourceKeys, EdgeError> {
+    let lines = |name: &str| SecretSet::from_lines(&secret_text(env, name).unwrap_or_default());
+    let standard = |name: &str| {
+        SecretSet::from_standard_webhooks_lines(&secret_text(env, name).unwrap_or_default())
+            .map_err(|e| EdgeError::Misconfigured(format!("{name}: {e}")))
+    };
+    Ok(match source {
+        EventSource::Github => SourceKeys {
+            secrets: lines("GITHUB_WEBHOOK_SECRETS"),
+            signing: SecretSet::default(),
+        },
+        EventSource::Spacelift => SourceKeys {
+            secrets: lines("SPACELIFT_WEBHOOK_SECRETS"),
+            signing: SecretSet::default(),
+        },
+        EventSource::Bitbucket => SourceKeys {
+            secrets: lines("BITBUCKET_WEBHOOK_SECRETS"),
+            signing: SecretSet::default(),
+        },
+        EventSource::Gitlab => SourceKeys {
+            secrets: lines("GITLAB_WEBHOOK_TOKENS"),
+            signing: standard("GITLAB_SIGNING_SECRETS")?,
+        },
+        EventSource::StandardWebhooks => SourceKeys {
+            secrets: standard("STANDARD_WEBHOOKS_SECRETS")?,
+            signing: SecretSet::default(),
+        },
+    })
+}
+
+/// The edge→backend signing secrets.
+pub fn edge_signing_secrets(env: &Env) -> Result<SecretSet, EdgeError> {
+    let set = SecretSet::from_lines(&secret_text(env, EDGE_SIGNING_SECRETS).unwrap_or_default());
+    if set.is_empty() {
+        return Err(EdgeError::Misconfigured(format!(
+            "{EDGE_SIGNING_SECRETS} is not set"
+        )));
+    }
+    Ok(set)
+}
