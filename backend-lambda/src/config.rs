@@ -4,6 +4,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use reviewgate_ingress::SecretSet;
+use reviewgate_ingress::verify::SourceKeys;
+
+use crate::api::intake::IntakeSecrets;
+
 /// Which store holds the reviews.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -79,6 +84,10 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest accepted request body (`REVIEWGATE_MAX_BODY_BYTES`, default 10 MiB).
     pub max_body_bytes: usize,
+    /// Event-intake secrets (`REVIEWGATE_EDGE_SECRETS`,
+    /// `REVIEWGATE_GITHUB_WEBHOOK_SECRETS`, `REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS`;
+    /// one secret per line, several during a rotation). Unset: that intake answers 503.
+    pub intake: IntakeSecrets,
 }
 
 /// A variable that is missing or malformed.
@@ -113,6 +122,9 @@ impl Config {
                     reason: format!("`{v}` is not a whole number"),
                 })
             })
+        };
+        let secrets = |name: &str| {
+            lookup(name).map_or_else(SecretSet::default, |v| SecretSet::from_lines(&v))
         };
         let store = match lookup("REVIEWGATE_STORE").as_deref() {
             None | Some("embedded") => StoreConfig::Embedded {
@@ -153,6 +165,17 @@ impl Config {
             token_budget: number("REVIEWGATE_AI_TOKEN_BUDGET", 24_000)? as usize,
             rate_limit_per_minute: number("REVIEWGATE_RATE_LIMIT_PER_MINUTE", 600)? as u32,
             max_body_bytes: number("REVIEWGATE_MAX_BODY_BYTES", 10 * 1024 * 1024)? as usize,
+            intake: IntakeSecrets {
+                edge: secrets("REVIEWGATE_EDGE_SECRETS"),
+                github: SourceKeys {
+                    secrets: secrets("REVIEWGATE_GITHUB_WEBHOOK_SECRETS"),
+                    signing: SecretSet::default(),
+                },
+                spacelift: SourceKeys {
+                    secrets: secrets("REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS"),
+                    signing: SecretSet::default(),
+                },
+            },
         })
     }
 }

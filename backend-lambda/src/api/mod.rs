@@ -19,6 +19,7 @@ use crate::logging;
 use crate::store::ReviewStore;
 
 pub mod handlers;
+pub mod intake;
 
 /// How AI reviews are started after version 1 is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     /// Largest accepted body.
     pub max_body_bytes: usize,
+    /// Secrets of event intake.
+    pub intake: Arc<intake::IntakeSecrets>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             ai_dispatch,
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
             max_body_bytes: config.max_body_bytes,
+            intake: Arc::new(config.intake.clone()),
         }
     }
 }
@@ -225,8 +229,23 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::require_api_key,
         ));
+    // Intake authenticates by signature, not API key.
+    let intake = Router::new()
+        .route(
+            "/internal/events",
+            axum::routing::post(intake::internal_events),
+        )
+        .route(
+            "/webhook/github",
+            axum::routing::post(intake::github_webhook),
+        )
+        .route(
+            "/webhook/spacelift",
+            axum::routing::post(intake::spacelift_webhook),
+        );
     Router::new()
         .merge(api)
+        .merge(intake)
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(middleware::from_fn(request_context))

@@ -133,7 +133,7 @@ pub async fn update_review<F>(
 where
     F: FnMut(&mut ReviewVersion) + Send,
 {
-    for _ in 0..UPDATE_ATTEMPTS {
+    for attempt in 0..UPDATE_ATTEMPTS {
         let latest = store
             .get_latest(review_id)
             .await?
@@ -152,8 +152,11 @@ where
         match store.put_version(&next).await {
             Ok(()) => return Ok(next),
             Err(StoreError::VersionConflict { .. }) if expected.is_none() => {
-                // Someone else wrote n + 1 in between: re-read and re-apply on top.
-                tokio::task::yield_now().await;
+                // Someone else wrote n + 1 in between: re-read and re-apply on top,
+                // after a jittered backoff so that many writers do not retry in step.
+                let ceiling_ms = 5u64 << attempt.min(5);
+                let jitter = getrandom::u64().unwrap_or(attempt as u64) % ceiling_ms;
+                tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
             }
             Err(e) => return Err(e),
         }

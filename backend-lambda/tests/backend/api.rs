@@ -14,7 +14,14 @@ use reviewgate_backend::{app, auth};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use reviewgate_backend::api::intake::IntakeSecrets;
+use reviewgate_ingress::SecretSet;
+use reviewgate_ingress::verify::SourceKeys;
+
 use crate::support::SAMPLE_TF;
+
+pub const EDGE_SECRET: &str = "edge-secret-for-tests-0123456789";
+pub const GITHUB_SECRET: &str = "It's a Secret to Everybody";
 
 pub struct TestApi {
     pub state: AppState,
@@ -38,6 +45,14 @@ impl TestApi {
             ai_dispatch: AiDispatch::Background,
             rate_limiter: Arc::new(RateLimiter::new(0)),
             max_body_bytes: 1024 * 1024,
+            intake: Arc::new(IntakeSecrets {
+                edge: SecretSet::from_lines(EDGE_SECRET),
+                github: SourceKeys {
+                    secrets: SecretSet::from_lines(GITHUB_SECRET),
+                    signing: SecretSet::default(),
+                },
+                spacelift: SourceKeys::default(),
+            }),
         };
         TestApi { state, key }
     }
@@ -498,4 +513,180 @@ async fn the_api_runs_on_dynamodb() {
         .await;
     assert_eq!(list.body["items"][0]["review_id"], id);
     assert_eq!(list.body["items"][0]["version"], 2);
+}
+
+impl TestApi {
+    pub async fn call_raw(&self, uri: &str, body: Vec<u8>, headers: &[(String, String)]) -> Reply {
+        let mut request = Request::builder().method(Method::POST).uri(uri);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let response = app(self.state.clone())
+            .oneshot(request.body(Body::from(body)).expect("request"))
+            .await
+            .expect("infallible router");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+}
+
+fn corpus(relative: &str) -> Vec<u8> {
+    let dir = std::env::var_os("REVIEWGATE_CORPUS").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+        std::path::PathBuf::from,
+    );
+    std::fs::read(dir.join(relative)).unwrap_or_else(|e| {
+        panic!(
+            "the shared corpus is missing at {} ({e}): expected ../shared beside the repository",
+            dir.display()
+        )
+    })
+}
+
+fn github_headers(body: &[u8], event: &str, delivery: &str, secret: &str) -> Vec<(String, String)> {
+    let mac = reviewgate_ingress::hmac_sha256(secret.as_bytes(), &[body]);
+    vec![
+        ("x-github-event".into(), event.into()),
+        ("x-github-delivery".into(), delivery.into()),
+        (
+            "x-hub-signature-256".into(),
+            format!("sha256={}", hex::encode(mac)),
+        ),
+        ("content-type".into(), "application/json".into()),
+    ]
+}
+
+#[tokio::test]
+async fn github_webhooks_are_verified_and_idempotent() {
+    let api = TestApi::embedded().await;
+    let body = corpus("github-payloads/pull_request.opened.payload.json");
+    let headers = github_headers(&body, "pull_request", "d-1", GITHUB_SECRET);
+    let first = api
+        .call_raw("/webhook/github", body.clone(), &headers)
+        .await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
+    assert_eq!(first.body["status"], "accepted");
+    assert_eq!(first.body["event_id"], "github:d-1");
+    let again = api
+        .call_raw("/webhook/github", body.clone(), &headers)
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.body["status"], "duplicate");
+
+    let forged = github_headers(&body, "pull_request", "d-2", "not the secret");
+    let reply = api.call_raw("/webhook/github", body.clone(), &forged).await;
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+    let mut tampered = body.clone();
+    tampered.push(b'\n');
+    let reply = api.call_raw("/webhook/github", tampered, &headers).await;
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    let ping = corpus("github-payloads/ping.payload.json");
+    let reply = api
+        .call_raw(
+            "/webhook/github",
+            ping.clone(),
+            &github_headers(&ping, "ping", "d-3", GITHUB_SECRET),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body["status"], "pong");
+
+    let reply = api
+        .call_raw("/webhook/spacelift", b"{}".to_vec(), &[])
+        .await;
+    assert_error(&reply, StatusCode::SERVICE_UNAVAILABLE, "not_configured");
+}
+
+#[tokio::test]
+async fn internal_events_accept_only_fresh_edge_signatures() {
+    use reviewgate_ingress::edge_signing::edge_request_headers;
+    let api = TestApi::embedded().await;
+    let payload = corpus("github-payloads/pull_request.synchronize.payload.json");
+    let ingress: reviewgate_ingress::Headers =
+        [("x-github-event", "pull_request")].into_iter().collect();
+    let now = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("after 1970");
+    let reviewgate_ingress::Normalized::Event(envelope) = reviewgate_ingress::normalize(
+        reviewgate_core::event::EventSource::Github,
+        &ingress,
+        &payload,
+        reviewgate_ingress::normalize::DeliveryContext {
+            delivery_id: "edge-1",
+            received_at_ms: now,
+            trace_id: "trace-edge-1",
+            tolerance_secs: 300,
+        },
+    )
+    .expect("the corpus payload normalizes") else {
+        panic!("a pull_request event");
+    };
+    let body = serde_json::to_vec(&envelope).expect("envelope JSON");
+    let signed = |at_ms: u64, secret: &str| -> Vec<(String, String)> {
+        edge_request_headers(
+            secret.as_bytes(),
+            at_ms,
+            &body,
+            "trace-edge-1",
+            &envelope.id,
+        )
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    };
+    let reply = api
+        .call_raw("/internal/events", body.clone(), &signed(now, EDGE_SECRET))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+    assert_eq!(reply.body["event_id"], "github:edge-1");
+    let reply = api
+        .call_raw("/internal/events", body.clone(), &signed(now, EDGE_SECRET))
+        .await;
+    assert_eq!(reply.body["status"], "duplicate");
+    let stale = api
+        .call_raw(
+            "/internal/events",
+            body.clone(),
+            &signed(now - 6 * 60 * 1000, EDGE_SECRET),
+        )
+        .await;
+    assert_error(&stale, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(
+        stale.body["message"]
+            .as_str()
+            .expect("message")
+            .contains("tolerance")
+    );
+    let forged = api
+        .call_raw("/internal/events", body.clone(), &signed(now, "guessed"))
+        .await;
+    assert_error(&forged, StatusCode::UNAUTHORIZED, "unauthorized");
+    let unsigned = api.call_raw("/internal/events", body, &[]).await;
+    assert_error(&unsigned, StatusCode::UNAUTHORIZED, "unauthorized");
+    let bad = b"{\"not\": \"an envelope\"}".to_vec();
+    let reply = api
+        .call_raw(
+            "/internal/events",
+            bad.clone(),
+            &edge_request_headers(EDGE_SECRET.as_bytes(), now, &bad, "t", "x")
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    assert_error(
+        &reply,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
 }

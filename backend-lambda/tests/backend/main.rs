@@ -1,7 +1,7 @@
 //! The backend's tests: one binary, one module per area.
 //!
-//! The DynamoDB runs need `moto_server` (a local DynamoDB speaking the real wire
-//! protocol): `scripts/test` installs it and sets `REVIEWGATE_MOTO_SERVER`. They are
+//! The DynamoDB runs need moto (a local DynamoDB speaking the real wire protocol):
+//! `scripts/test` installs it and sets `REVIEWGATE_MOTO_PYTHON`. They are
 //! compiled with the `dynamodb` feature only, and fail (not skip) without moto.
 
 #![allow(missing_docs)]

@@ -98,20 +98,21 @@ pub struct Moto {
 #[cfg(feature = "dynamodb")]
 impl Moto {
     pub fn start() -> Moto {
-        let path = std::env::var("REVIEWGATE_MOTO_SERVER").unwrap_or_else(|_| {
+        let python = std::env::var("REVIEWGATE_MOTO_PYTHON").unwrap_or_else(|_| {
             panic!(
-                "REVIEWGATE_MOTO_SERVER is not set: the DynamoDB tests need moto_server. \
-                 Run scripts/test (it installs moto into ~/.cache/reviewgate), or \
-                 `export REVIEWGATE_MOTO_SERVER=$(scripts/backend-deps)`."
+                "REVIEWGATE_MOTO_PYTHON is not set: the DynamoDB tests need moto (a local \
+                 DynamoDB). Run scripts/test (it installs moto into ~/.cache/reviewgate), or \
+                 `export REVIEWGATE_MOTO_PYTHON=$(scripts/backend-deps)`."
             )
         });
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto_serial.py");
         let port = free_port();
-        let child = Command::new(&path)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let child = Command::new(&python)
+            .args([script, "127.0.0.1", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {path}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start moto with {python}: {e}"));
         let moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
