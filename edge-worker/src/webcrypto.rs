@@ -9,16 +9,21 @@ use js_sys::{Object, Reflect, Uint8Array};
 use reviewgate_ingress::HmacCheck;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{CryptoKey, SubtleCrypto, WorkerGlobalScope};
+use web_sys::{Crypto, CryptoKey, SubtleCrypto};
 
 thread_local! {
     // Isolates are single-threaded; a handful of secrets at most.
     static KEYS: RefCell<Vec<(Vec<u8>, CryptoKey)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The global `crypto`. Read as a property because workerd's global object is not an
+/// instance of the `WorkerGlobalScope` class web-sys would check against.
+fn crypto() -> Result<Crypto, JsValue> {
+    Ok(Reflect::get(&js_sys::global(), &"crypto".into())?.unchecked_into())
+}
+
 fn subtle() -> Result<SubtleCrypto, JsValue> {
-    let scope: WorkerGlobalScope = js_sys::global().dyn_into()?;
-    Ok(scope.crypto()?.subtle())
+    Ok(crypto()?.subtle())
 }
 
 fn hmac_algorithm() -> Result<Object, JsValue> {
@@ -40,7 +45,7 @@ async fn import_key(subtle: &SubtleCrypto, secret: &[u8]) -> Result<CryptoKey, J
     let usages = js_sys::Array::of1(&"sign".into());
     let raw: Object = Uint8Array::from(secret).into();
     let promise = subtle.import_key_with_object("raw", &raw, &hmac_algorithm()?, false, &usages)?;
-    let key: CryptoKey = JsFuture::from(promise).await?.dyn_into()?;
+    let key: CryptoKey = JsFuture::from(promise).await?.unchecked_into();
     KEYS.with(|k| {
         let mut k = k.borrow_mut();
         if k.len() >= 32 {
@@ -75,10 +80,7 @@ pub async fn complete(
 
 /// A random UUID for trace ids.
 pub fn random_uuid() -> String {
-    js_sys::global()
-        .dyn_into::<WorkerGlobalScope>()
-        .ok()
-        .and_then(|s| s.crypto().ok())
+    crypto()
         .map(|c| c.random_uuid())
-        .unwrap_or_else(|| format!("{:x}", js_sys::Date::now() as u64))
+        .unwrap_or_else(|_| format!("{:x}", js_sys::Date::now() as u64))
 }
