@@ -87,6 +87,24 @@ impl FailureKind {
     }
 }
 
+impl std::str::FromStr for FailureKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            FailureKind::Load,
+            FailureKind::CpuLimit,
+            FailureKind::MemoryLimit,
+            FailureKind::Trap,
+            FailureKind::OutputLimit,
+            FailureKind::MalformedOutput,
+            FailureKind::PluginError,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == s)
+        .ok_or_else(|| format!("unknown failure kind `{s}`"))
+    }
+}
+
 /// Why a plugin failed, with the kind of failure.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}: {message}", kind = kind.as_str())]

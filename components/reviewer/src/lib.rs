@@ -24,7 +24,10 @@ use bindings::reviewgate::review::types as wit;
 use reviewgate_core::config::ReviewConfig;
 use reviewgate_core::finding::Frameworks;
 use reviewgate_core::risk::{self, Coverage};
-use reviewgate_core::{ChangeSet, Document, Finding, InputKind, Origin, Severity};
+use reviewgate_core::{
+    ChangeSet, Document, ExternalError, ExternalFinding, ExternalResult, FailureKind, Finding,
+    InputKind, Origin, Severity, review_with_external,
+};
 
 struct Reviewer;
 
@@ -32,6 +35,7 @@ impl analyzer::Guest for Reviewer {
     fn analyze(
         documents: Vec<wit::Document>,
         config_toml: Option<String>,
+        external: Vec<wit::ExternalResult>,
     ) -> Result<wit::Review, wit::ReviewError> {
         if documents.is_empty() {
             return Err(wit::ReviewError::InvalidRequest(
@@ -49,7 +53,8 @@ impl analyzer::Guest for Reviewer {
             content: d.content,
         });
         let change_set = ChangeSet::from_documents(Origin::Local, documents);
-        let review = reviewgate_core::review::review_with(&change_set, &config);
+        let external: Vec<ExternalResult> = external.into_iter().map(external_from_wit).collect();
+        let review = review_with_external(&change_set, &config, &external);
         Ok(review_to_wit(review))
     }
 }
@@ -124,6 +129,34 @@ fn review_to_wit(review: reviewgate_core::Review) -> wit::Review {
                 message: f.message,
             })
             .collect(),
+    }
+}
+
+fn external_from_wit(result: wit::ExternalResult) -> ExternalResult {
+    let outcome = match result.failure {
+        // A kind this version does not know is still a failure of the plugin.
+        Some(failure) => Err(ExternalError::new(
+            failure.kind.parse().unwrap_or(FailureKind::PluginError),
+            failure.message,
+        )),
+        None => Ok(result
+            .findings
+            .into_iter()
+            .map(|f| ExternalFinding {
+                rule_id: f.rule_id,
+                severity: severity_from_wit(f.severity),
+                title: f.title,
+                message: f.message,
+                resource: f.resource,
+                file: f.file,
+                line: f.line,
+                remediation: f.remediation,
+            })
+            .collect()),
+    };
+    ExternalResult {
+        plugin: result.plugin,
+        outcome,
     }
 }
 
