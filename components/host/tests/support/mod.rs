@@ -1,5 +1,8 @@
 //! Shared by the host's tests: where the built components and the corpus are.
 
+// Each test binary uses some of these helpers.
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 /// A component built by `scripts/test` (`cargo build --target wasm32-wasip2
