@@ -167,3 +167,36 @@ fn plugins_get_no_files_network_or_environment() {
         assert!(results[0].outcome.as_ref().expect("runs").is_empty());
     }
 }
+
+#[test]
+fn the_python_plugin_flags_resources_outside_the_allowed_regions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    install(
+        dir.path(),
+        "allowed-regions",
+        "reviewgate_plugin_allowed_regions",
+        Some(r#"{"regions": "eu-west-1"}"#),
+    );
+    let engine = PolicyPlugins::engine().expect("engine");
+    let cache = ComponentCache::in_dir(dir.path().join("cache"));
+    let plugins = PolicyPlugins::load_dir(&engine, dir.path(), PluginLimits::default(), &cache)
+        .expect("load");
+    let hcl = r#"
+resource "aws_instance" "ireland" {
+  availability_zone = "eu-west-1a"
+}
+resource "aws_instance" "virginia" {
+  availability_zone = "us-east-1b"
+}
+resource "aws_instance" "later" {
+  availability_zone = var.zone
+}
+"#;
+    let change_set = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl)]);
+    let results = plugins.evaluate(&change_set);
+    let findings = results[0].outcome.as_ref().expect("the Python plugin runs");
+    let flagged: Vec<_> = findings.iter().map(|f| f.resource.as_deref()).collect();
+    assert_eq!(flagged, [Some("aws_instance.virginia")]);
+    assert_eq!(findings[0].rule_id, "REGION-001");
+    assert_eq!(findings[0].line, Some(5));
+}
