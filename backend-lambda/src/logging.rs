@@ -10,7 +10,6 @@
 //! Nothing here ever logs a request body, a header value, an API key or a token:
 //! callers pass names and ids only.
 
-use chrono::{SecondsFormat, Utc};
 use tracing::Subscriber;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -40,7 +39,8 @@ pub fn init() {
     let _ = tracing::subscriber::set_global_default(json_subscriber(std::io::stdout, filter));
 }
 
-/// One AUDIT record.
+/// One AUDIT record. Its `timestamp` is the line's own (every line has one; a
+/// second `timestamp` key would make the JSON ambiguous).
 #[derive(Clone, Copy, Debug)]
 pub struct AuditEvent<'a> {
     /// `access` (an authorization decision), `data_change`, `data_access`.
@@ -66,7 +66,6 @@ pub fn audit(event: AuditEvent<'_>) {
         user_id = event.user_id,
         resource = event.resource,
         action = event.action,
-        timestamp = %Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
         success = event.success,
         ip_address = event.ip_address,
         "audit"

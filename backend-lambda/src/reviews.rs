@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use reviewgate_core::config::ReviewConfig;
 use reviewgate_core::review::review_with;
-use reviewgate_core::{ChangeSet, Document, Origin};
+use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -49,8 +49,71 @@ pub fn rules_version(new: &NewReview, author: &str, now: DateTime<Utc>) -> Revie
         analysis: Analysis::RulesOnly,
         review,
         ai: None,
-        inputs: clip_inputs(&new.documents, STORED_INPUT_CHARS),
+        inputs: clip_inputs(&shareable_inputs(&new.documents), STORED_INPUT_CHARS),
     }
+}
+
+/// What of the inputs may be kept and shown to a model: configuration and diffs
+/// with every secret the core's scanner finds replaced by its mask. Plans and
+/// variable files are left out entirely: they carry values Terraform marks
+/// sensitive (passwords, keys) that no scanner can recognise, and the review's
+/// change summary already says what a plan does.
+pub fn shareable_inputs(documents: &[Document]) -> Vec<Document> {
+    documents
+        .iter()
+        .filter(|d| {
+            !matches!(
+                d.resolved_kind(),
+                Some(InputKind::Plan | InputKind::Tfvars | InputKind::TfvarsJson) | None
+            )
+        })
+        .map(|d| Document {
+            path: d.path.clone(),
+            kind: d.kind,
+            content: redact_secrets(&d.content),
+        })
+        .collect()
+}
+
+/// `text` with each secret found by the core's scanner replaced by its mask; a line
+/// whose match cannot be located exactly is dropped whole rather than kept.
+pub fn redact_secrets(text: &str) -> String {
+    let matches = reviewgate_core::secrets::find_secrets(text);
+    if matches.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let mut spans: Vec<_> = matches
+            .iter()
+            .filter(|m| m.line_index() == index)
+            .map(|m| (m.span(), m.masked().to_owned()))
+            .collect();
+        if spans.is_empty() {
+            out.push_str(line);
+            continue;
+        }
+        spans.sort_by_key(|s| std::cmp::Reverse(s.0.start));
+        let mut redacted = line.to_owned();
+        let mut exact = true;
+        for (span, masked) in spans {
+            if span.end <= redacted.len()
+                && redacted.is_char_boundary(span.start)
+                && redacted.is_char_boundary(span.end)
+                && span.start < span.end
+            {
+                redacted.replace_range(span, &format!("[redacted {masked}]"));
+            } else {
+                exact = false;
+            }
+        }
+        if exact {
+            out.push_str(&redacted);
+        } else {
+            out.push_str("[line redacted: it holds a secret]\n");
+        }
+    }
+    out
 }
 
 /// The documents, each cut (at a character boundary) so that all fit in `budget`
@@ -174,4 +237,29 @@ pub async fn analytics(
     top.truncate(10);
     result.top_rules = top;
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_inputs_hold_no_secret_and_no_plan() {
+        let secret = "Zq3kX9vR2mT8wL5nP1yB7cF4hJ6dS0aGeKuN2i8Q";
+        let tf = format!(
+            "locals {{\n  aws_secret_access_key = \"{secret}\"\n  region = \"eu-west-1\"\n}}\n"
+        );
+        let kept = shareable_inputs(&[
+            Document::detect("main.tf", tf.as_str()),
+            Document::detect(
+                "plan.json",
+                r#"{"format_version":"1.2","resource_changes":[]}"#,
+            ),
+            Document::detect("prod.tfvars", "db_password = \"hunter2\"\n"),
+        ]);
+        assert_eq!(kept.len(), 1, "plans and variable files are not kept");
+        assert!(!kept[0].content.contains(secret), "{}", kept[0].content);
+        assert!(kept[0].content.contains("region = \"eu-west-1\""));
+        assert!(kept[0].content.contains("[redacted"));
+    }
 }

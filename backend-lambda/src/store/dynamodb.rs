@@ -650,7 +650,10 @@ impl ReviewStore for DynamoDbReviewStore {
                 .send()
                 .await
                 .map_err(|e| match sdk_error(e) {
-                    StoreError::Backend(m) if m.starts_with("ValidationException") => {
+                    // The only caller-controlled part of the request is the cursor.
+                    StoreError::Backend(m)
+                        if m.starts_with("ValidationException") && query.cursor.is_some() =>
+                    {
                         StoreError::InvalidCursor
                     }
                     other => other,

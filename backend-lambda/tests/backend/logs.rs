@@ -34,7 +34,7 @@ impl<'a> MakeWriter<'a> for Capture {
 
 // A secret-looking value inside a reviewed file: findings may mention it masked,
 // logs must never carry it.
-const AWS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const AWS_SECRET: &str = "Zq3kX9vR2mT8wL5nP1yB7cF4hJ6dS0aGeKuN2i8Q";
 
 #[tokio::test]
 async fn logs_carry_ids_and_audit_fields_and_no_secret() {
@@ -75,6 +75,10 @@ async fn logs_carry_ids_and_audit_fields_and_no_secret() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let id = created.body["review_id"].as_str().expect("id").to_owned();
+    assert!(
+        !created.body.to_string().contains(AWS_SECRET),
+        "the stored review (findings and kept inputs) masks the secret"
+    );
     // Let the background AI review (and its model call) finish.
     for _ in 0..100 {
         if api
