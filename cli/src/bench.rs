@@ -200,7 +200,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 /// Times `f`; its result is dropped outside the timed region, so freeing the parsed
-/// tree is not counted (a one-shot CLI exits instead).
+/// tree is not counted (a one-shot CLI exits instead). The heap is measured in one more,
+/// untimed run: counting allocations would slow the timed ones.
 fn measure(
     name: &str,
     input_bytes: usize,
@@ -211,16 +212,14 @@ fn measure(
     // One untimed run warms caches and the allocator.
     drop(f());
     let mut times = Vec::with_capacity(iterations);
-    let mut peak = 0;
     for _ in 0..iterations {
-        alloc::reset_peak();
-        let base = alloc::live_bytes();
         let start = Instant::now();
         let result = f();
         times.push(start.elapsed());
-        peak = peak.max(alloc::peak_bytes().saturating_sub(base));
         drop(result);
     }
+    let (result, peak) = alloc::with_peak(&mut *f);
+    drop(result);
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     Measurement {

@@ -7,6 +7,7 @@ mod alloc;
 mod bench;
 mod inputs;
 mod render;
+mod serve;
 mod settings;
 
 use std::io::{self, IsTerminal, Write};
@@ -51,6 +52,11 @@ enum Command {
     },
     /// Measure parser speed and memory on generated inputs.
     Bench(bench::BenchArgs),
+    /// Run the review API on this machine, on the embedded store.
+    Serve(serve::ServeArgs),
+    /// Manage the local server's API keys.
+    #[command(subcommand)]
+    Keys(serve::KeysCommand),
 }
 
 #[derive(clap::Args)]
@@ -115,7 +121,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Review(args) => run_review(args),
         Command::Rules { format } => run_rules(format),
-        Command::Bench(args) => bench::run(args).map(|()| EXIT_OK),
+        Command::Bench(args) => {
+            // Before any thread starts (mimalloc's option setters are not thread safe).
+            alloc::keep_freed_memory();
+            bench::run(args).map(|()| EXIT_OK)
+        }
+        Command::Serve(args) => serve::run(args).map(|()| EXIT_OK),
+        Command::Keys(command) => serve::keys(command).map(|()| EXIT_OK),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -11,6 +11,7 @@ use crate::detect::{self, InputKind};
 use crate::diff::{ChangedFile, parse_unified_diff};
 use crate::hcl;
 use crate::plan::{Plan, parse_plan};
+use crate::resource::Resource;
 use crate::terraform::{ConfigError, Configuration, ParsedFile};
 use crate::tfjson;
 
@@ -140,6 +141,15 @@ pub struct ChangeSet {
 }
 
 impl ChangeSet {
+    /// Every resource in the change: configuration blocks, then plan resource
+    /// changes, in input order. What rules and policy plugins look at.
+    pub fn resources(&self) -> impl Iterator<Item = &Resource> {
+        self.configuration
+            .resources
+            .iter()
+            .chain(self.plans.iter().flat_map(|p| p.resources.iter()))
+    }
+
     /// Parses every document. Never fails as a whole: problems become [`InputError`]s.
     pub fn from_documents(
         origin: Origin,

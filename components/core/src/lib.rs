@@ -14,6 +14,7 @@ pub mod config;
 pub mod detect;
 pub mod diff;
 pub mod event;
+pub mod external;
 pub mod finding;
 pub mod hcl;
 pub mod output;
@@ -34,6 +35,10 @@ pub use changeset::{ChangeSet, Document, InputError, Origin};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
 pub use event::{EventEnvelope, EventKind, EventSource};
+pub use external::{
+    ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailedCheck, FailureKind,
+    review_with_external,
+};
 pub use finding::{Finding, RuleInfo, Severity};
 pub use plan::{Plan, PlanError, parse_plan};
 pub use resource::{ChangeAction, LineRange, PlannedChange, Resource, SourceSpan};

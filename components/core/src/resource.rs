@@ -116,6 +116,12 @@ impl Attributes {
             deferred: Some(values),
         }
     }
+
+    /// Builds deferred plan values now (from any thread), so that later reads are
+    /// lookups. Does nothing for values that are already built.
+    pub fn build(&self) {
+        let _ = &**self;
+    }
 }
 
 impl From<ValueMap> for Attributes {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::changeset::{ChangeSet, InputError};
 use crate::config::ReviewConfig;
 use crate::diff::FileStatus;
+use crate::external::FailedCheck;
 use crate::finding::Finding;
 use crate::resource::ChangeAction;
 use crate::resource::Resource;
@@ -32,6 +33,9 @@ pub struct Review {
     pub undetermined: Vec<Undetermined>,
     /// Risk score and confidence.
     pub risk: Option<Risk>,
+    /// External checks (policy plugins) that could not run; absent when none failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed_checks: Vec<FailedCheck>,
 }
 
 /// Risk of a change, 0–100, with the factors that produced it.
@@ -139,15 +143,23 @@ pub fn review(change_set: &ChangeSet) -> Review {
 /// Reviews a change set: summarises it, runs every rule, applies inline
 /// suppressions and the configuration's filters, and scores the risk.
 pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
+    review_merging(change_set, config, Vec::new(), Vec::new(), 0)
+}
+
+/// [`review_with`] plus findings from `external_checks` external checks (see
+/// [`crate::external`]), of which those in `failed` could not run.
+pub(crate) fn review_merging(
+    change_set: &ChangeSet,
+    config: &ReviewConfig,
+    external_findings: Vec<Finding>,
+    failed: Vec<FailedCheck>,
+    external_checks: usize,
+) -> Review {
     let evaluation = rules::evaluate(change_set);
     let mut findings = evaluation.findings;
     findings.extend(secrets::scan(change_set));
-    let resources: Vec<&Resource> = change_set
-        .configuration
-        .resources
-        .iter()
-        .chain(change_set.plans.iter().flat_map(|p| p.resources.iter()))
-        .collect();
+    findings.extend(external_findings);
+    let resources: Vec<&Resource> = change_set.resources().collect();
     suppress::apply(&mut findings, &resources);
     findings.retain(|f| !config.filters_out(f));
     findings.sort_by(|a, b| {
@@ -165,6 +177,7 @@ pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
             .map(|(_, n)| n)
             .sum()
     });
+    let per_check = evaluation.resources_in_scope;
     let coverage = Coverage {
         documents: change_set.plans.len()
             + change_set.configuration.files.len()
@@ -173,8 +186,9 @@ pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
         unusable_documents: change_set.errors.len(),
         resources: evaluation.resources_in_scope,
         resources_with_rules: evaluation.resources_checked,
-        checks: evaluation.checks,
-        undetermined: evaluation.undetermined.len(),
+        // An external check looks at every resource; one that failed decided none.
+        checks: evaluation.checks + external_checks * per_check.max(1),
+        undetermined: evaluation.undetermined.len() + failed.len() * per_check.max(1),
         changed_resources,
     };
     let plan_resources: usize = change_set.plans.iter().map(|p| p.resources.len()).sum();
@@ -185,6 +199,7 @@ pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
         resources: change_set.configuration.resources.len() + plan_resources,
         errors: change_set.errors.clone(),
         undetermined: evaluation.undetermined,
+        failed_checks: failed,
     }
 }
 

@@ -29,7 +29,9 @@
 //!
 //! `parsed` is the share of input documents that could be read, `decided` the share
 //! of rule checks not left undetermined by values unknown until apply, and `covered`
-//! the share of resources of a type at least one rule knows. An empty input has
+//! the share of resources of a type at least one rule knows. An external check (a
+//! policy plugin, see [`crate::external`]) counts as one check per resource in scope;
+//! one that failed leaves all of them undetermined. An empty input has
 //! confidence 1 in its (zero) score.
 
 use crate::finding::{Finding, Severity};

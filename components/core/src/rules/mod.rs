@@ -242,6 +242,17 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
         .copied()
         .filter(|r| in_scope(r))
         .collect();
+    // Building plan values from JSON is most of a plan review's work, and some rules
+    // need every resource of a type at once (say, every bucket's logging target): the
+    // first thread to ask would build them all while the others wait on it. Building
+    // them first, spread over the cores, keeps the rules' work parallel.
+    crate::parallel::map_chunks(&in_scope, |resources| {
+        for resource in resources {
+            if !resource_rules_for(resource.resource_type()).is_empty() {
+                resource.attributes.build();
+            }
+        }
+    });
     let mut evaluation = Evaluation::default();
     for part in crate::parallel::map_chunks(&in_scope, |resources| {
         let mut part = Evaluation::default();

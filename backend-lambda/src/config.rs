@@ -1,0 +1,210 @@
+//! Configuration, read once from the environment into a typed struct; a missing or
+//! malformed variable fails start-up with a message naming it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reviewgate_ingress::SecretSet;
+use reviewgate_ingress::verify::SourceKeys;
+
+use crate::api::intake::IntakeSecrets;
+
+/// Which store holds the reviews.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// SQLite file (`REVIEWGATE_STORE=embedded`, `REVIEWGATE_DB_PATH`).
+    Embedded {
+        /// Database file.
+        path: PathBuf,
+    },
+    /// DynamoDB (`REVIEWGATE_STORE=dynamodb`, `REVIEWGATE_TABLE`).
+    DynamoDb {
+        /// Table name.
+        table: String,
+    },
+}
+
+/// Which model reviews changes after the rules.
+#[derive(Clone, PartialEq, Eq)]
+pub enum LlmConfig {
+    /// Rules only (`REVIEWGATE_LLM=none`, the default).
+    None,
+    /// Bedrock Converse (`REVIEWGATE_LLM=bedrock`, `REVIEWGATE_BEDROCK_MODEL_ID`).
+    /// The endpoint follows the AWS SDK's own settings, including
+    /// `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`.
+    Bedrock {
+        /// Model or inference-profile id.
+        model_id: String,
+    },
+    /// An OpenAI-compatible server (`REVIEWGATE_LLM=openai`,
+    /// `REVIEWGATE_OPENAI_BASE_URL`, `REVIEWGATE_OPENAI_MODEL`, optional
+    /// `REVIEWGATE_OPENAI_API_KEY`).
+    OpenAiCompatible {
+        /// Base URL, e.g. `http://127.0.0.1:11434/v1`.
+        base_url: String,
+        /// Model name.
+        model: String,
+        /// Bearer token, when the server wants one.
+        api_key: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for LlmConfig {
+    // The API key must never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LlmConfig::None => f.write_str("None"),
+            LlmConfig::Bedrock { model_id } => f
+                .debug_struct("Bedrock")
+                .field("model_id", model_id)
+                .finish(),
+            LlmConfig::OpenAiCompatible {
+                base_url, model, ..
+            } => f
+                .debug_struct("OpenAiCompatible")
+                .field("base_url", base_url)
+                .field("model", model)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Everything the backend reads from its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The store.
+    pub store: StoreConfig,
+    /// The model.
+    pub llm: LlmConfig,
+    /// Per model call (`REVIEWGATE_AI_TIMEOUT_SECS`, default 60).
+    pub ai_timeout: Duration,
+    /// Input tokens the prompt may use (`REVIEWGATE_AI_TOKEN_BUDGET`, default 24,000).
+    pub token_budget: usize,
+    /// Requests per API key per minute (`REVIEWGATE_RATE_LIMIT_PER_MINUTE`, default 600).
+    pub rate_limit_per_minute: u32,
+    /// Largest accepted request body (`REVIEWGATE_MAX_BODY_BYTES`, default 10 MiB).
+    pub max_body_bytes: usize,
+    /// Event-intake secrets (`REVIEWGATE_EDGE_SECRETS`,
+    /// `REVIEWGATE_GITHUB_WEBHOOK_SECRETS`, `REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS`;
+    /// one secret per line, several during a rotation). Unset: that intake answers 503.
+    pub intake: IntakeSecrets,
+}
+
+/// A variable that is missing or malformed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Required and unset.
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    /// Set to something unusable.
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let required = |name: &'static str| lookup(name).ok_or(ConfigError::Missing(name));
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            lookup(name).map_or(Ok(default), |v| {
+                v.parse().map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("`{v}` is not a whole number"),
+                })
+            })
+        };
+        let secrets = |name: &str| {
+            lookup(name).map_or_else(SecretSet::default, |v| SecretSet::from_lines(&v))
+        };
+        let store = match lookup("REVIEWGATE_STORE").as_deref() {
+            None | Some("embedded") => StoreConfig::Embedded {
+                path: lookup("REVIEWGATE_DB_PATH")
+                    .map_or_else(|| PathBuf::from("reviewgate.db"), PathBuf::from),
+            },
+            Some("dynamodb") => StoreConfig::DynamoDb {
+                table: required("REVIEWGATE_TABLE")?,
+            },
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "REVIEWGATE_STORE",
+                    reason: format!("`{other}` is not `embedded` or `dynamodb`"),
+                });
+            }
+        };
+        let llm = match lookup("REVIEWGATE_LLM").as_deref() {
+            None | Some("none") => LlmConfig::None,
+            Some("bedrock") => LlmConfig::Bedrock {
+                model_id: required("REVIEWGATE_BEDROCK_MODEL_ID")?,
+            },
+            Some("openai") => LlmConfig::OpenAiCompatible {
+                base_url: required("REVIEWGATE_OPENAI_BASE_URL")?,
+                model: required("REVIEWGATE_OPENAI_MODEL")?,
+                api_key: lookup("REVIEWGATE_OPENAI_API_KEY"),
+            },
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "REVIEWGATE_LLM",
+                    reason: format!("`{other}` is not `none`, `bedrock` or `openai`"),
+                });
+            }
+        };
+        Ok(Config {
+            store,
+            llm,
+            ai_timeout: Duration::from_secs(number("REVIEWGATE_AI_TIMEOUT_SECS", 60)?),
+            token_budget: number("REVIEWGATE_AI_TOKEN_BUDGET", 24_000)? as usize,
+            rate_limit_per_minute: number("REVIEWGATE_RATE_LIMIT_PER_MINUTE", 600)? as u32,
+            max_body_bytes: number("REVIEWGATE_MAX_BODY_BYTES", 10 * 1024 * 1024)? as usize,
+            intake: IntakeSecrets {
+                edge: secrets("REVIEWGATE_EDGE_SECRETS"),
+                github: SourceKeys {
+                    secrets: secrets("REVIEWGATE_GITHUB_WEBHOOK_SECRETS"),
+                    signing: SecretSet::default(),
+                },
+                spacelift: SourceKeys {
+                    secrets: secrets("REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS"),
+                    signing: SecretSet::default(),
+                },
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dynamodb_without_a_table_names_the_variable() {
+        let err =
+            Config::from_lookup(|name| (name == "REVIEWGATE_STORE").then(|| "dynamodb".to_owned()))
+                .expect_err("the table is required");
+        assert_eq!(
+            err.to_string(),
+            "environment variable REVIEWGATE_TABLE is required"
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_model_api_key() {
+        let config = Config::from_lookup(|name| match name {
+            "REVIEWGATE_LLM" => Some("openai".into()),
+            "REVIEWGATE_OPENAI_BASE_URL" => Some("http://127.0.0.1:1/v1".into()),
+            "REVIEWGATE_OPENAI_MODEL" => Some("m".into()),
+            "REVIEWGATE_OPENAI_API_KEY" => Some("sk-very-secret".into()),
+            _ => None,
+        })
+        .expect("valid");
+        assert!(!format!("{config:?}").contains("sk-very-secret"));
+    }
+}

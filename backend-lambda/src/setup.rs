@@ -1,0 +1,90 @@
+//! Builds the store, the AI reviewer and the API state from [`Config`], once per
+//! process (per cold start on Lambda). Entry points call this and nothing else.
+
+use std::sync::Arc;
+
+use crate::api::{AiDispatch, AppState};
+use crate::config::{Config, LlmConfig, StoreConfig};
+use crate::llm::AiReviewer;
+use crate::llm::openai_compat::OpenAiCompatProvider;
+use crate::store::embedded::EmbeddedReviewStore;
+use crate::store::{ReviewStore, StoreError};
+
+/// Why the backend could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The configuration asks for something this build left out.
+    #[error("{what} needs the `{feature}` feature of reviewgate-backend")]
+    FeatureMissing {
+        /// What was asked for.
+        what: &'static str,
+        /// The cargo feature.
+        feature: &'static str,
+    },
+    /// The store could not be opened.
+    #[error("cannot open the review store: {0}")]
+    Store(#[from] StoreError),
+}
+
+#[cfg(any(feature = "dynamodb", feature = "bedrock"))]
+async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// The configured store.
+pub async fn store(config: &Config) -> Result<Arc<dyn ReviewStore>, SetupError> {
+    match &config.store {
+        StoreConfig::Embedded { path } => Ok(Arc::new(EmbeddedReviewStore::open(path)?)),
+        #[cfg(feature = "dynamodb")]
+        StoreConfig::DynamoDb { table } => Ok(Arc::new(
+            crate::store::dynamodb::DynamoDbReviewStore::new(&aws_config().await, table.clone()),
+        )),
+        #[cfg(not(feature = "dynamodb"))]
+        StoreConfig::DynamoDb { .. } => Err(SetupError::FeatureMissing {
+            what: "REVIEWGATE_STORE=dynamodb",
+            feature: "dynamodb",
+        }),
+    }
+}
+
+/// The configured AI reviewer.
+pub async fn ai_reviewer(config: &Config) -> Result<AiReviewer, SetupError> {
+    let provider: Option<Box<dyn crate::llm::LlmProvider>> = match &config.llm {
+        LlmConfig::None => None,
+        LlmConfig::OpenAiCompatible {
+            base_url,
+            model,
+            api_key,
+        } => Some(Box::new(OpenAiCompatProvider::new(
+            base_url,
+            model,
+            api_key.clone(),
+        ))),
+        #[cfg(feature = "bedrock")]
+        LlmConfig::Bedrock { model_id } => Some(Box::new(
+            crate::llm::bedrock::BedrockProvider::new(&aws_config().await, model_id.clone()),
+        )),
+        #[cfg(not(feature = "bedrock"))]
+        LlmConfig::Bedrock { .. } => {
+            return Err(SetupError::FeatureMissing {
+                what: "REVIEWGATE_LLM=bedrock",
+                feature: "bedrock",
+            });
+        }
+    };
+    Ok(AiReviewer::new(
+        provider,
+        config.ai_timeout,
+        config.token_budget,
+    ))
+}
+
+/// The API state.
+pub async fn app_state(config: &Config, dispatch: AiDispatch) -> Result<AppState, SetupError> {
+    Ok(AppState::new(
+        store(config).await?,
+        Arc::new(ai_reviewer(config).await?),
+        dispatch,
+        config,
+    ))
+}

@@ -1,0 +1,734 @@
+//! The DynamoDB store: one table, immutable version items, a `LATEST` pointer item
+//! per review carrying the sparse GSI keys, every create and update one
+//! `TransactWriteItems` request. The key design is in ARCHITECTURE.md.
+//!
+//! Written for real DynamoDB limits, not what moto happens to accept: items stay
+//! under 400 KB (bodies are gzip-compressed and split into chunk items written in
+//! the same transaction), transactions stay under 100 items and 4 MB, query
+//! results are paged (1 MB per response), and reads that must see the last write
+//! are strongly consistent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::{BoxError, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{
+    Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body, expected_previous,
+    page_size,
+};
+use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
+
+/// DynamoDB's item size limit is 400 KB including attribute names; a chunk of 350 KB
+/// leaves room for the keys and the summary.
+const CHUNK_BYTES: usize = 350 * 1024;
+/// TransactWriteItems takes at most 100 items and 4 MB in total; 10 chunks of 350 KB
+/// plus the version and pointer items stay under both.
+const MAX_CHUNKS: usize = 10;
+/// Delivery ids are kept for a week (a TTL attribute): providers redeliver for days.
+const DELIVERY_TTL_SECONDS: i64 = 7 * 24 * 3600;
+
+/// The global secondary indexes, all sparse (only `LATEST` items carry their keys),
+/// all sorted by `time_sk` = `<created_at>#<review_id>`.
+pub const INDEXES: [(&str, &str); 5] = [
+    ("by_time", "all_pk"),
+    ("by_repository", "repo_pk"),
+    ("by_stack", "stack_pk"),
+    ("by_status", "status_pk"),
+    ("by_risk", "risk_pk"),
+];
+
+/// Requests sent to DynamoDB, by operation (counted at the HTTP layer, retries included).
+#[derive(Debug, Default)]
+pub struct RequestCounts {
+    /// `TransactWriteItems`, `PutItem`, `UpdateItem`, `DeleteItem`, `BatchWriteItem`.
+    pub writes: AtomicU64,
+    /// `GetItem`, `Query`, `Scan`, `BatchGetItem`.
+    pub reads: AtomicU64,
+}
+
+#[derive(Debug)]
+struct CountRequests(Arc<RequestCounts>);
+
+impl Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "CountRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or_default();
+        let operation = target.rsplit('.').next().unwrap_or_default();
+        let counter = if matches!(
+            operation,
+            "TransactWriteItems" | "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem"
+        ) {
+            &self.0.writes
+        } else {
+            &self.0.reads
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Reviews in a DynamoDB table.
+#[derive(Clone, Debug)]
+pub struct DynamoDbReviewStore {
+    client: Client,
+    table: String,
+    counts: Arc<RequestCounts>,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn review_pk(review_id: &str) -> String {
+    format!("REVIEW#{review_id}")
+}
+
+/// Zero-padded so that the sort key orders versions numerically.
+fn version_sk(version: u32) -> String {
+    format!("VERSION#{version:010}")
+}
+
+fn chunk_sk(version: u32, index: usize) -> String {
+    format!("CHUNK#{version:010}#{index:03}")
+}
+
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Maps an SDK error: throttling and transport failures are retryable
+/// (`Unavailable`), the rest are backend errors. Messages carry no request data.
+fn sdk_error<E: ProvideErrorMetadata + std::fmt::Debug>(
+    e: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> StoreError {
+    let code = e.code().map(str::to_owned);
+    match (&e, code.as_deref()) {
+        (
+            _,
+            Some(
+                "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "InternalServerError"
+                | "ServiceUnavailable",
+            ),
+        )
+        | (SdkError::TimeoutError(_) | SdkError::DispatchFailure(_), _) => {
+            StoreError::Unavailable(code.unwrap_or_else(|| "unreachable".into()))
+        }
+        _ => StoreError::Backend(format!(
+            "{}: {}",
+            code.as_deref().unwrap_or("error"),
+            e.message().unwrap_or("no message")
+        )),
+    }
+}
+
+fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Result<&'a str, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Corrupt(format!("item lacks string attribute {name}")))
+}
+
+fn get_n(item: &HashMap<String, AttributeValue>, name: &str) -> Result<u64, StoreError> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("item lacks number attribute {name}")))
+}
+
+impl DynamoDbReviewStore {
+    /// A store over `table`, counting the requests it sends.
+    pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> DynamoDbReviewStore {
+        let counts = Arc::new(RequestCounts::default());
+        let dynamo_config = aws_sdk_dynamodb::config::Builder::from(config)
+            .interceptor(CountRequests(Arc::clone(&counts)))
+            .build();
+        DynamoDbReviewStore {
+            client: Client::from_conf(dynamo_config),
+            table: table.into(),
+            counts,
+        }
+    }
+
+    /// Requests sent so far (for the benchmark and the one-write-per-change test).
+    pub fn request_counts(&self) -> &RequestCounts {
+        &self.counts
+    }
+
+    /// Creates the table with its indexes (on-demand billing) and waits until it is
+    /// active. Deployments create it from infrastructure code; tests and the local
+    /// `cargo lambda watch` route use this.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let key = |name: &str, key_type: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        };
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))
+        };
+        let mut request = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .attribute_definitions(attr("pk")?)
+            .attribute_definitions(attr("sk")?)
+            .attribute_definitions(attr("time_sk")?);
+        for (index, hash) in INDEXES {
+            request = request
+                .attribute_definitions(attr(hash)?)
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(index)
+                        .key_schema(key(hash, KeyType::Hash)?)
+                        .key_schema(key("time_sk", KeyType::Range)?)
+                        // Lists need the summary and the filter attributes only.
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::Include)
+                                .non_key_attributes("summary")
+                                .non_key_attributes("repository")
+                                .non_key_attributes("stack")
+                                .non_key_attributes("status")
+                                .non_key_attributes("risk_level")
+                                .build(),
+                        )
+                        .build()
+                        .map_err(|e| StoreError::Backend(e.to_string()))?,
+                );
+        }
+        request.send().await.map_err(sdk_error)?;
+        for _ in 0..120 {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            if described
+                .table()
+                .and_then(|t| t.table_status())
+                .is_some_and(|s| s.as_str() == "ACTIVE")
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        Err(StoreError::Unavailable(
+            "table did not become active".into(),
+        ))
+    }
+
+    /// The transaction items that write one version: the version item and its
+    /// chunk items (each new, so conditioned on not existing).
+    fn version_puts(&self, version: &ReviewVersion) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let body = encode_body(version)?;
+        let pk = review_pk(&version.review_id);
+        let summary = serde_json::to_string(&version.summary())
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut item = HashMap::from([
+            ("pk".to_owned(), s(&pk)),
+            ("sk".to_owned(), s(version_sk(version.version))),
+            ("version".to_owned(), n(version.version)),
+            ("summary".to_owned(), s(summary)),
+        ]);
+        let mut puts = Vec::new();
+        if body.len() <= CHUNK_BYTES {
+            item.insert("body".into(), AttributeValue::B(Blob::new(body)));
+        } else {
+            let chunks: Vec<&[u8]> = body.chunks(CHUNK_BYTES).collect();
+            if chunks.len() > MAX_CHUNKS {
+                return Err(StoreError::TooLarge(body.len()));
+            }
+            item.insert("chunks".into(), n(chunks.len()));
+            for (index, chunk) in chunks.into_iter().enumerate() {
+                puts.push(self.put_new(HashMap::from([
+                    ("pk".to_owned(), s(&pk)),
+                    ("sk".to_owned(), s(chunk_sk(version.version, index))),
+                    ("data".to_owned(), AttributeValue::B(Blob::new(chunk))),
+                ]))?);
+            }
+        }
+        puts.insert(0, self.put_new(item)?);
+        Ok(puts)
+    }
+
+    fn put_new(
+        &self,
+        item: HashMap<String, AttributeValue>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The `LATEST` pointer item with the sparse index keys of the current state.
+    fn latest_item(
+        &self,
+        version: &ReviewVersion,
+    ) -> Result<HashMap<String, AttributeValue>, StoreError> {
+        let summary = version.summary();
+        let created = timestamp(version.created_at);
+        let mut item = HashMap::from([
+            ("pk".to_owned(), s(review_pk(&version.review_id))),
+            ("sk".to_owned(), s("LATEST")),
+            ("version".to_owned(), n(version.version)),
+            ("created_at".to_owned(), s(&created)),
+            (
+                "time_sk".to_owned(),
+                s(format!("{created}#{}", version.review_id)),
+            ),
+            ("all_pk".to_owned(), s("ALL")),
+            ("status".to_owned(), s(summary.status.as_str())),
+            (
+                "status_pk".to_owned(),
+                s(format!("STATUS#{}", summary.status.as_str())),
+            ),
+            (
+                "summary".to_owned(),
+                s(serde_json::to_string(&summary)
+                    .map_err(|e| StoreError::Backend(e.to_string()))?),
+            ),
+        ]);
+        if let Some(repository) = &summary.repository {
+            item.insert("repository".into(), s(repository));
+            item.insert("repo_pk".into(), s(format!("REPO#{repository}")));
+        }
+        if let Some(stack) = &summary.stack {
+            item.insert("stack".into(), s(stack));
+            item.insert("stack_pk".into(), s(format!("STACK#{stack}")));
+        }
+        if let Some(level) = &summary.risk_level {
+            item.insert("risk_level".into(), s(level));
+            item.insert("risk_pk".into(), s(format!("RISK#{level}")));
+        }
+        Ok(item)
+    }
+
+    async fn write(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Option<Vec<Option<String>>>, StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(None),
+            Err(SdkError::ServiceError(e)) if e.err().is_transaction_canceled_exception() => {
+                let reasons = match e.err() {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().map(str::to_owned))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                Ok(Some(reasons))
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn read_version_item(
+        &self,
+        item: &HashMap<String, AttributeValue>,
+    ) -> Result<ReviewVersion, StoreError> {
+        if let Some(AttributeValue::B(body)) = item.get("body") {
+            return decode_body(body.as_ref());
+        }
+        let chunks = get_n(item, "chunks")? as usize;
+        let version = get_n(item, "version")? as u32;
+        let pk = get_s(item, "pk")?.to_owned();
+        let mut body = Vec::new();
+        let mut found = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":prefix", s(format!("CHUNK#{version:010}#")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for chunk in page.items() {
+                if let Some(AttributeValue::B(data)) = chunk.get("data") {
+                    body.extend_from_slice(data.as_ref());
+                    found += 1;
+                }
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        if found != chunks {
+            return Err(StoreError::Corrupt(format!(
+                "version {version} has {found} of {chunks} chunks"
+            )));
+        }
+        decode_body(&body)
+    }
+}
+
+fn encode_cursor(key: &HashMap<String, AttributeValue>) -> Result<String, StoreError> {
+    let plain: HashMap<&str, &str> = key
+        .iter()
+        .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.as_str(), v.as_str())))
+        .collect();
+    let json = serde_json::to_vec(&plain).map_err(|e| StoreError::Backend(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
+fn decode_cursor(cursor: &str) -> Result<HashMap<String, AttributeValue>, StoreError> {
+    let json = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let plain: HashMap<String, String> =
+        serde_json::from_slice(&json).map_err(|_| StoreError::InvalidCursor)?;
+    Ok(plain.into_iter().map(|(k, v)| (k, s(v))).collect())
+}
+
+#[async_trait]
+impl ReviewStore for DynamoDbReviewStore {
+    async fn create(&self, version: &ReviewVersion) -> Result<(), StoreError> {
+        if version.version != 1 {
+            return Err(StoreError::Backend("create writes version 1".into()));
+        }
+        let mut items = vec![self.put_new(self.latest_item(version)?)?];
+        items.extend(self.version_puts(version)?);
+        match self.write(items).await? {
+            None => Ok(()),
+            Some(_) => Err(StoreError::AlreadyExists(version.review_id.clone())),
+        }
+    }
+
+    async fn put_version(&self, version: &ReviewVersion) -> Result<(), StoreError> {
+        let expected = expected_previous(version)?;
+        let latest = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.latest_item(version)?))
+            .condition_expression("#v = :expected")
+            .expression_attribute_names("#v", "version")
+            .expression_attribute_values(":expected", n(expected))
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut items = vec![TransactWriteItem::builder().put(latest).build()];
+        items.extend(self.version_puts(version)?);
+        let Some(reasons) = self.write(items).await? else {
+            return Ok(());
+        };
+        if reasons
+            .iter()
+            .any(|r| r.as_deref() == Some("TransactionConflict"))
+        {
+            // Another transaction held the item: the same outcome as losing the race.
+            return Err(StoreError::VersionConflict {
+                review_id: version.review_id.clone(),
+                expected,
+                actual: None,
+            });
+        }
+        // Only on the failure path: tell "no such review" from "someone moved on".
+        let current = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(review_pk(&version.review_id)))
+            .key("sk", s("LATEST"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match current.item() {
+            None => Err(StoreError::NotFound(version.review_id.clone())),
+            Some(item) => Err(StoreError::VersionConflict {
+                review_id: version.review_id.clone(),
+                expected,
+                actual: get_n(item, "version").ok().map(|v| v as u32),
+            }),
+        }
+    }
+
+    async fn get_latest(&self, review_id: &str) -> Result<Option<ReviewVersion>, StoreError> {
+        // One strongly consistent query: the highest version item is the latest.
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(review_pk(review_id)))
+            .expression_attribute_values(":prefix", s("VERSION#"))
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match page.items().first() {
+            None => Ok(None),
+            Some(item) => self.read_version_item(item).await.map(Some),
+        }
+    }
+
+    async fn get_version(
+        &self,
+        review_id: &str,
+        version: u32,
+    ) -> Result<Option<ReviewVersion>, StoreError> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(review_pk(review_id)))
+            .key("sk", s(version_sk(version)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        match found.item() {
+            None => Ok(None),
+            Some(item) => self.read_version_item(item).await.map(Some),
+        }
+    }
+
+    async fn list_versions(&self, review_id: &str) -> Result<Vec<ReviewSummary>, StoreError> {
+        let mut summaries = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":pk", s(review_pk(review_id)))
+                .expression_attribute_values(":prefix", s("VERSION#"))
+                .projection_expression("summary")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in page.items() {
+                summaries.push(
+                    serde_json::from_str(get_s(item, "summary")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(summaries);
+            }
+        }
+    }
+
+    async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<ReviewSummary>, StoreError> {
+        let limit = page_size(query.limit);
+        // The most selective index carries the key condition; the other filters are
+        // filter expressions on the projected attributes.
+        let (index, hash_attr, hash_value) = if let Some(r) = &query.repository {
+            ("by_repository", "repo_pk", format!("REPO#{r}"))
+        } else if let Some(st) = &query.stack {
+            ("by_stack", "stack_pk", format!("STACK#{st}"))
+        } else if let Some(r) = &query.risk_level {
+            ("by_risk", "risk_pk", format!("RISK#{r}"))
+        } else if let Some(st) = query.status {
+            ("by_status", "status_pk", format!("STATUS#{}", st.as_str()))
+        } else {
+            ("by_time", "all_pk", "ALL".to_owned())
+        };
+        let mut key_condition = format!("{hash_attr} = :h");
+        let mut values = HashMap::from([(":h".to_owned(), s(hash_value))]);
+        // time_sk is "<created_at>#<id>": ">= from" includes `from`, "< to" excludes `to`.
+        match (query.from, query.to) {
+            (Some(from), Some(to)) => {
+                key_condition.push_str(" AND time_sk BETWEEN :from AND :to");
+                values.insert(":from".into(), s(timestamp(from)));
+                values.insert(":to".into(), s(timestamp(to)));
+            }
+            (Some(from), None) => {
+                key_condition.push_str(" AND time_sk >= :from");
+                values.insert(":from".into(), s(timestamp(from)));
+            }
+            (None, Some(to)) => {
+                key_condition.push_str(" AND time_sk < :to");
+                values.insert(":to".into(), s(timestamp(to)));
+            }
+            (None, None) => {}
+        }
+        let mut filters = Vec::new();
+        let mut names = HashMap::new();
+        let mut filter = |attr: &str, value: String, used_by_index: bool| {
+            if !used_by_index {
+                let placeholder = format!(":f_{attr}");
+                filters.push(format!("#{attr} = {placeholder}"));
+                names.insert(format!("#{attr}"), attr.to_owned());
+                values.insert(placeholder, s(value));
+            }
+        };
+        if let Some(r) = &query.repository {
+            filter("repository", r.clone(), index == "by_repository");
+        }
+        if let Some(st) = &query.stack {
+            filter("stack", st.clone(), index == "by_stack");
+        }
+        if let Some(r) = &query.risk_level {
+            filter("risk_level", r.clone(), index == "by_risk");
+        }
+        if let Some(st) = query.status {
+            filter("status", st.as_str().to_owned(), index == "by_status");
+        }
+        let mut start = query.cursor.as_deref().map(decode_cursor).transpose()?;
+        let mut items = Vec::new();
+        loop {
+            let remaining = i32::try_from(limit - items.len()).unwrap_or(i32::MAX);
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression(&key_condition)
+                .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
+                .set_expression_attribute_names((!names.is_empty()).then(|| names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .scan_index_forward(false)
+                .limit(remaining)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| match sdk_error(e) {
+                    StoreError::Backend(m) if m.starts_with("ValidationException") => {
+                        StoreError::InvalidCursor
+                    }
+                    other => other,
+                })?;
+            for item in page.items() {
+                items.push(
+                    serde_json::from_str(get_s(item, "summary")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() || items.len() >= limit {
+                break;
+            }
+        }
+        Ok(Page {
+            items,
+            next_cursor: start.as_ref().map(encode_cursor).transpose()?,
+        })
+    }
+
+    async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("APIKEY#{}", key.key_hash)))
+            .item("sk", s("APIKEY"))
+            .item("name", s(&key.name))
+            .item("created_at", s(timestamp(key.created_at)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(sdk_error)
+            .map(drop)
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("APIKEY#{key_hash}")))
+            .key("sk", s("APIKEY"))
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let Some(item) = found.item() else {
+            return Ok(None);
+        };
+        let created_at = DateTime::parse_from_rfc3339(get_s(item, "created_at")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?
+            .with_timezone(&Utc);
+        Ok(Some(ApiKeyRecord {
+            key_hash: key_hash.to_owned(),
+            name: get_s(item, "name")?.to_owned(),
+            created_at,
+        }))
+    }
+
+    async fn record_delivery(&self, delivery_id: &str) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(format!("DELIVERY#{delivery_id}")))
+            .item("sk", s("DELIVERY"))
+            .item("received_at", s(timestamp(now)))
+            .item("expires_at", n(now.timestamp() + DELIVERY_TTL_SECONDS))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+}

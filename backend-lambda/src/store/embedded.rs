@@ -1,0 +1,424 @@
+//! The embedded store: one SQLite file (bundled SQLite, WAL journal), for the local
+//! server and single-machine deployments. It survives restarts; every call runs on
+//! tokio's blocking pool because SQLite calls block.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body, page_size};
+use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS review_versions (
+    review_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    summary TEXT NOT NULL,
+    PRIMARY KEY (review_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reviews (
+    review_id TEXT PRIMARY KEY,
+    latest INTEGER NOT NULL,
+    repository TEXT,
+    stack TEXT,
+    status TEXT NOT NULL,
+    risk_level TEXT,
+    created_at TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_by_time ON reviews (created_at DESC, review_id DESC);
+CREATE INDEX IF NOT EXISTS reviews_by_repository ON reviews (repository, created_at DESC);
+CREATE INDEX IF NOT EXISTS reviews_by_stack ON reviews (stack, created_at DESC);
+CREATE INDEX IF NOT EXISTS reviews_by_status_risk ON reviews (status, risk_level, created_at DESC);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_hash TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    delivery_id TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL
+);
+";
+
+/// Reviews in a SQLite file.
+#[derive(Clone)]
+pub struct EmbeddedReviewStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for EmbeddedReviewStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedReviewStore")
+            .finish_non_exhaustive()
+    }
+}
+
+fn backend(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(code, _)
+            if matches!(
+                code.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        other => StoreError::Backend(other.to_string()),
+    }
+}
+
+/// Timestamps as fixed-width RFC 3339 text, so that text order is time order.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn summary_json(summary: &ReviewSummary) -> Result<String, StoreError> {
+    serde_json::to_string(summary).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn parse_summary(text: &str) -> Result<ReviewSummary, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl EmbeddedReviewStore {
+    /// Opens (creating if needed) the database file.
+    pub fn open(path: &Path) -> Result<EmbeddedReviewStore, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database (tests and throwaway servers).
+    pub fn in_memory() -> Result<EmbeddedReviewStore, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn init(conn: Connection) -> Result<EmbeddedReviewStore, StoreError> {
+        // WAL: readers do not block the writer; NORMAL sync is durable across process
+        // crashes (the WAL is fsynced at checkpoints), which is what a local server needs.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(EmbeddedReviewStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Backend("connection lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
+    }
+}
+
+fn encode_cursor(created_at: &str, review_id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{created_at}|{review_id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, String), StoreError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let text = String::from_utf8(bytes).map_err(|_| StoreError::InvalidCursor)?;
+    let (created, id) = text.split_once('|').ok_or(StoreError::InvalidCursor)?;
+    Ok((created.to_owned(), id.to_owned()))
+}
+
+#[async_trait]
+impl ReviewStore for EmbeddedReviewStore {
+    async fn create(&self, version: &ReviewVersion) -> Result<(), StoreError> {
+        if version.version != 1 {
+            return Err(StoreError::Backend("create writes version 1".into()));
+        }
+        let body = encode_body(version)?;
+        let summary = version.summary();
+        let summary_text = summary_json(&summary)?;
+        let review_id = version.review_id.clone();
+        let created_at = timestamp(version.created_at);
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let inserted = tx
+                .execute(
+                    "INSERT OR IGNORE INTO reviews (review_id, latest, repository, stack, status, risk_level, created_at, summary)
+                     VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        review_id,
+                        summary.repository,
+                        summary.stack,
+                        summary.status.as_str(),
+                        summary.risk_level,
+                        created_at,
+                        summary_text
+                    ],
+                )
+                .map_err(backend)?;
+            if inserted == 0 {
+                return Err(StoreError::AlreadyExists(review_id));
+            }
+            tx.execute(
+                "INSERT INTO review_versions (review_id, version, body, summary) VALUES (?1, 1, ?2, ?3)",
+                params![review_id, body, summary_text],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn put_version(&self, version: &ReviewVersion) -> Result<(), StoreError> {
+        let expected = super::expected_previous(version)?;
+        let body = encode_body(version)?;
+        let summary = version.summary();
+        let summary_text = summary_json(&summary)?;
+        let review_id = version.review_id.clone();
+        let new_version = version.version;
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            // The conditional write: only the writer that saw the latest version moves it.
+            let updated = tx
+                .execute(
+                    "UPDATE reviews SET latest = ?2, status = ?3, risk_level = ?4, summary = ?5
+                     WHERE review_id = ?1 AND latest = ?6",
+                    params![
+                        review_id,
+                        new_version,
+                        summary.status.as_str(),
+                        summary.risk_level,
+                        summary_text,
+                        expected
+                    ],
+                )
+                .map_err(backend)?;
+            if updated == 0 {
+                let actual: Option<u32> = tx
+                    .query_row(
+                        "SELECT latest FROM reviews WHERE review_id = ?1",
+                        params![review_id],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                return Err(match actual {
+                    None => StoreError::NotFound(review_id),
+                    Some(actual) => StoreError::VersionConflict {
+                        review_id,
+                        expected,
+                        actual: Some(actual),
+                    },
+                });
+            }
+            tx.execute(
+                "INSERT INTO review_versions (review_id, version, body, summary) VALUES (?1, ?2, ?3, ?4)",
+                params![review_id, new_version, body, summary_text],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn get_latest(&self, review_id: &str) -> Result<Option<ReviewVersion>, StoreError> {
+        let review_id = review_id.to_owned();
+        let body: Option<Vec<u8>> = self
+            .with_conn(move |conn| {
+                conn.query_row(
+                    "SELECT v.body FROM reviews r JOIN review_versions v
+                       ON v.review_id = r.review_id AND v.version = r.latest
+                     WHERE r.review_id = ?1",
+                    params![review_id],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)
+            })
+            .await?;
+        body.map(|b| decode_body(&b)).transpose()
+    }
+
+    async fn get_version(
+        &self,
+        review_id: &str,
+        version: u32,
+    ) -> Result<Option<ReviewVersion>, StoreError> {
+        let review_id = review_id.to_owned();
+        let body: Option<Vec<u8>> = self
+            .with_conn(move |conn| {
+                conn.query_row(
+                    "SELECT body FROM review_versions WHERE review_id = ?1 AND version = ?2",
+                    params![review_id, version],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(backend)
+            })
+            .await?;
+        body.map(|b| decode_body(&b)).transpose()
+    }
+
+    async fn list_versions(&self, review_id: &str) -> Result<Vec<ReviewSummary>, StoreError> {
+        let review_id = review_id.to_owned();
+        self.with_conn(move |conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT summary FROM review_versions WHERE review_id = ?1 ORDER BY version ASC",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![review_id], |row| row.get::<_, String>(0))
+                .map_err(backend)?;
+            rows.map(|r| r.map_err(backend).and_then(|t| parse_summary(&t)))
+                .collect()
+        })
+        .await
+    }
+
+    async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<ReviewSummary>, StoreError> {
+        let limit = page_size(query.limit);
+        let cursor = query.cursor.as_deref().map(decode_cursor).transpose()?;
+        let query = query.clone();
+        self.with_conn(move |conn| {
+            let mut sql =
+                String::from("SELECT summary, created_at, review_id FROM reviews WHERE 1 = 1");
+            let mut args: Vec<rusqlite::types::Value> = Vec::new();
+            let mut push = |clause: &str, value: String| {
+                args.push(rusqlite::types::Value::Text(value));
+                sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+            };
+            if let Some(r) = &query.repository {
+                push("repository =", r.clone());
+            }
+            if let Some(s) = &query.stack {
+                push("stack =", s.clone());
+            }
+            if let Some(s) = query.status {
+                push("status =", s.as_str().to_owned());
+            }
+            if let Some(r) = &query.risk_level {
+                push("risk_level =", r.clone());
+            }
+            if let Some(from) = query.from {
+                push("created_at >=", timestamp(from));
+            }
+            if let Some(to) = query.to {
+                push("created_at <", timestamp(to));
+            }
+            if let Some((created, id)) = &cursor {
+                args.push(rusqlite::types::Value::Text(created.clone()));
+                args.push(rusqlite::types::Value::Text(id.clone()));
+                sql.push_str(&format!(
+                    " AND (created_at, review_id) < (?{}, ?{})",
+                    args.len() - 1,
+                    args.len()
+                ));
+            }
+            sql.push_str(&format!(
+                " ORDER BY created_at DESC, review_id DESC LIMIT {}",
+                limit + 1
+            ));
+            let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args), |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut items = Vec::new();
+            let mut last = None;
+            let mut more = false;
+            for row in rows {
+                let (summary, created, id) = row.map_err(backend)?;
+                if items.len() == limit {
+                    more = true;
+                    break;
+                }
+                items.push(parse_summary(&summary)?);
+                last = Some((created, id));
+            }
+            let next_cursor = match (more, last) {
+                (true, Some((created, id))) => Some(encode_cursor(&created, &id)),
+                _ => None,
+            };
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.with_conn(move |conn| {
+            conn.execute(
+                "INSERT INTO api_keys (key_hash, name, created_at) VALUES (?1, ?2, ?3)",
+                params![key.key_hash, key.name, timestamp(key.created_at)],
+            )
+            .map_err(backend)
+            .map(drop)
+        })
+        .await
+    }
+
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let key_hash = key_hash.to_owned();
+        self.with_conn(move |conn| {
+            conn.query_row(
+                "SELECT name, created_at FROM api_keys WHERE key_hash = ?1",
+                params![key_hash],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(backend)?
+            .map(|(name, created)| {
+                let created_at = DateTime::parse_from_rfc3339(&created)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                    .with_timezone(&Utc);
+                Ok(ApiKeyRecord {
+                    key_hash,
+                    name,
+                    created_at,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn record_delivery(&self, delivery_id: &str) -> Result<bool, StoreError> {
+        let delivery_id = delivery_id.to_owned();
+        self.with_conn(move |conn| {
+            let inserted = conn
+                .execute(
+                    "INSERT OR IGNORE INTO deliveries (delivery_id, received_at) VALUES (?1, ?2)",
+                    params![delivery_id, timestamp(Utc::now())],
+                )
+                .map_err(backend)?;
+            Ok(inserted == 1)
+        })
+        .await
+    }
+}

@@ -1,0 +1,211 @@
+//! The versioned review store: one trait, a DynamoDB implementation for Lambda and an
+//! embedded SQLite one for the local server, both held to one conformance suite
+//! (`tests/store_conformance.rs`).
+//!
+//! Versions are immutable. `create` writes version 1; `put_version` writes `n + 1`
+//! only while `n` is still the latest (a conditional write), so two concurrent
+//! updates cannot both win: the loser gets [`StoreError::VersionConflict`] and
+//! re-reads ([`update_review`] does that for callers that can merge).
+
+use std::io::{Read, Write};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ApiKeyRecord, ReviewStatus, ReviewSummary, ReviewVersion};
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+pub mod embedded;
+
+/// What a store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `create` of a review id that exists.
+    #[error("review {0} already exists")]
+    AlreadyExists(String),
+    /// `put_version` whose expected latest version is no longer the latest.
+    #[error("review {review_id} is at version {actual:?}, not {expected}")]
+    VersionConflict {
+        /// The review.
+        review_id: String,
+        /// The version the writer based its change on.
+        expected: u32,
+        /// The latest version found, when known.
+        actual: Option<u32>,
+    },
+    /// `put_version` on a review that does not exist.
+    #[error("review {0} not found")]
+    NotFound(String),
+    /// The review is too large to store even compressed and split.
+    #[error("review is too large to store: {0} bytes compressed")]
+    TooLarge(usize),
+    /// A cursor that this store did not issue.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// The backing service is throttling or unreachable; retrying later may work.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data that cannot be read back (corruption or an incompatible writer).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// Anything else from the backing database.
+    #[error("store error: {0}")]
+    Backend(String),
+}
+
+/// Filters and page of `GET /api/reviews`, newest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReviewQuery {
+    /// `owner/repo`.
+    pub repository: Option<String>,
+    /// Stack.
+    pub stack: Option<String>,
+    /// Workflow status.
+    pub status: Option<ReviewStatus>,
+    /// `low` … `critical`.
+    pub risk_level: Option<String>,
+    /// Created at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<DateTime<Utc>>,
+    /// Page size (1–100).
+    pub limit: usize,
+    /// Opaque cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Pass back as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Storage for reviews and API keys.
+#[async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// Writes version 1 of a new review. Fails with `AlreadyExists` if the id is taken.
+    async fn create(&self, version: &ReviewVersion) -> Result<(), StoreError>;
+    /// Writes `version.version` (= n + 1) if version n is still the latest, else
+    /// `VersionConflict`. Never modifies an existing version.
+    async fn put_version(&self, version: &ReviewVersion) -> Result<(), StoreError>;
+    /// The latest version.
+    async fn get_latest(&self, review_id: &str) -> Result<Option<ReviewVersion>, StoreError>;
+    /// A given version.
+    async fn get_version(
+        &self,
+        review_id: &str,
+        version: u32,
+    ) -> Result<Option<ReviewVersion>, StoreError>;
+    /// Every version's summary, ascending.
+    async fn list_versions(&self, review_id: &str) -> Result<Vec<ReviewSummary>, StoreError>;
+    /// Latest versions matching the query, newest review first.
+    async fn list_reviews(&self, query: &ReviewQuery) -> Result<Page<ReviewSummary>, StoreError>;
+    /// Stores an API key's hash.
+    async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
+    /// Looks an API key up by its hash.
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Records a delivery id; `false` when it was already recorded (a redelivery).
+    async fn record_delivery(&self, delivery_id: &str) -> Result<bool, StoreError>;
+}
+
+/// How many times [`update_review`] re-reads after losing a race before giving up.
+pub const UPDATE_ATTEMPTS: usize = 50;
+
+/// Reads the latest version, applies `change`, and writes it as the next version,
+/// re-reading and re-applying when another writer got there first. `expected`
+/// pins the version the caller saw (`If-Match`): then a conflict is returned, not
+/// retried, because the caller's change was based on what it saw.
+pub async fn update_review<F>(
+    store: &dyn ReviewStore,
+    review_id: &str,
+    expected: Option<u32>,
+    author: &str,
+    mut change: F,
+) -> Result<ReviewVersion, StoreError>
+where
+    F: FnMut(&mut ReviewVersion) + Send,
+{
+    for attempt in 0..UPDATE_ATTEMPTS {
+        let latest = store
+            .get_latest(review_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(review_id.to_owned()))?;
+        if let Some(expected) = expected
+            && latest.version != expected
+        {
+            return Err(StoreError::VersionConflict {
+                review_id: review_id.to_owned(),
+                expected,
+                actual: Some(latest.version),
+            });
+        }
+        let mut next = latest.next(author, Utc::now());
+        change(&mut next);
+        match store.put_version(&next).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::VersionConflict { .. }) if expected.is_none() => {
+                // Someone else wrote n + 1 in between: re-read and re-apply on top,
+                // after a jittered backoff so that many writers do not retry in step.
+                let ceiling_ms = 5u64 << attempt.min(5);
+                let jitter = getrandom::u64().unwrap_or(attempt as u64) % ceiling_ms;
+                tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(StoreError::VersionConflict {
+        review_id: review_id.to_owned(),
+        expected: expected.unwrap_or(0),
+        actual: None,
+    })
+}
+
+/// A version's body as stored: gzip of its JSON. Findings compress ~10–20× (rule
+/// titles, addresses and paths repeat), which keeps most reviews in one item.
+pub(crate) fn encode_body(version: &ReviewVersion) -> Result<Vec<u8>, StoreError> {
+    let json = serde_json::to_vec(version).map_err(|e| StoreError::Backend(e.to_string()))?;
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder
+        .write_all(&json)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Inverse of [`encode_body`].
+pub(crate) fn decode_body(bytes: &[u8]) -> Result<ReviewVersion, StoreError> {
+    let mut json = Vec::new();
+    GzDecoder::new(bytes)
+        .read_to_end(&mut json)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Clamps a requested page size to what the API allows.
+pub fn page_size(requested: usize) -> usize {
+    requested.clamp(1, 100)
+}
+
+/// Checks that `version` is a well-formed successor and returns the version it
+/// replaces (what the conditional write expects to be the latest).
+pub(crate) fn expected_previous(version: &ReviewVersion) -> Result<u32, StoreError> {
+    let previous = version
+        .version
+        .checked_sub(1)
+        .filter(|p| *p >= 1)
+        .ok_or_else(|| StoreError::Backend("put_version writes version 2 or later".into()))?;
+    let expected_id = ReviewVersion::version_id(&version.review_id, previous);
+    if version.previous_version_id.as_deref() != Some(expected_id.as_str()) {
+        return Err(StoreError::Backend(format!(
+            "previous_version_id must be {expected_id}"
+        )));
+    }
+    Ok(previous)
+}

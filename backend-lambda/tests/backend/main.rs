@@ -1,0 +1,19 @@
+//! The backend's tests: one binary, one module per area.
+//!
+//! The DynamoDB runs need moto (a local DynamoDB speaking the real wire protocol):
+//! `scripts/test` installs it and sets `REVIEWGATE_MOTO_PYTHON`. They are
+//! compiled with the `dynamodb` feature only, and fail (not skip) without moto.
+
+#![allow(missing_docs)]
+
+/// The REST API through the router, on the embedded store (and moto when built with
+/// `dynamodb`).
+mod api;
+/// The AI reviewer against fakes speaking Bedrock Converse and OpenAI chat JSON.
+mod llm;
+/// SOC 2 logs: fields present, secrets absent.
+mod logs;
+/// One conformance suite, run against both stores.
+mod store;
+/// Moto, fakes and sample reviews.
+mod support;

@@ -1,0 +1,400 @@
+//! One conformance suite for `ReviewStore`: each `check_*` runs against the
+//! embedded store here and against DynamoDB on moto (feature `dynamodb`).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::Utc;
+use reviewgate_backend::model::{ApiKeyRecord, ReviewStatus, ReviewVersion};
+use reviewgate_backend::store::embedded::EmbeddedReviewStore;
+use reviewgate_backend::store::{ReviewQuery, ReviewStore, StoreError, update_review};
+use reviewgate_core::RiskLevel;
+
+use crate::support::{at, huge_version, sample_version};
+
+async fn check_create_and_read(store: &dyn ReviewStore) {
+    let v1 = sample_version(Some("acme/infra"), None, at(1));
+    assert!(
+        !v1.review.findings.is_empty(),
+        "the sample change has findings"
+    );
+    store.create(&v1).await.expect("create");
+    assert_eq!(
+        store.get_latest(&v1.review_id).await.expect("read"),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        store.get_version(&v1.review_id, 1).await.expect("read"),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        store.get_version(&v1.review_id, 2).await.expect("read"),
+        None
+    );
+    assert_eq!(
+        store.get_latest("no-such-review").await.expect("read"),
+        None
+    );
+    assert!(matches!(
+        store.create(&v1).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    let versions = store.list_versions(&v1.review_id).await.expect("list");
+    assert_eq!(versions, vec![v1.summary()]);
+}
+
+async fn check_versions_are_immutable_and_chained(store: &dyn ReviewStore) {
+    let v1 = sample_version(Some("acme/chain"), None, at(2));
+    store.create(&v1).await.expect("create");
+    let v2 = update_review(store, &v1.review_id, Some(1), "alice", |v| {
+        v.status = ReviewStatus::Approved;
+        v.notes = Some("looks fine".into());
+    })
+    .await
+    .expect("update to v2");
+    assert_eq!(v2.version, 2);
+    assert_eq!(
+        v2.previous_version_id.as_deref(),
+        Some(format!("{}#VERSION#1", v1.review_id).as_str())
+    );
+    // Version 1 is untouched; the latest is version 2.
+    assert_eq!(
+        store.get_version(&v1.review_id, 1).await.expect("read"),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        store.get_latest(&v1.review_id).await.expect("read"),
+        Some(v2.clone())
+    );
+    // A writer that read version 1 loses.
+    let stale = update_review(store, &v1.review_id, Some(1), "bob", |v| {
+        v.status = ReviewStatus::Rejected;
+    })
+    .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::VersionConflict {
+                actual: Some(2),
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    // put_version of a version that exists is a conflict too: versions are never rewritten.
+    let mut replay = v2.clone();
+    replay.notes = Some("rewritten".into());
+    assert!(matches!(
+        store.put_version(&replay).await,
+        Err(StoreError::VersionConflict { .. })
+    ));
+    assert_eq!(
+        store.get_version(&v1.review_id, 2).await.expect("read"),
+        Some(v2.clone())
+    );
+    let missing = v1.next("x", Utc::now());
+    let mut missing = missing;
+    missing.review_id = "missing".into();
+    missing.previous_version_id = Some("missing#VERSION#1".into());
+    assert!(matches!(
+        store.put_version(&missing).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let listed: Vec<u32> = store
+        .list_versions(&v1.review_id)
+        .await
+        .expect("list")
+        .iter()
+        .map(|s| s.version)
+        .collect();
+    assert_eq!(listed, vec![1, 2]);
+}
+
+/// 20 writers at once on one review: exactly 20 new versions, 2..=21, each
+/// writer's change present exactly once.
+async fn check_concurrent_writers(store: Arc<dyn ReviewStore>) {
+    let v1 = sample_version(Some("acme/race"), None, at(3));
+    store.create(&v1).await.expect("create");
+    let mut tasks = Vec::new();
+    for writer in 0..20 {
+        let store = Arc::clone(&store);
+        let id = v1.review_id.clone();
+        tasks.push(tokio::spawn(async move {
+            update_review(
+                store.as_ref(),
+                &id,
+                None,
+                &format!("writer-{writer}"),
+                |v| {
+                    v.notes = Some(format!("writer {writer}"));
+                },
+            )
+            .await
+        }));
+    }
+    for task in tasks {
+        task.await
+            .expect("writer task")
+            .expect("every writer lands eventually");
+    }
+    let versions = store.list_versions(&v1.review_id).await.expect("list");
+    let numbers: Vec<u32> = versions.iter().map(|s| s.version).collect();
+    assert_eq!(
+        numbers,
+        (1..=21).collect::<Vec<_>>(),
+        "no gaps, no duplicates"
+    );
+    let mut authors = BTreeSet::new();
+    for n in 2..=21 {
+        let v = store
+            .get_version(&v1.review_id, n)
+            .await
+            .expect("read")
+            .expect("version exists");
+        assert_eq!(
+            v.previous_version_id,
+            Some(ReviewVersion::version_id(&v1.review_id, n - 1))
+        );
+        assert!(authors.insert(v.author.clone()), "{} wrote twice", v.author);
+    }
+    assert_eq!(authors.len(), 20);
+}
+
+async fn check_five_thousand_findings(store: &dyn ReviewStore) {
+    let big = huge_version(5000);
+    store
+        .create(&big)
+        .await
+        .expect("a 5,000-finding review is stored");
+    let back = store
+        .get_latest(&big.review_id)
+        .await
+        .expect("read")
+        .expect("exists");
+    assert_eq!(back.review.findings.len(), 5000);
+    assert_eq!(back, big, "nothing lost");
+    let v2 = update_review(store, &big.review_id, Some(1), "alice", |v| {
+        v.status = ReviewStatus::Closed;
+    })
+    .await
+    .expect("update of a large review");
+    assert_eq!(
+        store.get_version(&big.review_id, 2).await.expect("read"),
+        Some(v2)
+    );
+}
+
+async fn check_listing(store: &dyn ReviewStore) {
+    // Six reviews over time, repositories, stacks, statuses and risk levels.
+    let mut ids = Vec::new();
+    for (i, (repo, stack, level)) in [
+        (Some("list/a"), None, RiskLevel::High),
+        (Some("list/a"), None, RiskLevel::Low),
+        (Some("list/b"), None, RiskLevel::High),
+        (None, Some("list-stack"), RiskLevel::Critical),
+        (None, Some("list-stack"), RiskLevel::Low),
+        (Some("list/a"), None, RiskLevel::Medium),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut v = sample_version(repo, stack, at(10 + u32::try_from(i).expect("small")));
+        if let Some(risk) = v.review.risk.as_mut() {
+            risk.level = level;
+        }
+        store.create(&v).await.expect("create");
+        ids.push(v.review_id.clone());
+    }
+    update_review(store, &ids[1], None, "alice", |v| {
+        v.status = ReviewStatus::Approved
+    })
+    .await
+    .expect("approve");
+    let list = |q: ReviewQuery| async move {
+        store
+            .list_reviews(&ReviewQuery { limit: 100, ..q })
+            .await
+            .expect("list")
+            .items
+            .into_iter()
+            .map(|s| s.review_id)
+            .collect::<Vec<_>>()
+    };
+    let repo_a = list(ReviewQuery {
+        repository: Some("list/a".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(
+        repo_a,
+        vec![ids[5].clone(), ids[1].clone(), ids[0].clone()],
+        "newest first"
+    );
+    assert_eq!(
+        list(ReviewQuery {
+            stack: Some("list-stack".into()),
+            risk_level: Some("critical".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![ids[3].clone()]
+    );
+    assert_eq!(
+        list(ReviewQuery {
+            repository: Some("list/a".into()),
+            status: Some(ReviewStatus::Approved),
+            ..Default::default()
+        })
+        .await,
+        vec![ids[1].clone()]
+    );
+    let high = list(ReviewQuery {
+        risk_level: Some("high".into()),
+        from: Some(at(10)),
+        to: Some(at(12)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(high, vec![ids[0].clone()], "from inclusive, to exclusive");
+    // Pages of two cover every review of the range exactly once.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_reviews(&ReviewQuery {
+                from: Some(at(10)),
+                to: Some(at(16)),
+                limit: 2,
+                cursor: cursor.clone(),
+                ..Default::default()
+            })
+            .await
+            .expect("page");
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.into_iter().map(|s| s.review_id));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut expected = ids.clone();
+    expected.reverse();
+    assert_eq!(seen, expected);
+    assert!(matches!(
+        store
+            .list_reviews(&ReviewQuery {
+                limit: 2,
+                cursor: Some("not a cursor".into()),
+                ..Default::default()
+            })
+            .await,
+        Err(StoreError::InvalidCursor)
+    ));
+}
+
+async fn check_keys_and_deliveries(store: &dyn ReviewStore) {
+    let key = ApiKeyRecord {
+        key_hash: "ab".repeat(32),
+        name: "ci".into(),
+        created_at: at(0),
+    };
+    store.put_api_key(&key).await.expect("put key");
+    assert_eq!(
+        store.find_api_key(&key.key_hash).await.expect("find"),
+        Some(key)
+    );
+    assert_eq!(
+        store.find_api_key(&"cd".repeat(32)).await.expect("find"),
+        None
+    );
+    assert!(store.record_delivery("delivery-1").await.expect("record"));
+    assert!(
+        !store
+            .record_delivery("delivery-1")
+            .await
+            .expect("record again")
+    );
+}
+
+async fn conformance(store: Arc<dyn ReviewStore>) {
+    check_create_and_read(store.as_ref()).await;
+    check_versions_are_immutable_and_chained(store.as_ref()).await;
+    check_concurrent_writers(Arc::clone(&store)).await;
+    check_five_thousand_findings(store.as_ref()).await;
+    check_listing(store.as_ref()).await;
+    check_keys_and_deliveries(store.as_ref()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn embedded_store_conforms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = EmbeddedReviewStore::open(&dir.path().join("reviews.db")).expect("open");
+    conformance(Arc::new(store)).await;
+}
+
+#[tokio::test]
+async fn embedded_store_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("reviews.db");
+    let v1 = sample_version(Some("acme/restart"), None, at(0));
+    {
+        let store = EmbeddedReviewStore::open(&path).expect("open");
+        store.create(&v1).await.expect("create");
+    }
+    let reopened = EmbeddedReviewStore::open(&path).expect("reopen");
+    assert_eq!(
+        reopened.get_latest(&v1.review_id).await.expect("read"),
+        Some(v1)
+    );
+}
+
+#[cfg(feature = "dynamodb")]
+mod dynamodb {
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
+    use reviewgate_backend::model::ReviewStatus;
+    use reviewgate_backend::store::{ReviewStore, update_review};
+
+    use crate::support::{Moto, at, sample_version};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn dynamodb_store_conforms_on_moto() {
+        let moto = Moto::start();
+        let store = moto.store("reviews-conformance").await;
+        super::conformance(Arc::new(store)).await;
+    }
+
+    #[tokio::test]
+    async fn one_write_request_per_create_and_per_update() {
+        let moto = Moto::start();
+        let store = moto.store("reviews-requests").await;
+        let counts = store.request_counts();
+        let v1 = sample_version(Some("acme/count"), None, at(0));
+        let before = counts.writes.load(Ordering::Relaxed);
+        store.create(&v1).await.expect("create");
+        assert_eq!(counts.writes.load(Ordering::Relaxed) - before, 1);
+        let before = counts.writes.load(Ordering::Relaxed);
+        let v2 = v1.next("alice", chrono::Utc::now());
+        let mut v2 = v2;
+        v2.status = ReviewStatus::Approved;
+        store.put_version(&v2).await.expect("update");
+        assert_eq!(counts.writes.load(Ordering::Relaxed) - before, 1);
+        // The 5,000-finding review is chunked, and still one request.
+        let big = crate::support::huge_version(5000);
+        let before = counts.writes.load(Ordering::Relaxed);
+        store.create(&big).await.expect("create big");
+        assert_eq!(counts.writes.load(Ordering::Relaxed) - before, 1);
+        let reads = counts.reads.load(Ordering::Relaxed);
+        update_review(&store, &v1.review_id, Some(2), "bob", |v| {
+            v.notes = Some("n".into())
+        })
+        .await
+        .expect("update");
+        assert_eq!(
+            counts.reads.load(Ordering::Relaxed) - reads,
+            1,
+            "one read for the latest"
+        );
+    }
+}

@@ -1,0 +1,180 @@
+#[cfg(feature = "dynamodb")]
+use std::net::{SocketAddr, TcpListener, TcpStream};
+#[cfg(feature = "dynamodb")]
+use std::process::{Child, Command, Stdio};
+#[cfg(feature = "dynamodb")]
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use reviewgate_backend::model::ReviewVersion;
+use reviewgate_backend::reviews::{NewReview, rules_version};
+use reviewgate_core::config::ReviewConfig;
+use reviewgate_core::{Document, Origin};
+
+/// A review of a small, real Terraform change (public bucket, open SSH).
+pub fn sample_version(
+    repository: Option<&str>,
+    stack: Option<&str>,
+    created: DateTime<Utc>,
+) -> ReviewVersion {
+    let new = NewReview {
+        documents: vec![Document::detect("main.tf", SAMPLE_TF)],
+        origin: Origin::Local,
+        repository: repository.map(str::to_owned),
+        stack: stack.map(str::to_owned),
+        config: ReviewConfig::default(),
+    };
+    rules_version(&new, "tester", created)
+}
+
+pub const SAMPLE_TF: &str = r#"
+resource "aws_s3_bucket_acl" "logs" {
+  bucket = "logs"
+  acl    = "public-read"
+}
+
+resource "aws_security_group" "ssh" {
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+pub fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 10, minute, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// A version with `n` findings whose messages carry pseudo-random hex, so that they
+/// compress poorly and the DynamoDB store must split the body into chunks.
+pub fn huge_version(n: usize) -> ReviewVersion {
+    let mut version = sample_version(Some("acme/huge"), None, at(0));
+    let template = version
+        .review
+        .findings
+        .first()
+        .cloned()
+        .expect("the sample has findings");
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    version.review.findings = (0..n)
+        .map(|i| {
+            let mut noise = String::with_capacity(160);
+            for _ in 0..10 {
+                // xorshift64: cheap, deterministic noise.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                noise.push_str(&format!("{state:016x}"));
+            }
+            let mut f = template.clone();
+            f.message = format!("finding {i}: {noise}");
+            f.file = Some(format!("modules/m{}/main.tf", i % 97));
+            f.line = Some(u32::try_from(i).expect("small") + 1);
+            f
+        })
+        .collect();
+    version
+}
+
+#[cfg(feature = "dynamodb")]
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// `moto_server` on 127.0.0.1, killed on drop.
+#[cfg(feature = "dynamodb")]
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+#[cfg(feature = "dynamodb")]
+impl Moto {
+    pub fn start() -> Moto {
+        let python = std::env::var("REVIEWGATE_MOTO_PYTHON").unwrap_or_else(|_| {
+            panic!(
+                "REVIEWGATE_MOTO_PYTHON is not set: the DynamoDB tests need moto (a local \
+                 DynamoDB). Run scripts/test (it installs moto into ~/.cache/reviewgate), or \
+                 `export REVIEWGATE_MOTO_PYTHON=$(scripts/backend-deps)`."
+            )
+        });
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/moto_serial.py");
+        let port = free_port();
+        let child = Command::new(&python)
+            .args([script, "127.0.0.1", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start moto with {python}: {e}"));
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    pub fn sdk_config(&self) -> aws_config::SdkConfig {
+        use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "testing", "testing", None, None, "moto",
+            )))
+            .endpoint_url(&self.endpoint)
+            .build()
+    }
+
+    /// A fresh table on this server.
+    pub async fn store(
+        &self,
+        table: &str,
+    ) -> reviewgate_backend::store::dynamodb::DynamoDbReviewStore {
+        let store = reviewgate_backend::store::dynamodb::DynamoDbReviewStore::new(
+            &self.sdk_config(),
+            table,
+        );
+        store
+            .create_table()
+            .await
+            .expect("create the table on moto");
+        store
+    }
+}
+
+#[cfg(feature = "dynamodb")]
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Serves `router` on 127.0.0.1; returns its base URL. The server lives as long
+/// as the test's runtime.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("fake server");
+    });
+    format!("http://{addr}")
+}

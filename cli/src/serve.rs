@@ -1,0 +1,146 @@
+//! `reviewgate serve` and `reviewgate keys`: the backend's API router on this machine,
+//! over the embedded store, in one process.
+//!
+//! Everything here is wiring: the routes, the store, the AI reviewer and the logs
+//! are `reviewgate-backend`'s, built from the same [`Config`] the Lambda functions
+//! read (environment variables), except that the store is always the embedded one
+//! under `--data-dir`. The runtime is started here rather than in `main` so that
+//! `review`, `rules` and `bench` stay plain synchronous commands.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use reviewgate_backend::api::AiDispatch;
+use reviewgate_backend::config::StoreConfig;
+use reviewgate_backend::{Config, app, auth, logging, setup};
+
+/// File name of the review database inside the data directory.
+const DATABASE_FILE: &str = "reviews.db";
+
+/// `reviewgate serve` options.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port (the URL is printed).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Where reviews and API keys are kept (created if missing).
+    #[arg(long, value_name = "DIR", default_value_os_t = default_data_dir())]
+    data_dir: PathBuf,
+}
+
+/// `reviewgate keys` subcommands.
+#[derive(clap::Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key for the local server and print it once (only a hash is kept).
+    Create {
+        /// Who holds the key (recorded as `user_id` in audit logs).
+        #[arg(long)]
+        name: String,
+        /// The server's data directory.
+        #[arg(long, value_name = "DIR", default_value_os_t = default_data_dir())]
+        data_dir: PathBuf,
+    },
+}
+
+/// `$XDG_DATA_HOME/reviewgate`, else `~/.local/share/reviewgate`, else `.reviewgate`.
+fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".local/share")))
+        .map_or_else(
+            || PathBuf::from(".reviewgate"),
+            |base| base.join("reviewgate"),
+        )
+}
+
+/// The backend configuration from the environment, with the store pinned to the
+/// embedded database in `data_dir`.
+fn local_config(data_dir: &Path) -> anyhow::Result<Config> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let mut config = Config::from_env()?;
+    config.store = StoreConfig::Embedded {
+        path: data_dir.join(DATABASE_FILE),
+    };
+    Ok(config)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let config = local_config(&args.data_dir)?;
+    runtime()?.block_on(async {
+        logging::init();
+        let state = setup::app_state(&config, AiDispatch::Background).await?;
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let url = format!("http://{}", listener.local_addr()?);
+        // Humans read stderr; the JSON logs go to stdout for collectors.
+        eprintln!("reviewgate serving on {url}");
+        eprintln!("  data: {}", args.data_dir.display());
+        eprintln!(
+            "  create an API key: reviewgate keys create --name you --data-dir {}",
+            args.data_dir.display()
+        );
+        eprintln!(
+            "  review a plan:     see README (POST {url}/api/reviews); API: {url}/api/openapi.json"
+        );
+        axum::serve(listener, app(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("server error")?;
+        eprintln!("reviewgate stopped");
+        anyhow::Ok(())
+    })
+}
+
+/// Creates an API key in the local store and prints it.
+pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Create { name, data_dir } => {
+            anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
+            let config = local_config(&data_dir)?;
+            runtime()?.block_on(async {
+                let store = setup::store(&config).await?;
+                let key = auth::create_api_key(store.as_ref(), &name)
+                    .await
+                    .context("cannot store the key")?;
+                println!("{key}");
+                eprintln!("API key for `{name}` created; only its hash is kept, so save it now.");
+                anyhow::Ok(())
+            })
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // No handler could be installed: only SIGTERM (or a kill) stops the server.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,202 @@
+//! Policy plugins in the sandbox: findings merge with the plugin's name as prefix;
+//! a plugin that loops, hoards memory, traps, floods or lies is stopped within its
+//! limits, recorded on the review, and the review completes.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use reviewgate_core::{ChangeSet, Document, FailureKind, Origin};
+use reviewgate_host::{ComponentCache, PluginLimits, PolicyPlugins, ReviewerHost};
+
+const HCL: &str = r#"
+resource "aws_s3_bucket" "tagged" {
+  bucket = "tagged"
+  tags = { owner = "platform", "cost-center" = "42" }
+}
+
+resource "aws_s3_bucket" "untagged" {
+  bucket = "untagged"
+  tags = { owner = "platform" }
+}
+"#;
+
+fn documents() -> Vec<Document> {
+    vec![Document::detect("main.tf", HCL)]
+}
+
+fn install(dir: &Path, name: &str, component: &str, config: Option<&str>) {
+    std::fs::write(dir.join(format!("{name}.wasm")), support::wasm(component)).expect("copy");
+    if let Some(config) = config {
+        std::fs::write(dir.join(format!("{name}.json")), config).expect("config");
+    }
+}
+
+fn limits() -> PluginLimits {
+    PluginLimits {
+        memory_bytes: 64 << 20,
+        fuel: 2_000_000_000,
+        output_bytes: 1 << 20,
+    }
+}
+
+#[test]
+fn plugin_findings_merge_and_misbehaving_plugins_are_contained() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    install(
+        dir.path(),
+        "required-tags",
+        "reviewgate_plugin_required_tags",
+        None,
+    );
+    for mode in [
+        "loop",
+        "allocate",
+        "trap",
+        "malformed",
+        "flood",
+        "error",
+        "polite",
+    ] {
+        let config = format!(r#"{{"mode": "{mode}"}}"#);
+        install(
+            dir.path(),
+            mode,
+            "reviewgate_plugin_misbehaving",
+            Some(&config),
+        );
+    }
+    std::fs::write(dir.path().join("not-wasm.wasm"), b"garbage").expect("garbage");
+
+    let engine = PolicyPlugins::engine().expect("engine");
+    let cache = ComponentCache::in_dir(dir.path().join("cache"));
+    let plugins = PolicyPlugins::load_dir(&engine, dir.path(), limits(), &cache).expect("load");
+    assert_eq!(plugins.names().len(), 9);
+
+    let change_set = ChangeSet::from_documents(Origin::Local, documents());
+    let started = Instant::now();
+    let results = plugins.evaluate(&change_set);
+    // Every plugin, however it misbehaves, is stopped well within a few seconds.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let outcome = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.plugin == name)
+            .unwrap_or_else(|| panic!("no result for {name}"))
+            .outcome
+            .clone()
+    };
+    let kind = |name: &str| outcome(name).expect_err(name).kind;
+    assert_eq!(kind("loop"), FailureKind::CpuLimit);
+    assert_eq!(kind("allocate"), FailureKind::MemoryLimit);
+    assert_eq!(kind("trap"), FailureKind::Trap);
+    assert_eq!(kind("malformed"), FailureKind::MalformedOutput);
+    assert_eq!(kind("flood"), FailureKind::OutputLimit);
+    assert_eq!(kind("error"), FailureKind::PluginError);
+    assert_eq!(kind("not-wasm"), FailureKind::Load);
+    let tags = outcome("required-tags").expect("required-tags runs");
+    assert_eq!(tags.len(), 1);
+    assert_eq!(tags[0].resource.as_deref(), Some("aws_s3_bucket.untagged"));
+    assert!(
+        tags[0].message.contains("cost-center"),
+        "{}",
+        tags[0].message
+    );
+    assert_eq!(outcome("polite").expect("polite runs").len(), 1);
+
+    // The review through the reviewer component merges and records them.
+    let reviewer_engine = ReviewerHost::engine().expect("engine");
+    let reviewer = ReviewerHost::new(
+        &reviewer_engine,
+        &support::wasm("reviewgate_reviewer"),
+        &ComponentCache::disabled(),
+    )
+    .expect("reviewer");
+    let review = reviewer
+        .review(&documents(), None, &results)
+        .expect("review");
+    let plain = reviewer.review(&documents(), None, &[]).expect("review");
+    let tag_findings: Vec<_> = review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "required-tags/TAGS-001")
+        .collect();
+    assert_eq!(tag_findings.len(), 1);
+    assert!(
+        review
+            .findings
+            .iter()
+            .any(|f| f.rule_id == "polite/FIX-001")
+    );
+    assert_eq!(review.failed_checks.len(), 7);
+    assert!(
+        review.risk.as_ref().expect("risk").confidence
+            < plain.risk.as_ref().expect("risk").confidence
+    );
+    // Everything else is exactly the plain review.
+    let builtin: Vec<_> = review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.starts_with("RG-"))
+        .collect();
+    assert_eq!(builtin, plain.findings.iter().collect::<Vec<_>>());
+}
+
+#[test]
+fn plugins_get_no_files_network_or_environment() {
+    // The polite plugin sees only what it is given; a fresh instance per review
+    // means two reviews cannot see each other's state either.
+    let dir = tempfile::tempdir().expect("temp dir");
+    install(dir.path(), "polite", "reviewgate_plugin_misbehaving", None);
+    let engine = PolicyPlugins::engine().expect("engine");
+    let plugins =
+        PolicyPlugins::load_dir(&engine, dir.path(), limits(), &ComponentCache::disabled())
+            .expect("load");
+    let empty = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", "")]);
+    let full = ChangeSet::from_documents(Origin::Local, documents());
+    for _ in 0..3 {
+        let results = plugins.evaluate(&full);
+        assert_eq!(results[0].outcome.as_ref().expect("runs").len(), 1);
+        let results = plugins.evaluate(&empty);
+        assert!(results[0].outcome.as_ref().expect("runs").is_empty());
+    }
+}
+
+#[test]
+fn the_python_plugin_flags_resources_outside_the_allowed_regions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    install(
+        dir.path(),
+        "allowed-regions",
+        "reviewgate_plugin_allowed_regions",
+        Some(r#"{"regions": "eu-west-1"}"#),
+    );
+    let engine = PolicyPlugins::engine().expect("engine");
+    let cache = ComponentCache::in_dir(dir.path().join("cache"));
+    let plugins = PolicyPlugins::load_dir(&engine, dir.path(), PluginLimits::default(), &cache)
+        .expect("load");
+    let hcl = r#"
+resource "aws_instance" "ireland" {
+  availability_zone = "eu-west-1a"
+}
+resource "aws_instance" "virginia" {
+  availability_zone = "us-east-1b"
+}
+resource "aws_instance" "later" {
+  availability_zone = var.zone
+}
+"#;
+    let change_set = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl)]);
+    let results = plugins.evaluate(&change_set);
+    let findings = results[0].outcome.as_ref().expect("the Python plugin runs");
+    let flagged: Vec<_> = findings.iter().map(|f| f.resource.as_deref()).collect();
+    assert_eq!(flagged, [Some("aws_instance.virginia")]);
+    assert_eq!(findings[0].rule_id, "REGION-001");
+    assert_eq!(findings[0].line, Some(5));
+}
