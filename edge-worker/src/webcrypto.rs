@@ -1,7 +1,9 @@
-//! HMAC-SHA256 through the Workers runtime's WebCrypto. Measured in workerd on a 28 KB
-//! body, `crypto.subtle.sign` takes about half the time of the Rust `hmac`/`sha2` code
-//! compiled to Wasm, so the Worker completes `reviewgate_ingress::HmacCheck`s here;
-//! imported keys are cached per isolate because `importKey` costs as much as a sign.
+//! HMAC-SHA256 through the Workers runtime's WebCrypto. `crypto.subtle.sign` runs
+//! natively in workerd, while the Rust `hmac`/`sha2` code runs as Wasm; in
+//! `scripts/edge bench` (28 KB bodies, verification only) WebCrypto gave the higher
+//! throughput, so the Worker completes `reviewgate_ingress::HmacCheck`s here
+//! (`HMAC_IMPL=rust` switches back, for comparison). Imported keys are cached per
+//! isolate because `importKey` costs about as much as a signature.
 
 use std::cell::RefCell;
 

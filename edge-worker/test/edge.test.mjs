@@ -171,6 +171,20 @@ test('ping answers 200, events not acted on 202 ignored, bad JSON 400, oversize 
   const json = await res.json();
   assert.equal(json.error, 'payload_too_large');
   assert.ok(json.trace_id);
+  // Without Content-Length (chunked) the cap applies while streaming.
+  const chunk = new Uint8Array(1024 * 1024).fill(0x78);
+  let sent = 0;
+  const stream = new ReadableStream({
+    pull(controller) {
+      if (sent++ < 11) controller.enqueue(chunk);
+      else controller.close();
+    },
+  });
+  res = await fetch(`${worker.url}/webhooks/github`, {
+    method: 'POST', headers: githubHeaders('push', uid('chunked'), '{}'), body: stream, duplex: 'half',
+  });
+  assert.equal(res.status, 413);
+  assert.equal((await res.json()).error, 'payload_too_large');
 });
 
 test('a burst of 120 to one repository at 100/min: exactly 100 accepted, 20 × 429 with Retry-After', async () => {
