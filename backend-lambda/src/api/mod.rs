@@ -251,3 +251,25 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn(request_context))
         .with_state(state)
 }
+
+/// On Lambda: the invocation's request id becomes the request id of the logs (the
+/// one CloudWatch and X-Ray show), unless the client sent its own.
+#[cfg(feature = "lambda")]
+pub fn with_lambda_request_ids(router: Router) -> Router {
+    router.layer(middleware::map_request(copy_lambda_request_id))
+}
+
+#[cfg(feature = "lambda")]
+async fn copy_lambda_request_id(mut request: Request) -> Request {
+    use lambda_http::RequestExt;
+    let id = request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .and_then(|id| axum::http::HeaderValue::from_str(&id).ok());
+    if let Some(id) = id
+        && !request.headers().contains_key("x-request-id")
+    {
+        request.headers_mut().insert("x-request-id", id);
+    }
+    request
+}

@@ -545,3 +545,25 @@ pub fn review_ids_to_review(event: &serde_json::Value) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_new_version_one_items_start_an_ai_review() {
+        let record = |event: &str, sk: &str| serde_json::json!({"eventName": event, "dynamodb": {"Keys": {"pk": {"S": "REVIEW#r1"}, "sk": {"S": sk}}}});
+        let batch = serde_json::json!({"Records": [
+            record("INSERT", "VERSION#0000000001"),
+            record("INSERT", "VERSION#0000000002"),
+            record("MODIFY", "LATEST"),
+            record("INSERT", "CHUNK#0000000001#000"),
+        ]});
+        assert_eq!(review_ids_to_review(&batch), vec!["r1".to_owned()]);
+        assert_eq!(
+            review_ids_to_review(&serde_json::json!({"review_id": "r2"})),
+            vec!["r2".to_owned()]
+        );
+        assert!(review_ids_to_review(&serde_json::json!({})).is_empty());
+    }
+}
