@@ -178,7 +178,12 @@ fn the_python_plugin_flags_resources_outside_the_allowed_regions() {
         Some(r#"{"regions": "eu-west-1"}"#),
     );
     let engine = PolicyPlugins::engine().expect("engine");
-    let cache = ComponentCache::in_dir(dir.path().join("cache"));
+    // Compiling the 18 MB Python component takes tens of seconds: scripts/test keeps
+    // the compiled code across runs.
+    let cache = ComponentCache::in_dir(
+        std::env::var_os("REVIEWGATE_COMPONENT_CACHE")
+            .map_or_else(|| dir.path().join("cache"), std::path::PathBuf::from),
+    );
     let plugins = PolicyPlugins::load_dir(&engine, dir.path(), PluginLimits::default(), &cache)
         .expect("load");
     let hcl = r#"

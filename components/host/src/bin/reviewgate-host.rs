@@ -53,16 +53,18 @@ fn review(
     let wasm = std::fs::read(reviewer).with_context(|| reviewer.display().to_string())?;
     let host = ReviewerHost::new(&ReviewerHost::engine()?, &wasm, &cache)?;
     let plugins = match plugins {
-        Some(dir) => {
-            PolicyPlugins::load_dir(&PolicyPlugins::engine()?, &dir, PluginLimits::default(), &cache)?
-        }
+        Some(dir) => PolicyPlugins::load_dir(
+            &PolicyPlugins::engine()?,
+            &dir,
+            PluginLimits::default(),
+            &cache,
+        )?,
         None => PolicyPlugins::none(),
     };
     let documents = files
         .iter()
         .map(|path| {
-            let text =
-                std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
             Ok(Document::detect(path.display().to_string(), text))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -89,12 +91,18 @@ fn bench(reviewer: &PathBuf, plan: &PathBuf) -> anyhow::Result<()> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&wasm)?;
     let gzipped = gz.finish()?.len();
-    println!("reviewer component: {} bytes raw, {gzipped} bytes gzip -9", wasm.len());
+    println!(
+        "reviewer component: {} bytes raw, {gzipped} bytes gzip -9",
+        wasm.len()
+    );
 
     let engine = ReviewerHost::engine()?;
     let started = Instant::now();
     ReviewerHost::new(&engine, &wasm, &ComponentCache::disabled())?;
-    println!("compile (Cranelift, no cache):       {}", ms(started.elapsed()));
+    println!(
+        "compile (Cranelift, no cache):       {}",
+        ms(started.elapsed())
+    );
 
     let dir = std::env::temp_dir().join(format!("reviewgate-bench-{}", std::process::id()));
     let cache = ComponentCache::in_dir(&dir);
@@ -118,7 +126,10 @@ fn bench(reviewer: &PathBuf, plan: &PathBuf) -> anyhow::Result<()> {
             Ok(started.elapsed())
         })
         .collect::<anyhow::Result<_>>()?;
-    println!("instantiate with InstancePre (median of 1000): {}", ms(median(instantiations)));
+    println!(
+        "instantiate with InstancePre (median of 1000): {}",
+        ms(median(instantiations))
+    );
 
     let text = std::fs::read_to_string(plan).with_context(|| plan.display().to_string())?;
     let documents = vec![Document::detect("plan.json", text)];
@@ -135,7 +146,10 @@ fn bench(reviewer: &PathBuf, plan: &PathBuf) -> anyhow::Result<()> {
         let started = Instant::now();
         let from_component = host.review(&documents, None, &[])?;
         component.push(started.elapsed());
-        anyhow::ensure!(from_component == review, "component and native reviews differ");
+        anyhow::ensure!(
+            from_component == review,
+            "component and native reviews differ"
+        );
     }
     let (native, component) = (median(native), median(component));
     println!(
