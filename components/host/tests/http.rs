@@ -218,19 +218,75 @@ async fn the_http_component_serves_the_review_api() {
         ),
         ("GET", "/review", vec![], 405, "method_not_allowed"),
         ("GET", "/nowhere", vec![], 404, "not_found"),
-        (
-            "POST",
-            "/review",
-            vec![b' '; (32 << 20) + 1],
-            413,
-            "payload_too_large",
-        ),
     ] {
         let (status, error) = send(addr, method, path, body).await;
         assert_eq!(status, expected, "{method} {path}: {error}");
         assert_eq!(error["error"], code);
         assert!(error["message"].is_string() && error["trace_id"].is_string());
     }
+    // A body over the limit is refused from its declared length, before it is read:
+    // the answer comes while the client has sent only a sliver of it (a client that
+    // insisted on uploading all 32 MiB would find the connection closed instead).
+    let (status, error) = send_declared_oversize(addr).await;
+    assert_eq!(status, 413, "{error}");
+    assert_eq!(error["error"], "payload_too_large");
+    assert!(error["message"].is_string() && error["trace_id"].is_string());
     // The server still serves after all that.
     assert_eq!(send(addr, "GET", "/healthz", vec![]).await.0, 200);
+}
+
+/// `POST /review` declaring a body of 32 MiB + 1 byte but sending only 64 KiB of it.
+async fn send_declared_oversize(addr: std::net::SocketAddr) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "POST /review HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        (32 << 20) + 1
+    );
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream
+        .write_all(&vec![b' '; 64 << 10])
+        .await
+        .expect("write the start of the body");
+    let mut response = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        stream.read_to_end(&mut response),
+    )
+    .await
+    .expect("an answer before the body is complete")
+    .expect("read the answer");
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .expect("a complete response head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status code");
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    let json = serde_json::from_str(body.trim()).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// The payload of a chunked HTTP/1.1 body.
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let len = usize::from_str_radix(size.trim(), 16).expect("chunk size");
+        if len == 0 {
+            break;
+        }
+        out.push_str(&tail[..len]);
+        rest = &tail[len + 2..];
+    }
+    out
 }
