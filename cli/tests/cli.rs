@@ -1,17 +1,11 @@
 //! End-to-end tests of the `reviewgate` binary: real process, real files, real exit codes.
 
+mod support;
+
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-
-fn corpus(relative: &str) -> PathBuf {
-    let dir = std::env::var_os("REVIEWGATE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    assert!(dir.is_dir(), "shared corpus missing at {}", dir.display());
-    dir.join(relative)
-}
+use support::corpus;
 
 fn reviewgate(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_reviewgate"))

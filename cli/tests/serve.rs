@@ -2,19 +2,14 @@
 //! an API key from `reviewgate keys create`, a review that survives a restart, and a
 //! clean stop on SIGTERM.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-fn corpus(relative: &str) -> PathBuf {
-    let dir = std::env::var_os("REVIEWGATE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    assert!(dir.is_dir(), "shared corpus missing at {}", dir.display());
-    dir.join(relative)
-}
+use support::corpus;
 
 /// A running server; killed if a test fails before stopping it.
 struct Server {
