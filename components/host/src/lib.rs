@@ -6,8 +6,8 @@
 //! ([`wasmtime::component::InstancePre`]) when loaded, and instantiated in a fresh
 //! store for every review, so no state leaks from one review to the next.
 //!
-//! Plugins are sandboxed ([`PluginLimits`]): no filesystem, network or environment,
-//! a memory limit, a CPU budget (fuel) and an output-size limit. A plugin that
+//! Plugins are sandboxed ([`PluginLimits`]): no filesystem, network or environment
+//! unless the operator grants them ([`PluginGrants`]), a memory limit, a CPU budget (fuel) and an output-size limit. A plugin that
 //! breaks any of them, traps or returns findings that break the contract is recorded
 //! on the review as a failed check and the review completes without it.
 //!
@@ -15,11 +15,13 @@
 //! nothing else needs it. It holds no review logic — that is `reviewgate-core`'s.
 
 mod cache;
+mod grants;
 mod plugins;
 mod reviewer;
 mod sandbox;
 
 pub use cache::{CacheOutcome, ComponentCache};
+pub use grants::PluginGrants;
 pub use plugins::{PluginLimits, PolicyPlugins};
 pub use reviewer::ReviewerHost;
 

@@ -11,6 +11,7 @@ use reviewgate_core::{
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, Trap};
 
+use crate::grants::PluginGrants;
 use crate::sandbox::Sandbox;
 use crate::{ComponentCache, HostError};
 
@@ -52,6 +53,7 @@ impl Default for PluginLimits {
 struct LoadedPlugin {
     name: String,
     config: Vec<(String, String)>,
+    grants: PluginGrants,
     pre: Result<bindings::PolicyPluginPre<Sandbox>, ExternalError>,
 }
 
@@ -79,8 +81,10 @@ impl PolicyPlugins {
 
     /// Every `*.wasm` file in `dir`, in name order. A plugin's name is its file
     /// stem; its settings, if any, are a JSON object of strings in `<stem>.json`
-    /// beside it. A plugin that does not load is kept as a failure, reported by
-    /// every review, rather than stopping the host.
+    /// beside it, passed to the plugin; what it may reach outside its sandbox, if
+    /// anything, is in `<stem>.grants.json` ([`PluginGrants`]), read by the host
+    /// only. A plugin that does not load is kept as a failure, reported by every
+    /// review, rather than stopping the host.
     pub fn load_dir(
         engine: &Engine,
         dir: &Path,
@@ -108,11 +112,27 @@ impl PolicyPlugins {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let (config, pre) = match read_config(&path.with_extension("json")) {
-                    Ok(config) => (config, prepare(engine, &linker, path, cache)),
-                    Err(e) => (Vec::new(), Err(e)),
-                };
-                LoadedPlugin { name, config, pre }
+                let settings = read_config(&path.with_extension("json")).and_then(|config| {
+                    let grants =
+                        PluginGrants::read(&path.with_extension("grants.json"), dir, |name| {
+                            std::env::var(name).ok()
+                        })?;
+                    Ok((config, grants))
+                });
+                match settings {
+                    Ok((config, grants)) => LoadedPlugin {
+                        name,
+                        config,
+                        grants,
+                        pre: prepare(engine, &linker, path, cache),
+                    },
+                    Err(e) => LoadedPlugin {
+                        name,
+                        config: Vec::new(),
+                        grants: PluginGrants::default(),
+                        pre: Err(e),
+                    },
+                }
             })
             .collect();
         Ok(PolicyPlugins { plugins, limits })
@@ -138,7 +158,7 @@ impl PolicyPlugins {
                 outcome: plugin
                     .pre
                     .clone()
-                    .and_then(|pre| run(&pre, &plugin.config, &resources, &addresses, self.limits)),
+                    .and_then(|pre| run(&pre, plugin, &resources, &addresses, self.limits)),
             })
             .collect()
     }
@@ -184,12 +204,14 @@ fn prepare(
 
 fn run(
     pre: &bindings::PolicyPluginPre<Sandbox>,
-    config: &[(String, String)],
+    plugin: &LoadedPlugin,
     resources: &[policy::PolicyResource],
     addresses: &BTreeSet<&str>,
     limits: PluginLimits,
 ) -> Result<Vec<ExternalFinding>, ExternalError> {
-    let mut store = Store::new(pre.engine(), Sandbox::new(limits.memory_bytes));
+    let sandbox = Sandbox::new(limits.memory_bytes, &plugin.grants)
+        .map_err(|e| ExternalError::new(FailureKind::Load, e.to_string()))?;
+    let mut store = Store::new(pre.engine(), sandbox);
     store.limiter(|s| &mut s.limiter);
     store
         .set_fuel(limits.fuel)
@@ -198,7 +220,7 @@ fn run(
         let instance = pre.instantiate(&mut store)?;
         let policy = instance.reviewgate_review_policy();
         let info = policy.call_metadata(&mut store)?;
-        let findings = policy.call_evaluate(&mut store, resources, config)?;
+        let findings = policy.call_evaluate(&mut store, resources, &plugin.config)?;
         wasmtime::Result::Ok((info, findings))
     })();
     let (info, findings) = match outcome {

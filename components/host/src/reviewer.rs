@@ -62,7 +62,7 @@ impl ReviewerHost {
     }
 
     fn instantiate(&self) -> Result<(Store<Sandbox>, bindings::Reviewer), HostError> {
-        let mut store = Store::new(self.pre.engine(), Sandbox::new(REVIEWER_MEMORY));
+        let mut store = Store::new(self.pre.engine(), Sandbox::isolated(REVIEWER_MEMORY));
         store.limiter(|s| &mut s.limiter);
         let instance = self
             .pre

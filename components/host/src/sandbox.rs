@@ -1,12 +1,19 @@
-//! The store state every guest runs with: WASI with nothing granted, and a memory
-//! limiter that remembers whether it refused to grow.
+//! The store state every guest runs with: WASI with nothing granted but what the
+//! operator's [`PluginGrants`] name, and a memory limiter that remembers whether it
+//! refused to grow.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::sockets::SocketAddrUse;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::grants::PluginGrants;
 
 /// Per-store state: a WASI context that grants no files, network, environment or
-/// stdio, and the memory limiter.
+/// stdio beyond the grants, and the memory limiter.
 pub(crate) struct Sandbox {
     wasi: WasiCtx,
     table: ResourceTable,
@@ -14,14 +21,24 @@ pub(crate) struct Sandbox {
 }
 
 impl Sandbox {
-    /// A sandbox whose linear memories may grow to `memory_bytes` in total per memory.
-    pub(crate) fn new(memory_bytes: usize) -> Self {
-        let mut wasi = WasiCtx::builder();
-        // No preopened directories, environment variables or arguments are added;
-        // sockets are refused outright rather than left to an address check.
-        wasi.allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false);
+    /// A sandbox that grants nothing, for the reviewer component.
+    pub(crate) fn isolated(memory_bytes: usize) -> Self {
+        Self::from_wasi(memory_bytes, wasi_builder(&PluginGrants::default()))
+    }
+
+    /// A sandbox whose linear memories may grow to `memory_bytes` in total per
+    /// memory, and which reaches exactly what `grants` names. Fails only when a
+    /// granted directory cannot be opened.
+    pub(crate) fn new(memory_bytes: usize, grants: &PluginGrants) -> std::io::Result<Self> {
+        let mut wasi = wasi_builder(grants);
+        for (guest, host) in &grants.dirs {
+            wasi.preopened_dir(host, guest, FsPerms::ReadOnly)
+                .map_err(|e| std::io::Error::other(format!("{}: {e:#}", host.display())))?;
+        }
+        Ok(Self::from_wasi(memory_bytes, wasi))
+    }
+
+    fn from_wasi(memory_bytes: usize, mut wasi: WasiCtxBuilder) -> Self {
         Sandbox {
             wasi: wasi.build(),
             table: ResourceTable::new(),
@@ -30,6 +47,40 @@ impl Sandbox {
                 refused: false,
             },
         }
+    }
+}
+
+/// WASI with no arguments or stdio, the granted environment, UDP and name lookups
+/// refused outright, and TCP on only to reach the granted addresses.
+fn wasi_builder(grants: &PluginGrants) -> WasiCtxBuilder {
+    let mut wasi = WasiCtx::builder();
+    wasi.allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .allow_tcp(!grants.connect.is_empty());
+    for (name, value) in &grants.env {
+        wasi.env(name, value);
+    }
+    let connect = Arc::new(grants.connect.clone());
+    wasi.socket_addr_check(move |address, usage| {
+        let allowed = allowed_socket_use(&connect, address, usage);
+        Box::pin(async move { allowed })
+    });
+    wasi
+}
+
+/// A connection to a granted address, and the implicit bind to an ephemeral
+/// local port that every outbound connection makes; nothing else.
+fn allowed_socket_use(
+    connect: &std::collections::BTreeSet<SocketAddr>,
+    address: SocketAddr,
+    usage: SocketAddrUse,
+) -> bool {
+    match usage {
+        SocketAddrUse::TcpConnect => connect.contains(&address),
+        SocketAddrUse::TcpBind => {
+            !connect.is_empty() && address.ip().is_unspecified() && address.port() == 0
+        }
+        _ => false,
     }
 }
 

@@ -149,9 +149,8 @@ fn plugin_findings_merge_and_misbehaving_plugins_are_contained() {
 }
 
 #[test]
-fn plugins_get_no_files_network_or_environment() {
-    // The polite plugin sees only what it is given; a fresh instance per review
-    // means two reviews cannot see each other's state either.
+fn fresh_instances_share_no_state_between_reviews() {
+    // A fresh instance per review: two reviews cannot see each other's state.
     let dir = tempfile::tempdir().expect("temp dir");
     install(dir.path(), "polite", "reviewgate_plugin_misbehaving", None);
     let engine = PolicyPlugins::engine().expect("engine");
@@ -166,6 +165,120 @@ fn plugins_get_no_files_network_or_environment() {
         let results = plugins.evaluate(&empty);
         assert!(results[0].outcome.as_ref().expect("runs").is_empty());
     }
+}
+
+#[test]
+fn plugins_reach_no_files_network_or_environment_but_what_is_granted() {
+    let granted_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let other_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let granted = granted_listener.local_addr().expect("address").to_string();
+    let other = other_listener.local_addr().expect("address").to_string();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("policy-data")).expect("data dir");
+    std::fs::write(dir.path().join("policy-data/probe.txt"), "team data").expect("data");
+    // Cargo sets CARGO_PKG_NAME for the test process: a variable the host has.
+    let config =
+        format!(r#"{{"mode": "probe", "env": "CARGO_PKG_NAME", "connect": "{granted},{other}"}}"#);
+    for name in ["isolated", "granted"] {
+        install(
+            dir.path(),
+            name,
+            "reviewgate_plugin_misbehaving",
+            Some(&config),
+        );
+    }
+    std::fs::write(
+        dir.path().join("granted.grants.json"),
+        format!(
+            r#"{{"env": ["CARGO_PKG_NAME"], "dirs": {{"/data": "policy-data"}}, "connect": ["{granted}"]}}"#
+        ),
+    )
+    .expect("grants");
+    // Grants that cannot be honoured fail that plugin's load, with the reason.
+    let unusable = [
+        (
+            "unset-env",
+            r#"{"env": ["REVIEWGATE_TEST_NOT_SET_ANYWHERE"]}"#,
+            "REVIEWGATE_TEST_NOT_SET_ANYWHERE",
+        ),
+        (
+            "missing-dir",
+            r#"{"dirs": {"/data": "nowhere"}}"#,
+            "nowhere",
+        ),
+        (
+            "relative-guest",
+            r#"{"dirs": {"data": "policy-data"}}"#,
+            "absolute",
+        ),
+        ("typo", r#"{"network": ["127.0.0.1:1"]}"#, "network"),
+    ];
+    for (name, grants, _) in unusable {
+        install(dir.path(), name, "reviewgate_plugin_misbehaving", None);
+        std::fs::write(dir.path().join(format!("{name}.grants.json")), grants).expect("grants");
+    }
+
+    let engine = PolicyPlugins::engine().expect("engine");
+    let plugins =
+        PolicyPlugins::load_dir(&engine, dir.path(), limits(), &ComponentCache::disabled())
+            .expect("load");
+    let results = plugins.evaluate(&ChangeSet::from_documents(Origin::Local, documents()));
+    let lines = |name: &str| -> Vec<String> {
+        results
+            .iter()
+            .find(|r| r.plugin == name)
+            .expect("result")
+            .outcome
+            .as_ref()
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            .iter()
+            .map(|f| f.message.clone())
+            .collect()
+    };
+
+    for (name, _, reason) in unusable {
+        let result = results.iter().find(|r| r.plugin == name).expect("result");
+        let error = result.outcome.as_ref().expect_err(name);
+        assert_eq!(error.kind, FailureKind::Load, "{name}");
+        assert!(error.message.contains(reason), "{name}: {}", error.message);
+    }
+
+    let isolated = lines("isolated");
+    assert_eq!(isolated.len(), 5, "{isolated:?}");
+    for line in &isolated {
+        assert!(
+            line.contains(": denied ("),
+            "isolated plugin reached out: {line}"
+        );
+    }
+
+    let granted_lines = lines("granted");
+    assert_eq!(
+        granted_lines[..4],
+        [
+            "env: reviewgate-host".to_owned(),
+            "file: team data".to_owned(),
+            granted_lines[2].clone(),
+            format!("connect {granted}: ok"),
+        ],
+    );
+    // Directories are read-only; only the granted address is reachable.
+    assert!(
+        granted_lines[2].starts_with("write: denied ("),
+        "{}",
+        granted_lines[2]
+    );
+    assert!(
+        granted_lines[4].starts_with(&format!("connect {other}: denied (")),
+        "{}",
+        granted_lines[4]
+    );
+    assert!(!dir.path().join("policy-data/written.txt").exists());
+    // The granted connection really reached the host's listener.
+    granted_listener.set_nonblocking(true).expect("nonblocking");
+    assert!(granted_listener.accept().is_ok());
+    other_listener.set_nonblocking(true).expect("nonblocking");
+    assert!(other_listener.accept().is_err());
 }
 
 #[test]

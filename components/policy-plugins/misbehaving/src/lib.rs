@@ -3,7 +3,9 @@
 //! `loop` (never returns), `allocate` (grows memory without bound), `trap`
 //! (panics), `malformed` (a finding for an undeclared rule about a resource that is
 //! not in the change), `flood` (megabytes of findings), `error` (returns an error),
-//! anything else behaves.
+//! `probe` (reports what it can reach: the environment variable its `env` setting
+//! names, the file `/data/probe.txt`, writing beside it, and TCP connections to the
+//! comma-separated addresses of its `connect` setting), anything else behaves.
 
 // Generated bindings: the canonical-ABI glue is necessarily `unsafe`, and not ours
 // to document.
@@ -81,6 +83,10 @@ impl Guest for Misbehaving {
                 .map(|i| finding("FIX-001", None, format!("{i}{}", "x".repeat(1000))))
                 .collect()),
             "error" => Err("the fixture fails on purpose".into()),
+            "probe" => Ok(probe(&config)
+                .into_iter()
+                .map(|line| finding("FIX-001", None, line))
+                .collect()),
             _ => Ok(resources
                 .into_iter()
                 .take(1)
@@ -94,6 +100,37 @@ impl Guest for Misbehaving {
                 .collect()),
         }
     }
+}
+
+/// One line per capability: what the plugin got, or why it was refused.
+fn probe(config: &[(String, String)]) -> Vec<String> {
+    fn outcome<T>(result: Result<T, impl std::fmt::Display>, show: impl Fn(T) -> String) -> String {
+        result.map_or_else(|e| format!("denied ({e})"), show)
+    }
+    let setting = |key: &str| {
+        config
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let mut lines = vec![
+        format!("env: {}", outcome(std::env::var(setting("env")), |v| v)),
+        format!(
+            "file: {}",
+            outcome(std::fs::read_to_string("/data/probe.txt"), |v| v)
+        ),
+        format!(
+            "write: {}",
+            outcome(std::fs::write("/data/written.txt", b"x"), |()| "ok".into())
+        ),
+    ];
+    for address in setting("connect").split(',').filter(|a| !a.is_empty()) {
+        lines.push(format!(
+            "connect {address}: {}",
+            outcome(std::net::TcpStream::connect(address), |_| "ok".into())
+        ));
+    }
+    lines
 }
 
 #[allow(unsafe_code)]
