@@ -9,6 +9,9 @@
 /// The REST API through the router, on the embedded store (and moto when built with
 /// `dynamodb`).
 mod api;
+/// The GitHub client against a local fake speaking GitHub's REST wire format
+/// (`tests/github_fake.py`, needs `python3`).
+mod github;
 /// The AI reviewer against fakes speaking Bedrock Converse and OpenAI chat JSON.
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.

@@ -1,0 +1,595 @@
+"""A local stand-in for GitHub's REST API (version 2022-11-28), for tests.
+
+Speaks GitHub's wire format for the routes reviewgate's GitHub client uses:
+
+  GET   /repos/{o}/{r}/pulls/{n}/files           paginated (per_page <= 100, page),
+                                                 at most 3000 files, like GitHub
+  GET   /repos/{o}/{r}/contents/{path}?ref=REF   raw text with
+                                                 Accept: application/vnd.github.raw+json,
+                                                 else the JSON object (base64 content)
+  GET   /repos/{o}/{r}/issues/{n}/comments       paginated (per_page <= 100, default 30)
+  POST  /repos/{o}/{r}/issues/{n}/comments       {"body"} -> 201 comment
+  PATCH /repos/{o}/{r}/issues/comments/{id}      {"body"} -> 200 comment
+  POST  /repos/{o}/{r}/check-runs                -> 201 check run; 422 without
+                                                 name/head_sha or with > 50 annotations
+  PATCH /repos/{o}/{r}/check-runs/{id}           -> 200; appends annotations (<= 50),
+                                                 output needs title and summary
+
+Every answer carries x-ratelimit-limit/remaining/reset/used/resource. Lists carry
+`Link` headers with rel="prev"/"next"/"first"/"last". Errors use GitHub's bodies:
+401 {"message": "Bad credentials", "documentation_url": ...}, 404 {"message":
+"Not Found", ...}, 422 {"message": "Validation Failed", "errors": [...]}, 403 for an
+exhausted rate limit.
+
+Usage: python3 github_fake.py HOST PORT STATE.json
+
+State (JSON; every key optional):
+
+  {
+    "token": "t0ken",            # requests must send `Authorization: Bearer t0ken`
+                                 # (or `token t0ken`); null accepts any credentials
+    "rate_limit": {
+      "limit": 5000,             # the budget per window
+      "remaining": 5000,         # left now; 0 = exhausted: answers 403 until the reset
+      "window_secs": 3600        # the reset is this far ahead (rounded up to a second)
+    },
+    "secondary_rate_limit": {"times": 0, "retry_after": 1, "status": 403},
+                                 # the next `times` requests get `status` with
+                                 # `retry-after: retry_after`
+    "fail_next": {"times": 0, "status": 502},
+                                 # the next `times` requests get this 5xx
+    "repos": {
+      "acme/infra": {
+        "default_branch": "main",
+        "pulls": {
+          "7": {
+            "head_sha": "0123abc...",
+            "files": [           # pull-request file objects; sha, changes, blob_url,
+                                 # raw_url, contents_url and missing counts are filled in
+              {"filename": "main.tf", "status": "modified", "patch": "@@ ...",
+               "previous_filename": null, "additions": 1, "deletions": 0}
+            ]
+          }
+        },
+        "contents": {"<ref>": {"<path>": "<text>"}},
+        "comments": {"7": [{"id": 1, "body": "...", "user": {"login": "someone"}}]},
+        "check_runs": []         # filled by POST; each keeps all its annotations
+      }
+    }
+  }
+
+Comments and check runs the client creates are added to the state; ids come from
+one counter starting at 1000 (or above the largest id in the state).
+
+Test routes (not recorded):
+  GET    /_fake/calls   every API call so far: [{"method", "path", "query" (a dict of
+                        lists), "body" (parsed JSON or null), "status", "time" (Unix
+                        seconds, float), "headers" (accept, authorization,
+                        user-agent, x-github-api-version)}]
+  DELETE /_fake/calls   forgets them
+  GET    /_fake/state   the current state (with the comments and check runs made)
+  POST   /_fake/state   replaces the state with the JSON body
+"""
+
+import base64
+import copy
+import hashlib
+import json
+import math
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+DOCS = "https://docs.github.com/rest"
+MAX_PULL_FILES = 3000
+MAX_ANNOTATIONS = 50
+ANNOTATION_LEVELS = {"notice", "warning", "failure"}
+CONCLUSIONS = {
+    "action_required",
+    "cancelled",
+    "failure",
+    "neutral",
+    "success",
+    "skipped",
+    "stale",
+    "timed_out",
+}
+RECORDED_HEADERS = ("accept", "authorization", "user-agent", "x-github-api-version")
+
+LOCK = threading.Lock()
+STATE = {}
+CALLS = []
+NEXT_ID = [1000]
+
+
+def load_state(state):
+    """Replaces the state (under LOCK) and resets the derived rate-limit window."""
+    global STATE
+    STATE = copy.deepcopy(state)
+    limit = STATE.setdefault("rate_limit", {})
+    limit.setdefault("limit", 5000)
+    limit.setdefault("remaining", limit["limit"])
+    limit.setdefault("window_secs", 3600)
+    limit["reset"] = math.ceil(time.time() + limit["window_secs"])
+    STATE.setdefault("repos", {})
+    ids = [NEXT_ID[0] - 1]
+    for repo in STATE["repos"].values():
+        for comments in repo.get("comments", {}).values():
+            ids += [c.get("id", 0) for c in comments]
+        ids += [run.get("id", 0) for run in repo.get("check_runs", [])]
+    NEXT_ID[0] = max(ids) + 1
+
+
+def new_id():
+    NEXT_ID[0] += 1
+    return NEXT_ID[0] - 1
+
+
+def now_iso():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def user():
+    return {"login": "reviewgate[bot]", "id": 41898282, "type": "Bot"}
+
+
+class GitHub(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    # http.server's naming.
+    def do_GET(self):  # noqa: N802
+        self.handle_any("GET")
+
+    def do_POST(self):  # noqa: N802
+        self.handle_any("POST")
+
+    def do_PATCH(self):  # noqa: N802
+        self.handle_any("PATCH")
+
+    def do_DELETE(self):  # noqa: N802
+        self.handle_any("DELETE")
+
+    def log_message(self, *args):
+        pass
+
+    # -- plumbing -------------------------------------------------------------
+
+    def handle_any(self, method):
+        url = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+            if not url.path.startswith("/_fake/"):
+                self.answer(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
+                return
+        if url.path.startswith("/_fake/"):
+            self.fake_route(method, url.path, body)
+            return
+        with LOCK:
+            call = {
+                "method": method,
+                "path": url.path,
+                "query": parse_qs(url.query),
+                "body": body,
+                "time": time.time(),
+                "headers": {
+                    h: self.headers.get(h) for h in RECORDED_HEADERS if self.headers.get(h)
+                },
+            }
+            CALLS.append(call)
+            status, payload, headers = self.api(method, url, body)
+            call["status"] = status
+            rate_headers = self.rate_limit_headers()
+        self.answer(status, payload, {**rate_headers, **headers})
+
+    def fake_route(self, method, path, body):
+        with LOCK:
+            if path == "/_fake/calls" and method == "GET":
+                self.answer(200, CALLS)
+            elif path == "/_fake/calls" and method == "DELETE":
+                CALLS.clear()
+                self.answer(204, None)
+            elif path == "/_fake/state" and method == "GET":
+                self.answer(200, STATE)
+            elif path == "/_fake/state" and method == "POST":
+                load_state(body or {})
+                self.answer(204, None)
+            else:
+                self.answer(404, {"message": "Not Found"})
+
+    def answer(self, status, payload, headers=None):
+        if isinstance(payload, bytes):
+            data = payload
+        elif payload is None:
+            data = b""
+        else:
+            data = json.dumps(payload).encode()
+        self.send_response(status)
+        headers = dict(headers or {})
+        if data and "content-type" not in headers:
+            headers["content-type"] = "application/json; charset=utf-8"
+        for name, value in headers.items():
+            self.send_header(name, str(value))
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def rate_limit_headers(self):
+        limit = STATE["rate_limit"]
+        return {
+            "x-ratelimit-limit": limit["limit"],
+            "x-ratelimit-remaining": limit["remaining"],
+            "x-ratelimit-reset": limit["reset"],
+            "x-ratelimit-used": limit["limit"] - limit["remaining"],
+            "x-ratelimit-resource": "core",
+        }
+
+    # -- GitHub ---------------------------------------------------------------
+
+    def api(self, method, url, body):
+        """(status, payload, extra headers) for one API call; runs under LOCK."""
+        token = STATE.get("token")
+        auth = self.headers.get("authorization") or ""
+        if token is not None and auth not in (f"Bearer {token}", f"token {token}"):
+            return 401, {"message": "Bad credentials", "documentation_url": DOCS}, {}
+
+        # The primary limit: a budget per window, refilled at the reset.
+        limit = STATE["rate_limit"]
+        if time.time() >= limit["reset"]:
+            limit["remaining"] = limit["limit"]
+            limit["reset"] = math.ceil(time.time() + limit["window_secs"])
+        if limit["remaining"] <= 0:
+            return (
+                403,
+                {
+                    "message": "API rate limit exceeded for installation ID 1.",
+                    "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api",
+                },
+                {},
+            )
+        limit["remaining"] -= 1
+
+        secondary = STATE.get("secondary_rate_limit") or {}
+        if secondary.get("times", 0) > 0:
+            secondary["times"] -= 1
+            return (
+                secondary.get("status", 403),
+                {
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                    "documentation_url": f"{DOCS}/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+                },
+                {"retry-after": secondary.get("retry_after", 1)},
+            )
+
+        fail = STATE.get("fail_next") or {}
+        if fail.get("times", 0) > 0:
+            fail["times"] -= 1
+            return fail.get("status", 502), {"message": "Server Error"}, {}
+
+        parts = [unquote(p) for p in url.path.split("/")[1:]]
+        query = parse_qs(url.query)
+        if len(parts) < 4 or parts[0] != "repos":
+            return not_found()
+        repo = STATE["repos"].get(f"{parts[1]}/{parts[2]}")
+        if repo is None:
+            return not_found()
+        owner_repo = f"{parts[1]}/{parts[2]}"
+        rest = parts[3:]
+
+        if method == "GET" and len(rest) == 3 and rest[0] == "pulls" and rest[2] == "files":
+            pull = repo.get("pulls", {}).get(rest[1])
+            if pull is None:
+                return not_found()
+            files = [self.pull_file(owner_repo, pull, f) for f in pull.get("files", [])]
+            return self.page(url, query, files[:MAX_PULL_FILES], default_per_page=30)
+
+        if method == "GET" and rest[0] == "contents" and len(rest) >= 2:
+            return self.contents(owner_repo, repo, "/".join(rest[1:]), query)
+
+        if rest[0] == "issues" and len(rest) == 3 and rest[2] == "comments":
+            number = rest[1]
+            if number not in repo.get("pulls", {}) and number not in repo.get("comments", {}):
+                return not_found()
+            comments = repo.setdefault("comments", {}).setdefault(number, [])
+            if method == "GET":
+                shown = [self.comment(owner_repo, number, c) for c in comments]
+                return self.page(url, query, shown, default_per_page=30)
+            if method == "POST":
+                problem = body_problem(body)
+                if problem:
+                    return validation_failed([problem])
+                comment = {
+                    "id": new_id(),
+                    "body": body["body"],
+                    "user": user(),
+                    "created_at": now_iso(),
+                    "updated_at": now_iso(),
+                }
+                comments.append(comment)
+                return 201, self.comment(owner_repo, number, comment), {}
+
+        if method == "PATCH" and len(rest) == 3 and rest[:2] == ["issues", "comments"]:
+            for number, comments in repo.get("comments", {}).items():
+                for comment in comments:
+                    if str(comment.get("id")) == rest[2]:
+                        problem = body_problem(body)
+                        if problem:
+                            return validation_failed([problem])
+                        comment["body"] = body["body"]
+                        comment["updated_at"] = now_iso()
+                        return 200, self.comment(owner_repo, number, comment), {}
+            return not_found()
+
+        if method == "POST" and rest == ["check-runs"]:
+            return self.create_check_run(owner_repo, repo, body or {})
+
+        if method == "PATCH" and len(rest) == 2 and rest[0] == "check-runs":
+            for run in repo.get("check_runs", []):
+                if str(run["id"]) == rest[1]:
+                    return self.update_check_run(owner_repo, run, body or {})
+            return not_found()
+
+        return not_found()
+
+    def page(self, url, query, items, default_per_page):
+        """One page of `items` with GitHub's Link header."""
+        try:
+            per_page = min(int(query.get("per_page", [default_per_page])[0]), 100)
+            page = max(int(query.get("page", ["1"])[0]), 1)
+        except ValueError:
+            return 422, {"message": "Invalid page", "documentation_url": DOCS}, {}
+        per_page = max(per_page, 1)
+        last = max(math.ceil(len(items) / per_page), 1)
+        host = self.headers.get("host")
+
+        def link(number):
+            params = {k: v[0] for k, v in query.items()}
+            params["page"] = number
+            return f"<http://{host}{url.path}?{urlencode(params)}>"
+
+        links = []
+        if page > 1:
+            links += [f'{link(page - 1)}; rel="prev"']
+        if page < last:
+            links += [f'{link(page + 1)}; rel="next"', f'{link(last)}; rel="last"']
+        if page > 1:
+            links += [f'{link(1)}; rel="first"']
+        headers = {"link": ", ".join(links)} if links else {}
+        start = (page - 1) * per_page
+        return 200, items[start : start + per_page], headers
+
+    def pull_file(self, owner_repo, pull, spec):
+        patch = spec.get("patch")
+        added = removed = 0
+        for line in (patch or "").split("\n"):
+            if line.startswith("+"):
+                added += 1
+            elif line.startswith("-"):
+                removed += 1
+        name = spec["filename"]
+        sha = spec.get("sha") or hashlib.sha1(f"{name}\0{patch}".encode()).hexdigest()
+        head = pull.get("head_sha", "0" * 40)
+        encoded = quote(name)
+        shown = {
+            "sha": sha,
+            "filename": name,
+            "status": spec.get("status", "modified"),
+            "additions": spec.get("additions", added),
+            "deletions": spec.get("deletions", removed),
+            "changes": spec.get("additions", added) + spec.get("deletions", removed),
+            "blob_url": f"https://github.com/{owner_repo}/blob/{head}/{encoded}",
+            "raw_url": f"https://github.com/{owner_repo}/raw/{head}/{encoded}",
+            "contents_url": f"https://api.github.com/repos/{owner_repo}/contents/{encoded}?ref={head}",
+        }
+        # GitHub leaves `patch` out for binary and oversized diffs.
+        if patch is not None:
+            shown["patch"] = patch
+        if spec.get("previous_filename"):
+            shown["previous_filename"] = spec["previous_filename"]
+        return shown
+
+    def contents(self, owner_repo, repo, path, query):
+        ref = query.get("ref", [repo.get("default_branch", "main")])[0]
+        text = repo.get("contents", {}).get(ref, {}).get(path)
+        if text is None:
+            return not_found()
+        data = text.encode()
+        if "application/vnd.github.raw" in (self.headers.get("accept") or ""):
+            return 200, data, {"content-type": "application/vnd.github.raw; charset=utf-8"}
+        sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        api = f"https://api.github.com/repos/{owner_repo}/contents/{quote(path)}?ref={ref}"
+        return (
+            200,
+            {
+                "type": "file",
+                "encoding": "base64",
+                "size": len(data),
+                "name": path.rsplit("/", 1)[-1],
+                "path": path,
+                "content": base64.encodebytes(data).decode(),
+                "sha": sha,
+                "url": api,
+                "git_url": f"https://api.github.com/repos/{owner_repo}/git/blobs/{sha}",
+                "html_url": f"https://github.com/{owner_repo}/blob/{ref}/{quote(path)}",
+                "download_url": f"https://raw.githubusercontent.com/{owner_repo}/{ref}/{quote(path)}",
+            },
+            {},
+        )
+
+    def comment(self, owner_repo, number, comment):
+        cid = comment["id"]
+        return {
+            "id": cid,
+            "node_id": f"IC_{cid}",
+            "url": f"https://api.github.com/repos/{owner_repo}/issues/comments/{cid}",
+            "html_url": f"https://github.com/{owner_repo}/pull/{number}#issuecomment-{cid}",
+            "issue_url": f"https://api.github.com/repos/{owner_repo}/issues/{number}",
+            "body": comment.get("body"),
+            "user": comment.get("user") or {"login": "someone", "id": 1, "type": "User"},
+            "created_at": comment.get("created_at", now_iso()),
+            "updated_at": comment.get("updated_at", now_iso()),
+            "author_association": "NONE",
+        }
+
+    def create_check_run(self, owner_repo, repo, body):
+        errors = []
+        for field in ("name", "head_sha"):
+            if not body.get(field):
+                errors.append({"resource": "CheckRun", "code": "missing_field", "field": field})
+        output = body.get("output")
+        errors += output_problems(output, require_text=output is not None)
+        if body.get("conclusion") is not None and body["conclusion"] not in CONCLUSIONS:
+            errors.append({"resource": "CheckRun", "code": "invalid", "field": "conclusion"})
+        if body.get("status") == "completed" and body.get("conclusion") is None:
+            errors.append({"resource": "CheckRun", "code": "missing_field", "field": "conclusion"})
+        if errors:
+            return validation_failed(errors)
+        run = {
+            "id": new_id(),
+            "name": body["name"],
+            "head_sha": body["head_sha"],
+            "status": body.get("status", "queued"),
+            "conclusion": body.get("conclusion"),
+            "started_at": body.get("started_at", now_iso()),
+            "completed_at": body.get("completed_at"),
+            "output": {
+                "title": (output or {}).get("title"),
+                "summary": (output or {}).get("summary"),
+                "text": (output or {}).get("text"),
+                "annotations": list((output or {}).get("annotations", [])),
+            },
+        }
+        repo.setdefault("check_runs", []).append(run)
+        return 201, check_run_json(owner_repo, run), {}
+
+    def update_check_run(self, owner_repo, run, body):
+        output = body.get("output")
+        errors = output_problems(output, require_text=output is not None)
+        if errors:
+            return validation_failed(errors)
+        for field in ("name", "status", "conclusion", "completed_at"):
+            if field in body:
+                run[field] = body[field]
+        if output is not None:
+            run["output"]["title"] = output["title"]
+            run["output"]["summary"] = output["summary"]
+            # GitHub appends annotations on update instead of replacing them.
+            run["output"]["annotations"] += output.get("annotations", [])
+        return 200, check_run_json(owner_repo, run), {}
+
+
+def output_problems(output, require_text):
+    if output is None:
+        return []
+    errors = []
+    if require_text:
+        for field in ("title", "summary"):
+            if not output.get(field):
+                errors.append(
+                    {"resource": "CheckRun", "code": "missing_field", "field": f"output.{field}"}
+                )
+    summary = output.get("summary") or ""
+    if len(summary) > 65535:
+        errors.append(
+            {
+                "resource": "CheckRun",
+                "code": "custom",
+                "field": "output.summary",
+                "message": "output.summary is too long (maximum is 65535 characters)",
+            }
+        )
+    annotations = output.get("annotations") or []
+    if len(annotations) > MAX_ANNOTATIONS:
+        errors.append(
+            {
+                "resource": "CheckRun",
+                "code": "custom",
+                "field": "output.annotations",
+                "message": f"Only {MAX_ANNOTATIONS} annotations are allowed per request ({len(annotations)} sent)",
+            }
+        )
+    for index, note in enumerate(annotations):
+        for field in ("path", "start_line", "end_line", "annotation_level", "message"):
+            if note.get(field) in (None, ""):
+                errors.append(
+                    {
+                        "resource": "CheckRun",
+                        "code": "missing_field",
+                        "field": f"output.annotations[{index}].{field}",
+                    }
+                )
+        if note.get("annotation_level") not in ANNOTATION_LEVELS | {None}:
+            errors.append(
+                {
+                    "resource": "CheckRun",
+                    "code": "invalid",
+                    "field": f"output.annotations[{index}].annotation_level",
+                }
+            )
+    return errors
+
+
+def check_run_json(owner_repo, run):
+    rid = run["id"]
+    return {
+        "id": rid,
+        "node_id": f"CR_{rid}",
+        "head_sha": run["head_sha"],
+        "external_id": "",
+        "url": f"https://api.github.com/repos/{owner_repo}/check-runs/{rid}",
+        "html_url": f"https://github.com/{owner_repo}/runs/{rid}",
+        "details_url": f"https://github.com/{owner_repo}/runs/{rid}",
+        "status": run["status"],
+        "conclusion": run["conclusion"],
+        "started_at": run["started_at"],
+        "completed_at": run["completed_at"],
+        "output": {
+            "title": run["output"]["title"],
+            "summary": run["output"]["summary"],
+            "text": run["output"]["text"],
+            "annotations_count": len(run["output"]["annotations"]),
+            "annotations_url": f"https://api.github.com/repos/{owner_repo}/check-runs/{rid}/annotations",
+        },
+        "name": run["name"],
+        "check_suite": {"id": 1},
+        "app": {"id": 1, "slug": "reviewgate", "name": "reviewgate"},
+        "pull_requests": [],
+    }
+
+
+def body_problem(body):
+    if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"]:
+        return {"resource": "IssueComment", "code": "missing_field", "field": "body"}
+    if len(body["body"]) > 65536:
+        return {
+            "resource": "IssueComment",
+            "code": "custom",
+            "field": "body",
+            "message": "Body is too long (maximum is 65536 characters)",
+        }
+    return None
+
+
+def not_found():
+    return 404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"}, {}
+
+
+def validation_failed(errors):
+    return (
+        422,
+        {"message": "Validation Failed", "errors": errors, "documentation_url": DOCS, "status": "422"},
+        {},
+    )
+
+
+if __name__ == "__main__":
+    with open(sys.argv[3], encoding="utf-8") as f:
+        load_state(json.load(f))
+    server = ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), GitHub)
+    server.daemon_threads = True
+    server.serve_forever()
