@@ -9,6 +9,7 @@ mod inputs;
 mod render;
 mod serve;
 mod settings;
+mod webhook;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -57,6 +58,9 @@ enum Command {
     /// Manage the local server's API keys.
     #[command(subcommand)]
     Keys(serve::KeysCommand),
+    /// Send signed webhook deliveries to a running server.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 #[derive(clap::Args)]
@@ -128,6 +132,9 @@ fn main() -> ExitCode {
         }
         Command::Serve(args) => serve::run(args).map(|()| EXIT_OK),
         Command::Keys(command) => serve::keys(command).map(|()| EXIT_OK),
+        Command::Webhook(command) => {
+            webhook::run(command).map(|accepted| if accepted { EXIT_OK } else { EXIT_FINDINGS })
+        }
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -17,6 +17,7 @@ pub mod headers;
 pub mod normalize;
 pub mod rate_limit;
 pub mod secrets;
+pub mod sign;
 pub mod timestamp;
 pub mod verify;
 
