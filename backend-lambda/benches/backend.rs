@@ -52,6 +52,7 @@ async fn run(label: &str, store: Arc<dyn ReviewStore>, creates: usize, gets: usi
         rate_limiter: Arc::new(RateLimiter::new(0)),
         max_body_bytes: 10 * 1024 * 1024,
         intake: Arc::new(IntakeSecrets::default()),
+        events_waiting: Arc::new(tokio::sync::Notify::new()),
     };
     let router = reviewgate_backend::app(state);
     let send = |method: Method, uri: String, body: Option<Value>| {

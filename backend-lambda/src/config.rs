@@ -88,6 +88,29 @@ pub struct Config {
     /// `REVIEWGATE_GITHUB_WEBHOOK_SECRETS`, `REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS`;
     /// one secret per line, several during a rotation). Unset: that intake answers 503.
     pub intake: IntakeSecrets,
+    /// Where pull requests are fetched from and reported to (`REVIEWGATE_GITHUB_TOKEN`,
+    /// `REVIEWGATE_GITHUB_API_URL`, default `https://api.github.com`). Unset token:
+    /// pull-request events are recorded but not reviewed, and say why.
+    pub github: Option<GitHubConfig>,
+}
+
+/// The GitHub REST API the pull-request loop uses. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct GitHubConfig {
+    /// API base URL (GitHub Enterprise: `https://HOST/api/v3`).
+    pub api_url: String,
+    /// A token that may read pull requests and contents and write issue comments and
+    /// check runs (a fine-grained token or a GitHub App installation token).
+    pub token: String,
+}
+
+impl std::fmt::Debug for GitHubConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHubConfig")
+            .field("api_url", &self.api_url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
 }
 
 /// A variable that is missing or malformed.
@@ -176,6 +199,13 @@ impl Config {
                     signing: SecretSet::default(),
                 },
             },
+            github: lookup("REVIEWGATE_GITHUB_TOKEN")
+                .filter(|token| !token.trim().is_empty())
+                .map(|token| GitHubConfig {
+                    api_url: lookup("REVIEWGATE_GITHUB_API_URL")
+                        .unwrap_or_else(|| "https://api.github.com".into()),
+                    token: token.trim().to_owned(),
+                }),
         })
     }
 }

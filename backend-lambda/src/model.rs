@@ -169,6 +169,10 @@ pub struct ReviewVersion {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub inputs: Vec<Document>,
+    /// The webhook event this version was written for, when one was: how processing
+    /// an event again after a crash finds the version it already wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
 }
 
 /// How much input text a version keeps for the AI reviewer: far more than any
@@ -217,6 +221,8 @@ impl ReviewVersion {
             previous_version_id: Some(Self::version_id(&self.review_id, self.version)),
             updated_at: now,
             author: author.to_owned(),
+            // A version written by hand or by the AI is not the event's version.
+            event_id: None,
             ..self.clone()
         }
     }

@@ -50,6 +50,7 @@ pub fn rules_version(new: &NewReview, author: &str, now: DateTime<Utc>) -> Revie
         review,
         ai: None,
         inputs: clip_inputs(&shareable_inputs(&new.documents), STORED_INPUT_CHARS),
+        event_id: None,
     }
 }
 

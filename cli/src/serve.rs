@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use reviewgate_backend::api::AiDispatch;
 use reviewgate_backend::config::StoreConfig;
+use reviewgate_backend::events::EventProcessor;
+use reviewgate_backend::github::GitHubClient;
 use reviewgate_backend::{Config, app, auth, logging, setup};
 
 /// File name of the review database inside the data directory.
@@ -73,12 +75,24 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
+/// Runs the server and the event processor until SIGINT or SIGTERM, then lets
+/// in-flight requests and the event being processed finish; events accepted but
+/// not started stay in the store and are processed on the next start.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = local_config(&args.data_dir)?;
+    let github = config
+        .github
+        .as_ref()
+        .map(|github| GitHubClient::new(&github.api_url, github.token.clone()))
+        .transpose()
+        .context("REVIEWGATE_GITHUB_API_URL")?;
     runtime()?.block_on(async {
         logging::init();
         let state = setup::app_state(&config, AiDispatch::Background).await?;
+        let processor = EventProcessor::new(state.store.clone(), github);
+        let (stop_processor, stopped) = tokio::sync::watch::channel(false);
+        let wake = state.events_waiting.clone();
+        let processor = tokio::spawn(async move { processor.run(wake, stopped).await });
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -93,10 +107,30 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!(
             "  review a plan:     see README (POST {url}/api/reviews); API: {url}/api/openapi.json"
         );
-        axum::serve(listener, app(state))
+        if config.intake.github.secrets.is_empty() {
+            eprintln!(
+                "  webhooks: set REVIEWGATE_GITHUB_WEBHOOK_SECRETS to accept GitHub webhooks at {url}/webhook/github"
+            );
+        } else {
+            eprintln!(
+                "  first webhook:     reviewgate webhook send --url {url}/webhook/github --provider github --secret \"$SECRET\" pull_request.opened.payload.json"
+            );
+        }
+        if config.github.is_none() {
+            eprintln!(
+                "  pull requests are recorded, not reviewed, until REVIEWGATE_GITHUB_TOKEN is set"
+            );
+        }
+        let served = axum::serve(listener, app(state))
             .with_graceful_shutdown(shutdown_signal())
             .await
-            .context("server error")?;
+            .context("server error");
+        // Requests are drained; now let the processor finish the event in hand.
+        let _ = stop_processor.send(true);
+        if let Err(e) = processor.await {
+            eprintln!("event processor stopped abnormally: {e}");
+        }
+        served?;
         eprintln!("reviewgate stopped");
         anyhow::Ok(())
     })

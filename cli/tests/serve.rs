@@ -1,6 +1,8 @@
 //! `reviewgate serve` as a user runs it: a real process on 127.0.0.1, real HTTP,
-//! an API key from `reviewgate keys create`, a review that survives a restart, and a
-//! clean stop on SIGTERM.
+//! an API key from `reviewgate keys create`, a review that survives a restart, a
+//! clean stop on SIGTERM, and the pull-request loop: a delivery signed by
+//! `reviewgate webhook send`, the PR fetched from a fake GitHub speaking GitHub's
+//! wire format, the review stored, the comment and check run posted.
 
 mod support;
 
@@ -20,10 +22,15 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path) -> Server {
+        Server::start_with(data_dir, &[])
+    }
+
+    fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -42,6 +49,12 @@ impl Server {
         // Keep draining stderr so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server { child, addr }
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("wait");
     }
 
     /// Sends SIGTERM and waits: a graceful stop exits 0.
@@ -208,4 +221,284 @@ fn a_port_in_use_is_a_clear_error() {
         stderr.contains(&format!("cannot listen on {addr}")),
         "{stderr}"
     );
+}
+
+/// The fake GitHub (`backend-lambda/tests/github_fake.py`) on a free port.
+struct FakeGitHub {
+    child: Child,
+    url: String,
+    _state: tempfile::NamedTempFile,
+}
+
+impl FakeGitHub {
+    fn start(state: &serde_json::Value) -> FakeGitHub {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut file = tempfile::NamedTempFile::new().expect("state file");
+        file.write_all(state.to_string().as_bytes())
+            .expect("write state");
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../backend-lambda/tests/github_fake.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["127.0.0.1", &port.to_string()])
+            .arg(file.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs the GitHub fake");
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..100 {
+            if TcpStream::connect(&addr).is_ok() {
+                return FakeGitHub {
+                    child,
+                    url: format!("http://{addr}"),
+                    _state: file,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the GitHub fake did not start");
+    }
+
+    fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    fn calls(&self) -> Vec<serde_json::Value> {
+        let (status, calls) = request(self.addr(), "GET", "/_fake/calls", None, "");
+        assert_eq!(status, 200);
+        calls.as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const WEBHOOK_SECRET: &str = "it's-a-secret-to-everybody";
+const GITHUB_TOKEN: &str = "ghs_fake_installation_token";
+/// The repository, PR and head commit of the corpus `pull_request` payloads.
+const REPO: &str = "Codertocat/Hello-World";
+const HEAD_SHA: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+
+fn github_state() -> serde_json::Value {
+    let main_tf = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
+    serde_json::json!({
+        "token": GITHUB_TOKEN,
+        "repos": {
+            REPO: {
+                "pulls": {"2": {"head_sha": HEAD_SHA, "files": [{
+                    "filename": "main.tf",
+                    "status": "added",
+                    "patch": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}",
+                    "additions": 4,
+                    "deletions": 0,
+                }]}},
+                "contents": {HEAD_SHA: {"main.tf": main_tf}},
+            }
+        }
+    })
+}
+
+fn send_webhook(url: &str, payload: &str, delivery_id: &str) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
+        .args(["webhook", "send", "--provider", "github", "--url", url])
+        .args(["--delivery-id", delivery_id])
+        .arg(corpus(&format!("github-payloads/{payload}")))
+        .env("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .output()
+        .expect("run webhook send");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the server answers JSON")
+}
+
+/// Polls until the PR's review reaches `version`, returning it.
+fn wait_for_review(addr: &str, key: &str, version: u64) -> serde_json::Value {
+    for _ in 0..200 {
+        let (status, page) = request(
+            addr,
+            "GET",
+            &format!("/api/reviews?repository={REPO}"),
+            Some(key),
+            "",
+        );
+        assert_eq!(status, 200, "{page}");
+        if let Some(id) = page["items"][0]["review_id"].as_str()
+            && page["items"][0]["version"].as_u64() >= Some(version)
+        {
+            let (status, review) =
+                request(addr, "GET", &format!("/api/reviews/{id}"), Some(key), "");
+            assert_eq!(status, 200, "{review}");
+            return review;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the pull request's review never reached version {version}");
+}
+
+#[test]
+fn a_signed_pull_request_becomes_a_review_a_comment_and_a_check_run() {
+    let github = FakeGitHub::start(&github_state());
+    let data = tempfile::tempdir().expect("tempdir");
+    let key = create_key(data.path());
+    let env = [
+        ("REVIEWGATE_GITHUB_WEBHOOK_SECRETS", WEBHOOK_SECRET),
+        ("REVIEWGATE_GITHUB_TOKEN", GITHUB_TOKEN),
+        ("REVIEWGATE_GITHUB_API_URL", github.url.as_str()),
+    ];
+    let server = Server::start_with(data.path(), &env);
+    let hook = format!("http://{}/webhook/github", server.addr);
+
+    let answer = send_webhook(&hook, "pull_request.opened.payload.json", "delivery-opened");
+    assert_eq!(answer["status"], "accepted", "{answer}");
+    let review = wait_for_review(&server.addr, &key, 1);
+    assert_eq!(review["repository"], REPO);
+    assert_eq!(review["event_id"], "github:delivery-opened");
+    let findings = review["review"]["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["file"] == "main.tf" && f["line"] == 3),
+        "the public ACL is found at main.tf:3: {findings:?}"
+    );
+
+    // The redelivery is acknowledged as a duplicate and reviewed no second time.
+    let answer = send_webhook(&hook, "pull_request.opened.payload.json", "delivery-opened");
+    assert_eq!(answer["status"], "duplicate", "{answer}");
+
+    // A new commit: the same review's version 2, the same comment edited in place.
+    let answer = send_webhook(
+        &hook,
+        "pull_request.synchronize.payload.json",
+        "delivery-sync",
+    );
+    assert_eq!(answer["status"], "accepted", "{answer}");
+    let review = wait_for_review(&server.addr, &key, 2);
+    assert_eq!(review["version"], 2, "{review}");
+    server.stop();
+
+    let calls = github.calls();
+    let posted: Vec<_> = calls
+        .iter()
+        .filter(|c| {
+            c["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/issues/2/comments"))
+        })
+        .filter(|c| c["method"] == "POST")
+        .collect();
+    let edited = calls
+        .iter()
+        .filter(|c| {
+            c["method"] == "PATCH"
+                && c["path"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("/issues/comments/"))
+        })
+        .count();
+    assert_eq!(
+        (posted.len(), edited),
+        (1, 1),
+        "one comment, edited once: {calls:?}"
+    );
+    let comment = posted[0]["body"]["body"].as_str().expect("comment body");
+    assert!(comment.contains("<!-- reviewgate:review -->"), "{comment}");
+    let checks: Vec<_> = calls
+        .iter()
+        .filter(|c| {
+            c["method"] == "POST"
+                && c["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("/check-runs"))
+        })
+        .collect();
+    assert_eq!(
+        checks.len(),
+        2,
+        "one check run per reviewed commit: {calls:?}"
+    );
+    let check = &checks[0]["body"];
+    assert_eq!(check["head_sha"], HEAD_SHA);
+    assert_eq!(
+        check["conclusion"], "failure",
+        "a high finding fails at the default fail_on: {check}"
+    );
+    assert!(
+        check["output"]["annotations"].as_array().is_some_and(|a| a
+            .iter()
+            .any(|a| a["path"] == "main.tf" && a["start_line"] == 3)),
+        "{check}"
+    );
+}
+
+#[test]
+fn an_acknowledged_event_survives_kill_9_and_is_reviewed_once_after_restart() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let key = create_key(data.path());
+    // GitHub is down: the event is accepted, stays pending, and the server is killed.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+    let dead_url = format!("http://{}", dead.local_addr().expect("addr"));
+    drop(dead);
+    let server = Server::start_with(
+        data.path(),
+        &[
+            ("REVIEWGATE_GITHUB_WEBHOOK_SECRETS", WEBHOOK_SECRET),
+            ("REVIEWGATE_GITHUB_TOKEN", GITHUB_TOKEN),
+            ("REVIEWGATE_GITHUB_API_URL", &dead_url),
+        ],
+    );
+    let hook = format!("http://{}/webhook/github", server.addr);
+    let answer = send_webhook(&hook, "pull_request.opened.payload.json", "delivery-crash");
+    assert_eq!(answer["status"], "accepted", "{answer}");
+    server.kill();
+
+    let github = FakeGitHub::start(&github_state());
+    let server = Server::start_with(
+        data.path(),
+        &[
+            ("REVIEWGATE_GITHUB_WEBHOOK_SECRETS", WEBHOOK_SECRET),
+            ("REVIEWGATE_GITHUB_TOKEN", GITHUB_TOKEN),
+            ("REVIEWGATE_GITHUB_API_URL", github.url.as_str()),
+        ],
+    );
+    let review = wait_for_review(&server.addr, &key, 1);
+    assert_eq!(review["event_id"], "github:delivery-crash");
+    // Give the processor time to (wrongly) process it again, then check it did not.
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, versions) = request(
+        &server.addr,
+        "GET",
+        &format!(
+            "/api/reviews/{}/versions",
+            review["review_id"].as_str().expect("id")
+        ),
+        Some(&key),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(versions.as_array().map(Vec::len), Some(1), "{versions}");
+    server.stop();
+    let checks = github
+        .calls()
+        .iter()
+        .filter(|c| {
+            c["method"] == "POST"
+                && c["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("/check-runs"))
+        })
+        .count();
+    assert_eq!(checks, 1);
 }

@@ -76,13 +76,17 @@ fn refuse(context: &RequestContext, channel: &str, error: &VerifyError) -> ApiEr
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", error.to_string())
 }
 
-/// Records the event id; a redelivery is acknowledged and otherwise ignored.
+/// Stores the event (pending review) before answering, so a 2xx means it is durable;
+/// a redelivery is acknowledged and otherwise ignored. Wakes the event processor.
 async fn accept(
     state: &AppState,
     context: &RequestContext,
     envelope: &EventEnvelope,
 ) -> Result<Response, ApiError> {
-    let first = state.store.record_delivery(&envelope.id).await?;
+    let first = state.store.accept_event(envelope).await?;
+    if first {
+        state.events_waiting.notify_one();
+    }
     logging::audit(AuditEvent {
         event_type: "data_change",
         user_id: &format!("source:{}", envelope.source.as_str()),

@@ -46,6 +46,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Secrets of event intake.
     pub intake: Arc<intake::IntakeSecrets>,
+    /// Notified when intake accepts a new event, so the event processor (in the
+    /// same process) starts at once instead of at its next poll.
+    pub events_waiting: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
             max_body_bytes: config.max_body_bytes,
             intake: Arc::new(config.intake.clone()),
+            events_waiting: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

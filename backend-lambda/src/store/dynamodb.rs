@@ -26,9 +26,11 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use reviewgate_core::event::EventEnvelope;
+
 use super::{
-    Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body, expected_previous,
-    page_size,
+    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body,
+    expected_previous, page_size,
 };
 use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
 
@@ -38,17 +40,24 @@ const CHUNK_BYTES: usize = 350 * 1024;
 /// TransactWriteItems takes at most 100 items and 4 MB in total; 10 chunks of 350 KB
 /// plus the version and pointer items stay under both.
 const MAX_CHUNKS: usize = 10;
-/// Delivery ids are kept for a week (a TTL attribute): providers redeliver for days.
-const DELIVERY_TTL_SECONDS: i64 = 7 * 24 * 3600;
+/// Finished events are kept for a week (a TTL attribute set when they finish, never
+/// while pending): providers redeliver for days.
+const FINISHED_EVENT_TTL_SECONDS: i64 = 7 * 24 * 3600;
+/// The `pending_pk` of every accepted, unfinished event. One partition is enough:
+/// at the edge's global limit (10,000 events/min) it takes about 330 index writes/s,
+/// a third of one partition's 1,000.
+const PENDING_EVENTS: &str = "EVENTS#PENDING";
 
-/// The global secondary indexes, all sparse (only `LATEST` items carry their keys),
-/// all sorted by `time_sk` = `<created_at>#<review_id>`.
-pub const INDEXES: [(&str, &str); 5] = [
+/// The global secondary indexes, all sparse, all sorted by `time_sk`: review
+/// `LATEST` items carry the first five (`<created_at>#<review_id>`), pending event
+/// items the last (`<received_at>#<event_id>`; finishing an event removes it).
+pub const INDEXES: [(&str, &str); 6] = [
     ("by_time", "all_pk"),
     ("by_repository", "repo_pk"),
     ("by_stack", "stack_pk"),
     ("by_status", "status_pk"),
     ("by_risk", "risk_pk"),
+    ("by_pending", "pending_pk"),
 ];
 
 /// Requests sent to DynamoDB, by operation (counted at the HTTP layer, retries included).
@@ -232,6 +241,7 @@ impl DynamoDbReviewStore {
                                 .non_key_attributes("stack")
                                 .non_key_attributes("status")
                                 .non_key_attributes("risk_level")
+                                .non_key_attributes("envelope")
                                 .build(),
                         )
                         .build()
@@ -713,16 +723,20 @@ impl ReviewStore for DynamoDbReviewStore {
         }))
     }
 
-    async fn record_delivery(&self, delivery_id: &str) -> Result<bool, StoreError> {
+    async fn accept_event(&self, envelope: &EventEnvelope) -> Result<bool, StoreError> {
         let now = Utc::now();
+        let text =
+            serde_json::to_string(envelope).map_err(|e| StoreError::Backend(e.to_string()))?;
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", s(format!("DELIVERY#{delivery_id}")))
-            .item("sk", s("DELIVERY"))
+            .item("pk", s(format!("EVENT#{}", envelope.id)))
+            .item("sk", s("EVENT"))
             .item("received_at", s(timestamp(now)))
-            .item("expires_at", n(now.timestamp() + DELIVERY_TTL_SECONDS))
+            .item("envelope", s(text))
+            .item("pending_pk", s(PENDING_EVENTS))
+            .item("time_sk", s(format!("{}#{}", timestamp(now), envelope.id)))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
@@ -730,6 +744,70 @@ impl ReviewStore for DynamoDbReviewStore {
             Ok(_) => Ok(true),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 Ok(false)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
+    }
+
+    async fn pending_events(&self, limit: usize) -> Result<Vec<EventEnvelope>, StoreError> {
+        let mut events = Vec::new();
+        let mut start = None;
+        // Index reads are eventually consistent: an event accepted a moment ago may
+        // show up on the next poll, and one just finished may show up once more —
+        // processing is idempotent per event, so both are harmless.
+        while events.len() < limit {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("by_pending")
+                .key_condition_expression("pending_pk = :p")
+                .expression_attribute_values(":p", s(PENDING_EVENTS))
+                .scan_index_forward(true)
+                .limit(i32::try_from(limit - events.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in page.items() {
+                events.push(
+                    serde_json::from_str(get_s(item, "envelope")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(events)
+    }
+
+    async fn finish_event(&self, event_id: &str, outcome: &EventOutcome) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let outcome =
+            serde_json::to_string(outcome).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("EVENT#{event_id}")))
+            .key("sk", s("EVENT"))
+            .update_expression(
+                "SET outcome = :o, finished_at = :f, expires_at = :e REMOVE pending_pk",
+            )
+            // Only the first finish counts; a second one (a redelivered message, a
+            // sweeper racing the worker) leaves the first outcome in place.
+            .condition_expression("attribute_exists(pending_pk)")
+            .expression_attribute_values(":o", s(outcome))
+            .expression_attribute_values(":f", s(timestamp(now)))
+            .expression_attribute_values(":e", n(now.timestamp() + FINISHED_EVENT_TTL_SECONDS))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(())
             }
             Err(e) => Err(sdk_error(e)),
         }

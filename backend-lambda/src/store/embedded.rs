@@ -11,7 +11,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::{Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body, page_size};
+use reviewgate_core::event::EventEnvelope;
+
+use super::{
+    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body, page_size,
+};
 use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
 
 const SCHEMA: &str = "
@@ -41,11 +45,20 @@ CREATE TABLE IF NOT EXISTS api_keys (
     name TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS deliveries (
-    delivery_id TEXT PRIMARY KEY,
-    received_at TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    envelope TEXT NOT NULL,
+    finished_at TEXT,
+    outcome TEXT
 );
+CREATE INDEX IF NOT EXISTS events_pending ON events (received_at) WHERE finished_at IS NULL;
+CREATE INDEX IF NOT EXISTS events_finished ON events (finished_at) WHERE finished_at IS NOT NULL;
 ";
+
+/// Finished events are kept this long, so a redelivery within it is still known as
+/// one: providers redeliver for days (GitHub up to 3 days on request).
+const FINISHED_EVENT_RETENTION_DAYS: i64 = 7;
 
 /// Reviews in a SQLite file.
 #[derive(Clone)]
@@ -408,16 +421,69 @@ impl ReviewStore for EmbeddedReviewStore {
         .await
     }
 
-    async fn record_delivery(&self, delivery_id: &str) -> Result<bool, StoreError> {
-        let delivery_id = delivery_id.to_owned();
+    async fn accept_event(&self, envelope: &EventEnvelope) -> Result<bool, StoreError> {
+        let text =
+            serde_json::to_string(envelope).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let event_id = envelope.id.clone();
         self.with_conn(move |conn| {
             let inserted = conn
                 .execute(
-                    "INSERT OR IGNORE INTO deliveries (delivery_id, received_at) VALUES (?1, ?2)",
-                    params![delivery_id, timestamp(Utc::now())],
+                    "INSERT OR IGNORE INTO events (event_id, received_at, envelope) VALUES (?1, ?2, ?3)",
+                    params![event_id, timestamp(Utc::now()), text],
                 )
                 .map_err(backend)?;
             Ok(inserted == 1)
+        })
+        .await
+    }
+
+    async fn pending_events(&self, limit: usize) -> Result<Vec<EventEnvelope>, StoreError> {
+        self.with_conn(move |conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT envelope FROM events WHERE finished_at IS NULL \
+                     ORDER BY received_at, event_id LIMIT ?1",
+                )
+                .map_err(backend)?;
+            let rows = statement
+                .query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                    row.get::<_, String>(0)
+                })
+                .map_err(backend)?;
+            rows.map(|row| {
+                let text = row.map_err(backend)?;
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn finish_event(&self, event_id: &str, outcome: &EventOutcome) -> Result<(), StoreError> {
+        let event_id = event_id.to_owned();
+        let outcome =
+            serde_json::to_string(outcome).map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.with_conn(move |conn| {
+            let now = Utc::now();
+            let transaction = conn.transaction().map_err(backend)?;
+            transaction
+                .execute(
+                    "UPDATE events SET finished_at = ?2, outcome = ?3 \
+                     WHERE event_id = ?1 AND finished_at IS NULL",
+                    params![event_id, timestamp(now), outcome],
+                )
+                .map_err(backend)?;
+            // Expiry rides on the write path: no sweeper to schedule, and the index
+            // keeps it to the rows actually expiring.
+            transaction
+                .execute(
+                    "DELETE FROM events WHERE finished_at IS NOT NULL AND finished_at < ?1",
+                    params![timestamp(
+                        now - chrono::Duration::days(FINISHED_EVENT_RETENTION_DAYS)
+                    )],
+                )
+                .map_err(backend)?;
+            transaction.commit().map_err(backend)
         })
         .await
     }

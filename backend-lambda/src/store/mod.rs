@@ -16,6 +16,8 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 
+use reviewgate_core::event::EventEnvelope;
+
 use crate::model::{ApiKeyRecord, ReviewStatus, ReviewSummary, ReviewVersion};
 
 #[cfg(feature = "dynamodb")]
@@ -112,8 +114,38 @@ pub trait ReviewStore: Send + Sync {
     async fn put_api_key(&self, key: &ApiKeyRecord) -> Result<(), StoreError>;
     /// Looks an API key up by its hash.
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
-    /// Records a delivery id; `false` when it was already recorded (a redelivery).
-    async fn record_delivery(&self, delivery_id: &str) -> Result<bool, StoreError>;
+    /// Stores a verified event as pending, keyed by its id, before intake answers
+    /// 2xx — so an acknowledged event survives a crash. `false` when the id was
+    /// already recorded (a redelivery), which leaves the first copy untouched.
+    async fn accept_event(&self, envelope: &EventEnvelope) -> Result<bool, StoreError>;
+    /// Up to `limit` accepted events not yet finished, oldest first.
+    async fn pending_events(&self, limit: usize) -> Result<Vec<EventEnvelope>, StoreError>;
+    /// Marks an event finished with its outcome; it is never returned as pending
+    /// again. Finishing an event twice keeps the first outcome.
+    async fn finish_event(&self, event_id: &str, outcome: &EventOutcome) -> Result<(), StoreError>;
+}
+
+/// How processing an accepted event ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EventOutcome {
+    /// A review version was written (or had already been written for this event).
+    Reviewed {
+        /// The review.
+        review_id: String,
+        /// The version written for this event.
+        version: u32,
+    },
+    /// Nothing to review (e.g. a PR without infrastructure changes), with why.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Processing failed for good (not retryable), with why.
+    Failed {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// How many times [`update_review`] re-reads after losing a race before giving up.

@@ -53,6 +53,7 @@ impl TestApi {
                 },
                 spacelift: SourceKeys::default(),
             }),
+            events_waiting: Arc::new(tokio::sync::Notify::new()),
         };
         TestApi { state, key }
     }

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use chrono::Utc;
 use reviewgate_backend::model::{ApiKeyRecord, ReviewStatus, ReviewVersion};
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
-use reviewgate_backend::store::{ReviewQuery, ReviewStore, StoreError, update_review};
+use reviewgate_backend::store::{
+    EventOutcome, ReviewQuery, ReviewStore, StoreError, update_review,
+};
 use reviewgate_core::RiskLevel;
+use reviewgate_core::event::EventEnvelope;
 
 use crate::support::{at, huge_version, sample_version};
 
@@ -292,7 +295,7 @@ async fn check_listing(store: &dyn ReviewStore) {
     ));
 }
 
-async fn check_keys_and_deliveries(store: &dyn ReviewStore) {
+async fn check_api_keys(store: &dyn ReviewStore) {
     let key = ApiKeyRecord {
         key_hash: "ab".repeat(32),
         name: "ci".into(),
@@ -307,13 +310,90 @@ async fn check_keys_and_deliveries(store: &dyn ReviewStore) {
         store.find_api_key(&"cd".repeat(32)).await.expect("find"),
         None
     );
-    assert!(store.record_delivery("delivery-1").await.expect("record"));
+}
+
+fn event(id: &str, received_at: u64) -> EventEnvelope {
+    serde_json::from_value(serde_json::json!({
+        "version": reviewgate_core::event::ENVELOPE_VERSION,
+        "id": id,
+        "source": "github",
+        "kind": "pr.opened",
+        "repository": {"provider": "github", "owner": "acme", "name": "infra"},
+        "delivery_id": id,
+        "received_at": received_at,
+        "trace_id": "trace",
+    }))
+    .expect("a valid envelope")
+}
+
+async fn check_event_outbox(store: &dyn ReviewStore) {
+    let first = event("github:delivery-1", 1);
+    assert!(store.accept_event(&first).await.expect("accept"));
+    // A redelivery is refused and leaves the first copy as it was.
+    let mut redelivered = first.clone();
+    redelivered.trace_id = "another".into();
     assert!(
         !store
-            .record_delivery("delivery-1")
+            .accept_event(&redelivered)
             .await
-            .expect("record again")
+            .expect("accept again")
     );
+    let second = event("github:delivery-2", 2);
+    assert!(store.accept_event(&second).await.expect("accept"));
+
+    // DynamoDB's index is eventually consistent: poll briefly.
+    let mut pending = Vec::new();
+    for _ in 0..50 {
+        pending = store.pending_events(10).await.expect("pending");
+        if pending.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(pending, [first.clone(), second.clone()], "oldest first");
+    assert_eq!(
+        store.pending_events(1).await.expect("pending"),
+        std::slice::from_ref(&first)
+    );
+
+    let reviewed = EventOutcome::Reviewed {
+        review_id: "r-1".into(),
+        version: 1,
+    };
+    store
+        .finish_event(&first.id, &reviewed)
+        .await
+        .expect("finish");
+    // Finishing twice keeps the first outcome and is not an error.
+    store
+        .finish_event(
+            &first.id,
+            &EventOutcome::Failed {
+                reason: "late".into(),
+            },
+        )
+        .await
+        .expect("finish again");
+    let mut pending = Vec::new();
+    for _ in 0..50 {
+        pending = store.pending_events(10).await.expect("pending");
+        if pending.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(pending, std::slice::from_ref(&second));
+    // A finished event is still known: its redelivery is a duplicate.
+    assert!(!store.accept_event(&first).await.expect("accept finished"));
+    store
+        .finish_event(
+            &second.id,
+            &EventOutcome::Skipped {
+                reason: "no infrastructure files".into(),
+            },
+        )
+        .await
+        .expect("finish");
 }
 
 async fn conformance(store: Arc<dyn ReviewStore>) {
@@ -322,7 +402,8 @@ async fn conformance(store: Arc<dyn ReviewStore>) {
     check_concurrent_writers(Arc::clone(&store)).await;
     check_five_thousand_findings(store.as_ref()).await;
     check_listing(store.as_ref()).await;
-    check_keys_and_deliveries(store.as_ref()).await;
+    check_api_keys(store.as_ref()).await;
+    check_event_outbox(store.as_ref()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,0 +1,460 @@
+//! Turns accepted events into reviews. Intake stores every verified event as pending
+//! before it answers 2xx ([`ReviewStore::accept_event`]); the [`EventProcessor`]
+//! takes pending events oldest first, reviews what they are about, reports back to
+//! where the team works, and marks each event finished with its outcome.
+//!
+//! Processing is idempotent per event, which is what makes "every acknowledged event
+//! is reviewed, none twice" hold across crashes: the review version an event writes
+//! carries the event's id, so an event processed again after a crash (written but
+//! not yet marked finished) finds its own version and only reports it again.
+//!
+//! - `pr.opened` / `pr.updated` (GitHub): fetch the changed files and their patches,
+//!   the changed Terraform files at the head commit and the repository's
+//!   `.reviewgate.toml`; review; write version 1 (or n + 1 of the PR's review); then
+//!   edit the one reviewgate comment on the PR in place and post a check run whose
+//!   conclusion follows `fail_on`.
+//! - `pr.closed` / `pr.merged`: a new version of the PR's review with status closed.
+//! - Everything else is recorded and finished as skipped, with the reason.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use reviewgate_core::config::ReviewConfig;
+use reviewgate_core::event::{EventEnvelope, EventKind, EventSource, PullRequest, Repository};
+use reviewgate_core::output::markdown;
+use reviewgate_core::{Document, Finding, InputKind, Origin, Severity};
+use sha2::{Digest, Sha256};
+use tokio::sync::{Notify, watch};
+
+use crate::github::{
+    Annotation, AnnotationLevel, CheckConclusion, CheckRun, GitHubClient, GitHubError,
+    PullRequestFile, PullRequestFileStatus, REVIEW_COMMENT_MARKER, unified_diff,
+};
+use crate::model::{ReviewStatus, ReviewVersion};
+use crate::reviews::{NewReview, rules_version};
+use crate::store::{EventOutcome, ReviewStore, StoreError};
+
+/// The check run's name on the commit.
+pub const CHECK_NAME: &str = "reviewgate";
+/// GitHub rejects comment bodies over 65,536 characters; the rest is room for the
+/// marker and the footer.
+const COMMENT_BUDGET: usize = 60_000;
+/// Changed Terraform files fetched whole for context; the diff covers the rest.
+const MAX_CONTEXT_FILES: usize = 100;
+/// The check run fails from this severity when `.reviewgate.toml` sets no `fail_on`.
+pub const DEFAULT_FAIL_ON: Severity = Severity::High;
+/// How often a retryable failure is retried before the event is finished as failed.
+const MAX_ATTEMPTS: u32 = 8;
+/// How often the worker looks for pending events when nothing wakes it (another
+/// process may have accepted them, or a retry came due).
+const POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Why an event could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Worth trying again later: the provider or the store is throttling or down.
+    #[error("{0} (will retry)")]
+    Retryable(String),
+    /// Will not work however often it is tried: no access, a PR that is gone.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<StoreError> for ProcessError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) | StoreError::VersionConflict { .. } => {
+                ProcessError::Retryable(e.to_string())
+            }
+            other => ProcessError::Permanent(other.to_string()),
+        }
+    }
+}
+
+impl From<GitHubError> for ProcessError {
+    fn from(e: GitHubError) -> Self {
+        if e.is_retryable() {
+            ProcessError::Retryable(format!("GitHub: {e}"))
+        } else {
+            ProcessError::Permanent(format!("GitHub: {e}"))
+        }
+    }
+}
+
+/// Reviews accepted events and reports back.
+pub struct EventProcessor {
+    store: Arc<dyn ReviewStore>,
+    github: Option<GitHubClient>,
+}
+
+impl EventProcessor {
+    /// A processor over `store`; without a GitHub client, pull-request events are
+    /// finished as skipped with the reason.
+    pub fn new(store: Arc<dyn ReviewStore>, github: Option<GitHubClient>) -> Self {
+        EventProcessor { store, github }
+    }
+
+    /// Processes one event to its outcome (not yet recorded: see [`Self::run`]).
+    pub async fn process(&self, event: &EventEnvelope) -> Result<EventOutcome, ProcessError> {
+        match event.kind {
+            EventKind::PrOpened | EventKind::PrUpdated => self.review_pull_request(event).await,
+            EventKind::PrClosed | EventKind::PrMerged => self.close_pull_request(event).await,
+            other => Ok(EventOutcome::Skipped {
+                reason: format!("{} events are recorded, not reviewed", other.as_str()),
+            }),
+        }
+    }
+
+    /// Processes pending events until `shutdown` turns true, sleeping until `wake`
+    /// is notified (intake accepted an event) or the poll interval passes. An event
+    /// being processed when shutdown comes is finished first; events not started
+    /// stay pending in the store for the next start.
+    pub async fn run(&self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+        let mut retries: HashMap<String, (u32, Instant)> = HashMap::new();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let now = Instant::now();
+            let due: Vec<EventEnvelope> = match self.store.pending_events(100).await {
+                Ok(events) => events
+                    .into_iter()
+                    .filter(|e| retries.get(&e.id).is_none_or(|(_, at)| *at <= now))
+                    .collect(),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read pending events");
+                    Vec::new()
+                }
+            };
+            if due.is_empty() {
+                let next_retry = retries.values().map(|(_, at)| *at).min();
+                let sleep = next_retry
+                    .map_or(POLL_INTERVAL, |at| at.saturating_duration_since(now))
+                    .min(POLL_INTERVAL);
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(sleep) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            for event in due {
+                if *shutdown.borrow() {
+                    return;
+                }
+                self.process_and_finish(&event, &mut retries).await;
+            }
+        }
+    }
+
+    /// Processes every pending event once (retryable failures stay pending): what a
+    /// Lambda invocation or a test does instead of [`Self::run`].
+    pub async fn process_pending(&self) -> Result<usize, StoreError> {
+        let mut retries = HashMap::new();
+        let events = self.store.pending_events(100).await?;
+        for event in &events {
+            self.process_and_finish(event, &mut retries).await;
+        }
+        Ok(events.len())
+    }
+
+    async fn process_and_finish(
+        &self,
+        event: &EventEnvelope,
+        retries: &mut HashMap<String, (u32, Instant)>,
+    ) {
+        let started = Instant::now();
+        let outcome = match self.process(event).await {
+            Ok(outcome) => outcome,
+            Err(ProcessError::Retryable(reason)) => {
+                let attempts = retries.get(&event.id).map_or(1, |(n, _)| n + 1);
+                if attempts < MAX_ATTEMPTS {
+                    // 2 s, 4 s, … 256 s: long enough for a rate limit to reset.
+                    let backoff = Duration::from_secs(2u64 << attempts.min(7));
+                    tracing::warn!(
+                        event_id = %event.id,
+                        attempts,
+                        retry_in_secs = backoff.as_secs(),
+                        reason = %reason,
+                        "event processing failed; will retry"
+                    );
+                    retries.insert(event.id.clone(), (attempts, Instant::now() + backoff));
+                    return;
+                }
+                EventOutcome::Failed {
+                    reason: format!("gave up after {attempts} attempts: {reason}"),
+                }
+            }
+            Err(ProcessError::Permanent(reason)) => EventOutcome::Failed { reason },
+        };
+        retries.remove(&event.id);
+        match self.store.finish_event(&event.id, &outcome).await {
+            Ok(()) => tracing::info!(
+                event_type = "PERF",
+                event_id = %event.id,
+                kind = event.kind.as_str(),
+                outcome = ?outcome,
+                duration_ms = started.elapsed().as_millis() as u64,
+                "event processed"
+            ),
+            // Still pending: the next pass processes it again and finds its version.
+            Err(e) => tracing::error!(event_id = %event.id, error = %e, "cannot finish event"),
+        }
+    }
+
+    async fn review_pull_request(
+        &self,
+        event: &EventEnvelope,
+    ) -> Result<EventOutcome, ProcessError> {
+        let (repository, pr) = pull_request_of(event)?;
+        if event.source != EventSource::Github {
+            return Ok(EventOutcome::Skipped {
+                reason: format!(
+                    "fetching {} pull requests is not supported yet",
+                    event.source.as_str()
+                ),
+            });
+        }
+        let Some(github) = &self.github else {
+            return Ok(EventOutcome::Skipped {
+                reason: "no GitHub token is configured (REVIEWGATE_GITHUB_TOKEN)".into(),
+            });
+        };
+        let review_id = pull_request_review_id(event.source, repository, pr.number);
+        let (owner, name) = (&repository.owner, &repository.name);
+        let config = match github
+            .file_contents(owner, name, ".reviewgate.toml", &pr.head_sha)
+            .await?
+        {
+            Some(text) => ReviewConfig::from_toml(&text).map_err(|e| {
+                ProcessError::Permanent(format!("the repository's .reviewgate.toml: {e}"))
+            })?,
+            None => ReviewConfig::default(),
+        };
+        let threshold = config.fail_on.unwrap_or(DEFAULT_FAIL_ON);
+        let latest = self.store.get_latest(&review_id).await?;
+        let version = match latest {
+            // Written by this event before a crash: report it, do not write it again.
+            Some(latest) if latest.event_id.as_deref() == Some(event.id.as_str()) => latest,
+            latest => {
+                let files = github.pull_request_files(owner, name, pr.number).await?;
+                let mut documents = vec![Document {
+                    path: format!("pull-{}.diff", pr.number),
+                    kind: Some(InputKind::Diff),
+                    content: unified_diff(&files),
+                }];
+                for file in context_files(&files) {
+                    if let Some(text) = github
+                        .file_contents(owner, name, &file.filename, &pr.head_sha)
+                        .await?
+                    {
+                        documents.push(Document::detect(file.filename.clone(), text));
+                    }
+                }
+                let new = NewReview {
+                    documents,
+                    origin: Origin::GithubPullRequest {
+                        owner: owner.clone(),
+                        repo: name.clone(),
+                        number: pr.number,
+                        head_sha: pr.head_sha.clone(),
+                    },
+                    repository: Some(repository.full_name()),
+                    stack: None,
+                    config,
+                };
+                let version = next_version(
+                    rules_version(&new, "system", Utc::now()),
+                    &review_id,
+                    latest,
+                    event,
+                );
+                self.write(&version).await?;
+                version
+            }
+        };
+        self.report(github, repository, pr, &version, threshold)
+            .await?;
+        Ok(EventOutcome::Reviewed {
+            review_id,
+            version: version.version,
+        })
+    }
+
+    async fn close_pull_request(
+        &self,
+        event: &EventEnvelope,
+    ) -> Result<EventOutcome, ProcessError> {
+        let (repository, pr) = pull_request_of(event)?;
+        let review_id = pull_request_review_id(event.source, repository, pr.number);
+        let Some(latest) = self.store.get_latest(&review_id).await? else {
+            return Ok(EventOutcome::Skipped {
+                reason: "the pull request was never reviewed".into(),
+            });
+        };
+        if latest.event_id.as_deref() == Some(event.id.as_str()) {
+            return Ok(EventOutcome::Reviewed {
+                review_id,
+                version: latest.version,
+            });
+        }
+        let mut version = latest.clone();
+        version.status = ReviewStatus::Closed;
+        version.decision = Some(
+            if event.kind == EventKind::PrMerged {
+                "pull request merged"
+            } else {
+                "pull request closed without merging"
+            }
+            .into(),
+        );
+        let version = next_version(version, &review_id, Some(latest), event);
+        self.write(&version).await?;
+        Ok(EventOutcome::Reviewed {
+            review_id,
+            version: version.version,
+        })
+    }
+
+    async fn write(&self, version: &ReviewVersion) -> Result<(), ProcessError> {
+        if version.version == 1 {
+            self.store.create(version).await?;
+        } else {
+            self.store.put_version(version).await?;
+        }
+        Ok(())
+    }
+
+    /// Edits reviewgate's comment on the PR in place and posts a check run.
+    async fn report(
+        &self,
+        github: &GitHubClient,
+        repository: &Repository,
+        pr: &PullRequest,
+        version: &ReviewVersion,
+        threshold: Severity,
+    ) -> Result<(), ProcessError> {
+        let review = &version.review;
+        let body = format!(
+            "{}\n\n<sub>reviewgate review `{}` · version {} · commit {}</sub>\n",
+            markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET),
+            version.review_id,
+            version.version,
+            short_sha(&pr.head_sha),
+        );
+        github
+            .upsert_pr_comment(
+                &repository.owner,
+                &repository.name,
+                pr.number,
+                REVIEW_COMMENT_MARKER,
+                &body,
+            )
+            .await?;
+        let failing: Vec<&Finding> = review
+            .findings
+            .iter()
+            .filter(|f| !f.suppressed && f.severity >= threshold)
+            .collect();
+        let check = CheckRun {
+            name: CHECK_NAME.into(),
+            head_sha: pr.head_sha.clone(),
+            conclusion: if failing.is_empty() {
+                CheckConclusion::Success
+            } else {
+                CheckConclusion::Failure
+            },
+            title: if failing.is_empty() {
+                format!("No findings at {} or above", threshold.as_str())
+            } else {
+                format!(
+                    "{} finding(s) at {} or above",
+                    failing.len(),
+                    threshold.as_str()
+                )
+            },
+            summary: markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET),
+            annotations: review.findings.iter().filter_map(annotation).collect(),
+        };
+        github
+            .create_check_run(&repository.owner, &repository.name, &check)
+            .await?;
+        Ok(())
+    }
+}
+
+fn pull_request_of(event: &EventEnvelope) -> Result<(&Repository, &PullRequest), ProcessError> {
+    match (&event.repository, &event.pr) {
+        (Some(repository), Some(pr)) => Ok((repository, pr)),
+        _ => Err(ProcessError::Permanent(
+            "a pull-request event without its repository or pull request".into(),
+        )),
+    }
+}
+
+/// One review per pull request, whatever number of events: the id is derived from
+/// the PR, so every event about it writes the next version of the same review.
+pub fn pull_request_review_id(source: EventSource, repository: &Repository, number: u64) -> String {
+    let key = format!("{}:{}#{number}", source.as_str(), repository.full_name());
+    let digest = Sha256::digest(key.as_bytes());
+    format!("pr-{}", hex::encode(&digest[..12]))
+}
+
+/// `version` made the successor of `latest` (or version 1), written for `event`.
+fn next_version(
+    mut version: ReviewVersion,
+    review_id: &str,
+    latest: Option<ReviewVersion>,
+    event: &EventEnvelope,
+) -> ReviewVersion {
+    version.review_id = review_id.to_owned();
+    version.event_id = Some(event.id.clone());
+    version.updated_at = Utc::now();
+    match latest {
+        Some(latest) => {
+            version.version = latest.version + 1;
+            version.previous_version_id =
+                Some(ReviewVersion::version_id(review_id, latest.version));
+            version.created_at = latest.created_at;
+        }
+        None => {
+            version.version = 1;
+            version.previous_version_id = None;
+        }
+    }
+    version
+}
+
+/// Changed Terraform files that still exist at the head commit.
+fn context_files(files: &[PullRequestFile]) -> impl Iterator<Item = &PullRequestFile> {
+    files
+        .iter()
+        .filter(|f| f.status != PullRequestFileStatus::Removed)
+        .filter(|f| {
+            let path = f.filename.as_str();
+            path.ends_with(".tf") || path.ends_with(".tfvars") || path.ends_with(".tf.json")
+        })
+        .take(MAX_CONTEXT_FILES)
+}
+
+fn annotation(finding: &Finding) -> Option<Annotation> {
+    let (path, line) = (finding.file.clone()?, finding.line?);
+    Some(Annotation {
+        path,
+        start_line: line,
+        end_line: finding.end_line.unwrap_or(line).max(line),
+        annotation_level: match finding.severity {
+            Severity::Critical | Severity::High => AnnotationLevel::Failure,
+            Severity::Medium => AnnotationLevel::Warning,
+            Severity::Low | Severity::Info => AnnotationLevel::Notice,
+        },
+        title: Some(format!("{}: {}", finding.rule_id, finding.title)),
+        message: finding.message.clone(),
+    })
+}
+
+fn short_sha(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
