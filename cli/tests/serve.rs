@@ -129,21 +129,26 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
-fn create_key(data_dir: &Path) -> String {
+/// Runs `reviewgate ARGS` with `env`, expecting success; returns its stdout.
+fn run_reviewgate(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
-        .args(["keys", "create", "--name", "ci", "--data-dir"])
-        .arg(data_dir)
+        .args(args)
+        .envs(env.iter().copied())
         .output()
-        .expect("run keys create");
+        .expect("run reviewgate");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_owned()
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn create_key(data_dir: &Path) -> String {
+    let args = ["keys", "create", "--name", "ci", "--data-dir"].map(std::ffi::OsStr::new);
+    let mut args = args.to_vec();
+    args.push(data_dir.as_os_str());
+    run_reviewgate(&args, &[]).trim().to_owned()
 }
 
 #[test]
@@ -309,19 +314,22 @@ fn github_state() -> serde_json::Value {
 }
 
 fn send_webhook(url: &str, payload: &str, delivery_id: &str) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
-        .args(["webhook", "send", "--provider", "github", "--url", url])
-        .args(["--delivery-id", delivery_id])
-        .arg(corpus(&format!("github-payloads/{payload}")))
-        .env("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)
-        .output()
-        .expect("run webhook send");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the server answers JSON")
+    let file = corpus(&format!("github-payloads/{payload}"));
+    let args = [
+        "webhook",
+        "send",
+        "--provider",
+        "github",
+        "--url",
+        url,
+        "--delivery-id",
+        delivery_id,
+    ]
+    .map(std::ffi::OsStr::new);
+    let mut args = args.to_vec();
+    args.push(file.as_os_str());
+    let answer = run_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    serde_json::from_str(&answer).expect("the server answers JSON")
 }
 
 /// Polls until the PR's review reaches `version`, returning it.

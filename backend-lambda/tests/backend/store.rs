@@ -326,6 +326,20 @@ fn event(id: &str, received_at: u64) -> EventEnvelope {
     .expect("a valid envelope")
 }
 
+/// The pending events once there are `expected` of them (or after a second):
+/// DynamoDB's index is eventually consistent.
+async fn pending_once_settled(store: &dyn ReviewStore, expected: usize) -> Vec<EventEnvelope> {
+    let mut pending = Vec::new();
+    for _ in 0..50 {
+        pending = store.pending_events(10).await.expect("pending");
+        if pending.len() == expected {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    pending
+}
+
 async fn check_event_outbox(store: &dyn ReviewStore) {
     let first = event("github:delivery-1", 1);
     assert!(store.accept_event(&first).await.expect("accept"));
@@ -341,16 +355,11 @@ async fn check_event_outbox(store: &dyn ReviewStore) {
     let second = event("github:delivery-2", 2);
     assert!(store.accept_event(&second).await.expect("accept"));
 
-    // DynamoDB's index is eventually consistent: poll briefly.
-    let mut pending = Vec::new();
-    for _ in 0..50 {
-        pending = store.pending_events(10).await.expect("pending");
-        if pending.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(pending, [first.clone(), second.clone()], "oldest first");
+    assert_eq!(
+        pending_once_settled(store, 2).await,
+        [first.clone(), second.clone()],
+        "oldest first"
+    );
     assert_eq!(
         store.pending_events(1).await.expect("pending"),
         std::slice::from_ref(&first)
@@ -374,15 +383,10 @@ async fn check_event_outbox(store: &dyn ReviewStore) {
         )
         .await
         .expect("finish again");
-    let mut pending = Vec::new();
-    for _ in 0..50 {
-        pending = store.pending_events(10).await.expect("pending");
-        if pending.len() == 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(pending, std::slice::from_ref(&second));
+    assert_eq!(
+        pending_once_settled(store, 1).await,
+        std::slice::from_ref(&second)
+    );
     // A finished event is still known: its redelivery is a duplicate.
     assert!(!store.accept_event(&first).await.expect("accept finished"));
     store
