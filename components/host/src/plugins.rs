@@ -6,12 +6,12 @@ use std::path::Path;
 
 use reviewgate_core::{
     ChangeSet, ExternalError, ExternalFinding, ExternalResult, FailureKind, Mode, Resource,
-    Severity,
 };
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, Trap};
 
 use crate::grants::PluginGrants;
+use crate::reviewer::severity_from_wit;
 use crate::sandbox::Sandbox;
 use crate::{ComponentCache, HostError};
 
@@ -21,11 +21,12 @@ mod bindings {
     wasmtime::component::bindgen!({
         path: "../../wit",
         world: "policy-plugin",
+        // One Rust type per WIT type across both worlds, so conversions are shared.
+        with: { "reviewgate:review/types": crate::reviewer::wit },
     });
 }
 
 use bindings::exports::reviewgate::review::policy;
-use bindings::reviewgate::review::types as wit;
 
 /// What a plugin may use, per review.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,7 +252,7 @@ fn classify(error: &wasmtime::Error, memory_refused: bool) -> ExternalError {
 /// rules it declared and resources of the change.
 fn validate(
     info: &policy::PluginInfo,
-    findings: Vec<wit::PluginFinding>,
+    findings: Vec<crate::reviewer::wit::PluginFinding>,
     addresses: &BTreeSet<&str>,
     limits: PluginLimits,
 ) -> Result<Vec<ExternalFinding>, ExternalError> {
@@ -323,15 +324,5 @@ fn resource_to_wit(resource: &Resource) -> policy::PolicyResource {
         // Values serialize with unknown and sensitive markers; never fails.
         attributes_json: serde_json::to_string(&*resource.attributes)
             .unwrap_or_else(|_| "{}".into()),
-    }
-}
-
-fn severity_from_wit(s: wit::Severity) -> Severity {
-    match s {
-        wit::Severity::Info => Severity::Info,
-        wit::Severity::Low => Severity::Low,
-        wit::Severity::Medium => Severity::Medium,
-        wit::Severity::High => Severity::High,
-        wit::Severity::Critical => Severity::Critical,
     }
 }

@@ -23,7 +23,8 @@ mod bindings {
     });
 }
 
-use bindings::reviewgate::review::types as wit;
+/// The WIT `types` interface, shared with the policy-plugin bindings.
+pub use bindings::reviewgate::review::types as wit;
 
 /// The reviewer is trusted code (our own core), so it gets a generous memory limit
 /// and no CPU budget: a 10,000-resource plan needs a few hundred MiB.
@@ -250,7 +251,7 @@ fn finding_from_wit(f: wit::Finding) -> Finding {
     }
 }
 
-fn severity_from_wit(s: wit::Severity) -> Severity {
+pub(crate) fn severity_from_wit(s: wit::Severity) -> Severity {
     match s {
         wit::Severity::Info => Severity::Info,
         wit::Severity::Low => Severity::Low,
