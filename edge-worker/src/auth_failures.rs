@@ -3,42 +3,24 @@
 //! and the isolate that asked remembers the block locally, so further requests from
 //! that IP are refused before any verification work or Durable Object call.
 
-use std::cell::RefCell;
+use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
 
-use reviewgate_ingress::rate_limit::SlidingWindow;
-use worker::{Date, DurableObject, Env, Request, Response, Result, State, durable_object};
-
-use crate::global_limiter::WindowRequest;
-use crate::org_limiter::AdmitAnswer;
+use crate::global_limiter::RequestedWindow;
 
 /// The Durable Object.
 #[durable_object(fetch)]
 pub struct AuthFailureLimiter {
-    window: RefCell<Option<(u32, u64, SlidingWindow)>>,
+    window: RequestedWindow,
 }
 
 impl DurableObject for AuthFailureLimiter {
     fn new(_state: State, _env: Env) -> Self {
         AuthFailureLimiter {
-            window: RefCell::new(None),
+            window: RequestedWindow::default(),
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let ask: WindowRequest = req.json().await?;
-        let mut slot = self.window.borrow_mut();
-        if slot
-            .as_ref()
-            .is_none_or(|(l, w, _)| (*l, *w) != (ask.limit, ask.window_ms))
-        {
-            *slot = Some((
-                ask.limit,
-                ask.window_ms,
-                SlidingWindow::new(ask.limit, ask.window_ms),
-            ));
-        }
-        let (_, _, window) = slot.as_mut().expect("the window was just set");
-        let decision = window.admit(Date::now().as_millis(), "client_ip");
-        Response::from_json(&AdmitAnswer::from(decision))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        self.window.admit(req, "client_ip").await
     }
 }

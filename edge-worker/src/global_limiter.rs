@@ -20,34 +20,52 @@ pub struct WindowRequest {
     pub window_ms: u64,
 }
 
+/// One sliding window whose limit and length come with each request; also the
+/// state of [`crate::auth_failures::AuthFailureLimiter`]. A changed limit (a
+/// redeployed configuration) starts a fresh window.
+#[derive(Default)]
+pub(crate) struct RequestedWindow(RefCell<Option<(u32, u64, SlidingWindow)>>);
+
+impl RequestedWindow {
+    /// Reads a [`WindowRequest`] and answers whether one more event fits, naming
+    /// `scope` when it does not.
+    pub(crate) async fn admit(&self, mut req: Request, scope: &'static str) -> Result<Response> {
+        let ask: WindowRequest = req.json().await?;
+        let mut slot = self.0.borrow_mut();
+        let window = match slot.as_mut() {
+            Some((limit, window_ms, window))
+                if (*limit, *window_ms) == (ask.limit, ask.window_ms) =>
+            {
+                window
+            }
+            _ => {
+                let (_, _, window) = slot.insert((
+                    ask.limit,
+                    ask.window_ms,
+                    SlidingWindow::new(ask.limit, ask.window_ms),
+                ));
+                window
+            }
+        };
+        let decision = window.admit(Date::now().as_millis(), scope);
+        Response::from_json(&AdmitAnswer::from(decision))
+    }
+}
+
 /// The Durable Object.
 #[durable_object(fetch)]
 pub struct GlobalRateLimiter {
-    window: RefCell<Option<(u32, u64, SlidingWindow)>>,
+    window: RequestedWindow,
 }
 
 impl DurableObject for GlobalRateLimiter {
     fn new(_state: State, _env: Env) -> Self {
         GlobalRateLimiter {
-            window: RefCell::new(None),
+            window: RequestedWindow::default(),
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> Result<Response> {
-        let ask: WindowRequest = req.json().await?;
-        let mut slot = self.window.borrow_mut();
-        if slot
-            .as_ref()
-            .is_none_or(|(l, w, _)| (*l, *w) != (ask.limit, ask.window_ms))
-        {
-            *slot = Some((
-                ask.limit,
-                ask.window_ms,
-                SlidingWindow::new(ask.limit, ask.window_ms),
-            ));
-        }
-        let (_, _, window) = slot.as_mut().expect("the window was just set");
-        let decision = window.admit(Date::now().as_millis(), "global");
-        Response::from_json(&AdmitAnswer::from(decision))
+    async fn fetch(&self, req: Request) -> Result<Response> {
+        self.window.admit(req, "global").await
     }
 }
