@@ -33,6 +33,18 @@ pub struct IntakeSecrets {
     pub spacelift: SourceKeys,
 }
 
+impl IntakeSecrets {
+    /// The secrets for webhooks sent straight from `source`; `None` for sources
+    /// that reach the backend only through the edge.
+    fn keys(&self, source: EventSource) -> Option<&SourceKeys> {
+        match source {
+            EventSource::Github => Some(&self.github),
+            EventSource::Spacelift => Some(&self.spacelift),
+            _ => None,
+        }
+    }
+}
+
 fn ingress_headers(headers: &HeaderMap) -> Headers {
     headers
         .iter()
@@ -148,16 +160,15 @@ pub async fn internal_events(
 
 async fn webhook(
     source: EventSource,
-    keys: &SourceKeys,
     state: &AppState,
     context: &RequestContext,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let channel = format!("webhook:{}", source.as_str());
-    if keys.secrets.is_empty() {
+    let Some(keys) = state.intake.keys(source).filter(|k| !k.secrets.is_empty()) else {
         return Err(refuse(context, &channel, &VerifyError::NoSecretConfigured));
-    }
+    };
     let ingress = ingress_headers(headers);
     let now = now_ms();
     reviewgate_ingress::verify_webhook(source, &ingress, body, keys, now, DEFAULT_TOLERANCE_SECS)
@@ -196,16 +207,7 @@ pub async fn github_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let keys = state.intake.github.clone();
-    webhook(
-        EventSource::Github,
-        &keys,
-        &state,
-        &context,
-        &headers,
-        &body,
-    )
-    .await
+    webhook(EventSource::Github, &state, &context, &headers, &body).await
 }
 
 /// `POST /webhook/spacelift`.
@@ -215,14 +217,5 @@ pub async fn spacelift_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let keys = state.intake.spacelift.clone();
-    webhook(
-        EventSource::Spacelift,
-        &keys,
-        &state,
-        &context,
-        &headers,
-        &body,
-    )
-    .await
+    webhook(EventSource::Spacelift, &state, &context, &headers, &body).await
 }

@@ -170,6 +170,14 @@ fn get_s<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> Result<&'
         .ok_or_else(|| StoreError::Corrupt(format!("item lacks string attribute {name}")))
 }
 
+/// A string attribute holding JSON (summaries, envelopes), parsed.
+fn get_json<T: serde::de::DeserializeOwned>(
+    item: &HashMap<String, AttributeValue>,
+    name: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(get_s(item, name)?).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 fn get_n(item: &HashMap<String, AttributeValue>, name: &str) -> Result<u64, StoreError> {
     item.get(name)
         .and_then(|v| v.as_n().ok())
@@ -573,10 +581,7 @@ impl ReviewStore for DynamoDbReviewStore {
                 .await
                 .map_err(sdk_error)?;
             for item in page.items() {
-                summaries.push(
-                    serde_json::from_str(get_s(item, "summary")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                summaries.push(get_json(item, "summary")?);
             }
             start = page.last_evaluated_key().cloned();
             if start.is_none() {
@@ -669,10 +674,7 @@ impl ReviewStore for DynamoDbReviewStore {
                     other => other,
                 })?;
             for item in page.items() {
-                items.push(
-                    serde_json::from_str(get_s(item, "summary")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                items.push(get_json(item, "summary")?);
             }
             start = page.last_evaluated_key().cloned();
             if start.is_none() || items.len() >= limit {
@@ -770,10 +772,7 @@ impl ReviewStore for DynamoDbReviewStore {
                 .await
                 .map_err(sdk_error)?;
             for item in page.items() {
-                events.push(
-                    serde_json::from_str(get_s(item, "envelope")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                );
+                events.push(get_json(item, "envelope")?);
             }
             start = page.last_evaluated_key().cloned();
             if start.is_none() {
