@@ -337,9 +337,10 @@ impl EventProcessor {
         threshold: Severity,
     ) -> Result<(), ProcessError> {
         let review = &version.review;
+        // The comment and the check run's summary show the same Markdown.
+        let markdown = markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET);
         let body = format!(
-            "{}\n\n<sub>reviewgate review `{}` · version {} · commit {}</sub>\n",
-            markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET),
+            "{markdown}\n\n<sub>reviewgate review `{}` · version {} · commit {}</sub>\n",
             version.review_id,
             version.version,
             short_sha(&pr.head_sha),
@@ -375,7 +376,7 @@ impl EventProcessor {
                     threshold.as_str()
                 )
             },
-            summary: markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET),
+            summary: markdown,
             annotations: review.findings.iter().filter_map(annotation).collect(),
         };
         github
