@@ -5,6 +5,8 @@
 //! claim inserts the id with its expiry; an alarm deletes expired ids, and a claim
 //! also ignores an expired row itself, so expiry holds even if an alarm runs late.
 
+use std::cell::Cell;
+
 use serde::{Deserialize, Serialize};
 use worker::{
     Date, DurableObject, Env, Request, Response, Result, SqlStorageValue, State, durable_object,
@@ -39,6 +41,9 @@ pub struct DedupAnswer {
 #[durable_object]
 pub struct DeliveryDedup {
     state: State,
+    /// Whether this instance knows an alarm to be pending, which saves asking the
+    /// storage on every claim. Cleared when the alarm runs.
+    alarm_pending: Cell<bool>,
 }
 
 fn ms(value: u64) -> SqlStorageValue {
@@ -62,6 +67,7 @@ impl DeliveryDedup {
                 .set_alarm(next as i64 - Date::now().as_millis() as i64)
                 .await?;
         }
+        self.alarm_pending.set(next.next.is_some());
         Ok(())
     }
 }
@@ -75,7 +81,10 @@ impl DurableObject for DeliveryDedup {
         ) {
             worker::console_error!("dedup: creating the table failed: {e}");
         }
-        DeliveryDedup { state }
+        DeliveryDedup {
+            state,
+            alarm_pending: Cell::new(false),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -83,20 +92,23 @@ impl DurableObject for DeliveryDedup {
         let sql = self.state.storage().sql();
         match req.json::<DedupRequest>().await? {
             DedupRequest::Claim { id, ttl_ms } => {
-                sql.exec(
-                    "DELETE FROM deliveries WHERE id = ? AND expires_at <= ?",
-                    vec![id.clone().into(), ms(now)],
-                )?;
+                // One statement: insert the id, or take over its row if that expired;
+                // a row comes back exactly when this is the first live claim.
                 let inserted = sql
                     .exec(
                         "INSERT INTO deliveries (id, expires_at) VALUES (?, ?) \
-                         ON CONFLICT(id) DO NOTHING RETURNING id",
-                        vec![id.into(), ms(now + ttl_ms)],
+                         ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at \
+                         WHERE deliveries.expires_at <= ? RETURNING id",
+                        vec![id.into(), ms(now + ttl_ms), ms(now)],
                     )?
                     .to_array::<serde_json::Value>()?;
                 let first = !inserted.is_empty();
-                if first && self.state.storage().get_alarm().await?.is_none() {
-                    self.schedule_cleanup().await?;
+                if first && !self.alarm_pending.get() {
+                    if self.state.storage().get_alarm().await?.is_some() {
+                        self.alarm_pending.set(true);
+                    } else {
+                        self.schedule_cleanup().await?;
+                    }
                 }
                 Response::from_json(&DedupAnswer { first })
             }

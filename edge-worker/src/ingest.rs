@@ -163,24 +163,24 @@ async fn ingest(
         Normalized::Event(envelope) => envelope,
     };
 
-    rate_limit(env, &config, &envelope).await?;
-
-    let shard = stable_hash(&envelope.id) % config::DEDUP_SHARDS;
-    let claim: DedupAnswer = call_object(
-        env,
-        config::DEDUP,
-        &format!("dedup-{shard}"),
-        &DedupRequest::Claim {
-            id: envelope.id.clone(),
-            ttl_ms: config.dedup_ttl_secs * 1000,
-        },
+    // The limiters and the duplicate check are independent objects, so they are
+    // asked at once; a claim made for a delivery the limits then refuse is released,
+    // so that the provider's retry is not taken for a duplicate.
+    let dedup = DedupShard::of(&envelope.id);
+    let (limited, claim) = futures_util::future::join(
+        rate_limit(env, &config, &envelope),
+        dedup.claim(env, &envelope.id, config.dedup_ttl_secs * 1000),
     )
-    .await?;
-    if !claim.first {
+    .await;
+    if !claim?.first {
         return Ok((
             200,
             serde_json::json!({"duplicate": true, "id": envelope.id}),
         ));
+    }
+    if let Err(refusal) = limited {
+        dedup.release(env, &envelope.id).await;
+        return Err(refusal);
     }
 
     let queue = env.queue(config::EVENTS_QUEUE).map_err(|_| {
@@ -191,22 +191,39 @@ async fn ingest(
         envelope: (*envelope).clone(),
     };
     if let Err(e) = queue.send(&message).await {
-        // Not queued: forget the id so the provider's redelivery is not a "duplicate".
-        let _: Result<DedupAnswer, _> = call_object(
-            env,
-            config::DEDUP,
-            &format!("dedup-{shard}"),
-            &DedupRequest::Release {
-                id: envelope.id.clone(),
-            },
-        )
-        .await;
+        dedup.release(env, &envelope.id).await;
         return Err(EdgeError::Unavailable(format!("queue: {e}")));
     }
     Ok((
         202,
         serde_json::json!({"accepted": true, "id": envelope.id, "kind": envelope.kind, "trace_id": delivery.trace_id}),
     ))
+}
+
+/// The `DeliveryDedup` object an event id belongs to.
+struct DedupShard(String);
+
+impl DedupShard {
+    fn of(event_id: &str) -> DedupShard {
+        DedupShard(format!("dedup-{}", stable_hash(event_id) % config::DEDUP_SHARDS))
+    }
+
+    async fn claim(&self, env: &Env, id: &str, ttl_ms: u64) -> Result<DedupAnswer, EdgeError> {
+        let claim = DedupRequest::Claim {
+            id: id.to_owned(),
+            ttl_ms,
+        };
+        call_object(env, config::DEDUP, &self.0, &claim).await
+    }
+
+    /// Forgets `id`. Best effort: should this fail, a redelivery within the window is
+    /// answered as a duplicate, which the log line makes visible.
+    async fn release(&self, env: &Env, id: &str) {
+        let release = DedupRequest::Release { id: id.to_owned() };
+        if let Err(e) = call_object::<DedupAnswer>(env, config::DEDUP, &self.0, &release).await {
+            worker::console_error!("releasing delivery {id} failed: {e}");
+        }
+    }
 }
 
 /// Reads the body, refusing it as soon as it passes `limit` (from `Content-Length`
@@ -219,15 +236,20 @@ async fn read_body(req: &mut Request, limit: u64) -> Result<Vec<u8>, EdgeError> 
         .ok()
         .flatten()
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(too_large);
+    let unreadable = |e: worker::Error| EdgeError::Unavailable(format!("reading the body: {e}"));
+    match declared {
+        Some(n) if n > limit => return Err(too_large),
+        // The runtime frames the body by its declared length, so one read suffices;
+        // it costs a fraction of the chunk-by-chunk stream below.
+        Some(_) => return req.bytes().await.map_err(unreadable),
+        None => {}
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0) as usize);
+    let mut body = Vec::new();
     let Ok(mut stream) = req.stream() else {
         return Ok(body);
     };
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| EdgeError::Unavailable(format!("reading the body: {e}")))?;
+        let chunk = chunk.map_err(unreadable)?;
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(too_large);
         }

@@ -203,6 +203,10 @@ test('a burst of 120 to one repository at 100/min: exactly 100 accepted, 20 × 4
   await waitFor(() => backend.received.filter((x) => delivered.has(x.envelope.id)).length === 100, 30_000, '100 forwarded');
   const rejected = new Set(limited.map((r) => `github:${r.delivery}`));
   assert.equal(backend.received.filter((x) => rejected.has(x.envelope.id)).length, 0, 'nothing over the limit forwarded');
+  // A refused delivery is not remembered: the provider's retry is limited again, not
+  // answered as a duplicate (which would lose it).
+  const retry = await postGithubPr('burstorg', repo, limited[0].delivery);
+  assert.equal(retry.res.status, 429, JSON.stringify(retry.json));
 });
 
 test('backend down then up: the event arrives after retries; a poison event goes to the dead-letter queue', async () => {
