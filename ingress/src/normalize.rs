@@ -392,6 +392,9 @@ fn spacelift(p: &Value, ctx: DeliveryContext<'_>) -> Result<Outcome, NormalizeEr
         stack: text(p, "/stack/id")?,
         run_id: text(p, "/run/id")?,
         state: text(p, "/state")?,
+        // The delivery id is derived from the same field (`delivery.rs`): one id
+        // per state change of a run.
+        state_version: p.get("stateVersion").and_then(Value::as_u64),
         delta,
     });
     Ok(Outcome::Event(Box::new(parts)))
@@ -591,6 +594,77 @@ mod tests {
                 ctx()
             )
             .is_ok()
+        );
+    }
+
+    /// The shape of Spacelift's default run-event payload (docs.spacelift.io,
+    /// "Webhooks" → "Run events"), with this test's own values.
+    #[test]
+    fn spacelift_default_run_payload_keeps_its_state_version() {
+        let body = serde_json::json!({
+            "account": "acme",
+            "state": "UNCONFIRMED",
+            "stateVersion": 3,
+            "timestamp": 1_700_000_000,
+            "run": {
+                "id": "01HQZ8K3V7N2C4T6Y8B0D2F4G6",
+                "branch": "main",
+                "commit": {
+                    "authorLogin": "jdoe",
+                    "authorName": "Jane Doe",
+                    "hash": "5f1e0c9a4b7d2e8f3a6c1b0d9e8f7a6b5c4d3e2f",
+                    "message": "Grow the database",
+                    "timestamp": 1_699_999_000,
+                    "url": "https://github.com/acme/infra/commit/5f1e0c9a4b7d2e8f3a6c1b0d9e8f7a6b5c4d3e2f"
+                },
+                "createdAt": 1_699_999_900,
+                "delta": {"added": 2, "changed": 1, "deleted": 1, "resources": 9},
+                "triggeredBy": "jdoe@acme.example",
+                "url": "https://acme.app.spacelift.io/stack/infra-prod/run/01HQZ8K3V7N2C4T6Y8B0D2F4G6"
+            },
+            "stack": {"id": "infra-prod", "name": "Infra (prod)", "description": "", "labels": ["prod"]}
+        })
+        .to_string();
+        let e = event(
+            normalize(
+                EventSource::Spacelift,
+                &Headers::new(),
+                body.as_bytes(),
+                ctx(),
+            )
+            .expect("normalizes"),
+        );
+        let run = e.spacelift.expect("run");
+        assert_eq!(run.state_version, Some(3));
+        assert_eq!(run.state, "UNCONFIRMED");
+        assert_eq!(run.stack, "infra-prod");
+        assert_eq!(run.run_id, "01HQZ8K3V7N2C4T6Y8B0D2F4G6");
+        assert_eq!(
+            run.delta,
+            Some(SpaceliftDelta {
+                added: 2,
+                changed: 1,
+                deleted: 1
+            })
+        );
+        // The dedup key of the same delivery names the same state change.
+        assert_eq!(
+            crate::delivery::delivery_id(EventSource::Spacelift, &Headers::new(), body.as_bytes()),
+            "01HQZ8K3V7N2C4T6Y8B0D2F4G6@3"
+        );
+        // The envelope's JSON carries it, and an envelope written before the field
+        // existed still reads (as `None`).
+        let json = serde_json::to_value(&run).expect("serializes");
+        assert_eq!(json["state_version"], 3);
+        let old: SpaceliftRun = serde_json::from_value(serde_json::json!({
+            "account": "acme", "stack": "s", "run_id": "r", "state": "FINISHED"
+        }))
+        .expect("an old envelope reads");
+        assert_eq!(old.state_version, None);
+        assert!(
+            !serde_json::to_string(&old)
+                .expect("serializes")
+                .contains("state_version")
         );
     }
 

@@ -215,6 +215,11 @@ pub struct SpaceliftRun {
     pub run_id: String,
     /// Run state (`FINISHED`, `UNCONFIRMED`, …).
     pub state: String,
+    /// Spacelift's `stateVersion`: it counts the run's state changes, so it orders
+    /// deliveries that arrive out of order. Absent from custom payloads that leave
+    /// it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_version: Option<u64>,
     /// Planned resource changes, when the run has planned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delta: Option<SpaceliftDelta>,
