@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use reviewgate_backend::api::{AiDispatch, AppState, intake::IntakeSecrets};
-use reviewgate_backend::auth::{self, RateLimiter};
+use reviewgate_backend::Config;
+use reviewgate_backend::api::{AiDispatch, AppState};
+use reviewgate_backend::auth;
 use reviewgate_backend::llm::none;
 use reviewgate_backend::store::ReviewStore;
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
@@ -45,15 +46,17 @@ async fn run(label: &str, store: Arc<dyn ReviewStore>, creates: usize, gets: usi
     let key = auth::create_api_key(store.as_ref(), "bench")
         .await
         .expect("key");
-    let state = AppState {
+    // The defaults, without the per-key request limit.
+    let config = Config::from_lookup(|name| {
+        (name == "REVIEWGATE_RATE_LIMIT_PER_MINUTE").then(|| "0".to_owned())
+    })
+    .expect("the defaults are valid");
+    let state = AppState::new(
         store,
-        ai: Arc::new(none::rules_only()),
-        ai_dispatch: AiDispatch::External,
-        rate_limiter: Arc::new(RateLimiter::new(0)),
-        max_body_bytes: 10 * 1024 * 1024,
-        intake: Arc::new(IntakeSecrets::default()),
-        events_waiting: Arc::new(tokio::sync::Notify::new()),
-    };
+        Arc::new(none::rules_only()),
+        AiDispatch::External,
+        &config,
+    );
     let router = reviewgate_backend::app(state);
     let send = |method: Method, uri: String, body: Option<Value>| {
         let router = router.clone();

@@ -7,7 +7,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -144,16 +143,11 @@ pub async fn require_api_key(
             success: false,
             ip_address: &context.ip_address,
         });
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+        return ApiError::rate_limited(
             "too many requests for this API key; retry after a minute",
+            60,
         )
         .into_response();
-        response
-            .headers_mut()
-            .insert("retry-after", axum::http::HeaderValue::from_static("60"));
-        return response;
     }
     logging::audit(AuditEvent {
         event_type: "access",

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reviewgate_ingress::SecretSet;
-use reviewgate_ingress::verify::SourceKeys;
+use reviewgate_ingress::rate_limit::Limits;
+use reviewgate_ingress::verify::SourceKeysError;
 
 use crate::api::intake::IntakeSecrets;
 
@@ -84,10 +85,17 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest accepted request body (`REVIEWGATE_MAX_BODY_BYTES`, default 10 MiB).
     pub max_body_bytes: usize,
-    /// Event-intake secrets (`REVIEWGATE_EDGE_SECRETS`,
-    /// `REVIEWGATE_GITHUB_WEBHOOK_SECRETS`, `REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS`;
-    /// one secret per line, several during a rotation). Unset: that intake answers 503.
+    /// Event-intake secrets: `REVIEWGATE_EDGE_SECRETS` for envelopes from the edge,
+    /// and for webhooks straight from a provider the Worker's names with a
+    /// `REVIEWGATE_` prefix (`REVIEWGATE_GITHUB_WEBHOOK_SECRETS`,
+    /// `REVIEWGATE_GITLAB_WEBHOOK_TOKENS`, …); one secret per line, several during a
+    /// rotation. Unset: that intake answers 503.
     pub intake: IntakeSecrets,
+    /// Webhook limits of this process (`REVIEWGATE_RATE_LIMIT_PER_REPOSITORY` 100,
+    /// `…_PER_ORGANISATION` 1,000, `…_GLOBAL` 10,000, `…_AUTH_FAILURES_PER_IP` 20,
+    /// per `REVIEWGATE_RATE_LIMIT_WINDOW_SECS` 60): exact for a single server; on
+    /// Lambda each instance counts alone, so put the edge in front for exact limits.
+    pub webhook_limits: Limits,
     /// Where pull requests are fetched from and reported to (`REVIEWGATE_GITHUB_TOKEN`,
     /// `REVIEWGATE_GITHUB_API_URL`, default `https://api.github.com`). Unset token:
     /// pull-request events are recorded but not reviewed, and say why.
@@ -116,6 +124,9 @@ impl std::fmt::Debug for GitHubConfig {
 /// A variable that is missing or malformed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// A webhook secret variable that cannot be used (named with its prefix).
+    #[error("environment variable REVIEWGATE_{0}")]
+    Secret(SourceKeysError),
     /// Required and unset.
     #[error("environment variable {0} is required")]
     Missing(&'static str),
@@ -188,16 +199,40 @@ impl Config {
             token_budget: number("REVIEWGATE_AI_TOKEN_BUDGET", 24_000)? as usize,
             rate_limit_per_minute: number("REVIEWGATE_RATE_LIMIT_PER_MINUTE", 600)? as u32,
             max_body_bytes: number("REVIEWGATE_MAX_BODY_BYTES", 10 * 1024 * 1024)? as usize,
-            intake: IntakeSecrets {
-                edge: secrets("REVIEWGATE_EDGE_SECRETS"),
-                github: SourceKeys {
-                    secrets: secrets("REVIEWGATE_GITHUB_WEBHOOK_SECRETS"),
-                    signing: SecretSet::default(),
-                },
-                spacelift: SourceKeys {
-                    secrets: secrets("REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS"),
-                    signing: SecretSet::default(),
-                },
+            intake: IntakeSecrets::from_lookup(secrets("REVIEWGATE_EDGE_SECRETS"), |name| {
+                lookup(&format!("REVIEWGATE_{name}"))
+            })
+            .map_err(ConfigError::Secret)?,
+            webhook_limits: {
+                let defaults = Limits::default();
+                let limit = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+                    let n = number(name, u64::from(default))?;
+                    u32::try_from(n).map_err(|_| ConfigError::Invalid {
+                        name,
+                        reason: format!("{n} is too large"),
+                    })
+                };
+                Limits {
+                    per_repository: limit(
+                        "REVIEWGATE_RATE_LIMIT_PER_REPOSITORY",
+                        defaults.per_repository,
+                    )?,
+                    per_organisation: limit(
+                        "REVIEWGATE_RATE_LIMIT_PER_ORGANISATION",
+                        defaults.per_organisation,
+                    )?,
+                    global: limit("REVIEWGATE_RATE_LIMIT_GLOBAL", defaults.global)?,
+                    auth_failures_per_ip: limit(
+                        "REVIEWGATE_RATE_LIMIT_AUTH_FAILURES_PER_IP",
+                        defaults.auth_failures_per_ip,
+                    )?,
+                    window_ms: number(
+                        "REVIEWGATE_RATE_LIMIT_WINDOW_SECS",
+                        defaults.window_ms / 1000,
+                    )?
+                    .saturating_mul(1000)
+                    .max(1000),
+                }
             },
             github: lookup("REVIEWGATE_GITHUB_TOKEN")
                 .filter(|token| !token.trim().is_empty())

@@ -107,13 +107,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         eprintln!(
             "  review a plan:     see README (POST {url}/api/reviews); API: {url}/api/openapi.json"
         );
-        if config.intake.github.secrets.is_empty() {
+        let sources = config.intake.configured_sources();
+        if sources.is_empty() {
             eprintln!(
-                "  webhooks: set REVIEWGATE_GITHUB_WEBHOOK_SECRETS to accept GitHub webhooks at {url}/webhook/github"
+                "  webhooks: set REVIEWGATE_GITHUB_WEBHOOK_SECRETS (or another source's secret) to accept webhooks at {url}/webhooks/<source>"
             );
-        } else {
+        }
+        for source in &sources {
+            eprintln!("  webhooks:          {url}/webhooks/{}", source.as_str());
+        }
+        if let Some(source) = sources.first() {
             eprintln!(
-                "  first webhook:     reviewgate webhook send --url {url}/webhook/github --provider github --secret \"$SECRET\" pull_request.opened.payload.json"
+                "  first webhook:     reviewgate webhook send --url {url}/webhooks/{0} --provider {0} --secret \"$SECRET\" FILE.json",
+                source.as_str()
             );
         }
         if config.github.is_none() {
@@ -121,7 +127,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 "  pull requests are recorded, not reviewed, until REVIEWGATE_GITHUB_TOKEN is set"
             );
         }
-        let served = axum::serve(listener, app(state))
+        let served = axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("server error");

@@ -20,7 +20,7 @@ pub enum WebhookCommand {
 /// `reviewgate webhook send` options.
 #[derive(clap::Args)]
 pub struct SendArgs {
-    /// The webhook URL, e.g. http://127.0.0.1:8080/webhook/github.
+    /// The webhook URL, e.g. http://127.0.0.1:8080/webhooks/github.
     #[arg(long)]
     url: String,
     /// github, gitlab, bitbucket, spacelift or standard_webhooks.

@@ -367,7 +367,7 @@ fn a_signed_pull_request_becomes_a_review_a_comment_and_a_check_run() {
         ("REVIEWGATE_GITHUB_API_URL", github.url.as_str()),
     ];
     let server = Server::start_with(data.path(), &env);
-    let hook = format!("http://{}/webhook/github", server.addr);
+    let hook = format!("http://{}/webhooks/github", server.addr);
 
     let answer = send_webhook(&hook, "pull_request.opened.payload.json", "delivery-opened");
     assert_eq!(answer["status"], "accepted", "{answer}");
@@ -467,7 +467,7 @@ fn an_acknowledged_event_survives_kill_9_and_is_reviewed_once_after_restart() {
             ("REVIEWGATE_GITHUB_API_URL", &dead_url),
         ],
     );
-    let hook = format!("http://{}/webhook/github", server.addr);
+    let hook = format!("http://{}/webhooks/github", server.addr);
     let answer = send_webhook(&hook, "pull_request.opened.payload.json", "delivery-crash");
     assert_eq!(answer["status"], "accepted", "{answer}");
     server.kill();

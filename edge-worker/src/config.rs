@@ -138,33 +138,8 @@ fn secret_text(env: &Env, name: &str) -> Option<String> {
 /// The secrets of `source`; an unset secret is an empty set (every delivery from that
 /// source is then refused as `no_secret_configured`).
 pub fn source_keys(env: &Env, source: EventSource) -> Result<SourceKeys, EdgeError> {
-    let lines = |name: &str| SecretSet::from_lines(&secret_text(env, name).unwrap_or_default());
-    let standard = |name: &str| {
-        SecretSet::from_standard_webhooks_lines(&secret_text(env, name).unwrap_or_default())
-            .map_err(|e| EdgeError::Misconfigured(format!("{name}: {e}")))
-    };
-    Ok(match source {
-        EventSource::Github => SourceKeys {
-            secrets: lines("GITHUB_WEBHOOK_SECRETS"),
-            signing: SecretSet::default(),
-        },
-        EventSource::Spacelift => SourceKeys {
-            secrets: lines("SPACELIFT_WEBHOOK_SECRETS"),
-            signing: SecretSet::default(),
-        },
-        EventSource::Bitbucket => SourceKeys {
-            secrets: lines("BITBUCKET_WEBHOOK_SECRETS"),
-            signing: SecretSet::default(),
-        },
-        EventSource::Gitlab => SourceKeys {
-            secrets: lines("GITLAB_WEBHOOK_TOKENS"),
-            signing: standard("GITLAB_SIGNING_SECRETS")?,
-        },
-        EventSource::StandardWebhooks => SourceKeys {
-            secrets: standard("STANDARD_WEBHOOKS_SECRETS")?,
-            signing: SecretSet::default(),
-        },
-    })
+    SourceKeys::from_lookup(source, |name| secret_text(env, name))
+        .map_err(|e| EdgeError::Misconfigured(e.to_string()))
 }
 
 /// The edge→backend signing secrets.

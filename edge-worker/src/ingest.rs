@@ -205,7 +205,10 @@ struct DedupShard(String);
 
 impl DedupShard {
     fn of(event_id: &str) -> DedupShard {
-        DedupShard(format!("dedup-{}", stable_hash(event_id) % config::DEDUP_SHARDS))
+        DedupShard(format!(
+            "dedup-{}",
+            stable_hash(event_id) % config::DEDUP_SHARDS
+        ))
     }
 
     async fn claim(&self, env: &Env, id: &str, ttl_ms: u64) -> Result<DedupAnswer, EdgeError> {

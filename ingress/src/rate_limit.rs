@@ -178,6 +178,87 @@ impl OrgLimiter {
         }
         Decision::Allow
     }
+
+    /// Whether nothing is left to remember: the organisation's window is empty.
+    pub fn is_idle(&mut self, now_ms: u64) -> bool {
+        self.organisation.is_idle(now_ms)
+    }
+}
+
+/// Every limit of one process, for a server that is the only intake (`reviewgate
+/// serve`): the Worker's objects' windows, held in one place. Keyed like the Worker:
+/// organisations per source, client IPs for failed authentications.
+#[derive(Debug, Clone)]
+pub struct ProcessLimiter {
+    limits: Limits,
+    organisations: HashMap<String, OrgLimiter>,
+    global: SlidingWindow,
+    auth_failures: HashMap<String, SlidingWindow>,
+}
+
+/// Past this many keys, idle ones are dropped on the next request.
+const PRUNE_ABOVE: usize = 1_024;
+
+impl ProcessLimiter {
+    /// Empty windows under `limits`.
+    pub fn new(limits: Limits) -> ProcessLimiter {
+        ProcessLimiter {
+            limits,
+            organisations: HashMap::new(),
+            global: SlidingWindow::new(limits.global, limits.window_ms),
+            auth_failures: HashMap::new(),
+        }
+    }
+
+    /// Admits one event of `organisation` (keyed by `source` too, as providers'
+    /// names may collide) and `repository`. Refused by any limit, it counts for none.
+    pub fn admit(
+        &mut self,
+        source: &str,
+        organisation: Option<&str>,
+        repository: Option<&str>,
+        now_ms: u64,
+    ) -> Decision {
+        if let Some(retry_after_secs) = self.global.wait_secs(now_ms) {
+            return Decision::Limit {
+                retry_after_secs,
+                scope: "global",
+            };
+        }
+        if self.organisations.len() > PRUNE_ABOVE {
+            self.organisations.retain(|_, o| !o.is_idle(now_ms));
+        }
+        let limits = self.limits;
+        let decision = self
+            .organisations
+            .entry(format!("{source}:{}", organisation.unwrap_or("-")))
+            .or_insert_with(|| OrgLimiter::new(limits))
+            .admit(repository, now_ms);
+        if decision == Decision::Allow {
+            self.global.record(now_ms);
+        }
+        decision
+    }
+
+    /// When `client_ip` has failed authentication `auth_failures_per_ip` times within
+    /// the window: the seconds until it may try again.
+    pub fn blocked(&mut self, client_ip: &str, now_ms: u64) -> Option<u64> {
+        self.auth_failures
+            .get_mut(client_ip)
+            .and_then(|w| w.wait_secs(now_ms))
+    }
+
+    /// Counts one failed authentication from `client_ip`.
+    pub fn record_auth_failure(&mut self, client_ip: &str, now_ms: u64) {
+        if self.auth_failures.len() > PRUNE_ABOVE {
+            self.auth_failures.retain(|_, w| !w.is_idle(now_ms));
+        }
+        let limits = self.limits;
+        self.auth_failures
+            .entry(client_ip.to_owned())
+            .or_insert_with(|| SlidingWindow::new(limits.auth_failures_per_ip, limits.window_ms))
+            .record(now_ms);
+    }
 }
 
 /// FNV-1a, a stable hash for choosing shards (the same on every platform and build).
@@ -202,6 +283,56 @@ pub fn global_shard_limit(global: u32, shard: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_process_holds_every_limit_and_refusals_count_for_none() {
+        let mut p = ProcessLimiter::new(Limits {
+            per_repository: 3,
+            per_organisation: 5,
+            global: 7,
+            auth_failures_per_ip: 2,
+            window_ms: 60_000,
+        });
+        let admit = |p: &mut ProcessLimiter, org: &str, repo: &str, t: u64| match p.admit(
+            "github",
+            Some(org),
+            Some(repo),
+            t,
+        ) {
+            Decision::Allow => "ok",
+            Decision::Limit { scope, .. } => scope,
+        };
+        let first: Vec<_> = (0..4).map(|i| admit(&mut p, "acme", "infra", i)).collect();
+        assert_eq!(first, ["ok", "ok", "ok", "repository"]);
+        let more: Vec<_> = (0..3)
+            .map(|i| admit(&mut p, "acme", "web", 10 + i))
+            .collect();
+        assert_eq!(more, ["ok", "ok", "organisation"]);
+        // 5 admitted so far; the global limit of 7 stops the third of another org.
+        let other: Vec<_> = (0..3)
+            .map(|i| admit(&mut p, "other", "x", 20 + i))
+            .collect();
+        assert_eq!(other, ["ok", "ok", "global"]);
+        // The same organisation name from another source is another organisation,
+        // but the global limit still holds.
+        assert_eq!(
+            p.admit("gitlab", Some("acme"), Some("infra"), 30),
+            Decision::Limit {
+                retry_after_secs: 60,
+                scope: "global"
+            }
+        );
+        // A minute after the first admission, its slot frees.
+        assert_eq!(admit(&mut p, "other", "x", 60_000), "ok");
+
+        assert_eq!(p.blocked("192.0.2.1", 0), None);
+        p.record_auth_failure("192.0.2.1", 0);
+        assert_eq!(p.blocked("192.0.2.1", 1), None);
+        p.record_auth_failure("192.0.2.1", 1_000);
+        assert_eq!(p.blocked("192.0.2.1", 2_000), Some(58));
+        assert_eq!(p.blocked("192.0.2.2", 2_000), None, "per client IP");
+        assert_eq!(p.blocked("192.0.2.1", 60_000), None, "failures age out");
+    }
 
     #[test]
     fn a_burst_is_cut_at_exactly_the_limit_and_slots_free_as_the_window_slides() {

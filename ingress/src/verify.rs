@@ -47,6 +47,57 @@ pub struct SourceKeys {
     pub signing: SecretSet,
 }
 
+/// A secret variable whose value cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {error}")]
+pub struct SourceKeysError {
+    /// The variable, as named to [`SourceKeys::from_lookup`]'s lookup.
+    pub variable: &'static str,
+    /// What is wrong with it.
+    pub error: crate::secrets::SecretError,
+}
+
+impl SourceKeys {
+    /// Reads `source`'s secrets through `lookup`, by the names every surface uses
+    /// (`GITHUB_WEBHOOK_SECRETS`, `GITLAB_WEBHOOK_TOKENS` + `GITLAB_SIGNING_SECRETS`,
+    /// `BITBUCKET_WEBHOOK_SECRETS`, `SPACELIFT_WEBHOOK_SECRETS`,
+    /// `STANDARD_WEBHOOKS_SECRETS`; one secret per line). The Worker looks them up
+    /// among its secrets, the backend under a `REVIEWGATE_` prefix. An unset
+    /// variable is an empty set: deliveries from that source are then refused.
+    pub fn from_lookup(
+        source: EventSource,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<SourceKeys, SourceKeysError> {
+        let lines = |name: &str| SecretSet::from_lines(&lookup(name).unwrap_or_default());
+        let standard = |variable: &'static str| {
+            SecretSet::from_standard_webhooks_lines(&lookup(variable).unwrap_or_default())
+                .map_err(|error| SourceKeysError { variable, error })
+        };
+        Ok(match source {
+            EventSource::Github => SourceKeys {
+                secrets: lines("GITHUB_WEBHOOK_SECRETS"),
+                signing: SecretSet::default(),
+            },
+            EventSource::Spacelift => SourceKeys {
+                secrets: lines("SPACELIFT_WEBHOOK_SECRETS"),
+                signing: SecretSet::default(),
+            },
+            EventSource::Bitbucket => SourceKeys {
+                secrets: lines("BITBUCKET_WEBHOOK_SECRETS"),
+                signing: SecretSet::default(),
+            },
+            EventSource::Gitlab => SourceKeys {
+                secrets: lines("GITLAB_WEBHOOK_TOKENS"),
+                signing: standard("GITLAB_SIGNING_SECRETS")?,
+            },
+            EventSource::StandardWebhooks => SourceKeys {
+                secrets: standard("STANDARD_WEBHOOKS_SECRETS")?,
+                signing: SecretSet::default(),
+            },
+        })
+    }
+}
+
 /// What [`plan_verification`] decided.
 #[derive(Debug)]
 pub enum Verification<'a> {
@@ -312,6 +363,31 @@ fn standard_webhooks_check<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_source_reads_its_secrets_by_one_name_and_bad_ones_are_named() {
+        let vars = |name: &str| match name {
+            "GITHUB_WEBHOOK_SECRETS" => Some("new\nold\n".to_owned()),
+            "GITLAB_WEBHOOK_TOKENS" => Some("token".to_owned()),
+            "GITLAB_SIGNING_SECRETS" => Some("whsec_c2VjcmV0".to_owned()),
+            "STANDARD_WEBHOOKS_SECRETS" => Some("whsec_!!".to_owned()),
+            _ => None,
+        };
+        let github = SourceKeys::from_lookup(EventSource::Github, vars).expect("github");
+        assert_eq!(github.secrets.keys(), [b"new".to_vec(), b"old".to_vec()]);
+        let gitlab = SourceKeys::from_lookup(EventSource::Gitlab, vars).expect("gitlab");
+        assert_eq!(gitlab.secrets.keys(), [b"token".to_vec()]);
+        assert_eq!(gitlab.signing.keys(), [b"secret".to_vec()]);
+        let bitbucket = SourceKeys::from_lookup(EventSource::Bitbucket, vars).expect("unset");
+        assert!(bitbucket.secrets.is_empty());
+        let err =
+            SourceKeys::from_lookup(EventSource::StandardWebhooks, vars).expect_err("not base64");
+        assert_eq!(err.variable, "STANDARD_WEBHOOKS_SECRETS");
+        assert!(
+            err.to_string()
+                .starts_with("STANDARD_WEBHOOKS_SECRETS: secret 1")
+        );
+    }
 
     const SECRET: &str = "It's a Secret to Everybody";
     const BODY: &[u8] = b"Hello, World!";

@@ -1,18 +1,24 @@
 //! Event intake: `POST /internal/events` takes edge-signed envelopes;
-//! `POST /webhook/github` and `/webhook/spacelift` take provider webhooks directly
-//! (deployments without the edge). Both verify with `reviewgate-ingress` — the code
-//! the edge runs — and both are idempotent on the event id (`<source>:<delivery id>`).
+//! `POST /webhooks/{source}` takes provider webhooks directly — the Worker's route,
+//! for deployments without the edge (`reviewgate serve`). Both verify with
+//! `reviewgate-ingress`, the code the edge runs, and both are idempotent on the event
+//! id (`<source>:<delivery id>`): the store is the duplicate check. Webhooks also get
+//! the edge's rate limits, held in this process ([`ProcessLimiter`]).
+
+use std::sync::Mutex;
 
 use axum::Extension;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use reviewgate_core::event::{ENVELOPE_VERSION, EventEnvelope, EventSource};
 use reviewgate_ingress::normalize::DeliveryContext;
-use reviewgate_ingress::verify::SourceKeys;
+use reviewgate_ingress::rate_limit::{Decision, Limits, ProcessLimiter};
+use reviewgate_ingress::verify::{SourceKeys, SourceKeysError};
 use reviewgate_ingress::{
     DEFAULT_TOLERANCE_SECS, Headers, NormalizeError, Normalized, SecretSet, VerifyError,
 };
@@ -27,21 +33,72 @@ use crate::logging::{self, AuditEvent};
 pub struct IntakeSecrets {
     /// Edge→backend signing secrets (`REVIEWGATE_EDGE_SECRETS`, one per line).
     pub edge: SecretSet,
-    /// GitHub webhook secrets (`REVIEWGATE_GITHUB_WEBHOOK_SECRETS`).
+    /// GitHub webhook secrets.
     pub github: SourceKeys,
-    /// Spacelift webhook secrets (`REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS`).
+    /// GitLab tokens and signing secrets.
+    pub gitlab: SourceKeys,
+    /// Bitbucket Cloud webhook secrets.
+    pub bitbucket: SourceKeys,
+    /// Spacelift webhook secrets.
     pub spacelift: SourceKeys,
+    /// Standard Webhooks secrets.
+    pub standard_webhooks: SourceKeys,
 }
 
 impl IntakeSecrets {
-    /// The secrets for webhooks sent straight from `source`; `None` for sources
-    /// that reach the backend only through the edge.
-    fn keys(&self, source: EventSource) -> Option<&SourceKeys> {
+    /// The edge secrets plus every source's, read through `lookup` by the names
+    /// [`SourceKeys::from_lookup`] gives.
+    pub fn from_lookup(
+        edge: SecretSet,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<IntakeSecrets, SourceKeysError> {
+        let keys = |source| SourceKeys::from_lookup(source, &lookup);
+        Ok(IntakeSecrets {
+            edge,
+            github: keys(EventSource::Github)?,
+            gitlab: keys(EventSource::Gitlab)?,
+            bitbucket: keys(EventSource::Bitbucket)?,
+            spacelift: keys(EventSource::Spacelift)?,
+            standard_webhooks: keys(EventSource::StandardWebhooks)?,
+        })
+    }
+
+    /// The secrets for webhooks sent straight from `source`.
+    pub fn keys(&self, source: EventSource) -> &SourceKeys {
         match source {
-            EventSource::Github => Some(&self.github),
-            EventSource::Spacelift => Some(&self.spacelift),
-            _ => None,
+            EventSource::Github => &self.github,
+            EventSource::Gitlab => &self.gitlab,
+            EventSource::Bitbucket => &self.bitbucket,
+            EventSource::Spacelift => &self.spacelift,
+            EventSource::StandardWebhooks => &self.standard_webhooks,
         }
+    }
+
+    /// The sources with at least one secret: those whose webhooks are accepted.
+    pub fn configured_sources(&self) -> Vec<EventSource> {
+        EventSource::ALL
+            .into_iter()
+            .filter(|&source| !self.keys(source).secrets.is_empty())
+            .collect()
+    }
+}
+
+/// The webhook rate limits of this process.
+#[derive(Debug)]
+pub struct WebhookLimits(Mutex<ProcessLimiter>);
+
+impl WebhookLimits {
+    /// Empty windows under `limits`.
+    pub fn new(limits: Limits) -> WebhookLimits {
+        WebhookLimits(Mutex::new(ProcessLimiter::new(limits)))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut ProcessLimiter) -> T) -> T {
+        // The limiter holds counts only; a panic elsewhere cannot leave them unusable.
+        f(&mut self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -158,26 +215,80 @@ pub async fn internal_events(
     accept(&state, &context, &envelope).await
 }
 
-async fn webhook(
-    source: EventSource,
-    state: &AppState,
+/// A limit refused the delivery: a SECURITY line, then 429 with `Retry-After`.
+fn limited(
     context: &RequestContext,
-    headers: &HeaderMap,
-    body: &[u8],
+    channel: &str,
+    scope: &str,
+    retry_after_secs: u64,
+) -> ApiError {
+    logging::security(
+        "rate_limited",
+        &format!("{channel}: {scope} limit"),
+        &context.ip_address,
+    );
+    ApiError::rate_limited(
+        format!("too many deliveries for this {scope}; retry after {retry_after_secs} s"),
+        retry_after_secs,
+    )
+}
+
+/// `POST /webhooks/{source}` (also `/webhook/{source}`, its earlier name): the
+/// edge's pipeline in this process. Refuse a client that keeps failing
+/// authentication, verify, normalize, apply the limits, then store the event.
+pub async fn webhook(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    Path(source): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let channel = format!("webhook:{}", source.as_str());
-    let Some(keys) = state.intake.keys(source).filter(|k| !k.secrets.is_empty()) else {
-        return Err(refuse(context, &channel, &VerifyError::NoSecretConfigured));
+    let Some(source) = EventSource::from_name(&source) else {
+        let known: Vec<&str> = EventSource::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(ApiError::not_found(format!(
+            "no webhook source `{source}`; one of {}",
+            known.join(", ")
+        )));
     };
-    let ingress = ingress_headers(headers);
+    let channel = format!("webhook:{}", source.as_str());
     let now = now_ms();
-    reviewgate_ingress::verify_webhook(source, &ingress, body, keys, now, DEFAULT_TOLERANCE_SECS)
-        .map_err(|e| refuse(context, &channel, &e))?;
-    let delivery_id = reviewgate_ingress::delivery::delivery_id(source, &ingress, body);
+    let limits = &state.webhook_limits;
+    if let Some(wait) = limits.with(|l| l.blocked(&context.ip_address, now)) {
+        return Err(limited(&context, &channel, "client IP", wait));
+    }
+    let body = body.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                "payload_too_large"
+            } else {
+                "bad_request"
+            },
+            rejection.body_text(),
+        )
+    })?;
+    let keys = state.intake.keys(source);
+    if keys.secrets.is_empty() {
+        return Err(refuse(&context, &channel, &VerifyError::NoSecretConfigured));
+    }
+    let ingress = ingress_headers(&headers);
+    let authentic = reviewgate_ingress::verify_webhook(
+        source,
+        &ingress,
+        &body,
+        keys,
+        now,
+        DEFAULT_TOLERANCE_SECS,
+    );
+    if let Err(e) = authentic {
+        limits.with(|l| l.record_auth_failure(&context.ip_address, now));
+        return Err(refuse(&context, &channel, &e));
+    }
+    let delivery_id = reviewgate_ingress::delivery::delivery_id(source, &ingress, &body);
     let normalized = reviewgate_ingress::normalize(
         source,
         &ingress,
-        body,
+        &body,
         DeliveryContext {
             delivery_id: &delivery_id,
             received_at_ms: now,
@@ -185,37 +296,39 @@ async fn webhook(
             tolerance_secs: DEFAULT_TOLERANCE_SECS,
         },
     );
-    match normalized {
-        Ok(Normalized::Event(envelope)) => accept(state, context, &envelope).await,
+    let envelope = match normalized {
+        Ok(Normalized::Event(envelope)) => envelope,
         Ok(Normalized::Ping) => {
-            Ok((StatusCode::OK, Json(json!({"status": "pong"}))).into_response())
+            return Ok((StatusCode::OK, Json(json!({"status": "pong"}))).into_response());
         }
-        Ok(Normalized::Ignored(reason)) => Ok((
-            StatusCode::ACCEPTED,
-            Json(json!({"status": "ignored", "reason": reason})),
+        Ok(Normalized::Ignored(reason)) => {
+            return Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({"status": "ignored", "reason": reason})),
+            )
+                .into_response());
+        }
+        Err(NormalizeError::Timestamp(e)) => {
+            limits.with(|l| l.record_auth_failure(&context.ip_address, now));
+            return Err(refuse(&context, &channel, &e));
+        }
+        Err(e) => return Err(ApiError::bad_request(e.to_string())),
+    };
+    let repository = envelope.repository.as_ref().map(|r| r.full_name());
+    let decision = limits.with(|l| {
+        l.admit(
+            source.as_str(),
+            envelope.organisation.as_deref(),
+            repository.as_deref(),
+            now,
         )
-            .into_response()),
-        Err(NormalizeError::Timestamp(e)) => Err(refuse(context, &channel, &e)),
-        Err(e) => Err(ApiError::bad_request(e.to_string())),
+    });
+    if let Decision::Limit {
+        retry_after_secs,
+        scope,
+    } = decision
+    {
+        return Err(limited(&context, &channel, scope, retry_after_secs));
     }
-}
-
-/// `POST /webhook/github`.
-pub async fn github_webhook(
-    State(state): State<AppState>,
-    Extension(context): Extension<RequestContext>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    webhook(EventSource::Github, &state, &context, &headers, &body).await
-}
-
-/// `POST /webhook/spacelift`.
-pub async fn spacelift_webhook(
-    State(state): State<AppState>,
-    Extension(context): Extension<RequestContext>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    webhook(EventSource::Spacelift, &state, &context, &headers, &body).await
+    accept(&state, &context, &envelope).await
 }

@@ -46,6 +46,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Secrets of event intake.
     pub intake: Arc<intake::IntakeSecrets>,
+    /// Webhook rate limits, counted in this process.
+    pub webhook_limits: Arc<intake::WebhookLimits>,
     /// Notified when intake accepts a new event, so the event processor (in the
     /// same process) starts at once instead of at its next poll.
     pub events_waiting: Arc<tokio::sync::Notify>,
@@ -66,6 +68,7 @@ impl AppState {
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
             max_body_bytes: config.max_body_bytes,
             intake: Arc::new(config.intake.clone()),
+            webhook_limits: Arc::new(intake::WebhookLimits::new(config.webhook_limits)),
             events_waiting: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -130,7 +133,16 @@ impl RequestContext {
 /// log line carries them), the trace id for error bodies, and a PERF line.
 async fn request_context(mut request: Request, next: Next) -> Response {
     use tracing::Instrument;
-    let context = RequestContext::from_headers(request.headers());
+    let mut context = RequestContext::from_headers(request.headers());
+    // Served from a socket (the local server): the peer is the client, and a
+    // forwarded-for header it sends is its own claim, which must not steer the
+    // per-IP limits.
+    if let Some(axum::extract::ConnectInfo(peer)) = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+    {
+        context.ip_address = peer.ip().to_string();
+    }
     let span = tracing::info_span!(
         "request",
         trace_id = %context.trace_id,
@@ -239,14 +251,9 @@ pub fn app(state: AppState) -> Router {
             "/internal/events",
             axum::routing::post(intake::internal_events),
         )
-        .route(
-            "/webhook/github",
-            axum::routing::post(intake::github_webhook),
-        )
-        .route(
-            "/webhook/spacelift",
-            axum::routing::post(intake::spacelift_webhook),
-        );
+        .route("/webhooks/{source}", axum::routing::post(intake::webhook))
+        // The route's earlier name, kept for webhooks configured with it.
+        .route("/webhook/{source}", axum::routing::post(intake::webhook));
     Router::new()
         .merge(api)
         .merge(intake)

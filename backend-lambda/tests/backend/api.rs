@@ -6,11 +6,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use reviewgate_backend::api::{AiDispatch, AppState};
-use reviewgate_backend::auth::RateLimiter;
 use reviewgate_backend::llm::none;
 use reviewgate_backend::store::ReviewStore;
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
-use reviewgate_backend::{app, auth};
+use reviewgate_backend::{Config, app, auth};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -39,22 +38,26 @@ impl TestApi {
         let key = auth::create_api_key(store.as_ref(), "ci-bot")
             .await
             .expect("create key");
-        let state = AppState {
-            store,
-            ai: Arc::new(none::rules_only()),
-            ai_dispatch: AiDispatch::Background,
-            rate_limiter: Arc::new(RateLimiter::new(0)),
-            max_body_bytes: 1024 * 1024,
-            intake: Arc::new(IntakeSecrets {
-                edge: SecretSet::from_lines(EDGE_SECRET),
-                github: SourceKeys {
-                    secrets: SecretSet::from_lines(GITHUB_SECRET),
-                    signing: SecretSet::default(),
-                },
-                spacelift: SourceKeys::default(),
-            }),
-            events_waiting: Arc::new(tokio::sync::Notify::new()),
+        let mut config = Config::from_lookup(|name| match name {
+            "REVIEWGATE_RATE_LIMIT_PER_MINUTE" => Some("0".into()),
+            "REVIEWGATE_MAX_BODY_BYTES" => Some((1024 * 1024).to_string()),
+            _ => None,
+        })
+        .expect("the defaults are valid");
+        config.intake = IntakeSecrets {
+            edge: SecretSet::from_lines(EDGE_SECRET),
+            github: SourceKeys {
+                secrets: SecretSet::from_lines(GITHUB_SECRET),
+                signing: SecretSet::default(),
+            },
+            ..IntakeSecrets::default()
         };
+        let state = AppState::new(
+            store,
+            Arc::new(none::rules_only()),
+            AiDispatch::Background,
+            &config,
+        );
         TestApi { state, key }
     }
 
@@ -371,7 +374,7 @@ async fn oversized_bodies_get_413_and_floods_get_429() {
         )
         .await;
     assert_error(&reply, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
-    api.state.rate_limiter = Arc::new(RateLimiter::new(3));
+    api.state.rate_limiter = Arc::new(reviewgate_backend::auth::RateLimiter::new(3));
     for _ in 0..3 {
         assert_eq!(
             api.call(Method::GET, "/api/reviews", None, &[])
@@ -574,29 +577,31 @@ async fn github_webhooks_are_verified_and_idempotent() {
     let body = corpus("github-payloads/pull_request.opened.payload.json");
     let headers = github_headers(&body, "pull_request", "d-1", GITHUB_SECRET);
     let first = api
-        .call_raw("/webhook/github", body.clone(), &headers)
+        .call_raw("/webhooks/github", body.clone(), &headers)
         .await;
     assert_eq!(first.status, StatusCode::ACCEPTED, "{}", first.body);
     assert_eq!(first.body["status"], "accepted");
     assert_eq!(first.body["event_id"], "github:d-1");
     let again = api
-        .call_raw("/webhook/github", body.clone(), &headers)
+        .call_raw("/webhooks/github", body.clone(), &headers)
         .await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body["status"], "duplicate");
 
     let forged = github_headers(&body, "pull_request", "d-2", "not the secret");
-    let reply = api.call_raw("/webhook/github", body.clone(), &forged).await;
+    let reply = api
+        .call_raw("/webhooks/github", body.clone(), &forged)
+        .await;
     assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
     let mut tampered = body.clone();
     tampered.push(b'\n');
-    let reply = api.call_raw("/webhook/github", tampered, &headers).await;
+    let reply = api.call_raw("/webhooks/github", tampered, &headers).await;
     assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
 
     let ping = corpus("github-payloads/ping.payload.json");
     let reply = api
         .call_raw(
-            "/webhook/github",
+            "/webhooks/github",
             ping.clone(),
             &github_headers(&ping, "ping", "d-3", GITHUB_SECRET),
         )
@@ -605,9 +610,221 @@ async fn github_webhooks_are_verified_and_idempotent() {
     assert_eq!(reply.body["status"], "pong");
 
     let reply = api
-        .call_raw("/webhook/spacelift", b"{}".to_vec(), &[])
+        .call_raw("/webhooks/spacelift", b"{}".to_vec(), &[])
         .await;
     assert_error(&reply, StatusCode::SERVICE_UNAVAILABLE, "not_configured");
+    let reply = api.call_raw("/webhooks/jenkins", b"{}".to_vec(), &[]).await;
+    assert_error(&reply, StatusCode::NOT_FOUND, "not_found");
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("github, gitlab")
+    );
+    // The route's earlier name still works.
+    let reply = api
+        .call_raw(
+            "/webhook/github",
+            body.clone(),
+            &github_headers(&body, "pull_request", "d-4", GITHUB_SECRET),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn every_source_is_accepted_with_its_own_secret_scheme() {
+    use reviewgate_core::event::EventSource;
+    use reviewgate_ingress::sign::{DeliveryToSign, sign_delivery};
+    let mut api = TestApi::embedded().await;
+    let standard_key = "whsec_c3RhbmRhcmQtdGVzdC1rZXk=";
+    let vars = |name: &str| match name {
+        "GITLAB_WEBHOOK_TOKENS" => Some("gl-token".to_owned()),
+        "BITBUCKET_WEBHOOK_SECRETS" => Some("bb-secret".to_owned()),
+        "SPACELIFT_WEBHOOK_SECRETS" => Some("sl-secret".to_owned()),
+        "STANDARD_WEBHOOKS_SECRETS" => Some(standard_key.to_owned()),
+        _ => None,
+    };
+    api.state.intake =
+        Arc::new(IntakeSecrets::from_lookup(SecretSet::default(), vars).expect("valid secrets"));
+    let now_secs = u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970");
+    let gitlab = serde_json::to_vec(&json!({
+        "object_kind": "merge_request",
+        "event_type": "merge_request",
+        "user": {"username": "dev"},
+        "project": {"id": 7, "name": "infra", "path_with_namespace": "acme/infra", "namespace": "acme"},
+        "object_attributes": {"iid": 3, "title": "t", "action": "open", "state": "opened",
+            "source_branch": "f", "target_branch": "main", "last_commit": {"id": "abc"},
+            "url": "https://gitlab.example/acme/infra/-/merge_requests/3"}
+    }))
+    .expect("json");
+    let spacelift = serde_json::to_vec(&json!({
+        "account": "acme", "state": "UNCONFIRMED", "stateVersion": 2,
+        "timestamp": now_secs, "run": {"id": "run-1"}, "stack": {"id": "prod"}
+    }))
+    .expect("json");
+    let standard = serde_json::to_vec(&json!({"type": "anything"})).expect("json");
+    let bitbucket =
+        serde_json::to_vec(&json!({"repository": {"full_name": "acme/infra"}})).expect("json");
+    let cases = [
+        (
+            EventSource::Gitlab,
+            "Merge Request Hook",
+            "gl-token",
+            gitlab,
+            StatusCode::ACCEPTED,
+        ),
+        (
+            EventSource::Spacelift,
+            "",
+            "sl-secret",
+            spacelift,
+            StatusCode::ACCEPTED,
+        ),
+        // A Standard Webhooks type reviewgate does not act on: verified, then ignored.
+        (
+            EventSource::StandardWebhooks,
+            "",
+            standard_key,
+            standard,
+            StatusCode::ACCEPTED,
+        ),
+        (
+            EventSource::Bitbucket,
+            "diagnostics:ping",
+            "bb-secret",
+            bitbucket,
+            StatusCode::OK,
+        ),
+    ];
+    let signed_headers = |source, secret, event, delivery_id: &str, body: &[u8]| {
+        sign_delivery(
+            &DeliveryToSign {
+                source,
+                secret,
+                event,
+                delivery_id,
+                now_secs,
+            },
+            body,
+        )
+        .expect("signable")
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect::<Vec<(String, String)>>()
+    };
+    for (source, event, secret, body, expected) in cases {
+        let headers = signed_headers(
+            source,
+            secret,
+            event,
+            &format!("{}-1", source.as_str()),
+            &body,
+        );
+        let uri = format!("/webhooks/{}", source.as_str());
+        let reply = api.call_raw(&uri, body.clone(), &headers).await;
+        assert_eq!(reply.status, expected, "{source:?}: {}", reply.body);
+        let wrong_secret = if source == EventSource::StandardWebhooks {
+            "whsec_d3Jvbmc="
+        } else {
+            "wrong"
+        };
+        let headers = signed_headers(
+            source,
+            wrong_secret,
+            event,
+            &format!("{}-2", source.as_str()),
+            &body,
+        );
+        let reply = api.call_raw(&uri, body, &headers).await;
+        assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let pending = api.state.store.pending_events(10).await.expect("pending");
+    let kinds: Vec<&str> = pending.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds.len(),
+        2,
+        "the ignored Standard Webhooks type is not stored: {kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"pr.opened") && kinds.contains(&"spacelift.run"),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn webhook_limits_answer_429_with_retry_after_and_block_forgers() {
+    use reviewgate_backend::api::intake::WebhookLimits;
+    use reviewgate_ingress::rate_limit::Limits;
+    let mut api = TestApi::embedded().await;
+    api.state.webhook_limits = Arc::new(WebhookLimits::new(Limits {
+        per_repository: 3,
+        auth_failures_per_ip: 2,
+        ..Limits::default()
+    }));
+    let body = corpus("github-payloads/pull_request.opened.payload.json");
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let headers = github_headers(&body, "pull_request", &format!("burst-{i}"), GITHUB_SECRET);
+        let reply = api
+            .call_raw("/webhooks/github", body.clone(), &headers)
+            .await;
+        statuses.push(reply.status.as_u16());
+        if reply.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(reply.body["error"], "rate_limited");
+            let retry: u64 = reply.headers["retry-after"]
+                .to_str()
+                .expect("ascii")
+                .parse()
+                .expect("seconds");
+            assert!((1..=60).contains(&retry), "Retry-After {retry}");
+        }
+    }
+    assert_eq!(statuses, [202, 202, 202, 429, 429]);
+    let stored = api.state.store.pending_events(10).await.expect("pending");
+    assert_eq!(stored.len(), 3, "nothing over the limit is stored");
+
+    // Two forgeries from one client, then even a valid delivery from it is refused;
+    // another client is not affected.
+    let from = |ip: &str, headers: Vec<(String, String)>| {
+        let mut headers = headers;
+        headers.push(("x-forwarded-for".into(), ip.into()));
+        headers
+    };
+    for i in 0..2 {
+        let forged = github_headers(&body, "pull_request", &format!("f-{i}"), "guess");
+        let reply = api
+            .call_raw(
+                "/webhooks/github",
+                body.clone(),
+                &from("198.51.100.7", forged),
+            )
+            .await;
+        assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let ping = corpus("github-payloads/ping.payload.json");
+    let valid = github_headers(&ping, "ping", "p-1", GITHUB_SECRET);
+    let reply = api
+        .call_raw(
+            "/webhooks/github",
+            ping.clone(),
+            &from("198.51.100.7", valid.clone()),
+        )
+        .await;
+    assert_error(&reply, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    let reply = api
+        .call_raw("/webhooks/github", ping, &from("198.51.100.8", valid))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn an_oversize_webhook_is_413_with_the_error_body() {
+    let api = TestApi::embedded().await;
+    let body = vec![b' '; 1024 * 1024 + 1];
+    let headers = github_headers(&body, "pull_request", "big-1", GITHUB_SECRET);
+    let reply = api.call_raw("/webhooks/github", body, &headers).await;
+    assert_error(&reply, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 }
 
 #[tokio::test]
