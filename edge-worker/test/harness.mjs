@@ -166,9 +166,11 @@ export function pullRequestBody(owner, name) {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function waitFor(predicate, timeoutMs, what) {
+/** Polls until `predicate()` holds; `poll` (async, optional) refreshes what it reads. */
+export async function waitFor(predicate, timeoutMs, what, poll = async () => {}) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    await poll();
     if (predicate()) return;
     await sleep(100);
   }
