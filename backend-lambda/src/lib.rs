@@ -22,6 +22,7 @@ pub mod logging;
 pub mod model;
 pub mod reviews;
 pub mod setup;
+pub mod spacelift;
 pub mod store;
 
 pub use api::{AppState, app};

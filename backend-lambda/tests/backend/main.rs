@@ -16,6 +16,9 @@ mod github;
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.
 mod logs;
+/// Spacelift run events through the event processor, and the Spacelift client
+/// against a local fake speaking GraphQL's wire format (`tests/spacelift_fake.py`).
+mod spacelift;
 /// One conformance suite, run against both stores.
 mod store;
 /// Moto, fakes and sample reviews.
