@@ -11,6 +11,7 @@
 //! `none` / OpenAI-compatible providers build with no AWS crate, so the local server
 //! does not pay minutes of SDK compile time.
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod config;

@@ -173,6 +173,13 @@ pub struct ReviewVersion {
     /// an event again after a crash finds the version it already wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
+    /// Id of the rules run whose findings this version carries: new each time the
+    /// rules run ([`crate::reviews::rules_version`]), copied by versions that only
+    /// change the workflow (status, notes, AI review, closing a pull request). How
+    /// analytics tells a new look at the change from an edit. Absent on versions
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_run: Option<String>,
 }
 
 /// How much input text a version keeps for the AI reviewer: far more than any
@@ -211,6 +218,7 @@ impl ReviewVersion {
             findings: self.review.findings.len(),
             analysis: self.analysis,
             rule_counts,
+            rules_run: self.rules_run.clone(),
         }
     }
 
@@ -255,6 +263,9 @@ pub struct ReviewSummary {
     pub analysis: Analysis,
     /// Unsuppressed findings per rule id (for analytics' top rules).
     pub rule_counts: BTreeMap<String, u32>,
+    /// The version's rules run (see [`ReviewVersion::rules_run`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_run: Option<String>,
 }
 
 /// An API key as stored: only the SHA-256 of the key, never the key.

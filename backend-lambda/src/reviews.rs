@@ -51,6 +51,7 @@ pub fn rules_version(new: &NewReview, author: &str, now: DateTime<Utc>) -> Revie
         ai: None,
         inputs: clip_inputs(&shareable_inputs(&new.documents), STORED_INPUT_CHARS),
         event_id: None,
+        rules_run: Some(uuid::Uuid::now_v7().simple().to_string()),
     }
 }
 
@@ -203,8 +204,8 @@ fn count(analytics: &mut Analytics, rules: &mut BTreeMap<String, u64>, summary: 
 }
 
 /// Summary counts over every review matching `query` (its page fields are ignored).
-/// Walks the list pages; the scheduled aggregator of the analytics issue will keep
-/// precomputed counts instead.
+/// Walks the list pages: a snapshot of current state. History over time is
+/// [`crate::analytics`], from daily aggregates.
 pub async fn analytics(
     store: &dyn ReviewStore,
     query: &ReviewQuery,

@@ -3,6 +3,7 @@
 //! A thin adapter over `reviewgate-core`: it reads files, hands their text to the core
 //! and renders the review. It holds no review logic of its own.
 
+mod aggregate;
 mod alloc;
 mod bench;
 mod inputs;
@@ -61,6 +62,8 @@ enum Command {
     /// Send signed webhook deliveries to a running server.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Compute the daily analytics aggregates of past days (backfill).
+    Aggregate(aggregate::AggregateArgs),
 }
 
 #[derive(clap::Args)]
@@ -132,6 +135,7 @@ fn main() -> ExitCode {
         }
         Command::Serve(args) => serve::run(args).map(|()| EXIT_OK),
         Command::Keys(command) => serve::keys(command).map(|()| EXIT_OK),
+        Command::Aggregate(args) => aggregate::run(args).map(|()| EXIT_OK),
         Command::Webhook(command) => {
             webhook::run(command).map(|accepted| if accepted { EXIT_OK } else { EXIT_FINDINGS })
         }

@@ -8,7 +8,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use reviewgate_core::config::ReviewConfig;
 use reviewgate_core::{Document, InputKind, Origin};
 use serde::de::DeserializeOwned;
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{AiDispatch, AppState, RequestContext};
+use crate::analytics::{self, Granularity, HistoricalQuery, HistoricalReport, ReportKind};
 use crate::auth::Principal;
 use crate::error::{ApiError, ErrorBody};
 use crate::logging::{self, AuditEvent};
@@ -570,6 +571,126 @@ pub async fn analytics(
         true,
     );
     Ok(Json(result))
+}
+
+/// Query of `GET /api/analytics/historical`.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoricalParams {
+    /// `trends`, `patterns` or `correlations`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// First day, `YYYY-MM-DD` (UTC, inclusive).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (UTC, inclusive; at most 366 days after `from`, not
+    /// after today).
+    pub to: Option<String>,
+    /// Only this `owner/repo`.
+    pub repository: Option<String>,
+    /// Only this stack.
+    pub stack: Option<String>,
+    /// `day` (default) or `week`; trends only.
+    pub granularity: Option<String>,
+}
+
+fn parse_day(name: &str, value: Option<&str>) -> Result<NaiveDate, ApiError> {
+    let value = value.ok_or_else(|| {
+        ApiError::bad_request(format!("{name}: required, a UTC date as YYYY-MM-DD"))
+    })?;
+    analytics::parse_day(value)
+        .ok_or_else(|| ApiError::bad_request(format!("{name}: `{value}` is not a YYYY-MM-DD date")))
+}
+
+impl HistoricalParams {
+    fn to_query(&self, today: NaiveDate) -> Result<HistoricalQuery, ApiError> {
+        let kind = match self.kind.as_deref() {
+            Some("trends") => ReportKind::Trends,
+            Some("patterns") => ReportKind::Patterns,
+            Some("correlations") => ReportKind::Correlations,
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "type: `{other}` is not trends, patterns or correlations"
+                )));
+            }
+            None => {
+                return Err(ApiError::bad_request(
+                    "type: required, one of trends, patterns, correlations",
+                ));
+            }
+        };
+        let from = parse_day("from", self.from.as_deref())?;
+        let to = parse_day("to", self.to.as_deref())?;
+        if from > to {
+            return Err(ApiError::bad_request(format!(
+                "from: {from} is after to ({to})"
+            )));
+        }
+        if to > today {
+            return Err(ApiError::bad_request(format!(
+                "to: {to} is in the future (today is {today} UTC)"
+            )));
+        }
+        if (to - from).num_days() >= analytics::MAX_RANGE_DAYS {
+            return Err(ApiError::bad_request(format!(
+                "to: the range covers at most {} days",
+                analytics::MAX_RANGE_DAYS
+            )));
+        }
+        let granularity = match (self.granularity.as_deref(), kind) {
+            (None | Some("day"), _) => Granularity::Day,
+            (Some("week"), ReportKind::Trends) => Granularity::Week,
+            (Some("week"), _) => {
+                return Err(ApiError::bad_request(
+                    "granularity: only type=trends has periods",
+                ));
+            }
+            (Some(other), _) => {
+                return Err(ApiError::bad_request(format!(
+                    "granularity: `{other}` is not day or week"
+                )));
+            }
+        };
+        let non_empty = |name: &str, value: &Option<String>| match value {
+            Some(v) if v.trim().is_empty() => {
+                Err(ApiError::bad_request(format!("{name}: must not be empty")))
+            }
+            _ => Ok(value.clone()),
+        };
+        Ok(HistoricalQuery {
+            kind,
+            from,
+            to,
+            repository: non_empty("repository", &self.repository)?,
+            stack: non_empty("stack", &self.stack)?,
+            granularity,
+        })
+    }
+}
+
+/// History over days: trends (risk and findings per day or week), patterns
+/// (frequent, repeated and recurring rules) or correlations (finding categories
+/// against risk, point-biserial). Stored daily aggregates are used for the days
+/// that have them; other days are folded from the versions.
+#[utoipa::path(get, path = "/api/analytics/historical", params(HistoricalParams),
+    responses((status = 200, body = HistoricalReport), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn historical(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    Extension(principal): Extension<Principal>,
+    params: Result<Query<HistoricalParams>, QueryRejection>,
+) -> Result<Json<HistoricalReport>, ApiError> {
+    let query = query(params)?.to_query(analytics::today())?;
+    let result = analytics::historical(state.store.as_ref(), &query).await;
+    audit(
+        &context,
+        &principal,
+        "data_access",
+        "analytics/historical",
+        "read",
+        result.is_ok(),
+    );
+    Ok(Json(result?))
 }
 
 /// The OpenAPI document.

@@ -186,6 +186,7 @@ async fn request_context(mut request: Request, next: Next) -> Response {
         handlers::update_review,
         handlers::create_pr_review,
         handlers::analytics,
+        handlers::historical,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -240,6 +241,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/reviews/{id}/versions", get(handlers::list_versions))
         .route("/api/analytics", get(handlers::analytics))
+        .route("/api/analytics/historical", get(handlers::historical))
         .route("/api/openapi.json", get(handlers::openapi))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),

@@ -8,7 +8,7 @@
 //! results are paged (1 MB per response), and reads that must see the last write
 //! are strongly consistent.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -19,19 +19,21 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest,
+    ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use reviewgate_core::event::EventEnvelope;
 
 use super::{
-    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body,
-    expected_previous, page_size,
+    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, day_key, decode_body, encode_body,
+    expected_previous, page_size, parse_day_key, parse_stats, stats_json,
 };
+use crate::analytics::{DayStats, Scope};
 use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
 
 /// DynamoDB's item size limit is 400 KB including attribute names; a chunk of 350 KB
@@ -48,16 +50,29 @@ const FINISHED_EVENT_TTL_SECONDS: i64 = 7 * 24 * 3600;
 /// a third of one partition's 1,000.
 const PENDING_EVENTS: &str = "EVENTS#PENDING";
 
+/// The partition of the day markers: one item per aggregated day, sort key the day.
+const AGGREGATED_DAYS: &str = "AGG#DAYS";
+/// BatchWriteItem takes at most 25 requests.
+const BATCH_WRITE_ITEMS: usize = 25;
+/// BatchGetItem takes at most 100 keys.
+const BATCH_GET_KEYS: usize = 100;
+/// How many times a batch is re-sent with what DynamoDB left unprocessed (it does
+/// under throttling) before giving up as unavailable.
+const BATCH_ATTEMPTS: u32 = 8;
+
 /// The global secondary indexes, all sparse, all sorted by `time_sk`: review
 /// `LATEST` items carry the first five (`<created_at>#<review_id>`), pending event
-/// items the last (`<received_at>#<event_id>`; finishing an event removes it).
-pub const INDEXES: [(&str, &str); 6] = [
+/// items `by_pending` (`<received_at>#<event_id>`; finishing an event removes it),
+/// and version items `by_day` (`day_pk` = `DAY#<YYYY-MM-DD>` of `updated_at`,
+/// `<updated_at>#<review_id>#<version>`), which the daily aggregation reads.
+pub const INDEXES: [(&str, &str); 7] = [
     ("by_time", "all_pk"),
     ("by_repository", "repo_pk"),
     ("by_stack", "stack_pk"),
     ("by_status", "status_pk"),
     ("by_risk", "risk_pk"),
     ("by_pending", "pending_pk"),
+    ("by_day", "day_pk"),
 ];
 
 /// Requests sent to DynamoDB, by operation (counted at the HTTP layer, retries included).
@@ -125,6 +140,15 @@ fn review_pk(review_id: &str) -> String {
 /// Zero-padded so that the sort key orders versions numerically.
 fn version_sk(version: u32) -> String {
     format!("VERSION#{version:010}")
+}
+
+fn aggregate_pk(day: NaiveDate) -> String {
+    format!("AGG#{}", day_key(day))
+}
+
+/// Pauses before re-sending what a batch left unprocessed: exponential, from 50 ms.
+async fn batch_backoff(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(50 << attempt.min(6))).await;
 }
 
 fn chunk_sk(version: u32, index: usize) -> String {
@@ -291,6 +315,20 @@ impl DynamoDbReviewStore {
             ("sk".to_owned(), s(version_sk(version.version))),
             ("version".to_owned(), n(version.version)),
             ("summary".to_owned(), s(summary)),
+            // The by_day index: the versions written on a day, in write order.
+            (
+                "day_pk".to_owned(),
+                s(format!("DAY#{}", day_key(version.updated_at.date_naive()))),
+            ),
+            (
+                "time_sk".to_owned(),
+                s(format!(
+                    "{}#{}#{:010}",
+                    timestamp(version.updated_at),
+                    version.review_id,
+                    version.version
+                )),
+            ),
         ]);
         let mut puts = Vec::new();
         if body.len() <= CHUNK_BYTES {
@@ -367,6 +405,118 @@ impl DynamoDbReviewStore {
             item.insert("risk_pk".into(), s(format!("RISK#{level}")));
         }
         Ok(item)
+    }
+
+    /// Sends write requests in batches of 25, re-sending what DynamoDB leaves
+    /// unprocessed (throttling) with backoff.
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(BATCH_WRITE_ITEMS) {
+            let mut pending = chunk.to_vec();
+            let mut attempt = 0;
+            while !pending.is_empty() {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, pending)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                pending = output
+                    .unprocessed_items()
+                    .and_then(|unprocessed| unprocessed.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+                if !pending.is_empty() {
+                    attempt += 1;
+                    if attempt >= BATCH_ATTEMPTS {
+                        return Err(StoreError::Unavailable(
+                            "BatchWriteItem kept leaving items unprocessed".into(),
+                        ));
+                    }
+                    batch_backoff(attempt).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads items by key in batches of 100 (strongly consistent, `projection`
+    /// only), re-asking for what DynamoDB leaves unprocessed. Keys must be distinct:
+    /// BatchGetItem refuses duplicates.
+    async fn batch_get(
+        &self,
+        keys: Vec<HashMap<String, AttributeValue>>,
+        projection: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut items = Vec::new();
+        for chunk in keys.chunks(BATCH_GET_KEYS) {
+            let mut request = KeysAndAttributes::builder()
+                .set_keys(Some(chunk.to_vec()))
+                .projection_expression(projection)
+                .consistent_read(true)
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            let mut attempt = 0;
+            loop {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(sdk_error)?;
+                if let Some(found) = output.responses().and_then(|r| r.get(&self.table)) {
+                    items.extend(found.iter().cloned());
+                }
+                match output
+                    .unprocessed_keys()
+                    .and_then(|unprocessed| unprocessed.get(&self.table))
+                    .filter(|left| !left.keys().is_empty())
+                {
+                    Some(left) => {
+                        attempt += 1;
+                        if attempt >= BATCH_ATTEMPTS {
+                            return Err(StoreError::Unavailable(
+                                "BatchGetItem kept leaving keys unprocessed".into(),
+                            ));
+                        }
+                        request = left.clone();
+                        batch_backoff(attempt).await;
+                    }
+                    None => break,
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    /// Every item of a partition (paged, strongly consistent), with `projection`.
+    async fn query_partition(
+        &self,
+        pk: &str,
+        projection: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .projection_expression(projection)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            items.extend(page.items().iter().cloned());
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
     }
 
     async fn write(
@@ -810,5 +960,217 @@ impl ReviewStore for DynamoDbReviewStore {
             }
             Err(e) => Err(sdk_error(e)),
         }
+    }
+    async fn versions_written(
+        &self,
+        day: NaiveDate,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ReviewSummary>, StoreError> {
+        let start = cursor.map(decode_cursor).transpose()?;
+        // Index reads are eventually consistent; the aggregator reads days that
+        // ended hours ago, long after the index caught up.
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("by_day")
+            .key_condition_expression("day_pk = :d")
+            .expression_attribute_values(":d", s(format!("DAY#{}", day_key(day))))
+            .scan_index_forward(true)
+            .limit(i32::try_from(limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|e| match sdk_error(e) {
+                StoreError::Backend(m)
+                    if m.starts_with("ValidationException") && cursor.is_some() =>
+                {
+                    StoreError::InvalidCursor
+                }
+                other => other,
+            })?;
+        let items = page
+            .items()
+            .iter()
+            .map(|item| get_json(item, "summary"))
+            .collect::<Result<Vec<ReviewSummary>, StoreError>>()?;
+        Ok(Page {
+            items,
+            next_cursor: page.last_evaluated_key().map(encode_cursor).transpose()?,
+        })
+    }
+
+    async fn version_summaries(
+        &self,
+        keys: &[(String, u32)],
+    ) -> Result<Vec<Option<ReviewSummary>>, StoreError> {
+        let mut seen = HashSet::new();
+        let distinct: Vec<HashMap<String, AttributeValue>> = keys
+            .iter()
+            .filter(|key| seen.insert(*key))
+            .map(|(review_id, version)| {
+                HashMap::from([
+                    ("pk".to_owned(), s(review_pk(review_id))),
+                    ("sk".to_owned(), s(version_sk(*version))),
+                ])
+            })
+            .collect();
+        let mut found: HashMap<(String, u32), ReviewSummary> = HashMap::new();
+        for item in self.batch_get(distinct, "summary").await? {
+            let summary: ReviewSummary = get_json(&item, "summary")?;
+            found.insert((summary.review_id.clone(), summary.version), summary);
+        }
+        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+    }
+
+    async fn put_daily_aggregates(
+        &self,
+        day: NaiveDate,
+        aggregates: &BTreeMap<Scope, DayStats>,
+    ) -> Result<(), StoreError> {
+        let pk = aggregate_pk(day);
+        let computed_at = timestamp(Utc::now());
+        let mut requests = Vec::new();
+        let mut keep = HashSet::new();
+        for (scope, stats) in aggregates {
+            let sk = scope.key();
+            let put = PutRequest::builder()
+                .item("pk", s(&pk))
+                .item("sk", s(&sk))
+                .item("day_stats", s(stats_json(stats)?))
+                .item("computed_at", s(&computed_at))
+                .build()
+                .map_err(|e| StoreError::Backend(e.to_string()))?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+            keep.insert(sk);
+        }
+        // Scopes stored by an earlier run that this one no longer has are removed,
+        // so that the day holds exactly this run's aggregates.
+        for item in self.query_partition(&pk, "sk").await? {
+            let sk = get_s(&item, "sk")?;
+            if !keep.contains(sk) {
+                let delete = DeleteRequest::builder()
+                    .key("pk", s(&pk))
+                    .key("sk", s(sk))
+                    .build()
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                requests.push(WriteRequest::builder().delete_request(delete).build());
+            }
+        }
+        self.batch_write(requests).await?;
+        // The marker last: the day counts as aggregated once everything is written.
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(AGGREGATED_DAYS))
+            .item("sk", s(day_key(day)))
+            .item("computed_at", s(computed_at))
+            .item("scopes", n(aggregates.len()))
+            .send()
+            .await
+            .map_err(sdk_error)
+            .map(drop)
+    }
+
+    async fn aggregated_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let mut days = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", s(AGGREGATED_DAYS))
+                .expression_attribute_values(":from", s(day_key(from)))
+                .expression_attribute_values(":to", s(day_key(to)))
+                .projection_expression("sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in page.items() {
+                days.push(parse_day_key(get_s(item, "sk")?)?);
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(days);
+            }
+        }
+    }
+
+    async fn last_aggregated_day(&self) -> Result<Option<NaiveDate>, StoreError> {
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(AGGREGATED_DAYS))
+            .projection_expression("sk")
+            .scan_index_forward(false)
+            .limit(1)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        page.items()
+            .first()
+            .map(|item| parse_day_key(get_s(item, "sk")?))
+            .transpose()
+    }
+
+    async fn daily_aggregates(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        scope: Option<&Scope>,
+    ) -> Result<Vec<(NaiveDate, Scope, DayStats)>, StoreError> {
+        let days = self.aggregated_days(from, to).await?;
+        let items = match scope {
+            // One scope: its item of each aggregated day, 100 keys per request.
+            Some(scope) => {
+                let sk = scope.key();
+                let keys = days
+                    .iter()
+                    .map(|day| {
+                        HashMap::from([
+                            ("pk".to_owned(), s(aggregate_pk(*day))),
+                            ("sk".to_owned(), s(&sk)),
+                        ])
+                    })
+                    .collect();
+                self.batch_get(keys, "pk, sk, day_stats").await?
+            }
+            // Every scope: one partition per day.
+            None => {
+                let mut items = Vec::new();
+                for day in &days {
+                    items.extend(
+                        self.query_partition(&aggregate_pk(*day), "pk, sk, day_stats")
+                            .await?,
+                    );
+                }
+                items
+            }
+        };
+        let mut aggregates = items
+            .iter()
+            .map(|item| {
+                let pk = get_s(item, "pk")?;
+                let day = parse_day_key(pk.strip_prefix("AGG#").unwrap_or(pk))?;
+                let sk = get_s(item, "sk")?;
+                let scope = Scope::from_key(sk)
+                    .ok_or_else(|| StoreError::Corrupt(format!("aggregate scope `{sk}`")))?;
+                Ok((day, scope, parse_stats(get_s(item, "day_stats")?)?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        aggregates.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        Ok(aggregates)
     }
 }

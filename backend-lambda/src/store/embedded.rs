@@ -2,20 +2,23 @@
 //! server and single-machine deployments. It survives restarts; every call runs on
 //! tokio's blocking pool because SQLite calls block.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use reviewgate_core::event::EventEnvelope;
 
 use super::{
-    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, decode_body, encode_body, page_size,
+    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, day_key, decode_body, encode_body,
+    page_size, parse_day_key, parse_stats, stats_json,
 };
+use crate::analytics::{DayStats, Scope};
 use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
 
 const SCHEMA: &str = "
@@ -54,6 +57,21 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_pending ON events (received_at) WHERE finished_at IS NULL;
 CREATE INDEX IF NOT EXISTS events_finished ON events (finished_at) WHERE finished_at IS NOT NULL;
+-- Versions by the day they were written, for the daily aggregation. The time is read
+-- from the summary JSON (RFC 3339, so text order is time order) rather than from a
+-- column, so databases written before this index need no migration.
+CREATE INDEX IF NOT EXISTS review_versions_by_update
+    ON review_versions (json_extract(summary, '$.updated_at'), review_id, version);
+CREATE TABLE IF NOT EXISTS daily_aggregates (
+    day TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    stats TEXT NOT NULL,
+    PRIMARY KEY (day, scope)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS aggregated_days (
+    day TEXT PRIMARY KEY,
+    computed_at TEXT NOT NULL
+);
 ";
 
 /// Finished events are kept this long, so a redelivery within it is still known as
@@ -127,6 +145,76 @@ impl EmbeddedReviewStore {
         })
     }
 
+    /// Writes versions made elsewhere as they are — restoring an export, or a
+    /// benchmark's synthetic history — in one transaction. Each version must be new
+    /// (`AlreadyExists` otherwise, and nothing is written); each review's pointer
+    /// ends at the highest version given.
+    pub async fn import(&self, versions: Vec<ReviewVersion>) -> Result<(), StoreError> {
+        let rows = versions
+            .iter()
+            .map(|v| {
+                let summary = v.summary();
+                Ok((
+                    v.review_id.clone(),
+                    v.version,
+                    encode_body(v)?,
+                    summary_json(&summary)?,
+                    summary,
+                    timestamp(v.created_at),
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO review_versions (review_id, version, body, summary) \
+                         VALUES (?1, ?2, ?3, ?4)",
+                    )
+                    .map_err(backend)?;
+                let mut pointer = tx
+                    .prepare_cached(
+                        "INSERT INTO reviews (review_id, latest, repository, stack, status, risk_level, created_at, summary)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                         ON CONFLICT (review_id) DO UPDATE SET latest = excluded.latest,
+                             status = excluded.status, risk_level = excluded.risk_level,
+                             summary = excluded.summary
+                         WHERE excluded.latest > reviews.latest",
+                    )
+                    .map_err(backend)?;
+                for (review_id, version, body, summary_text, summary, created_at) in &rows {
+                    if insert
+                        .execute(params![review_id, version, body, summary_text])
+                        .map_err(backend)?
+                        == 0
+                    {
+                        // Dropping the transaction rolls back what was written.
+                        return Err(StoreError::AlreadyExists(ReviewVersion::version_id(
+                            review_id, *version,
+                        )));
+                    }
+                    pointer
+                        .execute(params![
+                            review_id,
+                            version,
+                            summary.repository,
+                            summary.stack,
+                            summary.status.as_str(),
+                            summary.risk_level,
+                            created_at,
+                            summary_text
+                        ])
+                        .map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
     async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -142,6 +230,30 @@ impl EmbeddedReviewStore {
         .await
         .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
     }
+}
+
+fn encode_version_cursor(updated_at: &str, review_id: &str, version: u32) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{updated_at}|{review_id}|{version}"))
+}
+
+fn decode_version_cursor(cursor: &str) -> Result<(String, String, u32), StoreError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::InvalidCursor)?;
+    let text = String::from_utf8(bytes).map_err(|_| StoreError::InvalidCursor)?;
+    let mut parts = text.splitn(3, '|');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(updated), Some(id), Some(version)) => Ok((
+            updated.to_owned(),
+            id.to_owned(),
+            version.parse().map_err(|_| StoreError::InvalidCursor)?,
+        )),
+        _ => Err(StoreError::InvalidCursor),
+    }
+}
+
+fn parse_scope(key: &str) -> Result<Scope, StoreError> {
+    Scope::from_key(key).ok_or_else(|| StoreError::Corrupt(format!("aggregate scope `{key}`")))
 }
 
 fn encode_cursor(created_at: &str, review_id: &str) -> String {
@@ -484,6 +596,210 @@ impl ReviewStore for EmbeddedReviewStore {
                 )
                 .map_err(backend)?;
             transaction.commit().map_err(backend)
+        })
+        .await
+    }
+    async fn versions_written(
+        &self,
+        day: NaiveDate,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ReviewSummary>, StoreError> {
+        let limit = limit.max(1);
+        let cursor = cursor.map(decode_version_cursor).transpose()?;
+        let start = day_key(day);
+        let end = day
+            .succ_opt()
+            .map(day_key)
+            .ok_or_else(|| StoreError::Backend(format!("no day after {day}")))?;
+        self.with_conn(move |conn| {
+            // Day bounds as bare dates: every RFC 3339 time of `day` sorts between them.
+            const SQL: &str =
+                "SELECT summary, json_extract(summary, '$.updated_at'), review_id, version
+                 FROM review_versions
+                 WHERE json_extract(summary, '$.updated_at') >= ?1
+                   AND json_extract(summary, '$.updated_at') < ?2
+                   AND (json_extract(summary, '$.updated_at'), review_id, version) > (?3, ?4, ?5)
+                 ORDER BY json_extract(summary, '$.updated_at'), review_id, version
+                 LIMIT ?6";
+            let (after_time, after_id, after_version) =
+                cursor.unwrap_or_else(|| (String::new(), String::new(), 0));
+            let mut statement = conn.prepare_cached(SQL).map_err(backend)?;
+            let rows = statement
+                .query_map(
+                    params![
+                        start,
+                        end,
+                        after_time,
+                        after_id,
+                        after_version,
+                        i64::try_from(limit + 1).unwrap_or(i64::MAX)
+                    ],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, u32>(3)?,
+                        ))
+                    },
+                )
+                .map_err(backend)?;
+            let mut items = Vec::new();
+            let mut last = None;
+            let mut more = false;
+            for row in rows {
+                let (summary, updated, id, version) = row.map_err(backend)?;
+                if items.len() == limit {
+                    more = true;
+                    break;
+                }
+                items.push(parse_summary(&summary)?);
+                last = Some((updated, id, version));
+            }
+            let next_cursor = match (more, last) {
+                (true, Some((updated, id, version))) => {
+                    Some(encode_version_cursor(&updated, &id, version))
+                }
+                _ => None,
+            };
+            Ok(Page { items, next_cursor })
+        })
+        .await
+    }
+
+    async fn version_summaries(
+        &self,
+        keys: &[(String, u32)],
+    ) -> Result<Vec<Option<ReviewSummary>>, StoreError> {
+        let keys = keys.to_vec();
+        self.with_conn(move |conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT summary FROM review_versions WHERE review_id = ?1 AND version = ?2",
+                )
+                .map_err(backend)?;
+            keys.iter()
+                .map(|(review_id, version)| {
+                    statement
+                        .query_row(params![review_id, version], |row| row.get::<_, String>(0))
+                        .optional()
+                        .map_err(backend)?
+                        .map(|text| parse_summary(&text))
+                        .transpose()
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn put_daily_aggregates(
+        &self,
+        day: NaiveDate,
+        aggregates: &BTreeMap<Scope, DayStats>,
+    ) -> Result<(), StoreError> {
+        let rows = aggregates
+            .iter()
+            .map(|(scope, stats)| Ok((scope.key(), stats_json(stats)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let day = day_key(day);
+        self.with_conn(move |conn| {
+            // One transaction: readers see the old day or the new one, never a mix.
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            tx.execute("DELETE FROM daily_aggregates WHERE day = ?1", params![day])
+                .map_err(backend)?;
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO daily_aggregates (day, scope, stats) VALUES (?1, ?2, ?3)",
+                    )
+                    .map_err(backend)?;
+                for (scope, stats) in &rows {
+                    insert
+                        .execute(params![day, scope, stats])
+                        .map_err(backend)?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO aggregated_days (day, computed_at) VALUES (?1, ?2)
+                 ON CONFLICT (day) DO UPDATE SET computed_at = excluded.computed_at",
+                params![day, timestamp(Utc::now())],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn aggregated_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError> {
+        let (from, to) = (day_key(from), day_key(to));
+        self.with_conn(move |conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT day FROM aggregated_days WHERE day BETWEEN ?1 AND ?2 ORDER BY day",
+                )
+                .map_err(backend)?;
+            let rows = statement
+                .query_map(params![from, to], |row| row.get::<_, String>(0))
+                .map_err(backend)?;
+            rows.map(|row| parse_day_key(&row.map_err(backend)?))
+                .collect()
+        })
+        .await
+    }
+
+    async fn last_aggregated_day(&self) -> Result<Option<NaiveDate>, StoreError> {
+        self.with_conn(|conn| {
+            conn.query_row("SELECT MAX(day) FROM aggregated_days", [], |row| {
+                row.get::<_, Option<String>>(0)
+            })
+            .map_err(backend)?
+            .map(|day| parse_day_key(&day))
+            .transpose()
+        })
+        .await
+    }
+
+    async fn daily_aggregates(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        scope: Option<&Scope>,
+    ) -> Result<Vec<(NaiveDate, Scope, DayStats)>, StoreError> {
+        let (from, to) = (day_key(from), day_key(to));
+        let scope = scope.map(Scope::key);
+        self.with_conn(move |conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT day, scope, stats FROM daily_aggregates
+                     WHERE day BETWEEN ?1 AND ?2 AND (?3 IS NULL OR scope = ?3)
+                     ORDER BY day, scope",
+                )
+                .map_err(backend)?;
+            let rows = statement
+                .query_map(params![from, to, scope], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(backend)?;
+            rows.map(|row| {
+                let (day, scope, stats) = row.map_err(backend)?;
+                Ok((
+                    parse_day_key(&day)?,
+                    parse_scope(&scope)?,
+                    parse_stats(&stats)?,
+                ))
+            })
+            .collect()
         })
         .await
     }

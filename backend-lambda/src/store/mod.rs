@@ -7,10 +7,11 @@
 //! updates cannot both win: the loser gets [`StoreError::VersionConflict`] and
 //! re-reads ([`update_review`] does that for callers that can merge).
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use reviewgate_core::event::EventEnvelope;
 
+use crate::analytics::{DayStats, Scope};
 use crate::model::{ApiKeyRecord, ReviewStatus, ReviewSummary, ReviewVersion};
 
 #[cfg(feature = "dynamodb")]
@@ -123,6 +125,45 @@ pub trait ReviewStore: Send + Sync {
     /// Marks an event finished with its outcome; it is never returned as pending
     /// again. Finishing an event twice keeps the first outcome.
     async fn finish_event(&self, event_id: &str, outcome: &EventOutcome) -> Result<(), StoreError>;
+    /// The summaries of the versions written (`updated_at`) on `day` (UTC), a page
+    /// of at most `limit` at a time in write order; pass `next_cursor` back for the
+    /// next page.
+    async fn versions_written(
+        &self,
+        day: NaiveDate,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<ReviewSummary>, StoreError>;
+    /// The summaries of the given versions (`(review_id, version)`), in the order
+    /// asked; `None` where a version does not exist.
+    async fn version_summaries(
+        &self,
+        keys: &[(String, u32)],
+    ) -> Result<Vec<Option<ReviewSummary>>, StoreError>;
+    /// Replaces every aggregate of `day` with `aggregates` (scopes not in it are
+    /// removed) and records the day as aggregated — last, so that a day counts as
+    /// aggregated only once its aggregates are all written.
+    async fn put_daily_aggregates(
+        &self,
+        day: NaiveDate,
+        aggregates: &BTreeMap<Scope, DayStats>,
+    ) -> Result<(), StoreError>;
+    /// The days from `from` to `to` (inclusive) recorded as aggregated, ascending.
+    async fn aggregated_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<NaiveDate>, StoreError>;
+    /// The latest day recorded as aggregated.
+    async fn last_aggregated_day(&self) -> Result<Option<NaiveDate>, StoreError>;
+    /// The stored aggregates of the days from `from` to `to` (inclusive): of one
+    /// scope, or of every scope when `scope` is `None`; by day, ascending.
+    async fn daily_aggregates(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        scope: Option<&Scope>,
+    ) -> Result<Vec<(NaiveDate, Scope, DayStats)>, StoreError>;
 }
 
 /// How processing an accepted event ended.
@@ -218,6 +259,27 @@ pub(crate) fn decode_body(bytes: &[u8]) -> Result<ReviewVersion, StoreError> {
         .read_to_end(&mut json)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A UTC day as stored in keys: `YYYY-MM-DD` (text order is day order).
+pub(crate) fn day_key(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Inverse of [`day_key`].
+pub(crate) fn parse_day_key(text: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("day `{text}`: {e}")))
+}
+
+/// An aggregate as stored: JSON of its statistics.
+pub(crate) fn stats_json(stats: &DayStats) -> Result<String, StoreError> {
+    serde_json::to_string(stats).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Inverse of [`stats_json`].
+pub(crate) fn parse_stats(text: &str) -> Result<DayStats, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Clamps a requested page size to what the API allows.

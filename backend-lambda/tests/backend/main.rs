@@ -6,6 +6,9 @@
 
 #![allow(missing_docs)]
 
+/// Historical analytics: reports, daily aggregates, backfill, the scheduler (both
+/// stores).
+mod analytics;
 /// The REST API through the router, on the embedded store (and moto when built with
 /// `dynamodb`).
 mod api;

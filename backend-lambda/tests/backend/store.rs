@@ -1,10 +1,11 @@
 //! One conformance suite for `ReviewStore`: each `check_*` runs against the
 //! embedded store here and against DynamoDB on moto (feature `dynamodb`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{NaiveDate, TimeZone, Utc};
+use reviewgate_backend::analytics::{DayStats, Scope};
 use reviewgate_backend::model::{ApiKeyRecord, ReviewStatus, ReviewVersion};
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
 use reviewgate_backend::store::{
@@ -400,6 +401,177 @@ async fn check_event_outbox(store: &dyn ReviewStore) {
         .expect("finish");
 }
 
+fn on(day: u32, hour: u32, minute: u32, second: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, day, hour, minute, second)
+        .single()
+        .expect("valid time")
+}
+
+/// Every page of the versions written on `day`, as (review id, version).
+async fn written_on(store: &dyn ReviewStore, day: NaiveDate, limit: usize) -> Vec<(String, u32)> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .versions_written(day, cursor.as_deref(), limit)
+            .await
+            .expect("versions written");
+        assert!(page.items.len() <= limit);
+        seen.extend(page.items.into_iter().map(|s| (s.review_id, s.version)));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return seen,
+        }
+    }
+}
+
+async fn check_versions_by_day(store: &dyn ReviewStore) {
+    let day = NaiveDate::from_ymd_opt(2026, 10, 20).expect("date");
+    // Just before, inside and just after the UTC day.
+    let before = sample_version(Some("day/a"), None, on(19, 23, 59, 59));
+    let first = sample_version(Some("day/a"), None, on(20, 0, 0, 0));
+    let last = sample_version(None, Some("day-stack"), on(20, 23, 59, 59));
+    for v in [&before, &first, &last] {
+        store.create(v).await.expect("create");
+    }
+    let second = first.next("alice", on(20, 12, 0, 0));
+    store.put_version(&second).await.expect("version 2");
+    let next_day = second.next("bob", on(21, 0, 0, 0));
+    store.put_version(&next_day).await.expect("version 3");
+    let expected = vec![
+        (first.review_id.clone(), 1),
+        (first.review_id.clone(), 2),
+        (last.review_id.clone(), 1),
+    ];
+    // In write order, each once, whatever the page size.
+    for limit in [1, 2, 100] {
+        assert_eq!(
+            written_on(store, day, limit).await,
+            expected,
+            "limit {limit}"
+        );
+    }
+    assert_eq!(
+        written_on(store, day.succ_opt().expect("date"), 10).await,
+        vec![(first.review_id.clone(), 3)]
+    );
+    assert!(matches!(
+        store.versions_written(day, Some("not a cursor"), 10).await,
+        Err(StoreError::InvalidCursor)
+    ));
+    // Summaries by key, in the order asked, duplicates and gaps included.
+    let found = store
+        .version_summaries(&[
+            (first.review_id.clone(), 2),
+            ("no-such-review".into(), 1),
+            (first.review_id.clone(), 1),
+            (first.review_id.clone(), 2),
+        ])
+        .await
+        .expect("summaries");
+    assert_eq!(
+        found,
+        vec![
+            Some(second.summary()),
+            None,
+            Some(first.summary()),
+            Some(second.summary())
+        ]
+    );
+    assert_eq!(
+        store.version_summaries(&[]).await.expect("none asked"),
+        vec![]
+    );
+}
+
+async fn check_daily_aggregates(store: &dyn ReviewStore) {
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 9, d).expect("date");
+    let stats = |versions: u64| DayStats {
+        versions,
+        reviews: versions,
+        runs: versions,
+        scored_runs: versions,
+        risk_sum: 40 * versions,
+        risk_sum_squares: 1600 * versions,
+        risk_max: Some(40),
+        ..DayStats::default()
+    };
+    assert_eq!(store.last_aggregated_day().await.expect("last"), None);
+    let first: BTreeMap<Scope, DayStats> = BTreeMap::from([
+        (Scope::Global, stats(3)),
+        (Scope::Repository("agg/a".into()), stats(2)),
+        (Scope::Stack("agg-stack".into()), stats(1)),
+    ]);
+    store
+        .put_daily_aggregates(day(10), &first)
+        .await
+        .expect("put");
+    // An empty day is still a day aggregated.
+    store
+        .put_daily_aggregates(day(8), &BTreeMap::new())
+        .await
+        .expect("put empty");
+    assert_eq!(
+        store.aggregated_days(day(1), day(30)).await.expect("days"),
+        vec![day(8), day(10)]
+    );
+    assert_eq!(
+        store.aggregated_days(day(9), day(30)).await.expect("days"),
+        vec![day(10)]
+    );
+    assert_eq!(
+        store.last_aggregated_day().await.expect("last"),
+        Some(day(10))
+    );
+    let all = store
+        .daily_aggregates(day(1), day(30), None)
+        .await
+        .expect("all scopes");
+    assert_eq!(
+        all,
+        vec![
+            (day(10), Scope::Global, stats(3)),
+            (day(10), Scope::Repository("agg/a".into()), stats(2)),
+            (day(10), Scope::Stack("agg-stack".into()), stats(1)),
+        ]
+    );
+    assert_eq!(
+        store
+            .daily_aggregates(day(1), day(30), Some(&Scope::Repository("agg/a".into())))
+            .await
+            .expect("one scope"),
+        vec![(day(10), Scope::Repository("agg/a".into()), stats(2))]
+    );
+    // Re-running the day replaces it: the stack's aggregate is gone, the rest new.
+    let second: BTreeMap<Scope, DayStats> = BTreeMap::from([
+        (Scope::Global, stats(5)),
+        (Scope::Repository("agg/a".into()), stats(5)),
+    ]);
+    store
+        .put_daily_aggregates(day(10), &second)
+        .await
+        .expect("put again");
+    store
+        .put_daily_aggregates(day(10), &second)
+        .await
+        .expect("and again");
+    assert_eq!(
+        store
+            .daily_aggregates(day(10), day(10), None)
+            .await
+            .expect("all scopes"),
+        vec![
+            (day(10), Scope::Global, stats(5)),
+            (day(10), Scope::Repository("agg/a".into()), stats(5)),
+        ]
+    );
+    assert_eq!(
+        store.aggregated_days(day(1), day(30)).await.expect("days"),
+        vec![day(8), day(10)],
+        "no second marker"
+    );
+}
+
 async fn conformance(store: Arc<dyn ReviewStore>) {
     check_create_and_read(store.as_ref()).await;
     check_versions_are_immutable_and_chained(store.as_ref()).await;
@@ -408,6 +580,8 @@ async fn conformance(store: Arc<dyn ReviewStore>) {
     check_listing(store.as_ref()).await;
     check_api_keys(store.as_ref()).await;
     check_event_outbox(store.as_ref()).await;
+    check_versions_by_day(store.as_ref()).await;
+    check_daily_aggregates(store.as_ref()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
