@@ -3,8 +3,8 @@
 //!
 //! Everything here is wiring: the routes, the store, the AI reviewer and the logs
 //! are `reviewgate-backend`'s, built from the same [`Config`] the Lambda functions
-//! read (environment variables), except that the store is always the embedded one
-//! under `--data-dir`. The runtime is started here rather than in `main` so that
+//! read (environment variables, here over `reviewgate.toml`), except that the store
+//! is always the embedded one under the data directory. The runtime is started here rather than in `main` so that
 //! `review`, `rules` and `bench` stay plain synchronous commands.
 
 use std::net::SocketAddr;
@@ -17,18 +17,29 @@ use reviewgate_backend::events::EventProcessor;
 use reviewgate_backend::github::GitHubClient;
 use reviewgate_backend::{Config, app, auth, logging, setup};
 
+use crate::server_config::{self, ServerFile};
+
 /// File name of the review database inside the data directory.
 const DATABASE_FILE: &str = "reviews.db";
+
+/// Where `serve` listens unless told otherwise.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// `reviewgate serve` options.
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Port 0 picks a free port (the URL is printed).
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
-    listen: SocketAddr,
-    /// Where reviews and API keys are kept (created if missing).
-    #[arg(long, value_name = "DIR", default_value_os_t = default_data_dir())]
-    data_dir: PathBuf,
+    /// Address to listen on [default: 127.0.0.1:8080, or `server.listen`]. Port 0
+    /// picks a free port (the URL is printed).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// Where reviews and API keys are kept, created if missing [default:
+    /// `server.data_dir`, else ~/.local/share/reviewgate].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Settings file [default: ./reviewgate.toml when it exists]; REVIEWGATE_*
+    /// variables override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// `reviewgate keys` subcommands.
@@ -39,9 +50,12 @@ pub enum KeysCommand {
         /// Who holds the key (recorded as `user_id` in audit logs).
         #[arg(long)]
         name: String,
-        /// The server's data directory.
-        #[arg(long, value_name = "DIR", default_value_os_t = default_data_dir())]
-        data_dir: PathBuf,
+        /// The server's data directory [default: as `serve` resolves it].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// The server's settings file [default: ./reviewgate.toml when it exists].
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 
@@ -56,16 +70,55 @@ fn default_data_dir() -> PathBuf {
         )
 }
 
-/// The backend configuration from the environment, with the store pinned to the
-/// embedded database in `data_dir`.
-fn local_config(data_dir: &Path) -> anyhow::Result<Config> {
-    std::fs::create_dir_all(data_dir)
+/// The settings file: `--config` (which must exist), else `./reviewgate.toml` when
+/// present, else none (the defaults and the environment).
+fn settings_file(explicit: Option<&Path>) -> anyhow::Result<(ServerFile, Option<PathBuf>)> {
+    let path = match explicit {
+        Some(path) => path.to_owned(),
+        None if Path::new(server_config::DEFAULT_FILE).is_file() => {
+            PathBuf::from(server_config::DEFAULT_FILE)
+        }
+        None => return Ok((ServerFile::default(), None)),
+    };
+    Ok((ServerFile::load(&path)?, Some(path)))
+}
+
+/// What `serve` and `keys` run with, resolved and validated before anything starts.
+struct Resolved {
+    config: Config,
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    file: Option<PathBuf>,
+}
+
+/// The command line over the environment over the settings file over the defaults;
+/// the store is pinned to the embedded database in the data directory.
+fn resolve(
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    config_file: Option<&Path>,
+) -> anyhow::Result<Resolved> {
+    let (settings, file) = settings_file(config_file)?;
+    let mut config = settings.config(|name| std::env::var(name).ok())?;
+    let data_dir = data_dir
+        .or(settings.server.data_dir)
+        .unwrap_or_else(default_data_dir);
+    let listen = listen.or(settings.server.listen).unwrap_or_else(|| {
+        DEFAULT_LISTEN
+            .parse()
+            .expect("the default address is valid")
+    });
+    std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
-    let mut config = Config::from_env()?;
     config.store = StoreConfig::Embedded {
         path: data_dir.join(DATABASE_FILE),
     };
-    Ok(config)
+    Ok(Resolved {
+        config,
+        data_dir,
+        listen,
+        file,
+    })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -79,7 +132,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// in-flight requests and the event being processed finish; events accepted but
 /// not started stay in the store and are processed on the next start.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = local_config(&args.data_dir)?;
+    let Resolved {
+        config,
+        data_dir,
+        listen,
+        file,
+    } = resolve(args.listen, args.data_dir, args.config.as_deref())?;
     let github = config
         .github
         .as_ref()
@@ -93,16 +151,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let (stop_processor, stopped) = tokio::sync::watch::channel(false);
         let wake = state.events_waiting.clone();
         let processor = tokio::spawn(async move { processor.run(wake, stopped).await });
-        let listener = tokio::net::TcpListener::bind(args.listen)
+        let listener = tokio::net::TcpListener::bind(listen)
             .await
-            .with_context(|| format!("cannot listen on {}", args.listen))?;
+            .with_context(|| format!("cannot listen on {listen}"))?;
         let url = format!("http://{}", listener.local_addr()?);
         // Humans read stderr; the JSON logs go to stdout for collectors.
         eprintln!("reviewgate serving on {url}");
-        eprintln!("  data: {}", args.data_dir.display());
+        eprintln!("  data: {}", data_dir.display());
+        if let Some(file) = &file {
+            eprintln!("  settings: {}", file.display());
+        }
         eprintln!(
             "  create an API key: reviewgate keys create --name you --data-dir {}",
-            args.data_dir.display()
+            data_dir.display()
         );
         eprintln!(
             "  review a plan:     see README (POST {url}/api/reviews); API: {url}/api/openapi.json"
@@ -148,9 +209,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
 /// Creates an API key in the local store and prints it.
 pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
     match command {
-        KeysCommand::Create { name, data_dir } => {
+        KeysCommand::Create {
+            name,
+            data_dir,
+            config,
+        } => {
             anyhow::ensure!(!name.trim().is_empty(), "--name must not be empty");
-            let config = local_config(&data_dir)?;
+            let Resolved { config, .. } = resolve(None, data_dir, config.as_deref())?;
             runtime()?.block_on(async {
                 let store = setup::store(&config).await?;
                 let key = auth::create_api_key(store.as_ref(), &name)

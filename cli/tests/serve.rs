@@ -26,11 +26,18 @@ impl Server {
     }
 
     fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_reviewgate"));
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .envs(env.iter().copied());
+        Server::spawn(command)
+    }
+
+    /// Starts `command` (a `serve`) and waits for the URL it prints.
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command
             .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -131,17 +138,23 @@ fn dechunk(mut rest: &str) -> String {
 
 /// Runs `reviewgate ARGS` with `env`, expecting success; returns its stdout.
 fn run_reviewgate(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> String {
+    let (success, stdout, stderr) = try_reviewgate(args, env);
+    assert!(success, "{stderr}");
+    stdout
+}
+
+/// Runs the binary: whether it exited 0, its stdout and its stderr.
+fn try_reviewgate(args: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
         .args(args)
         .envs(env.iter().copied())
         .output()
         .expect("run reviewgate");
-    assert!(
+    (
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn create_key(data_dir: &Path) -> String {
@@ -208,6 +221,55 @@ fn serves_reviews_that_survive_a_restart() {
     );
     assert_eq!(status, 404);
     server.stop();
+}
+
+#[test]
+fn serve_takes_its_settings_from_reviewgate_toml_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::write(
+        dir.path().join("reviewgate.toml"),
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {:?}\n\n[limits]\nwebhooks_per_repository = 1\n",
+            data.display().to_string()
+        ),
+    )
+    .expect("write settings");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reviewgate"));
+    command
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("REVIEWGATE_GITHUB_WEBHOOK_SECRETS", WEBHOOK_SECRET);
+    let server = Server::spawn(command);
+    assert!(
+        data.join("reviews.db").is_file(),
+        "the file's data_dir is used"
+    );
+    let hook = format!("http://{}/webhooks/github", server.addr);
+    let first = send_webhook(&hook, "pull_request.opened.payload.json", "toml-1");
+    assert_eq!(first["status"], "accepted", "{first}");
+    let (accepted, second) =
+        try_send_webhook(&hook, "pull_request.synchronize.payload.json", "toml-2");
+    assert!(!accepted);
+    assert_eq!(
+        second["error"], "rate_limited",
+        "the file's limit of 1: {second}"
+    );
+    server.stop();
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[limits]\nper_repo = 5\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
+        .args(["serve", "--config"])
+        .arg(&bad)
+        .output()
+        .expect("run serve");
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml is invalid") && stderr.contains("per_repo"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -314,6 +376,13 @@ fn github_state() -> serde_json::Value {
 }
 
 fn send_webhook(url: &str, payload: &str, delivery_id: &str) -> serde_json::Value {
+    let (accepted, answer) = try_send_webhook(url, payload, delivery_id);
+    assert!(accepted, "the delivery was refused: {answer}");
+    answer
+}
+
+/// `webhook send`: whether the server accepted the delivery, and its answer.
+fn try_send_webhook(url: &str, payload: &str, delivery_id: &str) -> (bool, serde_json::Value) {
     let file = corpus(&format!("github-payloads/{payload}"));
     let args = [
         "webhook",
@@ -328,8 +397,11 @@ fn send_webhook(url: &str, payload: &str, delivery_id: &str) -> serde_json::Valu
     .map(std::ffi::OsStr::new);
     let mut args = args.to_vec();
     args.push(file.as_os_str());
-    let answer = run_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
-    serde_json::from_str(&answer).expect("the server answers JSON")
+    let (accepted, answer, stderr) =
+        try_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    let answer = serde_json::from_str(&answer)
+        .unwrap_or_else(|e| panic!("the server answers JSON ({e}): {answer} {stderr}"));
+    (accepted, answer)
 }
 
 /// Polls until the PR's review reaches `version`, returning it.
