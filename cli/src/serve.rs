@@ -15,7 +15,7 @@ use reviewgate_backend::api::AiDispatch;
 use reviewgate_backend::config::StoreConfig;
 use reviewgate_backend::events::EventProcessor;
 use reviewgate_backend::github::GitHubClient;
-use reviewgate_backend::{Config, app, auth, logging, setup};
+use reviewgate_backend::{Config, analytics, app, auth, logging, setup};
 
 use crate::server_config::{self, ServerFile};
 
@@ -128,7 +128,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Runs the server and the event processor until SIGINT or SIGTERM, then lets
+/// Runs the server, the event processor and the daily analytics aggregation (02:00
+/// UTC, catching up missed days at start) until SIGINT or SIGTERM, then lets
 /// in-flight requests and the event being processed finish; events accepted but
 /// not started stay in the store and are processed on the next start.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -149,6 +150,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let state = setup::app_state(&config, AiDispatch::Background).await?;
         let processor = EventProcessor::new(state.store.clone(), github);
         let (stop_processor, stopped) = tokio::sync::watch::channel(false);
+        let aggregation = tokio::spawn(analytics::run_daily(
+            state.store.clone(),
+            stopped.clone(),
+        ));
         let wake = state.events_waiting.clone();
         let processor = tokio::spawn(async move { processor.run(wake, stopped).await });
         let listener = tokio::net::TcpListener::bind(listen)
@@ -199,6 +204,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop_processor.send(true);
         if let Err(e) = processor.await {
             eprintln!("event processor stopped abnormally: {e}");
+        }
+        if let Err(e) = aggregation.await {
+            eprintln!("daily aggregation stopped abnormally: {e}");
         }
         served?;
         eprintln!("reviewgate stopped");
