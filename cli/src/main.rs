@@ -10,6 +10,7 @@ mod inputs;
 mod render;
 mod serve;
 mod settings;
+mod upload;
 mod webhook;
 
 use std::io::{self, IsTerminal, Write};
@@ -19,7 +20,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use reviewgate_core::output::{markdown, sarif};
 use reviewgate_core::review::review_with;
-use reviewgate_core::{ChangeSet, InputKind, Origin, Severity, rules};
+use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Severity, rules};
 
 #[global_allocator]
 static ALLOCATOR: alloc::PeakAllocator = alloc::PeakAllocator;
@@ -30,6 +31,8 @@ const EXIT_OK: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 /// Exit code when an input cannot be used (missing path, unreadable file, parse error).
 const EXIT_UNUSABLE_INPUT: u8 = 2;
+/// Exit code when `--upload` failed (the local review was still printed).
+const EXIT_UPLOAD_FAILED: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +94,16 @@ struct ReviewArgs {
     /// Never colour the text output (also: NO_COLOR=1).
     #[arg(long)]
     no_color: bool,
+    /// Then store the review on the reviewgate server at URL (`POST /api/reviews`,
+    /// API key from REVIEWGATE_API_KEY) and print its id and URL on stderr.
+    #[arg(long, value_name = "URL")]
+    upload: Option<String>,
+    /// Stack label of the uploaded review (e.g. the Spacelift stack id).
+    #[arg(long, requires = "upload")]
+    stack: Option<String>,
+    /// `owner/repo` label of the uploaded review.
+    #[arg(long, requires = "upload")]
+    repository: Option<String>,
 }
 
 /// How a review is printed.
@@ -165,7 +178,9 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
         &mut io::stdin().lock(),
         &excluded,
     );
-    let (mut change_set, mut errors) = read_and_parse(listing, args.input_format);
+    // An upload sends the documents themselves: keep them only then.
+    let mut kept = args.upload.as_ref().map(|_| Vec::new());
+    let (mut change_set, mut errors) = read_and_parse(listing, args.input_format, kept.as_mut());
     if change_set.plans.is_empty()
         && change_set.configuration.files.is_empty()
         && change_set.changed_files.is_empty()
@@ -198,6 +213,29 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
     }
     out.flush()?;
 
+    if let (Some(server), Some(documents)) = (&args.upload, &kept) {
+        let options = upload::Upload {
+            server,
+            stack: args.stack.as_deref(),
+            repository: args.repository.as_deref(),
+            config: &settings.config,
+        };
+        match upload::upload(documents, &options) {
+            Ok(stored) => eprintln!(
+                "reviewgate: stored as review {} version {}{}: {}",
+                stored.review_id,
+                stored.version,
+                stored
+                    .risk_score
+                    .map_or(String::new(), |s| format!(" (risk {s})")),
+                stored.url
+            ),
+            Err(error) => {
+                eprintln!("reviewgate: upload failed: {error:#}");
+                return Ok(EXIT_UPLOAD_FAILED);
+            }
+        }
+    }
     if !review.errors.is_empty() {
         return Ok(EXIT_UNUSABLE_INPUT);
     }
@@ -217,6 +255,7 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
 fn read_and_parse(
     listing: inputs::Collected,
     forced: Option<InputKind>,
+    mut kept: Option<&mut Vec<Document>>,
 ) -> (ChangeSet, Vec<reviewgate_core::InputError>) {
     let mut errors = listing.errors;
     let files = listing.pending.iter().filter_map(|(path, explicit)| {
@@ -228,8 +267,12 @@ fn read_and_parse(
             }
         }
     });
-    let change_set =
-        ChangeSet::from_documents(Origin::Local, listing.documents.into_iter().chain(files));
+    let documents = listing.documents.into_iter().chain(files).inspect(|d| {
+        if let Some(kept) = kept.as_mut() {
+            kept.push(d.clone());
+        }
+    });
+    let change_set = ChangeSet::from_documents(Origin::Local, documents);
     (change_set, errors)
 }
 

@@ -582,3 +582,133 @@ fn an_acknowledged_event_survives_kill_9_and_is_reviewed_once_after_restart() {
         .count();
     assert_eq!(checks, 1);
 }
+
+/// `reviewgate review ARGS` with `REVIEWGATE_API_KEY` set to `key` (unset for
+/// `None`): exit code, stdout, stderr.
+fn review_and_upload(args: &[&std::ffi::OsStr], key: Option<&str>) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reviewgate"));
+    command
+        .arg("review")
+        .args(args)
+        .env_remove("REVIEWGATE_API_KEY");
+    if let Some(key) = key {
+        command.env("REVIEWGATE_API_KEY", key);
+    }
+    let out = command.output().expect("run reviewgate");
+    (
+        out.status.code().expect("an exit code"),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn review_upload_stores_the_local_review_on_a_running_server() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let key = create_key(data.path());
+    let server = Server::start(data.path());
+    let url = format!("http://{}", server.addr);
+    let plan = corpus("terraform-plans/config_resource_depends_on__plan.json");
+    let args = |url: &str| -> Vec<std::ffi::OsString> {
+        [
+            plan.as_os_str(),
+            "--format".as_ref(),
+            "json".as_ref(),
+            "--no-config".as_ref(),
+            "--stack".as_ref(),
+            "infra-prod".as_ref(),
+            "--upload".as_ref(),
+            url.as_ref(),
+        ]
+        .map(std::ffi::OsStr::to_os_string)
+        .to_vec()
+    };
+    let with_url = args(&url);
+    let with_url: Vec<&std::ffi::OsStr> = with_url.iter().map(|a| a.as_os_str()).collect();
+
+    let (code, stdout, stderr) = review_and_upload(&with_url, Some(&key));
+    assert_eq!(code, 0, "{stderr}");
+    let local: serde_json::Value = serde_json::from_str(&stdout).expect("the local review");
+    // `reviewgate: stored as review <id> version 1 (risk N): <url>/api/reviews/<id>`
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("reviewgate: stored as review "))
+        .unwrap_or_else(|| panic!("no upload line in {stderr}"));
+    let id = line
+        .trim_start_matches("reviewgate: stored as review ")
+        .split(' ')
+        .next()
+        .expect("an id")
+        .to_owned();
+    assert!(line.ends_with(&format!("{url}/api/reviews/{id}")), "{line}");
+    assert!(line.contains(" version 1"), "{line}");
+
+    let (status, stored) = request(
+        &server.addr,
+        "GET",
+        &format!("/api/reviews/{id}"),
+        Some(&key),
+        "",
+    );
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(stored["stack"], "infra-prod");
+    assert_eq!(stored["author"], "ci", "the key's name");
+    let rule_ids = |findings: &serde_json::Value| -> Vec<String> {
+        findings
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule_id"].as_str().expect("rule id").to_owned())
+            .collect()
+    };
+    assert!(!rule_ids(&local["findings"]).is_empty(), "{local}");
+    assert_eq!(
+        rule_ids(&stored["review"]["findings"]),
+        rule_ids(&local["findings"])
+    );
+    assert_eq!(stored["review"]["risk"]["score"], local["risk"]["score"]);
+    assert!(
+        line.contains(&format!("(risk {})", local["risk"]["score"])),
+        "{line}"
+    );
+
+    // A key the server does not know: the review is still printed, the exit says
+    // the upload failed, and the server's error is shown.
+    let (code, stdout, stderr) = review_and_upload(&with_url, Some("not-a-key"));
+    assert_eq!(code, 3, "{stderr}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout).expect("still printed")["findings"],
+        local["findings"]
+    );
+    assert!(
+        stderr.contains("upload failed") && stderr.contains("401") && stderr.contains("trace id"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("not-a-key"),
+        "the key is not echoed: {stderr}"
+    );
+
+    // No key at all.
+    let (code, _, stderr) = review_and_upload(&with_url, None);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("REVIEWGATE_API_KEY is not set"), "{stderr}");
+
+    // The server is gone.
+    server.stop();
+    let (code, stdout, stderr) = review_and_upload(&with_url, Some(&key));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(!stdout.is_empty());
+    assert!(
+        stderr.contains(&format!("cannot reach {url}/api/reviews")),
+        "{stderr}"
+    );
+
+    // Only the first upload was stored.
+    let server = Server::start(data.path());
+    let (status, list) = request(&server.addr, "GET", "/api/reviews", Some(&key), "");
+    assert_eq!(status, 200, "{list}");
+    let items = list["items"].as_array().expect("a page of reviews");
+    assert_eq!(items.len(), 1, "{list}");
+    server.stop();
+}
