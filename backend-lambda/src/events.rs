@@ -387,7 +387,8 @@ impl EventProcessor {
                 ),
             });
         }
-        let plan_reviewed = applied.as_ref().is_some_and(|r| r.plan_reviewed);
+        // A replan makes a new plan in the same run: the next planned state fetches it.
+        let plan_reviewed = applied.as_ref().is_some_and(|r| r.plan_reviewed) && !replanning(run);
         let (mut version, from_plan) = match (latest.as_ref(), &self.spacelift) {
             // The plan of a run does not change once made: later states keep its review.
             (Some(latest), _) if plan_reviewed => (latest.clone(), true),
@@ -636,20 +637,29 @@ fn run_origin(run: &SpaceliftRun) -> Origin {
     }
 }
 
+/// Whether the run is making a new plan (a replan asked for on an unconfirmed run).
+fn replanning(run: &SpaceliftRun) -> bool {
+    matches!(
+        run.state.to_ascii_uppercase().as_str(),
+        "REPLAN_REQUESTED" | "PREPARING_REPLAN"
+    )
+}
+
 /// Whether the run has a plan to fetch: it reported a delta, or its state comes
-/// after planning.
+/// after planning (and it is not planning again, when the delta is the old plan's).
 fn has_planned(run: &SpaceliftRun) -> bool {
-    run.delta.is_some()
-        || matches!(
-            run.state.to_ascii_uppercase().as_str(),
-            "UNCONFIRMED"
-                | "CONFIRMED"
-                | "PREPARING_APPLY"
-                | "APPLYING"
-                | "PERFORMING"
-                | "FINISHED"
-                | "DISCARDED"
-        )
+    !replanning(run)
+        && (run.delta.is_some()
+            || matches!(
+                run.state.to_ascii_uppercase().as_str(),
+                "UNCONFIRMED"
+                    | "CONFIRMED"
+                    | "PREPARING_APPLY"
+                    | "APPLYING"
+                    | "PERFORMING"
+                    | "FINISHED"
+                    | "DISCARDED"
+            ))
 }
 
 /// The review status a run state means, and the decision text for states that end

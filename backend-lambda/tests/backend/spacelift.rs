@@ -415,6 +415,44 @@ async fn planned_changes_are_fetched_once_and_reviewed_by_the_change_rules() {
 }
 
 #[tokio::test]
+async fn a_replan_is_fetched_again() {
+    let fake = FakeSpacelift::start(fake_state());
+    let store = store();
+    let processor = EventProcessor::new(store.clone(), None).with_spacelift(fake.client());
+    reviewed(&processor, &run_event("UNCONFIRMED", 2, Some((1, 0, 2)))).await;
+    assert_eq!(latest(store.as_ref()).await.review.findings.len(), 4);
+    // Someone asks for a replan; the new plan no longer touches the database.
+    let mut state = fake_state();
+    state["stacks"][STACK]["runs"][RUN]["changes"] = json!([
+        {"address": "aws_iam_role.deploy", "previousAddress": null, "metadata": {"type": "ADD"}}
+    ]);
+    fake.set_state(&state).await;
+    reviewed(
+        &processor,
+        &run_event("REPLAN_REQUESTED", 3, Some((1, 0, 2))),
+    )
+    .await;
+    reviewed(&processor, &run_event("UNCONFIRMED", 5, Some((1, 0, 0)))).await;
+    let replanned = latest(store.as_ref()).await;
+    assert_eq!(replanned.version, 3);
+    assert!(
+        replanned.review.findings.is_empty(),
+        "{:?}",
+        replanned.review.findings
+    );
+    let plan = replanned.review.changes.plan.expect("plan summary");
+    assert_eq!(plan.actions.get("create"), Some(&1));
+    assert!(plan.destroyed.is_empty());
+    let fetches = fake
+        .calls()
+        .await
+        .iter()
+        .filter(|c| c["operation"] == "stack")
+        .count();
+    assert_eq!(fetches, 2, "one fetch per plan, none while replanning");
+}
+
+#[tokio::test]
 async fn a_revoked_token_is_exchanged_again() {
     let fake = FakeSpacelift::start(fake_state());
     let client = fake.client();
