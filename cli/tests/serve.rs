@@ -712,3 +712,108 @@ fn review_upload_stores_the_local_review_on_a_running_server() {
     assert_eq!(items.len(), 1, "{list}");
     server.stop();
 }
+
+/// A Spacelift run-state delivery (the default webhook payload's shape), signed by
+/// `webhook send` and posted to serve's `/webhooks/spacelift`: the server's answer.
+fn send_spacelift_run(addr: &str, state: &str, state_version: u64) -> serde_json::Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let payload = serde_json::json!({
+        "account": "acme",
+        "state": state,
+        "stateVersion": state_version,
+        "timestamp": now,
+        "run": {
+            "id": "01HQZ8K3V7N2C4T6Y8B0D2F4G6",
+            "branch": "main",
+            "createdAt": now - 60,
+            "delta": {"added": 3, "changed": 1, "deleted": 1, "resources": 12},
+            "triggeredBy": "jdoe@acme.example",
+        },
+        "stack": {"id": "infra-prod", "name": "Infra (prod)", "labels": []},
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("run.json");
+    std::fs::write(&file, payload.to_string()).expect("write payload");
+    let url = format!("http://{addr}/webhooks/spacelift");
+    let args =
+        ["webhook", "send", "--provider", "spacelift", "--url", &url].map(std::ffi::OsStr::new);
+    let mut args = args.to_vec();
+    args.push(file.as_os_str());
+    let (accepted, answer, stderr) =
+        try_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    assert!(accepted, "{answer} {stderr}");
+    serde_json::from_str(&answer).unwrap_or_else(|e| panic!("JSON answer ({e}): {answer}"))
+}
+
+/// The stack's run review once it has `version` versions.
+fn wait_for_run_review(addr: &str, key: &str, version: u64) -> serde_json::Value {
+    for _ in 0..200 {
+        let (status, page) = request(addr, "GET", "/api/reviews?stack=infra-prod", Some(key), "");
+        assert_eq!(status, 200, "{page}");
+        if let Some(id) = page["items"][0]["review_id"].as_str()
+            && page["items"][0]["version"].as_u64() >= Some(version)
+        {
+            let (status, review) =
+                request(addr, "GET", &format!("/api/reviews/{id}"), Some(key), "");
+            assert_eq!(status, 200, "{review}");
+            return review;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the run's review did not reach version {version}");
+}
+
+#[test]
+fn signed_spacelift_runs_become_one_review_in_state_version_order() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let key = create_key(data.path());
+    let server = Server::start_with(
+        data.path(),
+        &[("REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS", WEBHOOK_SECRET)],
+    );
+    let answer = send_spacelift_run(&server.addr, "UNCONFIRMED", 2);
+    assert_eq!(
+        answer["event_id"], "spacelift:01HQZ8K3V7N2C4T6Y8B0D2F4G6@2",
+        "{answer}"
+    );
+    let first = wait_for_run_review(&server.addr, &key, 1);
+    assert_eq!(first["status"], "open");
+    assert_eq!(first["origin"]["kind"], "spacelift_run", "{first}");
+    assert_eq!(first["origin"]["stack"], "infra-prod", "{first}");
+    assert_eq!(first["review"]["changes"]["plan"]["actions"]["create"], 3);
+    // 5 changed resources: 100 · 0.03 · ln 6 = 5.4.
+    assert_eq!(first["review"]["risk"]["score"], 5, "{first}");
+
+    send_spacelift_run(&server.addr, "FINISHED", 4);
+    let finished = wait_for_run_review(&server.addr, &key, 2);
+    assert_eq!(finished["status"], "closed");
+    assert_eq!(finished["decision"], "Spacelift run finished");
+
+    // stateVersion 3 arrives late, and 4 is delivered again.
+    send_spacelift_run(&server.addr, "APPLYING", 3);
+    let again = send_spacelift_run(&server.addr, "FINISHED", 4);
+    assert_eq!(again["status"], "duplicate", "{again}");
+    std::thread::sleep(Duration::from_millis(500));
+    let id = finished["review_id"].as_str().expect("id");
+    let (status, versions) = request(
+        &server.addr,
+        "GET",
+        &format!("/api/reviews/{id}/versions"),
+        Some(&key),
+        "",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+    let (_, latest) = request(
+        &server.addr,
+        "GET",
+        &format!("/api/reviews/{id}"),
+        Some(&key),
+        "",
+    );
+    assert_eq!(latest["status"], "closed", "never moved back to approved");
+    server.stop();
+}
