@@ -46,7 +46,7 @@ use crate::github::{
 };
 use crate::model::{Analysis, ReviewStatus, ReviewVersion};
 use crate::reviews::{NewReview, rules_version};
-use crate::spacelift::{SpaceliftClient, SpaceliftError, run_plan};
+use crate::spacelift::{SpaceliftClient, SpaceliftError, run_plan, run_plan_path};
 use crate::store::{EventOutcome, ReviewStore, StoreError};
 
 /// The check run's name on the commit.
@@ -389,17 +389,31 @@ impl EventProcessor {
         }
         // A replan makes a new plan in the same run: the next planned state fetches it.
         let plan_reviewed = applied.as_ref().is_some_and(|r| r.plan_reviewed) && !replanning(run);
-        let (mut version, from_plan) = match (latest.as_ref(), &self.spacelift) {
+        let fetched = match &self.spacelift {
+            Some(client) if !plan_reviewed && has_planned(run) => {
+                match self.review_run_plan(client, run).await {
+                    Ok(version) => Some(Ok(version)),
+                    Err(e) if e.is_retryable() => return Err(e.into()),
+                    // A refused key or a run the key cannot see: keep following the
+                    // run from its delta, and say in the review why the plan is missing.
+                    Err(e) => {
+                        tracing::warn!(event_id = %event.id, error = %e, "cannot read the run's plan");
+                        Some(Err(e))
+                    }
+                }
+            }
+            _ => None,
+        };
+        let (mut version, from_plan) = match (latest.as_ref(), fetched) {
             // The plan of a run does not change once made: later states keep its review.
             (Some(latest), _) if plan_reviewed => (latest.clone(), true),
-            (_, Some(client)) if has_planned(run) => {
-                let mut version = self.review_run_plan(client, run).await?;
+            (_, Some(Ok(mut version))) => {
                 if let Some(latest) = &latest {
                     version.notes = latest.notes.clone();
                 }
                 (version, true)
             }
-            (latest, _) => {
+            (latest, fetch_error) => {
                 let mut version = match latest {
                     Some(latest) => latest.clone(),
                     None => empty_run_version(run),
@@ -409,6 +423,18 @@ impl EventProcessor {
                     // A model's review of another delta no longer applies.
                     version.ai = None;
                     version.analysis = Analysis::RulesOnly;
+                }
+                if let Some(Err(e)) = fetch_error {
+                    version.review.errors.push(InputError {
+                        file: run_plan_path(&run.stack, &run.run_id),
+                        line: None,
+                        column: None,
+                        kind: Some(InputKind::Plan),
+                        message: format!(
+                            "the run's planned changes could not be read, so only its delta \
+                             was scored: {e}"
+                        ),
+                    });
                 }
                 (version, false)
             }
@@ -445,7 +471,7 @@ impl EventProcessor {
         &self,
         client: &SpaceliftClient,
         run: &SpaceliftRun,
-    ) -> Result<ReviewVersion, ProcessError> {
+    ) -> Result<ReviewVersion, SpaceliftError> {
         let changes = client.run_changes(&run.stack, &run.run_id).await?;
         let plan = run_plan(&run.stack, &run.run_id, &changes);
         let new = NewReview {

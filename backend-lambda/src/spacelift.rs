@@ -136,6 +136,11 @@ pub struct RunPlan {
     pub non_resources: usize,
 }
 
+/// The path findings and errors of a run's plan point at.
+pub fn run_plan_path(stack: &str, run_id: &str) -> String {
+    format!("spacelift/{stack}/{run_id}.plan.json")
+}
+
 /// The plan JSON for a run's changes, so that the core's plan review (change rules,
 /// the plan summary, blast radius) runs on it as on `terraform show -json` output.
 /// Each change has `before`/`after` objects where the resource exists on that side,
@@ -192,7 +197,7 @@ pub fn run_plan(stack: &str, run_id: &str, changes: &[RunResourceChange]) -> Run
     });
     RunPlan {
         document: Document {
-            path: format!("spacelift/{stack}/{run_id}.plan.json"),
+            path: run_plan_path(stack, run_id),
             kind: Some(InputKind::Plan),
             content: plan.to_string(),
         },
@@ -265,11 +270,18 @@ impl SpaceliftClient {
         run_id: &str,
     ) -> Result<Vec<RunResourceChange>, SpaceliftError> {
         let variables = json!({"stack": stack, "run": run_id});
-        let data = match self.query_with_token(&variables).await {
-            // The token may have been revoked or expired early: one fresh exchange.
-            Err(SpaceliftError::Unauthorized) => {
+        let (jwt, fresh) = self.jwt().await?;
+        let data = match self
+            .graphql("run_changes", RUN_CHANGES_QUERY, &variables, Some(&jwt))
+            .await
+        {
+            // A kept token may have been revoked or expired early: one fresh exchange.
+            // A token just issued that is refused will not do better the second time.
+            Err(SpaceliftError::Unauthorized) if !fresh => {
                 *self.token.lock().await = None;
-                self.query_with_token(&variables).await?
+                let (jwt, _) = self.jwt().await?;
+                self.graphql("run_changes", RUN_CHANGES_QUERY, &variables, Some(&jwt))
+                    .await?
             }
             other => other?,
         };
@@ -296,21 +308,15 @@ impl SpaceliftClient {
         Ok(groups.into_iter().flat_map(|g| g.resources).collect())
     }
 
-    async fn query_with_token(&self, variables: &Value) -> Result<Value, SpaceliftError> {
-        let jwt = self.jwt().await?;
-        self.graphql("run_changes", RUN_CHANGES_QUERY, variables, Some(&jwt))
-            .await
-    }
-
-    /// The cached token, or a new one from `apiKeyUser`.
-    async fn jwt(&self) -> Result<String, SpaceliftError> {
+    /// The cached token, or a new one from `apiKeyUser` (then `true`).
+    async fn jwt(&self) -> Result<(String, bool), SpaceliftError> {
         // Held across the exchange: concurrent callers wait for one token instead of
         // each exchanging the key.
         let mut cached = self.token.lock().await;
         if let Some((jwt, at)) = cached.as_ref()
             && at.elapsed() < TOKEN_LIFETIME
         {
-            return Ok(jwt.clone());
+            return Ok((jwt.clone(), false));
         }
         let variables = json!({"id": self.key_id, "secret": self.key_secret});
         let data = self
@@ -324,7 +330,7 @@ impl SpaceliftClient {
             .ok_or(SpaceliftError::Unauthorized)?
             .to_owned();
         *cached = Some((jwt.clone(), Instant::now()));
-        Ok(jwt)
+        Ok((jwt, true))
     }
 
     /// POSTs one GraphQL operation; returns its `data`. Retries outages.

@@ -492,7 +492,7 @@ async fn a_revoked_token_is_exchanged_again() {
 }
 
 #[tokio::test]
-async fn unknown_runs_and_wrong_keys_are_clear_permanent_errors() {
+async fn unknown_runs_and_refused_keys_leave_the_run_followed_by_its_delta() {
     let fake = FakeSpacelift::start(fake_state());
     assert!(matches!(
         fake.client().run_changes(STACK, "01NOSUCHRUN").await,
@@ -503,17 +503,44 @@ async fn unknown_runs_and_wrong_keys_are_clear_permanent_errors() {
         Err(SpaceliftError::NotFound(what)) if what.contains("no-such-stack")
     ));
     let wrong = SpaceliftClient::new(&fake.base, KEY_ID.into(), "wrong".into()).expect("client");
-    let processor = EventProcessor::new(store(), None).with_spacelift(wrong);
-    match processor
-        .process(&run_event("UNCONFIRMED", 2, Some((1, 0, 0))))
-        .await
-    {
-        Err(ProcessError::Permanent(reason)) => {
-            assert_eq!(reason, "Spacelift: Spacelift rejected the API key");
-            assert!(!reason.contains("wrong"));
-        }
-        other => panic!("expected a permanent failure, got {other:?}"),
-    }
+    assert!(matches!(
+        wrong.run_changes(STACK, RUN).await,
+        Err(SpaceliftError::Unauthorized)
+    ));
+
+    let exchanges = || async {
+        fake.calls()
+            .await
+            .iter()
+            .filter(|c| c["operation"] == "apiKeyUser")
+            .count()
+    };
+    assert_eq!(exchanges().await, 3, "a refused key is not tried twice");
+
+    // Through the processor: the status still follows the run, the delta is scored,
+    // and the review says why the plan is missing (without the secret).
+    let store = store();
+    let processor = EventProcessor::new(store.clone(), None).with_spacelift(wrong);
+    reviewed(&processor, &run_event("UNCONFIRMED", 2, Some((1, 0, 0)))).await;
+    let v1 = latest(store.as_ref()).await;
+    assert_eq!(v1.status, ReviewStatus::Open);
+    assert_eq!(
+        v1.review.risk.as_ref().map(|r| r.score),
+        Some((100.0 * blast_radius(1)).round() as u8)
+    );
+    assert_eq!(v1.review.errors.len(), 1, "{:?}", v1.review.errors);
+    let error = &v1.review.errors[0];
+    assert_eq!(error.file, format!("spacelift/{STACK}/{RUN}.plan.json"));
+    assert!(
+        error.message.ends_with("Spacelift rejected the API key"),
+        "{}",
+        error.message
+    );
+    assert!(!error.message.contains("wrong"));
+    // The next planned state tries again (the key may have been fixed meanwhile).
+    reviewed(&processor, &run_event("CONFIRMED", 3, Some((1, 0, 0)))).await;
+    assert_eq!(latest(store.as_ref()).await.status, ReviewStatus::Approved);
+    assert_eq!(exchanges().await, 5, "one exchange per planned event");
 }
 
 #[tokio::test]
