@@ -100,6 +100,32 @@ pub struct Config {
     /// `REVIEWGATE_GITHUB_API_URL`, default `https://api.github.com`). Unset token:
     /// pull-request events are recorded but not reviewed, and say why.
     pub github: Option<GitHubConfig>,
+    /// Where Spacelift runs' planned changes are fetched from
+    /// (`REVIEWGATE_SPACELIFT_API_URL`, e.g. `https://acme.app.spacelift.io`, with
+    /// `REVIEWGATE_SPACELIFT_API_KEY_ID` and `REVIEWGATE_SPACELIFT_API_KEY_SECRET`).
+    /// Unset: runs are reviewed from the webhook's resource counts alone.
+    pub spacelift: Option<SpaceliftConfig>,
+}
+
+/// A Spacelift API key. `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct SpaceliftConfig {
+    /// The account's API URL.
+    pub api_url: String,
+    /// API key id.
+    pub key_id: String,
+    /// API key secret.
+    pub key_secret: String,
+}
+
+impl std::fmt::Debug for SpaceliftConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpaceliftConfig")
+            .field("api_url", &self.api_url)
+            .field("key_id", &self.key_id)
+            .field("key_secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The GitHub REST API the pull-request loop uses. `Debug` never shows the token.
@@ -241,6 +267,36 @@ impl Config {
                         .unwrap_or_else(|| "https://api.github.com".into()),
                     token: token.trim().to_owned(),
                 }),
+            spacelift: {
+                let set = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+                let parts = [
+                    set("REVIEWGATE_SPACELIFT_API_URL"),
+                    set("REVIEWGATE_SPACELIFT_API_KEY_ID"),
+                    set("REVIEWGATE_SPACELIFT_API_KEY_SECRET"),
+                ];
+                match parts {
+                    [Some(api_url), Some(key_id), Some(key_secret)] => Some(SpaceliftConfig {
+                        api_url,
+                        key_id: key_id.trim().to_owned(),
+                        key_secret: key_secret.trim().to_owned(),
+                    }),
+                    [None, None, None] => None,
+                    // Half a key is a mistake, not a choice to go without one.
+                    _ => {
+                        let missing = [
+                            "REVIEWGATE_SPACELIFT_API_URL",
+                            "REVIEWGATE_SPACELIFT_API_KEY_ID",
+                            "REVIEWGATE_SPACELIFT_API_KEY_SECRET",
+                        ]
+                        .into_iter()
+                        .zip(&parts)
+                        .find(|(_, v)| v.is_none())
+                        .map(|(name, _)| name)
+                        .expect("one part is missing");
+                        return Err(ConfigError::Missing(missing));
+                    }
+                }
+            },
         })
     }
 }
@@ -257,6 +313,34 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "environment variable REVIEWGATE_TABLE is required"
+        );
+    }
+
+    #[test]
+    fn a_spacelift_key_is_all_three_variables_or_none() {
+        let half = Config::from_lookup(|name| {
+            (name == "REVIEWGATE_SPACELIFT_API_KEY_ID").then(|| "01ABC".to_owned())
+        })
+        .expect_err("half a key");
+        assert_eq!(
+            half.to_string(),
+            "environment variable REVIEWGATE_SPACELIFT_API_URL is required"
+        );
+        let whole = Config::from_lookup(|name| match name {
+            "REVIEWGATE_SPACELIFT_API_URL" => Some("https://acme.app.spacelift.io".into()),
+            "REVIEWGATE_SPACELIFT_API_KEY_ID" => Some("01ABC".into()),
+            "REVIEWGATE_SPACELIFT_API_KEY_SECRET" => Some("very-secret".into()),
+            _ => None,
+        })
+        .expect("valid");
+        let spacelift = whole.spacelift.as_ref().expect("configured");
+        assert_eq!(spacelift.key_id, "01ABC");
+        assert!(!format!("{whole:?}").contains("very-secret"));
+        assert!(
+            Config::from_lookup(|_| None)
+                .expect("defaults")
+                .spacelift
+                .is_none()
         );
     }
 

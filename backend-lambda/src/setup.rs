@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use crate::api::{AiDispatch, AppState};
 use crate::config::{Config, LlmConfig, StoreConfig};
+use crate::events::EventProcessor;
+use crate::github::GitHubClient;
 use crate::llm::AiReviewer;
 use crate::llm::openai_compat::OpenAiCompatProvider;
+use crate::spacelift::SpaceliftClient;
 use crate::store::embedded::EmbeddedReviewStore;
 use crate::store::{ReviewStore, StoreError};
 
@@ -24,6 +27,14 @@ pub enum SetupError {
     /// The store could not be opened.
     #[error("cannot open the review store: {0}")]
     Store(#[from] StoreError),
+    /// A provider API is configured with a URL or credential that cannot be used.
+    #[error("{variable}: {reason}")]
+    Provider {
+        /// The variable to fix.
+        variable: &'static str,
+        /// Why.
+        reason: String,
+    },
 }
 
 #[cfg(any(feature = "dynamodb", feature = "bedrock"))]
@@ -87,4 +98,36 @@ pub async fn app_state(config: &Config, dispatch: AiDispatch) -> Result<AppState
         dispatch,
         config,
     ))
+}
+
+/// The event processor over `store`, with the provider APIs that are configured
+/// (GitHub for pull requests, Spacelift for runs' planned changes).
+pub fn event_processor(
+    config: &Config,
+    store: Arc<dyn ReviewStore>,
+) -> Result<EventProcessor, SetupError> {
+    let github = config
+        .github
+        .as_ref()
+        .map(|github| GitHubClient::new(&github.api_url, github.token.clone()))
+        .transpose()
+        .map_err(|e| SetupError::Provider {
+            variable: "REVIEWGATE_GITHUB_API_URL",
+            reason: e.to_string(),
+        })?;
+    let processor = EventProcessor::new(store, github);
+    Ok(match &config.spacelift {
+        Some(spacelift) => processor.with_spacelift(
+            SpaceliftClient::new(
+                &spacelift.api_url,
+                spacelift.key_id.clone(),
+                spacelift.key_secret.clone(),
+            )
+            .map_err(|e| SetupError::Provider {
+                variable: "REVIEWGATE_SPACELIFT_API_URL",
+                reason: e.to_string(),
+            })?,
+        ),
+        None => processor,
+    })
 }

@@ -9,6 +9,7 @@ mod bench;
 mod inputs;
 mod render;
 mod serve;
+mod server_config;
 mod settings;
 mod upload;
 mod webhook;

@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use reviewgate_backend::api::AiDispatch;
 use reviewgate_backend::config::StoreConfig;
-use reviewgate_backend::events::EventProcessor;
-use reviewgate_backend::github::GitHubClient;
 use reviewgate_backend::{Config, analytics, app, auth, logging, setup};
 
 use crate::server_config::{self, ServerFile};
@@ -139,16 +137,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
         listen,
         file,
     } = resolve(args.listen, args.data_dir, args.config.as_deref())?;
-    let github = config
-        .github
-        .as_ref()
-        .map(|github| GitHubClient::new(&github.api_url, github.token.clone()))
-        .transpose()
-        .context("REVIEWGATE_GITHUB_API_URL")?;
     runtime()?.block_on(async {
         logging::init();
         let state = setup::app_state(&config, AiDispatch::Background).await?;
-        let processor = EventProcessor::new(state.store.clone(), github);
+        let processor = setup::event_processor(&config, state.store.clone())?;
         let (stop_processor, stopped) = tokio::sync::watch::channel(false);
         let aggregation = tokio::spawn(analytics::run_daily(
             state.store.clone(),
@@ -186,6 +178,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             eprintln!(
                 "  first webhook:     reviewgate webhook send --url {url}/webhooks/{0} --provider {0} --secret \"$SECRET\" FILE.json",
                 source.as_str()
+            );
+        }
+        if config.spacelift.is_none() && !config.intake.spacelift.secrets.is_empty() {
+            eprintln!(
+                "  Spacelift runs are scored from their resource counts until REVIEWGATE_SPACELIFT_API_URL, _API_KEY_ID and _API_KEY_SECRET are set"
             );
         }
         if config.github.is_none() {

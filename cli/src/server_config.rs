@@ -33,6 +33,8 @@ pub struct ServerFile {
     #[serde(default)]
     github: GitHubSection,
     #[serde(default)]
+    spacelift: SpaceliftSection,
+    #[serde(default)]
     limits: LimitsSection,
 }
 
@@ -74,6 +76,12 @@ struct GitHubSection {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct SpaceliftSection {
+    api_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LimitsSection {
     api_requests_per_minute: Option<u32>,
     max_body_bytes: Option<u64>,
@@ -93,6 +101,7 @@ const KEYS: &[(&str, &str)] = &[
     ("ai.openai_base_url", "REVIEWGATE_OPENAI_BASE_URL"),
     ("ai.openai_model", "REVIEWGATE_OPENAI_MODEL"),
     ("github.api_url", "REVIEWGATE_GITHUB_API_URL"),
+    ("spacelift.api_url", "REVIEWGATE_SPACELIFT_API_URL"),
     (
         "limits.api_requests_per_minute",
         "REVIEWGATE_RATE_LIMIT_PER_MINUTE",
@@ -151,7 +160,7 @@ impl ServerFile {
     fn variables(&self) -> HashMap<&'static str, String> {
         let ai = &self.ai;
         let limits = &self.limits;
-        let values: [Option<String>; 14] = [
+        let values: [Option<String>; 15] = [
             ai.provider.map(|p| {
                 match p {
                     AiProvider::None => "none",
@@ -166,6 +175,7 @@ impl ServerFile {
             ai.openai_base_url.clone(),
             ai.openai_model.clone(),
             self.github.api_url.clone(),
+            self.spacelift.api_url.clone(),
             limits.api_requests_per_minute.map(|v| v.to_string()),
             limits.max_body_bytes.map(|v| v.to_string()),
             limits.webhooks_per_repository.map(|v| v.to_string()),
