@@ -86,6 +86,9 @@ def root_field(query):
 
 class Spacelift(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, a kept-alive
+    # client's delayed ACK stalls each answer ~40 ms, which GitHub never does.
+    disable_nagle_algorithm = True
 
     def do_GET(self):  # noqa: N802
         self.handle_any("GET")
