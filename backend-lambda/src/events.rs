@@ -23,7 +23,7 @@
 //!   (added / changed / deleted counts) is scored as the plan's blast radius.
 //! - Everything else is recorded and finished as skipped, with the reason.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -47,7 +47,7 @@ use crate::github::{
 use crate::model::{Analysis, ReviewStatus, ReviewVersion};
 use crate::reviews::{NewReview, rules_version};
 use crate::spacelift::{SpaceliftClient, SpaceliftError, run_plan, run_plan_path};
-use crate::store::{EventOutcome, ReviewStore, StoreError};
+use crate::store::{EventOutcome, PendingEvent, ReviewStore, StoreError};
 
 /// The check run's name on the commit.
 pub const CHECK_NAME: &str = "reviewgate";
@@ -148,66 +148,74 @@ impl EventProcessor {
     /// being processed when shutdown comes is finished first; events not started
     /// stay pending in the store for the next start.
     pub async fn run(&self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
-        let mut retries: HashMap<String, (u32, Instant)> = HashMap::new();
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            let now = Instant::now();
-            let due: Vec<EventEnvelope> = match self.store.pending_events(100).await {
-                Ok(events) => events
-                    .into_iter()
-                    .filter(|e| retries.get(&e.id).is_none_or(|(_, at)| *at <= now))
-                    .collect(),
+            let due = match self.store.pending_events(100).await {
+                Ok(events) => events,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot read pending events");
                     Vec::new()
                 }
             };
             if due.is_empty() {
-                let next_retry = retries.values().map(|(_, at)| *at).min();
-                let sleep = next_retry
-                    .map_or(POLL_INTERVAL, |at| at.saturating_duration_since(now))
-                    .min(POLL_INTERVAL);
+                // Deferred events come due within a poll interval of their time.
                 tokio::select! {
                     () = wake.notified() => {}
-                    () = tokio::time::sleep(sleep) => {}
+                    () = tokio::time::sleep(POLL_INTERVAL) => {}
                     _ = shutdown.changed() => {}
                 }
                 continue;
             }
-            for event in due {
+            for event in &due {
                 if *shutdown.borrow() {
                     return;
                 }
-                self.process_and_finish(&event, &mut retries).await;
+                self.process_and_finish(event).await;
             }
         }
     }
 
-    /// Processes every pending event once (retryable failures stay pending): what a
-    /// Lambda invocation or a test does instead of [`Self::run`].
-    pub async fn process_pending(&self) -> Result<usize, StoreError> {
-        let mut retries = HashMap::new();
-        let events = self.store.pending_events(100).await?;
-        for event in &events {
-            self.process_and_finish(event, &mut retries).await;
+    /// Processes the events due now, once each (a retryable failure defers the
+    /// event in the store), until none is due or `budget` has passed: what a
+    /// Lambda invocation or a test does instead of [`Self::run`]. Returns how many
+    /// were processed.
+    pub async fn process_pending(&self, budget: Duration) -> Result<usize, StoreError> {
+        let started = Instant::now();
+        let mut processed = 0;
+        let mut seen = HashSet::new();
+        while started.elapsed() < budget {
+            let due = self.store.pending_events(100).await?;
+            // An event still listed after processing (its finish failed, or the
+            // index has not caught up) waits for the next invocation.
+            let fresh: Vec<_> = due
+                .into_iter()
+                .filter(|e| seen.insert(e.envelope.id.clone()))
+                .collect();
+            if fresh.is_empty() {
+                break;
+            }
+            for event in &fresh {
+                if started.elapsed() >= budget {
+                    break;
+                }
+                self.process_and_finish(event).await;
+                processed += 1;
+            }
         }
-        Ok(events.len())
+        Ok(processed)
     }
 
-    async fn process_and_finish(
-        &self,
-        event: &EventEnvelope,
-        retries: &mut HashMap<String, (u32, Instant)>,
-    ) {
+    async fn process_and_finish(&self, pending: &PendingEvent) {
+        let event = &pending.envelope;
         let started = Instant::now();
         let outcome = match self.process(event).await {
             Ok(outcome) => outcome,
             Err(ProcessError::Retryable(reason)) => {
-                let attempts = retries.get(&event.id).map_or(1, |(n, _)| n + 1);
+                let attempts = pending.attempts + 1;
                 if attempts < MAX_ATTEMPTS {
-                    // 2 s, 4 s, … 256 s: long enough for a rate limit to reset.
+                    // 4 s, 8 s, … 256 s: long enough for a rate limit to reset.
                     let backoff = Duration::from_secs(2u64 << attempts.min(7));
                     tracing::warn!(
                         event_id = %event.id,
@@ -216,7 +224,12 @@ impl EventProcessor {
                         reason = %reason,
                         "event processing failed; will retry"
                     );
-                    retries.insert(event.id.clone(), (attempts, Instant::now() + backoff));
+                    let retry_at = Utc::now()
+                        + chrono::Duration::from_std(backoff).unwrap_or(chrono::Duration::zero());
+                    if let Err(e) = self.store.defer_event(&event.id, &reason, retry_at).await {
+                        // Not deferred: it is due again at once, which only retries sooner.
+                        tracing::error!(event_id = %event.id, error = %e, "cannot defer event");
+                    }
                     return;
                 }
                 EventOutcome::Failed {
@@ -225,7 +238,6 @@ impl EventProcessor {
             }
             Err(ProcessError::Permanent(reason)) => EventOutcome::Failed { reason },
         };
-        retries.remove(&event.id);
         match self.store.finish_event(&event.id, &outcome).await {
             Ok(()) => tracing::info!(
                 event_type = "PERF",

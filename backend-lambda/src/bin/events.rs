@@ -1,7 +1,7 @@
 //! Lambda function `events`: event intake (edge-signed envelopes and direct provider
 //! webhooks), which stores each verified event as pending. It serves the same
 //! router as `api` (one function per concern, scaled and permissioned apart);
-//! processing pending events on Lambda is not wired yet (see README).
+//! the `event-processor` function reviews what it stores.
 
 use reviewgate_backend::api::{AiDispatch, with_lambda_request_ids};
 use reviewgate_backend::{Config, app, logging, setup};

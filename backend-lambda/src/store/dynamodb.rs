@@ -30,8 +30,8 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use reviewgate_core::event::EventEnvelope;
 
 use super::{
-    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, day_key, decode_body, encode_body,
-    expected_previous, page_size, parse_day_key, parse_stats, stats_json,
+    EventOutcome, Page, PendingEvent, ReviewQuery, ReviewStore, StoreError, day_key, decode_body,
+    encode_body, expected_previous, page_size, parse_day_key, parse_stats, stats_json,
 };
 use crate::analytics::{DayStats, Scope};
 use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
@@ -62,7 +62,8 @@ const BATCH_ATTEMPTS: u32 = 8;
 
 /// The global secondary indexes, all sparse, all sorted by `time_sk`: review
 /// `LATEST` items carry the first five (`<created_at>#<review_id>`), pending event
-/// items `by_pending` (`<received_at>#<event_id>`; finishing an event removes it),
+/// items `by_pending` (`<due_at>#<event_id>`: received, or deferred to after a failed
+/// attempt; finishing an event removes it),
 /// and version items `by_day` (`day_pk` = `DAY#<YYYY-MM-DD>` of `updated_at`,
 /// `<updated_at>#<review_id>#<version>`), which the daily aggregation reads.
 pub const INDEXES: [(&str, &str); 7] = [
@@ -274,6 +275,7 @@ impl DynamoDbReviewStore {
                                 .non_key_attributes("status")
                                 .non_key_attributes("risk_level")
                                 .non_key_attributes("envelope")
+                                .non_key_attributes("attempts")
                                 .build(),
                         )
                         .build()
@@ -901,9 +903,11 @@ impl ReviewStore for DynamoDbReviewStore {
         }
     }
 
-    async fn pending_events(&self, limit: usize) -> Result<Vec<EventEnvelope>, StoreError> {
+    async fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
         let mut events = Vec::new();
         let mut start = None;
+        // Due means sorted before now: the sort key starts with the due time.
+        let due_before = format!("{}#\u{10FFFF}", timestamp(Utc::now()));
         // Index reads are eventually consistent: an event accepted a moment ago may
         // show up on the next poll, and one just finished may show up once more —
         // processing is idempotent per event, so both are harmless.
@@ -913,8 +917,9 @@ impl ReviewStore for DynamoDbReviewStore {
                 .query()
                 .table_name(&self.table)
                 .index_name("by_pending")
-                .key_condition_expression("pending_pk = :p")
+                .key_condition_expression("pending_pk = :p AND time_sk < :due")
                 .expression_attribute_values(":p", s(PENDING_EVENTS))
+                .expression_attribute_values(":due", s(due_before.clone()))
                 .scan_index_forward(true)
                 .limit(i32::try_from(limit - events.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start)
@@ -922,7 +927,16 @@ impl ReviewStore for DynamoDbReviewStore {
                 .await
                 .map_err(sdk_error)?;
             for item in page.items() {
-                events.push(get_json(item, "envelope")?);
+                let attempts = match item.get("attempts") {
+                    Some(AttributeValue::N(n)) => n
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt(format!("attempts `{n}`")))?,
+                    _ => 0,
+                };
+                events.push(PendingEvent {
+                    envelope: get_json(item, "envelope")?,
+                    attempts,
+                });
             }
             start = page.last_evaluated_key().cloned();
             if start.is_none() {
@@ -930,6 +944,43 @@ impl ReviewStore for DynamoDbReviewStore {
             }
         }
         Ok(events)
+    }
+
+    async fn defer_event(
+        &self,
+        event_id: &str,
+        reason: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("EVENT#{event_id}")))
+            .key("sk", s("EVENT"))
+            // Moving the sort key moves the event down the pending index.
+            .update_expression("SET time_sk = :t, last_error = :e ADD attempts :one")
+            .condition_expression("attribute_exists(pending_pk)")
+            .expression_attribute_values(":t", s(format!("{}#{event_id}", timestamp(retry_at))))
+            .expression_attribute_values(":e", s(reason))
+            .expression_attribute_values(":one", n(1))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(output) => match output.attributes().and_then(|a| a.get("attempts")) {
+                Some(AttributeValue::N(count)) => count
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("attempts `{count}`"))),
+                _ => Err(StoreError::Backend(
+                    "UpdateItem returned no attempts".into(),
+                )),
+            },
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(0)
+            }
+            Err(e) => Err(sdk_error(e)),
+        }
     }
 
     async fn finish_event(&self, event_id: &str, outcome: &EventOutcome) -> Result<(), StoreError> {

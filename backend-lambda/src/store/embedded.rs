@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use reviewgate_core::event::EventEnvelope;
 
 use super::{
-    EventOutcome, Page, ReviewQuery, ReviewStore, StoreError, day_key, decode_body, encode_body,
-    page_size, parse_day_key, parse_stats, stats_json,
+    EventOutcome, Page, PendingEvent, ReviewQuery, ReviewStore, StoreError, day_key, decode_body,
+    encode_body, page_size, parse_day_key, parse_stats, stats_json,
 };
 use crate::analytics::{DayStats, Scope};
 use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS review_versions (
     version INTEGER NOT NULL,
     body BLOB NOT NULL,
     summary TEXT NOT NULL,
+    -- When the version was written (fixed-width RFC 3339): the daily aggregation
+    -- reads versions by day. Added after the first release; see `migrate`.
+    updated_at TEXT,
     PRIMARY KEY (review_id, version)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS reviews (
@@ -57,11 +60,14 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_pending ON events (received_at) WHERE finished_at IS NULL;
 CREATE INDEX IF NOT EXISTS events_finished ON events (finished_at) WHERE finished_at IS NOT NULL;
--- Versions by the day they were written, for the daily aggregation. The time is read
--- from the summary JSON (RFC 3339, so text order is time order) rather than from a
--- column, so databases written before this index need no migration.
-CREATE INDEX IF NOT EXISTS review_versions_by_update
-    ON review_versions (json_extract(summary, '$.updated_at'), review_id, version);
+-- Failed attempts at pending events (a table of its own, so databases written
+-- before it need no migration); a row goes when its event is finished.
+CREATE TABLE IF NOT EXISTS event_retries (
+    event_id TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL,
+    due_at TEXT NOT NULL,
+    last_error TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS daily_aggregates (
     day TEXT NOT NULL,
     scope TEXT NOT NULL,
@@ -118,6 +124,32 @@ fn parse_summary(text: &str) -> Result<ReviewSummary, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Brings a database written by an earlier release up to this schema: versions get
+/// their `updated_at` column, filled from their summaries (the same instant; its
+/// text may be shorter, which only matters for order within a second), and the
+/// index the daily aggregation reads by.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has_updated_at = conn
+        .prepare("SELECT 1 FROM pragma_table_info('review_versions') WHERE name = 'updated_at'")
+        .and_then(|mut statement| statement.exists([]))
+        .map_err(backend)?;
+    if !has_updated_at {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE review_versions ADD COLUMN updated_at TEXT;
+             UPDATE review_versions SET updated_at = json_extract(summary, '$.updated_at');
+             COMMIT;",
+        )
+        .map_err(backend)?;
+    }
+    conn.execute_batch(
+        "DROP INDEX IF EXISTS review_versions_by_update;
+         CREATE INDEX IF NOT EXISTS review_versions_by_updated_at
+             ON review_versions (updated_at, review_id, version);",
+    )
+    .map_err(backend)
+}
+
 impl EmbeddedReviewStore {
     /// Opens (creating if needed) the database file.
     pub fn open(path: &Path) -> Result<EmbeddedReviewStore, StoreError> {
@@ -140,6 +172,7 @@ impl EmbeddedReviewStore {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        migrate(&conn)?;
         Ok(EmbeddedReviewStore {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -161,6 +194,7 @@ impl EmbeddedReviewStore {
                     summary_json(&summary)?,
                     summary,
                     timestamp(v.created_at),
+                    timestamp(v.updated_at),
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -171,8 +205,8 @@ impl EmbeddedReviewStore {
             {
                 let mut insert = tx
                     .prepare_cached(
-                        "INSERT OR IGNORE INTO review_versions (review_id, version, body, summary) \
-                         VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT OR IGNORE INTO review_versions \
+                         (review_id, version, body, summary, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                     )
                     .map_err(backend)?;
                 let mut pointer = tx
@@ -185,9 +219,11 @@ impl EmbeddedReviewStore {
                          WHERE excluded.latest > reviews.latest",
                     )
                     .map_err(backend)?;
-                for (review_id, version, body, summary_text, summary, created_at) in &rows {
+                for (review_id, version, body, summary_text, summary, created_at, updated_at) in
+                    &rows
+                {
                     if insert
-                        .execute(params![review_id, version, body, summary_text])
+                        .execute(params![review_id, version, body, summary_text, updated_at])
                         .map_err(backend)?
                         == 0
                     {
@@ -280,6 +316,7 @@ impl ReviewStore for EmbeddedReviewStore {
         let summary_text = summary_json(&summary)?;
         let review_id = version.review_id.clone();
         let created_at = timestamp(version.created_at);
+        let updated_at = timestamp(version.updated_at);
         self.with_conn(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -303,8 +340,8 @@ impl ReviewStore for EmbeddedReviewStore {
                 return Err(StoreError::AlreadyExists(review_id));
             }
             tx.execute(
-                "INSERT INTO review_versions (review_id, version, body, summary) VALUES (?1, 1, ?2, ?3)",
-                params![review_id, body, summary_text],
+                "INSERT INTO review_versions (review_id, version, body, summary, updated_at) VALUES (?1, 1, ?2, ?3, ?4)",
+                params![review_id, body, summary_text, updated_at],
             )
             .map_err(backend)?;
             tx.commit().map_err(backend)
@@ -319,6 +356,7 @@ impl ReviewStore for EmbeddedReviewStore {
         let summary_text = summary_json(&summary)?;
         let review_id = version.review_id.clone();
         let new_version = version.version;
+        let updated_at = timestamp(version.updated_at);
         self.with_conn(move |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -357,8 +395,8 @@ impl ReviewStore for EmbeddedReviewStore {
                 });
             }
             tx.execute(
-                "INSERT INTO review_versions (review_id, version, body, summary) VALUES (?1, ?2, ?3, ?4)",
-                params![review_id, new_version, body, summary_text],
+                "INSERT INTO review_versions (review_id, version, body, summary, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![review_id, new_version, body, summary_text, updated_at],
             )
             .map_err(backend)?;
             tx.commit().map_err(backend)
@@ -549,24 +587,59 @@ impl ReviewStore for EmbeddedReviewStore {
         .await
     }
 
-    async fn pending_events(&self, limit: usize) -> Result<Vec<EventEnvelope>, StoreError> {
+    async fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
         self.with_conn(move |conn| {
             let mut statement = conn
                 .prepare_cached(
-                    "SELECT envelope FROM events WHERE finished_at IS NULL \
-                     ORDER BY received_at, event_id LIMIT ?1",
+                    "SELECT e.envelope, COALESCE(r.attempts, 0) FROM events e \
+                     LEFT JOIN event_retries r ON r.event_id = e.event_id \
+                     WHERE e.finished_at IS NULL AND (r.due_at IS NULL OR r.due_at <= ?2) \
+                     ORDER BY COALESCE(r.due_at, e.received_at), e.event_id LIMIT ?1",
                 )
                 .map_err(backend)?;
             let rows = statement
-                .query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-                    row.get::<_, String>(0)
-                })
+                .query_map(
+                    params![
+                        i64::try_from(limit).unwrap_or(i64::MAX),
+                        timestamp(Utc::now())
+                    ],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, u32>(1)?)),
+                )
                 .map_err(backend)?;
             rows.map(|row| {
-                let text = row.map_err(backend)?;
-                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+                let (text, attempts) = row.map_err(backend)?;
+                Ok(PendingEvent {
+                    envelope: serde_json::from_str(&text)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts,
+                })
             })
             .collect()
+        })
+        .await
+    }
+
+    async fn defer_event(
+        &self,
+        event_id: &str,
+        reason: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let (event_id, reason) = (event_id.to_owned(), reason.to_owned());
+        self.with_conn(move |conn| {
+            conn.query_row(
+                "INSERT INTO event_retries (event_id, attempts, due_at, last_error) \
+                 SELECT ?1, 1, ?2, ?3 WHERE EXISTS \
+                     (SELECT 1 FROM events WHERE event_id = ?1 AND finished_at IS NULL) \
+                 ON CONFLICT (event_id) DO UPDATE SET attempts = attempts + 1, \
+                     due_at = excluded.due_at, last_error = excluded.last_error \
+                 RETURNING attempts",
+                params![event_id, timestamp(retry_at), reason],
+                |row| row.get::<_, u32>(0),
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(backend)
         })
         .await
     }
@@ -583,6 +656,12 @@ impl ReviewStore for EmbeddedReviewStore {
                     "UPDATE events SET finished_at = ?2, outcome = ?3 \
                      WHERE event_id = ?1 AND finished_at IS NULL",
                     params![event_id, timestamp(now), outcome],
+                )
+                .map_err(backend)?;
+            transaction
+                .execute(
+                    "DELETE FROM event_retries WHERE event_id = ?1",
+                    params![event_id],
                 )
                 .map_err(backend)?;
             // Expiry rides on the write path: no sweeper to schedule, and the index
@@ -614,13 +693,11 @@ impl ReviewStore for EmbeddedReviewStore {
             .ok_or_else(|| StoreError::Backend(format!("no day after {day}")))?;
         self.with_conn(move |conn| {
             // Day bounds as bare dates: every RFC 3339 time of `day` sorts between them.
-            const SQL: &str =
-                "SELECT summary, json_extract(summary, '$.updated_at'), review_id, version
+            const SQL: &str = "SELECT summary, updated_at, review_id, version
                  FROM review_versions
-                 WHERE json_extract(summary, '$.updated_at') >= ?1
-                   AND json_extract(summary, '$.updated_at') < ?2
-                   AND (json_extract(summary, '$.updated_at'), review_id, version) > (?3, ?4, ?5)
-                 ORDER BY json_extract(summary, '$.updated_at'), review_id, version
+                 WHERE updated_at >= ?1 AND updated_at < ?2
+                   AND (updated_at, review_id, version) > (?3, ?4, ?5)
+                 ORDER BY updated_at, review_id, version
                  LIMIT ?6";
             let (after_time, after_id, after_version) =
                 cursor.unwrap_or_else(|| (String::new(), String::new(), 0));

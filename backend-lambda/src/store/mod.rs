@@ -120,8 +120,20 @@ pub trait ReviewStore: Send + Sync {
     /// 2xx — so an acknowledged event survives a crash. `false` when the id was
     /// already recorded (a redelivery), which leaves the first copy untouched.
     async fn accept_event(&self, envelope: &EventEnvelope) -> Result<bool, StoreError>;
-    /// Up to `limit` accepted events not yet finished, oldest first.
-    async fn pending_events(&self, limit: usize) -> Result<Vec<EventEnvelope>, StoreError>;
+    /// Up to `limit` accepted events not yet finished that are due — never deferred,
+    /// or deferred to a time now past — the longest due first.
+    async fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError>;
+    /// Records a failed attempt at a pending event: it stays pending, is not due
+    /// before `retry_at`, and keeps `reason` for inspection. Returns the failed
+    /// attempts so far (0 when the event is not pending: finished meanwhile).
+    /// Kept in the store, not in memory, so that a process that restarts — or a
+    /// Lambda invocation — continues the count and the backoff.
+    async fn defer_event(
+        &self,
+        event_id: &str,
+        reason: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
     /// Marks an event finished with its outcome; it is never returned as pending
     /// again. Finishing an event twice keeps the first outcome.
     async fn finish_event(&self, event_id: &str, outcome: &EventOutcome) -> Result<(), StoreError>;
@@ -164,6 +176,15 @@ pub trait ReviewStore: Send + Sync {
         to: NaiveDate,
         scope: Option<&Scope>,
     ) -> Result<Vec<(NaiveDate, Scope, DayStats)>, StoreError>;
+}
+
+/// An accepted event waiting to be processed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingEvent {
+    /// The event.
+    pub envelope: EventEnvelope,
+    /// Failed attempts so far ([`ReviewStore::defer_event`]).
+    pub attempts: u32,
 }
 
 /// How processing an accepted event ended.

@@ -740,7 +740,7 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
         assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
     }
     let pending = api.state.store.pending_events(10).await.expect("pending");
-    let kinds: Vec<&str> = pending.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = pending.iter().map(|e| e.envelope.kind.as_str()).collect();
     assert_eq!(
         kinds.len(),
         2,

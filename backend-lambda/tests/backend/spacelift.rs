@@ -564,14 +564,23 @@ async fn spacelift_down_is_retried_later_and_the_event_stays_pending() {
     assert_eq!(fake.calls().await.len(), 3);
 
     assert!(store.accept_event(&event).await.expect("accept"));
-    assert_eq!(processor.process_pending().await.expect("pass"), 1);
-    let pending = store.pending_events(10).await.expect("pending");
-    assert_eq!(
-        pending.len(),
-        1,
-        "a retryable failure leaves the event pending"
+    let budget = std::time::Duration::from_secs(60);
+    assert_eq!(processor.process_pending(budget).await.expect("pass"), 1);
+    assert!(
+        store.pending_events(10).await.expect("pending").is_empty(),
+        "a retryable failure defers the event: pending, not due"
     );
-    assert_eq!(pending[0].id, event.id);
+    store
+        .defer_event(&event.id, "due now", chrono::Utc::now())
+        .await
+        .expect("make it due");
+    let pending = store.pending_events(10).await.expect("pending");
+    assert_eq!(pending.len(), 1, "still pending");
+    assert_eq!(
+        (pending[0].envelope.id.as_str(), pending[0].attempts),
+        (event.id.as_str(), 2),
+        "one failed attempt by the processor, one deferral here"
+    );
     assert_eq!(store.get_latest(&review_id()).await.expect("read"), None);
 
     // Spacelift is back: the same event is reviewed.
@@ -585,4 +594,38 @@ async fn spacelift_down_is_retried_later_and_the_event_stays_pending() {
             .iter()
             .any(|f| f.rule_id.as_ref() == "RG-CHG-001")
     );
+}
+
+#[tokio::test]
+async fn retries_are_counted_in_the_store_and_end_after_the_last_attempt() {
+    let mut state = fake_state();
+    state["fail_next"] = json!({"times": 1000, "status": 502});
+    let fake = FakeSpacelift::start(state);
+    let store = store();
+    let event = run_event("UNCONFIRMED", 2, Some((1, 0, 2)));
+    assert!(store.accept_event(&event).await.expect("accept"));
+    let budget = Duration::from_secs(60);
+    let mut passes = 0;
+    // Each pass is a new processor, as each Lambda invocation is: only the store
+    // remembers the attempts. Between passes the test makes the event due at once,
+    // which the store counts as an attempt too.
+    while !store.pending_events(10).await.expect("pending").is_empty() || passes == 0 {
+        passes += 1;
+        assert!(passes <= 8, "the retries never end");
+        let processor = EventProcessor::new(store.clone(), None).with_spacelift(fake.client());
+        assert_eq!(processor.process_pending(budget).await.expect("pass"), 1);
+        let attempts = store
+            .defer_event(&event.id, "due now", chrono::Utc::now())
+            .await
+            .expect("defer");
+        if attempts == 0 {
+            break; // finished: no longer pending
+        }
+    }
+    assert_eq!(
+        passes, 5,
+        "attempts 1, 3, 5 and 7 deferred; the 9th (past 8) gave up"
+    );
+    assert!(store.pending_events(10).await.expect("pending").is_empty());
+    assert_eq!(store.get_latest(&review_id()).await.expect("read"), None);
 }

@@ -338,7 +338,7 @@ async fn pending_once_settled(store: &dyn ReviewStore, expected: usize) -> Vec<E
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    pending
+    pending.into_iter().map(|p| p.envelope).collect()
 }
 
 async fn check_event_outbox(store: &dyn ReviewStore) {
@@ -361,9 +361,57 @@ async fn check_event_outbox(store: &dyn ReviewStore) {
         [first.clone(), second.clone()],
         "oldest first"
     );
+    let oldest = store.pending_events(1).await.expect("pending");
+    assert_eq!(oldest.len(), 1);
+    assert_eq!((&oldest[0].envelope, oldest[0].attempts), (&first, 0));
+
+    // A failed attempt defers the event: pending but not due until its time, and
+    // the count of attempts is kept across reads (and processes).
+    let later = Utc::now() + chrono::Duration::hours(1);
     assert_eq!(
-        store.pending_events(1).await.expect("pending"),
-        std::slice::from_ref(&first)
+        store
+            .defer_event(&first.id, "GitHub answered 502", later)
+            .await
+            .expect("defer"),
+        1
+    );
+    assert_eq!(
+        pending_once_settled(store, 1).await,
+        std::slice::from_ref(&second),
+        "a deferred event is not due"
+    );
+    let past = Utc::now() - chrono::Duration::seconds(1);
+    assert_eq!(
+        store
+            .defer_event(&first.id, "GitHub answered 502 again", past)
+            .await
+            .expect("defer"),
+        2
+    );
+    let mut due = Vec::new();
+    for _ in 0..50 {
+        due = store.pending_events(10).await.expect("pending");
+        if due.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let attempts: Vec<(&str, u32)> = due
+        .iter()
+        .map(|p| (p.envelope.id.as_str(), p.attempts))
+        .collect();
+    assert_eq!(
+        attempts,
+        [("github:delivery-1", 2), ("github:delivery-2", 0)],
+        "due again, ordered by when each came due (a second ago, before the other arrived)"
+    );
+    assert_eq!(
+        store
+            .defer_event("github:unknown", "x", past)
+            .await
+            .expect("defer unknown"),
+        0,
+        "only pending events are deferred"
     );
 
     let reviewed = EventOutcome::Reviewed {
