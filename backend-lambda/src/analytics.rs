@@ -16,7 +16,7 @@
 //! pure; [`compute_day`], [`aggregate_day`] and [`run_daily`] bring the store.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +39,9 @@ pub const MAX_RANGE_DAYS: i64 = 366;
 pub const HIGH_RISK_LEVELS: [&str; 2] = ["high", "critical"];
 /// Versions read per store request while folding a day.
 const VERSION_PAGE: usize = 1000;
+/// Reviews whose latest version of the day is kept while folding it (to find
+/// previous versions without reads); beyond this many, the rest are read.
+const LATEST_SEEN_CAP: usize = 200_000;
 /// When the daily job runs (UTC): late enough that yesterday is over everywhere the
 /// clocks of writers might drift, as the EventBridge rule `cron(0 2 * * ? *)`.
 const DAILY_RUN_AT: NaiveTime = match NaiveTime::from_hms_opt(2, 0, 0) {
@@ -251,6 +254,10 @@ pub fn is_rules_run(version: &ReviewSummary, previous: Option<&ReviewSummary>) -
 pub struct DayAggregator {
     filter: VersionFilter,
     scopes: BTreeMap<Scope, DayStats>,
+    /// Each rule id's category, as an index into `category_names`: a day has
+    /// millions of findings and a few hundred distinct rules.
+    category_of: HashMap<String, usize>,
+    category_names: Vec<String>,
 }
 
 impl DayAggregator {
@@ -258,8 +265,24 @@ impl DayAggregator {
     pub fn new(filter: VersionFilter) -> DayAggregator {
         DayAggregator {
             filter,
-            scopes: BTreeMap::new(),
+            ..DayAggregator::default()
         }
+    }
+
+    fn category_index(&mut self, rule: &str) -> usize {
+        if let Some(index) = self.category_of.get(rule) {
+            return *index;
+        }
+        let name = rule_category(rule);
+        let index = match self.category_names.iter().position(|n| *n == name) {
+            Some(index) => index,
+            None => {
+                self.category_names.push(name.into_owned());
+                self.category_names.len() - 1
+            }
+        };
+        self.category_of.insert(rule.to_owned(), index);
+        index
     }
 
     /// Adds one version; `previous` is version `n - 1` of the same review, when
@@ -283,15 +306,16 @@ impl DayAggregator {
             .risk_level
             .as_deref()
             .is_some_and(|l| HIGH_RISK_LEVELS.contains(&l));
-        let categories: BTreeSet<Cow<'static, str>> = if run && version.risk_score.is_some() {
-            version
-                .rule_counts
-                .keys()
-                .map(|r| rule_category(r))
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
+        let mut categories: Vec<usize> = Vec::new();
+        if run && version.risk_score.is_some() {
+            for rule in version.rule_counts.keys() {
+                let index = self.category_index(rule);
+                categories.push(index);
+            }
+            categories.sort_unstable();
+            categories.dedup();
+        }
+        let category_names = &self.category_names;
         let fold = |stats: &mut DayStats| {
             stats.versions += 1;
             if version.version == 1 {
@@ -323,13 +347,10 @@ impl DayAggregator {
                 stats.risk_sum += score64;
                 stats.risk_sum_squares += score64 * score64;
                 stats.risk_max = stats.risk_max.max(Some(score));
-                for category in &categories {
-                    let entry = match stats.categories.get_mut(category.as_ref()) {
+                for category in categories.iter().map(|i| &category_names[*i]) {
+                    let entry = match stats.categories.get_mut(category) {
                         Some(entry) => entry,
-                        None => stats
-                            .categories
-                            .entry(category.clone().into_owned())
-                            .or_default(),
+                        None => stats.categories.entry(category.clone()).or_default(),
                     };
                     entry.runs += 1;
                     entry.risk_sum += score64;
@@ -372,40 +393,110 @@ where
 }
 
 /// Reads the versions written on `day` (UTC) and folds them, with their previous
-/// versions for recurrence (read in batches, one request per page of versions).
+/// versions for recurrence: from the day itself when written earlier that day,
+/// else read in one batch per page of versions.
 pub async fn compute_day(
     store: &dyn ReviewStore,
     day: NaiveDate,
     filter: &VersionFilter,
 ) -> Result<BTreeMap<Scope, DayStats>, StoreError> {
-    let mut aggregator = DayAggregator::new(filter.clone());
-    let mut cursor = None;
+    let mut fold = DayFold {
+        aggregator: DayAggregator::new(filter.clone()),
+        latest_seen: HashMap::new(),
+    };
+    let mut page = store.versions_written(day, None, VERSION_PAGE).await?;
     loop {
-        let page = store
-            .versions_written(day, cursor.as_deref(), VERSION_PAGE)
-            .await?;
-        let wanted: Vec<usize> = page
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| v.version > 1 && filter.matches(v))
-            .map(|(i, _)| i)
-            .collect();
-        let keys: Vec<(String, u32)> = wanted
-            .iter()
-            .map(|i| (page.items[*i].review_id.clone(), page.items[*i].version - 1))
-            .collect();
-        let previous = store.version_summaries(&keys).await?;
-        let mut previous_of = vec![None; page.items.len()];
-        for (index, summary) in wanted.into_iter().zip(previous) {
-            previous_of[index] = summary;
+        let read = fold.read_unseen_previous(store, &page.items).await?;
+        match page.next_cursor.take() {
+            // The next page is read while this one is folded: the store works (on
+            // its blocking thread, or over the network) while this task computes.
+            Some(cursor) => {
+                let (next, ()) = tokio::join!(
+                    store.versions_written(day, Some(&cursor), VERSION_PAGE),
+                    async { fold.add_page(page.items, read) },
+                );
+                page = next?;
+            }
+            None => {
+                fold.add_page(page.items, read);
+                return Ok(fold.aggregator.finish());
+            }
         }
-        for (version, previous) in page.items.iter().zip(&previous_of) {
-            aggregator.add(version, previous.as_ref());
+    }
+}
+
+/// [`compute_day`]'s state between pages.
+struct DayFold {
+    aggregator: DayAggregator,
+    /// The latest version seen today of each review (up to [`LATEST_SEEN_CAP`]):
+    /// versions come in write order, so most previous versions are here and need
+    /// no read.
+    latest_seen: HashMap<String, ReviewSummary>,
+}
+
+impl DayFold {
+    /// Reads, in one request, the previous versions of the page's versions that
+    /// neither an earlier page nor an earlier version of the page holds.
+    async fn read_unseen_previous(
+        &self,
+        store: &dyn ReviewStore,
+        items: &[ReviewSummary],
+    ) -> Result<Vec<Option<ReviewSummary>>, StoreError> {
+        let mut in_page: HashMap<&str, u32> = HashMap::new();
+        let mut unseen = Vec::new();
+        for (index, version) in items.iter().enumerate() {
+            let id = version.review_id.as_str();
+            let previous = version.version.saturating_sub(1);
+            if version.version > 1
+                && self.aggregator.filter.matches(version)
+                && in_page.get(id) != Some(&previous)
+                && self.latest_seen.get(id).map(|s| s.version) != Some(previous)
+            {
+                unseen.push(index);
+            }
+            in_page.insert(id, version.version);
         }
-        match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(aggregator.finish()),
+        let mut read = vec![None; items.len()];
+        if unseen.is_empty() {
+            return Ok(read);
+        }
+        let keys: Vec<(String, u32)> = unseen
+            .iter()
+            .map(|i| (items[*i].review_id.clone(), items[*i].version - 1))
+            .collect();
+        for (index, summary) in unseen
+            .into_iter()
+            .zip(store.version_summaries(&keys).await?)
+        {
+            read[index] = summary;
+        }
+        Ok(read)
+    }
+
+    /// Folds a page, in write order, each version with its previous one.
+    fn add_page(&mut self, items: Vec<ReviewSummary>, read: Vec<Option<ReviewSummary>>) {
+        // Versions of reviews beyond the cap, kept for the rest of this page only.
+        let mut overflow: HashMap<String, ReviewSummary> = HashMap::new();
+        for (version, read) in items.into_iter().zip(read) {
+            {
+                let previous = read.as_ref().or_else(|| {
+                    self.latest_seen
+                        .get(&version.review_id)
+                        .or_else(|| overflow.get(&version.review_id))
+                        .filter(|s| s.version + 1 == version.version)
+                });
+                self.aggregator.add(&version, previous);
+            }
+            if !self.aggregator.filter.matches(&version) {
+                continue;
+            }
+            if let Some(seen) = self.latest_seen.get_mut(&version.review_id) {
+                *seen = version;
+            } else if self.latest_seen.len() < LATEST_SEEN_CAP {
+                self.latest_seen.insert(version.review_id.clone(), version);
+            } else {
+                overflow.insert(version.review_id.clone(), version);
+            }
         }
     }
 }

@@ -127,7 +127,7 @@ fn parse_summary(text: &str) -> Result<ReviewSummary, StoreError> {
 /// Brings a database written by an earlier release up to this schema: versions get
 /// their `updated_at` column, filled from their summaries (the same instant; its
 /// text may be shorter, which only matters for order within a second), and the
-/// index the daily aggregation reads by.
+/// covering index the daily aggregation reads by.
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
     let has_updated_at = conn
         .prepare("SELECT 1 FROM pragma_table_info('review_versions') WHERE name = 'updated_at'")
@@ -142,10 +142,12 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         )
         .map_err(backend)?;
     }
+    // The index carries the summary so that reading a day's versions never touches
+    // their bodies, which come first in each row and run to kilobytes.
     conn.execute_batch(
         "DROP INDEX IF EXISTS review_versions_by_update;
-         CREATE INDEX IF NOT EXISTS review_versions_by_updated_at
-             ON review_versions (updated_at, review_id, version);",
+         CREATE INDEX IF NOT EXISTS review_versions_by_day
+             ON review_versions (updated_at, review_id, version, summary);",
     )
     .map_err(backend)
 }
@@ -692,24 +694,25 @@ impl ReviewStore for EmbeddedReviewStore {
             .map(day_key)
             .ok_or_else(|| StoreError::Backend(format!("no day after {day}")))?;
         self.with_conn(move |conn| {
-            // Day bounds as bare dates: every RFC 3339 time of `day` sorts between them.
+            // One lower bound only — the cursor, or the bare date, which every RFC 3339
+            // time of `day` sorts after — so that the index range starts there (given
+            // both a date and a row-value bound, SQLite may start from the weaker one
+            // and walk every earlier version on each page).
             const SQL: &str = "SELECT summary, updated_at, review_id, version
                  FROM review_versions
-                 WHERE updated_at >= ?1 AND updated_at < ?2
-                   AND (updated_at, review_id, version) > (?3, ?4, ?5)
+                 WHERE (updated_at, review_id, version) > (?1, ?2, ?3) AND updated_at < ?4
                  ORDER BY updated_at, review_id, version
-                 LIMIT ?6";
+                 LIMIT ?5";
             let (after_time, after_id, after_version) =
-                cursor.unwrap_or_else(|| (String::new(), String::new(), 0));
+                cursor.unwrap_or_else(|| (start, String::new(), 0));
             let mut statement = conn.prepare_cached(SQL).map_err(backend)?;
             let rows = statement
                 .query_map(
                     params![
-                        start,
-                        end,
                         after_time,
                         after_id,
                         after_version,
+                        end,
                         i64::try_from(limit + 1).unwrap_or(i64::MAX)
                     ],
                     |row| {

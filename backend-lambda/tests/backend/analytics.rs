@@ -293,7 +293,7 @@ async fn check_small_sample(api: &TestApi) {
 async fn correlation_history(store: &dyn ReviewStore) -> Vec<(u8, bool)> {
     let mut samples = Vec::new();
     for i in 0..40u8 {
-        let secret = i % 4 == 0;
+        let secret = i.is_multiple_of(4);
         let score = if secret { 60 + i % 10 } else { 10 + i % 20 };
         let mut rules = vec![("RG-CHG-001", 1)];
         if secret {
