@@ -655,6 +655,41 @@ async fn embedded_store_survives_a_restart() {
     );
 }
 
+/// A database written before versions had `updated_at`: opening it fills the
+/// column from the summaries, so its days can be read and aggregated.
+#[tokio::test]
+async fn an_older_database_gains_versions_by_day() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("reviews.db");
+    let old = sample_version(Some("acme/old"), None, on(22, 9, 30, 0));
+    {
+        let store = EmbeddedReviewStore::open(&path).expect("open");
+        store.create(&old).await.expect("create");
+    }
+    // Back to the earlier shape: no day index, no updated_at column.
+    rusqlite::Connection::open(&path)
+        .and_then(|conn| {
+            conn.execute_batch(
+                "DROP INDEX review_versions_by_day;
+                 ALTER TABLE review_versions DROP COLUMN updated_at;",
+            )
+        })
+        .expect("the earlier schema");
+    let reopened = EmbeddedReviewStore::open(&path).expect("reopen migrates");
+    let day = NaiveDate::from_ymd_opt(2026, 10, 22).expect("date");
+    assert_eq!(
+        written_on(&reopened, day, 10).await,
+        vec![(old.review_id.clone(), 1)]
+    );
+    // And versions written after the migration join it in write order.
+    let next = old.next("alice", on(22, 10, 0, 0));
+    reopened.put_version(&next).await.expect("version 2");
+    assert_eq!(
+        written_on(&reopened, day, 1).await,
+        vec![(old.review_id.clone(), 1), (old.review_id.clone(), 2)]
+    );
+}
+
 #[cfg(feature = "dynamodb")]
 mod dynamodb {
     use std::sync::Arc;
