@@ -406,6 +406,31 @@ async fn check_bad_requests(api: &TestApi) {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
 
+/// The route and its report shapes are in the OpenAPI document.
+async fn check_openapi(api: &TestApi) {
+    let reply = api.call(Method::GET, "/api/openapi.json", None, &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let operation = &reply.body["paths"]["/api/analytics/historical"]["get"];
+    let parameters: Vec<&str> = operation["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    for name in ["type", "from", "to", "repository", "stack", "granularity"] {
+        assert!(parameters.contains(&name), "{name} in {parameters:?}");
+    }
+    let schemas = &reply.body["components"]["schemas"];
+    for schema in [
+        "HistoricalReport",
+        "TrendsReport",
+        "PatternsReport",
+        "CorrelationsReport",
+    ] {
+        assert!(schemas.get(schema).is_some(), "{schema} missing");
+    }
+}
+
 async fn all_aggregates(store: &dyn ReviewStore) -> Vec<(NaiveDate, Scope, DayStats)> {
     store
         .daily_aggregates(day(1), day(31), None)
@@ -419,6 +444,7 @@ async fn suite(store: Arc<dyn ReviewStore>) {
     history(store.as_ref()).await;
     let samples = correlation_history(store.as_ref()).await;
     check_bad_requests(&api).await;
+    check_openapi(&api).await;
 
     // Nothing aggregated yet: every day is computed from the versions.
     check_trends(&api, 0).await;
