@@ -18,7 +18,7 @@ use reviewgate_backend::{Config, analytics, app, auth, logging, setup};
 use crate::server_config::{self, ServerFile};
 
 /// File name of the review database inside the data directory.
-const DATABASE_FILE: &str = "reviews.db";
+pub(crate) const DATABASE_FILE: &str = "reviews.db";
 
 /// Where `serve` listens unless told otherwise.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -79,6 +79,19 @@ fn settings_file(explicit: Option<&Path>) -> anyhow::Result<(ServerFile, Option<
         None => return Ok((ServerFile::default(), None)),
     };
     Ok((ServerFile::load(&path)?, Some(path)))
+}
+
+/// The data directory as `serve` resolves it, for commands that work on its
+/// database: `--data-dir`, else the settings file's `server.data_dir`, else the
+/// default.
+pub(crate) fn data_dir(
+    explicit: Option<PathBuf>,
+    config_file: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let (settings, _) = settings_file(config_file)?;
+    Ok(explicit
+        .or(settings.server.data_dir)
+        .unwrap_or_else(default_data_dir))
 }
 
 /// What `serve` and `keys` run with, resolved and validated before anything starts.
