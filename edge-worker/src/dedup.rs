@@ -42,7 +42,8 @@ pub struct DedupAnswer {
 pub struct DeliveryDedup {
     state: State,
     /// Whether this instance knows an alarm to be pending, which saves asking the
-    /// storage on every claim. Cleared when the alarm runs.
+    /// storage on every claim. The alarm handler resets it to whether it scheduled
+    /// another (rows remain).
     alarm_pending: Cell<bool>,
 }
 
