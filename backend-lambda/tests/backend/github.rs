@@ -3,8 +3,6 @@
 //! records every call, so that each test checks both the client's result and the
 //! requests GitHub would have seen.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use reviewgate_backend::github::{
@@ -16,52 +14,25 @@ use reviewgate_core::diff::FileStatus;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
 use serde_json::{Value, json};
 
+use crate::support::PythonFake;
+
 const TOKEN: &str = "ghs_fakeInstallationToken0123456789";
 const HEAD: &str = "9f2c4e1b7d3a5f6e8c0b1a2d3e4f5a6b7c8d9e0f";
 
-/// `github_fake.py` on a free 127.0.0.1 port with `state`, killed on drop.
-struct FakeGitHub {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
-    // Kept until the fake is gone: it read the file at start.
-    _state_file: tempfile::NamedTempFile,
+/// `github_fake.py` with `state`, and clients for it.
+struct FakeGitHub(PythonFake);
+
+impl std::ops::Deref for FakeGitHub {
+    type Target = PythonFake;
+
+    fn deref(&self) -> &PythonFake {
+        &self.0
+    }
 }
 
 impl FakeGitHub {
     fn start(state: Value) -> FakeGitHub {
-        let state_file = tempfile::NamedTempFile::new().expect("temp state file");
-        std::fs::write(state_file.path(), state.to_string()).expect("write the state");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port on 127.0.0.1");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/github_fake.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .arg("127.0.0.1")
-            .arg(port.to_string())
-            .arg(state_file.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start python3 github_fake.py");
-        let fake = FakeGitHub {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
-            _state_file: state_file,
-        };
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "github_fake.py did not listen within 20 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        fake
+        FakeGitHub(PythonFake::start("github_fake.py", &state))
     }
 
     /// A client with the right token that waits at most 5 s for a rate limit.
@@ -73,33 +44,6 @@ impl FakeGitHub {
         GitHubClient::new(&self.base, token.to_owned())
             .expect("client")
             .with_max_rate_limit_wait(Duration::from_secs(5))
-    }
-
-    /// Every API call the fake answered: method, path, query, body, status, time.
-    async fn calls(&self) -> Vec<Value> {
-        self.fake_get("/_fake/calls").await
-    }
-
-    async fn state(&self) -> Value {
-        self.fake_get("/_fake/state").await
-    }
-
-    async fn fake_get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
-        self.http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("fake answers")
-            .json()
-            .await
-            .expect("fake JSON")
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -612,12 +556,7 @@ async fn server_errors_are_retried_for_reads_only() {
     // A POST that failed may have been applied: it is not repeated.
     let mut state = fake.state().await;
     state["fail_next"] = json!({"times": 1, "status": 503});
-    fake.http
-        .post(format!("{}/_fake/state", fake.base))
-        .json(&state)
-        .send()
-        .await
-        .expect("set state");
+    fake.set_state(&state).await;
     let error = client
         .create_check_run("acme", "infra", &check_run(annotations(1)))
         .await

@@ -4,10 +4,8 @@
 //! `tests/spacelift_fake.py` (a local Spacelift speaking GraphQL's wire format, needs
 //! `python3`) through the real HTTP client and reviewed by the change rules.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reviewgate_backend::events::{EventProcessor, ProcessError, spacelift_run_review_id};
 use reviewgate_backend::model::{ReviewStatus, ReviewVersion};
@@ -19,88 +17,32 @@ use reviewgate_core::risk::blast_radius;
 use reviewgate_core::{Origin, Severity};
 use serde_json::{Value, json};
 
+use crate::support::PythonFake;
+
 const ACCOUNT: &str = "acme";
 const STACK: &str = "infra-prod";
 const RUN: &str = "01HQZ8K3V7N2C4T6Y8B0D2F4G6";
 const KEY_ID: &str = "01HKEYID0000000000000000AB";
 const KEY_SECRET: &str = "0f3c9b2e7a1d4c6b8e0f2a4c6e8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b";
 
-/// `spacelift_fake.py` on a free 127.0.0.1 port with `state`, killed on drop.
-struct FakeSpacelift {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
-    _state_file: tempfile::NamedTempFile,
+/// `spacelift_fake.py` with `state`, and clients for it.
+struct FakeSpacelift(PythonFake);
+
+impl std::ops::Deref for FakeSpacelift {
+    type Target = PythonFake;
+
+    fn deref(&self) -> &PythonFake {
+        &self.0
+    }
 }
 
 impl FakeSpacelift {
     fn start(state: Value) -> FakeSpacelift {
-        let state_file = tempfile::NamedTempFile::new().expect("temp state file");
-        std::fs::write(state_file.path(), state.to_string()).expect("write the state");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port on 127.0.0.1");
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/spacelift_fake.py");
-        let child = Command::new("python3")
-            .arg(script)
-            .arg("127.0.0.1")
-            .arg(port.to_string())
-            .arg(state_file.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start python3 spacelift_fake.py");
-        let fake = FakeSpacelift {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
-            _state_file: state_file,
-        };
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "spacelift_fake.py did not listen within 20 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        fake
+        FakeSpacelift(PythonFake::start("spacelift_fake.py", &state))
     }
 
     fn client(&self) -> SpaceliftClient {
         SpaceliftClient::new(&self.base, KEY_ID.into(), KEY_SECRET.into()).expect("client")
-    }
-
-    async fn calls(&self) -> Vec<Value> {
-        self.http
-            .get(format!("{}/_fake/calls", self.base))
-            .send()
-            .await
-            .expect("fake answers")
-            .json()
-            .await
-            .expect("fake JSON")
-    }
-
-    async fn set_state(&self, state: &Value) {
-        let status = self
-            .http
-            .post(format!("{}/_fake/state", self.base))
-            .json(state)
-            .send()
-            .await
-            .expect("fake answers")
-            .status();
-        assert!(status.is_success(), "{status}");
-    }
-}
-
-impl Drop for FakeSpacelift {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

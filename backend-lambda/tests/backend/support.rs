@@ -1,8 +1,5 @@
-#[cfg(feature = "dynamodb")]
 use std::net::{SocketAddr, TcpListener, TcpStream};
-#[cfg(feature = "dynamodb")]
 use std::process::{Child, Command, Stdio};
-#[cfg(feature = "dynamodb")]
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -80,12 +77,103 @@ pub fn huge_version(n: usize) -> ReviewVersion {
     version
 }
 
-#[cfg(feature = "dynamodb")]
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port on 127.0.0.1")
+}
+
+/// Waits until something listens on 127.0.0.1:`port`, failing the test after `within`.
+fn wait_for_listener(port: u16, within: Duration, what: &str) {
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+    let deadline = Instant::now() + within;
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One of the provider fakes in `tests/` (`github_fake.py`, `spacelift_fake.py`) on
+/// a free 127.0.0.1 port with `state`, killed on drop. They share the control
+/// routes `/_fake/calls` and `/_fake/state`.
+pub struct PythonFake {
+    child: Child,
+    /// Its base URL.
+    pub base: String,
+    http: reqwest::Client,
+    // Kept until the fake is gone: it read the file at start.
+    _state_file: tempfile::NamedTempFile,
+}
+
+impl PythonFake {
+    pub fn start(script: &str, state: &serde_json::Value) -> PythonFake {
+        let state_file = tempfile::NamedTempFile::new().expect("temp state file");
+        std::fs::write(state_file.path(), state.to_string()).expect("write the state");
+        let port = free_port();
+        let path = format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR"));
+        let child = Command::new("python3")
+            .arg(&path)
+            .arg("127.0.0.1")
+            .arg(port.to_string())
+            .arg(state_file.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start python3 {script}: {e}"));
+        let fake = PythonFake {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            _state_file: state_file,
+        };
+        wait_for_listener(port, Duration::from_secs(20), script);
+        fake
+    }
+
+    /// Every call the fake answered: method, path, query, body, status, time.
+    pub async fn calls(&self) -> Vec<serde_json::Value> {
+        self.fake_get("/_fake/calls").await
+    }
+
+    /// Its current state.
+    pub async fn state(&self) -> serde_json::Value {
+        self.fake_get("/_fake/state").await
+    }
+
+    /// Replaces its state.
+    pub async fn set_state(&self, state: &serde_json::Value) {
+        let status = self
+            .http
+            .post(format!("{}/_fake/state", self.base))
+            .json(state)
+            .send()
+            .await
+            .expect("fake answers")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
+    async fn fake_get<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("fake answers")
+            .json()
+            .await
+            .expect("fake JSON")
+    }
+}
+
+impl Drop for PythonFake {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// `moto_server` on 127.0.0.1, killed on drop.
@@ -117,15 +205,7 @@ impl Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto_server did not start within 60 s"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_listener(port, Duration::from_secs(60), "moto_server");
         moto
     }
 
