@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::error_text::{describe, truncate_with_note};
 use crate::logging;
 
 /// Where github.com serves its REST API.
@@ -833,36 +834,6 @@ async fn error_message(response: Response) -> String {
         message = format!("{message}: {}", details.join("; "));
     }
     truncate_with_note(&message, MAX_ERROR_MESSAGE_CHARS, "…")
-}
-
-/// A transport error with its causes, without the URL (it names the repository
-/// and, on some proxies, credentials).
-fn describe(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = if error.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        error.to_string()
-    };
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// `text` when it has at most `max` characters, else its start and `note`
-/// together `max` characters long.
-fn truncate_with_note(text: &str, max: usize, note: &str) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let keep = max.saturating_sub(note.chars().count());
-    let mut cut: String = text.chars().take(keep).collect();
-    cut.push_str(note);
-    cut
 }
 
 /// The pull request's files as one `git diff` text that `reviewgate_core`'s diff

@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod error;
+mod error_text;
 pub mod events;
 pub mod github;
 pub mod llm;

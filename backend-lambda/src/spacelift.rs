@@ -25,6 +25,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use crate::error_text::{describe, truncate_with_note};
 use crate::logging;
 
 /// Spacelift's tokens are valid for an hour; renewing ten minutes early keeps a
@@ -431,9 +432,17 @@ fn graphql_data(
             return Err(SpaceliftError::Unauthorized);
         }
         if lower.contains("not found") {
-            return Err(SpaceliftError::NotFound(truncate(&joined)));
+            return Err(SpaceliftError::NotFound(truncate_with_note(
+                &joined,
+                MAX_ERROR_MESSAGE_CHARS,
+                "…",
+            )));
         }
-        return Err(SpaceliftError::GraphQl(truncate(&joined)));
+        return Err(SpaceliftError::GraphQl(truncate_with_note(
+            &joined,
+            MAX_ERROR_MESSAGE_CHARS,
+            "…",
+        )));
     }
     if !status.is_success() {
         return Err(SpaceliftError::GraphQl(format!(
@@ -446,32 +455,6 @@ fn graphql_data(
             "{operation}: no `data` object in the answer"
         ))),
     }
-}
-
-fn truncate(text: &str) -> String {
-    if text.chars().count() <= MAX_ERROR_MESSAGE_CHARS {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(MAX_ERROR_MESSAGE_CHARS).collect();
-    cut.push('…');
-    cut
-}
-
-/// A transport error with its causes, without the URL.
-fn describe(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = if error.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        error.to_string()
-    };
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
