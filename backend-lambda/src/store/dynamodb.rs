@@ -210,6 +210,12 @@ fn get_n(item: &HashMap<String, AttributeValue>, name: &str) -> Result<u64, Stor
         .ok_or_else(|| StoreError::Corrupt(format!("item lacks number attribute {name}")))
 }
 
+/// An event item's failed attempts.
+fn attempt_count(item: &HashMap<String, AttributeValue>) -> Result<u32, StoreError> {
+    let count = get_n(item, "attempts")?;
+    u32::try_from(count).map_err(|_| StoreError::Corrupt(format!("attempts {count}")))
+}
+
 impl DynamoDbReviewStore {
     /// A store over `table`, counting the requests it sends.
     pub fn new(config: &aws_config::SdkConfig, table: impl Into<String>) -> DynamoDbReviewStore {
@@ -927,11 +933,11 @@ impl ReviewStore for DynamoDbReviewStore {
                 .await
                 .map_err(sdk_error)?;
             for item in page.items() {
-                let attempts = match item.get("attempts") {
-                    Some(AttributeValue::N(n)) => n
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt(format!("attempts `{n}`")))?,
-                    _ => 0,
+                // Absent until the first failed attempt.
+                let attempts = if item.contains_key("attempts") {
+                    attempt_count(item)?
+                } else {
+                    0
                 };
                 events.push(PendingEvent {
                     envelope: get_json(item, "envelope")?,
@@ -968,14 +974,7 @@ impl ReviewStore for DynamoDbReviewStore {
             .send()
             .await;
         match result {
-            Ok(output) => match output.attributes().and_then(|a| a.get("attempts")) {
-                Some(AttributeValue::N(count)) => count
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("attempts `{count}`"))),
-                _ => Err(StoreError::Backend(
-                    "UpdateItem returned no attempts".into(),
-                )),
-            },
+            Ok(output) => attempt_count(output.attributes().unwrap_or(&HashMap::new())),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 Ok(0)
             }
