@@ -406,11 +406,25 @@ fn try_send_webhook(url: &str, payload: &str, delivery_id: &str) -> (bool, serde
 
 /// Polls until the PR's review reaches `version`, returning it.
 fn wait_for_review(addr: &str, key: &str, version: u64) -> serde_json::Value {
-    for _ in 0..200 {
+    let filter = format!("repository={REPO}");
+    wait_for_listed_review(addr, key, &filter, version, Duration::from_secs(20))
+}
+
+/// Polls `GET /api/reviews?<filter>` until its first review reaches `version`
+/// (failing the test after `within`), and returns that review.
+fn wait_for_listed_review(
+    addr: &str,
+    key: &str,
+    filter: &str,
+    version: u64,
+    within: Duration,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
         let (status, page) = request(
             addr,
             "GET",
-            &format!("/api/reviews?repository={REPO}"),
+            &format!("/api/reviews?{filter}"),
             Some(key),
             "",
         );
@@ -423,9 +437,9 @@ fn wait_for_review(addr: &str, key: &str, version: u64) -> serde_json::Value {
             assert_eq!(status, 200, "{review}");
             return review;
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(Duration::from_millis(25));
     }
-    panic!("the pull request's review never reached version {version}");
+    panic!("the review listed by `{filter}` never reached version {version}");
 }
 
 #[test]
@@ -750,20 +764,13 @@ fn send_spacelift_run(addr: &str, state: &str, state_version: u64) -> serde_json
 
 /// The stack's run review once it has `version` versions.
 fn wait_for_run_review(addr: &str, key: &str, version: u64) -> serde_json::Value {
-    for _ in 0..200 {
-        let (status, page) = request(addr, "GET", "/api/reviews?stack=infra-prod", Some(key), "");
-        assert_eq!(status, 200, "{page}");
-        if let Some(id) = page["items"][0]["review_id"].as_str()
-            && page["items"][0]["version"].as_u64() >= Some(version)
-        {
-            let (status, review) =
-                request(addr, "GET", &format!("/api/reviews/{id}"), Some(key), "");
-            assert_eq!(status, 200, "{review}");
-            return review;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
-    panic!("the run's review did not reach version {version}");
+    wait_for_listed_review(
+        addr,
+        key,
+        "stack=infra-prod",
+        version,
+        Duration::from_secs(5),
+    )
 }
 
 #[test]
