@@ -11,7 +11,7 @@
 
 #![allow(missing_docs, clippy::print_stdout)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -126,42 +126,26 @@ fn start_serve(data: &Path, github_url: &str) -> (Running, String) {
     (Running(child), url)
 }
 
-/// GET `path` with the API key; the body as JSON.
-fn get(url: &str, path: &str, key: &str) -> serde_json::Value {
-    let addr = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
-}
-
-fn dechunk(mut rest: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if n == 0 || tail.len() < n {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = tail[n..].trim_start_matches("\r\n");
-    }
-    out
+/// GET `path` with the API key; the body as JSON (null when it is not JSON).
+fn get(
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    url: &str,
+    path: &str,
+    key: &str,
+) -> serde_json::Value {
+    runtime.block_on(async {
+        let body = client
+            .get(format!("{url}{path}"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("serve answers")
+            .text()
+            .await
+            .expect("a body");
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+    })
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -266,10 +250,17 @@ fn main() {
         percentile(&latencies, 0.99),
     );
 
+    let api = reqwest::Client::new();
     // The processor reviews in the background; wait until every accepted event has
     // its version (one review per PR, one version per event).
     let review_id = loop {
-        let page = get(&url, &format!("/api/reviews?repository={REPO}"), &key);
+        let page = get(
+            &runtime,
+            &api,
+            &url,
+            &format!("/api/reviews?repository={REPO}"),
+            &key,
+        );
         if let Some(id) = page["items"][0]["review_id"].as_str() {
             break id.to_owned();
         }
@@ -277,7 +268,13 @@ fn main() {
     };
     let give_up = Instant::now() + Duration::from_secs(600);
     let reviewed = loop {
-        let versions = get(&url, &format!("/api/reviews/{review_id}/versions"), &key);
+        let versions = get(
+            &runtime,
+            &api,
+            &url,
+            &format!("/api/reviews/{review_id}/versions"),
+            &key,
+        );
         let count = versions.as_array().map_or(0, Vec::len) as u64;
         if count >= accepted || Instant::now() > give_up {
             break count;
