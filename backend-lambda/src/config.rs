@@ -100,6 +100,16 @@ pub struct Config {
     /// `REVIEWGATE_GITHUB_API_URL`, default `https://api.github.com`). Unset token:
     /// pull-request events are recorded but not reviewed, and say why.
     pub github: Option<GitHubConfig>,
+    /// Where merge requests are fetched from and reported to (`REVIEWGATE_GITLAB_TOKEN`,
+    /// an access token with the `api` scope; `REVIEWGATE_GITLAB_API_URL`, default
+    /// `https://gitlab.com/api/v4`). Unset token: merge-request events are recorded
+    /// but not reviewed, and say why.
+    pub gitlab: Option<GitLabConfig>,
+    /// Where Bitbucket Cloud pull requests are fetched from and reported to
+    /// (`REVIEWGATE_BITBUCKET_TOKEN`: an access token, or with
+    /// `REVIEWGATE_BITBUCKET_USERNAME` an API token or app password;
+    /// `REVIEWGATE_BITBUCKET_API_URL`, default `https://api.bitbucket.org/2.0`).
+    pub bitbucket: Option<BitbucketConfig>,
     /// Where Spacelift runs' planned changes are fetched from
     /// (`REVIEWGATE_SPACELIFT_API_URL`, e.g. `https://acme.app.spacelift.io`, with
     /// `REVIEWGATE_SPACELIFT_API_KEY_ID` and `REVIEWGATE_SPACELIFT_API_KEY_SECRET`).
@@ -143,6 +153,46 @@ impl std::fmt::Debug for GitHubConfig {
         f.debug_struct("GitHubConfig")
             .field("api_url", &self.api_url)
             .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The GitLab REST API the merge-request loop uses. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct GitLabConfig {
+    /// API base URL (self-managed: `https://HOST/api/v4`).
+    pub api_url: String,
+    /// A personal, project or group access token with the `api` scope.
+    pub token: String,
+}
+
+impl std::fmt::Debug for GitLabConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitLabConfig")
+            .field("api_url", &self.api_url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The Bitbucket Cloud REST API the pull-request loop uses. `Debug` never shows
+/// the token.
+#[derive(Clone)]
+pub struct BitbucketConfig {
+    /// API base URL.
+    pub api_url: String,
+    /// An access token (sent as `Bearer`), or the password of `username`.
+    pub token: String,
+    /// Set for API tokens and app passwords, which are sent with it as `Basic`.
+    pub username: Option<String>,
+}
+
+impl std::fmt::Debug for BitbucketConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BitbucketConfig")
+            .field("api_url", &self.api_url)
+            .field("token", &"<redacted>")
+            .field("username", &self.username)
             .finish()
     }
 }
@@ -267,6 +317,23 @@ impl Config {
                         .unwrap_or_else(|| "https://api.github.com".into()),
                     token: token.trim().to_owned(),
                 }),
+            gitlab: lookup("REVIEWGATE_GITLAB_TOKEN")
+                .filter(|token| !token.trim().is_empty())
+                .map(|token| GitLabConfig {
+                    api_url: lookup("REVIEWGATE_GITLAB_API_URL")
+                        .unwrap_or_else(|| "https://gitlab.com/api/v4".into()),
+                    token: token.trim().to_owned(),
+                }),
+            bitbucket: lookup("REVIEWGATE_BITBUCKET_TOKEN")
+                .filter(|token| !token.trim().is_empty())
+                .map(|token| BitbucketConfig {
+                    api_url: lookup("REVIEWGATE_BITBUCKET_API_URL")
+                        .unwrap_or_else(|| "https://api.bitbucket.org/2.0".into()),
+                    token: token.trim().to_owned(),
+                    username: lookup("REVIEWGATE_BITBUCKET_USERNAME")
+                        .map(|name| name.trim().to_owned())
+                        .filter(|name| !name.is_empty()),
+                }),
             spacelift: {
                 let set = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
                 let parts = [
@@ -314,6 +381,31 @@ mod tests {
             err.to_string(),
             "environment variable REVIEWGATE_TABLE is required"
         );
+    }
+
+    #[test]
+    fn code_host_tokens_turn_their_hosts_on_with_default_urls() {
+        let config = Config::from_lookup(|name| match name {
+            "REVIEWGATE_GITLAB_TOKEN" => Some(" glpat-x ".into()),
+            "REVIEWGATE_BITBUCKET_TOKEN" => Some("app-password".into()),
+            "REVIEWGATE_BITBUCKET_USERNAME" => Some("bot".into()),
+            _ => None,
+        })
+        .expect("valid");
+        let gitlab = config.gitlab.as_ref().expect("GitLab on");
+        assert_eq!(
+            (gitlab.api_url.as_str(), gitlab.token.as_str()),
+            ("https://gitlab.com/api/v4", "glpat-x")
+        );
+        let bitbucket = config.bitbucket.as_ref().expect("Bitbucket on");
+        assert_eq!(bitbucket.api_url, "https://api.bitbucket.org/2.0");
+        assert_eq!(bitbucket.username.as_deref(), Some("bot"));
+        assert!(!format!("{config:?}").contains("app-password"));
+        let none = Config::from_lookup(|name| {
+            (name == "REVIEWGATE_GITLAB_TOKEN").then(|| "  ".to_owned())
+        })
+        .expect("valid");
+        assert!(none.gitlab.is_none() && none.bitbucket.is_none());
     }
 
     #[test]

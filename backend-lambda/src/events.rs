@@ -40,10 +40,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 
-use crate::github::{
-    Annotation, AnnotationLevel, CheckConclusion, CheckRun, GitHubClient, GitHubError,
-    PullRequestFile, PullRequestFileStatus, REVIEW_COMMENT_MARKER, unified_diff,
+use crate::bitbucket::BitbucketClient;
+use crate::code_host::CodeHost;
+use crate::forge::{
+    Annotation, AnnotationLevel, CheckConclusion, CheckRun, ForgeError, PullRequestFile,
+    PullRequestFileStatus,
 };
+use crate::github::GitHubClient;
+use crate::gitlab::GitLabClient;
 use crate::model::{Analysis, ReviewStatus, ReviewVersion};
 use crate::reviews::{NewReview, rules_version};
 use crate::spacelift::{SpaceliftClient, SpaceliftError, run_plan, run_plan_path};
@@ -96,12 +100,16 @@ impl From<SpaceliftError> for ProcessError {
     }
 }
 
-impl From<GitHubError> for ProcessError {
-    fn from(e: GitHubError) -> Self {
-        if e.is_retryable() {
-            ProcessError::Retryable(format!("GitHub: {e}"))
-        } else {
-            ProcessError::Permanent(format!("GitHub: {e}"))
+impl ProcessError {
+    /// A code host's failure, named after the host (`GitLab: not found: …`).
+    fn from_host(host: CodeHost<'_>) -> impl Fn(ForgeError) -> ProcessError {
+        move |e| {
+            let reason = format!("{}: {e}", host.name());
+            if e.is_retryable() {
+                ProcessError::Retryable(reason)
+            } else {
+                ProcessError::Permanent(reason)
+            }
         }
     }
 }
@@ -110,17 +118,62 @@ impl From<GitHubError> for ProcessError {
 pub struct EventProcessor {
     store: Arc<dyn ReviewStore>,
     github: Option<GitHubClient>,
+    gitlab: Option<GitLabClient>,
+    bitbucket: Option<BitbucketClient>,
     spacelift: Option<SpaceliftClient>,
 }
 
 impl EventProcessor {
-    /// A processor over `store`; without a GitHub client, pull-request events are
-    /// finished as skipped with the reason.
+    /// A processor over `store`; pull-request events from a host without a client
+    /// (GitHub here, GitLab and Bitbucket with [`Self::with_gitlab`] and
+    /// [`Self::with_bitbucket`]) are finished as skipped with the reason.
     pub fn new(store: Arc<dyn ReviewStore>, github: Option<GitHubClient>) -> Self {
         EventProcessor {
             store,
             github,
+            gitlab: None,
+            bitbucket: None,
             spacelift: None,
+        }
+    }
+
+    /// Reviews GitLab merge requests through `client`.
+    pub fn with_gitlab(mut self, client: GitLabClient) -> Self {
+        self.gitlab = Some(client);
+        self
+    }
+
+    /// Reviews Bitbucket Cloud pull requests through `client`.
+    pub fn with_bitbucket(mut self, client: BitbucketClient) -> Self {
+        self.bitbucket = Some(client);
+        self
+    }
+
+    /// The client for the host an event came from, or why there is none.
+    fn code_host(&self, source: EventSource) -> Result<CodeHost<'_>, String> {
+        match source {
+            EventSource::Github => self
+                .github
+                .as_ref()
+                .map(CodeHost::GitHub)
+                .ok_or_else(|| "no GitHub token is configured (REVIEWGATE_GITHUB_TOKEN)".into()),
+            EventSource::Gitlab => self
+                .gitlab
+                .as_ref()
+                .map(CodeHost::GitLab)
+                .ok_or_else(|| "no GitLab token is configured (REVIEWGATE_GITLAB_TOKEN)".into()),
+            EventSource::Bitbucket => {
+                self.bitbucket
+                    .as_ref()
+                    .map(CodeHost::Bitbucket)
+                    .ok_or_else(|| {
+                        "no Bitbucket token is configured (REVIEWGATE_BITBUCKET_TOKEN)".into()
+                    })
+            }
+            other => Err(format!(
+                "pull requests from {} cannot be fetched: reviewgate knows GitHub, GitLab and Bitbucket",
+                other.as_str()
+            )),
         }
     }
 
@@ -257,24 +310,17 @@ impl EventProcessor {
         event: &EventEnvelope,
     ) -> Result<EventOutcome, ProcessError> {
         let (repository, pr) = pull_request_of(event)?;
-        if event.source != EventSource::Github {
-            return Ok(EventOutcome::Skipped {
-                reason: format!(
-                    "fetching {} pull requests is not supported yet",
-                    event.source.as_str()
-                ),
-            });
-        }
-        let Some(github) = &self.github else {
-            return Ok(EventOutcome::Skipped {
-                reason: "no GitHub token is configured (REVIEWGATE_GITHUB_TOKEN)".into(),
-            });
+        let host = match self.code_host(event.source) {
+            Ok(host) => host,
+            Err(reason) => return Ok(EventOutcome::Skipped { reason }),
         };
+        let failed = ProcessError::from_host(host);
         let review_id = pull_request_review_id(event.source, repository, pr.number);
-        let (owner, name) = (&repository.owner, &repository.name);
-        let config = match github
-            .file_contents(owner, name, ".reviewgate.toml", &pr.head_sha)
-            .await?
+        let head_sha = host.head_commit(repository, pr).await.map_err(&failed)?;
+        let config = match host
+            .file(repository, ".reviewgate.toml", &head_sha)
+            .await
+            .map_err(&failed)?
         {
             Some(text) => ReviewConfig::from_toml(&text).map_err(|e| {
                 ProcessError::Permanent(format!("the repository's .reviewgate.toml: {e}"))
@@ -287,28 +333,24 @@ impl EventProcessor {
             // Written by this event before a crash: report it, do not write it again.
             Some(latest) if latest.event_id.as_deref() == Some(event.id.as_str()) => latest,
             latest => {
-                let files = github.pull_request_files(owner, name, pr.number).await?;
+                let change = host.change(repository, pr).await.map_err(&failed)?;
                 let mut documents = vec![Document {
                     path: format!("pull-{}.diff", pr.number),
                     kind: Some(InputKind::Diff),
-                    content: unified_diff(&files),
+                    content: change.diff,
                 }];
-                for file in context_files(&files) {
-                    if let Some(text) = github
-                        .file_contents(owner, name, &file.filename, &pr.head_sha)
-                        .await?
+                for file in context_files(&change.files) {
+                    if let Some(text) = host
+                        .file(repository, &file.filename, &head_sha)
+                        .await
+                        .map_err(&failed)?
                     {
                         documents.push(Document::detect(file.filename.clone(), text));
                     }
                 }
                 let new = NewReview {
                     documents,
-                    origin: Origin::GithubPullRequest {
-                        owner: owner.clone(),
-                        repo: name.clone(),
-                        number: pr.number,
-                        head_sha: pr.head_sha.clone(),
-                    },
+                    origin: host.origin(repository, pr, &head_sha),
                     repository: Some(repository.full_name()),
                     stack: None,
                     config,
@@ -323,8 +365,10 @@ impl EventProcessor {
                 version
             }
         };
-        self.report(github, repository, pr, &version, threshold)
-            .await?;
+        let (comment, check) = pull_request_report(&version, &head_sha, threshold);
+        host.report(repository, pr, &comment, &check)
+            .await
+            .map_err(&failed)?;
         Ok(EventOutcome::Reviewed {
             review_id,
             version: version.version,
@@ -543,64 +587,53 @@ impl EventProcessor {
         }
         Ok(())
     }
+}
 
-    /// Edits reviewgate's comment on the PR in place and posts a check run.
-    async fn report(
-        &self,
-        github: &GitHubClient,
-        repository: &Repository,
-        pr: &PullRequest,
-        version: &ReviewVersion,
-        threshold: Severity,
-    ) -> Result<(), ProcessError> {
-        let review = &version.review;
-        // The comment and the check run's summary show the same Markdown.
-        let markdown = markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET);
-        let body = format!(
-            "{markdown}\n\n<sub>reviewgate review `{}` · version {} · commit {}</sub>\n",
-            version.review_id,
-            version.version,
-            short_sha(&pr.head_sha),
-        );
-        github
-            .upsert_pr_comment(
-                &repository.owner,
-                &repository.name,
-                pr.number,
-                REVIEW_COMMENT_MARKER,
-                &body,
-            )
-            .await?;
-        let failing: Vec<&Finding> = review
+/// What a pull request's review reports back: the comment's Markdown and the
+/// verdict on the head commit, whose conclusion follows `threshold` (`fail_on`).
+fn pull_request_report(
+    version: &ReviewVersion,
+    head_sha: &str,
+    threshold: Severity,
+) -> (String, CheckRun) {
+    let review = &version.review;
+    // The comment and the check's summary show the same Markdown.
+    let markdown = markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET);
+    let comment = format!(
+        "{markdown}\n\n<sub>reviewgate review `{}` · version {} · commit {}</sub>\n",
+        version.review_id,
+        version.version,
+        short_sha(head_sha),
+    );
+    let failing = review
+        .findings
+        .iter()
+        .filter(|f| !f.suppressed && f.severity >= threshold)
+        .count();
+    let check = CheckRun {
+        name: CHECK_NAME.into(),
+        head_sha: head_sha.to_owned(),
+        conclusion: if failing == 0 {
+            CheckConclusion::Success
+        } else {
+            CheckConclusion::Failure
+        },
+        title: if failing == 0 {
+            format!("No findings at {} or above", threshold.as_str())
+        } else {
+            format!("{failing} finding(s) at {} or above", threshold.as_str())
+        },
+        summary: markdown,
+        // A finding skipped inline (`reviewgate:skip`, `checkov:skip`, …) stays in the
+        // comment's Markdown as suppressed, but is not pinned on the diff.
+        annotations: review
             .findings
             .iter()
-            .filter(|f| !f.suppressed && f.severity >= threshold)
-            .collect();
-        let check = CheckRun {
-            name: CHECK_NAME.into(),
-            head_sha: pr.head_sha.clone(),
-            conclusion: if failing.is_empty() {
-                CheckConclusion::Success
-            } else {
-                CheckConclusion::Failure
-            },
-            title: if failing.is_empty() {
-                format!("No findings at {} or above", threshold.as_str())
-            } else {
-                format!(
-                    "{} finding(s) at {} or above",
-                    failing.len(),
-                    threshold.as_str()
-                )
-            },
-            summary: markdown,
-            annotations: review.findings.iter().filter_map(annotation).collect(),
-        };
-        github
-            .create_check_run(&repository.owner, &repository.name, &check)
-            .await?;
-        Ok(())
-    }
+            .filter(|f| !f.suppressed)
+            .filter_map(annotation)
+            .collect(),
+    };
+    (comment, check)
 }
 
 fn pull_request_of(event: &EventEnvelope) -> Result<(&Repository, &PullRequest), ProcessError> {

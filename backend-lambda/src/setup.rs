@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use crate::api::{AiDispatch, AppState};
+use crate::bitbucket::BitbucketClient;
 use crate::config::{Config, LlmConfig, StoreConfig};
 use crate::events::EventProcessor;
 use crate::github::GitHubClient;
+use crate::gitlab::GitLabClient;
 use crate::llm::AiReviewer;
 use crate::llm::openai_compat::OpenAiCompatProvider;
 use crate::spacelift::SpaceliftClient;
@@ -101,7 +103,8 @@ pub async fn app_state(config: &Config, dispatch: AiDispatch) -> Result<AppState
 }
 
 /// The event processor over `store`, with the provider APIs that are configured
-/// (GitHub for pull requests, Spacelift for runs' planned changes).
+/// (GitHub, GitLab and Bitbucket for pull requests, Spacelift for runs' planned
+/// changes).
 pub fn event_processor(
     config: &Config,
     store: Arc<dyn ReviewStore>,
@@ -115,7 +118,30 @@ pub fn event_processor(
             variable: "REVIEWGATE_GITHUB_API_URL",
             reason: e.to_string(),
         })?;
-    let processor = EventProcessor::new(store, github);
+    let mut processor = EventProcessor::new(store, github);
+    if let Some(gitlab) = &config.gitlab {
+        processor = processor.with_gitlab(
+            GitLabClient::new(&gitlab.api_url, gitlab.token.clone()).map_err(|e| {
+                SetupError::Provider {
+                    variable: "REVIEWGATE_GITLAB_API_URL",
+                    reason: e.to_string(),
+                }
+            })?,
+        );
+    }
+    if let Some(bitbucket) = &config.bitbucket {
+        processor = processor.with_bitbucket(
+            BitbucketClient::new(
+                &bitbucket.api_url,
+                bitbucket.token.clone(),
+                bitbucket.username.as_deref(),
+            )
+            .map_err(|e| SetupError::Provider {
+                variable: "REVIEWGATE_BITBUCKET_API_URL",
+                reason: e.to_string(),
+            })?,
+        );
+    }
     Ok(match &config.spacelift {
         Some(spacelift) => processor.with_spacelift(
             SpaceliftClient::new(

@@ -33,6 +33,10 @@ pub struct ServerFile {
     #[serde(default)]
     github: GitHubSection,
     #[serde(default)]
+    gitlab: GitLabSection,
+    #[serde(default)]
+    bitbucket: BitbucketSection,
+    #[serde(default)]
     spacelift: SpaceliftSection,
     #[serde(default)]
     limits: LimitsSection,
@@ -76,6 +80,19 @@ struct GitHubSection {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct GitLabSection {
+    api_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BitbucketSection {
+    api_url: Option<String>,
+    username: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SpaceliftSection {
     api_url: Option<String>,
 }
@@ -101,6 +118,9 @@ const KEYS: &[(&str, &str)] = &[
     ("ai.openai_base_url", "REVIEWGATE_OPENAI_BASE_URL"),
     ("ai.openai_model", "REVIEWGATE_OPENAI_MODEL"),
     ("github.api_url", "REVIEWGATE_GITHUB_API_URL"),
+    ("gitlab.api_url", "REVIEWGATE_GITLAB_API_URL"),
+    ("bitbucket.api_url", "REVIEWGATE_BITBUCKET_API_URL"),
+    ("bitbucket.username", "REVIEWGATE_BITBUCKET_USERNAME"),
     ("spacelift.api_url", "REVIEWGATE_SPACELIFT_API_URL"),
     (
         "limits.api_requests_per_minute",
@@ -160,7 +180,7 @@ impl ServerFile {
     fn variables(&self) -> HashMap<&'static str, String> {
         let ai = &self.ai;
         let limits = &self.limits;
-        let values: [Option<String>; 15] = [
+        let values: [Option<String>; 18] = [
             ai.provider.map(|p| {
                 match p {
                     AiProvider::None => "none",
@@ -175,6 +195,9 @@ impl ServerFile {
             ai.openai_base_url.clone(),
             ai.openai_model.clone(),
             self.github.api_url.clone(),
+            self.gitlab.api_url.clone(),
+            self.bitbucket.api_url.clone(),
+            self.bitbucket.username.clone(),
             self.spacelift.api_url.clone(),
             limits.api_requests_per_minute.map(|v| v.to_string()),
             limits.max_body_bytes.map(|v| v.to_string()),

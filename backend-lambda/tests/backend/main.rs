@@ -12,9 +12,16 @@ mod analytics;
 /// The REST API through the router, on the embedded store (and moto when built with
 /// `dynamodb`).
 mod api;
+/// The Bitbucket Cloud client and pull requests through the event processor,
+/// against a local fake speaking Bitbucket's API 2.0 wire format
+/// (`tests/bitbucket_fake.py`).
+mod bitbucket;
 /// The GitHub client against a local fake speaking GitHub's REST wire format
 /// (`tests/github_fake.py`, needs `python3`).
 mod github;
+/// The GitLab client and merge requests through the event processor, against a
+/// local fake speaking GitLab's API v4 wire format (`tests/gitlab_fake.py`).
+mod gitlab;
 /// The AI reviewer against fakes speaking Bedrock Converse and OpenAI chat JSON.
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.

@@ -139,6 +139,18 @@ impl PythonFake {
         self.fake_get("/_fake/calls").await
     }
 
+    /// Forgets the calls so far (`DELETE /_fake/calls`).
+    pub async fn clear_calls(&self) {
+        let status = self
+            .http
+            .delete(format!("{}/_fake/calls", self.base))
+            .send()
+            .await
+            .expect("fake answers")
+            .status();
+        assert!(status.is_success(), "{status}");
+    }
+
     /// Its current state.
     pub async fn state(&self) -> serde_json::Value {
         self.fake_get("/_fake/state").await

@@ -1,0 +1,504 @@
+//! The GitLab client, and merge requests through the event processor, against
+//! `tests/gitlab_fake.py`: a local GitLab speaking API v4's wire format (offset
+//! pagination with `Link` and `X-*` headers, `RateLimit-*` headers, GitLab's error
+//! bodies, the commit-status state machine) that records every call.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reviewgate_backend::events::{EventProcessor, pull_request_review_id};
+use reviewgate_backend::forge::{
+    CheckConclusion, CheckRun, CommentAction, ForgeError, PullRequestFileStatus,
+    REVIEW_COMMENT_MARKER,
+};
+use reviewgate_backend::gitlab::GitLabClient;
+use reviewgate_backend::model::ReviewStatus;
+use reviewgate_backend::store::embedded::EmbeddedReviewStore;
+use reviewgate_backend::store::{EventOutcome, ReviewStore};
+use reviewgate_core::Origin;
+use reviewgate_core::event::{EventEnvelope, EventSource};
+use reviewgate_ingress::normalize::DeliveryContext;
+use reviewgate_ingress::{Headers, Normalized, normalize};
+use serde_json::{Value, json};
+
+use crate::support::PythonFake;
+
+const TOKEN: &str = "glpat-fakeProjectToken0123";
+const PROJECT: &str = "acme/platform/infra";
+const PROJECT_ID: u64 = 4242;
+const HEAD: &str = "5d1f0c3b9a7e2d4c6b8a0f1e3d5c7b9a1f2e4d6c";
+const NEXT_HEAD: &str = "6e2a1d4c0b8f3e5d7c9b1a2f4e6d8c0b2a3f5e7d";
+
+/// `gitlab_fake.py` with `state`, and clients for it.
+struct FakeGitLab(PythonFake);
+
+impl std::ops::Deref for FakeGitLab {
+    type Target = PythonFake;
+
+    fn deref(&self) -> &PythonFake {
+        &self.0
+    }
+}
+
+impl FakeGitLab {
+    fn start(state: Value) -> FakeGitLab {
+        FakeGitLab(PythonFake::start("gitlab_fake.py", &state))
+    }
+
+    fn api(&self) -> String {
+        format!("{}/api/v4", self.base)
+    }
+
+    /// A client with the right token that waits at most 5 s for a rate limit.
+    fn client(&self) -> GitLabClient {
+        self.client_with_token(TOKEN)
+    }
+
+    fn client_with_token(&self, token: &str) -> GitLabClient {
+        GitLabClient::new(&self.api(), token.to_owned())
+            .expect("client")
+            .with_max_rate_limit_wait(Duration::from_secs(5))
+    }
+
+    async fn project_state(&self) -> Value {
+        self.state().await["projects"][PROJECT].clone()
+    }
+}
+
+const MAIN_TF: &str = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
+
+/// Project `acme/platform/infra` (id 4242) whose MR 3 adds a public bucket ACL,
+/// renames a module file and deletes another.
+fn state() -> Value {
+    json!({
+        "token": TOKEN,
+        "projects": {PROJECT: {
+            "id": PROJECT_ID,
+            "commits": [HEAD, NEXT_HEAD],
+            "merge_requests": {"3": {"diffs": [
+                {"new_path": "main.tf", "new_file": true,
+                 "diff": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}\n"},
+                {"old_path": "modules/old.tf", "new_path": "modules/new.tf",
+                 "diff": "@@ -1 +1 @@\n-# old\n+# new\n"},
+                {"new_path": "gone.tf", "deleted_file": true, "diff": "@@ -1 +0,0 @@\n-# gone\n"}
+            ]}},
+            "files": {
+                HEAD: {"main.tf": MAIN_TF, "modules/new.tf": "# new\n"},
+                NEXT_HEAD: {"main.tf": MAIN_TF, "modules/new.tf": "# new\n",
+                            ".reviewgate.toml": "fail_on = \"critical\"\n"}
+            },
+            "notes": {"3": [
+                {"id": 1, "body": "added 1 commit", "system": true, "author": {"username": "dev"}},
+                {"id": 2, "body": format!("> {REVIEW_COMMENT_MARKER}\n> quoted"), "author": {"username": "dev"}}
+            ]}
+        }}
+    })
+}
+
+fn paths(calls: &[Value]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["method"].as_str().unwrap_or("?"),
+                c["path"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn merge_request_diffs_follow_link_headers_and_name_the_project_by_path() {
+    let diffs: Vec<Value> = (0..230)
+        .map(|i| json!({"new_path": format!("m/{i:03}.tf"), "diff": format!("@@ -1 +1 @@\n-a{i}\n+b{i}\n")}))
+        .collect();
+    let mut state = state();
+    state["projects"][PROJECT]["merge_requests"]["3"]["diffs"] = json!(diffs);
+    let fake = FakeGitLab::start(state);
+    let files = fake
+        .client()
+        .merge_request_files(PROJECT, 3)
+        .await
+        .expect("diffs");
+    assert_eq!(files.len(), 230);
+    assert_eq!(files[229].filename, "m/229.tf");
+    assert_eq!(files[0].patch.as_deref(), Some("@@ -1 +1 @@\n-a0\n+b0\n"));
+    let calls = fake.calls().await;
+    assert_eq!(calls.len(), 3, "100 + 100 + 30: {:?}", paths(&calls));
+    for call in &calls {
+        assert_eq!(
+            call["path"], "/api/v4/projects/acme%2Fplatform%2Finfra/merge_requests/3/diffs",
+            "the nested path is one encoded segment"
+        );
+        assert_eq!(call["headers"]["authorization"], format!("Bearer {TOKEN}"));
+    }
+    assert_eq!(calls[2]["query"]["page"][0], "3");
+}
+
+#[tokio::test]
+async fn files_are_raw_text_under_an_encoded_path_and_a_missing_one_is_none() {
+    let fake = FakeGitLab::start(state());
+    let client = fake.client();
+    let project = PROJECT_ID.to_string();
+    let text = client
+        .file_contents(&project, "modules/new.tf", HEAD)
+        .await
+        .expect("read");
+    assert_eq!(text.as_deref(), Some("# new\n"));
+    let missing = client
+        .file_contents(&project, ".reviewgate.toml", HEAD)
+        .await
+        .expect("read");
+    assert_eq!(missing, None);
+    let calls = fake.calls().await;
+    assert_eq!(
+        calls[0]["path"],
+        "/api/v4/projects/4242/repository/files/modules%2Fnew.tf/raw"
+    );
+    assert_eq!(calls[0]["query"]["ref"][0], HEAD);
+    assert_eq!(calls[1]["status"], 404);
+}
+
+#[tokio::test]
+async fn the_note_is_created_once_then_edited_in_place() {
+    let fake = FakeGitLab::start(state());
+    let client = fake.client();
+    let first = client
+        .upsert_merge_request_note(PROJECT, 3, REVIEW_COMMENT_MARKER, "first review")
+        .await
+        .expect("create");
+    assert_eq!(
+        first.action,
+        CommentAction::Created,
+        "a quoted marker is not ours"
+    );
+    let second = client
+        .upsert_merge_request_note(PROJECT, 3, REVIEW_COMMENT_MARKER, "second review")
+        .await
+        .expect("edit");
+    assert_eq!(second.action, CommentAction::Edited);
+    assert_eq!(second.id, first.id);
+    let notes = fake.project_state().await["notes"]["3"].clone();
+    let ours: Vec<&Value> = notes
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| {
+            n["body"]
+                .as_str()
+                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
+        })
+        .collect();
+    assert_eq!(ours.len(), 1, "{notes}");
+    assert_eq!(
+        ours[0]["body"],
+        format!("{REVIEW_COMMENT_MARKER}\nsecond review")
+    );
+    let methods: Vec<String> = paths(&fake.calls().await)
+        .into_iter()
+        .filter(|p| !p.starts_with("GET"))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "POST /api/v4/projects/acme%2Fplatform%2Finfra/merge_requests/3/notes".to_owned(),
+            format!(
+                "PUT /api/v4/projects/acme%2Fplatform%2Finfra/merge_requests/3/notes/{}",
+                first.id
+            ),
+        ]
+    );
+}
+
+fn check(conclusion: CheckConclusion, sha: &str) -> CheckRun {
+    CheckRun {
+        name: "reviewgate".into(),
+        head_sha: sha.into(),
+        conclusion,
+        title: "1 finding(s) at high or above ".repeat(20),
+        summary: "summary".into(),
+        annotations: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn the_commit_status_follows_the_conclusion_and_can_be_set_again() {
+    let fake = FakeGitLab::start(state());
+    let client = fake.client();
+    client
+        .set_commit_status(
+            PROJECT,
+            &check(CheckConclusion::Failure, HEAD),
+            Some("https://gitlab.example/mr/3#note_1"),
+        )
+        .await
+        .expect("failed status");
+    // The same event reported again after a crash: a second final status is fine.
+    client
+        .set_commit_status(PROJECT, &check(CheckConclusion::Failure, HEAD), None)
+        .await
+        .expect("again");
+    client
+        .set_commit_status(PROJECT, &check(CheckConclusion::Success, NEXT_HEAD), None)
+        .await
+        .expect("success status");
+    let statuses = fake.project_state().await["statuses"].clone();
+    let statuses = statuses.as_array().expect("statuses");
+    assert_eq!(statuses.len(), 3, "{statuses:?}");
+    assert_eq!(
+        (
+            &statuses[0]["status"],
+            &statuses[0]["name"],
+            &statuses[0]["sha"]
+        ),
+        (&json!("failed"), &json!("reviewgate"), &json!(HEAD))
+    );
+    assert_eq!(
+        statuses[0]["target_url"],
+        "https://gitlab.example/mr/3#note_1"
+    );
+    assert_eq!(
+        statuses[0]["description"]
+            .as_str()
+            .expect("description")
+            .chars()
+            .count(),
+        255,
+        "cut to GitLab's length"
+    );
+    assert_eq!(statuses[2]["status"], "success");
+    let unknown = client
+        .set_commit_status(
+            PROJECT,
+            &check(CheckConclusion::Success, &"0".repeat(40)),
+            None,
+        )
+        .await
+        .expect_err("unknown commit");
+    assert!(
+        matches!(unknown, ForgeError::NotFound { .. }),
+        "{unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_unauthorized_and_never_shown() {
+    let fake = FakeGitLab::start(state());
+    let error = fake
+        .client_with_token("glpat-wrong-token")
+        .merge_request_files(PROJECT, 3)
+        .await
+        .expect_err("refused");
+    assert!(matches!(error, ForgeError::Unauthorized), "{error:?}");
+    assert!(!format!("{error} {error:?}").contains("glpat-wrong-token"));
+}
+
+#[tokio::test]
+async fn a_spent_rate_limit_waits_for_retry_after() {
+    let mut state = state();
+    state["rate_limit"] = json!({"limit": 2, "remaining": 0, "window_secs": 1});
+    let fake = FakeGitLab::start(state);
+    let started = Instant::now();
+    let files = fake
+        .client()
+        .merge_request_files(PROJECT, 3)
+        .await
+        .expect("after the reset");
+    assert_eq!(files.len(), 3);
+    let statuses: Vec<u64> = fake
+        .calls()
+        .await
+        .iter()
+        .filter_map(|c| c["status"].as_u64())
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
+
+/// A signed `Merge Request Hook` as the ingress normalizes it.
+fn merge_request_event(action: &str, head: &str, delivery: &str) -> EventEnvelope {
+    let body = json!({
+        "object_kind": "merge_request",
+        "user": {"username": "dev"},
+        "project": {"id": PROJECT_ID, "path_with_namespace": PROJECT},
+        "object_attributes": {
+            "iid": 3, "title": "Public logs", "action": action, "oldrev": "0000000",
+            "source_branch": "feat", "target_branch": "main",
+            "last_commit": {"id": head},
+            "url": "https://gitlab.example/acme/platform/infra/-/merge_requests/3"
+        }
+    });
+    let headers = Headers::new().with("x-gitlab-event", "Merge Request Hook");
+    let context = DeliveryContext {
+        delivery_id: delivery,
+        received_at_ms: 1_700_000_000_000,
+        trace_id: "trace",
+        tolerance_secs: 300,
+    };
+    match normalize(
+        EventSource::Gitlab,
+        &headers,
+        body.to_string().as_bytes(),
+        context,
+    ) {
+        Ok(Normalized::Event(event)) => *event,
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
+    let fake = FakeGitLab::start(state());
+    let store: Arc<dyn ReviewStore> =
+        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let processor = EventProcessor::new(store.clone(), None).with_gitlab(fake.client());
+    let opened = merge_request_event("open", HEAD, "d-1");
+    let outcome = processor.process(&opened).await.expect("processed");
+    let repository = opened.repository.as_ref().expect("repository");
+    let review_id = pull_request_review_id(EventSource::Gitlab, repository, 3);
+    assert_eq!(
+        outcome,
+        EventOutcome::Reviewed {
+            review_id: review_id.clone(),
+            version: 1
+        }
+    );
+    let v1 = store
+        .get_latest(&review_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        v1.origin,
+        Origin::GitlabMergeRequest {
+            project: PROJECT.into(),
+            iid: 3,
+            head_sha: HEAD.into()
+        }
+    );
+    let finding = v1
+        .review
+        .findings
+        .iter()
+        .find(|f| f.file.as_deref() == Some("main.tf"))
+        .expect("the public ACL is found");
+    assert_eq!(finding.line, Some(3));
+    let project = fake.project_state().await;
+    let statuses = project["statuses"].as_array().expect("statuses").clone();
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(
+        statuses[0]["status"], "failed",
+        "high finding, default fail_on"
+    );
+    assert_eq!(statuses[0]["sha"], HEAD);
+    let note_id = project["notes"]["3"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .find(|n| {
+            n["body"]
+                .as_str()
+                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
+        })
+        .expect("our note")["id"]
+        .clone();
+    assert_eq!(
+        statuses[0]["target_url"],
+        format!("https://gitlab.example/acme/platform/infra/-/merge_requests/3#note_{note_id}")
+    );
+    // The numeric id names the project: it survives renames and transfers.
+    let calls = paths(&fake.calls().await);
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.contains(&format!("/projects/{PROJECT_ID}/"))),
+        "{calls:?}"
+    );
+
+    // A push to the MR: version 2, the same note edited, `fail_on` from the new
+    // commit's `.reviewgate.toml` (critical) passes it.
+    let updated = merge_request_event("update", NEXT_HEAD, "d-2");
+    processor.process(&updated).await.expect("processed");
+    let v2 = store
+        .get_latest(&review_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(v2.version, 2);
+    let project = fake.project_state().await;
+    let ours = project["notes"]["3"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| {
+            n["body"]
+                .as_str()
+                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
+        })
+        .count();
+    assert_eq!(ours, 1, "one note, edited in place");
+    assert_eq!(project["statuses"][1]["status"], "success");
+    assert_eq!(project["statuses"][1]["sha"], NEXT_HEAD);
+
+    // Merged: the review closes without another call to GitLab.
+    fake.clear_calls().await;
+    processor
+        .process(&merge_request_event("merge", NEXT_HEAD, "d-3"))
+        .await
+        .expect("processed");
+    let v3 = store
+        .get_latest(&review_id)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert_eq!(v3.status, ReviewStatus::Closed);
+    assert!(fake.calls().await.is_empty());
+}
+
+#[tokio::test]
+async fn without_a_token_merge_requests_are_skipped_naming_the_variable() {
+    let store: Arc<dyn ReviewStore> =
+        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let processor = EventProcessor::new(store, None);
+    let outcome = processor
+        .process(&merge_request_event("open", HEAD, "d-1"))
+        .await
+        .expect("processed");
+    let EventOutcome::Skipped { reason } = outcome else {
+        panic!("expected a skip, got {outcome:?}");
+    };
+    assert!(reason.contains("REVIEWGATE_GITLAB_TOKEN"), "{reason}");
+}
+
+#[tokio::test]
+async fn renames_and_deletions_keep_their_status() {
+    let fake = FakeGitLab::start(state());
+    let files = fake
+        .client()
+        .merge_request_files(PROJECT, 3)
+        .await
+        .expect("diffs");
+    let statuses: Vec<(&str, PullRequestFileStatus, Option<&str>)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.filename.as_str(),
+                f.status,
+                f.previous_filename.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("main.tf", PullRequestFileStatus::Added, None),
+            (
+                "modules/new.tf",
+                PullRequestFileStatus::Renamed,
+                Some("modules/old.tf")
+            ),
+            ("gone.tf", PullRequestFileStatus::Removed, None),
+        ]
+    );
+}
