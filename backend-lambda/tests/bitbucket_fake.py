@@ -467,12 +467,9 @@ class Bitbucket(FakeHandler):
         if not isinstance(body, list):
             return bad_request({"annotations": ["Expected a list of annotations."]})
         if len(body) > MAX_ANNOTATIONS_PER_REQUEST:
+            most = MAX_ANNOTATIONS_PER_REQUEST
             return bad_request(
-                {
-                    "annotations": [
-                        f"Ensure this field has no more than {MAX_ANNOTATIONS_PER_REQUEST} elements."
-                    ]
-                }
+                {"annotations": [f"Ensure this field has no more than {most} elements."]}
             )
         fields = {}
         for index, item in enumerate(body):
@@ -554,6 +551,7 @@ def comment_json(ws, slug, pr_id, comment):
     raw = (comment.get("content") or {}).get("raw", "")
     user = {"display_name": "Someone", "type": "user"}
     user.update(comment.get("user") or {})
+    created = comment.get("created_on", "2026-01-01T00:00:00.000000+00:00")
     shown = {
         "id": cid,
         "type": "pullrequest_comment",
@@ -565,8 +563,8 @@ def comment_json(ws, slug, pr_id, comment):
         },
         "deleted": comment.get("deleted", False),
         "user": user,
-        "created_on": comment.get("created_on", "2026-01-01T00:00:00.000000+00:00"),
-        "updated_on": comment.get("updated_on", comment.get("created_on", "2026-01-01T00:00:00.000000+00:00")),
+        "created_on": created,
+        "updated_on": comment.get("updated_on", created),
         "pullrequest": {"type": "pullrequest", "id": int(pr_id) if pr_id.isdigit() else pr_id},
         "links": {
             "self": {
@@ -585,6 +583,7 @@ def comment_json(ws, slug, pr_id, comment):
 
 
 def commit_json(ws, slug, full):
+    api = f"https://api.bitbucket.org/2.0/repositories/{ws}/{slug}"
     return {
         "type": "commit",
         "hash": full,
@@ -593,7 +592,7 @@ def commit_json(ws, slug, full):
         "author": {"type": "author", "raw": "Someone <someone@example.com>"},
         "parents": [],
         "links": {
-            "self": {"href": f"https://api.bitbucket.org/2.0/repositories/{ws}/{slug}/commit/{full}"},
+            "self": {"href": f"{api}/commit/{full}"},
             "html": {"href": f"https://bitbucket.org/{ws}/{slug}/commits/{full}"},
         },
     }

@@ -17,14 +17,16 @@ Test routes (not recorded), the same in every fake:
   GET    /_fake/state   the current state, with what the client created
   POST   /_fake/state   replaces the state with the JSON body
 
-A subclass sets `recorded_headers`, may set `json_content_type` and
-`fake_not_found` (the body of an unknown test route), and implements:
-  load_state(state) -> dict       (static) the state to serve, defaults filled in;
-                                  passed to `serve` and run for POST /_fake/state
+A fake module has a `load_state(state) -> dict` function (the state to serve, its
+defaults filled in; run at start and for POST /_fake/state) and ends with
+`serve(ItsHandler, load_state)`. Its handler sets `recorded_headers`, may set
+`methods` (others get 501), `json_content_type` and `fake_not_found` (the body of
+an unknown test route), and implements:
   api(method, url, body, raw)     -> (status, payload, headers) for one API call,
                                   under LOCK; `self.state` is the state. `url` is
                                   urlsplit(raw request target), `body` as recorded,
-                                  `raw` the request body's bytes
+                                  `raw` the request body's bytes; payload as
+                                  `answer` takes it
 and may override:
   unrecorded(method, url, body, raw)  an answer given without recording the call
                                   (None: record it and ask `api`)
@@ -49,6 +51,9 @@ class FakeHandler(BaseHTTPRequestHandler):
     # client's delayed ACK stalls each answer ~40 ms, which no real host does.
     disable_nagle_algorithm = True
 
+    # Methods the fake answers; any other gets http.server's 501, as a host that
+    # has no such method would refuse it.
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE")
     recorded_headers = ()
     json_content_type = "application/json; charset=utf-8"
     fake_not_found = {"message": "Not Found"}
@@ -94,6 +99,9 @@ class FakeHandler(BaseHTTPRequestHandler):
     # -- plumbing -------------------------------------------------------------
 
     def handle_any(self, method):
+        if method not in self.methods:
+            self.send_error(501, f"Unsupported method ({method!r})")
+            return
         url = urlsplit(self.path)
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""

@@ -61,7 +61,7 @@ State (JSON; every key optional):
 Comments and check runs the client creates are added to the state; ids come from
 one counter starting at 1000 (or above the largest id in the state).
 
-Test routes (not recorded):
+Test routes (not recorded; the plumbing is fake_base.py's):
   GET    /_fake/calls   every API call so far: [{"method", "path", "query" (a dict of
                         lists), "body" (parsed JSON or null), "status", "time" (Unix
                         seconds, float), "headers" (accept, authorization,
@@ -76,11 +76,10 @@ import copy
 import hashlib
 import json
 import math
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode
+
+from fake_base import FakeHandler, serve
 
 DOCS = "https://docs.github.com/rest"
 MAX_PULL_FILES = 3000
@@ -98,28 +97,25 @@ CONCLUSIONS = {
 }
 RECORDED_HEADERS = ("accept", "authorization", "user-agent", "x-github-api-version")
 
-LOCK = threading.Lock()
-STATE = {}
-CALLS = []
 NEXT_ID = [1000]
 
 
 def load_state(state):
-    """Replaces the state (under LOCK) and resets the derived rate-limit window."""
-    global STATE
-    STATE = copy.deepcopy(state)
-    limit = STATE.setdefault("rate_limit", {})
+    """The state to serve (run under the lock), with a new rate-limit window."""
+    state = copy.deepcopy(state)
+    limit = state.setdefault("rate_limit", {})
     limit.setdefault("limit", 5000)
     limit.setdefault("remaining", limit["limit"])
     limit.setdefault("window_secs", 3600)
     limit["reset"] = math.ceil(time.time() + limit["window_secs"])
-    STATE.setdefault("repos", {})
+    state.setdefault("repos", {})
     ids = [NEXT_ID[0] - 1]
-    for repo in STATE["repos"].values():
+    for repo in state["repos"].values():
         for comments in repo.get("comments", {}).values():
             ids += [c.get("id", 0) for c in comments]
         ids += [run.get("id", 0) for run in repo.get("check_runs", [])]
     NEXT_ID[0] = max(ids) + 1
+    return state
 
 
 def new_id():
@@ -135,95 +131,24 @@ def user():
     return {"login": "reviewgate[bot]", "id": 41898282, "type": "Bot"}
 
 
-class GitHub(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; with Nagle on, a kept-alive
-    # client's delayed ACK stalls each answer ~40 ms, which GitHub never does.
-    disable_nagle_algorithm = True
+class GitHub(FakeHandler):
+    methods = ("GET", "POST", "PATCH", "DELETE")
+    recorded_headers = RECORDED_HEADERS
 
-    # http.server's naming.
-    def do_GET(self):  # noqa: N802
-        self.handle_any("GET")
-
-    def do_POST(self):  # noqa: N802
-        self.handle_any("POST")
-
-    def do_PATCH(self):  # noqa: N802
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):  # noqa: N802
-        self.handle_any("DELETE")
-
-    def log_message(self, *args):
-        pass
-
-    # -- plumbing -------------------------------------------------------------
-
-    def handle_any(self, method):
-        url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
+    def unrecorded(self, method, url, body, raw):
         try:
-            body = json.loads(raw) if raw else None
+            json.loads(raw or b"null")
         except ValueError:
-            body = None
-            if not url.path.startswith("/_fake/"):
-                self.answer(400, {"message": "Problems parsing JSON", "documentation_url": DOCS})
-                return
-        if url.path.startswith("/_fake/"):
-            self.fake_route(method, url.path, body)
-            return
-        with LOCK:
-            call = {
-                "method": method,
-                "path": url.path,
-                "query": parse_qs(url.query),
-                "body": body,
-                "time": time.time(),
-                "headers": {
-                    h: self.headers.get(h) for h in RECORDED_HEADERS if self.headers.get(h)
-                },
-            }
-            CALLS.append(call)
-            status, payload, headers = self.api(method, url, body)
-            call["status"] = status
-            rate_headers = self.rate_limit_headers()
-        self.answer(status, payload, {**rate_headers, **headers})
+            return 400, {"message": "Problems parsing JSON", "documentation_url": DOCS}, {}
+        return None
 
-    def fake_route(self, method, path, body):
-        with LOCK:
-            if path == "/_fake/calls" and method == "GET":
-                self.answer(200, CALLS)
-            elif path == "/_fake/calls" and method == "DELETE":
-                CALLS.clear()
-                self.answer(204, None)
-            elif path == "/_fake/state" and method == "GET":
-                self.answer(200, STATE)
-            elif path == "/_fake/state" and method == "POST":
-                load_state(body or {})
-                self.answer(204, None)
-            else:
-                self.answer(404, {"message": "Not Found"})
-
-    def answer(self, status, payload, headers=None):
-        if isinstance(payload, bytes):
-            data = payload
-        elif payload is None:
-            data = b""
-        else:
-            data = json.dumps(payload).encode()
-        self.send_response(status)
-        headers = dict(headers or {})
-        if data and "content-type" not in headers:
-            headers["content-type"] = "application/json; charset=utf-8"
-        for name, value in headers.items():
-            self.send_header(name, str(value))
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+    def api(self, method, url, body, raw):
+        status, payload, headers = self.github(method, url, body)
+        # After the call: the headers show the budget it left.
+        return status, payload, {**self.rate_limit_headers(), **headers}
 
     def rate_limit_headers(self):
-        limit = STATE["rate_limit"]
+        limit = self.state["rate_limit"]
         return {
             "x-ratelimit-limit": limit["limit"],
             "x-ratelimit-remaining": limit["remaining"],
@@ -234,15 +159,15 @@ class GitHub(BaseHTTPRequestHandler):
 
     # -- GitHub ---------------------------------------------------------------
 
-    def api(self, method, url, body):
-        """(status, payload, extra headers) for one API call; runs under LOCK."""
-        token = STATE.get("token")
+    def github(self, method, url, body):
+        """(status, payload, extra headers) for one API call; runs under the lock."""
+        token = self.state.get("token")
         auth = self.headers.get("authorization") or ""
         if token is not None and auth not in (f"Bearer {token}", f"token {token}"):
             return 401, {"message": "Bad credentials", "documentation_url": DOCS}, {}
 
         # The primary limit: a budget per window, refilled at the reset.
-        limit = STATE["rate_limit"]
+        limit = self.state["rate_limit"]
         if time.time() >= limit["reset"]:
             limit["remaining"] = limit["limit"]
             limit["reset"] = math.ceil(time.time() + limit["window_secs"])
@@ -257,7 +182,7 @@ class GitHub(BaseHTTPRequestHandler):
             )
         limit["remaining"] -= 1
 
-        secondary = STATE.get("secondary_rate_limit") or {}
+        secondary = self.state.get("secondary_rate_limit") or {}
         if secondary.get("times", 0) > 0:
             secondary["times"] -= 1
             return (
@@ -269,7 +194,7 @@ class GitHub(BaseHTTPRequestHandler):
                 {"retry-after": secondary.get("retry_after", 1)},
             )
 
-        fail = STATE.get("fail_next") or {}
+        fail = self.state.get("fail_next") or {}
         if fail.get("times", 0) > 0:
             fail["times"] -= 1
             return fail.get("status", 502), {"message": "Server Error"}, {}
@@ -278,7 +203,7 @@ class GitHub(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         if len(parts) < 4 or parts[0] != "repos":
             return not_found()
-        repo = STATE["repos"].get(f"{parts[1]}/{parts[2]}")
+        repo = self.state["repos"].get(f"{parts[1]}/{parts[2]}")
         if repo is None:
             return not_found()
         owner_repo = f"{parts[1]}/{parts[2]}"
@@ -591,8 +516,4 @@ def validation_failed(errors):
 
 
 if __name__ == "__main__":
-    with open(sys.argv[3], encoding="utf-8") as f:
-        load_state(json.load(f))
-    server = ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), GitHub)
-    server.daemon_threads = True
-    server.serve_forever()
+    serve(GitHub, load_state)

@@ -43,38 +43,32 @@ State (JSON; every key optional):
     }
   }
 
-Test routes (not recorded):
+Test routes (not recorded; the plumbing is fake_base.py's):
   GET    /_fake/calls   every API call so far: [{"path", "operation" (apiKeyUser,
                         stack or null), "variables", "status", "headers"
-                        (authorization, content-type, user-agent)}]
+                        (authorization, content-type, user-agent), and
+                        fake_base's "method", "query", "body", "time"}]
   DELETE /_fake/calls   forgets them
   GET    /_fake/state   the current state
   POST   /_fake/state   replaces the state with the JSON body
 """
 
 import copy
-import json
 import re
-import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+
+from fake_base import FakeHandler, serve
 
 RECORDED_HEADERS = ("authorization", "content-type", "user-agent")
 DEFAULT_JWT = "eyJhbGciOiJIUzI1NiJ9.fake-spacelift-token.signature"
 
-LOCK = threading.Lock()
-STATE = {}
-CALLS = []
-
 
 def load_state(state):
-    global STATE
-    STATE = copy.deepcopy(state)
-    STATE.setdefault("api_key", {"id": "01KEY", "secret": "s3cret"})
-    STATE.setdefault("jwt", DEFAULT_JWT)
-    STATE.setdefault("stacks", {})
-    STATE.setdefault("fail_next", {"times": 0, "status": 502})
+    state = copy.deepcopy(state)
+    state.setdefault("api_key", {"id": "01KEY", "secret": "s3cret"})
+    state.setdefault("jwt", DEFAULT_JWT)
+    state.setdefault("stacks", {})
+    state.setdefault("fail_next", {"times": 0, "status": 502})
+    return state
 
 
 def root_field(query):
@@ -84,80 +78,38 @@ def root_field(query):
     return match.group(1) if match else None
 
 
-class Spacelift(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; with Nagle on, a kept-alive
-    # client's delayed ACK stalls each answer ~40 ms, which GitHub never does.
-    disable_nagle_algorithm = True
+class Spacelift(FakeHandler):
+    methods = ("GET", "POST", "DELETE")
+    recorded_headers = RECORDED_HEADERS
+    json_content_type = "application/json"
+    fake_not_found = {"errors": [{"message": "no such fake route"}]}
 
-    def do_GET(self):  # noqa: N802
-        self.handle_any("GET")
-
-    def do_POST(self):  # noqa: N802
-        self.handle_any("POST")
-
-    def do_DELETE(self):  # noqa: N802
-        self.handle_any("DELETE")
-
-    def log_message(self, *args):
-        pass
-
-    def handle_any(self, method):
-        url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if url.path.startswith("/_fake/"):
-            body = json.loads(raw) if raw else None
-            self.fake_route(method, url.path, body)
-            return
+    def unrecorded(self, method, url, body, raw):
         if method != "POST" or url.path != "/graphql":
-            self.answer(404, {"errors": [{"message": "not found"}]})
-            return
-        try:
-            request = json.loads(raw)
-        except ValueError:
-            request = None
-        with LOCK:
-            query = request.get("query", "") if isinstance(request, dict) else ""
-            call = {
-                "path": url.path,
-                "operation": root_field(query),
-                "variables": request.get("variables") if isinstance(request, dict) else None,
-                "headers": {
-                    h: self.headers.get(h) for h in RECORDED_HEADERS if self.headers.get(h)
-                },
-            }
-            CALLS.append(call)
-            if request is None or not isinstance(request, dict):
-                status, payload = 400, {"errors": [{"message": "invalid JSON body"}]}
-            else:
-                status, payload = self.api(call["operation"], query, call["variables"] or {})
-            call["status"] = status
-        self.answer(status, payload)
+            return 404, {"errors": [{"message": "not found"}]}, {}
+        return None
 
-    def fake_route(self, method, path, body):
-        with LOCK:
-            if path == "/_fake/calls" and method == "GET":
-                self.answer(200, CALLS)
-            elif path == "/_fake/calls" and method == "DELETE":
-                CALLS.clear()
-                self.answer(204, None)
-            elif path == "/_fake/state" and method == "GET":
-                self.answer(200, STATE)
-            elif path == "/_fake/state" and method == "POST":
-                load_state(body or {})
-                self.answer(204, None)
-            else:
-                self.answer(404, {"errors": [{"message": "no such fake route"}]})
+    def describe_call(self, call, url, body, raw):
+        request = body if isinstance(body, dict) else {}
+        call["operation"] = root_field(request.get("query", ""))
+        call["variables"] = request.get("variables")
 
-    def api(self, operation, query, variables):
-        fail = STATE["fail_next"]
+    def api(self, method, url, body, raw):
+        # Not JSON, or JSON but not an object: no GraphQL request.
+        if not isinstance(body, dict):
+            return 400, {"errors": [{"message": "invalid JSON body"}]}, {}
+        query = body.get("query", "")
+        status, payload = self.graphql(root_field(query), query, body.get("variables") or {})
+        return status, payload, {}
+
+    def graphql(self, operation, query, variables):
+        fail = self.state["fail_next"]
         if fail.get("times", 0) > 0:
             fail["times"] -= 1
             return fail.get("status", 502), {"errors": [{"message": "service unavailable"}]}
         if operation == "apiKeyUser":
             return self.api_key_user(variables)
-        if self.headers.get("authorization") != f"Bearer {STATE['jwt']}":
+        if self.headers.get("authorization") != f"Bearer {self.state['jwt']}":
             return 401, {"errors": [{"message": "unauthorized"}]}
         if operation == "stack" and "changesV3" in query:
             return self.run_changes(variables)
@@ -171,13 +123,13 @@ class Spacelift(BaseHTTPRequestHandler):
         }
 
     def api_key_user(self, variables):
-        key = STATE["api_key"]
+        key = self.state["api_key"]
         if variables.get("id") != key["id"] or variables.get("secret") != key["secret"]:
             return 200, {
                 "data": {"apiKeyUser": None},
                 "errors": [{"message": "unauthorized", "path": ["apiKeyUser"]}],
             }
-        return 200, {"data": {"apiKeyUser": {"jwt": STATE["jwt"]}}}
+        return 200, {"data": {"apiKeyUser": {"jwt": self.state["jwt"]}}}
 
     def run_changes(self, variables):
         for name in ("stack", "run"):
@@ -187,7 +139,7 @@ class Spacelift(BaseHTTPRequestHandler):
                         {"message": f'Variable "${name}" of required type "ID!" was not provided.'}
                     ]
                 }
-        stack = STATE["stacks"].get(variables["stack"])
+        stack = self.state["stacks"].get(variables["stack"])
         if stack is None:
             return 200, {"data": {"stack": None}}
         run = stack.get("runs", {}).get(variables["run"])
@@ -213,19 +165,6 @@ class Spacelift(BaseHTTPRequestHandler):
             }
         }
 
-    def answer(self, status, payload):
-        data = b"" if payload is None else json.dumps(payload).encode()
-        self.send_response(status)
-        if payload is not None:
-            self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
 
 if __name__ == "__main__":
-    with open(sys.argv[3], encoding="utf-8") as f:
-        load_state(json.load(f))
-    server = ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Spacelift)
-    server.daemon_threads = True
-    server.serve_forever()
+    serve(Spacelift, load_state)
