@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -114,6 +114,7 @@ struct CommentContent {
 #[derive(Debug)]
 pub struct BitbucketClient {
     rest: RestClient,
+    authorization: HeaderValue,
 }
 
 impl BitbucketClient {
@@ -126,8 +127,11 @@ impl BitbucketClient {
             None => forge::bearer(&token)?,
         };
         // Bitbucket announces no reset time: a 429 waits a minute.
-        let rest = RestClient::new("Bitbucket", api_base, authorization, HeaderMap::new(), None)?;
-        Ok(BitbucketClient { rest })
+        let rest = RestClient::new("Bitbucket", api_base, HeaderMap::new(), None)?;
+        Ok(BitbucketClient {
+            rest,
+            authorization,
+        })
     }
 
     /// The longest a request waits for a rate limit to reset before failing with
@@ -157,7 +161,14 @@ impl BitbucketClient {
             .endpoint(&["repositories", workspace, repo, "commit", commit])?;
         let response = self
             .rest
-            .send("bitbucket.commit", Method::GET, url, JSON_MEDIA_TYPE, None)
+            .send(
+                &self.authorization,
+                "bitbucket.commit",
+                Method::GET,
+                url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
             .await?;
         Ok(read_json::<Commit>(response).await?.hash)
     }
@@ -183,6 +194,7 @@ impl BitbucketClient {
         let stats: Vec<DiffStat> = self
             .rest
             .get_paged_values(
+                &self.authorization,
                 "bitbucket.pull_request_diffstat",
                 url,
                 Some(MAX_PULL_REQUEST_FILES),
@@ -211,7 +223,12 @@ impl BitbucketClient {
         ])?;
         let path = url.path().to_owned();
         self.rest
-            .get_text("bitbucket.pull_request_diff", url, "text/plain")
+            .get_text(
+                &self.authorization,
+                "bitbucket.pull_request_diff",
+                url,
+                "text/plain",
+            )
             .await?
             .ok_or(ForgeError::NotFound { resource: path })
     }
@@ -229,7 +246,12 @@ impl BitbucketClient {
         segments.extend(path.split('/').filter(|s| !s.is_empty()));
         let url = self.rest.endpoint(&segments)?;
         self.rest
-            .get_text("bitbucket.file_contents", url, "text/plain")
+            .get_text(
+                &self.authorization,
+                "bitbucket.file_contents",
+                url,
+                "text/plain",
+            )
             .await
     }
 
@@ -258,7 +280,12 @@ impl BitbucketClient {
         list_url.query_pairs_mut().append_pair("pagelen", "100");
         let comments: Vec<Comment> = self
             .rest
-            .get_paged_values("bitbucket.list_pr_comments", list_url, None)
+            .get_paged_values(
+                &self.authorization,
+                "bitbucket.list_pr_comments",
+                list_url,
+                None,
+            )
             .await?;
         let payload = json!({
             "content": {
@@ -299,7 +326,14 @@ impl BitbucketClient {
         };
         let response = self
             .rest
-            .send(operation, method, url, JSON_MEDIA_TYPE, Some(&payload))
+            .send(
+                &self.authorization,
+                operation,
+                method,
+                url,
+                JSON_MEDIA_TYPE,
+                Some(&payload),
+            )
             .await?;
         let comment: Comment = read_json(response).await?;
         let html_url = comment
@@ -341,6 +375,7 @@ impl BitbucketClient {
         match self
             .rest
             .send(
+                &self.authorization,
                 "bitbucket.delete_report",
                 Method::DELETE,
                 report_url.clone(),
@@ -367,6 +402,7 @@ impl BitbucketClient {
         });
         self.rest
             .send(
+                &self.authorization,
                 "bitbucket.put_report",
                 Method::PUT,
                 report_url,
@@ -408,6 +444,7 @@ impl BitbucketClient {
         for batch in annotations.chunks(MAX_ANNOTATIONS_PER_REQUEST) {
             self.rest
                 .send(
+                    &self.authorization,
                     "bitbucket.annotate_report",
                     Method::POST,
                     annotations_url.clone(),
@@ -437,6 +474,7 @@ impl BitbucketClient {
         });
         self.rest
             .send(
+                &self.authorization,
                 "bitbucket.set_build_status",
                 Method::POST,
                 status_url,

@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | change | PR files with patches | MR diffs | diffstat + one PR diff |
 //! | comment | issue comment, edited in place | MR note, edited in place | PR comment, edited in place |
-//! | verdict | check run + annotations | commit status | Code Insights report + annotations, build status |
+//! | verdict | check run + annotations (a commit status for tokens that may not write check runs) | commit status | Code Insights report + annotations, build status |
 
 use reviewgate_core::Origin;
 use reviewgate_core::event::{PullRequest, Repository};
@@ -121,10 +121,27 @@ impl CodeHost<'_> {
         let (owner, name) = (&repository.owner, &repository.name);
         match self {
             CodeHost::GitHub(client) => {
-                client
+                let comment = client
                     .upsert_pr_comment(owner, name, pr.number, REVIEW_COMMENT_MARKER, comment)
                     .await?;
-                client.create_check_run(owner, name, check).await?;
+                match client.create_check_run(owner, name, check).await {
+                    Ok(_) => {}
+                    // Only GitHub Apps may write check runs; a personal access token
+                    // gets 403 ("Resource not accessible by personal access token")
+                    // and can still set a commit status, which branch protection
+                    // can require just the same.
+                    Err(ForgeError::Forbidden { message }) => {
+                        tracing::warn!(
+                            reason = %message,
+                            "GitHub refused the check run; setting a commit status instead \
+                             (check runs with annotations need a GitHub App)"
+                        );
+                        client
+                            .create_commit_status(owner, name, check, Some(&comment.html_url))
+                            .await?;
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             CodeHost::GitLab(client) => {
                 let project = gitlab_project(repository);

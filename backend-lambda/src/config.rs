@@ -96,9 +96,10 @@ pub struct Config {
     /// per `REVIEWGATE_RATE_LIMIT_WINDOW_SECS` 60): exact for a single server; on
     /// Lambda each instance counts alone, so put the edge in front for exact limits.
     pub webhook_limits: Limits,
-    /// Where pull requests are fetched from and reported to (`REVIEWGATE_GITHUB_TOKEN`,
-    /// `REVIEWGATE_GITHUB_API_URL`, default `https://api.github.com`). Unset token:
-    /// pull-request events are recorded but not reviewed, and say why.
+    /// Where pull requests are fetched from and reported to (`REVIEWGATE_GITHUB_TOKEN`
+    /// or a GitHub App, see [`GitHubCredentials`]; `REVIEWGATE_GITHUB_API_URL`,
+    /// default `https://api.github.com`). Neither: pull-request events are recorded
+    /// but not reviewed, and say why.
     pub github: Option<GitHubConfig>,
     /// Where merge requests are fetched from and reported to (`REVIEWGATE_GITLAB_TOKEN`,
     /// an access token with the `api` scope; `REVIEWGATE_GITLAB_API_URL`, default
@@ -138,23 +139,96 @@ impl std::fmt::Debug for SpaceliftConfig {
     }
 }
 
-/// The GitHub REST API the pull-request loop uses. `Debug` never shows the token.
-#[derive(Clone)]
+/// The GitHub REST API the pull-request loop uses. `Debug` never shows a secret.
+#[derive(Clone, Debug)]
 pub struct GitHubConfig {
     /// API base URL (GitHub Enterprise: `https://HOST/api/v3`).
     pub api_url: String,
-    /// A token that may read pull requests and contents and write issue comments and
-    /// check runs (a fine-grained token or a GitHub App installation token).
-    pub token: String,
+    /// How reviewgate signs in.
+    pub credentials: GitHubCredentials,
 }
 
-impl std::fmt::Debug for GitHubConfig {
+/// A token, or a GitHub App (which alone may write check runs with annotations).
+#[derive(Clone)]
+pub enum GitHubCredentials {
+    /// `REVIEWGATE_GITHUB_TOKEN`: a token that may read pull requests and contents
+    /// and write issue comments and commit statuses (check runs too when it is an
+    /// installation token).
+    Token(String),
+    /// `REVIEWGATE_GITHUB_APP_ID` with `REVIEWGATE_GITHUB_APP_PRIVATE_KEY` (the PEM
+    /// text) or `REVIEWGATE_GITHUB_APP_PRIVATE_KEY_PATH` (the `.pem` file).
+    App {
+        /// The App id (or client id).
+        app_id: String,
+        /// The private key, PEM.
+        private_key_pem: String,
+    },
+}
+
+impl std::fmt::Debug for GitHubCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitHubConfig")
-            .field("api_url", &self.api_url)
-            .field("token", &"<redacted>")
-            .finish()
+        match self {
+            GitHubCredentials::Token(_) => f.write_str("Token(<redacted>)"),
+            GitHubCredentials::App { app_id, .. } => f
+                .debug_struct("App")
+                .field("app_id", app_id)
+                .field("private_key_pem", &"<redacted>")
+                .finish(),
+        }
     }
+}
+
+/// GitHub's settings: a token or an App, not both, and not half an App.
+fn github_config(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<GitHubConfig>, ConfigError> {
+    let set = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let token = set("REVIEWGATE_GITHUB_TOKEN");
+    let app_id = set("REVIEWGATE_GITHUB_APP_ID");
+    let key_path = set("REVIEWGATE_GITHUB_APP_PRIVATE_KEY_PATH");
+    let key = match (set("REVIEWGATE_GITHUB_APP_PRIVATE_KEY"), key_path) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::Invalid {
+                name: "REVIEWGATE_GITHUB_APP_PRIVATE_KEY_PATH",
+                reason: "set the key or its path, not both".into(),
+            });
+        }
+        (Some(pem), None) => Some(pem),
+        (None, Some(path)) => {
+            Some(
+                std::fs::read_to_string(path.trim()).map_err(|e| ConfigError::Invalid {
+                    name: "REVIEWGATE_GITHUB_APP_PRIVATE_KEY_PATH",
+                    reason: format!("cannot read {}: {e}", path.trim()),
+                })?,
+            )
+        }
+        (None, None) => None,
+    };
+    let credentials = match (token, app_id, key) {
+        (None, None, None) => return Ok(None),
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(ConfigError::Invalid {
+                name: "REVIEWGATE_GITHUB_TOKEN",
+                reason: "set a token or a GitHub App (REVIEWGATE_GITHUB_APP_ID and its \
+                         private key), not both"
+                    .into(),
+            });
+        }
+        (Some(token), None, None) => GitHubCredentials::Token(token.trim().to_owned()),
+        (None, Some(app_id), Some(private_key_pem)) => GitHubCredentials::App {
+            app_id: app_id.trim().to_owned(),
+            private_key_pem,
+        },
+        (None, None, Some(_)) => return Err(ConfigError::Missing("REVIEWGATE_GITHUB_APP_ID")),
+        (None, Some(_), None) => {
+            return Err(ConfigError::Missing("REVIEWGATE_GITHUB_APP_PRIVATE_KEY"));
+        }
+    };
+    Ok(Some(GitHubConfig {
+        api_url: lookup("REVIEWGATE_GITHUB_API_URL")
+            .unwrap_or_else(|| "https://api.github.com".into()),
+        credentials,
+    }))
 }
 
 /// The GitLab REST API the merge-request loop uses. `Debug` never shows the token.
@@ -310,13 +384,7 @@ impl Config {
                     .max(1000),
                 }
             },
-            github: lookup("REVIEWGATE_GITHUB_TOKEN")
-                .filter(|token| !token.trim().is_empty())
-                .map(|token| GitHubConfig {
-                    api_url: lookup("REVIEWGATE_GITHUB_API_URL")
-                        .unwrap_or_else(|| "https://api.github.com".into()),
-                    token: token.trim().to_owned(),
-                }),
+            github: github_config(&lookup)?,
             gitlab: lookup("REVIEWGATE_GITLAB_TOKEN")
                 .filter(|token| !token.trim().is_empty())
                 .map(|token| GitLabConfig {
@@ -380,6 +448,70 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "environment variable REVIEWGATE_TABLE is required"
+        );
+    }
+
+    #[test]
+    fn github_is_a_token_or_a_whole_app_never_both() {
+        let config = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            Config::from_lookup(move |name| {
+                vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+        };
+        let token = config(&[("REVIEWGATE_GITHUB_TOKEN", "ghp_x")]).expect("valid");
+        assert!(matches!(
+            token.github.as_ref().map(|g| &g.credentials),
+            Some(GitHubCredentials::Token(t)) if t == "ghp_x"
+        ));
+        let key_file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(
+            key_file.path(),
+            "-----BEGIN RSA PRIVATE KEY-----\nsecret-pem\n",
+        )
+        .expect("write");
+        let path = key_file.path().to_str().expect("utf-8 path");
+        let app = config(&[
+            ("REVIEWGATE_GITHUB_APP_ID", "123"),
+            ("REVIEWGATE_GITHUB_APP_PRIVATE_KEY_PATH", path),
+        ])
+        .expect("valid");
+        let Some(GitHubCredentials::App {
+            app_id,
+            private_key_pem,
+        }) = app.github.as_ref().map(|g| &g.credentials)
+        else {
+            panic!("expected an App: {app:?}");
+        };
+        assert_eq!(app_id, "123");
+        assert!(private_key_pem.contains("secret-pem"));
+        assert!(!format!("{app:?}").contains("secret-pem"));
+        let both = config(&[
+            ("REVIEWGATE_GITHUB_TOKEN", "ghp_x"),
+            ("REVIEWGATE_GITHUB_APP_ID", "123"),
+        ])
+        .expect_err("ambiguous");
+        assert!(both.to_string().contains("not both"), "{both}");
+        let half = config(&[("REVIEWGATE_GITHUB_APP_ID", "123")]).expect_err("no key");
+        assert!(
+            half.to_string()
+                .contains("REVIEWGATE_GITHUB_APP_PRIVATE_KEY"),
+            "{half}"
+        );
+        let unreadable = config(&[
+            ("REVIEWGATE_GITHUB_APP_ID", "123"),
+            (
+                "REVIEWGATE_GITHUB_APP_PRIVATE_KEY_PATH",
+                "/nonexistent/key.pem",
+            ),
+        ])
+        .expect_err("no file");
+        assert!(
+            unreadable.to_string().contains("/nonexistent/key.pem"),
+            "{unreadable}"
         );
     }
 

@@ -241,8 +241,6 @@ pub(crate) struct RestClient {
     host: &'static str,
     http: reqwest::Client,
     api_base: Url,
-    /// Marked sensitive so that `reqwest` never prints it.
-    authorization: HeaderValue,
     rate_limit_headers: Option<RateLimitHeaders>,
     max_rate_limit_wait: Duration,
     /// Set when an answer said the budget is used up: the host would refuse
@@ -293,11 +291,12 @@ fn sensitive(value: String) -> Result<HeaderValue, ForgeError> {
 
 impl RestClient {
     /// A transport for `api_base` (an http(s) URL, trailing `/` ignored) sending
-    /// `authorization` and `default_headers` with every request.
+    /// `default_headers` with every request. The credential is the caller's: each
+    /// request names its `Authorization` value (marked sensitive, see [`bearer`]),
+    /// so that one client can act for several GitHub App installations.
     pub fn new(
         host: &'static str,
         api_base: &str,
-        authorization: HeaderValue,
         default_headers: HeaderMap,
         rate_limit_headers: Option<RateLimitHeaders>,
     ) -> Result<Self, ForgeError> {
@@ -321,7 +320,6 @@ impl RestClient {
             host,
             http,
             api_base,
-            authorization,
             rate_limit_headers,
             max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
             blocked_until: Mutex::new(None),
@@ -349,6 +347,7 @@ impl RestClient {
     /// a JSON array), stopping after `limit` items.
     pub async fn get_linked_pages<T: DeserializeOwned>(
         &self,
+        auth: &HeaderValue,
         operation: &'static str,
         first_page: Url,
         accept: &'static str,
@@ -357,7 +356,9 @@ impl RestClient {
         let mut items = Vec::new();
         let mut url = first_page;
         loop {
-            let response = self.send(operation, Method::GET, url, accept, None).await?;
+            let response = self
+                .send(auth, operation, Method::GET, url, accept, None)
+                .await?;
             let next = next_page_link(response.headers());
             items.extend(read_json::<Vec<T>>(response).await?);
             if let Some(limit) = limit
@@ -377,6 +378,7 @@ impl RestClient {
     /// (Bitbucket), stopping after `limit` items.
     pub async fn get_paged_values<T: DeserializeOwned>(
         &self,
+        auth: &HeaderValue,
         operation: &'static str,
         first_page: Url,
         limit: Option<usize>,
@@ -391,7 +393,7 @@ impl RestClient {
         let mut url = first_page;
         loop {
             let response = self
-                .send(operation, Method::GET, url, "application/json", None)
+                .send(auth, operation, Method::GET, url, "application/json", None)
                 .await?;
             let page: Page<T> = read_json(response).await?;
             items.extend(page.values);
@@ -425,11 +427,15 @@ impl RestClient {
     /// A GET whose body is text (a file, a diff); `Ok(None)` on 404.
     pub async fn get_text(
         &self,
+        auth: &HeaderValue,
         operation: &'static str,
         url: Url,
         accept: &'static str,
     ) -> Result<Option<String>, ForgeError> {
-        match self.send(operation, Method::GET, url, accept, None).await {
+        match self
+            .send(auth, operation, Method::GET, url, accept, None)
+            .await
+        {
             Ok(response) => response
                 .text()
                 .await
@@ -445,6 +451,7 @@ impl RestClient {
     /// becomes a [`ForgeError`].
     pub async fn send(
         &self,
+        auth: &HeaderValue,
         operation: &'static str,
         method: Method,
         url: Url,
@@ -464,7 +471,7 @@ impl RestClient {
                 .http
                 .request(method.clone(), url.clone())
                 .header(ACCEPT, accept)
-                .header(AUTHORIZATION, self.authorization.clone());
+                .header(AUTHORIZATION, auth.clone());
             if let Some(body) = body {
                 request = request.json(body);
             }

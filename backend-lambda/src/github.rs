@@ -9,7 +9,12 @@
 //! local fake (`tests/github_fake.py`). The token never appears in an error or a
 //! log line.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ring::rand::SystemRandom;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
 use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -37,6 +42,8 @@ pub const MAX_ANNOTATIONS_PER_REQUEST: usize = 50;
 pub const MAX_CHECK_SUMMARY_CHARS: usize = 65_535;
 /// GitHub rejects an issue comment body longer than 65536 characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
+/// GitHub keeps commit status descriptions short; longer ones are refused.
+pub const MAX_STATUS_DESCRIPTION_CHARS: usize = 140;
 
 /// The API version the JSON shapes below are written against; GitHub keeps
 /// answering in this version's shape after it releases newer ones.
@@ -71,30 +78,233 @@ struct CreatedCheckRun {
     id: u64,
 }
 
-/// A GitHub REST client with one token. Cheap to share behind an `Arc`; build it
-/// once per cold start so that connections are reused.
+/// A GitHub REST client, with a token or as a GitHub App. Cheap to share behind an
+/// `Arc`; build it once per cold start so that connections (and, for an App,
+/// installation tokens) are reused.
 #[derive(Debug)]
 pub struct GitHubClient {
     rest: RestClient,
+    credentials: Credentials,
+}
+
+/// How the client authenticates.
+enum Credentials {
+    /// One token for every repository: a fine-grained or classic personal access
+    /// token, or an installation token minted elsewhere.
+    Token(HeaderValue),
+    /// A GitHub App: a JWT signed with its private key buys, per repository, an
+    /// installation token (an hour long), which is what the API calls carry.
+    App(Box<AppCredentials>),
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::Token(_) => f.write_str("Token(<redacted>)"),
+            Credentials::App(app) => f
+                .debug_struct("App")
+                .field("app_id", &app.app_id)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// A GitHub App's identity and the installation tokens it holds.
+struct AppCredentials {
+    /// The App id (or client id): the JWT's issuer.
+    app_id: String,
+    key: RsaKeyPair,
+    /// Installation tokens by repository (`owner/repo`), each with the time to
+    /// replace it: a little before GitHub expires it.
+    tokens: Mutex<HashMap<String, (HeaderValue, SystemTime)>>,
+}
+
+/// Replace an installation token this long before it expires, so that no request
+/// of a review starts with a token about to lapse.
+const TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+impl AppCredentials {
+    /// Reads the App's private key: PEM as GitHub hands it out (PKCS#1, `BEGIN RSA
+    /// PRIVATE KEY`) or converted to PKCS#8 (`BEGIN PRIVATE KEY`); `\n` escapes,
+    /// as environment variables often carry them, are read as line breaks.
+    fn new(app_id: &str, private_key_pem: &str) -> Result<AppCredentials, GitHubError> {
+        use base64::Engine as _;
+        let app_id = app_id.trim();
+        if app_id.is_empty() {
+            return Err(GitHubError::InvalidInput(
+                "the GitHub App id is empty".into(),
+            ));
+        }
+        // Never quote the key in an error: it may be almost right.
+        let invalid =
+            |what: &str| GitHubError::InvalidInput(format!("the GitHub App private key {what}"));
+        let pem = private_key_pem.replace("\\n", "\n");
+        let pkcs1 = pem.contains("-----BEGIN RSA PRIVATE KEY-----");
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|line| !line.starts_with("-----BEGIN "))
+            .skip(1)
+            .take_while(|line| !line.starts_with("-----END "))
+            .collect();
+        if body.is_empty() {
+            return Err(invalid("is not PEM (-----BEGIN RSA PRIVATE KEY----- …)"));
+        }
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| invalid("is not valid base64 inside its PEM lines"))?;
+        let key = if pkcs1 {
+            RsaKeyPair::from_der(&der)
+        } else {
+            RsaKeyPair::from_pkcs8(&der)
+        }
+        .map_err(|e| invalid(&format!("is not a usable RSA key ({e})")))?;
+        Ok(AppCredentials {
+            app_id: app_id.to_owned(),
+            key,
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The App's JWT (RS256), valid from a minute ago (GitHub's advice against
+    /// clock drift) for nine minutes (GitHub accepts at most ten).
+    fn jwt(&self, now: SystemTime) -> Result<HeaderValue, GitHubError> {
+        use base64::Engine as _;
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let now = now
+            .duration_since(UNIX_EPOCH)
+            .map_err(|_| GitHubError::InvalidInput("the clock is before 1970".into()))?
+            .as_secs();
+        let header = encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let claims = encode(
+            json!({"iat": now.saturating_sub(60), "exp": now + 9 * 60, "iss": self.app_id})
+                .to_string()
+                .as_bytes(),
+        );
+        let signed = format!("{header}.{claims}");
+        let mut signature = vec![0; self.key.public().modulus_len()];
+        self.key
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                signed.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| GitHubError::InvalidInput("cannot sign the GitHub App JWT".into()))?;
+        forge::bearer(&format!("{signed}.{}", encode(&signature)))
+    }
+
+    fn cached(&self, repository: &str, now: SystemTime) -> Option<HeaderValue> {
+        let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        let (token, refresh_at) = tokens.get(repository)?;
+        (now < *refresh_at).then(|| token.clone())
+    }
+}
+
+/// GitHub's answer to `POST /app/installations/{id}/access_tokens`.
+#[derive(Deserialize)]
+struct InstallationToken {
+    token: String,
+    expires_at: String,
 }
 
 impl GitHubClient {
     /// A client for `api_base` ([`DEFAULT_API_BASE`] for github.com) with a token
-    /// (installation, app or personal access token).
+    /// (installation, app or personal access token). Check runs need a GitHub
+    /// App's token; with another, the verdict becomes a commit status.
     pub fn new(api_base: &str, token: String) -> Result<Self, GitHubError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-github-api-version",
-            HeaderValue::from_static(API_VERSION),
-        );
-        let rest = RestClient::new(
-            "GitHub",
-            api_base,
-            forge::bearer(&token)?,
-            headers,
-            Some(RATE_LIMIT_HEADERS),
-        )?;
-        Ok(GitHubClient { rest })
+        Ok(GitHubClient {
+            rest: rest_client(api_base)?,
+            credentials: Credentials::Token(forge::bearer(&token)?),
+        })
+    }
+
+    /// A client acting as the GitHub App `app_id`, signing its JWTs with
+    /// `private_key_pem` (the `.pem` file GitHub generates). Each repository is
+    /// reached through the App's installation on it, whose token is kept until
+    /// shortly before it expires.
+    pub fn for_app(
+        api_base: &str,
+        app_id: &str,
+        private_key_pem: &str,
+    ) -> Result<Self, GitHubError> {
+        Ok(GitHubClient {
+            rest: rest_client(api_base)?,
+            credentials: Credentials::App(Box::new(AppCredentials::new(app_id, private_key_pem)?)),
+        })
+    }
+
+    /// The `Authorization` value for calls about `owner/repo`: the token, or the
+    /// App's installation token for that repository — looked up
+    /// (`GET /repos/{owner}/{repo}/installation`) and minted
+    /// (`POST /app/installations/{id}/access_tokens`) with the App's JWT when none
+    /// is held or it is about to expire.
+    async fn auth(&self, owner: &str, repo: &str) -> Result<HeaderValue, GitHubError> {
+        let app = match &self.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::App(app) => app,
+        };
+        let repository = format!("{owner}/{repo}");
+        let now = SystemTime::now();
+        if let Some(token) = app.cached(&repository, now) {
+            return Ok(token);
+        }
+        #[derive(Deserialize)]
+        struct Installation {
+            id: u64,
+        }
+        let jwt = app.jwt(now)?;
+        let url = self
+            .rest
+            .endpoint(&["repos", owner, repo, "installation"])?;
+        let response = self
+            .rest
+            .send(
+                &jwt,
+                "github.repository_installation",
+                Method::GET,
+                url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
+            .await
+            .map_err(|e| match e {
+                GitHubError::NotFound { .. } => GitHubError::Forbidden {
+                    message: format!("the GitHub App is not installed on {repository}"),
+                },
+                other => other,
+            })?;
+        let installation: Installation = read_json(response).await?;
+        let url = self.rest.endpoint(&[
+            "app",
+            "installations",
+            &installation.id.to_string(),
+            "access_tokens",
+        ])?;
+        let response = self
+            .rest
+            .send(
+                &jwt,
+                "github.installation_token",
+                Method::POST,
+                url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
+            .await?;
+        let minted: InstallationToken = read_json(response).await?;
+        let expires_at = chrono::DateTime::parse_from_rfc3339(&minted.expires_at)
+            .map(|t| SystemTime::from(t.with_timezone(&chrono::Utc)))
+            .map_err(|e| GitHubError::Malformed(format!("installation token expiry: {e}")))?;
+        let token = forge::bearer(&minted.token)?;
+        let refresh_at = expires_at
+            .checked_sub(TOKEN_REFRESH_MARGIN)
+            .unwrap_or(expires_at);
+        app.tokens
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(repository, (token.clone(), refresh_at));
+        Ok(token)
     }
 
     /// The longest a request waits for a rate limit to reset before failing with
@@ -113,6 +323,7 @@ impl GitHubClient {
         repo: &str,
         number: u64,
     ) -> Result<Vec<PullRequestFile>, GitHubError> {
+        let auth = self.auth(owner, repo).await?;
         let number = number.to_string();
         let mut url = self
             .rest
@@ -120,6 +331,7 @@ impl GitHubClient {
         url.query_pairs_mut().append_pair("per_page", PER_PAGE);
         self.rest
             .get_linked_pages(
+                &auth,
                 "github.pull_request_files",
                 url,
                 JSON_MEDIA_TYPE,
@@ -138,6 +350,7 @@ impl GitHubClient {
         path: &str,
         git_ref: &str,
     ) -> Result<Option<String>, GitHubError> {
+        let auth = self.auth(owner, repo).await?;
         let mut segments = vec!["repos", owner, repo, "contents"];
         // One segment per path component, so that `/` stays a separator while
         // spaces, `#` and `?` in file names are percent-encoded.
@@ -145,7 +358,7 @@ impl GitHubClient {
         let mut url = self.rest.endpoint(&segments)?;
         url.query_pairs_mut().append_pair("ref", git_ref);
         self.rest
-            .get_text("github.file_contents", url, RAW_MEDIA_TYPE)
+            .get_text(&auth, "github.file_contents", url, RAW_MEDIA_TYPE)
             .await
     }
 
@@ -163,6 +376,7 @@ impl GitHubClient {
         marker: &str,
         body: &str,
     ) -> Result<CommentOutcome, GitHubError> {
+        let auth = self.auth(owner, repo).await?;
         forge::check_marker(marker)?;
         let number = number.to_string();
         let comments_url = self
@@ -172,7 +386,13 @@ impl GitHubClient {
         list_url.query_pairs_mut().append_pair("per_page", PER_PAGE);
         let comments: Vec<IssueComment> = self
             .rest
-            .get_linked_pages("github.list_pr_comments", list_url, JSON_MEDIA_TYPE, None)
+            .get_linked_pages(
+                &auth,
+                "github.list_pr_comments",
+                list_url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
             .await?;
         let payload = json!({
             "body": forge::marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
@@ -203,7 +423,14 @@ impl GitHubClient {
         };
         let response = self
             .rest
-            .send(operation, method, url, JSON_MEDIA_TYPE, Some(&payload))
+            .send(
+                &auth,
+                operation,
+                method,
+                url,
+                JSON_MEDIA_TYPE,
+                Some(&payload),
+            )
             .await?;
         let comment: IssueComment = read_json(response).await?;
         Ok(CommentOutcome {
@@ -223,6 +450,7 @@ impl GitHubClient {
         repo: &str,
         check: &CheckRun,
     ) -> Result<u64, GitHubError> {
+        let auth = self.auth(owner, repo).await?;
         let summary = truncate_with_note(
             &check.summary,
             MAX_CHECK_SUMMARY_CHARS,
@@ -242,6 +470,7 @@ impl GitHubClient {
         let response = self
             .rest
             .send(
+                &auth,
                 "github.create_check_run",
                 Method::POST,
                 url,
@@ -261,6 +490,7 @@ impl GitHubClient {
             });
             self.rest
                 .send(
+                    &auth,
                     "github.annotate_check_run",
                     Method::PATCH,
                     update_url.clone(),
@@ -278,6 +508,57 @@ impl GitHubClient {
         }
         Ok(id)
     }
+
+    /// Sets the `check.name` commit status on `check.head_sha`
+    /// (`POST /repos/{owner}/{repo}/statuses/{sha}`): what a token that may not
+    /// write check runs (only GitHub Apps may) can still say. The description is the
+    /// check's title; the findings are in the comment `target_url` points at.
+    pub async fn create_commit_status(
+        &self,
+        owner: &str,
+        repo: &str,
+        check: &CheckRun,
+        target_url: Option<&str>,
+    ) -> Result<(), GitHubError> {
+        let auth = self.auth(owner, repo).await?;
+        let state = match check.conclusion {
+            CheckConclusion::Success | CheckConclusion::Neutral => "success",
+            CheckConclusion::Failure => "failure",
+        };
+        let mut payload = json!({
+            "state": state,
+            "context": check.name,
+            "description": truncate_with_note(&check.title, MAX_STATUS_DESCRIPTION_CHARS, "…"),
+        });
+        if let Some(target_url) = target_url.filter(|url| !url.is_empty()) {
+            payload["target_url"] = json!(target_url);
+        }
+        let url = self
+            .rest
+            .endpoint(&["repos", owner, repo, "statuses", &check.head_sha])?;
+        self.rest
+            .send(
+                &auth,
+                "github.create_commit_status",
+                Method::POST,
+                url,
+                JSON_MEDIA_TYPE,
+                Some(&payload),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The transport every GitHub client uses: API version header, GitHub's rate-limit
+/// headers.
+fn rest_client(api_base: &str) -> Result<RestClient, GitHubError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "x-github-api-version",
+        HeaderValue::from_static(API_VERSION),
+    );
+    RestClient::new("GitHub", api_base, headers, Some(RATE_LIMIT_HEADERS))
 }
 
 #[cfg(test)]
@@ -293,9 +574,83 @@ mod tests {
         assert_eq!(truncate_with_note("short", 10, "…"), "short");
     }
 
+    const TEST_KEY: &str = include_str!("../tests/fixtures/github-app-test-key.pem");
+    const TEST_KEY_PKCS8: &str = include_str!("../tests/fixtures/github-app-test-key.pkcs8.pem");
+
+    #[test]
+    fn an_app_jwt_is_rs256_signed_and_lives_nine_minutes() {
+        use base64::Engine as _;
+        use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+        let app = AppCredentials::new("123456", TEST_KEY).expect("PKCS#1 key");
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let jwt = app.jwt(now).expect("signed");
+        let jwt = jwt
+            .to_str()
+            .expect("ascii")
+            .strip_prefix("Bearer ")
+            .expect("bearer");
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let decode = |part: &str| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .expect("base64url")
+        };
+        let header: serde_json::Value = serde_json::from_slice(&decode(parts[0])).expect("json");
+        assert_eq!(header["alg"], "RS256");
+        let claims: serde_json::Value = serde_json::from_slice(&decode(parts[1])).expect("json");
+        assert_eq!(
+            (&claims["iss"], &claims["iat"], &claims["exp"]),
+            (
+                &json!("123456"),
+                &json!(1_800_000_000u64 - 60),
+                &json!(1_800_000_000u64 + 540)
+            )
+        );
+        let public = UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, app.key.public().as_ref());
+        let signed = format!("{}.{}", parts[0], parts[1]);
+        public
+            .verify(signed.as_bytes(), &decode(parts[2]))
+            .expect("the signature verifies with the App's public key");
+        assert!(public.verify(b"something else", &decode(parts[2])).is_err());
+    }
+
+    #[test]
+    fn app_keys_are_read_as_github_and_environments_give_them() {
+        let pkcs8 = AppCredentials::new("1", TEST_KEY_PKCS8).expect("PKCS#8 key");
+        let pkcs1 = AppCredentials::new("1", TEST_KEY).expect("PKCS#1 key");
+        assert_eq!(pkcs8.key.public().as_ref(), pkcs1.key.public().as_ref());
+        let escaped = TEST_KEY.trim_end().replace('\n', "\\n");
+        AppCredentials::new("1", &escaped).expect("one line with \\n escapes");
+        for bad in [
+            "",
+            "not a key",
+            "-----BEGIN RSA PRIVATE KEY-----\n!!!\n-----END RSA PRIVATE KEY-----",
+        ] {
+            let error = AppCredentials::new("1", bad).err().expect("refused");
+            assert!(matches!(error, GitHubError::InvalidInput(_)), "{error:?}");
+        }
+        let truncated: String = TEST_KEY.lines().take(10).collect::<Vec<_>>().join("\n")
+            + "\n-----END RSA PRIVATE KEY-----\n";
+        let error = AppCredentials::new("1", &truncated).err().expect("refused");
+        let text = error.to_string();
+        assert!(text.contains("not a usable RSA key"), "{text}");
+        assert!(!text.contains(TEST_KEY.lines().nth(3).expect("a key line")));
+        assert!(
+            AppCredentials::new(" ", TEST_KEY).is_err(),
+            "an App id is needed"
+        );
+    }
+
     #[test]
     fn the_token_is_not_in_debug_output() {
         let client = GitHubClient::new(DEFAULT_API_BASE, "ghs_secretvalue".into()).expect("client");
         assert!(!format!("{client:?}").contains("ghs_secretvalue"));
+        let app = GitHubClient::for_app(DEFAULT_API_BASE, "42", TEST_KEY).expect("app client");
+        let debug = format!("{app:?}");
+        assert!(
+            debug.contains("42") && !debug.contains("PRIVATE KEY"),
+            "{debug}"
+        );
     }
 }

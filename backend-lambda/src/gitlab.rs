@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use reqwest::Method;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -112,20 +112,24 @@ struct Note {
 #[derive(Debug)]
 pub struct GitLabClient {
     rest: RestClient,
+    authorization: HeaderValue,
 }
 
 impl GitLabClient {
     /// A client for `api_base` ([`DEFAULT_API_BASE`] for gitlab.com) with an access
     /// token that has the `api` scope.
     pub fn new(api_base: &str, token: String) -> Result<Self, ForgeError> {
+        let authorization = forge::bearer(&token)?;
         let rest = RestClient::new(
             "GitLab",
             api_base,
-            forge::bearer(&token)?,
             HeaderMap::new(),
             Some(RATE_LIMIT_HEADERS),
         )?;
-        Ok(GitLabClient { rest })
+        Ok(GitLabClient {
+            rest,
+            authorization,
+        })
     }
 
     /// The longest a request waits for a rate limit to reset before failing with
@@ -150,6 +154,7 @@ impl GitLabClient {
         let diffs: Vec<MergeRequestDiff> = self
             .rest
             .get_linked_pages(
+                &self.authorization,
                 "gitlab.merge_request_diffs",
                 url,
                 JSON_MEDIA_TYPE,
@@ -174,7 +179,12 @@ impl GitLabClient {
                 .endpoint(&["projects", project, "repository", "files", path, "raw"])?;
         url.query_pairs_mut().append_pair("ref", git_ref);
         self.rest
-            .get_text("gitlab.file_contents", url, "text/plain")
+            .get_text(
+                &self.authorization,
+                "gitlab.file_contents",
+                url,
+                "text/plain",
+            )
             .await
     }
 
@@ -202,7 +212,13 @@ impl GitLabClient {
             .append_pair("order_by", "created_at");
         let notes: Vec<Note> = self
             .rest
-            .get_linked_pages("gitlab.list_mr_notes", list_url, JSON_MEDIA_TYPE, None)
+            .get_linked_pages(
+                &self.authorization,
+                "gitlab.list_mr_notes",
+                list_url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
             .await?;
         let payload = json!({
             "body": forge::marked_comment(marker, body, MAX_NOTE_CHARS, NOTE_TRUNCATED_NOTE),
@@ -233,7 +249,14 @@ impl GitLabClient {
         };
         let response = self
             .rest
-            .send(operation, method, url, JSON_MEDIA_TYPE, Some(&payload))
+            .send(
+                &self.authorization,
+                operation,
+                method,
+                url,
+                JSON_MEDIA_TYPE,
+                Some(&payload),
+            )
             .await?;
         let note: Note = read_json(response).await?;
         Ok(CommentOutcome {
@@ -272,6 +295,7 @@ impl GitLabClient {
         match self
             .rest
             .send(
+                &self.authorization,
                 "gitlab.set_commit_status",
                 Method::POST,
                 url,

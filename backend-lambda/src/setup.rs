@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::api::{AiDispatch, AppState};
 use crate::bitbucket::BitbucketClient;
-use crate::config::{Config, LlmConfig, StoreConfig};
+use crate::config::{Config, GitHubCredentials, LlmConfig, StoreConfig};
 use crate::events::EventProcessor;
 use crate::github::GitHubClient;
 use crate::gitlab::GitLabClient;
@@ -112,10 +112,16 @@ pub fn event_processor(
     let github = config
         .github
         .as_ref()
-        .map(|github| GitHubClient::new(&github.api_url, github.token.clone()))
+        .map(|github| match &github.credentials {
+            GitHubCredentials::Token(token) => GitHubClient::new(&github.api_url, token.clone()),
+            GitHubCredentials::App {
+                app_id,
+                private_key_pem,
+            } => GitHubClient::for_app(&github.api_url, app_id, private_key_pem),
+        })
         .transpose()
         .map_err(|e| SetupError::Provider {
-            variable: "REVIEWGATE_GITHUB_API_URL",
+            variable: "REVIEWGATE_GITHUB_API_URL / REVIEWGATE_GITHUB_APP_PRIVATE_KEY",
             reason: e.to_string(),
         })?;
     let mut processor = EventProcessor::new(store, github);

@@ -14,6 +14,20 @@ Speaks GitHub's wire format for the routes reviewgate's GitHub client uses:
                                                  name/head_sha or with > 50 annotations
   PATCH /repos/{o}/{r}/check-runs/{id}           -> 200; appends annotations (<= 50),
                                                  output needs title and summary
+  POST  /repos/{o}/{r}/statuses/{sha}            {"state", "target_url", "description",
+                                                 "context"} -> 201; kept in the repo's
+                                                 "statuses": {sha: [...]}
+  GET   /repos/{o}/{r}/installation              App JWT only -> the App's installation
+                                                 on the repository, or 404
+  POST  /app/installations/{id}/access_tokens    App JWT only -> 201 {"token": "ghs_…",
+                                                 "expires_at"}; the token is accepted
+                                                 until then
+
+A check run made with a personal access token (`ghp_…`, `github_pat_…`) is 403
+"Resource not accessible by personal access token": only Apps may write checks. App
+JWTs are checked as GitHub does: RS256 by the App's key, `iss` the App id, `iat` not
+in the future, `exp` after now and at most ten minutes after `iat`; anything else is
+401 with GitHub's message.
 
 Every answer carries x-ratelimit-limit/remaining/reset/used/resource. Lists carry
 `Link` headers with rel="prev"/"next"/"first"/"last". Errors use GitHub's bodies:
@@ -27,7 +41,14 @@ State (JSON; every key optional):
 
   {
     "token": "t0ken",            # requests must send `Authorization: Bearer t0ken`
-                                 # (or `token t0ken`); null accepts any credentials
+                                 # (or `token t0ken`); null (and no "app") accepts any
+    "app": {                     # a GitHub App, whose installation tokens are accepted
+      "id": "123456",
+      "modulus_hex": "c0ffee…",  # the public half of its key
+      "exponent_hex": "010001",
+      "installations": {"acme/infra": 77},
+      "token_ttl_secs": 3600     # how long a minted installation token lives
+    },
     "rate_limit": {
       "limit": 5000,             # the budget per window
       "remaining": 5000,         # left now; 0 = exhausted: answers 403 until the reset
@@ -95,6 +116,12 @@ CONCLUSIONS = {
     "stale",
     "timed_out",
 }
+STATUS_STATES = {"error", "failure", "pending", "success"}
+# Personal access tokens, classic and fine-grained: GitHub refuses them check runs.
+PAT_PREFIXES = ("ghp_", "github_pat_")
+# DER prefix of a SHA-256 DigestInfo, as PKCS#1 v1.5 signatures wrap the digest.
+SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
 RECORDED_HEADERS = ("accept", "authorization", "user-agent", "x-github-api-version")
 
 NEXT_ID = [1000]
@@ -161,9 +188,19 @@ class GitHub(FakeHandler):
 
     def github(self, method, url, body):
         """(status, payload, extra headers) for one API call; runs under the lock."""
-        token = self.state.get("token")
+        parts = [unquote(p) for p in url.path.split("/")[1:]]
         auth = self.headers.get("authorization") or ""
-        if token is not None and auth not in (f"Bearer {token}", f"token {token}"):
+        app = self.state.get("app")
+        app_route = (len(parts) == 4 and parts[0] == "repos" and parts[3] == "installation") or (
+            len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens"
+        )
+        if app_route:
+            # App routes take the App's JWT and nothing else.
+            problem = jwt_problem(app, auth)
+            if problem:
+                return 401, {"message": problem, "documentation_url": DOCS}, {}
+            return self.app_route(method, parts)
+        if not self.token_accepted(auth):
             return 401, {"message": "Bad credentials", "documentation_url": DOCS}, {}
 
         # The primary limit: a budget per window, refilled at the reset.
@@ -199,7 +236,6 @@ class GitHub(FakeHandler):
             fail["times"] -= 1
             return fail.get("status", 502), {"message": "Server Error"}, {}
 
-        parts = [unquote(p) for p in url.path.split("/")[1:]]
         query = parse_qs(url.query)
         if len(parts) < 4 or parts[0] != "repos":
             return not_found()
@@ -254,7 +290,21 @@ class GitHub(FakeHandler):
             return not_found()
 
         if method == "POST" and rest == ["check-runs"]:
+            if auth.split(" ")[-1].startswith(PAT_PREFIXES):
+                # Only GitHub Apps (and their installation tokens) may write checks.
+                return (
+                    403,
+                    {
+                        "message": "Resource not accessible by personal access token",
+                        "documentation_url": f"{DOCS}/checks/runs#create-a-check-run",
+                        "status": "403",
+                    },
+                    {},
+                )
             return self.create_check_run(owner_repo, repo, body or {})
+
+        if method == "POST" and len(rest) == 2 and rest[0] == "statuses":
+            return self.create_status(repo, rest[1], body or {})
 
         if method == "PATCH" and len(rest) == 2 and rest[0] == "check-runs":
             for run in repo.get("check_runs", []):
@@ -263,6 +313,76 @@ class GitHub(FakeHandler):
             return not_found()
 
         return not_found()
+
+    def token_accepted(self, auth):
+        """The configured token, or an unexpired installation token the App minted;
+        with neither configured, anything."""
+        token = self.state.get("token")
+        app = self.state.get("app")
+        if token is None and app is None:
+            return True
+        given = auth.split(" ", 1)[-1] if auth.startswith(("Bearer ", "token ")) else None
+        if given is None:
+            return False
+        if token is not None and given == token:
+            return True
+        expires = (app or {}).get("issued", {}).get(given)
+        return expires is not None and time.time() < expires
+
+    def app_route(self, method, parts):
+        """GET /repos/{o}/{r}/installation and POST /app/installations/{id}/access_tokens."""
+        app = self.state["app"]
+        installations = app.get("installations", {})
+        if parts[0] == "repos" and method == "GET":
+            installation = installations.get(f"{parts[1]}/{parts[2]}")
+            if installation is None:
+                return not_found()
+            return (
+                200,
+                {
+                    "id": installation,
+                    "app_id": app["id"],
+                    "account": {"login": parts[1]},
+                    "repository_selection": "selected",
+                    "access_tokens_url": f"/app/installations/{installation}/access_tokens",
+                },
+                {},
+            )
+        if parts[0] == "app" and method == "POST":
+            if parts[2] not in {str(i) for i in installations.values()}:
+                return not_found()
+            token = "ghs_" + hashlib.sha256(str(new_id()).encode()).hexdigest()[:36]
+            expires = time.time() + app.get("token_ttl_secs", 3600)
+            app.setdefault("issued", {})[token] = expires
+            return (
+                201,
+                {
+                    "token": token,
+                    "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(expires)),
+                    "permissions": {"checks": "write", "contents": "read", "pull_requests": "write"},
+                    "repository_selection": "selected",
+                },
+                {},
+            )
+        return not_found()
+
+    def create_status(self, repo, sha, body):
+        """POST /repos/{o}/{r}/statuses/{sha}: kept per sha in `statuses`."""
+        if body.get("state") not in STATUS_STATES:
+            return validation_failed(
+                [{"resource": "Status", "field": "state", "code": "invalid"}]
+            )
+        status = {
+            "id": new_id(),
+            "state": body["state"],
+            "target_url": body.get("target_url"),
+            "description": body.get("description"),
+            "context": body.get("context") or "default",
+            "created_at": now_iso(),
+            "creator": user(),
+        }
+        repo.setdefault("statuses", {}).setdefault(sha, []).append(status)
+        return 201, status, {}
 
     def page(self, url, query, items, default_per_page):
         """One page of `items` with GitHub's Link header."""
@@ -500,6 +620,47 @@ def body_problem(body):
             "field": "body",
             "message": "Body is too long (maximum is 65536 characters)",
         }
+    return None
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def jwt_problem(app, auth):
+    """Why `Authorization: Bearer <jwt>` is not this App's valid JWT, or None: an
+    RS256 signature by the App's key (checked against its public modulus and
+    exponent), `iss` the App id, issued no later than now and expiring within ten
+    minutes, as GitHub requires."""
+    if app is None:
+        return "A JSON web token could not be decoded"
+    if not auth.startswith("Bearer "):
+        return "A JSON web token could not be decoded"
+    try:
+        header_b64, claims_b64, signature_b64 = auth[len("Bearer "):].split(".")
+        header = json.loads(b64url(header_b64))
+        claims = json.loads(b64url(claims_b64))
+        signature = int.from_bytes(b64url(signature_b64), "big")
+    except (ValueError, TypeError):
+        return "A JSON web token could not be decoded"
+    if header.get("alg") != "RS256":
+        return "A JSON web token could not be decoded"
+    modulus = int(app["modulus_hex"], 16)
+    exponent = int(app.get("exponent_hex", "010001"), 16)
+    size = (modulus.bit_length() + 7) // 8
+    digest = hashlib.sha256(f"{header_b64}.{claims_b64}".encode()).digest()
+    padding = b"\xff" * (size - 3 - len(SHA256_DIGEST_INFO) - len(digest))
+    expected = b"\x00\x01" + padding + b"\x00" + SHA256_DIGEST_INFO + digest
+    if signature >= modulus or pow(signature, exponent, modulus).to_bytes(size, "big") != expected:
+        return "A JSON web token could not be decoded"
+    now = time.time()
+    if str(claims.get("iss")) != str(app["id"]):
+        return "Integration not found"
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if not isinstance(iat, int) or iat > now + 60:
+        return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+    if not isinstance(exp, int) or exp <= now or exp - iat > 600:
+        return "'Expiration time' claim ('exp') is too far in the future"
     return None
 
 

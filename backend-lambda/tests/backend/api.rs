@@ -17,7 +17,7 @@ use reviewgate_backend::api::intake::IntakeSecrets;
 use reviewgate_ingress::SecretSet;
 use reviewgate_ingress::verify::SourceKeys;
 
-use crate::support::SAMPLE_TF;
+use crate::support::{SAMPLE_TF, corpus};
 
 pub const EDGE_SECRET: &str = "edge-secret-for-tests-0123456789";
 pub const GITHUB_SECRET: &str = "It's a Secret to Everybody";
@@ -543,19 +543,6 @@ impl TestApi {
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         }
     }
-}
-
-fn corpus(relative: &str) -> Vec<u8> {
-    let dir = std::env::var_os("REVIEWGATE_CORPUS").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
-        std::path::PathBuf::from,
-    );
-    std::fs::read(dir.join(relative)).unwrap_or_else(|e| {
-        panic!(
-            "the shared corpus is missing at {} ({e}): expected ../shared beside the repository",
-            dir.display()
-        )
-    })
 }
 
 fn github_headers(body: &[u8], event: &str, delivery: &str, secret: &str) -> Vec<(String, String)> {

@@ -14,7 +14,7 @@ use reviewgate_core::diff::FileStatus;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
 use serde_json::{Value, json};
 
-use crate::support::PythonFake;
+use crate::support::{PythonFake, corpus};
 
 const TOKEN: &str = "ghs_fakeInstallationToken0123456789";
 const HEAD: &str = "9f2c4e1b7d3a5f6e8c0b1a2d3e4f5a6b7c8d9e0f";
@@ -650,5 +650,208 @@ async fn unified_diff_of_pr_files_is_reviewed_as_a_diff() {
         !secret.message.contains(&aws_key),
         "masked: {}",
         secret.message
+    );
+}
+
+const APP_ID: &str = "123456";
+const APP_KEY: &str = include_str!("../fixtures/github-app-test-key.pem");
+
+/// The fake's view of the test App: its id, the public half of its key, and where
+/// it is installed.
+fn app_state(token_ttl_secs: u64) -> Value {
+    let key = ring::signature::RsaKeyPair::from_der(&pem_der(APP_KEY)).expect("test key");
+    let public =
+        ring::rsa::PublicKeyComponents::<Vec<u8>>::from(ring::signature::KeyPair::public_key(&key));
+    let (modulus, exponent) = (public.n, public.e);
+    let mut state = state_with_files(generated_files(3));
+    state["token"] = Value::Null;
+    state["app"] = json!({
+        "id": APP_ID,
+        "modulus_hex": hex::encode(modulus),
+        "exponent_hex": hex::encode(exponent),
+        "installations": {"acme/infra": 77},
+        "token_ttl_secs": token_ttl_secs,
+    });
+    state
+}
+
+fn pem_der(pem: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("base64")
+}
+
+fn authorizations(calls: &[Value]) -> Vec<(String, String)> {
+    calls
+        .iter()
+        .map(|c| {
+            let auth = c["headers"]["authorization"].as_str().unwrap_or("");
+            let kind = if auth.starts_with("Bearer ey") {
+                "jwt"
+            } else if auth.starts_with("Bearer ghs_") {
+                "installation token"
+            } else {
+                "other"
+            };
+            (
+                format!(
+                    "{} {}",
+                    c["method"].as_str().unwrap_or("?"),
+                    c["path"].as_str().unwrap_or("?")
+                ),
+                kind.to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_github_app_mints_an_installation_token_per_repository_and_reuses_it() {
+    let fake = FakeGitHub::start(app_state(3600));
+    let client = GitHubClient::for_app(&fake.base, APP_ID, APP_KEY).expect("app client");
+    for _ in 0..2 {
+        let files = client
+            .pull_request_files("acme", "infra", 7)
+            .await
+            .expect("files through the installation");
+        assert_eq!(files.len(), 3);
+    }
+    let calls = fake.calls().await;
+    let seen = authorizations(&calls);
+    let expected: Vec<(String, String)> = [
+        ("GET /repos/acme/infra/installation", "jwt"),
+        ("POST /app/installations/77/access_tokens", "jwt"),
+        ("GET /repos/acme/infra/pulls/7/files", "installation token"),
+        ("GET /repos/acme/infra/pulls/7/files", "installation token"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(seen, expected, "one token, minted once, used twice");
+
+    let error = client
+        .pull_request_files("someone", "else", 1)
+        .await
+        .expect_err("not installed there");
+    let GitHubError::Forbidden { message } = &error else {
+        panic!("expected a refusal, got {error:?}");
+    };
+    assert!(
+        message.contains("not installed on someone/else"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn an_installation_token_about_to_expire_is_replaced() {
+    // GitHub's tokens last an hour; one with four minutes left is inside the
+    // five-minute margin, so every call needs a fresh one.
+    let fake = FakeGitHub::start(app_state(240));
+    let client = GitHubClient::for_app(&fake.base, APP_ID, APP_KEY).expect("app client");
+    for _ in 0..2 {
+        client
+            .pull_request_files("acme", "infra", 7)
+            .await
+            .expect("files");
+    }
+    let minted = fake
+        .calls()
+        .await
+        .iter()
+        .filter(|c| c["path"] == "/app/installations/77/access_tokens")
+        .count();
+    assert_eq!(minted, 2);
+}
+
+#[tokio::test]
+async fn a_jwt_from_another_key_is_refused() {
+    let mut state = app_state(3600);
+    // The fake now holds a different public key than the one the client signs with.
+    state["app"]["modulus_hex"] = json!(format!("c{}", "0".repeat(511)));
+    let fake = FakeGitHub::start(state);
+    let client = GitHubClient::for_app(&fake.base, APP_ID, APP_KEY).expect("app client");
+    let error = client
+        .pull_request_files("acme", "infra", 7)
+        .await
+        .expect_err("bad signature");
+    assert!(matches!(error, GitHubError::Unauthorized), "{error:?}");
+}
+
+/// The corpus `pull_request.opened` (Codertocat/Hello-World#2) as the ingress
+/// normalizes it.
+fn corpus_pull_request_event() -> reviewgate_core::event::EventEnvelope {
+    use reviewgate_ingress::normalize::DeliveryContext;
+    use reviewgate_ingress::{Headers, Normalized, normalize};
+    let body = corpus("github-payloads/pull_request.opened.payload.json");
+    let headers = Headers::new().with("x-github-event", "pull_request");
+    let context = DeliveryContext {
+        delivery_id: "d-1",
+        received_at_ms: 1_700_000_000_000,
+        trace_id: "trace",
+        tolerance_secs: 300,
+    };
+    match normalize(
+        reviewgate_core::event::EventSource::Github,
+        &headers,
+        &body,
+        context,
+    ) {
+        Ok(Normalized::Event(event)) => *event,
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_personal_access_token_sets_a_commit_status_instead_of_a_check_run() {
+    const CORPUS_HEAD: &str = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
+    const PAT: &str = "github_pat_11AAAAfakeFineGrainedToken";
+    let main_tf = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
+    let fake = FakeGitHub::start(json!({
+        "token": PAT,
+        "repos": {"Codertocat/Hello-World": {
+            "pulls": {"2": {"head_sha": CORPUS_HEAD, "files": [{
+                "filename": "main.tf", "status": "added",
+                "patch": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}"
+            }]}},
+            "contents": {CORPUS_HEAD: {"main.tf": main_tf}}
+        }}
+    }));
+    let store: std::sync::Arc<dyn reviewgate_backend::store::ReviewStore> = std::sync::Arc::new(
+        reviewgate_backend::store::embedded::EmbeddedReviewStore::in_memory().expect("store"),
+    );
+    let processor =
+        reviewgate_backend::events::EventProcessor::new(store, Some(fake.client_with_token(PAT)));
+    let outcome = processor
+        .process(&corpus_pull_request_event())
+        .await
+        .expect("reviewed although check runs are refused");
+    assert!(
+        matches!(
+            outcome,
+            reviewgate_backend::store::EventOutcome::Reviewed { version: 1, .. }
+        ),
+        "{outcome:?}"
+    );
+    let calls = fake.calls().await;
+    let check_run = calls
+        .iter()
+        .find(|c| c["path"] == "/repos/Codertocat/Hello-World/check-runs")
+        .expect("a check run was tried");
+    assert_eq!(check_run["status"], 403, "GitHub refuses PATs check runs");
+    let repo = &fake.state().await["repos"]["Codertocat/Hello-World"];
+    let statuses = repo["statuses"][CORPUS_HEAD]
+        .as_array()
+        .expect("statuses")
+        .clone();
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    assert_eq!(statuses[0]["state"], "failure");
+    assert_eq!(statuses[0]["context"], "reviewgate");
+    let comment_id = &repo["comments"]["2"][0]["id"];
+    assert_eq!(
+        statuses[0]["target_url"],
+        format!("https://github.com/Codertocat/Hello-World/pull/2#issuecomment-{comment_id}"),
+        "links to the review comment"
     );
 }

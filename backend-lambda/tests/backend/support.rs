@@ -270,3 +270,17 @@ pub async fn serve(router: axum::Router) -> String {
     });
     format!("http://{addr}")
 }
+
+/// A file of the shared test corpus (`../shared/corpus`, or `REVIEWGATE_CORPUS`).
+pub fn corpus(relative: &str) -> Vec<u8> {
+    let dir = std::env::var_os("REVIEWGATE_CORPUS").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+        std::path::PathBuf::from,
+    );
+    std::fs::read(dir.join(relative)).unwrap_or_else(|e| {
+        panic!(
+            "the shared corpus is missing at {} ({e}): expected ../shared beside the repository",
+            dir.display()
+        )
+    })
+}
