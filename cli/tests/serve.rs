@@ -290,15 +290,16 @@ fn a_port_in_use_is_a_clear_error() {
     );
 }
 
-/// The fake GitHub (`backend-lambda/tests/github_fake.py`) on a free port.
-struct FakeGitHub {
+/// A code-host fake from `backend-lambda/tests` (`github_fake.py`,
+/// `gitlab_fake.py`) on a free port.
+struct HostFake {
     child: Child,
     url: String,
     _state: tempfile::NamedTempFile,
 }
 
-impl FakeGitHub {
-    fn start(state: &serde_json::Value) -> FakeGitHub {
+impl HostFake {
+    fn start(script: &str, state: &serde_json::Value) -> HostFake {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -306,20 +307,21 @@ impl FakeGitHub {
         let mut file = tempfile::NamedTempFile::new().expect("state file");
         file.write_all(state.to_string().as_bytes())
             .expect("write state");
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../backend-lambda/tests/github_fake.py");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../backend-lambda/tests")
+            .join(script);
         let mut child = Command::new("python3")
-            .arg(script)
+            .arg(path)
             .args(["127.0.0.1", &port.to_string()])
             .arg(file.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("python3 runs the GitHub fake");
+            .unwrap_or_else(|e| panic!("python3 runs {script}: {e}"));
         let addr = format!("127.0.0.1:{port}");
         for _ in 0..100 {
             if TcpStream::connect(&addr).is_ok() {
-                return FakeGitHub {
+                return HostFake {
                     child,
                     url: format!("http://{addr}"),
                     _state: file,
@@ -329,7 +331,7 @@ impl FakeGitHub {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("the GitHub fake did not start");
+        panic!("{script} did not start");
     }
 
     fn addr(&self) -> &str {
@@ -343,7 +345,7 @@ impl FakeGitHub {
     }
 }
 
-impl Drop for FakeGitHub {
+impl Drop for HostFake {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -444,7 +446,7 @@ fn wait_for_listed_review(
 
 #[test]
 fn a_signed_pull_request_becomes_a_review_a_comment_and_a_check_run() {
-    let github = FakeGitHub::start(&github_state());
+    let github = HostFake::start("github_fake.py", &github_state());
     let data = tempfile::tempdir().expect("tempdir");
     let key = create_key(data.path());
     let env = [
@@ -558,7 +560,7 @@ fn an_acknowledged_event_survives_kill_9_and_is_reviewed_once_after_restart() {
     assert_eq!(answer["status"], "accepted", "{answer}");
     server.kill();
 
-    let github = FakeGitHub::start(&github_state());
+    let github = HostFake::start("github_fake.py", &github_state());
     let server = Server::start_with(
         data.path(),
         &[
@@ -823,4 +825,101 @@ fn signed_spacelift_runs_become_one_review_in_state_version_order() {
     );
     assert_eq!(latest["status"], "closed", "never moved back to approved");
     server.stop();
+}
+
+const GITLAB_PROJECT: &str = "acme/platform/infra";
+const GITLAB_HEAD: &str = "5d1f0c3b9a7e2d4c6b8a0f1e3d5c7b9a1f2e4d6c";
+
+/// A merge request hook as GitLab sends it (the fields the ingress reads, and a few
+/// it does not).
+fn gitlab_merge_request_hook() -> serde_json::Value {
+    serde_json::json!({
+        "object_kind": "merge_request",
+        "event_type": "merge_request",
+        "user": {"id": 1, "username": "dev", "name": "Dev"},
+        "project": {"id": 4242, "name": "infra", "path_with_namespace": GITLAB_PROJECT,
+                    "web_url": "https://gitlab.example/acme/platform/infra"},
+        "object_attributes": {
+            "iid": 3, "title": "Public logs", "action": "open", "state": "opened",
+            "source_branch": "feat", "target_branch": "main",
+            "last_commit": {"id": GITLAB_HEAD, "message": "logs"},
+            "url": "https://gitlab.example/acme/platform/infra/-/merge_requests/3"
+        }
+    })
+}
+
+#[test]
+fn a_gitlab_merge_request_becomes_a_review_a_note_and_a_commit_status() {
+    let main_tf = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
+    let gitlab = HostFake::start(
+        "gitlab_fake.py",
+        &serde_json::json!({
+            "token": "glpat-fake",
+            "projects": {GITLAB_PROJECT: {
+                "id": 4242,
+                "merge_requests": {"3": {"diffs": [{"new_path": "main.tf", "new_file": true,
+                    "diff": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}\n"}]}},
+                "files": {GITLAB_HEAD: {"main.tf": main_tf}}
+            }}
+        }),
+    );
+    let data = tempfile::tempdir().expect("tempdir");
+    let key = create_key(data.path());
+    let api = format!("{}/api/v4", gitlab.url);
+    let env = [
+        ("REVIEWGATE_GITLAB_WEBHOOK_TOKENS", WEBHOOK_SECRET),
+        ("REVIEWGATE_GITLAB_TOKEN", "glpat-fake"),
+        ("REVIEWGATE_GITLAB_API_URL", api.as_str()),
+    ];
+    let server = Server::start_with(data.path(), &env);
+    let payload = data.path().join("merge_request.json");
+    std::fs::write(&payload, gitlab_merge_request_hook().to_string()).expect("payload");
+    let hook = format!("http://{}/webhooks/gitlab", server.addr);
+    let args = [
+        "webhook",
+        "send",
+        "--provider",
+        "gitlab",
+        "--url",
+        &hook,
+        "--event",
+        "Merge Request Hook",
+    ]
+    .map(std::ffi::OsStr::new);
+    let mut args = args.to_vec();
+    args.push(payload.as_os_str());
+    let answer = run_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    assert!(answer.contains("accepted"), "{answer}");
+
+    let filter = format!("repository={GITLAB_PROJECT}");
+    let review = wait_for_listed_review(&server.addr, &key, &filter, 1, Duration::from_secs(20));
+    let findings = review["review"]["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["file"] == "main.tf" && f["line"] == 3),
+        "{findings:?}"
+    );
+    server.stop();
+
+    let (status, state) = request(gitlab.addr(), "GET", "/_fake/state", None, "");
+    assert_eq!(status, 200);
+    let project = &state["projects"][GITLAB_PROJECT];
+    let notes = project["notes"]["3"].as_array().expect("notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("<!-- reviewgate:review -->")),
+        "{notes:?}"
+    );
+    let statuses = project["statuses"].as_array().expect("statuses");
+    assert_eq!(statuses.len(), 1, "{statuses:?}");
+    assert_eq!(
+        (&statuses[0]["status"], &statuses[0]["sha"]),
+        (
+            &serde_json::json!("failed"),
+            &serde_json::json!(GITLAB_HEAD)
+        )
+    );
 }
