@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 
 use crate::error_text::truncate_with_note;
 use crate::forge::{
-    self, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, CommentOutcome, ForgeError,
-    PullRequestFile, PullRequestFileStatus, RestClient, read_json,
+    self, AnnotationLevel, CheckConclusion, CheckRun, CommentOutcome, ForgeError, PullRequestFile,
+    PullRequestFileStatus, RestClient, Write, read_json,
 };
 
 /// Where Bitbucket Cloud serves its REST API.
@@ -156,19 +156,9 @@ impl BitbucketClient {
         if commit.len() == 40 {
             return Ok(commit.to_owned());
         }
-        let url = self
-            .rest
-            .endpoint(&["repositories", workspace, repo, "commit", commit])?;
+        let url = self.repository_endpoint(workspace, repo, &["commit", commit])?;
         let response = self
-            .rest
-            .send(
-                &self.authorization,
-                "bitbucket.commit",
-                Method::GET,
-                url,
-                JSON_MEDIA_TYPE,
-                None,
-            )
+            .send_json("bitbucket.commit", Method::GET, url, None)
             .await?;
         Ok(read_json::<Commit>(response).await?.hash)
     }
@@ -182,14 +172,8 @@ impl BitbucketClient {
         id: u64,
     ) -> Result<Vec<PullRequestFile>, ForgeError> {
         let id = id.to_string();
-        let mut url = self.rest.endpoint(&[
-            "repositories",
-            workspace,
-            repo,
-            "pullrequests",
-            &id,
-            "diffstat",
-        ])?;
+        let mut url =
+            self.repository_endpoint(workspace, repo, &["pullrequests", &id, "diffstat"])?;
         url.query_pairs_mut().append_pair("pagelen", "500");
         let stats: Vec<DiffStat> = self
             .rest
@@ -213,14 +197,7 @@ impl BitbucketClient {
         id: u64,
     ) -> Result<String, ForgeError> {
         let id_text = id.to_string();
-        let url = self.rest.endpoint(&[
-            "repositories",
-            workspace,
-            repo,
-            "pullrequests",
-            &id_text,
-            "diff",
-        ])?;
+        let url = self.repository_endpoint(workspace, repo, &["pullrequests", &id_text, "diff"])?;
         let path = url.path().to_owned();
         self.rest
             .get_text(
@@ -242,9 +219,9 @@ impl BitbucketClient {
         path: &str,
         commit: &str,
     ) -> Result<Option<String>, ForgeError> {
-        let mut segments = vec!["repositories", workspace, repo, "src", commit];
+        let mut segments = vec!["src", commit];
         segments.extend(path.split('/').filter(|s| !s.is_empty()));
-        let url = self.rest.endpoint(&segments)?;
+        let url = self.repository_endpoint(workspace, repo, &segments)?;
         self.rest
             .get_text(
                 &self.authorization,
@@ -268,14 +245,8 @@ impl BitbucketClient {
     ) -> Result<CommentOutcome, ForgeError> {
         forge::check_marker(marker)?;
         let id = id.to_string();
-        let comments_url = self.rest.endpoint(&[
-            "repositories",
-            workspace,
-            repo,
-            "pullrequests",
-            &id,
-            "comments",
-        ])?;
+        let comments_url =
+            self.repository_endpoint(workspace, repo, &["pullrequests", &id, "comments"])?;
         let mut list_url = comments_url.clone();
         list_url.query_pairs_mut().append_pair("pagelen", "100");
         let comments: Vec<Comment> = self
@@ -302,40 +273,27 @@ impl BitbucketClient {
                     marker,
                 )
         });
-        let (operation, method, url, action) = match ours {
-            Some(comment) => (
-                "bitbucket.edit_pr_comment",
-                Method::PUT,
-                self.rest.endpoint(&[
-                    "repositories",
+        let edit = match ours {
+            Some(comment) => Some(Write {
+                operation: "bitbucket.edit_pr_comment",
+                method: Method::PUT,
+                url: self.repository_endpoint(
                     workspace,
                     repo,
-                    "pullrequests",
-                    &id,
-                    "comments",
-                    &comment.id.to_string(),
-                ])?,
-                CommentAction::Edited,
-            ),
-            None => (
-                "bitbucket.create_pr_comment",
-                Method::POST,
-                comments_url,
-                CommentAction::Created,
-            ),
+                    &["pullrequests", &id, "comments", &comment.id.to_string()],
+                )?,
+            }),
+            None => None,
         };
-        let response = self
+        let create = Write {
+            operation: "bitbucket.create_pr_comment",
+            method: Method::POST,
+            url: comments_url,
+        };
+        let (comment, action): (Comment, _) = self
             .rest
-            .send(
-                &self.authorization,
-                operation,
-                method,
-                url,
-                JSON_MEDIA_TYPE,
-                Some(&payload),
-            )
+            .upsert(&self.authorization, edit, create, JSON_MEDIA_TYPE, &payload)
             .await?;
-        let comment: Comment = read_json(response).await?;
         let html_url = comment
             .links
             .as_ref()
@@ -363,23 +321,13 @@ impl BitbucketClient {
         link: &str,
     ) -> Result<(), ForgeError> {
         let commit = check.head_sha.as_str();
-        let report_url = self.rest.endpoint(&[
-            "repositories",
-            workspace,
-            repo,
-            "commit",
-            commit,
-            "reports",
-            REPORT_ID,
-        ])?;
+        let report_url =
+            self.repository_endpoint(workspace, repo, &["commit", commit, "reports", REPORT_ID])?;
         match self
-            .rest
-            .send(
-                &self.authorization,
+            .send_json(
                 "bitbucket.delete_report",
                 Method::DELETE,
                 report_url.clone(),
-                JSON_MEDIA_TYPE,
                 None,
             )
             .await
@@ -400,26 +348,18 @@ impl BitbucketClient {
                 {"title": "Findings with a location", "type": "NUMBER", "value": check.annotations.len()},
             ],
         });
-        self.rest
-            .send(
-                &self.authorization,
-                "bitbucket.put_report",
-                Method::PUT,
-                report_url,
-                JSON_MEDIA_TYPE,
-                Some(&report),
-            )
-            .await?;
-        let annotations_url = self.rest.endpoint(&[
-            "repositories",
+        self.send_json(
+            "bitbucket.put_report",
+            Method::PUT,
+            report_url,
+            Some(&report),
+        )
+        .await?;
+        let annotations_url = self.repository_endpoint(
             workspace,
             repo,
-            "commit",
-            commit,
-            "reports",
-            REPORT_ID,
-            "annotations",
-        ])?;
+            &["commit", commit, "reports", REPORT_ID, "annotations"],
+        )?;
         let annotations: Vec<Value> = check.annotations[..shown]
             .iter()
             .enumerate()
@@ -442,29 +382,19 @@ impl BitbucketClient {
             })
             .collect();
         for batch in annotations.chunks(MAX_ANNOTATIONS_PER_REQUEST) {
-            self.rest
-                .send(
-                    &self.authorization,
-                    "bitbucket.annotate_report",
-                    Method::POST,
-                    annotations_url.clone(),
-                    JSON_MEDIA_TYPE,
-                    Some(&Value::Array(batch.to_vec())),
-                )
-                .await
-                .inspect_err(|_| {
-                    tracing::warn!(commit, "report created, annotations incomplete");
-                })?;
+            self.send_json(
+                "bitbucket.annotate_report",
+                Method::POST,
+                annotations_url.clone(),
+                Some(&Value::Array(batch.to_vec())),
+            )
+            .await
+            .inspect_err(|_| {
+                tracing::warn!(commit, "report created, annotations incomplete");
+            })?;
         }
-        let status_url = self.rest.endpoint(&[
-            "repositories",
-            workspace,
-            repo,
-            "commit",
-            commit,
-            "statuses",
-            "build",
-        ])?;
+        let status_url =
+            self.repository_endpoint(workspace, repo, &["commit", commit, "statuses", "build"])?;
         let status = json!({
             "key": REPORT_ID,
             "state": if passed { "SUCCESSFUL" } else { "FAILED" },
@@ -472,17 +402,46 @@ impl BitbucketClient {
             "description": truncate_with_note(&check.title, 255, "…"),
             "url": link,
         });
+        self.send_json(
+            "bitbucket.set_build_status",
+            Method::POST,
+            status_url,
+            Some(&status),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `/repositories/{workspace}/{repo}/…`.
+    fn repository_endpoint(
+        &self,
+        workspace: &str,
+        repo: &str,
+        rest: &[&str],
+    ) -> Result<reqwest::Url, ForgeError> {
+        let mut segments = vec!["repositories", workspace, repo];
+        segments.extend_from_slice(rest);
+        self.rest.endpoint(&segments)
+    }
+
+    /// One request with this client's credential that expects JSON back.
+    async fn send_json(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: reqwest::Url,
+        body: Option<&Value>,
+    ) -> Result<reqwest::Response, ForgeError> {
         self.rest
             .send(
                 &self.authorization,
-                "bitbucket.set_build_status",
-                Method::POST,
-                status_url,
+                operation,
+                method,
+                url,
                 JSON_MEDIA_TYPE,
-                Some(&status),
+                body,
             )
-            .await?;
-        Ok(())
+            .await
     }
 }
 

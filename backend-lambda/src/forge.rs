@@ -235,7 +235,14 @@ pub(crate) struct RateLimitHeaders {
     pub reset: &'static str,
 }
 
-/// One REST API with one credential: the transport the host clients share.
+/// One write request: its operation name for PERF lines, method and URL.
+pub(crate) struct Write {
+    pub operation: &'static str,
+    pub method: Method,
+    pub url: Url,
+}
+
+/// One REST API: the transport the host clients share.
 pub(crate) struct RestClient {
     /// The host's name for log lines (`GitHub`).
     host: &'static str,
@@ -422,6 +429,33 @@ impl RestClient {
             )));
         }
         Ok(url)
+    }
+
+    /// Writes `payload` to the comment found by its marker (`edit`) or, when there
+    /// is none, creates it (`create`); returns the host's answer and which it was.
+    pub async fn upsert<T: DeserializeOwned>(
+        &self,
+        auth: &HeaderValue,
+        edit: Option<Write>,
+        create: Write,
+        accept: &'static str,
+        payload: &Value,
+    ) -> Result<(T, CommentAction), ForgeError> {
+        let (write, action) = match edit {
+            Some(edit) => (edit, CommentAction::Edited),
+            None => (create, CommentAction::Created),
+        };
+        let response = self
+            .send(
+                auth,
+                write.operation,
+                write.method,
+                write.url,
+                accept,
+                Some(payload),
+            )
+            .await?;
+        Ok((read_json(response).await?, action))
     }
 
     /// A GET whose body is text (a file, a diff); `Ok(None)` on 404.

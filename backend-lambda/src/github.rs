@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error_text::truncate_with_note;
-use crate::forge::{self, ForgeError, RateLimitHeaders, RestClient, read_json};
+use crate::forge::{self, ForgeError, RateLimitHeaders, RestClient, Write, read_json};
 pub use crate::forge::{
     Annotation, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, CommentOutcome,
     DEFAULT_MAX_RATE_LIMIT_WAIT, PullRequestFile, PullRequestFileStatus, REVIEW_COMMENT_MARKER,
@@ -400,11 +400,11 @@ impl GitHubClient {
         let ours = comments
             .iter()
             .find(|c| forge::carries_marker(c.body.as_deref(), marker));
-        let (operation, method, url, action) = match ours {
-            Some(comment) => (
-                "github.edit_pr_comment",
-                Method::PATCH,
-                self.rest.endpoint(&[
+        let edit = match ours {
+            Some(comment) => Some(Write {
+                operation: "github.edit_pr_comment",
+                method: Method::PATCH,
+                url: self.rest.endpoint(&[
                     "repos",
                     owner,
                     repo,
@@ -412,27 +412,18 @@ impl GitHubClient {
                     "comments",
                     &comment.id.to_string(),
                 ])?,
-                CommentAction::Edited,
-            ),
-            None => (
-                "github.create_pr_comment",
-                Method::POST,
-                comments_url,
-                CommentAction::Created,
-            ),
+            }),
+            None => None,
         };
-        let response = self
+        let create = Write {
+            operation: "github.create_pr_comment",
+            method: Method::POST,
+            url: comments_url,
+        };
+        let (comment, action): (IssueComment, _) = self
             .rest
-            .send(
-                &auth,
-                operation,
-                method,
-                url,
-                JSON_MEDIA_TYPE,
-                Some(&payload),
-            )
+            .upsert(&auth, edit, create, JSON_MEDIA_TYPE, &payload)
             .await?;
-        let comment: IssueComment = read_json(response).await?;
         Ok(CommentOutcome {
             id: comment.id,
             action,

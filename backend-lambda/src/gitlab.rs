@@ -21,8 +21,8 @@ use serde_json::json;
 
 use crate::error_text::truncate_with_note;
 use crate::forge::{
-    self, CheckConclusion, CheckRun, CommentAction, CommentOutcome, ForgeError, PullRequestFile,
-    PullRequestFileStatus, RateLimitHeaders, RestClient, read_json,
+    self, CheckConclusion, CheckRun, CommentOutcome, ForgeError, PullRequestFile,
+    PullRequestFileStatus, RateLimitHeaders, RestClient, Write,
 };
 
 /// Where gitlab.com serves its REST API.
@@ -226,11 +226,11 @@ impl GitLabClient {
         let ours = notes
             .iter()
             .find(|n| !n.system && forge::carries_marker(n.body.as_deref(), marker));
-        let (operation, method, url, action) = match ours {
-            Some(note) => (
-                "gitlab.edit_mr_note",
-                Method::PUT,
-                self.rest.endpoint(&[
+        let edit = match ours {
+            Some(note) => Some(Write {
+                operation: "gitlab.edit_mr_note",
+                method: Method::PUT,
+                url: self.rest.endpoint(&[
                     "projects",
                     project,
                     "merge_requests",
@@ -238,27 +238,18 @@ impl GitLabClient {
                     "notes",
                     &note.id.to_string(),
                 ])?,
-                CommentAction::Edited,
-            ),
-            None => (
-                "gitlab.create_mr_note",
-                Method::POST,
-                notes_url,
-                CommentAction::Created,
-            ),
+            }),
+            None => None,
         };
-        let response = self
+        let create = Write {
+            operation: "gitlab.create_mr_note",
+            method: Method::POST,
+            url: notes_url,
+        };
+        let (note, action): (Note, _) = self
             .rest
-            .send(
-                &self.authorization,
-                operation,
-                method,
-                url,
-                JSON_MEDIA_TYPE,
-                Some(&payload),
-            )
+            .upsert(&self.authorization, edit, create, JSON_MEDIA_TYPE, &payload)
             .await?;
-        let note: Note = read_json(response).await?;
         Ok(CommentOutcome {
             id: note.id,
             action,
