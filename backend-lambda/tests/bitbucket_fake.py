@@ -125,7 +125,7 @@ import time
 import uuid
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
-from fake_base import FakeHandler, serve
+from fake_base import FakeHandler, Ids, serve
 
 REPORT_TYPES = {"SECURITY", "COVERAGE", "TEST", "BUG"}
 REPORT_RESULTS = {"PASSED", "FAILED", "PENDING"}
@@ -141,7 +141,7 @@ MAX_ANNOTATIONS_PER_REQUEST = 100
 MAX_ANNOTATIONS_PER_REPORT = 1000
 REQUIRED = "This field is required."
 
-NEXT_ID = [1000]
+IDS = Ids()
 
 
 def load_state(state):
@@ -165,17 +165,12 @@ def load_state(state):
         },
     )
     state.setdefault("repositories", {})
-    ids = [NEXT_ID[0] - 1]
+    ids = []
     for repo in state["repositories"].values():
         for comments in repo.get("comments", {}).values():
             ids += [c.get("id", 0) for c in comments]
-    NEXT_ID[0] = max(ids) + 1
+    IDS.keep_above(ids)
     return state
-
-
-def new_id():
-    NEXT_ID[0] += 1
-    return NEXT_ID[0] - 1
 
 
 def now_iso():
@@ -400,7 +395,7 @@ class Bitbucket(FakeHandler):
             if raw is None:
                 return bad_request({"content.raw": [REQUIRED]})
             comment = {
-                "id": new_id(),
+                "id": IDS.new(),
                 "content": {"raw": raw},
                 "user": copy.deepcopy(self.state["user"]),
                 "created_on": now_iso(),

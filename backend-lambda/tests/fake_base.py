@@ -173,6 +173,21 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+class Ids:
+    """Ids for what a fake creates: one counter from 1000, kept above every id a
+    loaded state already holds (so ids never repeat, even across reloads)."""
+
+    def __init__(self):
+        self.next_id = 1000
+
+    def keep_above(self, ids):
+        self.next_id = max([self.next_id - 1, *ids]) + 1
+
+    def new(self):
+        self.next_id += 1
+        return self.next_id - 1
+
+
 def parse_body(raw):
     """The request body as recorded: parsed JSON, else the text, else None."""
     if not raw:

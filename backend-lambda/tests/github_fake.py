@@ -100,7 +100,7 @@ import math
 import time
 from urllib.parse import parse_qs, quote, unquote, urlencode
 
-from fake_base import FakeHandler, serve
+from fake_base import FakeHandler, Ids, serve
 
 DOCS = "https://docs.github.com/rest"
 MAX_PULL_FILES = 3000
@@ -124,7 +124,7 @@ SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 RECORDED_HEADERS = ("accept", "authorization", "user-agent", "x-github-api-version")
 
-NEXT_ID = [1000]
+IDS = Ids()
 
 
 def load_state(state):
@@ -136,18 +136,13 @@ def load_state(state):
     limit.setdefault("window_secs", 3600)
     limit["reset"] = math.ceil(time.time() + limit["window_secs"])
     state.setdefault("repos", {})
-    ids = [NEXT_ID[0] - 1]
+    ids = []
     for repo in state["repos"].values():
         for comments in repo.get("comments", {}).values():
             ids += [c.get("id", 0) for c in comments]
         ids += [run.get("id", 0) for run in repo.get("check_runs", [])]
-    NEXT_ID[0] = max(ids) + 1
+    IDS.keep_above(ids)
     return state
-
-
-def new_id():
-    NEXT_ID[0] += 1
-    return NEXT_ID[0] - 1
 
 
 def now_iso():
@@ -268,7 +263,7 @@ class GitHub(FakeHandler):
                 if problem:
                     return validation_failed([problem])
                 comment = {
-                    "id": new_id(),
+                    "id": IDS.new(),
                     "body": body["body"],
                     "user": user(),
                     "created_at": now_iso(),
@@ -351,7 +346,7 @@ class GitHub(FakeHandler):
         if parts[0] == "app" and method == "POST":
             if parts[2] not in {str(i) for i in installations.values()}:
                 return not_found()
-            token = "ghs_" + hashlib.sha256(str(new_id()).encode()).hexdigest()[:36]
+            token = "ghs_" + hashlib.sha256(str(IDS.new()).encode()).hexdigest()[:36]
             expires = time.time() + app.get("token_ttl_secs", 3600)
             app.setdefault("issued", {})[token] = expires
             return (
@@ -373,7 +368,7 @@ class GitHub(FakeHandler):
                 [{"resource": "Status", "field": "state", "code": "invalid"}]
             )
         status = {
-            "id": new_id(),
+            "id": IDS.new(),
             "state": body["state"],
             "target_url": body.get("target_url"),
             "description": body.get("description"),
@@ -498,7 +493,7 @@ class GitHub(FakeHandler):
         if errors:
             return validation_failed(errors)
         run = {
-            "id": new_id(),
+            "id": IDS.new(),
             "name": body["name"],
             "head_sha": body["head_sha"],
             "status": body.get("status", "queued"),

@@ -107,7 +107,7 @@ import time
 from email.utils import formatdate
 from urllib.parse import parse_qs, unquote, urlencode
 
-from fake_base import FakeHandler, serve
+from fake_base import FakeHandler, Ids, serve
 
 MAX_PER_PAGE = 100
 MAX_NOTE_CHARS = 1_000_000
@@ -133,7 +133,7 @@ FROM = {
 }
 ACTIVE = {"pending", "running"}
 
-NEXT_ID = [1000]
+IDS = Ids()
 
 
 def load_state(state):
@@ -149,18 +149,13 @@ def load_state(state):
     state.setdefault("fail_next", {"times": 0, "status": 502})
     state.setdefault("user", {"id": 1, "username": "reviewgate-bot", "name": "reviewgate"})
     state.setdefault("projects", {})
-    ids = [NEXT_ID[0] - 1]
+    ids = []
     for project in state["projects"].values():
         for notes in project.get("notes", {}).values():
             ids += [n.get("id", 0) for n in notes]
         ids += [s.get("id", 0) for s in project.get("statuses", [])]
-    NEXT_ID[0] = max(ids) + 1
+    IDS.keep_above(ids)
     return state
-
-
-def new_id():
-    NEXT_ID[0] += 1
-    return NEXT_ID[0] - 1
 
 
 def now_iso():
@@ -249,7 +244,7 @@ class GitLab(FakeHandler):
                     if problem:
                         return problem
                     note = {
-                        "id": new_id(),
+                        "id": IDS.new(),
                         "body": body["body"],
                         "author": copy.deepcopy(self.state["user"]),
                         "system": False,
@@ -416,7 +411,7 @@ class GitLab(FakeHandler):
 
         if current is None:
             current = {
-                "id": new_id(),
+                "id": IDS.new(),
                 "sha": sha,
                 "ref": ref,
                 "name": name,
@@ -448,7 +443,7 @@ def pipeline_id(project, sha, ref):
     for status in project.get("statuses", []):
         if status["sha"] == sha and status["ref"] == ref:
             return status["pipeline_id"]
-    return new_id()
+    return IDS.new()
 
 
 def status_json(status):

@@ -20,7 +20,7 @@ use reviewgate_ingress::normalize::DeliveryContext;
 use reviewgate_ingress::{Headers, Normalized, normalize};
 use serde_json::{Value, json};
 
-use crate::support::PythonFake;
+use crate::support::{PythonFake, call_lines as paths};
 
 const TOKEN: &str = "ATCTT3xFfGN0fakeRepositoryAccessToken";
 const WORKSPACE: &str = "acme";
@@ -84,19 +84,6 @@ fn state() -> Value {
             ]}
         }}
     })
-}
-
-fn paths(calls: &[Value]) -> Vec<String> {
-    calls
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}",
-                c["method"].as_str().unwrap_or("?"),
-                c["path"].as_str().unwrap_or("?")
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]

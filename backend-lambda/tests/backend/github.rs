@@ -14,7 +14,7 @@ use reviewgate_core::diff::FileStatus;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
 use serde_json::{Value, json};
 
-use crate::support::{PythonFake, corpus};
+use crate::support::{PythonFake, call_lines as paths, corpus};
 
 const TOKEN: &str = "ghs_fakeInstallationToken0123456789";
 const HEAD: &str = "9f2c4e1b7d3a5f6e8c0b1a2d3e4f5a6b7c8d9e0f";
@@ -69,19 +69,6 @@ fn generated_files(n: usize) -> Value {
 
 fn query<'a>(call: &'a Value, name: &str) -> Option<&'a str> {
     call["query"][name][0].as_str()
-}
-
-fn paths(calls: &[Value]) -> Vec<String> {
-    calls
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}",
-                c["method"].as_str().unwrap_or("?"),
-                c["path"].as_str().unwrap_or("?")
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]

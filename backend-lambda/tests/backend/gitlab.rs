@@ -21,7 +21,7 @@ use reviewgate_ingress::normalize::DeliveryContext;
 use reviewgate_ingress::{Headers, Normalized, normalize};
 use serde_json::{Value, json};
 
-use crate::support::PythonFake;
+use crate::support::{PythonFake, call_lines as paths};
 
 const TOKEN: &str = "glpat-fakeProjectToken0123";
 const PROJECT: &str = "acme/platform/infra";
@@ -95,15 +95,16 @@ fn state() -> Value {
     })
 }
 
-fn paths(calls: &[Value]) -> Vec<String> {
-    calls
+/// The notes that carry reviewgate's marker.
+fn our_notes(notes: &Value) -> Vec<&Value> {
+    notes
+        .as_array()
+        .expect("notes")
         .iter()
-        .map(|c| {
-            format!(
-                "{} {}",
-                c["method"].as_str().unwrap_or("?"),
-                c["path"].as_str().unwrap_or("?")
-            )
+        .filter(|n| {
+            n["body"]
+                .as_str()
+                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
         })
         .collect()
 }
@@ -180,16 +181,7 @@ async fn the_note_is_created_once_then_edited_in_place() {
     assert_eq!(second.action, CommentAction::Edited);
     assert_eq!(second.id, first.id);
     let notes = fake.project_state().await["notes"]["3"].clone();
-    let ours: Vec<&Value> = notes
-        .as_array()
-        .expect("notes")
-        .iter()
-        .filter(|n| {
-            n["body"]
-                .as_str()
-                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
-        })
-        .collect();
+    let ours = our_notes(&notes);
     assert_eq!(ours.len(), 1, "{notes}");
     assert_eq!(
         ours[0]["body"],
@@ -392,17 +384,7 @@ async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
         "high finding, default fail_on"
     );
     assert_eq!(statuses[0]["sha"], HEAD);
-    let note_id = project["notes"]["3"]
-        .as_array()
-        .expect("notes")
-        .iter()
-        .find(|n| {
-            n["body"]
-                .as_str()
-                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
-        })
-        .expect("our note")["id"]
-        .clone();
+    let note_id = our_notes(&project["notes"]["3"]).first().expect("our note")["id"].clone();
     assert_eq!(
         statuses[0]["target_url"],
         format!("https://gitlab.example/acme/platform/infra/-/merge_requests/3#note_{note_id}")
@@ -427,17 +409,11 @@ async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
         .expect("stored");
     assert_eq!(v2.version, 2);
     let project = fake.project_state().await;
-    let ours = project["notes"]["3"]
-        .as_array()
-        .expect("notes")
-        .iter()
-        .filter(|n| {
-            n["body"]
-                .as_str()
-                .is_some_and(|b| b.starts_with(REVIEW_COMMENT_MARKER))
-        })
-        .count();
-    assert_eq!(ours, 1, "one note, edited in place");
+    assert_eq!(
+        our_notes(&project["notes"]["3"]).len(),
+        1,
+        "one note, edited in place"
+    );
     assert_eq!(project["statuses"][1]["status"], "success");
     assert_eq!(project["statuses"][1]["sha"], NEXT_HEAD);
 

@@ -181,6 +181,20 @@ impl PythonFake {
     }
 }
 
+/// `METHOD /path` of each call a fake recorded, to compare in one assertion.
+pub fn call_lines(calls: &[serde_json::Value]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["method"].as_str().unwrap_or("?"),
+                c["path"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
 impl Drop for PythonFake {
     fn drop(&mut self) {
         let _ = self.child.kill();
