@@ -41,6 +41,10 @@ async fn logs_carry_ids_and_audit_fields_and_no_secret() {
     let capture = Capture::default();
     let _guard =
         tracing::subscriber::set_default(json_subscriber(capture.clone(), EnvFilter::new("debug")));
+    // Other tests of this binary run on other threads without a subscriber; a
+    // callsite they registered first (the shared PERF event) may have cached
+    // "nobody listens". Recompute every callsite's interest with this one in place.
+    tracing::callsite::rebuild_interest_cache();
 
     let (_fake, provider) = openai_fake(vec![Answer::Findings(json!({"findings": []}))]).await;
     let mut api = TestApi::embedded().await;
