@@ -152,11 +152,11 @@ impl EventProcessor {
     /// The client for the host an event came from, or why there is none.
     fn code_host(&self, source: EventSource) -> Result<CodeHost<'_>, String> {
         match source {
-            EventSource::Github => self
-                .github
-                .as_ref()
-                .map(CodeHost::GitHub)
-                .ok_or_else(|| "no GitHub token is configured (REVIEWGATE_GITHUB_TOKEN)".into()),
+            EventSource::Github => self.github.as_ref().map(CodeHost::GitHub).ok_or_else(|| {
+                "no GitHub credentials are configured (REVIEWGATE_GITHUB_TOKEN, or \
+                     REVIEWGATE_GITHUB_APP_ID with its private key)"
+                    .into()
+            }),
             EventSource::Gitlab => self
                 .gitlab
                 .as_ref()
