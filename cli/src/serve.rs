@@ -198,10 +198,40 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 "  Spacelift runs are scored from their resource counts until REVIEWGATE_SPACELIFT_API_URL, _API_KEY_ID and _API_KEY_SECRET are set"
             );
         }
-        if config.github.is_none() {
-            eprintln!(
-                "  pull requests are recorded, not reviewed, until REVIEWGATE_GITHUB_TOKEN is set"
-            );
+        // Say which hosts' pull requests are reviewed, and how to add the others whose
+        // events can arrive (their webhooks, or anything through the edge).
+        let hosts = [
+            (
+                "GitHub",
+                "pull requests",
+                config.github.is_some(),
+                "REVIEWGATE_GITHUB_TOKEN or REVIEWGATE_GITHUB_APP_ID + _PRIVATE_KEY_PATH",
+            ),
+            (
+                "GitLab",
+                "merge requests",
+                config.gitlab.is_some(),
+                "REVIEWGATE_GITLAB_TOKEN",
+            ),
+            (
+                "Bitbucket",
+                "pull requests",
+                config.bitbucket.is_some(),
+                "REVIEWGATE_BITBUCKET_TOKEN",
+            ),
+        ];
+        for (host, changes, configured, variables) in hosts {
+            if configured {
+                eprintln!("  {host} {changes}: reviewed, commented and checked");
+            } else if !config.intake.edge.is_empty()
+                || sources
+                    .iter()
+                    .any(|s| s.as_str() == host.to_ascii_lowercase())
+            {
+                eprintln!(
+                    "  {host} {changes} are recorded, not reviewed, until {variables} is set"
+                );
+            }
         }
         let served = axum::serve(
             listener,
