@@ -310,8 +310,12 @@ impl GitLabClient {
 
 /// Whether GitLab's refusal says the status is already `state`.
 fn already_in_state(message: &str, state: &str) -> bool {
+    // "Cannot transition status via :run from :running (Reason(s): …)"
     message.starts_with("Cannot transition status")
-        && message.trim_end().ends_with(&format!("from :{state}"))
+        && message
+            .split_once(" from :")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            == Some(state)
 }
 
 #[cfg(test)]
@@ -350,6 +354,14 @@ mod tests {
         ));
         assert!(!already_in_state(
             "Cannot transition status via :success from :failed",
+            "success"
+        ));
+        assert!(already_in_state(
+            "Cannot transition status via :run from :running (Reason(s): Status cannot transition via \"run\")",
+            "running"
+        ));
+        assert!(!already_in_state(
+            "Cannot transition status via :success from :success_pending",
             "success"
         ));
         assert!(!already_in_state("ref is missing", "success"));
