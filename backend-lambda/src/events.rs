@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use reviewgate_core::config::ReviewConfig;
 use reviewgate_core::event::{
     EventEnvelope, EventKind, EventSource, PullRequest, Repository, SpaceliftDelta, SpaceliftRun,
@@ -64,6 +65,9 @@ const MAX_CONTEXT_FILES: usize = 100;
 pub const DEFAULT_FAIL_ON: Severity = Severity::High;
 /// How often a retryable failure is retried before the event is finished as failed.
 const MAX_ATTEMPTS: u32 = 8;
+/// How many subjects (pull requests, runs) are processed at once: enough to overlap
+/// the code hosts' latency, few enough to stay far inside their rate limits.
+const PARALLEL_SUBJECTS: usize = 8;
 /// How often the worker looks for pending events when nothing wakes it (another
 /// process may have accepted them, or a retry came due).
 const POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -197,9 +201,9 @@ impl EventProcessor {
     }
 
     /// Processes pending events until `shutdown` turns true, sleeping until `wake`
-    /// is notified (intake accepted an event) or the poll interval passes. An event
-    /// being processed when shutdown comes is finished first; events not started
-    /// stay pending in the store for the next start.
+    /// is notified (intake accepted an event) or the poll interval passes. Events
+    /// being processed when shutdown comes (one per subject in hand) are finished
+    /// first; events not started stay pending in the store for the next start.
     pub async fn run(&self, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
         loop {
             if *shutdown.borrow() {
@@ -221,13 +225,44 @@ impl EventProcessor {
                 }
                 continue;
             }
-            for event in &due {
-                if *shutdown.borrow() {
-                    return;
-                }
-                self.process_and_finish(event).await;
+            let stop = || *shutdown.borrow();
+            self.process_by_subject(due, &stop).await;
+        }
+    }
+
+    /// Processes `due` with up to [`PARALLEL_SUBJECTS`] subjects (a pull request,
+    /// a Spacelift run, an event of its own) at once, each subject's events one
+    /// after another in the order given, so two events about one review never race
+    /// for its next version. Stops starting events once `stop` says so; returns how
+    /// many were processed.
+    async fn process_by_subject(
+        &self,
+        due: Vec<PendingEvent>,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> usize {
+        let mut subjects: Vec<(String, Vec<PendingEvent>)> = Vec::new();
+        for event in due {
+            let subject = subject_of(&event.envelope);
+            match subjects.iter_mut().find(|(s, _)| *s == subject) {
+                Some((_, events)) => events.push(event),
+                None => subjects.push((subject, vec![event])),
             }
         }
+        futures_util::stream::iter(subjects)
+            .map(|(_, events)| async move {
+                let mut processed = 0;
+                for event in &events {
+                    if stop() {
+                        break;
+                    }
+                    self.process_and_finish(event).await;
+                    processed += 1;
+                }
+                processed
+            })
+            .buffer_unordered(PARALLEL_SUBJECTS)
+            .fold(0, |total, n| async move { total + n })
+            .await
     }
 
     /// Processes the events due now, once each (a retryable failure defers the
@@ -249,13 +284,8 @@ impl EventProcessor {
             if fresh.is_empty() {
                 break;
             }
-            for event in &fresh {
-                if started.elapsed() >= budget {
-                    break;
-                }
-                self.process_and_finish(event).await;
-                processed += 1;
-            }
+            let over_budget = || started.elapsed() >= budget;
+            processed += self.process_by_subject(fresh, &over_budget).await;
         }
         Ok(processed)
     }
@@ -642,6 +672,18 @@ fn pull_request_of(event: &EventEnvelope) -> Result<(&Repository, &PullRequest),
         _ => Err(ProcessError::Permanent(
             "a pull-request event without its repository or pull request".into(),
         )),
+    }
+}
+
+/// What an event is about, for ordering: events with the same subject write
+/// versions of the same review, so they are processed one after another.
+fn subject_of(event: &EventEnvelope) -> String {
+    match (&event.repository, &event.pr, &event.spacelift) {
+        (Some(repository), Some(pr), _) => {
+            pull_request_review_id(event.source, repository, pr.number)
+        }
+        (_, _, Some(run)) => spacelift_run_review_id(&run.account, &run.stack, &run.run_id),
+        _ => event.id.clone(),
     }
 }
 

@@ -17,6 +17,9 @@ Test routes (not recorded), the same in every fake:
   GET    /_fake/state   the current state, with what the client created
   POST   /_fake/state   replaces the state with the JSON body
 
+Every fake's state may hold "latency_ms": each API answer is then sent that much
+later (a real host's round trip), without holding the lock.
+
 A fake module has a `load_state(state) -> dict` function (the state to serve, its
 defaults filled in; run at start and for POST /_fake/state) and ends with
 `serve(ItsHandler, load_state)`. Its handler sets `recorded_headers`, may set
@@ -134,6 +137,11 @@ class FakeHandler(BaseHTTPRequestHandler):
                 call["status"] = status
         if early is not None:
             status, payload, headers = early
+        # A real host answers tens of milliseconds later; benchmarks set this to see
+        # how a client overlaps that. Slept outside the lock, as the host's own time.
+        latency_ms = type(self).state.get("latency_ms") or 0
+        if latency_ms > 0:
+            time.sleep(latency_ms / 1000)
         self.answer(status, payload, headers)
 
     def fake_route(self, method, path, body):

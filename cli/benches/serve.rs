@@ -1,13 +1,16 @@
 //! Benchmark (not a test) of `reviewgate serve` taking webhooks: signed GitHub
 //! `pull_request.synchronize` deliveries (the 28 KB corpus payload, each with its own
-//! delivery id) from 16 connections for 10 s against the real binary, with the PR
-//! fetched from the local GitHub fake and rules-only reviews.
+//! delivery id, spread over 16 pull requests) from 16 connections for 10 s against
+//! the real binary, with the PRs fetched from the local GitHub fake and rules-only
+//! reviews. The fake answers at once unless `--github-latency-ms` sets a round trip
+//! like a real GitHub's, which is what concurrent processing overlaps.
 //!
 //! It reports the intake rate and latency (a 202 means verified, rate-limited and
 //! stored), then how long the background processor takes to review every accepted
 //! event (fetch, review, new version, comment, check run). Goal (issue 7): intake of
 //! at least 500/s with p99 under 50 ms. Run by `scripts/bench-serve`; targets are
-//! stated, not asserted. Options: `-- --seconds N --connections N`.
+//! stated, not asserted. Options: `-- --seconds N --connections N --pulls N
+//! --github-latency-ms N`.
 
 #![allow(missing_docs, clippy::print_stdout)]
 
@@ -59,16 +62,22 @@ fn corpus_dir() -> PathBuf {
     )
 }
 
-fn start_github(dir: &Path) -> (Running, String) {
+/// The GitHub fake with pull requests 1..=`pulls` of the corpus repository, each
+/// adding the same public bucket ACL, answering after `latency_ms`.
+fn start_github(dir: &Path, pulls: u64, latency_ms: u64) -> (Running, String) {
     let main_tf = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
+    let pull = serde_json::json!({"head_sha": HEAD_SHA, "files": [{
+        "filename": "main.tf", "status": "added", "additions": 4, "deletions": 0,
+        "patch": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}",
+    }]});
+    let pulls: serde_json::Map<String, serde_json::Value> =
+        (1..=pulls).map(|n| (n.to_string(), pull.clone())).collect();
     let state = serde_json::json!({
         "token": TOKEN,
+        "latency_ms": latency_ms,
         "rate_limit": {"limit": 100_000_000, "remaining": 100_000_000, "window_secs": 3600},
         "repos": {REPO: {
-            "pulls": {"2": {"head_sha": HEAD_SHA, "files": [{
-                "filename": "main.tf", "status": "added", "additions": 4, "deletions": 0,
-                "patch": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}",
-            }]}},
+            "pulls": pulls,
             "contents": {HEAD_SHA: {"main.tf": main_tf}},
         }},
     });
@@ -156,6 +165,8 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 fn main() {
     let seconds = arg("seconds", 10);
     let connections = arg("connections", 16) as usize;
+    let pulls = arg("pulls", 16).max(1);
+    let latency_ms = arg("github-latency-ms", 0);
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let key_out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
@@ -167,15 +178,29 @@ fn main() {
         .expect("utf-8")
         .trim()
         .to_owned();
-    let (_github, github_url) = start_github(dir.path());
+    let (_github, github_url) = start_github(dir.path(), pulls, latency_ms);
     let (_serve, url) = start_serve(&data, &github_url);
-    let body = Arc::new(
-        std::fs::read(corpus_dir().join("github-payloads/pull_request.synchronize.payload.json"))
+    // The corpus delivery once per pull request, as GitHub would send it for each
+    // (the number in two places), pretty-printed like the original.
+    let corpus: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(corpus_dir().join("github-payloads/pull_request.synchronize.payload.json"))
             .expect("the corpus payload"),
+    )
+    .expect("JSON");
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        (1..=pulls)
+            .map(|n| {
+                let mut payload = corpus.clone();
+                payload["number"] = n.into();
+                payload["pull_request"]["number"] = n.into();
+                serde_json::to_vec_pretty(&payload).expect("JSON")
+            })
+            .collect(),
     );
     println!(
-        "serve intake: {} B pull_request deliveries, {connections} connections, {seconds} s, {} CPUs",
-        body.len(),
+        "serve intake: {} B pull_request deliveries over {pulls} pull requests, {connections} connections, \
+         {seconds} s, GitHub fake latency {latency_ms} ms, {} CPUs",
+        bodies[0].len(),
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
@@ -190,12 +215,13 @@ fn main() {
         let client = reqwest::Client::new();
         let tasks: Vec<_> = (0..connections)
             .map(|worker| {
-                let (client, hook, body) = (client.clone(), hook.clone(), body.clone());
+                let (client, hook, bodies) = (client.clone(), hook.clone(), bodies.clone());
                 tokio::spawn(async move {
                     let (mut latencies, mut accepted, mut other) = (Vec::new(), 0u64, 0u64);
                     let mut n = 0u64;
                     while Instant::now() < deadline {
                         n += 1;
+                        let body = &bodies[(worker + n as usize) % bodies.len()];
                         let now_secs = std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)
                             .expect("after 1970")
@@ -209,13 +235,13 @@ fn main() {
                                 delivery_id: &delivery,
                                 now_secs,
                             },
-                            &body,
+                            body,
                         )
                         .expect("signable");
                         let mut request = client
                             .post(&hook)
                             .header("content-type", "application/json")
-                            .body(body.as_ref().clone());
+                            .body(body.clone());
                         for (name, value) in &headers {
                             request = request.header(*name, value);
                         }
@@ -252,30 +278,20 @@ fn main() {
 
     let api = reqwest::Client::new();
     // The processor reviews in the background; wait until every accepted event has
-    // its version (one review per PR, one version per event).
-    let review_id = loop {
+    // its version (one review per PR, one version per event): the reviews' latest
+    // version numbers add up to the events reviewed.
+    let give_up = Instant::now() + Duration::from_secs(600);
+    let reviewed = loop {
         let page = get(
             &runtime,
             &api,
             &url,
-            &format!("/api/reviews?repository={REPO}"),
+            &format!("/api/reviews?repository={REPO}&limit=100"),
             &key,
         );
-        if let Some(id) = page["items"][0]["review_id"].as_str() {
-            break id.to_owned();
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let give_up = Instant::now() + Duration::from_secs(600);
-    let reviewed = loop {
-        let versions = get(
-            &runtime,
-            &api,
-            &url,
-            &format!("/api/reviews/{review_id}/versions"),
-            &key,
-        );
-        let count = versions.as_array().map_or(0, Vec::len) as u64;
+        let count: u64 = page["items"].as_array().map_or(0, |items| {
+            items.iter().filter_map(|i| i["version"].as_u64()).sum()
+        });
         if count >= accepted || Instant::now() > give_up {
             break count;
         }

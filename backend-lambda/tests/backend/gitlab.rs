@@ -478,3 +478,54 @@ async fn renames_and_deletions_keep_their_status() {
         ]
     );
 }
+
+#[tokio::test]
+async fn pending_events_of_one_merge_request_keep_their_order_among_others() {
+    // Merge requests 3 and 4; 3 is opened, then updated to a new commit. The
+    // processor works on several merge requests at once, but one merge request's
+    // events one after another: version 2 of MR 3 is the update.
+    let mut state = state();
+    let mr3 = state["projects"][PROJECT]["merge_requests"]["3"].clone();
+    state["projects"][PROJECT]["merge_requests"]["4"] = mr3;
+    let fake = FakeGitLab::start(state);
+    let store: Arc<dyn ReviewStore> =
+        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let mut other = merge_request_event("open", HEAD, "d-2");
+    other.id = "gitlab:d-2".into();
+    if let Some(pr) = other.pr.as_mut() {
+        pr.number = 4;
+    }
+    let events = [
+        merge_request_event("open", HEAD, "d-1"),
+        other,
+        merge_request_event("update", NEXT_HEAD, "d-3"),
+    ];
+    for event in &events {
+        assert!(store.accept_event(event).await.expect("accepted"));
+    }
+    let processor = EventProcessor::new(store.clone(), None).with_gitlab(fake.client());
+    let processed = processor
+        .process_pending(Duration::from_secs(60))
+        .await
+        .expect("processed");
+    assert_eq!(processed, 3);
+    let repository = events[0].repository.as_ref().expect("repository");
+    let mr3 = pull_request_review_id(EventSource::Gitlab, repository, 3);
+    let latest = store.get_latest(&mr3).await.expect("read").expect("stored");
+    assert_eq!(latest.version, 2);
+    assert_eq!(latest.event_id.as_deref(), Some(events[2].id.as_str()));
+    let Origin::GitlabMergeRequest { head_sha, .. } = &latest.origin else {
+        panic!("{:?}", latest.origin);
+    };
+    assert_eq!(head_sha, NEXT_HEAD);
+    let mr4 = pull_request_review_id(EventSource::Gitlab, repository, 4);
+    assert_eq!(
+        store
+            .get_latest(&mr4)
+            .await
+            .expect("read")
+            .expect("stored")
+            .version,
+        1
+    );
+}
