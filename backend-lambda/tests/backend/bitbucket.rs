@@ -3,7 +3,6 @@
 //! format (in-body pagination, the diff redirect, Code Insights reports and
 //! annotations, build statuses, Bitbucket's error bodies) that records every call.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use reviewgate_backend::bitbucket::BitbucketClient;
@@ -12,42 +11,36 @@ use reviewgate_backend::forge::{
     Annotation, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, ForgeError,
     PullRequestFileStatus, REVIEW_COMMENT_MARKER,
 };
-use reviewgate_backend::store::embedded::EmbeddedReviewStore;
-use reviewgate_backend::store::{EventOutcome, ReviewStore};
+use reviewgate_backend::store::EventOutcome;
 use reviewgate_core::Origin;
 use reviewgate_core::event::{EventEnvelope, EventSource};
-use reviewgate_ingress::normalize::DeliveryContext;
-use reviewgate_ingress::{Headers, Normalized, normalize};
+use reviewgate_ingress::Headers;
 use serde_json::{Value, json};
 
-use crate::support::{PythonFake, call_lines as paths};
+use crate::support::{PythonFake, call_lines as paths, memory_store, normalized_event};
 
 const TOKEN: &str = "ATCTT3xFfGN0fakeRepositoryAccessToken";
 const WORKSPACE: &str = "acme";
 const REPO: &str = "infra";
 const HEAD: &str = "7c1e9a3b5d2f4e6a8c0b1d3f5a7c9e1b2d4f6a8c";
 
-/// `bitbucket_fake.py` with `state`, and clients for it.
-struct FakeBitbucket(PythonFake);
-
-impl std::ops::Deref for FakeBitbucket {
-    type Target = PythonFake;
-
-    fn deref(&self) -> &PythonFake {
-        &self.0
-    }
+fn start_fake(state: Value) -> PythonFake {
+    PythonFake::start("bitbucket_fake.py", &state)
 }
 
-impl FakeBitbucket {
-    fn start(state: Value) -> FakeBitbucket {
-        FakeBitbucket(PythonFake::start("bitbucket_fake.py", &state))
-    }
+/// What the tests ask of `bitbucket_fake.py`.
+trait BitbucketFake {
+    fn api(&self) -> String;
+    /// A client with the access token that waits at most 5 s for a rate limit.
+    fn client(&self) -> BitbucketClient;
+    async fn repository_state(&self) -> Value;
+}
 
+impl BitbucketFake for PythonFake {
     fn api(&self) -> String {
         format!("{}/2.0", self.base)
     }
 
-    /// A client with the access token that waits at most 5 s for a rate limit.
     fn client(&self) -> BitbucketClient {
         BitbucketClient::new(&self.api(), TOKEN.to_owned(), None)
             .expect("client")
@@ -93,7 +86,7 @@ async fn diffstat_pages_follow_next_and_the_diff_follows_its_redirect() {
         .collect();
     let mut state = state();
     state["repositories"]["acme/infra"]["pullrequests"]["5"]["diffstat"] = json!(stats);
-    let fake = FakeBitbucket::start(state);
+    let fake = start_fake(state);
     let client = fake.client();
     let files = client
         .pull_request_files(WORKSPACE, REPO, 5)
@@ -127,7 +120,7 @@ async fn diffstat_pages_follow_next_and_the_diff_follows_its_redirect() {
 
 #[tokio::test]
 async fn an_abbreviated_head_is_resolved_and_files_are_read_at_it() {
-    let fake = FakeBitbucket::start(state());
+    let fake = start_fake(state());
     let client = fake.client();
     let full = client
         .full_commit_hash(WORKSPACE, REPO, &HEAD[..12])
@@ -169,7 +162,7 @@ async fn an_abbreviated_head_is_resolved_and_files_are_read_at_it() {
 
 #[tokio::test]
 async fn the_comment_is_created_once_then_edited_in_place() {
-    let fake = FakeBitbucket::start(state());
+    let fake = start_fake(state());
     let client = fake.client();
     let first = client
         .upsert_pr_comment(WORKSPACE, REPO, 5, REVIEW_COMMENT_MARKER, "first")
@@ -240,7 +233,7 @@ fn check(conclusion: CheckConclusion, annotations: Vec<Annotation>) -> CheckRun 
 
 #[tokio::test]
 async fn the_report_is_replaced_with_annotations_in_batches_and_a_build_status() {
-    let fake = FakeBitbucket::start(state());
+    let fake = start_fake(state());
     let client = fake.client();
     let link = "https://bitbucket.org/acme/infra/pull-requests/5#comment-1000";
     client
@@ -299,7 +292,7 @@ async fn the_report_is_replaced_with_annotations_in_batches_and_a_build_status()
 
 #[tokio::test]
 async fn an_app_password_is_sent_as_basic_and_a_wrong_one_is_unauthorized() {
-    let fake = FakeBitbucket::start(state());
+    let fake = start_fake(state());
     let basic = BitbucketClient::new(&fake.api(), "app-password-1".into(), Some("reviewgate-bot"))
         .expect("client");
     basic
@@ -327,7 +320,7 @@ async fn an_app_password_is_sent_as_basic_and_a_wrong_one_is_unauthorized() {
 async fn a_429_without_retry_after_is_a_minute_not_an_immediate_retry() {
     let mut state = state();
     state["rate_limit"] = json!({"remaining": 0});
-    let fake = FakeBitbucket::start(state);
+    let fake = start_fake(state);
     let error = fake
         .client()
         .pull_request_files(WORKSPACE, REPO, 5)
@@ -357,28 +350,18 @@ fn pull_request_event(key: &str, delivery: &str) -> EventEnvelope {
             "links": {"diff": {"href": "https://api.bitbucket.org/2.0/repositories/acme/infra/pullrequests/5/diff"}}}
     });
     let headers = Headers::new().with("x-event-key", key);
-    let context = DeliveryContext {
-        delivery_id: delivery,
-        received_at_ms: 1_700_000_000_000,
-        trace_id: "trace",
-        tolerance_secs: 300,
-    };
-    match normalize(
+    normalized_event(
         EventSource::Bitbucket,
         &headers,
         body.to_string().as_bytes(),
-        context,
-    ) {
-        Ok(Normalized::Event(event)) => *event,
-        other => panic!("expected an event, got {other:?}"),
-    }
+        delivery,
+    )
 }
 
 #[tokio::test]
 async fn pull_requests_are_reviewed_commented_once_and_reported_on_the_full_hash() {
-    let fake = FakeBitbucket::start(state());
-    let store: Arc<dyn ReviewStore> =
-        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let fake = start_fake(state());
+    let store = memory_store();
     let processor = EventProcessor::new(store.clone(), None).with_bitbucket(fake.client());
     let created = pull_request_event("pullrequest:created", "u-1");
     let repository = created.repository.clone().expect("repository");
@@ -461,8 +444,7 @@ async fn pull_requests_are_reviewed_commented_once_and_reported_on_the_full_hash
 
 #[tokio::test]
 async fn without_a_token_pull_requests_are_skipped_naming_the_variable() {
-    let store: Arc<dyn ReviewStore> =
-        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let store = memory_store();
     let outcome = EventProcessor::new(store, None)
         .process(&pull_request_event("pullrequest:created", "u-1"))
         .await

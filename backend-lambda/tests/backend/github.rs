@@ -14,7 +14,7 @@ use reviewgate_core::diff::FileStatus;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
 use serde_json::{Value, json};
 
-use crate::support::{PythonFake, call_lines as paths, corpus};
+use crate::support::{PythonFake, call_lines as paths, corpus, memory_store, normalized_event};
 
 const TOKEN: &str = "ghs_fakeInstallationToken0123456789";
 const HEAD: &str = "9f2c4e1b7d3a5f6e8c0b1a2d3e4f5a6b7c8d9e0f";
@@ -769,25 +769,14 @@ async fn a_jwt_from_another_key_is_refused() {
 /// The corpus `pull_request.opened` (Codertocat/Hello-World#2) as the ingress
 /// normalizes it.
 fn corpus_pull_request_event() -> reviewgate_core::event::EventEnvelope {
-    use reviewgate_ingress::normalize::DeliveryContext;
-    use reviewgate_ingress::{Headers, Normalized, normalize};
     let body = corpus("github-payloads/pull_request.opened.payload.json");
-    let headers = Headers::new().with("x-github-event", "pull_request");
-    let context = DeliveryContext {
-        delivery_id: "d-1",
-        received_at_ms: 1_700_000_000_000,
-        trace_id: "trace",
-        tolerance_secs: 300,
-    };
-    match normalize(
+    let headers = reviewgate_ingress::Headers::new().with("x-github-event", "pull_request");
+    normalized_event(
         reviewgate_core::event::EventSource::Github,
         &headers,
         &body,
-        context,
-    ) {
-        Ok(Normalized::Event(event)) => *event,
-        other => panic!("expected an event, got {other:?}"),
-    }
+        "d-1",
+    )
 }
 
 #[tokio::test]
@@ -805,9 +794,7 @@ async fn a_personal_access_token_sets_a_commit_status_instead_of_a_check_run() {
             "contents": {CORPUS_HEAD: {"main.tf": main_tf}}
         }}
     }));
-    let store: std::sync::Arc<dyn reviewgate_backend::store::ReviewStore> = std::sync::Arc::new(
-        reviewgate_backend::store::embedded::EmbeddedReviewStore::in_memory().expect("store"),
-    );
+    let store = memory_store();
     let processor =
         reviewgate_backend::events::EventProcessor::new(store, Some(fake.client_with_token(PAT)));
     let outcome = processor

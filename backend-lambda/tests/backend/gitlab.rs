@@ -3,7 +3,6 @@
 //! pagination with `Link` and `X-*` headers, `RateLimit-*` headers, GitLab's error
 //! bodies, the commit-status state machine) that records every call.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reviewgate_backend::events::{EventProcessor, pull_request_review_id};
@@ -13,15 +12,13 @@ use reviewgate_backend::forge::{
 };
 use reviewgate_backend::gitlab::GitLabClient;
 use reviewgate_backend::model::ReviewStatus;
-use reviewgate_backend::store::embedded::EmbeddedReviewStore;
-use reviewgate_backend::store::{EventOutcome, ReviewStore};
+use reviewgate_backend::store::EventOutcome;
 use reviewgate_core::Origin;
 use reviewgate_core::event::{EventEnvelope, EventSource};
-use reviewgate_ingress::normalize::DeliveryContext;
-use reviewgate_ingress::{Headers, Normalized, normalize};
+use reviewgate_ingress::Headers;
 use serde_json::{Value, json};
 
-use crate::support::{PythonFake, call_lines as paths};
+use crate::support::{PythonFake, call_lines as paths, memory_store, normalized_event};
 
 const TOKEN: &str = "glpat-fakeProjectToken0123";
 const PROJECT: &str = "acme/platform/infra";
@@ -29,33 +26,25 @@ const PROJECT_ID: u64 = 4242;
 const HEAD: &str = "5d1f0c3b9a7e2d4c6b8a0f1e3d5c7b9a1f2e4d6c";
 const NEXT_HEAD: &str = "6e2a1d4c0b8f3e5d7c9b1a2f4e6d8c0b2a3f5e7d";
 
-/// `gitlab_fake.py` with `state`, and clients for it.
-struct FakeGitLab(PythonFake);
-
-impl std::ops::Deref for FakeGitLab {
-    type Target = PythonFake;
-
-    fn deref(&self) -> &PythonFake {
-        &self.0
-    }
+fn start_fake(state: Value) -> PythonFake {
+    PythonFake::start("gitlab_fake.py", &state)
 }
 
-impl FakeGitLab {
-    fn start(state: Value) -> FakeGitLab {
-        FakeGitLab(PythonFake::start("gitlab_fake.py", &state))
-    }
-
-    fn api(&self) -> String {
-        format!("{}/api/v4", self.base)
-    }
-
+/// What the tests ask of `gitlab_fake.py`.
+trait GitLabFake {
     /// A client with the right token that waits at most 5 s for a rate limit.
+    fn client(&self) -> GitLabClient;
+    fn client_with_token(&self, token: &str) -> GitLabClient;
+    async fn project_state(&self) -> Value;
+}
+
+impl GitLabFake for PythonFake {
     fn client(&self) -> GitLabClient {
         self.client_with_token(TOKEN)
     }
 
     fn client_with_token(&self, token: &str) -> GitLabClient {
-        GitLabClient::new(&self.api(), token.to_owned())
+        GitLabClient::new(&format!("{}/api/v4", self.base), token.to_owned())
             .expect("client")
             .with_max_rate_limit_wait(Duration::from_secs(5))
     }
@@ -116,7 +105,7 @@ async fn merge_request_diffs_follow_link_headers_and_name_the_project_by_path() 
         .collect();
     let mut state = state();
     state["projects"][PROJECT]["merge_requests"]["3"]["diffs"] = json!(diffs);
-    let fake = FakeGitLab::start(state);
+    let fake = start_fake(state);
     let files = fake
         .client()
         .merge_request_files(PROJECT, 3)
@@ -139,7 +128,7 @@ async fn merge_request_diffs_follow_link_headers_and_name_the_project_by_path() 
 
 #[tokio::test]
 async fn files_are_raw_text_under_an_encoded_path_and_a_missing_one_is_none() {
-    let fake = FakeGitLab::start(state());
+    let fake = start_fake(state());
     let client = fake.client();
     let project = PROJECT_ID.to_string();
     let text = client
@@ -163,7 +152,7 @@ async fn files_are_raw_text_under_an_encoded_path_and_a_missing_one_is_none() {
 
 #[tokio::test]
 async fn the_note_is_created_once_then_edited_in_place() {
-    let fake = FakeGitLab::start(state());
+    let fake = start_fake(state());
     let client = fake.client();
     let first = client
         .upsert_merge_request_note(PROJECT, 3, REVIEW_COMMENT_MARKER, "first review")
@@ -216,7 +205,7 @@ fn check(conclusion: CheckConclusion, sha: &str) -> CheckRun {
 
 #[tokio::test]
 async fn the_commit_status_follows_the_conclusion_and_can_be_set_again() {
-    let fake = FakeGitLab::start(state());
+    let fake = start_fake(state());
     let client = fake.client();
     client
         .set_commit_status(
@@ -276,7 +265,7 @@ async fn the_commit_status_follows_the_conclusion_and_can_be_set_again() {
 
 #[tokio::test]
 async fn a_wrong_token_is_unauthorized_and_never_shown() {
-    let fake = FakeGitLab::start(state());
+    let fake = start_fake(state());
     let error = fake
         .client_with_token("glpat-wrong-token")
         .merge_request_files(PROJECT, 3)
@@ -290,7 +279,7 @@ async fn a_wrong_token_is_unauthorized_and_never_shown() {
 async fn a_spent_rate_limit_waits_for_retry_after() {
     let mut state = state();
     state["rate_limit"] = json!({"limit": 2, "remaining": 0, "window_secs": 1});
-    let fake = FakeGitLab::start(state);
+    let fake = start_fake(state);
     let started = Instant::now();
     let files = fake
         .client()
@@ -322,28 +311,18 @@ fn merge_request_event(action: &str, head: &str, delivery: &str) -> EventEnvelop
         }
     });
     let headers = Headers::new().with("x-gitlab-event", "Merge Request Hook");
-    let context = DeliveryContext {
-        delivery_id: delivery,
-        received_at_ms: 1_700_000_000_000,
-        trace_id: "trace",
-        tolerance_secs: 300,
-    };
-    match normalize(
+    normalized_event(
         EventSource::Gitlab,
         &headers,
         body.to_string().as_bytes(),
-        context,
-    ) {
-        Ok(Normalized::Event(event)) => *event,
-        other => panic!("expected an event, got {other:?}"),
-    }
+        delivery,
+    )
 }
 
 #[tokio::test]
 async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
-    let fake = FakeGitLab::start(state());
-    let store: Arc<dyn ReviewStore> =
-        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let fake = start_fake(state());
+    let store = memory_store();
     let processor = EventProcessor::new(store.clone(), None).with_gitlab(fake.client());
     let opened = merge_request_event("open", HEAD, "d-1");
     let outcome = processor.process(&opened).await.expect("processed");
@@ -434,8 +413,7 @@ async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
 
 #[tokio::test]
 async fn without_a_token_merge_requests_are_skipped_naming_the_variable() {
-    let store: Arc<dyn ReviewStore> =
-        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let store = memory_store();
     let processor = EventProcessor::new(store, None);
     let outcome = processor
         .process(&merge_request_event("open", HEAD, "d-1"))
@@ -449,7 +427,7 @@ async fn without_a_token_merge_requests_are_skipped_naming_the_variable() {
 
 #[tokio::test]
 async fn renames_and_deletions_keep_their_status() {
-    let fake = FakeGitLab::start(state());
+    let fake = start_fake(state());
     let files = fake
         .client()
         .merge_request_files(PROJECT, 3)
@@ -487,9 +465,8 @@ async fn pending_events_of_one_merge_request_keep_their_order_among_others() {
     let mut state = state();
     let mr3 = state["projects"][PROJECT]["merge_requests"]["3"].clone();
     state["projects"][PROJECT]["merge_requests"]["4"] = mr3;
-    let fake = FakeGitLab::start(state);
-    let store: Arc<dyn ReviewStore> =
-        Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"));
+    let fake = start_fake(state);
+    let store = memory_store();
     let mut other = merge_request_event("open", HEAD, "d-2");
     other.id = "gitlab:d-2".into();
     if let Some(pr) = other.pr.as_mut() {

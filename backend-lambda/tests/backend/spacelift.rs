@@ -10,14 +10,13 @@ use std::time::Duration;
 use reviewgate_backend::events::{EventProcessor, ProcessError, spacelift_run_review_id};
 use reviewgate_backend::model::{ReviewStatus, ReviewVersion};
 use reviewgate_backend::spacelift::{SpaceliftClient, SpaceliftError};
-use reviewgate_backend::store::embedded::EmbeddedReviewStore;
 use reviewgate_backend::store::{EventOutcome, ReviewStore};
 use reviewgate_core::event::EventEnvelope;
 use reviewgate_core::risk::blast_radius;
 use reviewgate_core::{Origin, Severity};
 use serde_json::{Value, json};
 
-use crate::support::PythonFake;
+use crate::support::{PythonFake, memory_store};
 
 const ACCOUNT: &str = "acme";
 const STACK: &str = "infra-prod";
@@ -86,7 +85,7 @@ fn run_event(state: &str, state_version: u64, delta: Option<(u64, u64, u64)>) ->
 }
 
 fn store() -> Arc<dyn ReviewStore> {
-    Arc::new(EmbeddedReviewStore::in_memory().expect("in-memory store"))
+    memory_store()
 }
 
 fn review_id() -> String {

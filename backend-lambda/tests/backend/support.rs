@@ -298,3 +298,31 @@ pub fn corpus(relative: &str) -> Vec<u8> {
         )
     })
 }
+
+/// `body` delivered by `source` with `headers`, as the ingress normalizes it into
+/// the envelope intake stores (delivery id `delivery`).
+pub fn normalized_event(
+    source: reviewgate_core::event::EventSource,
+    headers: &reviewgate_ingress::Headers,
+    body: &[u8],
+    delivery: &str,
+) -> reviewgate_core::event::EventEnvelope {
+    let context = reviewgate_ingress::normalize::DeliveryContext {
+        delivery_id: delivery,
+        received_at_ms: 1_700_000_000_000,
+        trace_id: "trace",
+        tolerance_secs: 300,
+    };
+    match reviewgate_ingress::normalize(source, headers, body, context) {
+        Ok(reviewgate_ingress::Normalized::Event(event)) => *event,
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
+
+/// A fresh embedded store in memory.
+pub fn memory_store() -> std::sync::Arc<dyn reviewgate_backend::store::ReviewStore> {
+    std::sync::Arc::new(
+        reviewgate_backend::store::embedded::EmbeddedReviewStore::in_memory()
+            .expect("in-memory store"),
+    )
+}
