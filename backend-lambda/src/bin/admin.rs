@@ -23,6 +23,11 @@ enum Command {
     /// Creates the DynamoDB table and its indexes (development; production uses IaC).
     #[cfg(feature = "dynamodb")]
     CreateTable,
+    /// Brings a table created by an earlier release up to this one: creates missing
+    /// indexes, rebuilds ones that project too little, and gives older versions
+    /// their day keys. Safe to run again.
+    #[cfg(feature = "dynamodb")]
+    MigrateTable,
 }
 
 #[tokio::main]
@@ -43,15 +48,39 @@ async fn main() -> anyhow::Result<()> {
         }
         #[cfg(feature = "dynamodb")]
         Command::CreateTable => {
-            let reviewgate_backend::config::StoreConfig::DynamoDb { table } = &config.store else {
-                anyhow::bail!("REVIEWGATE_STORE=dynamodb and REVIEWGATE_TABLE are required");
-            };
-            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            reviewgate_backend::store::dynamodb::DynamoDbReviewStore::new(&sdk, table.clone())
-                .create_table()
-                .await?;
+            let (store, table) = dynamodb_store(&config).await?;
+            store.create_table().await?;
             eprintln!("table {table} is active");
+        }
+        #[cfg(feature = "dynamodb")]
+        Command::MigrateTable => {
+            let (store, table) = dynamodb_store(&config).await?;
+            let migration = store.migrate_table().await?;
+            eprintln!(
+                "table {table} is current: indexes created {:?}, rebuilt {:?}; {} versions given day keys",
+                migration.created_indexes,
+                migration.recreated_indexes,
+                migration.backfilled_versions
+            );
         }
     }
     Ok(())
+}
+
+/// The configured DynamoDB store and its table name.
+#[cfg(feature = "dynamodb")]
+async fn dynamodb_store(
+    config: &Config,
+) -> anyhow::Result<(
+    reviewgate_backend::store::dynamodb::DynamoDbReviewStore,
+    String,
+)> {
+    let reviewgate_backend::config::StoreConfig::DynamoDb { table } = &config.store else {
+        anyhow::bail!("REVIEWGATE_STORE=dynamodb and REVIEWGATE_TABLE are required");
+    };
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Ok((
+        reviewgate_backend::store::dynamodb::DynamoDbReviewStore::new(&sdk, table.clone()),
+        table.clone(),
+    ))
 }

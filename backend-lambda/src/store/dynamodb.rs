@@ -19,9 +19,10 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put, PutRequest,
-    ScalarAttributeType, TransactWriteItem, WriteRequest,
+    AttributeDefinition, AttributeValue, BillingMode, CreateGlobalSecondaryIndexAction,
+    DeleteGlobalSecondaryIndexAction, DeleteRequest, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, KeysAndAttributes, Projection,
+    ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -160,6 +161,89 @@ fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// A version item's `by_day` keys: `DAY#<YYYY-MM-DD>` of `updated_at`, and
+/// `<updated_at>#<review_id>#<version>` so that a day's versions sort in write order.
+fn by_day_keys(version: &ReviewVersion) -> (String, String) {
+    (
+        format!("DAY#{}", day_key(version.updated_at.date_naive())),
+        format!(
+            "{}#{}#{:010}",
+            timestamp(version.updated_at),
+            version.review_id,
+            version.version
+        ),
+    )
+}
+
+fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn string_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Every index is `<hash>` + `time_sk`.
+fn index_key_schema(hash: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
+    Ok(vec![
+        key_element(hash, KeyType::Hash)?,
+        key_element("time_sk", KeyType::Range)?,
+    ])
+}
+
+/// What the indexes carry besides their keys: lists need the summary and the
+/// filter attributes, pending events their envelope and attempt count.
+const PROJECTED: [&str; 7] = [
+    "summary",
+    "repository",
+    "stack",
+    "status",
+    "risk_level",
+    "envelope",
+    "attempts",
+];
+
+/// The attributes the store reads through `index`: an index that lacks one must
+/// be rebuilt; one that lacks only others' attributes is left as it is.
+fn read_through(index: &str) -> &'static [&'static str] {
+    match index {
+        "by_pending" => &["envelope", "attempts"],
+        "by_day" => &["summary"],
+        // The list indexes: the summary, and what list filters compare.
+        _ => &["summary", "repository", "stack", "status", "risk_level"],
+    }
+}
+
+fn index_projection() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::Include)
+        .set_non_key_attributes(Some(PROJECTED.iter().map(|a| (*a).to_owned()).collect()))
+        .build()
+}
+
+/// What [`DynamoDbReviewStore::migrate_table`] changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// Indexes the table lacked.
+    pub created_indexes: Vec<String>,
+    /// Indexes that projected too little, deleted and created again.
+    pub recreated_indexes: Vec<String>,
+    /// Versions written before `by_day` existed, given its keys.
+    pub backfilled_versions: usize,
+}
+
+/// How long one index may take to build or go away: DynamoDB backfills a new
+/// index from the whole table.
+const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 /// Maps an SDK error: throttling and transport failures are retryable
 /// (`Unavailable`), the rest are backend errors. Messages carry no request data.
 fn sdk_error<E: ProvideErrorMetadata + std::fmt::Debug>(
@@ -236,54 +320,27 @@ impl DynamoDbReviewStore {
     }
 
     /// Creates the table with its indexes (on-demand billing) and waits until it is
-    /// active. Deployments create it from infrastructure code; tests and the local
+    /// active (see [`Self::migrate_table`] for a table created by an earlier release). Deployments create it from infrastructure code; tests and the local
     /// `cargo lambda watch` route use this.
     pub async fn create_table(&self) -> Result<(), StoreError> {
-        let key = |name: &str, key_type: KeyType| {
-            KeySchemaElement::builder()
-                .attribute_name(name)
-                .key_type(key_type)
-                .build()
-                .map_err(|e| StoreError::Backend(e.to_string()))
-        };
-        let attr = |name: &str| {
-            AttributeDefinition::builder()
-                .attribute_name(name)
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(|e| StoreError::Backend(e.to_string()))
-        };
         let mut request = self
             .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key("pk", KeyType::Hash)?)
-            .key_schema(key("sk", KeyType::Range)?)
-            .attribute_definitions(attr("pk")?)
-            .attribute_definitions(attr("sk")?)
-            .attribute_definitions(attr("time_sk")?);
+            .key_schema(key_element("pk", KeyType::Hash)?)
+            .key_schema(key_element("sk", KeyType::Range)?)
+            .attribute_definitions(string_attribute("pk")?)
+            .attribute_definitions(string_attribute("sk")?)
+            .attribute_definitions(string_attribute("time_sk")?);
         for (index, hash) in INDEXES {
             request = request
-                .attribute_definitions(attr(hash)?)
+                .attribute_definitions(string_attribute(hash)?)
                 .global_secondary_indexes(
                     GlobalSecondaryIndex::builder()
                         .index_name(index)
-                        .key_schema(key(hash, KeyType::Hash)?)
-                        .key_schema(key("time_sk", KeyType::Range)?)
-                        // Lists need the summary and the filter attributes only.
-                        .projection(
-                            Projection::builder()
-                                .projection_type(ProjectionType::Include)
-                                .non_key_attributes("summary")
-                                .non_key_attributes("repository")
-                                .non_key_attributes("stack")
-                                .non_key_attributes("status")
-                                .non_key_attributes("risk_level")
-                                .non_key_attributes("envelope")
-                                .non_key_attributes("attempts")
-                                .build(),
-                        )
+                        .set_key_schema(Some(index_key_schema(hash)?))
+                        .projection(index_projection())
                         .build()
                         .map_err(|e| StoreError::Backend(e.to_string()))?,
                 );
@@ -311,6 +368,186 @@ impl DynamoDbReviewStore {
         ))
     }
 
+    /// Brings a table created by an earlier release up to this one, idempotently
+    /// (a second run changes nothing):
+    /// - creates the indexes it lacks (`by_pending`, `by_day`), one at a time as
+    ///   DynamoDB requires, each waited for until active;
+    /// - deletes and creates again an index whose projection lacks an attribute
+    ///   the store reads through it (`attempts` on `by_pending`): projections
+    ///   cannot be changed in place. Queries on that index fail while it is
+    ///   rebuilt; indexes that lack only what they are not read for are kept;
+    /// - gives versions written before `by_day` existed its keys, read from the
+    ///   version itself, so daily aggregation and `versions_written` see them.
+    pub async fn migrate_table(&self) -> Result<Migration, StoreError> {
+        let mut migration = Migration::default();
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        let existing: HashMap<String, Vec<String>> = described
+            .table()
+            .map(|t| t.global_secondary_indexes())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|index| {
+                let projected = index
+                    .projection()
+                    .map(|p| p.non_key_attributes().to_vec())
+                    .unwrap_or_default();
+                Some((index.index_name()?.to_owned(), projected))
+            })
+            .collect();
+        for (index, hash) in INDEXES {
+            match existing.get(index) {
+                None => {
+                    self.create_index(index, hash).await?;
+                    migration.created_indexes.push(index.to_owned());
+                }
+                Some(projected)
+                    if read_through(index)
+                        .iter()
+                        .any(|a| !projected.iter().any(|p| p == a)) =>
+                {
+                    tracing::warn!(index, "rebuilding an index whose projection is too narrow");
+                    self.delete_index(index).await?;
+                    self.create_index(index, hash).await?;
+                    migration.recreated_indexes.push(index.to_owned());
+                }
+                Some(_) => {}
+            }
+        }
+        migration.backfilled_versions = self.backfill_by_day().await?;
+        Ok(migration)
+    }
+
+    async fn create_index(&self, index: &str, hash: &str) -> Result<(), StoreError> {
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(index)
+            .set_key_schema(Some(index_key_schema(hash)?))
+            .projection(index_projection())
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .attribute_definitions(string_attribute(hash)?)
+            .attribute_definitions(string_attribute("time_sk")?)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        self.wait_for_index(index, true).await
+    }
+
+    async fn delete_index(&self, index: &str) -> Result<(), StoreError> {
+        let delete = DeleteGlobalSecondaryIndexAction::builder()
+            .index_name(index)
+            .build()
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().delete(delete).build(),
+            )
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        self.wait_for_index(index, false).await
+    }
+
+    /// Polls until `index` is active (`present`) or gone, and the table with it.
+    async fn wait_for_index(&self, index: &str, present: bool) -> Result<(), StoreError> {
+        let deadline = std::time::Instant::now() + INDEX_WAIT;
+        loop {
+            let described = self
+                .client
+                .describe_table()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            let table = described.table();
+            let status = table
+                .map(|t| t.global_secondary_indexes())
+                .unwrap_or_default()
+                .iter()
+                .find(|i| i.index_name() == Some(index))
+                .and_then(|i| i.index_status())
+                .map(|s| s.as_str().to_owned());
+            let table_active = table
+                .and_then(|t| t.table_status())
+                .is_some_and(|s| s.as_str() == "ACTIVE");
+            let done = match (&status, present) {
+                (Some(s), true) => s == "ACTIVE",
+                (None, false) => true,
+                _ => false,
+            };
+            if done && table_active {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(StoreError::Unavailable(format!(
+                    "index {index} is still {} after {} minutes",
+                    status.as_deref().unwrap_or("absent"),
+                    INDEX_WAIT.as_secs() / 60
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    }
+
+    /// Gives every version item without `day_pk` its `by_day` keys; returns how many.
+    async fn backfill_by_day(&self) -> Result<usize, StoreError> {
+        let mut backfilled = 0;
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(sk, :version) AND attribute_not_exists(day_pk)")
+                .expression_attribute_values(":version", s("VERSION#"))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_error)?;
+            for item in page.items() {
+                let version = self.read_version_item(item).await?;
+                let (day_pk, time_sk) = by_day_keys(&version);
+                let updated = self
+                    .client
+                    .update_item()
+                    .table_name(&self.table)
+                    .key("pk", s(get_s(item, "pk")?))
+                    .key("sk", s(get_s(item, "sk")?))
+                    .update_expression("SET day_pk = :day, time_sk = :time")
+                    // Never create an item, and leave one a writer keyed meanwhile.
+                    .condition_expression("attribute_exists(pk) AND attribute_not_exists(day_pk)")
+                    .expression_attribute_values(":day", s(day_pk))
+                    .expression_attribute_values(":time", s(time_sk))
+                    .send()
+                    .await;
+                match updated {
+                    Ok(_) => backfilled += 1,
+                    Err(e)
+                        if e.as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) => {}
+                    Err(e) => return Err(sdk_error(e)),
+                }
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(backfilled);
+            }
+        }
+    }
+
     /// The transaction items that write one version: the version item and its
     /// chunk items (each new, so conditioned on not existing).
     fn version_puts(&self, version: &ReviewVersion) -> Result<Vec<TransactWriteItem>, StoreError> {
@@ -323,21 +560,11 @@ impl DynamoDbReviewStore {
             ("sk".to_owned(), s(version_sk(version.version))),
             ("version".to_owned(), n(version.version)),
             ("summary".to_owned(), s(summary)),
-            // The by_day index: the versions written on a day, in write order.
-            (
-                "day_pk".to_owned(),
-                s(format!("DAY#{}", day_key(version.updated_at.date_naive()))),
-            ),
-            (
-                "time_sk".to_owned(),
-                s(format!(
-                    "{}#{}#{:010}",
-                    timestamp(version.updated_at),
-                    version.review_id,
-                    version.version
-                )),
-            ),
         ]);
+        // The by_day index: the versions written on a day, in write order.
+        let (day_pk, time_sk) = by_day_keys(version);
+        item.insert("day_pk".to_owned(), s(day_pk));
+        item.insert("time_sk".to_owned(), s(time_sk));
         let mut puts = Vec::new();
         if body.len() <= CHUNK_BYTES {
             item.insert("body".into(), AttributeValue::B(Blob::new(body)));

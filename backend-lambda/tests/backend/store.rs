@@ -707,6 +707,127 @@ mod dynamodb {
         super::conformance(Arc::new(store)).await;
     }
 
+    /// A table as the release before `by_day` and `attempts` created it: the list
+    /// indexes and `by_pending` projecting no attempt count, no `by_day`.
+    async fn create_earlier_table(client: &aws_sdk_dynamodb::Client, table: &str) {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+            Projection, ProjectionType, ScalarAttributeType,
+        };
+        let key = |name: &str, key_type| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .expect("key")
+        };
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute")
+        };
+        let mut request = client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash))
+            .key_schema(key("sk", KeyType::Range))
+            .attribute_definitions(attr("pk"))
+            .attribute_definitions(attr("sk"))
+            .attribute_definitions(attr("time_sk"));
+        for (index, hash) in [
+            ("by_time", "all_pk"),
+            ("by_repository", "repo_pk"),
+            ("by_stack", "stack_pk"),
+            ("by_status", "status_pk"),
+            ("by_risk", "risk_pk"),
+            ("by_pending", "pending_pk"),
+        ] {
+            let projection = Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .set_non_key_attributes(Some(
+                    [
+                        "summary",
+                        "repository",
+                        "stack",
+                        "status",
+                        "risk_level",
+                        "envelope",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ))
+                .build();
+            request = request
+                .attribute_definitions(attr(hash))
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(index)
+                        .key_schema(key(hash, KeyType::Hash))
+                        .key_schema(key("time_sk", KeyType::Range))
+                        .projection(projection)
+                        .build()
+                        .expect("index"),
+                );
+        }
+        request.send().await.expect("the earlier table");
+    }
+
+    #[tokio::test]
+    async fn an_earlier_table_is_migrated_and_a_second_migration_changes_nothing() {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        use reviewgate_backend::store::dynamodb::{DynamoDbReviewStore, Migration};
+
+        let moto = Moto::start();
+        let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config());
+        create_earlier_table(&client, "reviews-earlier").await;
+        let store = DynamoDbReviewStore::new(&moto.sdk_config(), "reviews-earlier");
+        // A version written then: no day keys on its item.
+        let old = sample_version(Some("acme/old"), None, super::on(22, 9, 30, 0));
+        store.create(&old).await.expect("create");
+        client
+            .update_item()
+            .table_name("reviews-earlier")
+            .key("pk", AttributeValue::S(format!("REVIEW#{}", old.review_id)))
+            .key("sk", AttributeValue::S("VERSION#0000000001".into()))
+            .update_expression("REMOVE day_pk")
+            .send()
+            .await
+            .expect("back to the earlier item");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 22).expect("date");
+
+        let migration = store.migrate_table().await.expect("migrated");
+        assert_eq!(
+            migration,
+            Migration {
+                created_indexes: vec!["by_day".into()],
+                recreated_indexes: vec!["by_pending".into()],
+                backfilled_versions: 1,
+            }
+        );
+        assert_eq!(
+            super::written_on(&store, day, 10).await,
+            vec![(old.review_id.clone(), 1)],
+            "the older version is found by day"
+        );
+        // Pending events read their attempt count from the rebuilt index.
+        let event = super::event("github:d-1", 1_700_000_000_000);
+        assert!(store.accept_event(&event).await.expect("accept"));
+        let later = chrono::Utc::now() - chrono::Duration::seconds(1);
+        store
+            .defer_event(&event.id, "GitHub answered 502", later)
+            .await
+            .expect("defer");
+        let pending = store.pending_events(10).await.expect("pending");
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].attempts, 1);
+
+        let again = store.migrate_table().await.expect("migrated again");
+        assert_eq!(again, Migration::default());
+    }
+
     #[tokio::test]
     async fn one_write_request_per_create_and_per_update() {
         let moto = Moto::start();
