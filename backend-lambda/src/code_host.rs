@@ -10,7 +10,7 @@
 //! | verdict | check run + annotations (a commit status for tokens that may not write check runs) | commit status | Code Insights report + annotations, build status |
 
 use reviewgate_core::Origin;
-use reviewgate_core::event::{PullRequest, Repository};
+use reviewgate_ingress::event::{PullRequest, Repository};
 
 use crate::bitbucket::BitbucketClient;
 use crate::forge::{CheckRun, ForgeError, PullRequestFile, REVIEW_COMMENT_MARKER, unified_diff};

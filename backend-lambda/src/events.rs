@@ -30,13 +30,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::StreamExt;
 use reviewgate_core::config::ReviewConfig;
-use reviewgate_core::event::{
-    EventEnvelope, EventKind, EventSource, PullRequest, Repository, SpaceliftDelta, SpaceliftRun,
-};
 use reviewgate_core::output::markdown;
 use reviewgate_core::review::{ChangeSummary, PlanSummary};
 use reviewgate_core::risk::{self, Coverage};
 use reviewgate_core::{Document, Finding, InputError, InputKind, Origin, Review, Severity};
+use reviewgate_ingress::event::{
+    EventEnvelope, EventKind, EventSource, PullRequest, Repository, SpaceliftDelta, SpaceliftRun,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};

@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reviewgate_core::event::EventSource;
+use reviewgate_ingress::event::EventSource;
 use reviewgate_ingress::sign::{DeliveryToSign, sign_delivery};
 
 const SECRET: &str = "bench-webhook-secret";

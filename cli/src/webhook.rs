@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
-use reviewgate_core::event::EventSource;
+use reviewgate_ingress::event::EventSource;
 use reviewgate_ingress::sign::{DeliveryToSign, sign_delivery};
 
 /// `reviewgate webhook` subcommands.

@@ -3,8 +3,8 @@
 //! Secrets come only from Worker secrets (`wrangler secret put`, `.dev.vars` locally):
 //! several per source, one per line.
 
-use reviewgate_core::event::EventSource;
 use reviewgate_ingress::SecretSet;
+use reviewgate_ingress::event::EventSource;
 use reviewgate_ingress::rate_limit::Limits;
 use reviewgate_ingress::verify::SourceKeys;
 use worker::Env;

@@ -6,8 +6,8 @@
 //! lost between the two; should the consumer itself fail, the queue's own retries and
 //! `dead_letter_queue` setting (wrangler.toml) still apply.
 
-use reviewgate_core::event::EventEnvelope;
 use reviewgate_ingress::edge_signing::edge_request_headers;
+use reviewgate_ingress::event::EventEnvelope;
 use serde::{Deserialize, Serialize};
 use worker::{
     Date, Env, Headers, MessageBatch, MessageBuilder, MessageExt, Method, Request, RequestInit,

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use futures_util::StreamExt;
-use reviewgate_core::event::{EventEnvelope, EventSource};
+use reviewgate_ingress::event::{EventEnvelope, EventSource};
 use reviewgate_ingress::normalize::DeliveryContext;
 use reviewgate_ingress::rate_limit::{global_shard, global_shard_limit, stable_hash};
 use reviewgate_ingress::{

@@ -1,6 +1,6 @@
 //! Delivery ids: what duplicate detection keys on.
 
-use reviewgate_core::event::EventSource;
+use crate::event::EventSource;
 
 use crate::headers::Headers;
 

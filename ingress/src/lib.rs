@@ -3,9 +3,10 @@
 //! The Cloudflare Worker (`edge-worker`), the backend and the local server share this
 //! crate: it verifies webhook signatures (GitHub, Spacelift, Bitbucket Cloud, GitLab,
 //! Standard Webhooks) against several secrets at once, derives delivery ids, checks
-//! signed timestamps, decides rate limits, normalizes payloads into the core's
-//! [`EventEnvelope`](reviewgate_core::event::EventEnvelope) and signs edge→backend
-//! requests. It does no I/O and reads no clock (callers pass `now`), and it must not
+//! signed timestamps, decides rate limits, normalizes payloads into the
+//! [`EventEnvelope`] that the edge forwards and the backend consumes (defined here, not
+//! in the review core: the wire format of events is ingress's business) and signs
+//! edge→backend requests. It does no I/O and reads no clock (callers pass `now`), and it must not
 //! depend on `worker`, `tokio` or any other platform crate — the Worker computes its
 //! incoming HMACs with WebCrypto through [`verify::HmacCheck`], everything else is
 //! shared as is.
@@ -13,6 +14,7 @@
 pub mod delivery;
 pub mod edge_signing;
 pub mod error;
+pub mod event;
 pub mod headers;
 pub mod normalize;
 pub mod rate_limit;
@@ -22,6 +24,7 @@ pub mod timestamp;
 pub mod verify;
 
 pub use error::{NormalizeError, VerifyError};
+pub use event::{EventEnvelope, EventKind, EventSource};
 pub use headers::Headers;
 pub use normalize::{Normalized, normalize};
 pub use secrets::SecretSet;

@@ -5,7 +5,7 @@
 //! [`Normalized::Ping`] (200), and a payload missing a field the event needs is a
 //! [`NormalizeError`] (400) rather than a half-filled envelope.
 
-use reviewgate_core::event::{
+use crate::event::{
     CiRun, ENVELOPE_VERSION, EventEnvelope, EventKind, EventSource, PullRequest, Push, Repository,
     SpaceliftDelta, SpaceliftRun,
 };

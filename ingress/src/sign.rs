@@ -2,9 +2,9 @@
 //! [`crate::verify`], for `reviewgate webhook send` and for tests that need real
 //! deliveries. Callers pass the delivery id and the time, so this stays pure.
 
+use crate::event::EventSource;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use reviewgate_core::event::EventSource;
 
 use crate::hmac_sha256;
 use crate::secrets::SecretSet;

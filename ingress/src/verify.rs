@@ -10,8 +10,8 @@
 
 use std::borrow::Cow;
 
+use crate::event::EventSource;
 use base64::Engine as _;
-use reviewgate_core::event::EventSource;
 use subtle::ConstantTimeEq;
 
 use crate::error::VerifyError;

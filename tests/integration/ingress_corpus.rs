@@ -1,7 +1,7 @@
 use std::fs;
 
 use base64::Engine as _;
-use reviewgate_core::event::{EventKind, EventSource};
+use reviewgate_ingress::event::{EventKind, EventSource};
 use reviewgate_ingress::normalize::DeliveryContext;
 use reviewgate_ingress::verify::SourceKeys;
 use reviewgate_ingress::{Headers, Normalized, SecretSet, VerifyError, normalize, verify_webhook};

@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use reviewgate_core::event::{ENVELOPE_VERSION, EventEnvelope, EventSource};
+use reviewgate_ingress::event::{ENVELOPE_VERSION, EventEnvelope, EventSource};
 use reviewgate_ingress::normalize::DeliveryContext;
 use reviewgate_ingress::rate_limit::{Decision, Limits, ProcessLimiter};
 use reviewgate_ingress::verify::{SourceKeys, SourceKeysError};

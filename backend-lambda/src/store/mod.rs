@@ -17,7 +17,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 
-use reviewgate_core::event::EventEnvelope;
+use reviewgate_ingress::event::EventEnvelope;
 
 use crate::analytics::{DayStats, Scope};
 use crate::model::{ApiKeyRecord, ReviewStatus, ReviewSummary, ReviewVersion};

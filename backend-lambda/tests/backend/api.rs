@@ -621,7 +621,7 @@ async fn github_webhooks_are_verified_and_idempotent() {
 
 #[tokio::test]
 async fn every_source_is_accepted_with_its_own_secret_scheme() {
-    use reviewgate_core::event::EventSource;
+    use reviewgate_ingress::event::EventSource;
     use reviewgate_ingress::sign::{DeliveryToSign, sign_delivery};
     let mut api = TestApi::embedded().await;
     let standard_key = "whsec_c3RhbmRhcmQtdGVzdC1rZXk=";
@@ -823,7 +823,7 @@ async fn internal_events_accept_only_fresh_edge_signatures() {
         [("x-github-event", "pull_request")].into_iter().collect();
     let now = u64::try_from(chrono::Utc::now().timestamp_millis()).expect("after 1970");
     let reviewgate_ingress::Normalized::Event(envelope) = reviewgate_ingress::normalize(
-        reviewgate_core::event::EventSource::Github,
+        reviewgate_ingress::event::EventSource::Github,
         &ingress,
         &payload,
         reviewgate_ingress::normalize::DeliveryContext {

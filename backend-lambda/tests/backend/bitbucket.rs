@@ -13,8 +13,8 @@ use reviewgate_backend::forge::{
 };
 use reviewgate_backend::store::EventOutcome;
 use reviewgate_core::Origin;
-use reviewgate_core::event::{EventEnvelope, EventSource};
 use reviewgate_ingress::Headers;
+use reviewgate_ingress::event::{EventEnvelope, EventSource};
 use serde_json::{Value, json};
 
 use crate::support::{PythonFake, call_lines as paths, memory_store, normalized_event};

@@ -768,11 +768,11 @@ async fn a_jwt_from_another_key_is_refused() {
 
 /// The corpus `pull_request.opened` (Codertocat/Hello-World#2) as the ingress
 /// normalizes it.
-fn corpus_pull_request_event() -> reviewgate_core::event::EventEnvelope {
+fn corpus_pull_request_event() -> reviewgate_ingress::event::EventEnvelope {
     let body = corpus("github-payloads/pull_request.opened.payload.json");
     let headers = reviewgate_ingress::Headers::new().with("x-github-event", "pull_request");
     normalized_event(
-        reviewgate_core::event::EventSource::Github,
+        reviewgate_ingress::event::EventSource::Github,
         &headers,
         &body,
         "d-1",

@@ -11,9 +11,9 @@ use reviewgate_backend::events::{EventProcessor, ProcessError, spacelift_run_rev
 use reviewgate_backend::model::{ReviewStatus, ReviewVersion};
 use reviewgate_backend::spacelift::{SpaceliftClient, SpaceliftError};
 use reviewgate_backend::store::{EventOutcome, ReviewStore};
-use reviewgate_core::event::EventEnvelope;
 use reviewgate_core::risk::blast_radius;
 use reviewgate_core::{Origin, Severity};
+use reviewgate_ingress::event::EventEnvelope;
 use serde_json::{Value, json};
 
 use crate::support::{PythonFake, memory_store};

@@ -12,7 +12,7 @@ use reviewgate_backend::store::{
     EventOutcome, ReviewQuery, ReviewStore, StoreError, update_review,
 };
 use reviewgate_core::RiskLevel;
-use reviewgate_core::event::EventEnvelope;
+use reviewgate_ingress::event::EventEnvelope;
 
 use crate::support::{at, huge_version, sample_version};
 
@@ -315,7 +315,7 @@ async fn check_api_keys(store: &dyn ReviewStore) {
 
 fn event(id: &str, received_at: u64) -> EventEnvelope {
     serde_json::from_value(serde_json::json!({
-        "version": reviewgate_core::event::ENVELOPE_VERSION,
+        "version": reviewgate_ingress::event::ENVELOPE_VERSION,
         "id": id,
         "source": "github",
         "kind": "pr.opened",

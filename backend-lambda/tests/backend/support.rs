@@ -302,11 +302,11 @@ pub fn corpus(relative: &str) -> Vec<u8> {
 /// `body` delivered by `source` with `headers`, as the ingress normalizes it into
 /// the envelope intake stores (delivery id `delivery`).
 pub fn normalized_event(
-    source: reviewgate_core::event::EventSource,
+    source: reviewgate_ingress::event::EventSource,
     headers: &reviewgate_ingress::Headers,
     body: &[u8],
     delivery: &str,
-) -> reviewgate_core::event::EventEnvelope {
+) -> reviewgate_ingress::event::EventEnvelope {
     let context = reviewgate_ingress::normalize::DeliveryContext {
         delivery_id: delivery,
         received_at_ms: 1_700_000_000_000,

@@ -13,7 +13,6 @@ pub mod changeset;
 pub mod config;
 pub mod detect;
 pub mod diff;
-pub mod event;
 pub mod external;
 pub mod finding;
 pub mod hcl;
@@ -34,7 +33,6 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use changeset::{ChangeSet, Document, InputError, Origin};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
-pub use event::{EventEnvelope, EventKind, EventSource};
 pub use external::{
     ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailedCheck, FailureKind,
     review_with_external,

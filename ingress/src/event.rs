@@ -2,9 +2,9 @@
 //!
 //! Every webhook source (GitHub, GitLab, Bitbucket, Spacelift, any Standard Webhooks
 //! sender) is reduced to one [`EventEnvelope`] at the edge, so the backend and the
-//! local server never read a provider payload shape. These are plain serde types: the
-//! core does not parse webhooks (that is `reviewgate-ingress`) and reads no clock —
-//! `received_at` and `trace_id` are filled in by the caller.
+//! local server never read a provider payload shape. These are plain serde types with
+//! no logic; [`crate::normalize`] fills them from payloads, and `received_at` and
+//! `trace_id` come from the caller (this crate reads no clock).
 //!
 //! The JSON shape only grows: fields are added as optional, never renamed or removed,
 //! and [`ENVELOPE_VERSION`] changes only for an incompatible shape.
