@@ -1,9 +1,9 @@
 //! `AuthFailureLimiter`: counts failed authentications per client IP (one object per
-//! IP). Each failure is recorded here; once an IP is over its limit the answer says so
-//! and the isolate that asked remembers the block locally, so further requests from
-//! that IP are refused before any verification work or Durable Object call.
+//! IP). Each failure is counted here; the answer is how long the IP is now blocked
+//! (`null` while under its limit), which the isolate that asked remembers, so further
+//! requests from that IP are refused before any verification work or object call.
 
-use worker::{DurableObject, Env, Request, Response, Result, State, durable_object};
+use worker::{Date, DurableObject, Env, Request, Response, Result, State, durable_object};
 
 use crate::global_limiter::RequestedWindow;
 
@@ -21,6 +21,8 @@ impl DurableObject for AuthFailureLimiter {
     }
 
     async fn fetch(&self, req: Request) -> Result<Response> {
-        self.window.admit(req, "client_ip").await
+        let now = Date::now().as_millis();
+        let blocked_secs = self.window.with(req, |w| w.count_failure(now)).await?;
+        Response::from_json(&blocked_secs)
     }
 }

@@ -3,13 +3,17 @@
 //! Secrets come only from Worker secrets (`wrangler secret put`, `.dev.vars` locally):
 //! several per source, one per line.
 
-use reviewgate_ingress::SecretSet;
-use reviewgate_ingress::event::EventSource;
 use reviewgate_ingress::rate_limit::Limits;
 use reviewgate_ingress::verify::SourceKeys;
+use reviewgate_ingress::{EventSource, IntakeSettings, SecretSet};
 use worker::Env;
 
-use crate::error::EdgeError;
+use crate::ingest::EdgeHmac;
+
+/// A variable or secret that cannot be used; names it, never shows a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
 
 /// Queue the edge produces envelopes to.
 pub const EVENTS_QUEUE: &str = "EVENTS";
@@ -31,18 +35,16 @@ pub const DEDUP_SHARDS: u64 = 16;
 /// The Worker's settings.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Largest accepted body.
-    pub max_body_bytes: u64,
-    /// Replay tolerance for signed timestamps.
-    pub tolerance_secs: u64,
+    /// Body limit and replay tolerance (`MAX_BODY_BYTES`, `TIMESTAMP_TOLERANCE_SECS`).
+    pub intake: IntakeSettings,
     /// How long a delivery id is remembered.
     pub dedup_ttl_secs: u64,
     /// Rate limits.
     pub limits: Limits,
-    /// Compute incoming HMACs with WebCrypto (default, faster in workerd) rather than
-    /// the Rust `hmac`/`sha2` code; `HMAC_IMPL=rust` exists so the benchmark can
-    /// compare the two in the same build.
-    pub webcrypto_hmac: bool,
+    /// Compute incoming HMACs with WebCrypto (default, faster in workerd) or the Rust
+    /// `hmac`/`sha2` code; `HMAC_IMPL=rust` exists so the benchmark can compare the
+    /// two in the same build.
+    pub hmac: EdgeHmac,
 }
 
 /// Forwarding settings (queue consumer).
@@ -58,33 +60,32 @@ pub struct ForwardConfig {
     pub backoff_max_secs: u32,
 }
 
-fn number(env: &Env, name: &str, default: u64) -> Result<u64, EdgeError> {
+fn number(env: &Env, name: &str, default: u64) -> Result<u64, ConfigError> {
     match env.var(name) {
         Err(_) => Ok(default),
         Ok(v) => v
             .to_string()
             .trim()
             .parse()
-            .map_err(|_| EdgeError::Misconfigured(format!("{name} must be a whole number"))),
+            .map_err(|_| ConfigError(format!("{name} must be a whole number"))),
     }
 }
 
-fn small(env: &Env, name: &str, default: u32) -> Result<u32, EdgeError> {
+fn small(env: &Env, name: &str, default: u32) -> Result<u32, ConfigError> {
     u32::try_from(number(env, name, u64::from(default))?)
-        .map_err(|_| EdgeError::Misconfigured(format!("{name} is too large")))
+        .map_err(|_| ConfigError(format!("{name} is too large")))
 }
 
 impl Config {
     /// Reads the vars, failing with the name of a bad one.
-    pub fn from_env(env: &Env) -> Result<Config, EdgeError> {
+    pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
         let defaults = Limits::default();
+        let intake = IntakeSettings::default();
         Ok(Config {
-            max_body_bytes: number(env, "MAX_BODY_BYTES", 10 * 1024 * 1024)?,
-            tolerance_secs: number(
-                env,
-                "TIMESTAMP_TOLERANCE_SECS",
-                reviewgate_ingress::DEFAULT_TOLERANCE_SECS,
-            )?,
+            intake: IntakeSettings {
+                max_body_bytes: number(env, "MAX_BODY_BYTES", intake.max_body_bytes)?,
+                tolerance_secs: number(env, "TIMESTAMP_TOLERANCE_SECS", intake.tolerance_secs)?,
+            },
             dedup_ttl_secs: number(env, "DEDUP_TTL_SECS", 24 * 60 * 60)?,
             limits: Limits {
                 per_repository: small(env, "RATE_LIMIT_PER_REPOSITORY", defaults.per_repository)?,
@@ -101,14 +102,12 @@ impl Config {
                 )?,
                 window_ms: number(env, "RATE_LIMIT_WINDOW_SECS", defaults.window_ms / 1000)? * 1000,
             },
-            webcrypto_hmac: match env.var("HMAC_IMPL").map(|v| v.to_string()) {
-                Err(_) => true,
-                Ok(v) if v == "webcrypto" => true,
-                Ok(v) if v == "rust" => false,
+            hmac: match env.var("HMAC_IMPL").map(|v| v.to_string()) {
+                Err(_) => EdgeHmac::WebCrypto,
+                Ok(v) if v == "webcrypto" => EdgeHmac::WebCrypto,
+                Ok(v) if v == "rust" => EdgeHmac::Rust,
                 Ok(_) => {
-                    return Err(EdgeError::Misconfigured(
-                        "HMAC_IMPL must be webcrypto or rust".into(),
-                    ));
+                    return Err(ConfigError("HMAC_IMPL must be webcrypto or rust".into()));
                 }
             },
         })
@@ -117,11 +116,11 @@ impl Config {
 
 impl ForwardConfig {
     /// Reads the forwarding vars; `BACKEND_URL` is required.
-    pub fn from_env(env: &Env) -> Result<ForwardConfig, EdgeError> {
+    pub fn from_env(env: &Env) -> Result<ForwardConfig, ConfigError> {
         let backend_url = env
             .var("BACKEND_URL")
             .map(|v| v.to_string())
-            .map_err(|_| EdgeError::Misconfigured("BACKEND_URL is not set".into()))?;
+            .map_err(|_| ConfigError("BACKEND_URL is not set".into()))?;
         Ok(ForwardConfig {
             backend_url,
             max_attempts: small(env, "FORWARD_MAX_ATTEMPTS", 8)?.max(1),
@@ -137,18 +136,16 @@ fn secret_text(env: &Env, name: &str) -> Option<String> {
 
 /// The secrets of `source`; an unset secret is an empty set (every delivery from that
 /// source is then refused as `no_secret_configured`).
-pub fn source_keys(env: &Env, source: EventSource) -> Result<SourceKeys, EdgeError> {
+pub fn source_keys(env: &Env, source: EventSource) -> Result<SourceKeys, ConfigError> {
     SourceKeys::from_lookup(source, |name| secret_text(env, name))
-        .map_err(|e| EdgeError::Misconfigured(e.to_string()))
+        .map_err(|e| ConfigError(e.to_string()))
 }
 
 /// The edge→backend signing secrets.
-pub fn edge_signing_secrets(env: &Env) -> Result<SecretSet, EdgeError> {
+pub fn edge_signing_secrets(env: &Env) -> Result<SecretSet, ConfigError> {
     let set = SecretSet::from_lines(&secret_text(env, EDGE_SIGNING_SECRETS).unwrap_or_default());
     if set.is_empty() {
-        return Err(EdgeError::Misconfigured(format!(
-            "{EDGE_SIGNING_SECRETS} is not set"
-        )));
+        return Err(ConfigError(format!("{EDGE_SIGNING_SECRETS} is not set")));
     }
     Ok(set)
 }

@@ -1,4 +1,5 @@
-//! The queue consumer: forwards envelopes to the backend, signed
+//! The queue between intake and the backend: [`QueueSink`], the pipeline's event
+//! sink, puts accepted envelopes on it; the consumer forwards them to the backend, signed
 //! (`reviewgate_ingress::edge_signing`). A failed delivery is re-queued with an
 //! exponentially growing delay; after `FORWARD_MAX_ATTEMPTS` it goes to the
 //! dead-letter queue, whose consumer logs it as an error line. The message is only
@@ -8,6 +9,7 @@
 
 use reviewgate_ingress::edge_signing::edge_request_headers;
 use reviewgate_ingress::event::EventEnvelope;
+use reviewgate_ingress::ports::{EventSink, PortError, Sunk};
 use serde::{Deserialize, Serialize};
 use worker::{
     Date, Env, Headers, MessageBatch, MessageBuilder, MessageExt, Method, Request, RequestInit,
@@ -22,6 +24,26 @@ pub struct QueuedEvent {
     pub attempt: u32,
     /// The event.
     pub envelope: EventEnvelope,
+}
+
+/// The pipeline's event sink: the events queue. Sent means durable.
+pub struct QueueSink<'a>(pub &'a Env);
+
+impl EventSink for QueueSink<'_> {
+    async fn accept(&self, envelope: &EventEnvelope) -> Result<Sunk, PortError> {
+        let queue = self.0.queue(config::EVENTS_QUEUE).map_err(|_| {
+            PortError::Misconfigured(format!("queue binding {} is missing", config::EVENTS_QUEUE))
+        })?;
+        let message = QueuedEvent {
+            attempt: 0,
+            envelope: envelope.clone(),
+        };
+        queue
+            .send(&message)
+            .await
+            .map_err(|e| PortError::Unavailable(format!("queue: {e}")))?;
+        Ok(Sunk::New)
+    }
 }
 
 /// Delay before attempt `attempt + 1`: base · 2^attempt, capped.

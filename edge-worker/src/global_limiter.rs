@@ -5,11 +5,9 @@
 
 use std::cell::RefCell;
 
-use reviewgate_ingress::rate_limit::SlidingWindow;
+use reviewgate_ingress::rate_limit::{LimitScope, SlidingWindow};
 use serde::{Deserialize, Serialize};
 use worker::{Date, DurableObject, Env, Request, Response, Result, State, durable_object};
-
-use crate::org_limiter::AdmitAnswer;
 
 /// A request: admit one delivery under `limit` per `window_ms`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -27,9 +25,12 @@ pub struct WindowRequest {
 pub(crate) struct RequestedWindow(RefCell<Option<(u32, u64, SlidingWindow)>>);
 
 impl RequestedWindow {
-    /// Reads a [`WindowRequest`] and answers whether one more event fits, naming
-    /// `scope` when it does not.
-    pub(crate) async fn admit(&self, mut req: Request, scope: &'static str) -> Result<Response> {
+    /// Reads a [`WindowRequest`] and runs `f` on the window it names.
+    pub(crate) async fn with<T>(
+        &self,
+        mut req: Request,
+        f: impl FnOnce(&mut SlidingWindow) -> T,
+    ) -> Result<T> {
         let ask: WindowRequest = req.json().await?;
         let mut slot = self.0.borrow_mut();
         let window = match slot.as_mut() {
@@ -47,8 +48,7 @@ impl RequestedWindow {
                 window
             }
         };
-        let decision = window.admit(Date::now().as_millis(), scope);
-        Response::from_json(&AdmitAnswer::from(decision))
+        Ok(f(window))
     }
 }
 
@@ -65,7 +65,13 @@ impl DurableObject for GlobalRateLimiter {
         }
     }
 
+    /// Answers a `Decision`: whether one more event fits this shard's share.
     async fn fetch(&self, req: Request) -> Result<Response> {
-        self.window.admit(req, "global").await
+        let now = Date::now().as_millis();
+        let decision = self
+            .window
+            .with(req, |w| w.admit(now, LimitScope::Global))
+            .await?;
+        Response::from_json(&decision)
     }
 }

@@ -1,13 +1,14 @@
 //! reviewgate's edge ingress, a Cloudflare Worker on the `worker` crate.
 //!
-//! `POST /webhooks/<source>` verifies a webhook, rate-limits it, drops redeliveries,
-//! normalizes it into the core's `EventEnvelope` and queues it; the queue consumer
-//! forwards envelopes to the backend, signed, with exponential backoff and a dead-letter
-//! queue. This crate is only the adapter: every decision (signatures, delivery ids,
-//! timestamps, rate-limit arithmetic, normalization, edge signing) is in the pure
-//! `reviewgate-ingress` crate; here live the Worker bindings, the Durable Objects that
-//! hold shared state, WebCrypto, and the one mapping from errors to HTTP responses. It
-//! carries no review logic.
+//! `POST /webhooks/<source>` runs `reviewgate-ingress`'s intake pipeline — verify,
+//! normalize, rate-limit, drop redeliveries, queue — and writes its answer; the queue
+//! consumer forwards envelopes to the backend, signed, with exponential backoff and a
+//! dead-letter queue. This crate is only the adapter: every decision (signatures,
+//! delivery ids, timestamps, the order of the steps, rate-limit arithmetic,
+//! normalization, every status and body, edge signing) is in `reviewgate-ingress`;
+//! here live the implementations of its ports on Worker bindings — secrets, Durable
+//! Objects for limits and deduplication, the queue, WebCrypto — and nothing else. It
+//! depends on no part of the review core.
 
 #[cfg(target_arch = "wasm32")]
 mod auth_failures;
@@ -15,13 +16,16 @@ mod auth_failures;
 mod config;
 #[cfg(target_arch = "wasm32")]
 mod dedup;
-pub mod error;
 #[cfg(target_arch = "wasm32")]
 mod forward;
 #[cfg(target_arch = "wasm32")]
 mod global_limiter;
 #[cfg(target_arch = "wasm32")]
 mod ingest;
+#[cfg(target_arch = "wasm32")]
+mod limiter;
+#[cfg(target_arch = "wasm32")]
+mod objects;
 #[cfg(target_arch = "wasm32")]
 mod org_limiter;
 #[cfg(target_arch = "wasm32")]
@@ -31,10 +35,10 @@ mod webcrypto;
 mod entry {
     use worker::{Context, Env, MessageBatch, Request, Response, Result, event};
 
-    /// The fetch entry point only routes; see [`crate::ingest::router`].
+    /// The fetch entry point only routes; see [`crate::ingest::route`].
     #[event(fetch)]
     async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-        crate::ingest::router().run(req, env).await
+        crate::ingest::route(req, env).await
     }
 
     /// The queue entry point: forward (main queue) or report (dead-letter queue).

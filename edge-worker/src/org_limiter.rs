@@ -1,14 +1,14 @@
 //! `OrgRateLimiter`: one object per organisation holds the sliding windows of the
 //! organisation and all its repositories, so both limits are decided together and
 //! atomically (a Durable Object handles one request at a time). The arithmetic is
-//! `reviewgate_ingress::rate_limit::OrgLimiter`.
+//! `reviewgate_ingress::rate_limit::OrgLimiter`; the answer is its `Decision`.
 //!
 //! State is in memory: an object idle longer than a rate-limit window is the only
 //! kind that gets evicted, and such an object has nothing left to remember.
 
 use std::cell::RefCell;
 
-use reviewgate_ingress::rate_limit::{Decision, Limits, OrgLimiter};
+use reviewgate_ingress::rate_limit::{Limits, OrgLimiter};
 use serde::{Deserialize, Serialize};
 use worker::{Date, DurableObject, Env, Request, Response, Result, State, durable_object};
 
@@ -23,37 +23,6 @@ pub struct AdmitRequest {
     pub per_organisation: u32,
     /// Window, milliseconds.
     pub window_ms: u64,
-}
-
-/// The answer (also used by the other limiters).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct AdmitAnswer {
-    /// Whether the delivery may proceed.
-    pub allowed: bool,
-    /// For refusals: seconds until a retry can succeed.
-    pub retry_after_secs: u64,
-    /// For refusals: which limit.
-    pub scope: String,
-}
-
-impl From<Decision> for AdmitAnswer {
-    fn from(d: Decision) -> AdmitAnswer {
-        match d {
-            Decision::Allow => AdmitAnswer {
-                allowed: true,
-                retry_after_secs: 0,
-                scope: String::new(),
-            },
-            Decision::Limit {
-                retry_after_secs,
-                scope,
-            } => AdmitAnswer {
-                allowed: false,
-                retry_after_secs,
-                scope: scope.to_owned(),
-            },
-        }
-    }
 }
 
 /// The Durable Object.
@@ -84,6 +53,6 @@ impl DurableObject for OrgRateLimiter {
         }
         let (_, limiter) = slot.as_mut().expect("the limiter was just set");
         let decision = limiter.admit(ask.repository.as_deref(), Date::now().as_millis());
-        Response::from_json(&AdmitAnswer::from(decision))
+        Response::from_json(&decision)
     }
 }

@@ -70,6 +70,56 @@ export async function startBackend() {
   return backend;
 }
 
+/** Runs `cmd`, keeping its output lines; `started` resolves with the first line `ready` accepts. */
+export function startProcess(cmd, args, env, ready) {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  const started = new Promise((resolve, reject) => {
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffer = '';
+      stream.on('data', (d) => {
+        buffer += d.toString();
+        const parts = buffer.split('\n');
+        buffer = parts.pop();
+        for (const line of parts) {
+          lines.push(line);
+          if (ready(line)) resolve(line);
+        }
+      });
+    }
+    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}:\n${lines.join('\n')}`)));
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return { child, lines, started, stop };
+}
+
+/** The webhook secrets of `SECRETS`, named as `reviewgate serve` reads them. */
+export const SERVE_SECRETS = {
+  REVIEWGATE_GITHUB_WEBHOOK_SECRETS: `retired-secret\n${SECRETS.github}`,
+  REVIEWGATE_GITLAB_WEBHOOK_TOKENS: SECRETS.gitlab,
+  REVIEWGATE_BITBUCKET_WEBHOOK_SECRETS: SECRETS.bitbucket,
+  REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS: SECRETS.spacelift,
+  REVIEWGATE_STANDARD_WEBHOOKS_SECRETS: SECRETS.standard,
+  REVIEWGATE_EDGE_SECRETS: SECRETS.edge,
+};
+
+/**
+ * Starts `reviewgate serve` (REVIEWGATE_BIN) on a free port of 127.0.0.1 over the data
+ * directory `dataDir`; resolves once it prints its address.
+ */
+export async function startServe(dataDir, env) {
+  const bin = process.env.REVIEWGATE_BIN;
+  if (!bin || !fs.existsSync(bin)) throw new Error('REVIEWGATE_BIN must name the reviewgate binary');
+  const serve = startProcess(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], env,
+    (line) => line.startsWith('reviewgate serving on '));
+  serve.url = (await serve.started).slice('reviewgate serving on '.length).trim();
+  return serve;
+}
+
 /** Starts the Worker in workerd through `wrangler dev`; resolves once it answers. */
 export async function startWorker(vars, { quiet = false } = {}) {
   const port = await freePort();

@@ -11,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { corpus, freePort, githubHeaders, root, SECRETS, sleep, startWorker, waitFor } from './harness.mjs';
+import {
+  corpus, freePort, githubHeaders, root, SECRETS, sleep, startProcess, startWorker, waitFor,
+} from './harness.mjs';
 
 const bin = process.env.REVIEWGATE_BIN;
 const REPO = 'Codertocat/Hello-World';
@@ -23,33 +25,6 @@ let serve;
 let worker;
 let key;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reviewgate-e2e-'));
-
-/** Runs `cmd`, keeping its output lines; `started` resolves with the first line `ready` accepts. */
-function startProcess(cmd, args, env, ready) {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  const started = new Promise((resolve, reject) => {
-    for (const stream of [child.stdout, child.stderr]) {
-      let buffer = '';
-      stream.on('data', (d) => {
-        buffer += d.toString();
-        const parts = buffer.split('\n');
-        buffer = parts.pop();
-        for (const line of parts) {
-          lines.push(line);
-          if (ready(line)) resolve(line);
-        }
-      });
-    }
-    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}:\n${lines.join('\n')}`)));
-  });
-  const exited = new Promise((r) => child.on('exit', r));
-  const stop = async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  };
-  return { child, lines, started, stop };
-}
 
 async function startGitHub() {
   const port = await freePort();
@@ -142,7 +117,7 @@ test('a pull request through the Worker is reviewed by serve: review, comment, c
   // SECURITY line, and neither reaches serve.
   const again = await deliver(delivery);
   assert.equal(again.status, 200);
-  assert.equal((await again.json()).duplicate, true);
+  assert.equal((await again.json()).status, 'duplicate');
   const forged = await deliver(crypto.randomUUID(), 'not the secret');
   assert.equal(forged.status, 401);
   await waitFor(() => worker.lines.some((l) => l.includes('"SECURITY"') && l.includes('signature_mismatch')),

@@ -17,6 +17,9 @@ pub mod error;
 pub mod event;
 pub mod headers;
 pub mod normalize;
+pub mod outcome;
+pub mod pipeline;
+pub mod ports;
 pub mod rate_limit;
 pub mod secrets;
 pub mod sign;
@@ -27,6 +30,8 @@ pub use error::{NormalizeError, VerifyError};
 pub use event::{EventEnvelope, EventKind, EventSource};
 pub use headers::Headers;
 pub use normalize::{Normalized, normalize};
+pub use outcome::{Outcome, Refusal, WireResponse};
+pub use pipeline::{Delivery, Ingested, IntakeSettings, Pipeline};
 pub use secrets::SecretSet;
 pub use verify::{HmacCheck, SourceKeys, Verification, plan_verification, verify_webhook};
 

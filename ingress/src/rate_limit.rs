@@ -40,8 +40,36 @@ impl Default for Limits {
     }
 }
 
-/// The outcome of a rate-limit check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which limit refused a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitScope {
+    /// Deliveries about one repository.
+    Repository,
+    /// Deliveries of one organisation (per source).
+    Organisation,
+    /// Every delivery.
+    Global,
+    /// Failed authentications from one client IP.
+    ClientIp,
+}
+
+impl LimitScope {
+    /// The name in messages and logs (`repository`, `organisation`, `global`, `client_ip`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitScope::Repository => "repository",
+            LimitScope::Organisation => "organisation",
+            LimitScope::Global => "global",
+            LimitScope::ClientIp => "client_ip",
+        }
+    }
+}
+
+/// The outcome of a rate-limit check. Serializable because the Worker's limiter
+/// objects answer with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     /// Admitted (and counted).
     Allow,
@@ -49,8 +77,8 @@ pub enum Decision {
     Limit {
         /// Seconds to wait (at least 1), for `Retry-After`.
         retry_after_secs: u64,
-        /// Which limit refused (`repository`, `organisation`, `global`, `client_ip`).
-        scope: &'static str,
+        /// Which limit refused.
+        scope: LimitScope,
     },
 }
 
@@ -105,7 +133,7 @@ impl SlidingWindow {
     }
 
     /// Checks and, when it fits, counts one request.
-    pub fn admit(&mut self, now_ms: u64, scope: &'static str) -> Decision {
+    pub fn admit(&mut self, now_ms: u64, scope: LimitScope) -> Decision {
         match self.wait_secs(now_ms) {
             None => {
                 self.record(now_ms);
@@ -116,6 +144,17 @@ impl SlidingWindow {
                 scope,
             },
         }
+    }
+
+    /// Counts one failure (a failed authentication) and answers how long the client
+    /// is now blocked: `None` while fewer than `limit` failures lie in the window. A
+    /// failure past the limit is not logged, so the log never outgrows the limit
+    /// however many failures a blocked client sends to hosts that do not know yet.
+    pub fn count_failure(&mut self, now_ms: u64) -> Option<u64> {
+        if self.wait_secs(now_ms).is_none() {
+            self.record(now_ms);
+        }
+        self.wait_secs(now_ms)
     }
 
     /// Whether nothing is left in the window (the key can be forgotten).
@@ -163,13 +202,13 @@ impl OrgLimiter {
         if let Some(retry_after_secs) = repo_wait {
             return Decision::Limit {
                 retry_after_secs,
-                scope: "repository",
+                scope: LimitScope::Repository,
             };
         }
         if let Some(retry_after_secs) = self.organisation.wait_secs(now_ms) {
             return Decision::Limit {
                 retry_after_secs,
-                scope: "organisation",
+                scope: LimitScope::Organisation,
             };
         }
         self.organisation.record(now_ms);
@@ -222,7 +261,7 @@ impl ProcessLimiter {
         if let Some(retry_after_secs) = self.global.wait_secs(now_ms) {
             return Decision::Limit {
                 retry_after_secs,
-                scope: "global",
+                scope: LimitScope::Global,
             };
         }
         if self.organisations.len() > PRUNE_ABOVE {
@@ -248,8 +287,9 @@ impl ProcessLimiter {
             .and_then(|w| w.wait_secs(now_ms))
     }
 
-    /// Counts one failed authentication from `client_ip`.
-    pub fn record_auth_failure(&mut self, client_ip: &str, now_ms: u64) {
+    /// Counts one failed authentication from `client_ip`; answers how long it is now
+    /// blocked (see [`SlidingWindow::count_failure`]).
+    pub fn record_auth_failure(&mut self, client_ip: &str, now_ms: u64) -> Option<u64> {
         if self.auth_failures.len() > PRUNE_ABOVE {
             self.auth_failures.retain(|_, w| !w.is_idle(now_ms));
         }
@@ -257,7 +297,53 @@ impl ProcessLimiter {
         self.auth_failures
             .entry(client_ip.to_owned())
             .or_insert_with(|| SlidingWindow::new(limits.auth_failures_per_ip, limits.window_ms))
-            .record(now_ms);
+            .count_failure(now_ms)
+    }
+}
+
+/// A [`ProcessLimiter`] shared by the requests of one process: the
+/// [`RateLimiter`](crate::ports::RateLimiter) of a server that is its own intake.
+#[derive(Debug)]
+pub struct SharedProcessLimiter(std::sync::Mutex<ProcessLimiter>);
+
+impl SharedProcessLimiter {
+    /// Empty windows under `limits`.
+    pub fn new(limits: Limits) -> SharedProcessLimiter {
+        SharedProcessLimiter(std::sync::Mutex::new(ProcessLimiter::new(limits)))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut ProcessLimiter) -> T) -> T {
+        // The limiter holds counts only; a panic elsewhere cannot leave them unusable.
+        f(&mut self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+impl crate::ports::RateLimiter for SharedProcessLimiter {
+    async fn client_blocked(&self, client_ip: &str, now_ms: u64) -> Option<u64> {
+        self.with(|l| l.blocked(client_ip, now_ms))
+    }
+
+    async fn record_auth_failure(&self, client_ip: &str, now_ms: u64) {
+        self.with(|l| l.record_auth_failure(client_ip, now_ms));
+    }
+
+    async fn admit(
+        &self,
+        envelope: &crate::event::EventEnvelope,
+        now_ms: u64,
+    ) -> Result<Decision, crate::ports::PortError> {
+        let repository = envelope.repository.as_ref().map(|r| r.full_name());
+        Ok(self.with(|l| {
+            l.admit(
+                envelope.source.as_str(),
+                envelope.organisation.as_deref(),
+                repository.as_deref(),
+                now_ms,
+            )
+        }))
     }
 }
 
@@ -300,7 +386,7 @@ mod tests {
             t,
         ) {
             Decision::Allow => "ok",
-            Decision::Limit { scope, .. } => scope,
+            Decision::Limit { scope, .. } => scope.as_str(),
         };
         let first: Vec<_> = (0..4).map(|i| admit(&mut p, "acme", "infra", i)).collect();
         assert_eq!(first, ["ok", "ok", "ok", "repository"]);
@@ -319,17 +405,26 @@ mod tests {
             p.admit("gitlab", Some("acme"), Some("infra"), 30),
             Decision::Limit {
                 retry_after_secs: 60,
-                scope: "global"
+                scope: LimitScope::Global
             }
         );
         // A minute after the first admission, its slot frees.
         assert_eq!(admit(&mut p, "other", "x", 60_000), "ok");
 
         assert_eq!(p.blocked("192.0.2.1", 0), None);
-        p.record_auth_failure("192.0.2.1", 0);
+        assert_eq!(p.record_auth_failure("192.0.2.1", 0), None);
         assert_eq!(p.blocked("192.0.2.1", 1), None);
-        p.record_auth_failure("192.0.2.1", 1_000);
+        assert_eq!(
+            p.record_auth_failure("192.0.2.1", 1_000),
+            Some(59),
+            "the limit-th failure blocks"
+        );
         assert_eq!(p.blocked("192.0.2.1", 2_000), Some(58));
+        // Failures while blocked are not logged: the block ends when the window
+        // slides past the first two, not later.
+        for t in 2_000..2_100 {
+            p.record_auth_failure("192.0.2.1", t);
+        }
         assert_eq!(p.blocked("192.0.2.2", 2_000), None, "per client IP");
         assert_eq!(p.blocked("192.0.2.1", 60_000), None, "failures age out");
     }
@@ -338,20 +433,20 @@ mod tests {
     fn a_burst_is_cut_at_exactly_the_limit_and_slots_free_as_the_window_slides() {
         let mut w = SlidingWindow::new(100, 60_000);
         let admitted = (0..120)
-            .filter(|i| w.admit(1_000 + i * 10, "repository") == Decision::Allow)
+            .filter(|i| w.admit(1_000 + i * 10, LimitScope::Repository) == Decision::Allow)
             .count();
         assert_eq!(admitted, 100);
         // The first admitted request (t=1000) leaves the window at t=61000.
         assert_eq!(
-            w.admit(2_000, "repository"),
+            w.admit(2_000, LimitScope::Repository),
             Decision::Limit {
                 retry_after_secs: 59,
-                scope: "repository"
+                scope: LimitScope::Repository
             }
         );
-        assert_eq!(w.admit(61_000, "repository"), Decision::Allow);
+        assert_eq!(w.admit(61_000, LimitScope::Repository), Decision::Allow);
         assert!(matches!(
-            w.admit(61_001, "repository"),
+            w.admit(61_001, LimitScope::Repository),
             Decision::Limit { .. }
         ));
     }
@@ -360,10 +455,10 @@ mod tests {
     fn no_boundary_doubling_unlike_fixed_windows() {
         let mut w = SlidingWindow::new(10, 60_000);
         let first = (0..10)
-            .filter(|_| w.admit(59_999, "x") == Decision::Allow)
+            .filter(|_| w.admit(59_999, LimitScope::Global) == Decision::Allow)
             .count();
         let second = (0..10)
-            .filter(|_| w.admit(60_001, "x") == Decision::Allow)
+            .filter(|_| w.admit(60_001, LimitScope::Global) == Decision::Allow)
             .count();
         assert_eq!((first, second), (10, 0));
     }
@@ -385,14 +480,14 @@ mod tests {
         assert!(matches!(
             outcomes[3],
             Decision::Limit {
-                scope: "repository",
+                scope: LimitScope::Repository,
                 ..
             }
         ));
         assert!(matches!(
             outcomes[6],
             Decision::Limit {
-                scope: "organisation",
+                scope: LimitScope::Organisation,
                 ..
             }
         ));
@@ -420,10 +515,10 @@ mod tests {
     fn zero_limit_refuses_everything() {
         let mut w = SlidingWindow::new(0, 1_000);
         assert_eq!(
-            w.admit(5, "global"),
+            w.admit(5, LimitScope::Global),
             Decision::Limit {
                 retry_after_secs: 1,
-                scope: "global"
+                scope: LimitScope::Global
             }
         );
     }

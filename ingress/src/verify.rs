@@ -58,6 +58,11 @@ pub struct SourceKeysError {
 }
 
 impl SourceKeys {
+    /// Whether nothing is configured: every delivery from the source is refused.
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty() && self.signing.is_empty()
+    }
+
     /// Reads `source`'s secrets through `lookup`, by the names every surface uses
     /// (`GITHUB_WEBHOOK_SECRETS`, `GITLAB_WEBHOOK_TOKENS` + `GITLAB_SIGNING_SECRETS`,
     /// `BITBUCKET_WEBHOOK_SECRETS`, `SPACELIFT_WEBHOOK_SECRETS`,

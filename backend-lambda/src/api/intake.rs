@@ -328,7 +328,7 @@ pub async fn webhook(
         scope,
     } = decision
     {
-        return Err(limited(&context, &channel, scope, retry_after_secs));
+        return Err(limited(&context, &channel, scope.as_str(), retry_after_secs));
     }
     accept(&state, &context, &envelope).await
 }
