@@ -26,6 +26,9 @@ use reviewgate_core::{
 
 use super::wit;
 
+#[cfg(test)]
+mod tests;
+
 /// Both directions of a WIT enum whose cases are named as the core enum's
 /// variants, from one list of them; each `match` stays exhaustive.
 macro_rules! enum_conversions {
