@@ -11,7 +11,6 @@ use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, Trap};
 
 use crate::grants::PluginGrants;
-use crate::reviewer::severity_from_wit;
 use crate::sandbox::Sandbox;
 use crate::{ComponentCache, HostError};
 
@@ -294,16 +293,7 @@ fn validate(
                     "finding about `{resource}`, which is not in the change"
                 )));
             }
-            Ok(ExternalFinding {
-                rule_id: f.rule_id,
-                severity: severity_from_wit(f.severity),
-                title: f.title,
-                message: f.message,
-                resource: f.resource,
-                file: f.file,
-                line: f.line,
-                remediation: f.remediation,
-            })
+            Ok(f.into())
         })
         .collect()
 }

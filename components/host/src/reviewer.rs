@@ -1,13 +1,6 @@
 //! The `reviewer` component behind a native API that speaks `reviewgate-core` types.
 
-use std::sync::Arc;
-
-use reviewgate_core::review::{ChangeSummary, RiskFactor};
-use reviewgate_core::rules::Undetermined;
-use reviewgate_core::{
-    Document, ExternalResult, FailedCheck, Finding, InputError, InputKind, Review, Risk, RiskLevel,
-    RuleInfo, Severity,
-};
+use reviewgate_core::{Document, ExternalResult, Review, RuleInfo};
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store};
 
@@ -25,6 +18,11 @@ mod bindings {
 
 /// The WIT `types` interface, shared with the policy-plugin bindings.
 pub use bindings::reviewgate::review::types as wit;
+
+// `From` impls between `wit` and the core types: the same source as the reviewer
+// component's (`components/wit-convert`), so both ends of the boundary convert alike.
+#[path = "../../wit-convert/convert.rs"]
+mod convert;
 
 /// The reviewer is trusted code (our own core), so it gets a generous memory limit
 /// and no CPU budget: a 10,000-resource plan needs a few hundred MiB.
@@ -86,15 +84,8 @@ impl ReviewerHost {
         external: &[ExternalResult],
     ) -> Result<Review, HostError> {
         let (mut store, instance) = self.instantiate()?;
-        let documents: Vec<wit::Document> = documents
-            .iter()
-            .map(|d| wit::Document {
-                path: d.path.clone(),
-                kind: d.kind.map(input_kind_to_wit),
-                content: d.content.clone(),
-            })
-            .collect();
-        let external: Vec<wit::ExternalResult> = external.iter().map(external_to_wit).collect();
+        let documents: Vec<wit::Document> = documents.iter().cloned().map(Into::into).collect();
+        let external: Vec<wit::ExternalResult> = external.iter().cloned().map(Into::into).collect();
         let review = instance
             .reviewgate_review_analyzer()
             .call_analyze(&mut store, &documents, config_toml, &external)
@@ -105,7 +96,7 @@ impl ReviewerHost {
                     wit::ReviewError::InvalidConfig(m) => format!("invalid configuration: {m}"),
                 })
             })?;
-        review_from_wit(review)
+        Review::try_from(review).map_err(|e| HostError::InvalidReview(format!("changes-json: {e}")))
     }
 
     /// The rule catalog, from the component.
@@ -115,182 +106,6 @@ impl ReviewerHost {
             .reviewgate_review_rules()
             .call_catalog(&mut store)
             .map_err(HostError::wasm("calling catalog"))?;
-        Ok(rules
-            .into_iter()
-            .map(|r| RuleInfo {
-                id: r.id,
-                title: r.title,
-                severity: severity_from_wit(r.severity),
-                aliases: r.aliases,
-                frameworks: r
-                    .frameworks
-                    .into_iter()
-                    .map(|f| (f.framework, f.controls))
-                    .collect(),
-            })
-            .collect())
-    }
-}
-
-fn external_to_wit(result: &ExternalResult) -> wit::ExternalResult {
-    let (findings, failure) = match &result.outcome {
-        Ok(findings) => (
-            findings
-                .iter()
-                .map(|f| wit::PluginFinding {
-                    rule_id: f.rule_id.clone(),
-                    severity: severity_to_wit(f.severity),
-                    title: f.title.clone(),
-                    message: f.message.clone(),
-                    resource: f.resource.clone(),
-                    file: f.file.clone(),
-                    line: f.line,
-                    remediation: f.remediation.clone(),
-                })
-                .collect(),
-            None,
-        ),
-        Err(error) => (
-            Vec::new(),
-            Some(wit::FailedCheck {
-                plugin: result.plugin.clone(),
-                kind: error.kind.as_str().into(),
-                message: error.message.clone(),
-            }),
-        ),
-    };
-    wit::ExternalResult {
-        plugin: result.plugin.clone(),
-        findings,
-        failure,
-    }
-}
-
-fn review_from_wit(review: wit::Review) -> Result<Review, HostError> {
-    let changes: ChangeSummary = serde_json::from_str(&review.changes_json)
-        .map_err(|e| HostError::InvalidReview(format!("changes-json: {e}")))?;
-    let failed_checks = review
-        .failed_checks
-        .into_iter()
-        .map(|f| {
-            Ok(FailedCheck {
-                kind: f.kind.parse().map_err(HostError::InvalidReview)?,
-                plugin: f.plugin,
-                message: f.message,
-            })
-        })
-        .collect::<Result<_, HostError>>()?;
-    Ok(Review {
-        findings: review.findings.into_iter().map(finding_from_wit).collect(),
-        changes,
-        resources: review.resources as usize,
-        errors: review
-            .errors
-            .into_iter()
-            .map(|e| InputError {
-                file: e.file,
-                line: e.line.map(|n| n as usize),
-                column: e.column.map(|n| n as usize),
-                kind: e.kind.map(input_kind_from_wit),
-                message: e.message,
-            })
-            .collect(),
-        undetermined: review
-            .undetermined
-            .into_iter()
-            .map(|u| Undetermined {
-                rule_id: u.rule_id,
-                resource: u.resource,
-                file: u.file,
-                line: u.line,
-                reason: u.reason,
-            })
-            .collect(),
-        risk: review.risk.map(|r| Risk {
-            score: r.score,
-            level: match r.level {
-                wit::RiskLevel::Low => RiskLevel::Low,
-                wit::RiskLevel::Medium => RiskLevel::Medium,
-                wit::RiskLevel::High => RiskLevel::High,
-                wit::RiskLevel::Critical => RiskLevel::Critical,
-            },
-            confidence: r.confidence,
-            factors: r
-                .factors
-                .into_iter()
-                .map(|f| RiskFactor {
-                    name: f.name,
-                    contribution: f.contribution,
-                })
-                .collect(),
-        }),
-        failed_checks,
-    })
-}
-
-fn finding_from_wit(f: wit::Finding) -> Finding {
-    Finding {
-        rule_id: f.rule_id.into(),
-        aliases: f.aliases.into(),
-        severity: severity_from_wit(f.severity),
-        title: f.title.into(),
-        message: f.message,
-        resource: f.resource,
-        file: f.file,
-        line: f.line,
-        end_line: f.end_line,
-        remediation: f.remediation.map(Into::into),
-        frameworks: Arc::new(
-            f.frameworks
-                .into_iter()
-                .map(|r| (r.framework, r.controls))
-                .collect(),
-        ),
-        suppressed: f.suppressed,
-        suppression_reason: f.suppression_reason,
-    }
-}
-
-pub(crate) fn severity_from_wit(s: wit::Severity) -> Severity {
-    match s {
-        wit::Severity::Info => Severity::Info,
-        wit::Severity::Low => Severity::Low,
-        wit::Severity::Medium => Severity::Medium,
-        wit::Severity::High => Severity::High,
-        wit::Severity::Critical => Severity::Critical,
-    }
-}
-
-fn severity_to_wit(s: Severity) -> wit::Severity {
-    match s {
-        Severity::Info => wit::Severity::Info,
-        Severity::Low => wit::Severity::Low,
-        Severity::Medium => wit::Severity::Medium,
-        Severity::High => wit::Severity::High,
-        Severity::Critical => wit::Severity::Critical,
-    }
-}
-
-fn input_kind_to_wit(k: InputKind) -> wit::InputKind {
-    match k {
-        InputKind::Plan => wit::InputKind::Plan,
-        InputKind::Terraform => wit::InputKind::Terraform,
-        InputKind::TerraformJson => wit::InputKind::TerraformJson,
-        InputKind::Tfvars => wit::InputKind::Tfvars,
-        InputKind::TfvarsJson => wit::InputKind::TfvarsJson,
-        InputKind::LockFile => wit::InputKind::LockFile,
-        InputKind::Diff => wit::InputKind::Diff,
-    }
-}
-
-fn input_kind_from_wit(k: wit::InputKind) -> InputKind {
-    match k {
-        wit::InputKind::Plan => InputKind::Plan,
-        wit::InputKind::Terraform => InputKind::Terraform,
-        wit::InputKind::TerraformJson => InputKind::TerraformJson,
-        wit::InputKind::Tfvars => InputKind::Tfvars,
-        wit::InputKind::TfvarsJson => InputKind::TfvarsJson,
-        wit::InputKind::LockFile => InputKind::LockFile,
-        wit::InputKind::Diff => InputKind::Diff,
+        Ok(rules.into_iter().map(RuleInfo::from).collect())
     }
 }
