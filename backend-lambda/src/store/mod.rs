@@ -19,8 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use reviewgate_ingress::event::EventEnvelope;
 
-use crate::analytics::{DayStats, Scope};
-use crate::model::{ApiKeyRecord, ReviewStatus, ReviewSummary, ReviewVersion};
+use crate::model::{ApiKeyRecord, DayStats, ReviewStatus, ReviewSummary, ReviewVersion, Scope};
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
