@@ -13,7 +13,6 @@
 
 pub mod analytics;
 pub mod api;
-pub mod auth;
 pub mod bitbucket;
 mod code_host;
 pub mod config;

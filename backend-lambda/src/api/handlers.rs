@@ -15,9 +15,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{AiDispatch, AppState, RequestContext};
+use super::auth::Principal;
+use super::state::{AiDispatch, AppState, RequestContext};
 use crate::analytics::{self, Granularity, HistoricalQuery, HistoricalReport, ReportKind};
-use crate::auth::Principal;
 use crate::error::{ApiError, ErrorBody};
 use crate::logging::{self, AuditEvent};
 use crate::model::{ReviewStatus, ReviewSummary, ReviewVersion, parse_risk_level};
