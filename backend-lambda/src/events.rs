@@ -41,14 +41,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, watch};
 
-use crate::bitbucket::BitbucketClient;
-use crate::code_host::CodeHost;
+use crate::forge::bitbucket::BitbucketClient;
+use crate::forge::github::GitHubClient;
+use crate::forge::gitlab::GitLabClient;
 use crate::forge::{
-    Annotation, AnnotationLevel, CheckConclusion, CheckRun, ForgeError, PullRequestFile,
+    Annotation, AnnotationLevel, CheckConclusion, CheckRun, CodeHost, ForgeError, PullRequestFile,
     PullRequestFileStatus,
 };
-use crate::github::GitHubClient;
-use crate::gitlab::GitLabClient;
 use crate::model::{Analysis, ReviewStatus, ReviewVersion};
 use crate::reviews::{NewReview, rules_version};
 use crate::spacelift::{SpaceliftClient, SpaceliftError, run_plan, run_plan_path};
