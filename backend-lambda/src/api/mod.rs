@@ -116,7 +116,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The router: `/api/*` behind API-key auth, all of it behind the request context.
+/// The router: `/api/*` behind API-key auth, intake behind signatures, `/healthz`
+/// open; all of it behind the request context.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route(
@@ -151,6 +152,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(intake)
+        .route("/healthz", get(handlers::healthz))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(middleware::from_fn(request_context))

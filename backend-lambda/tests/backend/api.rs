@@ -147,6 +147,20 @@ fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
 }
 
 #[tokio::test]
+async fn healthz_answers_without_a_key() {
+    let api = TestApi::embedded().await;
+    let reply = api
+        .call(Method::GET, "/healthz", None, &[("authorization", "")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+    assert!(reply.headers.contains_key("x-trace-id"));
+}
+
+#[tokio::test]
 async fn api_routes_require_a_valid_key() {
     let api = TestApi::embedded().await;
     for headers in [
