@@ -364,7 +364,7 @@ impl GitHubClient {
     /// or, when there is none, posts one
     /// (`POST /repos/{owner}/{repo}/issues/{number}/comments`). The marker is
     /// prepended to `body` here; use an HTML comment such as
-    /// [`REVIEW_COMMENT_MARKER`] so that readers do not see it.
+    /// [`super::REVIEW_COMMENT_MARKER`] so that readers do not see it.
     pub async fn upsert_pr_comment(
         &self,
         owner: &str,

@@ -2,8 +2,8 @@
 //! them. Each host's client ([`github`], [`gitlab`], [`bitbucket`]) only knows its
 //! routes and JSON; what they share lives once beside them:
 //!
-//! - `rest.rs` — the REST transport ([`rest::RestClient`]): GET retries,
-//!   pagination kept on the configured host, credentials marked sensitive;
+//! - `rest.rs` — the REST transport (`RestClient`): GET retries, pagination kept
+//!   on the configured host, credentials marked sensitive;
 //! - `rate_limit.rs` — waiting out a host's rate limit within a bound;
 //! - `error.rs` — [`ForgeError`], and every host's error body read into one line;
 //! - `comment.rs` — reviewgate's one PR comment: its marker and what an upsert did;

@@ -1,6 +1,6 @@
 //! The versioned review store: one trait, a DynamoDB implementation for Lambda and an
 //! embedded SQLite one for the local server, both held to one conformance suite
-//! (`tests/store_conformance.rs`).
+//! (`tests/backend/store.rs`).
 //!
 //! Versions are immutable. `create` writes version 1; `put_version` writes `n + 1`
 //! only while `n` is still the latest (a conditional write), so two concurrent
