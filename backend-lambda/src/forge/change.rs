@@ -78,17 +78,16 @@ pub fn unified_diff(files: &[PullRequestFile]) -> String {
                 diff.push_str("deleted file mode 100644\n");
                 (a, "/dev/null".to_owned())
             }
-            PullRequestFileStatus::Renamed if old_path != new_path => {
+            PullRequestFileStatus::Renamed | PullRequestFileStatus::Copied
+                if old_path != new_path =>
+            {
+                let how = if file.status == PullRequestFileStatus::Renamed {
+                    "rename"
+                } else {
+                    "copy"
+                };
                 diff.push_str(&format!(
-                    "rename from {}\nrename to {}\n",
-                    quoted("", old_path),
-                    quoted("", new_path)
-                ));
-                (a, b)
-            }
-            PullRequestFileStatus::Copied if old_path != new_path => {
-                diff.push_str(&format!(
-                    "copy from {}\ncopy to {}\n",
+                    "{how} from {}\n{how} to {}\n",
                     quoted("", old_path),
                     quoted("", new_path)
                 ));
@@ -123,6 +122,28 @@ fn quoted(prefix: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn renames_and_copies_name_both_paths() {
+        let moved = |status, to: &str| PullRequestFile {
+            filename: to.to_owned(),
+            status,
+            patch: Some("@@ -1 +1 @@\n-a\n+b".to_owned()),
+            previous_filename: Some("old.tf".to_owned()),
+            additions: 1,
+            deletions: 1,
+        };
+        assert_eq!(
+            unified_diff(&[moved(PullRequestFileStatus::Renamed, "new.tf")]),
+            "diff --git a/old.tf b/new.tf\nrename from old.tf\nrename to new.tf\n\
+             --- a/old.tf\n+++ b/new.tf\n@@ -1 +1 @@\n-a\n+b\n"
+        );
+        assert_eq!(
+            unified_diff(&[moved(PullRequestFileStatus::Copied, "copy.tf")]),
+            "diff --git a/old.tf b/copy.tf\ncopy from old.tf\ncopy to copy.tf\n\
+             --- a/old.tf\n+++ b/copy.tf\n@@ -1 +1 @@\n-a\n+b\n"
+        );
+    }
 
     #[test]
     fn paths_that_end_a_header_line_are_quoted() {

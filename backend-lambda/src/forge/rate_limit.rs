@@ -106,13 +106,11 @@ impl RateLimits {
         };
         if let Ok(wait) = until.duration_since(SystemTime::now()) {
             if wait > self.max_wait {
-                return Err(ForgeError::RateLimited {
-                    retry_after_secs: whole_seconds(wait),
-                });
+                return Err(rate_limited(wait));
             }
             tracing::warn!(
                 host = self.host,
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                wait_ms = millis(wait),
                 "rate limit used up: waiting for the reset"
             );
             tokio::time::sleep(wait).await;
@@ -137,15 +135,13 @@ impl RateLimits {
         waits: &mut u32,
     ) -> Result<(), ForgeError> {
         if wait > self.max_wait || *waits >= RATE_LIMIT_WAITS {
-            return Err(ForgeError::RateLimited {
-                retry_after_secs: whole_seconds(wait),
-            });
+            return Err(rate_limited(wait));
         }
         *waits += 1;
         tracing::warn!(
             operation,
             host = self.host,
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            wait_ms = millis(wait),
             "rate limit: waiting for the reset"
         );
         tokio::time::sleep(wait).await;
@@ -200,8 +196,16 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-fn whole_seconds(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+/// The error for a wait longer than the client may wait: retry after it, in whole
+/// seconds rounded up.
+fn rate_limited(wait: Duration) -> ForgeError {
+    ForgeError::RateLimited {
+        retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+    }
+}
+
+fn millis(wait: Duration) -> u64 {
+    u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
