@@ -1,5 +1,12 @@
 //! The REST API: one axum router built by [`app`], run by `lambda_http` on Lambda,
-//! by the local server, and by tests through `tower::ServiceExt::oneshot`.
+//! by the local server, and by tests through `tower::ServiceExt::oneshot`. This file
+//! builds the router and its outermost layers; the rest, a file each:
+//!
+//! - `state.rs` — what handlers share ([`AppState`], [`RequestContext`]);
+//! - `handlers.rs` — the `/api` routes and `/healthz`;
+//! - `auth.rs` — API keys, checked on every `/api` route;
+//! - `limits.rs` — the request limits this process counts for itself;
+//! - `intake.rs` — event intake: edge envelopes and provider webhooks.
 
 use std::time::Instant;
 
