@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reviewgate_ingress::SecretSet;
+use reviewgate_ingress::event::EventSource;
 use reviewgate_ingress::rate_limit::Limits;
-use reviewgate_ingress::verify::SourceKeysError;
-
-use crate::api::intake::IntakeSecrets;
+use reviewgate_ingress::verify::{SourceKeys, SourceKeysError};
 
 /// Which store holds the reviews.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +66,61 @@ impl std::fmt::Debug for LlmConfig {
                 .field("model", model)
                 .finish_non_exhaustive(),
         }
+    }
+}
+
+/// The secrets intake verifies with. `Debug` shows counts only.
+#[derive(Clone, Debug, Default)]
+pub struct IntakeSecrets {
+    /// Edge→backend signing secrets (`REVIEWGATE_EDGE_SECRETS`, one per line).
+    pub edge: SecretSet,
+    /// GitHub webhook secrets.
+    pub github: SourceKeys,
+    /// GitLab tokens and signing secrets.
+    pub gitlab: SourceKeys,
+    /// Bitbucket Cloud webhook secrets.
+    pub bitbucket: SourceKeys,
+    /// Spacelift webhook secrets.
+    pub spacelift: SourceKeys,
+    /// Standard Webhooks secrets.
+    pub standard_webhooks: SourceKeys,
+}
+
+impl IntakeSecrets {
+    /// The edge secrets plus every source's, read through `lookup` by the names
+    /// [`SourceKeys::from_lookup`] gives.
+    pub fn from_lookup(
+        edge: SecretSet,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<IntakeSecrets, SourceKeysError> {
+        let keys = |source| SourceKeys::from_lookup(source, &lookup);
+        Ok(IntakeSecrets {
+            edge,
+            github: keys(EventSource::Github)?,
+            gitlab: keys(EventSource::Gitlab)?,
+            bitbucket: keys(EventSource::Bitbucket)?,
+            spacelift: keys(EventSource::Spacelift)?,
+            standard_webhooks: keys(EventSource::StandardWebhooks)?,
+        })
+    }
+
+    /// The secrets for webhooks sent straight from `source`.
+    pub fn keys(&self, source: EventSource) -> &SourceKeys {
+        match source {
+            EventSource::Github => &self.github,
+            EventSource::Gitlab => &self.gitlab,
+            EventSource::Bitbucket => &self.bitbucket,
+            EventSource::Spacelift => &self.spacelift,
+            EventSource::StandardWebhooks => &self.standard_webhooks,
+        }
+    }
+
+    /// The sources with at least one secret: those whose webhooks are accepted.
+    pub fn configured_sources(&self) -> Vec<EventSource> {
+        EventSource::ALL
+            .into_iter()
+            .filter(|&source| !self.keys(source).secrets.is_empty())
+            .collect()
     }
 }
 

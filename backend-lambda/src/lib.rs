@@ -13,16 +13,11 @@
 
 pub mod analytics;
 pub mod api;
-pub mod auth;
-pub mod bitbucket;
-mod code_host;
 pub mod config;
 pub mod error;
 mod error_text;
 pub mod events;
 pub mod forge;
-pub mod github;
-pub mod gitlab;
 pub mod llm;
 pub mod logging;
 pub mod model;

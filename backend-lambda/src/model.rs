@@ -1,4 +1,6 @@
-//! The stored shape of a review: immutable versions and the summaries listed from them.
+//! The stored shapes: a review's immutable versions and the summaries listed from
+//! them, API keys, and the daily aggregates of analytics ([`DayStats`] per
+//! [`Scope`]), which the store keeps and [`crate::analytics`] computes.
 
 use std::collections::BTreeMap;
 
@@ -277,4 +279,134 @@ pub struct ApiKeyRecord {
     pub name: String,
     /// When it was made.
     pub created_at: DateTime<Utc>,
+}
+
+/// What an aggregate is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// Every review.
+    Global,
+    /// Reviews of one `owner/repo`.
+    Repository(String),
+    /// Reviews of one stack.
+    Stack(String),
+}
+
+impl Scope {
+    /// The stored key: `GLOBAL`, `REPO#<owner/repo>`, `STACK#<stack>`.
+    pub fn key(&self) -> String {
+        match self {
+            Scope::Global => "GLOBAL".to_owned(),
+            Scope::Repository(r) => format!("REPO#{r}"),
+            Scope::Stack(s) => format!("STACK#{s}"),
+        }
+    }
+
+    /// Inverse of [`Scope::key`].
+    pub fn from_key(key: &str) -> Option<Scope> {
+        if key == "GLOBAL" {
+            Some(Scope::Global)
+        } else if let Some(r) = key.strip_prefix("REPO#") {
+            Some(Scope::Repository(r.to_owned()))
+        } else {
+            key.strip_prefix("STACK#")
+                .map(|s| Scope::Stack(s.to_owned()))
+        }
+    }
+}
+
+/// One scope's statistics for one UTC day. Every field adds up across days.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayStats {
+    /// Versions written.
+    pub versions: u64,
+    /// New reviews (versions 1).
+    pub reviews: u64,
+    /// Rules runs.
+    pub runs: u64,
+    /// Unsuppressed findings of the rules runs.
+    pub findings: u64,
+    /// Rules runs with a risk score.
+    pub scored_runs: u64,
+    /// Sum of their risk scores.
+    pub risk_sum: u64,
+    /// Sum of the squares of their risk scores (for the standard deviation).
+    pub risk_sum_squares: u64,
+    /// Highest risk score.
+    pub risk_max: Option<u8>,
+    /// Rules runs at a high or critical risk level.
+    pub high_risk_runs: u64,
+    /// Rules runs compared with a previous version (for recurrence rates).
+    pub compared_runs: u64,
+    /// Per rule id.
+    pub rules: BTreeMap<String, RuleStats>,
+    /// Per finding category, over the scored rules runs.
+    pub categories: BTreeMap<String, CategoryStats>,
+}
+
+/// One rule's statistics.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleStats {
+    /// Unsuppressed findings.
+    pub findings: u64,
+    /// Rules runs with at least one.
+    pub runs: u64,
+    /// Rules runs that found it again after the previous version had it.
+    pub recurrences: u64,
+}
+
+/// One finding category's statistics over the scored rules runs that have it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryStats {
+    /// Scored rules runs with at least one finding of the category.
+    pub runs: u64,
+    /// Sum of their risk scores.
+    pub risk_sum: u64,
+    /// Of them, runs at a high or critical risk level.
+    pub high_risk_runs: u64,
+}
+
+impl DayStats {
+    /// Adds `other` (another day, or the same day of another source) to this.
+    pub fn merge(&mut self, other: &DayStats) {
+        self.versions += other.versions;
+        self.reviews += other.reviews;
+        self.runs += other.runs;
+        self.findings += other.findings;
+        self.scored_runs += other.scored_runs;
+        self.risk_sum += other.risk_sum;
+        self.risk_sum_squares += other.risk_sum_squares;
+        self.risk_max = self.risk_max.max(other.risk_max);
+        self.high_risk_runs += other.high_risk_runs;
+        self.compared_runs += other.compared_runs;
+        for (rule, stats) in &other.rules {
+            let mine = self.rules.entry(rule.clone()).or_default();
+            mine.findings += stats.findings;
+            mine.runs += stats.runs;
+            mine.recurrences += stats.recurrences;
+        }
+        for (category, stats) in &other.categories {
+            let mine = self.categories.entry(category.clone()).or_default();
+            mine.runs += stats.runs;
+            mine.risk_sum += stats.risk_sum;
+            mine.high_risk_runs += stats.high_risk_runs;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_round_trip_their_keys() {
+        for scope in [
+            Scope::Global,
+            Scope::Repository("acme/infra".into()),
+            Scope::Stack("prod#1".into()),
+        ] {
+            assert_eq!(Scope::from_key(&scope.key()), Some(scope));
+        }
+        assert_eq!(Scope::from_key("NOPE"), None);
+    }
 }

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use crate::api::{AiDispatch, AppState};
-use crate::bitbucket::BitbucketClient;
 use crate::config::{Config, GitHubCredentials, LlmConfig, StoreConfig};
 use crate::events::EventProcessor;
-use crate::github::GitHubClient;
-use crate::gitlab::GitLabClient;
+use crate::forge::bitbucket::BitbucketClient;
+use crate::forge::github::GitHubClient;
+use crate::forge::gitlab::GitLabClient;
 use crate::llm::AiReviewer;
 use crate::llm::openai_compat::OpenAiCompatProvider;
 use crate::spacelift::SpaceliftClient;

@@ -11,9 +11,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use reviewgate_backend::api::AiDispatch;
+use reviewgate_backend::api::{AiDispatch, auth};
 use reviewgate_backend::config::StoreConfig;
-use reviewgate_backend::{Config, analytics, app, auth, logging, setup};
+use reviewgate_backend::{Config, analytics, app, logging, setup};
 
 use crate::server_config::{self, ServerFile};
 

@@ -5,7 +5,8 @@
 
 use std::process::Command;
 
-use reviewgate_backend::analytics::{self, NaiveDate, Scope};
+use reviewgate_backend::analytics::{self, NaiveDate};
+use reviewgate_backend::model::Scope;
 use reviewgate_backend::reviews::{NewReview, rules_version};
 use reviewgate_backend::store::ReviewStore;
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;

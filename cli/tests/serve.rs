@@ -165,6 +165,19 @@ fn create_key(data_dir: &Path) -> String {
 }
 
 #[test]
+fn serve_answers_health_checks_without_a_key() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path());
+    let (status, body) = request(&server.addr, "GET", "/healthz", None, "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+    server.stop();
+}
+
+#[test]
 fn serves_reviews_that_survive_a_restart() {
     let data = tempfile::tempdir().expect("tempdir");
     let key = create_key(data.path());

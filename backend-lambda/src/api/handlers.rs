@@ -15,9 +15,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{AiDispatch, AppState, RequestContext};
+use super::auth::Principal;
+use super::state::{AiDispatch, AppState, RequestContext};
 use crate::analytics::{self, Granularity, HistoricalQuery, HistoricalReport, ReportKind};
-use crate::auth::Principal;
 use crate::error::{ApiError, ErrorBody};
 use crate::logging::{self, AuditEvent};
 use crate::model::{ReviewStatus, ReviewSummary, ReviewVersion, parse_risk_level};
@@ -696,6 +696,12 @@ pub async fn historical(
 /// The OpenAPI document.
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(super::ApiDoc::openapi())
+}
+
+/// `GET /healthz`: this process serves requests, and which release it runs. No key:
+/// load balancers and uptime checks call it, as they call the Worker's.
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
 }
 
 /// Unknown routes.

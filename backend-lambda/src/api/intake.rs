@@ -3,9 +3,7 @@
 //! for deployments without the edge (`reviewgate serve`). Both verify with
 //! `reviewgate-ingress`, the code the edge runs, and both are idempotent on the event
 //! id (`<source>:<delivery id>`): the store is the duplicate check. Webhooks also get
-//! the edge's rate limits, held in this process ([`ProcessLimiter`]).
-
-use std::sync::Mutex;
+//! the edge's rate limits, held in this process ([`super::limits::WebhookLimits`]).
 
 use axum::Extension;
 use axum::Json;
@@ -17,90 +15,15 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use reviewgate_ingress::event::{ENVELOPE_VERSION, EventEnvelope, EventSource};
 use reviewgate_ingress::normalize::DeliveryContext;
-use reviewgate_ingress::rate_limit::{Decision, Limits, ProcessLimiter};
-use reviewgate_ingress::verify::{SourceKeys, SourceKeysError};
+use reviewgate_ingress::rate_limit::Decision;
 use reviewgate_ingress::{
-    DEFAULT_TOLERANCE_SECS, Headers, NormalizeError, Normalized, SecretSet, VerifyError,
+    DEFAULT_TOLERANCE_SECS, Headers, NormalizeError, Normalized, VerifyError,
 };
 use serde_json::json;
 
-use super::{AppState, RequestContext};
+use super::state::{AppState, RequestContext};
 use crate::error::ApiError;
 use crate::logging::{self, AuditEvent};
-
-/// The secrets intake verifies with. `Debug` shows counts only.
-#[derive(Clone, Debug, Default)]
-pub struct IntakeSecrets {
-    /// Edge→backend signing secrets (`REVIEWGATE_EDGE_SECRETS`, one per line).
-    pub edge: SecretSet,
-    /// GitHub webhook secrets.
-    pub github: SourceKeys,
-    /// GitLab tokens and signing secrets.
-    pub gitlab: SourceKeys,
-    /// Bitbucket Cloud webhook secrets.
-    pub bitbucket: SourceKeys,
-    /// Spacelift webhook secrets.
-    pub spacelift: SourceKeys,
-    /// Standard Webhooks secrets.
-    pub standard_webhooks: SourceKeys,
-}
-
-impl IntakeSecrets {
-    /// The edge secrets plus every source's, read through `lookup` by the names
-    /// [`SourceKeys::from_lookup`] gives.
-    pub fn from_lookup(
-        edge: SecretSet,
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<IntakeSecrets, SourceKeysError> {
-        let keys = |source| SourceKeys::from_lookup(source, &lookup);
-        Ok(IntakeSecrets {
-            edge,
-            github: keys(EventSource::Github)?,
-            gitlab: keys(EventSource::Gitlab)?,
-            bitbucket: keys(EventSource::Bitbucket)?,
-            spacelift: keys(EventSource::Spacelift)?,
-            standard_webhooks: keys(EventSource::StandardWebhooks)?,
-        })
-    }
-
-    /// The secrets for webhooks sent straight from `source`.
-    pub fn keys(&self, source: EventSource) -> &SourceKeys {
-        match source {
-            EventSource::Github => &self.github,
-            EventSource::Gitlab => &self.gitlab,
-            EventSource::Bitbucket => &self.bitbucket,
-            EventSource::Spacelift => &self.spacelift,
-            EventSource::StandardWebhooks => &self.standard_webhooks,
-        }
-    }
-
-    /// The sources with at least one secret: those whose webhooks are accepted.
-    pub fn configured_sources(&self) -> Vec<EventSource> {
-        EventSource::ALL
-            .into_iter()
-            .filter(|&source| !self.keys(source).secrets.is_empty())
-            .collect()
-    }
-}
-
-/// The webhook rate limits of this process.
-#[derive(Debug)]
-pub struct WebhookLimits(Mutex<ProcessLimiter>);
-
-impl WebhookLimits {
-    /// Empty windows under `limits`.
-    pub fn new(limits: Limits) -> WebhookLimits {
-        WebhookLimits(Mutex::new(ProcessLimiter::new(limits)))
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&mut ProcessLimiter) -> T) -> T {
-        // The limiter holds counts only; a panic elsewhere cannot leave them unusable.
-        f(&mut self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
-    }
-}
 
 fn ingress_headers(headers: &HeaderMap) -> Headers {
     headers

@@ -1,133 +1,32 @@
 //! The REST API: one axum router built by [`app`], run by `lambda_http` on Lambda,
-//! by the local server, and by tests through `tower::ServiceExt::oneshot`.
+//! by the local server, and by tests through `tower::ServiceExt::oneshot`. This file
+//! builds the router and its outermost layers; the rest, a file each:
+//!
+//! - `state.rs` — what handlers share ([`AppState`], [`RequestContext`]);
+//! - `handlers.rs` — the `/api` routes and `/healthz`;
+//! - `auth.rs` — API keys, checked on every `/api` route;
+//! - `limits.rs` — the request limits this process counts for itself;
+//! - `intake.rs` — event intake: edge envelopes and provider webhooks.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::HeaderMap;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use utoipa::OpenApi;
 
-use crate::auth::{self, RateLimiter};
 use crate::error::TRACE_ID;
-use crate::llm::AiReviewer;
 use crate::logging;
-use crate::store::ReviewStore;
 
+pub mod auth;
 pub mod handlers;
 pub mod intake;
+pub mod limits;
+mod state;
 
-/// How AI reviews are started after version 1 is stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AiDispatch {
-    /// A background task in this process (the local server).
-    Background,
-    /// Something else starts them: on Lambda, the AI-reviewer function consumes the
-    /// table's stream of new version-1 items, so the API returns at once.
-    External,
-}
-
-/// What every handler shares: built once per process (per cold start on Lambda).
-#[derive(Clone)]
-pub struct AppState {
-    /// The review store.
-    pub store: Arc<dyn ReviewStore>,
-    /// The AI reviewer (possibly without a model).
-    pub ai: Arc<AiReviewer>,
-    /// How AI reviews start.
-    pub ai_dispatch: AiDispatch,
-    /// Per-key request limit.
-    pub rate_limiter: Arc<RateLimiter>,
-    /// Largest accepted body.
-    pub max_body_bytes: usize,
-    /// Secrets of event intake.
-    pub intake: Arc<intake::IntakeSecrets>,
-    /// Webhook rate limits, counted in this process.
-    pub webhook_limits: Arc<intake::WebhookLimits>,
-    /// Notified when intake accepts a new event, so the event processor (in the
-    /// same process) starts at once instead of at its next poll.
-    pub events_waiting: Arc<tokio::sync::Notify>,
-}
-
-impl AppState {
-    /// State over a store and reviewer with the configured limits.
-    pub fn new(
-        store: Arc<dyn ReviewStore>,
-        ai: Arc<AiReviewer>,
-        ai_dispatch: AiDispatch,
-        config: &crate::Config,
-    ) -> AppState {
-        AppState {
-            store,
-            ai,
-            ai_dispatch,
-            rate_limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
-            max_body_bytes: config.max_body_bytes,
-            intake: Arc::new(config.intake.clone()),
-            webhook_limits: Arc::new(intake::WebhookLimits::new(config.webhook_limits)),
-            events_waiting: Arc::new(tokio::sync::Notify::new()),
-        }
-    }
-}
-
-/// Identifiers and client address of the request being served.
-#[derive(Clone, Debug, Default)]
-pub struct RequestContext {
-    /// Correlates log lines across services (`X-Amzn-Trace-Id` root, `traceparent`
-    /// trace id, or a new one).
-    pub trace_id: String,
-    /// This request (`X-Request-Id`, or a new one).
-    pub request_id: String,
-    /// Client address (first `X-Forwarded-For` hop, as API Gateway sets it).
-    pub ip_address: String,
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
-/// Only ids made of safe characters are taken from clients: they end up in logs.
-fn safe_id(id: &str) -> Option<String> {
-    (id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
-    .then(|| id.to_owned())
-}
-
-impl RequestContext {
-    /// Reads the ids from the headers, making new ones where absent.
-    pub fn from_headers(headers: &HeaderMap) -> RequestContext {
-        let trace_id = header(headers, "x-amzn-trace-id")
-            .and_then(|v| v.split(';').find_map(|p| p.strip_prefix("Root=")))
-            .or_else(|| header(headers, "traceparent").and_then(|v| v.split('-').nth(1)))
-            .and_then(safe_id)
-            .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
-        let request_id = header(headers, "x-request-id")
-            .or_else(|| header(headers, "lambda-runtime-aws-request-id"))
-            .and_then(safe_id)
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        let ip_address = header(headers, "x-forwarded-for")
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-            .unwrap_or("unknown")
-            .to_owned();
-        RequestContext {
-            trace_id,
-            request_id,
-            ip_address,
-        }
-    }
-}
+pub use state::{AiDispatch, AppState, RequestContext};
 
 /// Outermost middleware: ids into the request, a `request` span around it (so every
 /// log line carries them), the trace id for error bodies, and a PERF line.
@@ -224,7 +123,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The router: `/api/*` behind API-key auth, all of it behind the request context.
+/// The router: `/api/*` behind API-key auth, intake behind signatures, `/healthz`
+/// open; all of it behind the request context.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route(
@@ -259,6 +159,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(intake)
+        .route("/healthz", get(handlers::healthz))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(middleware::from_fn(request_context))

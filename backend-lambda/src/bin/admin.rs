@@ -3,7 +3,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use reviewgate_backend::{Config, auth, setup};
+use reviewgate_backend::api::auth;
+use reviewgate_backend::{Config, setup};
 
 #[derive(Parser)]
 #[command(about = "reviewgate backend administration")]

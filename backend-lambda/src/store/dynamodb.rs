@@ -34,8 +34,7 @@ use super::{
     EventOutcome, Page, PendingEvent, ReviewQuery, ReviewStore, StoreError, day_key, decode_body,
     encode_body, expected_previous, page_size, parse_day_key, parse_stats, stats_json,
 };
-use crate::analytics::{DayStats, Scope};
-use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
+use crate::model::{ApiKeyRecord, DayStats, ReviewSummary, ReviewVersion, Scope};
 
 /// DynamoDB's item size limit is 400 KB including attribute names; a chunk of 350 KB
 /// leaves room for the keys and the summary.

@@ -18,8 +18,7 @@ use super::{
     EventOutcome, Page, PendingEvent, ReviewQuery, ReviewStore, StoreError, day_key, decode_body,
     encode_body, page_size, parse_day_key, parse_stats, stats_json,
 };
-use crate::analytics::{DayStats, Scope};
-use crate::model::{ApiKeyRecord, ReviewSummary, ReviewVersion};
+use crate::model::{ApiKeyRecord, DayStats, ReviewSummary, ReviewVersion, Scope};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS review_versions (

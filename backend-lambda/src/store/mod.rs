@@ -1,6 +1,6 @@
 //! The versioned review store: one trait, a DynamoDB implementation for Lambda and an
 //! embedded SQLite one for the local server, both held to one conformance suite
-//! (`tests/store_conformance.rs`).
+//! (`tests/backend/store.rs`).
 //!
 //! Versions are immutable. `create` writes version 1; `put_version` writes `n + 1`
 //! only while `n` is still the latest (a conditional write), so two concurrent
@@ -19,8 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use reviewgate_ingress::event::EventEnvelope;
 
-use crate::analytics::{DayStats, Scope};
-use crate::model::{ApiKeyRecord, ReviewStatus, ReviewSummary, ReviewVersion};
+use crate::model::{ApiKeyRecord, DayStats, ReviewStatus, ReviewSummary, ReviewVersion, Scope};
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;

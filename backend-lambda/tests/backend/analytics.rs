@@ -9,10 +9,8 @@ use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use reviewgate_backend::analytics::{
-    self, AnalyticsError, DayStats, Scope, VersionFilter, compute_day,
-};
-use reviewgate_backend::model::{ReviewStatus, ReviewVersion};
+use reviewgate_backend::analytics::{self, AnalyticsError, VersionFilter, compute_day};
+use reviewgate_backend::model::{DayStats, ReviewStatus, ReviewVersion, Scope};
 use reviewgate_backend::store::ReviewStore;
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
 use reviewgate_core::RiskLevel;

@@ -5,15 +5,15 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use reviewgate_backend::api::{AiDispatch, AppState};
+use reviewgate_backend::api::{AiDispatch, AppState, auth};
 use reviewgate_backend::llm::none;
 use reviewgate_backend::store::ReviewStore;
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
-use reviewgate_backend::{Config, app, auth};
+use reviewgate_backend::{Config, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use reviewgate_backend::api::intake::IntakeSecrets;
+use reviewgate_backend::config::IntakeSecrets;
 use reviewgate_ingress::SecretSet;
 use reviewgate_ingress::verify::SourceKeys;
 
@@ -144,6 +144,20 @@ fn assert_error(reply: &Reply, status: StatusCode, code: &str) {
         reply.headers["x-trace-id"], trace,
         "the body's trace id is the request's"
     );
+}
+
+#[tokio::test]
+async fn healthz_answers_without_a_key() {
+    let api = TestApi::embedded().await;
+    let reply = api
+        .call(Method::GET, "/healthz", None, &[("authorization", "")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+    assert!(reply.headers.contains_key("x-trace-id"));
 }
 
 #[tokio::test]
@@ -374,7 +388,7 @@ async fn oversized_bodies_get_413_and_floods_get_429() {
         )
         .await;
     assert_error(&reply, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
-    api.state.rate_limiter = Arc::new(reviewgate_backend::auth::RateLimiter::new(3));
+    api.state.rate_limiter = Arc::new(reviewgate_backend::api::limits::RateLimiter::new(3));
     for _ in 0..3 {
         assert_eq!(
             api.call(Method::GET, "/api/reviews", None, &[])
@@ -741,7 +755,7 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
 
 #[tokio::test]
 async fn webhook_limits_answer_429_with_retry_after_and_block_forgers() {
-    use reviewgate_backend::api::intake::WebhookLimits;
+    use reviewgate_backend::api::limits::WebhookLimits;
     use reviewgate_ingress::rate_limit::Limits;
     let mut api = TestApi::embedded().await;
     api.state.webhook_limits = Arc::new(WebhookLimits::new(Limits {

@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use reviewgate_backend::bitbucket::BitbucketClient;
 use reviewgate_backend::events::{EventProcessor, pull_request_review_id};
+use reviewgate_backend::forge::bitbucket::BitbucketClient;
 use reviewgate_backend::forge::{
     Annotation, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, ForgeError,
     PullRequestFileStatus, REVIEW_COMMENT_MARKER,

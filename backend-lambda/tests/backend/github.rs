@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use reviewgate_backend::github::{
-    Annotation, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, GitHubClient,
-    GitHubError, MAX_CHECK_SUMMARY_CHARS, PullRequestFile, PullRequestFileStatus,
-    REVIEW_COMMENT_MARKER, unified_diff,
+use reviewgate_backend::forge::github::{GitHubClient, MAX_CHECK_SUMMARY_CHARS};
+use reviewgate_backend::forge::{
+    Annotation, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, ForgeError,
+    PullRequestFile, PullRequestFileStatus, REVIEW_COMMENT_MARKER, unified_diff,
 };
 use reviewgate_core::diff::FileStatus;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
@@ -116,7 +116,7 @@ async fn an_unknown_pull_request_is_not_found() {
         .await
         .expect_err("no PR 8");
     assert!(
-        matches!(&error, GitHubError::NotFound { resource } if resource == "/repos/acme/infra/pulls/8/files"),
+        matches!(&error, ForgeError::NotFound { resource } if resource == "/repos/acme/infra/pulls/8/files"),
         "{error:?}"
     );
     assert_eq!(fake.calls().await.len(), 1, "a 404 is not retried");
@@ -259,7 +259,7 @@ async fn an_empty_marker_is_refused_before_any_call() {
         .upsert_pr_comment("acme", "infra", 7, " ", "body")
         .await
         .expect_err("an empty marker matches every comment");
-    assert!(matches!(error, GitHubError::InvalidInput(_)), "{error:?}");
+    assert!(matches!(error, ForgeError::InvalidInput(_)), "{error:?}");
     assert!(fake.calls().await.is_empty());
 }
 
@@ -392,7 +392,7 @@ async fn a_refused_check_run_is_a_validation_error_with_githubs_message() {
         .create_check_run("acme", "infra", &check)
         .await
         .expect_err("no head_sha");
-    let GitHubError::Validation(message) = &error else {
+    let ForgeError::Validation(message) = &error else {
         panic!("expected Validation, got {error:?}");
     };
     assert!(message.starts_with("Validation Failed"), "{message}");
@@ -411,7 +411,7 @@ async fn a_wrong_token_is_unauthorized_and_never_shown() {
         .pull_request_files("acme", "infra", 7)
         .await
         .expect_err("bad credentials");
-    assert!(matches!(error, GitHubError::Unauthorized), "{error:?}");
+    assert!(matches!(error, ForgeError::Unauthorized), "{error:?}");
     assert!(!error.to_string().contains(wrong), "{error}");
     assert!(!format!("{error:?}").contains(wrong));
     let calls = fake.calls().await;
@@ -486,7 +486,7 @@ async fn a_reset_beyond_the_maximum_wait_is_rate_limited_at_once() {
         .pull_request_files("acme", "infra", 7)
         .await
         .expect_err("two minutes is longer than the 5 s allowed");
-    let GitHubError::RateLimited { retry_after_secs } = error else {
+    let ForgeError::RateLimited { retry_after_secs } = error else {
         panic!("expected RateLimited, got {error:?}");
     };
     assert!(
@@ -499,7 +499,7 @@ async fn a_reset_beyond_the_maximum_wait_is_rate_limited_at_once() {
     // The client remembers the reset: the next call does not spend a request.
     let again = client.file_contents("acme", "infra", "main.tf", HEAD).await;
     assert!(
-        matches!(again, Err(GitHubError::RateLimited { .. })),
+        matches!(again, Err(ForgeError::RateLimited { .. })),
         "{again:?}"
     );
     assert_eq!(fake.calls().await.len(), 1);
@@ -548,7 +548,7 @@ async fn server_errors_are_retried_for_reads_only() {
         .create_check_run("acme", "infra", &check_run(annotations(1)))
         .await
         .expect_err("503");
-    assert!(matches!(error, GitHubError::Unavailable(_)), "{error:?}");
+    assert!(matches!(error, ForgeError::Unavailable(_)), "{error:?}");
     let calls = fake.calls().await;
     assert_eq!(paths(&calls[3..]), ["POST /repos/acme/infra/check-runs"]);
 }
@@ -722,7 +722,7 @@ async fn a_github_app_mints_an_installation_token_per_repository_and_reuses_it()
         .pull_request_files("someone", "else", 1)
         .await
         .expect_err("not installed there");
-    let GitHubError::Forbidden { message } = &error else {
+    let ForgeError::Forbidden { message } = &error else {
         panic!("expected a refusal, got {error:?}");
     };
     assert!(
@@ -763,7 +763,7 @@ async fn a_jwt_from_another_key_is_refused() {
         .pull_request_files("acme", "infra", 7)
         .await
         .expect_err("bad signature");
-    assert!(matches!(error, GitHubError::Unauthorized), "{error:?}");
+    assert!(matches!(error, ForgeError::Unauthorized), "{error:?}");
 }
 
 /// The corpus `pull_request.opened` (Codertocat/Hello-World#2) as the ingress

@@ -6,11 +6,11 @@
 use std::time::{Duration, Instant};
 
 use reviewgate_backend::events::{EventProcessor, pull_request_review_id};
+use reviewgate_backend::forge::gitlab::GitLabClient;
 use reviewgate_backend::forge::{
     CheckConclusion, CheckRun, CommentAction, ForgeError, PullRequestFileStatus,
     REVIEW_COMMENT_MARKER,
 };
-use reviewgate_backend::gitlab::GitLabClient;
 use reviewgate_backend::model::ReviewStatus;
 use reviewgate_backend::store::EventOutcome;
 use reviewgate_core::Origin;

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use reviewgate_backend::analytics::{DayStats, Scope};
-use reviewgate_backend::model::{ApiKeyRecord, ReviewStatus, ReviewVersion};
+use reviewgate_backend::model::{ApiKeyRecord, DayStats, ReviewStatus, ReviewVersion, Scope};
 use reviewgate_backend::store::embedded::EmbeddedReviewStore;
 use reviewgate_backend::store::{
     EventOutcome, ReviewQuery, ReviewStore, StoreError, update_review,

@@ -1,3 +1,7 @@
+//! What the test modules share: sample reviews, the local fakes' processes (the
+//! Python code-host fakes and moto) with free ports, the shared corpus, and
+//! normalized webhook events.
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

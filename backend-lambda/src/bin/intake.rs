@@ -1,4 +1,4 @@
-//! Lambda function `events`: event intake (edge-signed envelopes and direct provider
+//! Lambda function `intake`: event intake (edge-signed envelopes and direct provider
 //! webhooks), which stores each verified event as pending. It serves the same
 //! router as `api` (one function per concern, scaled and permissioned apart);
 //! the `event-processor` function reviews what it stores.

@@ -19,11 +19,13 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::change::{PullRequestFile, PullRequestFileStatus};
+use super::check::{CheckConclusion, CheckRun};
+use super::comment::{CommentOutcome, carries_marker, check_marker, marked_comment};
+use super::error::ForgeError;
+use super::rate_limit::RateLimitHeaders;
+use super::rest::{RestClient, Write, bearer};
 use crate::error_text::truncate_with_note;
-use crate::forge::{
-    self, CheckConclusion, CheckRun, CommentOutcome, ForgeError, PullRequestFile,
-    PullRequestFileStatus, RateLimitHeaders, RestClient, Write,
-};
 
 /// Where gitlab.com serves its REST API.
 pub const DEFAULT_API_BASE: &str = "https://gitlab.com/api/v4";
@@ -119,7 +121,7 @@ impl GitLabClient {
     /// A client for `api_base` ([`DEFAULT_API_BASE`] for gitlab.com) with an access
     /// token that has the `api` scope.
     pub fn new(api_base: &str, token: String) -> Result<Self, ForgeError> {
-        let authorization = forge::bearer(&token)?;
+        let authorization = bearer(&token)?;
         let rest = RestClient::new(
             "GitLab",
             api_base,
@@ -198,7 +200,7 @@ impl GitLabClient {
         marker: &str,
         body: &str,
     ) -> Result<CommentOutcome, ForgeError> {
-        forge::check_marker(marker)?;
+        check_marker(marker)?;
         let iid = iid.to_string();
         let notes_url =
             self.rest
@@ -221,11 +223,11 @@ impl GitLabClient {
             )
             .await?;
         let payload = json!({
-            "body": forge::marked_comment(marker, body, MAX_NOTE_CHARS, NOTE_TRUNCATED_NOTE),
+            "body": marked_comment(marker, body, MAX_NOTE_CHARS, NOTE_TRUNCATED_NOTE),
         });
         let ours = notes
             .iter()
-            .find(|n| !n.system && forge::carries_marker(n.body.as_deref(), marker));
+            .find(|n| !n.system && carries_marker(n.body.as_deref(), marker));
         let edit = match ours {
             Some(note) => Some(Write {
                 operation: "gitlab.edit_mr_note",

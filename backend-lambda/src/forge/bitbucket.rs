@@ -18,11 +18,12 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::change::{PullRequestFile, PullRequestFileStatus};
+use super::check::{AnnotationLevel, CheckConclusion, CheckRun};
+use super::comment::{CommentOutcome, carries_marker, check_marker, marked_comment};
+use super::error::ForgeError;
+use super::rest::{RestClient, Write, basic, bearer, read_json};
 use crate::error_text::truncate_with_note;
-use crate::forge::{
-    self, AnnotationLevel, CheckConclusion, CheckRun, CommentOutcome, ForgeError, PullRequestFile,
-    PullRequestFileStatus, RestClient, Write, read_json,
-};
 
 /// Where Bitbucket Cloud serves its REST API.
 pub const DEFAULT_API_BASE: &str = "https://api.bitbucket.org/2.0";
@@ -123,8 +124,8 @@ impl BitbucketClient {
     /// passwords); without, as an access token (`Bearer`).
     pub fn new(api_base: &str, token: String, username: Option<&str>) -> Result<Self, ForgeError> {
         let authorization = match username {
-            Some(username) => forge::basic(username, &token)?,
-            None => forge::bearer(&token)?,
+            Some(username) => basic(username, &token)?,
+            None => bearer(&token)?,
         };
         // Bitbucket announces no reset time: a 429 waits a minute.
         let rest = RestClient::new("Bitbucket", api_base, HeaderMap::new(), None)?;
@@ -243,7 +244,7 @@ impl BitbucketClient {
         marker: &str,
         body: &str,
     ) -> Result<CommentOutcome, ForgeError> {
-        forge::check_marker(marker)?;
+        check_marker(marker)?;
         let id = id.to_string();
         let comments_url =
             self.repository_endpoint(workspace, repo, &["pullrequests", &id, "comments"])?;
@@ -260,13 +261,13 @@ impl BitbucketClient {
             .await?;
         let payload = json!({
             "content": {
-                "raw": forge::marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
+                "raw": marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
             },
         });
         let ours = comments.iter().find(|c| {
             !c.deleted
                 && c.inline.is_none()
-                && forge::carries_marker(
+                && carries_marker(
                     c.content
                         .as_ref()
                         .and_then(|content| content.raw.as_deref()),

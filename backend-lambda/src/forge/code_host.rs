@@ -1,7 +1,7 @@
 //! The pull-request loop's view of a code host: the same four steps on GitHub,
 //! GitLab and Bitbucket Cloud — name the head commit, fetch the change, fetch a
 //! file, report back — each done by that host's client. The event processor
-//! (`events.rs`) is written once against this.
+//! ([`crate::events`]) is written once against this.
 //!
 //! | step | GitHub | GitLab | Bitbucket Cloud |
 //! |---|---|---|---|
@@ -12,10 +12,13 @@
 use reviewgate_core::Origin;
 use reviewgate_ingress::event::{PullRequest, Repository};
 
-use crate::bitbucket::BitbucketClient;
-use crate::forge::{CheckRun, ForgeError, PullRequestFile, REVIEW_COMMENT_MARKER, unified_diff};
-use crate::github::GitHubClient;
-use crate::gitlab::GitLabClient;
+use super::bitbucket::BitbucketClient;
+use super::change::{PullRequestFile, unified_diff};
+use super::check::CheckRun;
+use super::comment::REVIEW_COMMENT_MARKER;
+use super::error::ForgeError;
+use super::github::GitHubClient;
+use super::gitlab::GitLabClient;
 
 /// A configured code host, borrowed from the processor for one event.
 #[derive(Clone, Copy)]

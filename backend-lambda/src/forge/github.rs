@@ -21,16 +21,13 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::change::PullRequestFile;
+use super::check::{Annotation, CheckConclusion, CheckRun};
+use super::comment::{CommentOutcome, carries_marker, check_marker, marked_comment};
+use super::error::ForgeError;
+use super::rate_limit::RateLimitHeaders;
+use super::rest::{RestClient, Write, bearer, read_json};
 use crate::error_text::truncate_with_note;
-use crate::forge::{self, ForgeError, RateLimitHeaders, RestClient, Write, read_json};
-pub use crate::forge::{
-    Annotation, AnnotationLevel, CheckConclusion, CheckRun, CommentAction, CommentOutcome,
-    DEFAULT_MAX_RATE_LIMIT_WAIT, PullRequestFile, PullRequestFileStatus, REVIEW_COMMENT_MARKER,
-    unified_diff,
-};
-
-/// GitHub's errors are the code hosts' shared error type.
-pub type GitHubError = ForgeError;
 
 /// Where github.com serves its REST API.
 pub const DEFAULT_API_BASE: &str = "https://api.github.com";
@@ -127,17 +124,17 @@ impl AppCredentials {
     /// Reads the App's private key: PEM as GitHub hands it out (PKCS#1, `BEGIN RSA
     /// PRIVATE KEY`) or converted to PKCS#8 (`BEGIN PRIVATE KEY`); `\n` escapes,
     /// as environment variables often carry them, are read as line breaks.
-    fn new(app_id: &str, private_key_pem: &str) -> Result<AppCredentials, GitHubError> {
+    fn new(app_id: &str, private_key_pem: &str) -> Result<AppCredentials, ForgeError> {
         use base64::Engine as _;
         let app_id = app_id.trim();
         if app_id.is_empty() {
-            return Err(GitHubError::InvalidInput(
+            return Err(ForgeError::InvalidInput(
                 "the GitHub App id is empty".into(),
             ));
         }
         // Never quote the key in an error: it may be almost right.
         let invalid =
-            |what: &str| GitHubError::InvalidInput(format!("the GitHub App private key {what}"));
+            |what: &str| ForgeError::InvalidInput(format!("the GitHub App private key {what}"));
         let pem = private_key_pem.replace("\\n", "\n");
         let pkcs1 = pem.contains("-----BEGIN RSA PRIVATE KEY-----");
         let body: String = pem
@@ -168,12 +165,12 @@ impl AppCredentials {
 
     /// The App's JWT (RS256), valid from a minute ago (GitHub's advice against
     /// clock drift) for nine minutes (GitHub accepts at most ten).
-    fn jwt(&self, now: SystemTime) -> Result<HeaderValue, GitHubError> {
+    fn jwt(&self, now: SystemTime) -> Result<HeaderValue, ForgeError> {
         use base64::Engine as _;
         let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let now = now
             .duration_since(UNIX_EPOCH)
-            .map_err(|_| GitHubError::InvalidInput("the clock is before 1970".into()))?
+            .map_err(|_| ForgeError::InvalidInput("the clock is before 1970".into()))?
             .as_secs();
         let header = encode(br#"{"alg":"RS256","typ":"JWT"}"#);
         let claims = encode(
@@ -190,8 +187,8 @@ impl AppCredentials {
                 signed.as_bytes(),
                 &mut signature,
             )
-            .map_err(|_| GitHubError::InvalidInput("cannot sign the GitHub App JWT".into()))?;
-        forge::bearer(&format!("{signed}.{}", encode(&signature)))
+            .map_err(|_| ForgeError::InvalidInput("cannot sign the GitHub App JWT".into()))?;
+        bearer(&format!("{signed}.{}", encode(&signature)))
     }
 
     fn cached(&self, repository: &str, now: SystemTime) -> Option<HeaderValue> {
@@ -212,10 +209,10 @@ impl GitHubClient {
     /// A client for `api_base` ([`DEFAULT_API_BASE`] for github.com) with a token
     /// (installation, app or personal access token). Check runs need a GitHub
     /// App's token; with another, the verdict becomes a commit status.
-    pub fn new(api_base: &str, token: String) -> Result<Self, GitHubError> {
+    pub fn new(api_base: &str, token: String) -> Result<Self, ForgeError> {
         Ok(GitHubClient {
             rest: rest_client(api_base)?,
-            credentials: Credentials::Token(forge::bearer(&token)?),
+            credentials: Credentials::Token(bearer(&token)?),
         })
     }
 
@@ -227,7 +224,7 @@ impl GitHubClient {
         api_base: &str,
         app_id: &str,
         private_key_pem: &str,
-    ) -> Result<Self, GitHubError> {
+    ) -> Result<Self, ForgeError> {
         Ok(GitHubClient {
             rest: rest_client(api_base)?,
             credentials: Credentials::App(Box::new(AppCredentials::new(app_id, private_key_pem)?)),
@@ -239,7 +236,7 @@ impl GitHubClient {
     /// (`GET /repos/{owner}/{repo}/installation`) and minted
     /// (`POST /app/installations/{id}/access_tokens`) with the App's JWT when none
     /// is held or it is about to expire.
-    async fn auth(&self, owner: &str, repo: &str) -> Result<HeaderValue, GitHubError> {
+    async fn auth(&self, owner: &str, repo: &str) -> Result<HeaderValue, ForgeError> {
         let app = match &self.credentials {
             Credentials::Token(token) => return Ok(token.clone()),
             Credentials::App(app) => app,
@@ -269,7 +266,7 @@ impl GitHubClient {
             )
             .await
             .map_err(|e| match e {
-                GitHubError::NotFound { .. } => GitHubError::Forbidden {
+                ForgeError::NotFound { .. } => ForgeError::Forbidden {
                     message: format!("the GitHub App is not installed on {repository}"),
                 },
                 other => other,
@@ -295,8 +292,8 @@ impl GitHubClient {
         let minted: InstallationToken = read_json(response).await?;
         let expires_at = chrono::DateTime::parse_from_rfc3339(&minted.expires_at)
             .map(|t| SystemTime::from(t.with_timezone(&chrono::Utc)))
-            .map_err(|e| GitHubError::Malformed(format!("installation token expiry: {e}")))?;
-        let token = forge::bearer(&minted.token)?;
+            .map_err(|e| ForgeError::Malformed(format!("installation token expiry: {e}")))?;
+        let token = bearer(&minted.token)?;
         let refresh_at = expires_at
             .checked_sub(TOKEN_REFRESH_MARGIN)
             .unwrap_or(expires_at);
@@ -308,7 +305,7 @@ impl GitHubClient {
     }
 
     /// The longest a request waits for a rate limit to reset before failing with
-    /// [`GitHubError::RateLimited`] (default [`DEFAULT_MAX_RATE_LIMIT_WAIT`]).
+    /// [`ForgeError::RateLimited`] (default [`super::DEFAULT_MAX_RATE_LIMIT_WAIT`]).
     pub fn with_max_rate_limit_wait(mut self, max: Duration) -> Self {
         self.rest.set_max_rate_limit_wait(max);
         self
@@ -322,7 +319,7 @@ impl GitHubClient {
         owner: &str,
         repo: &str,
         number: u64,
-    ) -> Result<Vec<PullRequestFile>, GitHubError> {
+    ) -> Result<Vec<PullRequestFile>, ForgeError> {
         let auth = self.auth(owner, repo).await?;
         let number = number.to_string();
         let mut url = self
@@ -349,7 +346,7 @@ impl GitHubClient {
         repo: &str,
         path: &str,
         git_ref: &str,
-    ) -> Result<Option<String>, GitHubError> {
+    ) -> Result<Option<String>, ForgeError> {
         let auth = self.auth(owner, repo).await?;
         let mut segments = vec!["repos", owner, repo, "contents"];
         // One segment per path component, so that `/` stays a separator while
@@ -367,7 +364,7 @@ impl GitHubClient {
     /// or, when there is none, posts one
     /// (`POST /repos/{owner}/{repo}/issues/{number}/comments`). The marker is
     /// prepended to `body` here; use an HTML comment such as
-    /// [`REVIEW_COMMENT_MARKER`] so that readers do not see it.
+    /// [`super::REVIEW_COMMENT_MARKER`] so that readers do not see it.
     pub async fn upsert_pr_comment(
         &self,
         owner: &str,
@@ -375,9 +372,9 @@ impl GitHubClient {
         number: u64,
         marker: &str,
         body: &str,
-    ) -> Result<CommentOutcome, GitHubError> {
+    ) -> Result<CommentOutcome, ForgeError> {
         let auth = self.auth(owner, repo).await?;
-        forge::check_marker(marker)?;
+        check_marker(marker)?;
         let number = number.to_string();
         let comments_url = self
             .rest
@@ -395,11 +392,11 @@ impl GitHubClient {
             )
             .await?;
         let payload = json!({
-            "body": forge::marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
+            "body": marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
         });
         let ours = comments
             .iter()
-            .find(|c| forge::carries_marker(c.body.as_deref(), marker));
+            .find(|c| carries_marker(c.body.as_deref(), marker));
         let edit = match ours {
             Some(comment) => Some(Write {
                 operation: "github.edit_pr_comment",
@@ -440,7 +437,7 @@ impl GitHubClient {
         owner: &str,
         repo: &str,
         check: &CheckRun,
-    ) -> Result<u64, GitHubError> {
+    ) -> Result<u64, ForgeError> {
         let auth = self.auth(owner, repo).await?;
         let summary = truncate_with_note(
             &check.summary,
@@ -510,7 +507,7 @@ impl GitHubClient {
         repo: &str,
         check: &CheckRun,
         target_url: Option<&str>,
-    ) -> Result<(), GitHubError> {
+    ) -> Result<(), ForgeError> {
         let auth = self.auth(owner, repo).await?;
         let state = match check.conclusion {
             CheckConclusion::Success | CheckConclusion::Neutral => "success",
@@ -543,7 +540,7 @@ impl GitHubClient {
 
 /// The transport every GitHub client uses: API version header, GitHub's rate-limit
 /// headers.
-fn rest_client(api_base: &str) -> Result<RestClient, GitHubError> {
+fn rest_client(api_base: &str) -> Result<RestClient, ForgeError> {
     let mut headers = HeaderMap::new();
     headers.insert(
         "x-github-api-version",
@@ -565,8 +562,8 @@ mod tests {
         assert_eq!(truncate_with_note("short", 10, "…"), "short");
     }
 
-    const TEST_KEY: &str = include_str!("../tests/fixtures/github-app-test-key.pem");
-    const TEST_KEY_PKCS8: &str = include_str!("../tests/fixtures/github-app-test-key.pkcs8.pem");
+    const TEST_KEY: &str = include_str!("../../tests/fixtures/github-app-test-key.pem");
+    const TEST_KEY_PKCS8: &str = include_str!("../../tests/fixtures/github-app-test-key.pkcs8.pem");
 
     #[test]
     fn an_app_jwt_is_rs256_signed_and_lives_nine_minutes() {
@@ -619,7 +616,7 @@ mod tests {
             "-----BEGIN RSA PRIVATE KEY-----\n!!!\n-----END RSA PRIVATE KEY-----",
         ] {
             let error = AppCredentials::new("1", bad).err().expect("refused");
-            assert!(matches!(error, GitHubError::InvalidInput(_)), "{error:?}");
+            assert!(matches!(error, ForgeError::InvalidInput(_)), "{error:?}");
         }
         let truncated: String = TEST_KEY.lines().take(10).collect::<Vec<_>>().join("\n")
             + "\n-----END RSA PRIVATE KEY-----\n";

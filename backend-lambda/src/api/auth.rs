@@ -1,10 +1,7 @@
 //! API keys: high-entropy random keys handed out once by the admin command, stored
 //! only as their SHA-256 (a fast hash is enough for 256-bit random keys: there is
-//! nothing to brute-force), checked on every `/api` route, plus a per-key rate limit.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! nothing to brute-force), checked on every `/api` route together with the key's
+//! rate limit ([`super::limits::RateLimiter`]).
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
@@ -13,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::api::{AppState, RequestContext};
+use super::state::{AppState, RequestContext};
 use crate::error::ApiError;
 use crate::logging::{self, AuditEvent};
 use crate::model::ApiKeyRecord;
@@ -52,41 +49,6 @@ pub async fn create_api_key(store: &dyn ReviewStore, name: &str) -> Result<Strin
         })
         .await?;
     Ok(key)
-}
-
-/// Fixed one-minute windows per key: enough to stop a runaway client; precise
-/// limits belong to the edge.
-#[derive(Debug)]
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    /// `per_minute` requests per key per minute; 0 disables the limit.
-    pub fn new(per_minute: u32) -> RateLimiter {
-        RateLimiter {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts a request; `false` when the key is over its limit.
-    pub fn allow(&self, key: &str) -> bool {
-        if self.per_minute == 0 {
-            return true;
-        }
-        let Ok(mut windows) = self.windows.lock() else {
-            return true;
-        };
-        let now = Instant::now();
-        let window = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(window.0) >= Duration::from_secs(60) {
-            *window = (now, 0);
-        }
-        window.1 += 1;
-        window.1 <= self.per_minute
-    }
 }
 
 /// Middleware on every `/api` route: a known key or 401, within its rate or 429.
@@ -175,14 +137,5 @@ mod tests {
         assert_eq!(a.len(), KEY_PREFIX.len() + 64);
         assert_eq!(hash_api_key(&a).len(), 64);
         assert!(!hash_api_key(&a).contains(&a[KEY_PREFIX.len()..]));
-    }
-
-    #[test]
-    fn the_rate_limit_counts_per_key() {
-        let limiter = RateLimiter::new(2);
-        assert!(limiter.allow("a"));
-        assert!(limiter.allow("a"));
-        assert!(!limiter.allow("a"));
-        assert!(limiter.allow("b"));
     }
 }
