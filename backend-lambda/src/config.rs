@@ -139,6 +139,8 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Largest accepted request body (`REVIEWGATE_MAX_BODY_BYTES`, default 10 MiB).
     pub max_body_bytes: usize,
+    /// Replay tolerance of signed timestamps (webhooks and edge envelopes), seconds.
+    pub timestamp_tolerance_secs: u64,
     /// Event-intake secrets: `REVIEWGATE_EDGE_SECRETS` for envelopes from the edge,
     /// and for webhooks straight from a provider the Worker's names with a
     /// `REVIEWGATE_` prefix (`REVIEWGATE_GITHUB_WEBHOOK_SECRETS`,
@@ -403,6 +405,10 @@ impl Config {
             token_budget: number("REVIEWGATE_AI_TOKEN_BUDGET", 24_000)? as usize,
             rate_limit_per_minute: number("REVIEWGATE_RATE_LIMIT_PER_MINUTE", 600)? as u32,
             max_body_bytes: number("REVIEWGATE_MAX_BODY_BYTES", 10 * 1024 * 1024)? as usize,
+            timestamp_tolerance_secs: number(
+                "REVIEWGATE_TIMESTAMP_TOLERANCE_SECS",
+                reviewgate_ingress::DEFAULT_TOLERANCE_SECS,
+            )?,
             intake: IntakeSecrets::from_lookup(secrets("REVIEWGATE_EDGE_SECRETS"), |name| {
                 lookup(&format!("REVIEWGATE_{name}"))
             })

@@ -107,6 +107,7 @@ struct LimitsSection {
     webhooks_global: Option<u32>,
     auth_failures_per_ip: Option<u32>,
     window_secs: Option<u64>,
+    timestamp_tolerance_secs: Option<u64>,
 }
 
 /// Each key of the file and the variable it stands for.
@@ -141,6 +142,10 @@ const KEYS: &[(&str, &str)] = &[
         "REVIEWGATE_RATE_LIMIT_AUTH_FAILURES_PER_IP",
     ),
     ("limits.window_secs", "REVIEWGATE_RATE_LIMIT_WINDOW_SECS"),
+    (
+        "limits.timestamp_tolerance_secs",
+        "REVIEWGATE_TIMESTAMP_TOLERANCE_SECS",
+    ),
 ];
 
 impl ServerFile {
@@ -180,7 +185,7 @@ impl ServerFile {
     fn variables(&self) -> HashMap<&'static str, String> {
         let ai = &self.ai;
         let limits = &self.limits;
-        let values: [Option<String>; 18] = [
+        let values: [Option<String>; 19] = [
             ai.provider.map(|p| {
                 match p {
                     AiProvider::None => "none",
@@ -206,6 +211,7 @@ impl ServerFile {
             limits.webhooks_global.map(|v| v.to_string()),
             limits.auth_failures_per_ip.map(|v| v.to_string()),
             limits.window_secs.map(|v| v.to_string()),
+            limits.timestamp_tolerance_secs.map(|v| v.to_string()),
         ];
         KEYS.iter()
             .zip(values)

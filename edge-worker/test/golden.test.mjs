@@ -89,6 +89,8 @@ async function same(name, request) {
     assert.equal(answer.retryAfter === null, fromWorker.retryAfter === null, context);
     if (answer.retryAfter !== null) assert.ok(Number(answer.retryAfter) >= 1, context);
   }
+  // GOLDEN_VERBOSE=1 shows every pair of answers.
+  if (process.env.GOLDEN_VERBOSE) console.log(name, JSON.stringify(fromWorker.json), JSON.stringify(fromServe.json));
   return fromWorker;
 }
 
@@ -160,12 +162,10 @@ test('every source, every answer: the Worker and serve agree', async () => {
   a = await same('GET on a webhook route', { method: 'GET', source: 'github' });
   assert.deepEqual([a.status, a.json.error, a.allow], [405, 'method_not_allowed', 'POST']);
 
-  for (const n of [2, 3]) {
-    a = await same(`repository limit, delivery ${n}`, github('pull_request', `gh-${n}`, pr));
-    assert.equal(a.status, 202);
-  }
+  a = await same('repository limit, the third delivery', github('pull_request', 'gh-2', pr));
+  assert.equal(a.status, 202);
   // The first delivery and its redelivery both counted: this is the fourth.
-  a = await same('repository limit, refused', github('pull_request', 'gh-4', pr));
+  a = await same('repository limit, refused', github('pull_request', 'gh-3', pr));
   assert.deepEqual([a.status, a.json.error], [429, 'rate_limited']);
   assert.equal(comparable(a).message, 'repository rate limit exceeded; retry after N s');
 
@@ -186,7 +186,7 @@ test('every source, every answer: the Worker and serve agree', async () => {
   a = await same('a missing signature', { source: 'github', headers: { 'x-github-event': 'push', 'x-github-delivery': `nosig-${run}` }, body: '{}' });
   assert.deepEqual([a.status, a.json.message], [401, 'missing header x-hub-signature-256']);
 
-  a = await same('a blocked client, even with a good signature', github('pull_request', 'gh-5', pullRequestBody('acme', 'other')));
+  a = await same('a blocked client, even with a good signature', github('pull_request', 'gh-4', pullRequestBody('acme', 'other')));
   assert.deepEqual([a.status, a.json.error], [429, 'rate_limited']);
   assert.equal(comparable(a).message, 'client_ip rate limit exceeded; retry after N s');
 });

@@ -700,8 +700,11 @@ pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 /// `GET /healthz`: this process serves requests, and which release it runs. No key:
 /// load balancers and uptime checks call it, as they call the Worker's.
-pub async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+pub async fn healthz() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        reviewgate_ingress::outcome::health_body(),
+    )
 }
 
 /// Unknown routes.

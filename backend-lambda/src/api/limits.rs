@@ -1,15 +1,13 @@
-//! The request limits this process counts for itself, kept in [`AppState`]: per API
-//! key on `/api` ([`RateLimiter`]) and the edge's webhook limits for webhooks taken
-//! directly ([`WebhookLimits`]). On Lambda each instance counts alone; exact limits
-//! across instances are the edge's job.
+//! The per-key request limit of `/api` that this process counts for itself, kept in
+//! [`AppState`]. (Webhooks get the edge's limits, held in this process by
+//! `reviewgate_ingress::rate_limit::SharedProcessLimiter`.) On Lambda each instance
+//! counts alone; exact limits across instances are the edge's job.
 //!
 //! [`AppState`]: super::AppState
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use reviewgate_ingress::rate_limit::{Limits, ProcessLimiter};
 
 /// Fixed one-minute windows per key: enough to stop a runaway client; precise
 /// limits belong to the edge.
@@ -43,27 +41,6 @@ impl RateLimiter {
         }
         window.1 += 1;
         window.1 <= self.per_minute
-    }
-}
-
-/// The webhook rate limits of this process.
-#[derive(Debug)]
-pub struct WebhookLimits(Mutex<ProcessLimiter>);
-
-impl WebhookLimits {
-    /// Empty windows under `limits`.
-    pub fn new(limits: Limits) -> WebhookLimits {
-        WebhookLimits(Mutex::new(ProcessLimiter::new(limits)))
-    }
-
-    /// Runs `f` on the limiter, which holds the windows of every client, source,
-    /// organisation and repository.
-    pub(super) fn with<T>(&self, f: impl FnOnce(&mut ProcessLimiter) -> T) -> T {
-        // The limiter holds counts only; a panic elsewhere cannot leave them unusable.
-        f(&mut self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 

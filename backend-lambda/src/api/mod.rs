@@ -153,9 +153,9 @@ pub fn app(state: AppState) -> Router {
             "/internal/events",
             axum::routing::post(intake::internal_events),
         )
-        .route("/webhooks/{source}", axum::routing::post(intake::webhook))
+        .route("/webhooks/{source}", webhook_route())
         // The route's earlier name, kept for webhooks configured with it.
-        .route("/webhook/{source}", axum::routing::post(intake::webhook));
+        .route("/webhook/{source}", webhook_route());
     Router::new()
         .merge(api)
         .merge(intake)
@@ -164,6 +164,12 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
         .layer(middleware::from_fn(request_context))
         .with_state(state)
+}
+
+/// A webhook route: POST runs the intake pipeline; any other method gets the
+/// contract's 405 rather than axum's empty one.
+fn webhook_route() -> axum::routing::MethodRouter<AppState> {
+    axum::routing::post(intake::webhook).fallback(intake::webhook_method_not_allowed)
 }
 
 /// On Lambda: the invocation's request id becomes the request id of the logs (the

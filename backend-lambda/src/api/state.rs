@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
-use super::limits::{RateLimiter, WebhookLimits};
+use reviewgate_ingress::IntakeSettings;
+use reviewgate_ingress::rate_limit::SharedProcessLimiter;
+
+use super::limits::RateLimiter;
 use crate::config::{Config, IntakeSecrets};
 use crate::llm::AiReviewer;
 use crate::store::ReviewStore;
@@ -33,12 +36,14 @@ pub struct AppState {
     pub ai_dispatch: AiDispatch,
     /// Per-key request limit.
     pub rate_limiter: Arc<RateLimiter>,
-    /// Largest accepted body.
+    /// Largest accepted body (of every route).
     pub max_body_bytes: usize,
+    /// Webhook body limit and signed-timestamp tolerance.
+    pub intake_settings: IntakeSettings,
     /// Secrets of event intake.
     pub intake: Arc<IntakeSecrets>,
     /// Webhook rate limits, counted in this process.
-    pub webhook_limits: Arc<WebhookLimits>,
+    pub webhook_limits: Arc<SharedProcessLimiter>,
     /// Notified when intake accepts a new event, so the event processor (in the
     /// same process) starts at once instead of at its next poll.
     pub events_waiting: Arc<tokio::sync::Notify>,
@@ -58,8 +63,12 @@ impl AppState {
             ai_dispatch,
             rate_limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
             max_body_bytes: config.max_body_bytes,
+            intake_settings: IntakeSettings {
+                max_body_bytes: config.max_body_bytes as u64,
+                tolerance_secs: config.timestamp_tolerance_secs,
+            },
             intake: Arc::new(config.intake.clone()),
-            webhook_limits: Arc::new(WebhookLimits::new(config.webhook_limits)),
+            webhook_limits: Arc::new(SharedProcessLimiter::new(config.webhook_limits)),
             events_waiting: Arc::new(tokio::sync::Notify::new()),
         }
     }
@@ -68,8 +77,8 @@ impl AppState {
 /// Identifiers and client address of the request being served.
 #[derive(Clone, Debug, Default)]
 pub struct RequestContext {
-    /// Correlates log lines across services (`X-Amzn-Trace-Id` root, `traceparent`
-    /// trace id, or a new one).
+    /// Correlates log lines across services (`X-Reviewgate-Trace-Id`,
+    /// `X-Amzn-Trace-Id` root, `traceparent` trace id, or a new one).
     pub trace_id: String,
     /// This request (`X-Request-Id`, or a new one).
     pub request_id: String,
@@ -86,19 +95,19 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Only ids made of safe characters are taken from clients: they end up in logs.
+/// The same rule as the Worker's ([`reviewgate_ingress::outcome::is_acceptable_trace_id`]).
 fn safe_id(id: &str) -> Option<String> {
-    (id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b)))
-    .then(|| id.to_owned())
+    reviewgate_ingress::outcome::is_acceptable_trace_id(id).then(|| id.to_owned())
 }
 
 impl RequestContext {
     /// Reads the ids from the headers, making new ones where absent.
     pub fn from_headers(headers: &HeaderMap) -> RequestContext {
-        let trace_id = header(headers, "x-amzn-trace-id")
-            .and_then(|v| v.split(';').find_map(|p| p.strip_prefix("Root=")))
+        let trace_id = header(headers, reviewgate_ingress::outcome::TRACE_ID_HEADER)
+            .or_else(|| {
+                header(headers, "x-amzn-trace-id")
+                    .and_then(|v| v.split(';').find_map(|p| p.strip_prefix("Root=")))
+            })
             .or_else(|| header(headers, "traceparent").and_then(|v| v.split('-').nth(1)))
             .and_then(safe_id)
             .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());

@@ -755,10 +755,9 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
 
 #[tokio::test]
 async fn webhook_limits_answer_429_with_retry_after_and_block_forgers() {
-    use reviewgate_backend::api::limits::WebhookLimits;
-    use reviewgate_ingress::rate_limit::Limits;
+    use reviewgate_ingress::rate_limit::{Limits, SharedProcessLimiter};
     let mut api = TestApi::embedded().await;
-    api.state.webhook_limits = Arc::new(WebhookLimits::new(Limits {
+    api.state.webhook_limits = Arc::new(SharedProcessLimiter::new(Limits {
         per_repository: 3,
         auth_failures_per_ip: 2,
         ..Limits::default()
