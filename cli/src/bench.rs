@@ -16,10 +16,18 @@ use reviewgate_core::{ChangeSet, Document, Origin, parse_plan, review};
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use crate::CatalogFormat as Format;
 use crate::alloc;
 
 /// Options of `reviewgate bench`.
+/// How `bench` prints its results.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Format {
+    /// A table.
+    Text,
+    /// The results as JSON.
+    Json,
+}
+
 #[derive(clap::Args)]
 pub struct BenchArgs {
     /// Resources in the generated plan.

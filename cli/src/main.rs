@@ -127,6 +127,8 @@ pub enum CatalogFormat {
     Text,
     /// `[{"id","title","severity","aliases","frameworks"}]`.
     Json,
+    /// The Markdown page `docs/rules.md`.
+    Markdown,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -287,6 +289,7 @@ fn run_rules(format: CatalogFormat) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         CatalogFormat::Text => render::rules(&mut out, &catalog)?,
+        CatalogFormat::Markdown => render::rules_markdown(&mut out, &catalog)?,
     }
     out.flush()?;
     Ok(EXIT_OK)

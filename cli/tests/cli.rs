@@ -242,6 +242,27 @@ const OPEN_BUCKET: &str =
     "resource \"aws_s3_bucket\" \"site\" {\n  bucket = \"site\"\n  acl    = \"public-read\"\n}\n";
 
 #[test]
+fn the_rule_catalog_page_is_what_reviewgate_rules_prints() {
+    let output = reviewgate(&["rules", "--format", "markdown"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let page = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rules.md");
+    let committed = fs::read_to_string(page).expect("docs/rules.md");
+    assert!(
+        committed == stdout(&output),
+        "docs/rules.md is not the current catalog: run \
+         `cargo run -p reviewgate-cli -- rules --format markdown > docs/rules.md`"
+    );
+    let catalog = json(&reviewgate(&["rules", "--format", "json"], None));
+    for rule in catalog.as_array().expect("a list") {
+        let id = rule["id"].as_str().expect("an id");
+        assert!(
+            committed.contains(&format!("| `{id}` |")),
+            "{id} is on the page"
+        );
+    }
+}
+
+#[test]
 fn fail_on_exits_1_only_for_unsuppressed_findings_at_or_above_the_threshold() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("main.tf");
