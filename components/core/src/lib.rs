@@ -33,13 +33,11 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use changeset::{ChangeSet, Document, InputError, Origin};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
-pub use external::{
-    ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailedCheck, FailureKind,
-    review_with_external,
-};
+pub use external::{ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailureKind};
 pub use finding::{Finding, RuleInfo, Severity};
 pub use plan::{Plan, PlanError, parse_plan};
 pub use resource::{ChangeAction, LineRange, PlannedChange, Resource, SourceSpan};
-pub use review::{ChangeSummary, Review, Risk, RiskLevel, review};
+pub use review::{ChangeSummary, FailedCheck, Review, review, review_with_external};
+pub use risk::{Risk, RiskLevel};
 pub use terraform::{ConfigError, Configuration};
 pub use value::{Sensitive, Unknown, Value, ValueMap};
