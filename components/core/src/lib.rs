@@ -19,6 +19,7 @@ pub mod hcl;
 pub mod output;
 mod parallel;
 pub mod plan;
+pub mod plan_values;
 pub mod resource;
 pub mod review;
 pub mod risk;
