@@ -12,12 +12,10 @@
 //! secret store is not what they are about. Their messages name the variable, never
 //! the value.
 
-use hcl_edit::expr::{Expression, ObjectKey};
-use hcl_edit::template::{Element, Template};
-
 use super::kms::{KeyKind, kms_key};
 use crate::address::Mode;
 use crate::finding::Severity;
+use crate::hcl::{Partial, Piece};
 use crate::resource::Resource;
 use crate::rules::context::blocks;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
@@ -1988,12 +1986,12 @@ fn decode_base64(text: &str) -> Option<String> {
 /// it as a literal.
 const INTERPOLATED: &str = "${…}";
 
-/// The source of an unknown configuration value, parsed again.
-fn unknown_expression(value: Option<&Value>) -> Option<Expression> {
+/// What the configuration writes out of a value the parser left unknown.
+fn partial_of(value: Option<&Value>) -> Option<Partial> {
     let Some(Value::Unknown(unknown)) = value else {
         return None;
     };
-    hcl_edit::parser::parse_expr(unknown.expression.as_deref()?).ok()
+    Partial::of(unknown)
 }
 
 /// The text of a template, heredoc or `base64encode` of one, with each
@@ -2001,24 +1999,17 @@ fn unknown_expression(value: Option<&Value>) -> Option<Expression> {
 /// into the configuration. `None` for anything else (`file(…)`, `templatefile(…)`,
 /// references), whose text is not in the configuration.
 fn partial_template_of(value: Option<&Value>) -> Option<String> {
-    partial_template(&unknown_expression(value)?)
+    partial_template(&partial_of(value)?)
 }
 
-fn partial_template(expr: &Expression) -> Option<String> {
-    match expr {
-        Expression::String(s) => Some(s.value().clone()),
-        Expression::StringTemplate(t) => template_text(t, false),
-        Expression::HeredocTemplate(h) => template_text(&h.template, false),
-        Expression::Parenthesis(p) => partial_template(p.inner()),
-        Expression::FuncCall(call)
-            if call.name.namespace.is_empty()
-                && matches!(
-                    call.name.name.as_str(),
-                    "base64encode" | "trimspace" | "chomp"
-                )
-                && call.args.len() == 1 =>
+fn partial_template(partial: &Partial) -> Option<String> {
+    match partial {
+        Partial::Text(pieces) => template_text(pieces, false),
+        Partial::Call { name, args }
+            if matches!(name.as_str(), "base64encode" | "trimspace" | "chomp")
+                && args.len() == 1 =>
         {
-            partial_template(call.args.iter().next()?)
+            partial_template(&args[0])
         }
         _ => None,
     }
@@ -2026,15 +2017,20 @@ fn partial_template(expr: &Expression) -> Option<String> {
 
 /// Literal template text; interpolations become a placeholder, quoted as a JSON
 /// string when `json` and the interpolation stands outside a string. Directives
-/// (`%{ if }`, `%{ for }`) make the text unknowable.
-fn template_text(template: &Template, json: bool) -> Option<String> {
+/// (`%{ if }`, `%{ for }`) make the text unknowable, and so does a template of
+/// interpolations alone (`"${file("boot.sh")}"`, which `.tf.json` writes unquoted):
+/// it writes out no text of its own.
+fn template_text(pieces: &[Piece], json: bool) -> Option<String> {
+    if !pieces.is_empty() && pieces.iter().all(|p| matches!(p, Piece::Interpolation(_))) {
+        return None;
+    }
     let mut out = String::new();
     let mut in_string = false;
     let mut escaped = false;
-    for element in template.iter() {
-        match element {
-            Element::Literal(text) => {
-                for c in text.value().chars() {
+    for piece in pieces {
+        match piece {
+            Piece::Literal(text) => {
+                for c in text.chars() {
                     if escaped {
                         escaped = false;
                     } else if c == '\\' && in_string {
@@ -2045,13 +2041,13 @@ fn template_text(template: &Template, json: bool) -> Option<String> {
                     out.push(c);
                 }
             }
-            Element::Interpolation(_) if json && !in_string => {
+            Piece::Interpolation(_) if json && !in_string => {
                 out.push('"');
                 out.push_str(INTERPOLATED);
                 out.push('"');
             }
-            Element::Interpolation(_) => out.push_str(INTERPOLATED),
-            Element::Directive(_) => return None,
+            Piece::Interpolation(_) => out.push_str(INTERPOLATED),
+            Piece::Directive => return None,
         }
     }
     Some(out)
@@ -2060,55 +2056,41 @@ fn template_text(template: &Template, json: bool) -> Option<String> {
 /// A JSON document written as `jsonencode(…)` or as a template/heredoc, with the
 /// parts not known statically replaced by placeholder strings.
 fn partial_json_of(value: Option<&Value>) -> Option<serde_json::Value> {
-    partial_json(&unknown_expression(value)?)
+    partial_json(&partial_of(value)?)
 }
 
-fn partial_json(expr: &Expression) -> Option<serde_json::Value> {
-    match expr {
-        Expression::FuncCall(call)
-            if call.name.namespace.is_empty()
-                && call.name.name.as_str() == "jsonencode"
-                && call.args.len() == 1 =>
-        {
-            Some(partial_value(call.args.iter().next()?))
+fn partial_json(partial: &Partial) -> Option<serde_json::Value> {
+    match partial {
+        Partial::Call { name, args } if name == "jsonencode" && args.len() == 1 => {
+            Some(partial_value(&args[0]))
         }
-        Expression::StringTemplate(t) => serde_json::from_str(&template_text(t, true)?).ok(),
-        Expression::HeredocTemplate(h) => {
-            serde_json::from_str(&template_text(&h.template, true)?).ok()
-        }
-        Expression::String(s) => serde_json::from_str(s.value()).ok(),
-        Expression::Parenthesis(p) => partial_json(p.inner()),
+        Partial::Text(pieces) => serde_json::from_str(&template_text(pieces, true)?).ok(),
         _ => None,
     }
 }
 
 /// An HCL expression as JSON, literal parts kept, everything else a placeholder.
-fn partial_value(expr: &Expression) -> serde_json::Value {
+fn partial_value(partial: &Partial) -> serde_json::Value {
     use serde_json::Value as Json;
-    match expr {
-        Expression::Null(_) => Json::Null,
-        Expression::Bool(b) => Json::Bool(*b.value()),
-        Expression::Number(n) => n
-            .value()
+    match partial {
+        Partial::Null => Json::Null,
+        Partial::Bool(b) => Json::Bool(*b),
+        Partial::Number(n) => n
             .as_f64()
             .and_then(serde_json::Number::from_f64)
             .map_or_else(|| Json::String(INTERPOLATED.into()), Json::Number),
-        Expression::String(s) => Json::String(s.value().clone()),
-        Expression::Array(items) => Json::Array(items.iter().map(partial_value).collect()),
-        Expression::Object(object) => Json::Object(
-            object
+        Partial::List(items) => Json::Array(items.iter().map(partial_value).collect()),
+        Partial::Object(entries) => Json::Object(
+            entries
                 .iter()
                 .map(|(key, value)| {
-                    let key = match key {
-                        ObjectKey::Ident(ident) => ident.as_str().to_owned(),
-                        ObjectKey::Expression(Expression::String(s)) => s.value().clone(),
-                        ObjectKey::Expression(_) => INTERPOLATED.to_owned(),
-                    };
-                    (key, partial_value(value.expr()))
+                    let key = key
+                        .literal_text()
+                        .unwrap_or_else(|| INTERPOLATED.to_owned());
+                    (key, partial_value(value))
                 })
                 .collect(),
         ),
-        Expression::Parenthesis(p) => partial_value(p.inner()),
         other => Json::String(partial_template(other).unwrap_or_else(|| INTERPOLATED.into())),
     }
 }
@@ -2409,6 +2391,20 @@ resource "aws_instance" "b" { user_data = file("boot.sh") }"#,
         ));
         assert!(undetermined(&r, "RG-AWS-EC2-038") && !fails(&r, "RG-AWS-EC2-038"));
         assert!(undetermined(&r, "RG-AWS-EC2-031") && !fails(&r, "RG-AWS-EC2-031"));
+    }
+
+    /// Which of the two readers of unknown expressions was kept: a template of
+    /// interpolations alone writes out no text, so its secrets cannot be told, whether
+    /// it is quoted (HCL, which used to pass as empty text) or not (`.tf.json`).
+    #[test]
+    fn user_data_of_interpolations_alone_cannot_be_told() {
+        let r = review_hcl(r#"resource "aws_instance" "a" { user_data = "${file("boot.sh")}" }"#);
+        assert!(undetermined(&r, "RG-AWS-EC2-037") && !fails(&r, "RG-AWS-EC2-037"));
+        let json = r#"{"resource":{"aws_instance":{"a":{"user_data":"${file(\"boot.sh\")}"}}}}"#;
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf.json", json)]);
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        let r = review(&cs);
+        assert!(undetermined(&r, "RG-AWS-EC2-037") && !fails(&r, "RG-AWS-EC2-037"));
     }
 
     #[test]
