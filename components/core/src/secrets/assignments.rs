@@ -15,7 +15,8 @@ pub(super) fn name_byte(b: u8) -> bool {
 /// The value assigned to the name at `name_start..name_end`, and where the
 /// assignment ends. Quoted values always; unquoted ones only outside configuration
 /// files and when the name starts a statement (`KEY=value`, `export KEY=value`,
-/// `;Password=value` in a connection string, `?token=value` in a query).
+/// `;Password=value` in a connection string, `?token=value` in a query) or is a
+/// command-line option (`mysql --password=value`).
 pub(super) fn assigned_value(
     line: &str,
     name_start: usize,
@@ -41,8 +42,14 @@ pub(super) fn assigned_value(
     let bare_colon = operator == 1
         && bytes[j] == b':'
         && !bytes.get(j + 1).is_some_and(|b| *b == b' ' || *b == b'\t');
+    let option = operator == 1 && bytes[j] == b'=' && bytes[name_start] == b'-';
     j += operator;
     while j < n && matches!(bytes[j], b' ' | b'\t') {
+        j += 1;
+    }
+    // An escaped quote opens a value too: `X=\"value\"` in a heredoc or a JSON string.
+    let escaped = bytes.get(j) == Some(&b'\\') && matches!(bytes.get(j + 1), Some(b'"' | b'\''));
+    if escaped {
         j += 1;
     }
     let quote = *bytes.get(j)?;
@@ -51,6 +58,9 @@ pub(super) fn assigned_value(
         let mut k = start;
         while k < n {
             match bytes[k] {
+                b'\\' if escaped && bytes.get(k + 1) == Some(&quote) => {
+                    return Some((start..k, k + 2));
+                }
                 b'\\' => k += 2,
                 b if b == quote => return Some((start..k, k + 1)),
                 _ => k += 1,
@@ -59,7 +69,8 @@ pub(super) fn assigned_value(
         return None;
     }
     let before = &line[..name_start];
-    if bare_colon || !statement_start(before) {
+    let option = option && (before.is_empty() || before.ends_with([' ', '\t']));
+    if bare_colon || !(statement_start(before) || option) {
         return None;
     }
     // In configuration files an unquoted right-hand side is an expression
@@ -97,8 +108,21 @@ fn statement_start(before: &str) -> bool {
     if before.ends_with([';', '&', '?']) {
         return true;
     }
+    // PowerShell: `$env:DB_PASSWORD = …`.
+    if trimmed.eq_ignore_ascii_case("$env:") {
+        return true;
+    }
     matches!(
         trimmed,
-        "export" | "-" | "set" | "SET" | "ENV" | "env" | "local" | "declare"
+        "export"
+            | "-"
+            | "set"
+            | "SET"
+            | "ENV"
+            | "env"
+            | "local"
+            | "declare"
+            | "declare -x"
+            | "readonly"
     )
 }

@@ -3,17 +3,15 @@
 
 use super::bytes::base64_padded;
 
-/// A base64 value that decodes to text (cloud-init scripts in `user_data`).
+/// A base64 value that decodes to text (cloud-init scripts in `user_data`), on one
+/// line or wrapped over several (`base64 -w 76`).
 pub(super) fn decode_base64_text(value: &str) -> Option<String> {
-    let value = value.trim();
-    if value.len() < 16 || !value.bytes().all(base64_padded) {
+    let compact: Vec<u8> = value.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    // Shorter values are words, not encoded scripts.
+    if compact.len() < 8 || !compact.iter().all(|b| base64_padded(*b)) {
         return None;
     }
-    String::from_utf8(base64_decode(value)?).ok()
-}
-
-pub(super) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    base64_decode_bytes(text.as_bytes())
+    String::from_utf8(base64_decode_bytes(&compact)?).ok()
 }
 
 /// Decodes standard or URL-safe base64, padded or not.

@@ -6,11 +6,27 @@ use std::ops::Range;
 
 use super::catalog::Kind;
 
+/// How much a candidate must look like a live credential to be reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Evidence {
+    /// Anywhere in a change (the RG-SECRET rules): tokens must look generated and be
+    /// no placeholder, a private key needs key material after its header, and a
+    /// credential's name needs a random-looking value.
+    Plausible,
+    /// In a place meant for references only (see `hard_coded`): everything
+    /// [`Evidence::Plausible`] finds, and also a token of the right shape whatever its
+    /// content, a private key header alone, and any written-out value under a name
+    /// that [suggests a secret](super::names::suggests_secret).
+    Literal,
+}
+
 /// A match before it becomes a [`SecretMatch`](super::secret_match::SecretMatch).
 pub(super) struct RawHit {
     pub(super) kind: Kind,
     pub(super) label: &'static str,
     pub(super) span: Range<usize>,
+    /// The name the secret is assigned to, for the matchers that read one.
+    pub(super) name: Option<Range<usize>>,
 }
 
 /// The state of scanning one line; the matchers are its methods (see `matchers`).
@@ -25,6 +41,7 @@ pub(super) struct LineScan<'a> {
     pub(super) ctx: &'a str,
     /// A configuration file, where an unquoted right-hand side is an expression.
     pub(super) quoted_only: bool,
+    pub(super) evidence: Evidence,
     pub(super) hits: Vec<RawHit>,
     max_end: Vec<usize>,
 }
@@ -36,6 +53,7 @@ impl<'a> LineScan<'a> {
         following: &'a [&'a str],
         ctx: &'a str,
         quoted_only: bool,
+        evidence: Evidence,
     ) -> Self {
         LineScan {
             line,
@@ -44,13 +62,19 @@ impl<'a> LineScan<'a> {
             following,
             ctx,
             quoted_only,
+            evidence,
             hits: Vec::new(),
             max_end: Vec::new(),
         }
     }
 
     pub(super) fn push(&mut self, kind: Kind, label: &'static str, span: Range<usize>) {
-        self.hits.push(RawHit { kind, label, span });
+        self.hits.push(RawHit {
+            kind,
+            label,
+            span,
+            name: None,
+        });
     }
 
     /// True when `span` overlaps a hit already found. Hits are kept sorted by start

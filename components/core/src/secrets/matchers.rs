@@ -14,13 +14,16 @@ use super::bytes::{
 };
 use super::catalog::Kind;
 use super::encodings::base64_decode_bytes;
-use super::line::LineScan;
-use super::names::{has_secret_hint, secret_name};
+use super::line::{Evidence, LineScan, RawHit};
+use super::names::{credential_label, has_secret_hint, suggests_secret};
 use super::secret_match::{SecretMatch, make_match};
 use super::values::{
-    character_classes, generic_value_ok, is_placeholder, is_uuid, looks_random, shannon_entropy,
-    strip_auth_scheme,
+    character_classes, generic_value_ok, is_literal, is_placeholder, is_uuid, looks_random,
+    shannon_entropy, strip_auth_scheme,
 };
+
+/// The label of a secret that only its name tells, when the catalog has none for the name.
+const NAMED_SECRET: &str = "Hard-coded secret";
 
 /// Every secret on one line: each matcher in turn, the generic ones last.
 pub(super) fn scan_line(
@@ -29,8 +32,9 @@ pub(super) fn scan_line(
     ctx: &str,
     quoted: bool,
     index: usize,
+    evidence: Evidence,
 ) -> Vec<SecretMatch> {
-    let mut scan = LineScan::new(line, following, ctx, quoted);
+    let mut scan = LineScan::new(line, following, ctx, quoted, evidence);
     scan.tokens();
     scan.terraform_cloud();
     scan.private_key();
@@ -49,7 +53,10 @@ pub(super) fn scan_line(
     let mut hits = scan.hits;
     hits.dedup_by(|b, a| a.span == b.span);
     hits.into_iter()
-        .map(|h| make_match(h.kind, h.label, index, line, h.span))
+        .map(|h| {
+            let name = h.name.and_then(|name| line.get(name)).map(str::to_owned);
+            make_match(h.kind, h.label, index, line, h.span, name)
+        })
         .collect()
 }
 
@@ -393,8 +400,10 @@ impl LineScan<'_> {
                         continue;
                     }
                     let body = &self.line[body_start..end];
+                    // Where only references belong, the shape alone is a credential.
                     if spec.check.is_some_and(|check| !check(body))
-                        || !looks_random(&self.line[at..end], body)
+                        || (self.evidence == Evidence::Plausible
+                            && !looks_random(&self.line[at..end], body))
                     {
                         continue;
                     }
@@ -458,7 +467,7 @@ impl LineScan<'_> {
                 continue;
             };
             let header_end = self.line.len() - body.len();
-            if key_body_follows(body, self.following) {
+            if self.evidence == Evidence::Literal || key_body_follows(body, self.following) {
                 found.push((label, at..header_end));
             }
         }
@@ -714,8 +723,12 @@ impl LineScan<'_> {
             if !has_secret_hint(&self.lower[name_start..i]) {
                 continue;
             }
-            let Some(label) = secret_name(&self.line[name_start..i]) else {
-                continue;
+            let name = &self.line[name_start..i];
+            let literal = self.evidence == Evidence::Literal;
+            let label = match credential_label(name) {
+                Some(label) => label,
+                None if literal && suggests_secret(name) => NAMED_SECRET,
+                None => continue,
             };
             let Some((value, value_end)) =
                 assigned_value(self.line, name_start, i, self.quoted_only)
@@ -725,12 +738,18 @@ impl LineScan<'_> {
             i = i.max(value_end);
             let (offset, candidate) = strip_auth_scheme(&self.line[value.clone()]);
             let span = value.start + offset..value.start + offset + candidate.len();
-            if generic_value_ok(candidate) && !self.overlaps(&span) {
-                found.push((label, span));
+            let value_ok = generic_value_ok(candidate) || (literal && is_literal(candidate));
+            if value_ok && !self.overlaps(&span) {
+                found.push((label, span, name_start..name_start + name.len()));
             }
         }
-        for (label, span) in found {
-            self.push(Kind::Generic, label, span);
+        for (label, span, name) in found {
+            self.hits.push(RawHit {
+                kind: Kind::Generic,
+                label,
+                span,
+                name: Some(name),
+            });
         }
     }
 }

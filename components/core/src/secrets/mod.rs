@@ -36,12 +36,25 @@
 //! A secret never leaves this module in clear: a [`SecretMatch`] keeps only its
 //! position and the [`mask`]ed form (at most the first four characters), and that is
 //! all a finding's message or any `Debug` output shows.
+//!
+//! The same detector serves the AWS rules that look for secrets where only references
+//! belong (EC2 user data, Lambda and ECS environments) through
+//! [`hard_coded_in_script`] and [`hard_coded_value`]: there a credential's shape, or a
+//! secret's name with any written-out value, is evidence enough (see `hard_coded`).
+//!
+//! The parts, each in its own file: `catalog` (the rules), `walk` (diffs and
+//! configuration values) and `findings` (one finding per secret), `text` (a text or a
+//! named value, line by line), `line` and `matchers` (the per-line engine and the
+//! matchers), `assignments` (`name = value`), `names` and `values` (what a name and
+//! a value say), `encodings` (base64), `bytes` (byte classes), `secret_match` (what a
+//! match keeps, and the mask) and `hard_coded` (the AWS rules' questions).
 
 mod assignments;
 mod bytes;
 mod catalog;
 mod encodings;
 mod findings;
+mod hard_coded;
 mod line;
 mod matchers;
 mod names;
@@ -55,14 +68,16 @@ mod tests;
 
 use crate::changeset::ChangeSet;
 use crate::finding::Finding;
+use line::Evidence;
 
 pub use catalog::{SecretRule, catalog, rules};
+pub use hard_coded::{HardCodedSecret, hard_coded_in_script, hard_coded_value};
 pub use secret_match::{SecretMatch, mask};
 pub use values::{GENERIC_MAX_LEN, GENERIC_MIN_ENTROPY, GENERIC_MIN_LEN, shannon_entropy};
 
 /// Finds secrets in free text (a file, a script, a heredoc), line by line.
 pub fn find_secrets(text: &str) -> Vec<SecretMatch> {
-    text::scan_text(text, "", false)
+    text::scan_text(text, "", false, Evidence::Plausible)
 }
 
 /// Finds secrets in a configuration value whose attribute (or variable, or map key)

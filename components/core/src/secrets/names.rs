@@ -214,7 +214,7 @@ pub(super) fn has_secret_hint(lower: &str) -> bool {
 }
 
 /// The label of a name that says "this is a credential", or `None`.
-pub(super) fn secret_name(name: &str) -> Option<&'static str> {
+pub(super) fn credential_label(name: &str) -> Option<&'static str> {
     if !has_secret_hint(&name.to_ascii_lowercase()) {
         return None;
     }
@@ -277,4 +277,44 @@ pub(super) fn secret_name(name: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Endings of compound words that name a secret (`DBPASSWORD`, `authtoken`).
+const COMPOUND_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "privatekey",
+];
+
+/// Kinds of key [`credential_label`] does not list but whose value is a secret too.
+const MORE_KEY_QUALIFIERS: &[&str] = &["ssh", "encryption"];
+
+/// Whether a name says its value belongs in a secret store, not in configuration:
+/// every name [`credential_label`] labels, and also compound words (`DBPASSWORD`),
+/// `ssh_key` and `encryption_key`, and `…_ACCESS_KEY_ID`, the half of an AWS
+/// credential pair that is no secret alone but is never configuration either.
+///
+/// Broader than [`credential_label`] because it is only asked about places meant for
+/// references (see `hard_coded`), where a name is evidence enough.
+pub(super) fn suggests_secret(name: &str) -> bool {
+    if credential_label(name).is_some() {
+        return true;
+    }
+    let segments = segments(name);
+    if segments.ends_with(&["access".to_owned(), "key".to_owned(), "id".to_owned()]) {
+        return true;
+    }
+    if name_excluded(name) {
+        return false;
+    }
+    segments.iter().any(|segment| {
+        COMPOUND_ENDINGS
+            .iter()
+            .any(|ending| segment.len() > ending.len() && segment.ends_with(ending))
+    }) || segments
+        .windows(2)
+        .any(|w| MORE_KEY_QUALIFIERS.contains(&w[0].as_str()) && w[1] == "key")
 }

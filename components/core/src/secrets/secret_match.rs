@@ -41,6 +41,9 @@ pub struct SecretMatch {
     pub(super) fingerprint: u64,
     /// Found in the base64-decoded form of the value (EC2 `user_data`).
     pub(super) decoded: bool,
+    /// The name the secret is assigned to in its line (`DB_PASSWORD`), when the
+    /// matcher read one. A name, never the secret.
+    pub(super) name: Option<String>,
 }
 
 impl SecretMatch {
@@ -95,6 +98,7 @@ pub(super) fn make_match(
     line: usize,
     text: &str,
     span: Range<usize>,
+    name: Option<String>,
 ) -> SecretMatch {
     let secret = text.get(span.clone()).unwrap_or_default();
     let mut hasher = DefaultHasher::new();
@@ -107,5 +111,6 @@ pub(super) fn make_match(
         span,
         fingerprint: hasher.finish(),
         decoded: false,
+        name,
     }
 }

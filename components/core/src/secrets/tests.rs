@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::catalog::{Kind, RULES};
-use super::encodings::base64_decode;
+use super::encodings::base64_decode_bytes;
 use super::*;
 use crate::changeset::{ChangeSet, Document, Origin};
 use crate::finding::Severity;
@@ -1214,14 +1214,53 @@ proptest! {
     }
 }
 
+/// Where the catalog's reader and the one the AWS rule checks had differed, the merged
+/// reader keeps what either read: unquoted command-line options, the shell prefixes
+/// the rule checks knew, values in escaped quotes (`X=\"…\"` in a heredoc), and base64
+/// user data wrapped over lines.
+#[test]
+fn assignments_and_user_data_read_as_either_detector_did() {
+    let password = generic_password();
+    for line in [
+        format!("mysql --password={password} -h db"),
+        format!("readonly DB_PASSWORD={password}"),
+        format!("declare -x DB_PASSWORD={password}"),
+        format!("$env:DB_PASSWORD={password}"),
+        format!("export DB_PASSWORD=\\\"{password}\\\""),
+    ] {
+        let found = find_secrets(&line);
+        assert_eq!(ids(&found), ["RG-SECRET-037"], "{line}");
+        assert_eq!(&line[found[0].span()], password.as_str(), "{line}");
+    }
+    // An option is a name only after a space, not in the middle of a word.
+    assert!(find_secrets(&format!("echo x--password={password}")).is_empty());
+    let secret = aws_secret(131);
+    let encoded = encode_base64(
+        format!("#!/bin/bash\nexport AWS_SECRET_ACCESS_KEY={secret}\n").as_bytes(),
+        false,
+    );
+    let wrapped: Vec<String> = encoded
+        .as_bytes()
+        .chunks(20)
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    let found = find_secrets_in_value("user_data", &wrapped.join("\n"));
+    assert_eq!(ids(&found), ["RG-SECRET-002"], "{found:?}");
+    assert!(found[0].decoded);
+}
+
 #[test]
 fn base64_round_trips() {
     for data in [&b""[..], b"a", b"ab", b"abc", b"abcd", b"\xff\x00\x10"] {
         for url in [false, true] {
             let text = encode_base64(data, url);
-            assert_eq!(base64_decode(&text).as_deref(), Some(data), "{text}");
+            assert_eq!(
+                base64_decode_bytes(text.as_bytes()).as_deref(),
+                Some(data),
+                "{text}"
+            );
         }
     }
-    assert!(base64_decode("a").is_none());
-    assert!(base64_decode("ab!d").is_none());
+    assert!(base64_decode_bytes(b"a").is_none());
+    assert!(base64_decode_bytes(b"ab!d").is_none());
 }

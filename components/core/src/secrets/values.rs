@@ -278,3 +278,38 @@ pub(super) fn is_uuid(value: &str) -> bool {
             }
         })
 }
+
+/// Whether a value is written out, rather than empty, a boolean, a shell or template
+/// expansion, a path or a reference to a secret store (`arn:`, `ssm:`, `vault:`, …).
+/// Quotes and a trailing `;` or `,` around it are not part of it.
+pub(super) fn is_literal(value: &str) -> bool {
+    let value = value
+        .trim()
+        .trim_end_matches([';', ','])
+        .trim_matches(|c| c == '"' || c == '\'' || c == '\\')
+        .trim();
+    if value.is_empty() || value.contains("${") || value.contains("{{") {
+        return false;
+    }
+    if value.starts_with(['$', '`', '/', '<', '%']) {
+        return false;
+    }
+    let lower = value.to_ascii_lowercase();
+    if matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "null" | "none" | "nil"
+    ) {
+        return false;
+    }
+    ![
+        "arn:",
+        "ssm:",
+        "secretsmanager:",
+        "resolve:",
+        "vault:",
+        "file:",
+        "env:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}

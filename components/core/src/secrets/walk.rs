@@ -4,6 +4,7 @@
 //! JSON held in strings included.
 
 use super::findings::{Collector, Place};
+use super::line::Evidence;
 use super::matchers::scan_line;
 use super::text::{LOOKAHEAD, scan_value};
 use crate::changeset::ChangeSet;
@@ -53,7 +54,7 @@ fn scan_changed_file(file: &ChangedFile, out: &mut Collector) {
     }
     for (i, (number, text)) in added.iter().enumerate() {
         let following = &texts[i + 1..run_end[i].min(i + 1 + LOOKAHEAD)];
-        for m in scan_line(text, following, "", quoted, 0) {
+        for m in scan_line(text, following, "", quoted, 0, Evidence::Plausible) {
             out.diff_match(&m, &file.path, *number);
         }
     }

@@ -9,8 +9,10 @@
 //!
 //! The secret rules (user data, Lambda environment, ECS container definitions) look
 //! for hard-coded literals only: a value that comes from a variable, a resource or a
-//! secret store is not what they are about. Their messages name the variable, never
-//! the value.
+//! secret store is not what they are about. They ask the secret detector
+//! ([`crate::secrets::hard_coded_in_script`], [`crate::secrets::hard_coded_value`]),
+//! the same one the RG-SECRET rules use. Their messages name the variable, never the
+//! value.
 
 use super::kms::{KeyKind, kms_key};
 use crate::address::Mode;
@@ -19,6 +21,7 @@ use crate::hcl::{Partial, Piece};
 use crate::resource::Resource;
 use crate::rules::context::blocks;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
+use crate::secrets::{hard_coded_in_script, hard_coded_value};
 use crate::value::{Value, ValueMap};
 
 const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
@@ -930,9 +933,9 @@ fn check_user_data_secrets(resource: &Resource, _ctx: &Context<'_>, out: &mut Ve
         let value = resource.attributes.get(attribute);
         let found = match Tri::str(value) {
             Tri::Missing => continue,
-            Tri::Known(text) => scan_text_or_base64(text),
+            Tri::Known(text) => hard_coded_in_script(text),
             Tri::Unknown => match partial_template_of(value) {
-                Some(text) => scan_text_or_base64(&text),
+                Some(text) => hard_coded_in_script(&text),
                 None => {
                     unknown = true;
                     continue;
@@ -953,10 +956,6 @@ fn check_user_data_secrets(resource: &Resource, _ctx: &Context<'_>, out: &mut Ve
     if unknown {
         out.cannot_tell("the user data is not known statically");
     }
-}
-
-fn scan_text_or_base64(text: &str) -> Option<String> {
-    scan_text(text).or_else(|| decode_base64(text).and_then(|decoded| scan_text(&decoded)))
 }
 
 // ====================================================================================
@@ -1189,9 +1188,9 @@ fn check_lambda_environment_secrets(function: &Resource, _ctx: &Context<'_>, out
             Tri::Known(Value::Map(variables)) => {
                 for (name, value) in variables.iter() {
                     if let Tri::Known(text) = Tri::str(Some(value))
-                        && let Some(why) = secret_assignment(name, text)
+                        && let Some(secret) = hard_coded_value(name, text)
                     {
-                        found.push(why);
+                        found.push(secret.to_string());
                     }
                 }
                 if !found.is_empty() {
@@ -1275,9 +1274,9 @@ fn container_environment_secrets(definitions: &serde_json::Value) -> Vec<String>
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or_default();
             if let Some(value) = variable.get("value").and_then(serde_json::Value::as_str)
-                && let Some(why) = secret_assignment(name, value)
+                && let Some(secret) = hard_coded_value(name, value)
             {
-                found.push(format!("{why} in container `{container_name}`"));
+                found.push(format!("{secret} in container `{container_name}`"));
             }
         }
     }
@@ -1671,314 +1670,6 @@ fn policy_document_is_public(document: &Resource) -> Tri<bool> {
 }
 
 // ====================================================================================
-// Secret detection
-// ====================================================================================
-
-/// Words that make a variable name a secret's name.
-const SECRET_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "passphrase",
-    "pwd",
-    "secret",
-    "secrets",
-    "token",
-    "tokens",
-    "apikey",
-    "privatekey",
-    "secretkey",
-    "accesskey",
-    "credential",
-    "credentials",
-];
-
-/// Endings of compound words that are secrets (`DBPASSWORD`, `authtoken`).
-const SECRET_SUFFIXES: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "privatekey",
-];
-
-/// Words that, before `key`, make a key a secret (`API_KEY`, `PRIVATE_KEY`).
-const KEY_QUALIFIERS: &[&str] = &[
-    "api",
-    "private",
-    "secret",
-    "access",
-    "auth",
-    "encryption",
-    "signing",
-    "master",
-    "client",
-    "ssh",
-    "app",
-];
-
-/// Last words of names that hold something about a secret, not the secret
-/// (`SECRET_ARN`, `TOKEN_TTL`, `PASSWORD_MIN_LENGTH`).
-const NOT_SECRET_ENDINGS: &[&str] = &[
-    "arn",
-    "name",
-    "names",
-    "path",
-    "file",
-    "dir",
-    "url",
-    "uri",
-    "endpoint",
-    "host",
-    "port",
-    "id",
-    "ids",
-    "type",
-    "version",
-    "ttl",
-    "expiry",
-    "expiration",
-    "expires",
-    "length",
-    "len",
-    "size",
-    "timeout",
-    "region",
-    "enabled",
-    "enable",
-    "disabled",
-    "header",
-    "param",
-    "parameter",
-    "ref",
-    "policy",
-    "rotation",
-    "store",
-    "manager",
-    "provider",
-    "mode",
-    "format",
-    "location",
-    "bucket",
-    "prefix",
-    "count",
-    "source",
-    "key_id",
-];
-
-/// The words of an identifier: `DB_PASSWORD` and `dbPassword` both give
-/// `["db", "password"]`.
-fn name_words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
-}
-
-/// Whether a variable name says it holds a secret.
-fn secret_name(name: &str) -> bool {
-    let words = name_words(name);
-    let Some(last) = words.last() else {
-        return false;
-    };
-    // AWS_ACCESS_KEY_ID is half of a credential pair and treated as a secret.
-    if words.ends_with(&["access".to_owned(), "key".to_owned(), "id".to_owned()]) {
-        return true;
-    }
-    if NOT_SECRET_ENDINGS.contains(&last.as_str()) {
-        return false;
-    }
-    words.iter().enumerate().any(|(i, word)| {
-        SECRET_WORDS.contains(&word.as_str())
-            || SECRET_SUFFIXES
-                .iter()
-                .any(|s| word.len() > s.len() && word.ends_with(s))
-            || (word == "key" && i > 0 && KEY_QUALIFIERS.contains(&words[i - 1].as_str()))
-    })
-}
-
-/// Whether a value is a literal that could be a secret, rather than empty, a
-/// boolean, a shell/template expansion, a path or a reference to a secret store.
-fn literal_secret_value(value: &str) -> bool {
-    let value = value
-        .trim()
-        .trim_end_matches([';', ','])
-        .trim_matches(|c| c == '"' || c == '\'' || c == '\\')
-        .trim();
-    if value.is_empty() || value.contains("${") || value.contains("{{") {
-        return false;
-    }
-    if value.starts_with(['$', '`', '/', '<', '%']) {
-        return false;
-    }
-    let lower = value.to_ascii_lowercase();
-    if matches!(
-        lower.as_str(),
-        "true" | "false" | "yes" | "no" | "null" | "none" | "nil"
-    ) {
-        return false;
-    }
-    ![
-        "arn:",
-        "ssm:",
-        "secretsmanager:",
-        "resolve:",
-        "vault:",
-        "file:",
-        "env:",
-    ]
-    .iter()
-    .any(|p| lower.starts_with(p))
-}
-
-/// Why `name = value` is a hard-coded secret, or `None`. Names are reported, values
-/// never.
-fn secret_assignment(name: &str, value: &str) -> Option<String> {
-    if let Some(kind) = secret_content(value) {
-        return Some(format!("`{name}` holds {kind}"));
-    }
-    (secret_name(name) && literal_secret_value(value)).then(|| format!("`{name}`"))
-}
-
-/// Secrets recognisable by their content alone.
-fn secret_content(text: &str) -> Option<&'static str> {
-    if contains_aws_access_key_id(text) {
-        return Some("an AWS access key id");
-    }
-    if text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----") {
-        return Some("a private key");
-    }
-    None
-}
-
-/// `AKIA…`/`ASIA…` followed by 16 upper-case letters or digits, as a whole word.
-fn contains_aws_access_key_id(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let word = |b: u8| b.is_ascii_alphanumeric();
-    (0..bytes.len().saturating_sub(19)).any(|start| {
-        let prefix = &bytes[start..start + 4];
-        matches!(prefix, b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA")
-            && (start == 0 || !word(bytes[start - 1]))
-            && bytes[start + 4..start + 20]
-                .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && bytes.get(start + 20).is_none_or(|b| !word(*b))
-    })
-}
-
-/// Scans free text (scripts, cloud-init) for secrets: recognisable content, and
-/// assignments of literals to secret-looking names, as shell variables
-/// (`export DB_PASSWORD=…`), YAML or JSON keys (`password: …`), or command-line
-/// options (`--db-password=…`).
-fn scan_text(text: &str) -> Option<String> {
-    if let Some(kind) = secret_content(text) {
-        return Some(kind.to_owned());
-    }
-    for line in text.lines() {
-        if let Some((name, value)) = line_assignment(line)
-            && secret_name(name)
-            && literal_secret_value(value)
-        {
-            return Some(format!("`{name}`"));
-        }
-        for token in line.split_whitespace().filter(|t| t.starts_with('-')) {
-            if let Some((name, value)) = token.trim_start_matches('-').split_once('=')
-                && secret_name(name)
-                && literal_secret_value(value)
-            {
-                return Some(format!("`--{name}`"));
-            }
-        }
-    }
-    None
-}
-
-/// `NAME=value`, `export NAME=value`, `NAME: value`, `"name": "value"` on one line.
-fn line_assignment(line: &str) -> Option<(&str, &str)> {
-    let mut rest = line.trim_start().trim_start_matches("- ");
-    for prefix in [
-        "export ",
-        "declare -x ",
-        "readonly ",
-        "local ",
-        "set ",
-        "ENV ",
-        "$env:",
-        "$Env:",
-        "$ENV:",
-    ] {
-        if let Some(stripped) = rest.strip_prefix(prefix) {
-            rest = stripped.trim_start();
-            break;
-        }
-    }
-    let at = rest.find(['=', ':'])?;
-    let name = rest[..at].trim().trim_matches(|c| c == '"' || c == '\'');
-    let valid = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    let value = &rest[at + 1..];
-    // `==` is a comparison, `:=`/`::` are not assignments of a literal.
-    if !valid || value.starts_with(['=', ':']) {
-        return None;
-    }
-    Some((name, value))
-}
-
-/// Standard base64 (with or without line breaks) decoded to UTF-8 text, when `text`
-/// is base64 at all.
-fn decode_base64(text: &str) -> Option<String> {
-    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if compact.len() < 8 || !compact.len().is_multiple_of(4) {
-        return None;
-    }
-    let sextet = |b: u8| -> Option<u32> {
-        Some(match b {
-            b'A'..=b'Z' => u32::from(b - b'A'),
-            b'a'..=b'z' => u32::from(b - b'a') + 26,
-            b'0'..=b'9' => u32::from(b - b'0') + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        })
-    };
-    let mut out = Vec::with_capacity(compact.len() / 4 * 3);
-    let chunks = compact.chunks(4).collect::<Vec<_>>();
-    for (index, chunk) in chunks.iter().enumerate() {
-        let padding = chunk.iter().rev().take_while(|b| **b == b'=').count();
-        if padding > 2 || (padding > 0 && index + 1 != chunks.len()) {
-            return None;
-        }
-        let mut group = 0u32;
-        for &b in &chunk[..4 - padding] {
-            group = (group << 6) | sextet(b)?;
-        }
-        group <<= 6 * padding as u32;
-        let bytes = group.to_be_bytes();
-        out.extend_from_slice(&bytes[1..4 - padding]);
-    }
-    String::from_utf8(out).ok()
-}
-
-// ====================================================================================
 // Partial evaluation of expressions the configuration parser left unknown
 // ====================================================================================
 
@@ -2135,69 +1826,8 @@ mod tests {
         )
     }
 
-    // ----- secret detection -----
-
     #[test]
-    fn recognises_secret_names_and_literal_values() {
-        for name in [
-            "DB_PASSWORD",
-            "dbPassword",
-            "DBPASSWORD",
-            "API_KEY",
-            "apiKey",
-            "GITHUB_TOKEN",
-            "client_secret",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_ACCESS_KEY_ID",
-            "PRIVATE_KEY",
-            "authToken",
-        ] {
-            assert!(secret_name(name), "{name}");
-        }
-        for name in [
-            "GREETING",
-            "DB_PASSWORD_SECRET_ARN",
-            "SECRET_NAME",
-            "TOKEN_TTL",
-            "PASSWORD_MIN_LENGTH",
-            "TOKENIZER_MODEL",
-            "KMS_KEY_ID",
-            "SSM_PATH",
-            "secretary",
-            "monkey",
-        ] {
-            assert!(!secret_name(name), "{name}");
-        }
-        assert!(literal_secret_value("\"hunter2\""));
-        for value in [
-            "",
-            "$(aws ssm get-parameter --name x)",
-            "${DB_PASSWORD}",
-            "arn:aws:secretsmanager:eu-west-1:123:secret:x",
-            "/run/secrets/db",
-            "true",
-        ] {
-            assert!(!literal_secret_value(value), "{value}");
-        }
-    }
-
-    #[test]
-    fn scans_scripts_and_base64() {
-        assert_eq!(
-            scan_text("#!/bin/bash\nexport DB_PASSWORD='s3cr3t'\n").as_deref(),
-            Some("`DB_PASSWORD`")
-        );
-        assert!(scan_text("mysql --password=s3cr3t -h db").is_some());
-        assert!(scan_text("chpasswd:\n  password: s3cr3t\n").is_some());
-        assert!(scan_text("export KEY=AKIAIOSFODNN7EXAMPLE").is_some());
-        assert!(scan_text("export GREETING=hello\nif [ \"$A\" == b ]; then echo; fi").is_none());
-        assert!(scan_text("export DB_PASSWORD=$(aws secretsmanager get-secret-value)").is_none());
-        assert_eq!(
-            decode_base64("ZXhwb3J0IEVESVRPUj12aW1hY3M=").as_deref(),
-            Some("export EDITOR=vimacs")
-        );
-        assert_eq!(decode_base64("export A=b"), None);
-        assert_eq!(decode_base64("####"), None);
+    fn ecr_wildcard_filters_match() {
         assert!(wildcard_match("prod-*", "prod-api"));
         assert!(wildcard_match("*", "anything"));
         assert!(!wildcard_match("prod-*-x", "prod-api"));
