@@ -19,7 +19,7 @@ use crate::address::Mode;
 use crate::finding::Severity;
 use crate::hcl::{Partial, Piece};
 use crate::resource::Resource;
-use crate::rules::context::blocks;
+use crate::rules::values::{is_managed, known_blocks};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::secrets::{hard_coded_in_script, hard_coded_value};
 use crate::value::{Value, ValueMap};
@@ -359,61 +359,13 @@ pub(super) const RULES: &[ResourceRule] = &[
 // Shared readers
 // ====================================================================================
 
-/// The bodies of a nested block, or `None` when the block itself is not known
-/// statically (a `dynamic` block, or computed by the provider in a plan).
-fn known_blocks(value: Option<&Value>) -> Option<Vec<&ValueMap>> {
-    match Tri::value(value) {
-        Tri::Unknown => None,
-        Tri::Missing => Some(Vec::new()),
-        // A list of blocks whose members are themselves computed.
-        Tri::Known(Value::List(items)) if items.iter().any(Value::is_unknown) => None,
-        Tri::Known(_) => Some(blocks(value)),
-    }
-}
-
-/// A string where the empty string means "not set" (launch templates and plans
-/// report unset optional strings as `""`).
-fn set_str(value: Option<&Value>) -> Tri<&str> {
-    match Tri::str(value) {
-        Tri::Known("") => Tri::Missing,
-        other => other,
-    }
-}
-
-/// A boolean that may be written as a string, `""` meaning "not set" (launch
-/// templates type `encrypted` and `associate_public_ip_address` as strings).
-fn set_bool(value: Option<&Value>) -> Tri<bool> {
-    match Tri::value(value) {
-        Tri::Known(Value::String(s)) if s.is_empty() => Tri::Missing,
-        _ => Tri::bool(value),
-    }
-}
-
-/// True when the resource is a managed resource (not a data source).
-fn managed(resource: &Resource) -> bool {
-    resource.address.mode == Mode::Managed
-}
-
-/// Folds several three-valued answers to "is any of them true".
-fn any_true(values: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-    let mut result = Tri::Known(false);
-    for value in values {
-        match value {
-            Tri::Known(true) => return Tri::Known(true),
-            Tri::Unknown => result = Tri::Unknown,
-            _ => {}
-        }
-    }
-    result
-}
-
 /// Whether EBS encryption by default is enabled by a resource of the change
 /// (`aws_ebs_encryption_by_default`, whose `enabled` defaults to true).
 fn ebs_encryption_by_default(ctx: &Context<'_>) -> Tri<bool> {
-    any_true(
+    Tri::any(
         ctx.of_type("aws_ebs_encryption_by_default")
             .iter()
-            .filter(|r| managed(r))
+            .filter(|r| is_managed(r))
             .map(|r| Tri::bool(r.attributes.get("enabled")).or_default_value(true)),
     )
 }
@@ -440,7 +392,7 @@ fn volume_encrypted(
 
 /// True when a block device sets a snapshot to restore from (known or not).
 fn has_snapshot(device: &ValueMap) -> bool {
-    !matches!(set_str(device.get("snapshot_id")), Tri::Missing)
+    !matches!(Tri::non_empty_str(device.get("snapshot_id")), Tri::Missing)
 }
 
 /// Whether a key reference names a customer managed KMS key. Missing or empty
@@ -479,11 +431,14 @@ fn imds(options: Option<&Value>) -> Imds {
     let Some(options) = bodies.first() else {
         return Imds::Unset;
     };
-    let endpoint = set_str(options.get("http_endpoint"));
+    let endpoint = Tri::non_empty_str(options.get("http_endpoint"));
     if endpoint == Tri::Known("disabled") {
         return Imds::Protected;
     }
-    match (set_str(options.get("http_tokens")), endpoint.is_unknown()) {
+    match (
+        Tri::non_empty_str(options.get("http_tokens")),
+        endpoint.is_unknown(),
+    ) {
         (Tri::Known("required"), _) => Imds::Protected,
         (Tri::Unknown, _) | (_, true) => Imds::Unknown,
         (Tri::Known(_), false) => Imds::Optional,
@@ -494,13 +449,13 @@ fn imds(options: Option<&Value>) -> Imds {
 /// Whether the account's instance metadata defaults (`aws_ec2_instance_metadata_defaults`)
 /// require tokens or disable the endpoint for launches that do not say.
 fn imds_account_default(ctx: &Context<'_>) -> Tri<bool> {
-    any_true(
+    Tri::any(
         ctx.of_type("aws_ec2_instance_metadata_defaults")
             .iter()
-            .filter(|r| managed(r))
+            .filter(|r| is_managed(r))
             .map(|r| {
-                let tokens = set_str(r.attributes.get("http_tokens"));
-                let endpoint = set_str(r.attributes.get("http_endpoint"));
+                let tokens = Tri::non_empty_str(r.attributes.get("http_tokens"));
+                let endpoint = Tri::non_empty_str(r.attributes.get("http_endpoint"));
                 if tokens == Tri::Known("required") || endpoint == Tri::Known("disabled") {
                     Tri::Known(true)
                 } else if tokens.is_unknown() || endpoint.is_unknown() {
@@ -612,17 +567,17 @@ fn launch_template_of<'a>(instance: &Resource, ctx: &Context<'a>) -> LaunchTempl
     for key in ["id", "name"] {
         if let Some(target) = ctx.resolve(instance, block.get(key))
             && target.resource_type() == "aws_launch_template"
-            && managed(target)
+            && is_managed(target)
         {
             return LaunchTemplate::Resolved(target);
         }
         // A literal name or id: look for the template among the change's resources.
-        if let Tri::Known(literal) = set_str(block.get(key))
+        if let Tri::Known(literal) = Tri::non_empty_str(block.get(key))
             && let Some(target) = ctx
                 .of_type("aws_launch_template")
                 .iter()
                 .copied()
-                .filter(|r| managed(r))
+                .filter(|r| is_managed(r))
                 .find(|r| {
                     ctx.refers_to(instance, Some(&Value::String(literal.into())), r)
                         == Tri::Known(true)
@@ -650,7 +605,7 @@ fn check_instance_block_devices(instance: &Resource, ctx: &Context<'_>, out: &mu
     };
     match roots.first() {
         Some(root) => match volume_encrypted(
-            set_bool(root.get("encrypted")),
+            Tri::non_empty_bool(root.get("encrypted")),
             false,
             account_default,
         ) {
@@ -685,7 +640,7 @@ fn check_instance_block_devices(instance: &Resource, ctx: &Context<'_>, out: &mu
         Some(devices) => {
             for (i, device) in devices.iter().enumerate() {
                 match volume_encrypted(
-                    set_bool(device.get("encrypted")),
+                    Tri::non_empty_bool(device.get("encrypted")),
                     has_snapshot(device),
                     account_default,
                 ) {
@@ -776,7 +731,7 @@ fn check_launch_block_devices(resource: &Resource, ctx: &Context<'_>, out: &mut 
     }
     for (device, path) in devices {
         match volume_encrypted(
-            set_bool(device.get("encrypted")),
+            Tri::non_empty_bool(device.get("encrypted")),
             has_snapshot(device),
             account_default,
         ) {
@@ -807,7 +762,7 @@ fn check_launch_block_devices(resource: &Resource, ctx: &Context<'_>, out: &mut 
 /// An EBS volume is encrypted when it says so, when the account encrypts new volumes
 /// by default, or (not visible here) when it is restored from an encrypted snapshot.
 fn check_ebs_volume_encryption(volume: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let explicit = set_bool(volume.attributes.get("encrypted"));
+    let explicit = Tri::non_empty_bool(volume.attributes.get("encrypted"));
     let from_snapshot = has_snapshot(&volume.attributes);
     match volume_encrypted(explicit, from_snapshot, ebs_encryption_by_default(ctx)) {
         Tri::Known(true) => {}
@@ -840,12 +795,12 @@ fn check_ebs_volume_customer_key(volume: &Resource, ctx: &Context<'_>, out: &mut
         }
         Tri::Known(false) | Tri::Missing => {}
     }
-    let explicit_key = set_str(volume.attributes.get("kms_key_id")) != Tri::Missing;
+    let explicit_key = Tri::non_empty_str(volume.attributes.get("kms_key_id")) != Tri::Missing;
     if !explicit_key {
-        let account_key = any_true(
+        let account_key = Tri::any(
             ctx.of_type("aws_ebs_default_kms_key")
                 .iter()
-                .filter(|r| managed(r))
+                .filter(|r| is_managed(r))
                 .map(|r| customer_key(ctx, r, r.attributes.get("key_arn"))),
         );
         match account_key {
@@ -878,7 +833,7 @@ fn check_launch_public_ip(resource: &Resource, _ctx: &Context<'_>, out: &mut Ver
             Some(interfaces) => {
                 for (i, interface) in interfaces.iter().enumerate() {
                     candidates.push((
-                        set_bool(interface.get("associate_public_ip_address")),
+                        Tri::non_empty_bool(interface.get("associate_public_ip_address")),
                         format!("network_interfaces.{i}.associate_public_ip_address"),
                     ));
                 }
@@ -886,7 +841,7 @@ fn check_launch_public_ip(resource: &Resource, _ctx: &Context<'_>, out: &mut Ver
         }
     } else {
         candidates.push((
-            set_bool(resource.attributes.get("associate_public_ip_address")),
+            Tri::non_empty_bool(resource.attributes.get("associate_public_ip_address")),
             "associate_public_ip_address".to_owned(),
         ));
     }
@@ -966,7 +921,9 @@ fn check_user_data_secrets(resource: &Resource, _ctx: &Context<'_>, out: &mut Ve
 fn eks_public_endpoint(cluster: &Resource) -> Option<Tri<bool>> {
     let configs = known_blocks(cluster.attributes.get("vpc_config"))?;
     Some(match configs.first() {
-        Some(config) => set_bool(config.get("endpoint_public_access")).or_default_value(true),
+        Some(config) => {
+            Tri::non_empty_bool(config.get("endpoint_public_access")).or_default_value(true)
+        }
         None => Tri::Known(true),
     })
 }
@@ -1009,7 +966,7 @@ fn check_eks_public_cidrs(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verd
     let open = match Tri::list(cidrs) {
         Tri::Missing => Tri::Known(true),
         Tri::Unknown => Tri::Unknown,
-        Tri::Known(items) => any_true(items.iter().map(|cidr| match Tri::str(Some(cidr)) {
+        Tri::Known(items) => Tri::any(items.iter().map(|cidr| match Tri::str(Some(cidr)) {
             Tri::Known(cidr) => Tri::Known(open_cidr(cidr)),
             Tri::Unknown => Tri::Unknown,
             Tri::Missing => Tri::Known(false),
@@ -1050,9 +1007,9 @@ fn check_eks_secrets_encryption(cluster: &Resource, _ctx: &Context<'_>, out: &mu
         out.cannot_tell("the encryption configuration depends on values known only after apply");
         return;
     };
-    let covered = any_true(configs.iter().map(|config| {
+    let covered = Tri::any(configs.iter().map(|config| {
         let secrets = match Tri::list(config.get("resources")) {
-            Tri::Known(items) => any_true(items.iter().map(|r| match Tri::str(Some(r)) {
+            Tri::Known(items) => Tri::any(items.iter().map(|r| match Tri::str(Some(r)) {
                 Tri::Known(kind) => Tri::Known(kind == "secrets"),
                 Tri::Unknown => Tri::Unknown,
                 Tri::Missing => Tri::Known(false),
@@ -1063,17 +1020,17 @@ fn check_eks_secrets_encryption(cluster: &Resource, _ctx: &Context<'_>, out: &mu
         let key = match known_blocks(config.get("provider")) {
             None => Tri::Unknown,
             Some(providers) => {
-                any_true(providers.iter().map(|p| match set_str(p.get("key_arn")) {
-                    Tri::Known(_) | Tri::Unknown => Tri::Known(true),
-                    Tri::Missing => Tri::Known(false),
-                }))
+                Tri::any(
+                    providers
+                        .iter()
+                        .map(|p| match Tri::non_empty_str(p.get("key_arn")) {
+                            Tri::Known(_) | Tri::Unknown => Tri::Known(true),
+                            Tri::Missing => Tri::Known(false),
+                        }),
+                )
             }
         };
-        match (secrets, key) {
-            (Tri::Known(false), _) | (_, Tri::Known(false)) => Tri::Known(false),
-            (Tri::Known(true), Tri::Known(true)) => Tri::Known(true),
-            _ => Tri::Unknown,
-        }
+        secrets.and(|| key)
     }));
     match covered {
         Tri::Known(true) => {}
@@ -1149,9 +1106,9 @@ fn check_lambda_tracing(function: &Resource, _ctx: &Context<'_>, out: &mut Verdi
         out.cannot_tell("the tracing configuration depends on values known only after apply");
         return;
     };
-    let mode = configs
-        .first()
-        .map_or(Tri::Missing, |config| set_str(config.get("mode")));
+    let mode = configs.first().map_or(Tri::Missing, |config| {
+        Tri::non_empty_str(config.get("mode"))
+    });
     match mode {
         Tri::Known("Active") => {}
         Tri::Unknown => out.cannot_tell("the tracing mode depends on values known only after apply"),
@@ -1292,7 +1249,7 @@ fn check_ecs_container_insights(cluster: &Resource, ctx: &Context<'_>, out: &mut
     };
     let mut unknown = false;
     for (i, setting) in settings.iter().enumerate() {
-        match set_str(setting.get("name")) {
+        match Tri::non_empty_str(setting.get("name")) {
             Tri::Known("containerInsights") => {}
             Tri::Unknown => {
                 unknown = true;
@@ -1300,7 +1257,7 @@ fn check_ecs_container_insights(cluster: &Resource, ctx: &Context<'_>, out: &mut
             }
             _ => continue,
         }
-        match set_str(setting.get("value")) {
+        match Tri::non_empty_str(setting.get("value")) {
             Tri::Known(value) if insights_on(value) => return,
             Tri::Unknown => unknown = true,
             _ => {
@@ -1318,16 +1275,18 @@ fn check_ecs_container_insights(cluster: &Resource, ctx: &Context<'_>, out: &mut
         out.cannot_tell("the cluster settings depend on values known only after apply");
         return;
     }
-    let account_default = any_true(
+    let account_default = Tri::any(
         ctx.of_type("aws_ecs_account_setting_default")
             .iter()
-            .filter(|r| managed(r))
-            .map(|r| match set_str(r.attributes.get("name")) {
-                Tri::Known("containerInsights") => match set_str(r.attributes.get("value")) {
-                    Tri::Known(value) => Tri::Known(insights_on(value)),
-                    Tri::Unknown => Tri::Unknown,
-                    Tri::Missing => Tri::Known(false),
-                },
+            .filter(|r| is_managed(r))
+            .map(|r| match Tri::non_empty_str(r.attributes.get("name")) {
+                Tri::Known("containerInsights") => {
+                    match Tri::non_empty_str(r.attributes.get("value")) {
+                        Tri::Known(value) => Tri::Known(insights_on(value)),
+                        Tri::Unknown => Tri::Unknown,
+                        Tri::Missing => Tri::Known(false),
+                    }
+                }
                 Tri::Unknown => Tri::Unknown,
                 _ => Tri::Known(false),
             }),
@@ -1364,7 +1323,7 @@ fn check_ecs_efs_transit_encryption(task: &Resource, _ctx: &Context<'_>, out: &m
             continue;
         };
         for (j, configuration) in efs.iter().enumerate() {
-            match set_str(configuration.get("transit_encryption")) {
+            match Tri::non_empty_str(configuration.get("transit_encryption")) {
                 Tri::Known("ENABLED") => {}
                 Tri::Unknown => unknown = true,
                 explicit => {
@@ -1406,7 +1365,7 @@ fn check_ecr_image_scanning(repository: &Resource, ctx: &Context<'_>, out: &mut 
     };
     let own = configs
         .first()
-        .map_or(Tri::Missing, |c| set_bool(c.get("scan_on_push")));
+        .map_or(Tri::Missing, |c| Tri::non_empty_bool(c.get("scan_on_push")));
     match own {
         Tri::Known(true) => return,
         Tri::Unknown => {
@@ -1440,18 +1399,18 @@ fn registry_scans(repository: &Resource, ctx: &Context<'_>) -> Tri<bool> {
         .of_type("aws_ecr_registry_scanning_configuration")
         .iter()
         .copied()
-        .filter(|r| managed(r))
+        .filter(|r| is_managed(r))
         .collect();
     if registries.is_empty() {
         return Tri::Known(false);
     }
     let name = Tri::str(repository.attributes.get("name"));
-    any_true(registries.iter().map(|registry| {
+    Tri::any(registries.iter().map(|registry| {
         let Some(rules) = known_blocks(registry.attributes.get("rule")) else {
             return Tri::Unknown;
         };
-        any_true(rules.iter().map(|rule| {
-            match set_str(rule.get("scan_frequency")) {
+        Tri::any(rules.iter().map(|rule| {
+            match Tri::non_empty_str(rule.get("scan_frequency")) {
                 Tri::Known("SCAN_ON_PUSH" | "CONTINUOUS_SCAN") => {}
                 Tri::Unknown => return Tri::Unknown,
                 _ => return Tri::Known(false),
@@ -1459,24 +1418,22 @@ fn registry_scans(repository: &Resource, ctx: &Context<'_>) -> Tri<bool> {
             let Some(filters) = known_blocks(rule.get("repository_filter")) else {
                 return Tri::Unknown;
             };
-            any_true(
-                filters
-                    .iter()
-                    .map(|filter| match (set_str(filter.get("filter")), name) {
-                        (Tri::Known(pattern), Tri::Known(name)) => {
-                            Tri::Known(wildcard_match(pattern, name))
-                        }
-                        (Tri::Known("*"), _) => Tri::Known(true),
-                        (Tri::Missing, _) | (_, Tri::Missing) => Tri::Known(false),
-                        _ => Tri::Unknown,
-                    }),
-            )
+            Tri::any(filters.iter().map(|filter| {
+                match (Tri::non_empty_str(filter.get("filter")), name) {
+                    (Tri::Known(pattern), Tri::Known(name)) => {
+                        Tri::Known(matches_ecr_filter(pattern, name))
+                    }
+                    (Tri::Known("*"), _) => Tri::Known(true),
+                    (Tri::Missing, _) | (_, Tri::Missing) => Tri::Known(false),
+                    _ => Tri::Unknown,
+                }
+            }))
         }))
     }))
 }
 
 /// ECR's `WILDCARD` filters: `*` matches any run of characters.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
+fn matches_ecr_filter(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     let [first, middle @ .., last] = parts.as_slice() else {
         return pattern == text;
@@ -1498,7 +1455,7 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 /// Tags must be immutable; the default is MUTABLE.
 fn check_ecr_immutable_tags(repository: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match set_str(repository.attributes.get("image_tag_mutability")) {
+    match Tri::non_empty_str(repository.attributes.get("image_tag_mutability")) {
         Tri::Known(mode) if mode.starts_with("IMMUTABLE") => {}
         Tri::Unknown => out.cannot_tell("`image_tag_mutability` depends on values known only after apply"),
         Tri::Known(_) => out.fail(
@@ -1530,7 +1487,7 @@ fn check_ecr_customer_key(repository: &Resource, ctx: &Context<'_>, out: &mut Ve
             None,
         );
     };
-    match set_str(config.get("encryption_type")) {
+    match Tri::non_empty_str(config.get("encryption_type")) {
         Tri::Known("KMS") => {}
         Tri::Unknown => {
             return out.cannot_tell("the encryption type depends on values known only after apply");
@@ -1633,8 +1590,8 @@ fn policy_document_is_public(document: &Resource) -> Tri<bool> {
     let Some(statements) = known_blocks(document.attributes.get("statement")) else {
         return Tri::Unknown;
     };
-    any_true(statements.iter().map(|statement| {
-        match set_str(statement.get("effect")) {
+    Tri::any(statements.iter().map(|statement| {
+        match Tri::non_empty_str(statement.get("effect")) {
             Tri::Known("Allow") | Tri::Missing => {}
             Tri::Unknown => return Tri::Unknown,
             _ => return Tri::Known(false),
@@ -1647,8 +1604,8 @@ fn policy_document_is_public(document: &Resource) -> Tri<bool> {
         let Some(principals) = known_blocks(statement.get("principals")) else {
             return Tri::Unknown;
         };
-        any_true(principals.iter().map(|principal| {
-            let kind = set_str(principal.get("type"));
+        Tri::any(principals.iter().map(|principal| {
+            let kind = Tri::non_empty_str(principal.get("type"));
             if !matches!(kind, Tri::Known("*" | "AWS")) {
                 return if kind.is_unknown() {
                     Tri::Unknown
@@ -1657,7 +1614,7 @@ fn policy_document_is_public(document: &Resource) -> Tri<bool> {
                 };
             }
             match Tri::list(principal.get("identifiers")) {
-                Tri::Known(ids) => any_true(ids.iter().map(|id| match Tri::str(Some(id)) {
+                Tri::Known(ids) => Tri::any(ids.iter().map(|id| match Tri::str(Some(id)) {
                     Tri::Known(id) => Tri::Known(id == "*"),
                     Tri::Unknown => Tri::Unknown,
                     Tri::Missing => Tri::Known(false),
@@ -1828,10 +1785,10 @@ mod tests {
 
     #[test]
     fn ecr_wildcard_filters_match() {
-        assert!(wildcard_match("prod-*", "prod-api"));
-        assert!(wildcard_match("*", "anything"));
-        assert!(!wildcard_match("prod-*-x", "prod-api"));
-        assert!(wildcard_match("exact", "exact"));
+        assert!(matches_ecr_filter("prod-*", "prod-api"));
+        assert!(matches_ecr_filter("*", "anything"));
+        assert!(!matches_ecr_filter("prod-*-x", "prod-api"));
+        assert!(matches_ecr_filter("exact", "exact"));
     }
 
     // ----- EC2 -----

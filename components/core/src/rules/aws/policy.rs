@@ -17,7 +17,8 @@
 
 use crate::hcl::{Partial, Piece};
 use crate::resource::Resource;
-use crate::rules::context::{Context, Tri, blocks};
+use crate::rules::context::Context;
+use crate::rules::values::{Tri, blocks, plain};
 use crate::value::{Unknown, Value};
 
 /// How many documents deep `source_policy_documents`/`override_policy_documents` are
@@ -250,7 +251,7 @@ impl Statement {
         match &self.principals {
             Tri::Missing => Tri::Known(false),
             Tri::Unknown => Tri::Unknown,
-            Tri::Known(principals) => any(principals.iter().map(Principal::is_wildcard)),
+            Tri::Known(principals) => Tri::any(principals.iter().map(Principal::is_wildcard)),
         }
     }
 
@@ -268,7 +269,7 @@ impl Statement {
         match &self.conditions {
             Tri::Missing => Tri::Known(false),
             Tri::Unknown => Tri::Unknown,
-            Tri::Known(conditions) => any(conditions.iter().map(|c| c.key.is_any(keys))),
+            Tri::Known(conditions) => Tri::any(conditions.iter().map(|c| c.key.is_any(keys))),
         }
     }
 }
@@ -279,43 +280,11 @@ pub(super) fn find(list: &Tri<Vec<Text>>, test: impl Fn(&Text) -> Tri<bool>) -> 
     match list {
         Tri::Missing => Tri::Missing,
         Tri::Unknown => Tri::Unknown,
-        Tri::Known(items) => {
-            let mut unknown = false;
-            for item in items {
-                match test(item) {
-                    Tri::Known(true) => return Tri::Known(item.display()),
-                    Tri::Unknown => unknown = true,
-                    _ => {}
-                }
-            }
-            if unknown { Tri::Unknown } else { Tri::Missing }
-        }
-    }
-}
-
-/// Three-valued "any" (see [`Tri::any`]).
-pub(super) fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-    Tri::any(items)
-}
-
-/// Three-valued "and" (`Missing` counts as false).
-pub(super) fn and(a: Tri<bool>, b: impl FnOnce() -> Tri<bool>) -> Tri<bool> {
-    match a {
-        Tri::Known(true) => b(),
-        Tri::Known(false) | Tri::Missing => Tri::Known(false),
-        Tri::Unknown => match b() {
-            Tri::Known(false) | Tri::Missing => Tri::Known(false),
-            _ => Tri::Unknown,
-        },
-    }
-}
-
-/// Three-valued "not" (`Missing` counts as false).
-pub(super) fn not(a: Tri<bool>) -> Tri<bool> {
-    match a {
-        Tri::Known(b) => Tri::Known(!b),
-        Tri::Missing => Tri::Known(true),
-        Tri::Unknown => Tri::Unknown,
+        Tri::Known(items) => Tri::first(items.iter().map(|item| match test(item) {
+            Tri::Known(true) => Tri::Known(item.display()),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(false) | Tri::Missing => Tri::Missing,
+        })),
     }
 }
 
@@ -344,20 +313,15 @@ impl Document {
     /// The first statement finding; `Unknown` when none is certain but an unknown
     /// statement or value could be one; `Missing` when there is none.
     pub(super) fn find(&self, check: impl Fn(&Statement) -> Tri<String>) -> Tri<String> {
-        let mut unknown = self.incomplete;
-        for statement in &self.statements {
-            match check(statement) {
-                Tri::Known(found) => return Tri::Known(found),
-                Tri::Unknown => unknown = true,
-                Tri::Missing => {}
-            }
+        match Tri::first(self.statements.iter().map(check)) {
+            Tri::Missing if self.incomplete => Tri::Unknown,
+            found => found,
         }
-        if unknown { Tri::Unknown } else { Tri::Missing }
     }
 
     /// Whether some statement satisfies `test`.
     pub(super) fn any(&self, test: impl Fn(&Statement) -> Tri<bool>) -> Tri<bool> {
-        match any(self.statements.iter().map(test)) {
+        match Tri::any(self.statements.iter().map(test)) {
             Tri::Known(false) if self.incomplete => Tri::Unknown,
             other => other,
         }
@@ -399,13 +363,6 @@ pub(super) fn document(ctx: &Context<'_>, from: &Resource, value: Option<&Value>
     };
     let id = std::ptr::from_ref(found) as usize;
     (*ctx.memo_for("policy.document", id, || document_at(ctx, from, value, 0))).clone()
-}
-
-fn plain(value: Option<&Value>) -> Option<&Value> {
-    match value {
-        Some(Value::Sensitive(s)) => Some(s.expose()),
-        other => other,
-    }
 }
 
 fn document_at(
