@@ -426,17 +426,32 @@ mod external_checks {
         }
     }
 
+    /// Reviews `cs` with one plugin's outcome merged in.
+    fn review_with_plugin(
+        cs: &ChangeSet,
+        config: &ReviewConfig,
+        plugin: &str,
+        outcome: Result<Vec<ExternalFinding>, ExternalError>,
+    ) -> Review {
+        review_with_external(
+            cs,
+            config,
+            &[ExternalResult {
+                plugin: plugin.into(),
+                outcome,
+            }],
+        )
+    }
+
     #[test]
     fn plugin_findings_are_prefixed_and_scored() {
         let cs = change_set();
         let native = review(&cs);
-        let merged = review_with_external(
+        let merged = review_with_plugin(
             &cs,
             &ReviewConfig::default(),
-            &[ExternalResult {
-                plugin: "required-tags".into(),
-                outcome: Ok(vec![tag_finding()]),
-            }],
+            "required-tags",
+            Ok(vec![tag_finding()]),
         );
         assert_eq!(merged.findings.len(), native.findings.len() + 1);
         // Critical sorts first.
@@ -451,13 +466,11 @@ mod external_checks {
     fn a_failed_plugin_is_recorded_and_lowers_confidence() {
         let cs = change_set();
         let native = review(&cs);
-        let merged = review_with_external(
+        let merged = review_with_plugin(
             &cs,
             &ReviewConfig::default(),
-            &[ExternalResult {
-                plugin: "spin".into(),
-                outcome: Err(ExternalError::new(FailureKind::CpuLimit, "fuel exhausted")),
-            }],
+            "spin",
+            Err(ExternalError::new(FailureKind::CpuLimit, "fuel exhausted")),
         );
         assert_eq!(merged.findings, native.findings);
         assert_eq!(
@@ -488,14 +501,7 @@ mod external_checks {
             disabled_rules: vec!["required-tags/TAGS-001".into()],
             ..ReviewConfig::default()
         };
-        let merged = review_with_external(
-            &cs,
-            &config,
-            &[ExternalResult {
-                plugin: "required-tags".into(),
-                outcome: Ok(vec![tag_finding()]),
-            }],
-        );
+        let merged = review_with_plugin(&cs, &config, "required-tags", Ok(vec![tag_finding()]));
         assert!(
             merged
                 .findings

@@ -58,6 +58,15 @@ impl<T> Tri<T> {
         }
     }
 
+    /// `Missing` read as a known absence: "looked, found nothing".
+    pub fn optional(self) -> Tri<Option<T>> {
+        match self {
+            Tri::Known(v) => Tri::Known(Some(v)),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Missing => Tri::Known(None),
+        }
+    }
+
     /// The first known item; else `Unknown` when an item is unknown (it might have
     /// been the one), else `Missing`. Rules use it for "the first finding of several".
     pub fn first(items: impl IntoIterator<Item = Tri<T>>) -> Tri<T> {
@@ -109,18 +118,18 @@ impl Tri<bool> {
     /// Three-valued "any": true when one item is true, else unknown when one is
     /// unknown, else false.
     pub fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-        let mut unknown = false;
-        for item in items {
-            match item {
-                Tri::Known(true) => return Tri::Known(true),
-                Tri::Unknown => unknown = true,
-                _ => {}
-            }
-        }
-        if unknown {
-            Tri::Unknown
-        } else {
-            Tri::Known(false)
+        Tri::first(items.into_iter().map(|item| item.then(|| ())))
+            .optional()
+            .map(|found| found.is_some())
+    }
+
+    /// `value()` where this is true: `Missing` where it is false or missing, so that
+    /// [`Tri::first`] finds the first item for which a test holds.
+    pub fn then<T>(self, value: impl FnOnce() -> T) -> Tri<T> {
+        match self {
+            Tri::Known(true) => Tri::Known(value()),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(false) | Tri::Missing => Tri::Missing,
         }
     }
 

@@ -252,24 +252,13 @@ fn check_cloudwatch_integration(trail: &Resource, _ctx: &Context<'_>, out: &mut 
 /// The managed S3 bucket of the change that a trail delivers to, if any.
 fn trail_bucket<'a>(ctx: &Context<'a>, trail: &Resource) -> Tri<Option<&'a Resource>> {
     let name = trail.attributes.get("s3_bucket_name");
-    let mut unknown = false;
-    for bucket in ctx
-        .of_type("aws_s3_bucket")
-        .iter()
-        .copied()
-        .filter(|b| is_managed(b))
-    {
-        match ctx.refers_to(trail, name, bucket) {
-            Tri::Known(true) => return Tri::Known(Some(bucket)),
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    if unknown {
-        Tri::Unknown
-    } else {
-        Tri::Known(None)
-    }
+    let buckets = ctx.of_type("aws_s3_bucket").iter().copied();
+    Tri::first(
+        buckets
+            .filter(|b| is_managed(b))
+            .map(|bucket| ctx.refers_to(trail, name, bucket).then(|| bucket)),
+    )
+    .optional()
 }
 
 /// The trail's bucket (when it is in the change) is not public through its ACLs.

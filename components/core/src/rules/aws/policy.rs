@@ -280,11 +280,9 @@ pub(super) fn find(list: &Tri<Vec<Text>>, test: impl Fn(&Text) -> Tri<bool>) -> 
     match list {
         Tri::Missing => Tri::Missing,
         Tri::Unknown => Tri::Unknown,
-        Tri::Known(items) => Tri::first(items.iter().map(|item| match test(item) {
-            Tri::Known(true) => Tri::Known(item.display()),
-            Tri::Unknown => Tri::Unknown,
-            Tri::Known(false) | Tri::Missing => Tri::Missing,
-        })),
+        Tri::Known(items) => {
+            Tri::first(items.iter().map(|item| test(item).then(|| item.display())))
+        }
     }
 }
 

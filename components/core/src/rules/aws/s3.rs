@@ -499,36 +499,28 @@ fn grants_permission(grant: &ValueMap, permissions: &[&str]) -> Tri<bool> {
 /// A public canned ACL or a grant to AllUsers/AuthenticatedUsers, as a description of
 /// what exposes the bucket. `grants` is the value holding the grant blocks.
 fn acl_exposure(acl: Option<&Value>, grants: Option<&Value>) -> Tri<Option<String>> {
-    let mut unknown = false;
-    match Tri::str(acl) {
+    let canned = match Tri::str(acl) {
         Tri::Known(canned) if PUBLIC_CANNED_ACLS.contains(&canned) => {
-            return Tri::Known(Some(format!("the public canned ACL `{canned}`")));
+            Tri::Known(format!("the public canned ACL `{canned}`"))
         }
-        Tri::Unknown => unknown = true,
-        _ => {}
-    }
-    if Tri::value(grants).is_unknown() {
-        unknown = true;
-    }
-    for grant in blocks(grants) {
-        match grantee_uri(grant) {
-            Tri::Known(ALL_USERS) => {
-                return Tri::Known(Some("a grant to all users (AllUsers)".to_owned()));
-            }
+        Tri::Unknown => Tri::Unknown,
+        _ => Tri::Missing,
+    };
+    let grant_list = match Tri::value(grants) {
+        Tri::Unknown => Tri::Unknown,
+        _ => Tri::Missing,
+    };
+    let public_grants = blocks(grants)
+        .into_iter()
+        .map(|grant| match grantee_uri(grant) {
+            Tri::Known(ALL_USERS) => Tri::Known("a grant to all users (AllUsers)".to_owned()),
             Tri::Known(AUTHENTICATED_USERS) => {
-                return Tri::Known(Some(
-                    "a grant to every AWS account (AuthenticatedUsers)".to_owned(),
-                ));
+                Tri::Known("a grant to every AWS account (AuthenticatedUsers)".to_owned())
             }
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    if unknown {
-        Tri::Unknown
-    } else {
-        Tri::Known(None)
-    }
+            Tri::Unknown => Tri::Unknown,
+            _ => Tri::Missing,
+        });
+    Tri::first([canned, grant_list].into_iter().chain(public_grants)).optional()
 }
 
 /// The ACL settings of an `aws_s3_bucket_acl`: the canned `acl` and the grants of its
