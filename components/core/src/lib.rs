@@ -7,6 +7,10 @@
 //! so that it builds for the host, `wasm32-unknown-unknown` and `wasm32-wasip2` alike:
 //! no I/O (callers pass text in), no async runtime, no clock, and no dependency on
 //! `worker`, `wasmtime`, `aws-*`, `tokio` or any other platform crate.
+//!
+//! Inside, only the parsers (`hcl`, `tfjson`, `plan`, `diff`) read input formats;
+//! rules and the secret detector read the model they build, and no module imports
+//! one that imports it back.
 
 pub mod address;
 pub mod changeset;
