@@ -1627,7 +1627,7 @@ fn policy_document_is_public(document: &Resource) -> Tri<bool> {
 }
 
 // ====================================================================================
-// Partial evaluation of expressions the configuration parser left unknown
+// Text and JSON written out in values the parser left unknown (see `hcl::Partial`)
 // ====================================================================================
 
 /// Placeholder for an interpolated part: contains `${`, so no secret test treats
