@@ -7,6 +7,10 @@
 //! so that it builds for the host, `wasm32-unknown-unknown` and `wasm32-wasip2` alike:
 //! no I/O (callers pass text in), no async runtime, no clock, and no dependency on
 //! `worker`, `wasmtime`, `aws-*`, `tokio` or any other platform crate.
+//!
+//! Inside, only the parsers (`hcl`, `tfjson`, `plan`, `diff`) read input formats;
+//! rules and the secret detector read the model they build, and no module imports
+//! one that imports it back.
 
 pub mod address;
 pub mod changeset;
@@ -19,6 +23,7 @@ pub mod hcl;
 pub mod output;
 mod parallel;
 pub mod plan;
+pub mod plan_values;
 pub mod resource;
 pub mod review;
 pub mod risk;
@@ -33,13 +38,11 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use changeset::{ChangeSet, Document, InputError, Origin};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
-pub use external::{
-    ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailedCheck, FailureKind,
-    review_with_external,
-};
+pub use external::{ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailureKind};
 pub use finding::{Finding, RuleInfo, Severity};
 pub use plan::{Plan, PlanError, parse_plan};
 pub use resource::{ChangeAction, LineRange, PlannedChange, Resource, SourceSpan};
-pub use review::{ChangeSummary, Review, Risk, RiskLevel, review};
+pub use review::{ChangeSummary, FailedCheck, Review, review, review_with_external};
+pub use risk::{Risk, RiskLevel};
 pub use terraform::{ConfigError, Configuration};
 pub use value::{Sensitive, Unknown, Value, ValueMap};

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::address::Address;
-use crate::plan::PlanValues;
+use crate::plan_values::PlanValues;
 use crate::value::{Value, ValueMap};
 
 /// One-based, inclusive line range in a source file.
@@ -54,7 +54,7 @@ pub struct Resource {
     pub meta: ResourceMeta,
     /// Inline suppressions written in or directly above the block (HCL only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub suppressions: Vec<crate::suppress::Suppression>,
+    pub suppressions: Vec<Suppression>,
     /// The planned change, for resources that come from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<PlannedChange>,
@@ -161,6 +161,32 @@ impl Serialize for Attributes {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         (**self).serialize(serializer)
     }
+}
+
+/// Which tool's syntax a suppression was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionSyntax {
+    /// `reviewgate:skip=ID reason`
+    Reviewgate,
+    /// `checkov:skip=ID:reason`
+    Checkov,
+    /// `trivy:ignore:ID` (and tfsec's `tfsec:ignore:ID`)
+    Trivy,
+}
+
+/// One inline suppression comment (`# reviewgate:skip=RG-AWS-S3-004 reason`), read by
+/// `suppress::extract`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// The rule id or alias it names, as written.
+    pub rule: String,
+    /// Why, as written; `None` when the comment gives no reason.
+    pub reason: Option<String>,
+    /// The line of the comment.
+    pub line: u32,
+    /// The syntax used.
+    pub syntax: SuppressionSyntax,
 }
 
 /// Terraform meta-arguments of a `resource` or `data` block.

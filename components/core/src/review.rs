@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::changeset::{ChangeSet, InputError};
 use crate::config::ReviewConfig;
 use crate::diff::FileStatus;
-use crate::external::FailedCheck;
+use crate::external::{ExternalResult, FailureKind};
 use crate::finding::Finding;
 use crate::resource::ChangeAction;
 use crate::resource::Resource;
@@ -15,6 +15,10 @@ use crate::risk::{self, Coverage};
 use crate::rules::{self, Undetermined};
 use crate::secrets;
 use crate::suppress;
+
+// The risk types are computed in `risk`; they stay reachable here, where a review
+// carries them, for callers that name them by this path.
+pub use crate::risk::{Risk, RiskFactor, RiskLevel};
 
 /// The result of reviewing one change set. Its JSON form is reviewgate's documented
 /// output shape (see README): `findings`, `changes`, `resources`, `errors`, `risk`.
@@ -38,40 +42,15 @@ pub struct Review {
     pub failed_checks: Vec<FailedCheck>,
 }
 
-/// Risk of a change, 0–100, with the factors that produced it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Risk {
-    /// 0 (harmless) to 100.
-    pub score: u8,
-    /// The band the score falls in.
-    pub level: RiskLevel,
-    /// 0–1: how much of the change could be analysed.
-    pub confidence: f64,
-    /// What contributed, and how much.
-    pub factors: Vec<RiskFactor>,
-}
-
-/// Risk bands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RiskLevel {
-    /// Routine.
-    Low,
-    /// Needs a look.
-    Medium,
-    /// Needs a careful review.
-    High,
-    /// Should not merge as is.
-    Critical,
-}
-
-/// One contribution to a risk score.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RiskFactor {
-    /// What it is (`critical-findings`, `stateful-destroy`, …).
-    pub name: String,
-    /// Points added to the score.
-    pub contribution: f64,
+/// A check that could not run; recorded on the review instead of failing it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedCheck {
+    /// The plugin.
+    pub plugin: String,
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// Details.
+    pub message: String,
 }
 
 /// What a change does, per input type.
@@ -146,9 +125,33 @@ pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
     review_merging(change_set, config, Vec::new(), Vec::new(), 0)
 }
 
+/// Reviews a change set with the built-in rules and merges what external checks
+/// found. Plugin findings go through the same suppressions, filters, ordering and
+/// scoring as built-in ones; each failed plugin is listed in `failed_checks` and
+/// counts as a check left undetermined on every resource, lowering confidence.
+pub fn review_with_external(
+    change_set: &ChangeSet,
+    config: &ReviewConfig,
+    external: &[ExternalResult],
+) -> Review {
+    let mut findings = Vec::new();
+    let mut failed = Vec::new();
+    for result in external {
+        match &result.outcome {
+            Ok(list) => findings.extend(list.iter().map(|f| f.to_finding(&result.plugin))),
+            Err(error) => failed.push(FailedCheck {
+                plugin: result.plugin.clone(),
+                kind: error.kind,
+                message: error.message.clone(),
+            }),
+        }
+    }
+    review_merging(change_set, config, findings, failed, external.len())
+}
+
 /// [`review_with`] plus findings from `external_checks` external checks (see
 /// [`crate::external`]), of which those in `failed` could not run.
-pub(crate) fn review_merging(
+fn review_merging(
     change_set: &ChangeSet,
     config: &ReviewConfig,
     external_findings: Vec<Finding>,
@@ -389,5 +392,184 @@ resource "aws_s3_bucket" "open" {}
             ..ReviewConfig::default()
         };
         assert!(review_hcl(hcl, &excluded).findings.is_empty());
+    }
+}
+
+/// [`review_with_external`]: how plugin findings and failures join a review.
+#[cfg(test)]
+mod external_checks {
+    use super::*;
+    use crate::changeset::{Document, Origin};
+    use crate::external::{ExternalError, ExternalFinding};
+    use crate::finding::Severity;
+
+    fn change_set() -> ChangeSet {
+        ChangeSet::from_documents(
+            Origin::Local,
+            [Document::detect(
+                "main.tf",
+                "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+            )],
+        )
+    }
+
+    fn tag_finding() -> ExternalFinding {
+        ExternalFinding {
+            rule_id: "TAGS-001".into(),
+            severity: Severity::Critical,
+            title: "Resources carry the owner tag".into(),
+            message: "aws_s3_bucket.b has no `owner` tag".into(),
+            resource: Some("aws_s3_bucket.b".into()),
+            file: Some("main.tf".into()),
+            line: Some(1),
+            remediation: None,
+        }
+    }
+
+    /// Reviews `cs` with one plugin's outcome merged in.
+    fn review_with_plugin(
+        cs: &ChangeSet,
+        config: &ReviewConfig,
+        plugin: &str,
+        outcome: Result<Vec<ExternalFinding>, ExternalError>,
+    ) -> Review {
+        review_with_external(
+            cs,
+            config,
+            &[ExternalResult {
+                plugin: plugin.into(),
+                outcome,
+            }],
+        )
+    }
+
+    #[test]
+    fn plugin_findings_are_prefixed_and_scored() {
+        let cs = change_set();
+        let native = review(&cs);
+        let merged = review_with_plugin(
+            &cs,
+            &ReviewConfig::default(),
+            "required-tags",
+            Ok(vec![tag_finding()]),
+        );
+        assert_eq!(merged.findings.len(), native.findings.len() + 1);
+        // Critical sorts first.
+        assert_eq!(merged.findings[0].rule_id, "required-tags/TAGS-001");
+        assert!(merged.failed_checks.is_empty());
+        let (risk, base) = (merged.risk.expect("risk"), native.risk.expect("risk"));
+        assert!(risk.score > base.score);
+        assert!(risk.confidence >= base.confidence);
+    }
+
+    #[test]
+    fn a_failed_plugin_is_recorded_and_lowers_confidence() {
+        let cs = change_set();
+        let native = review(&cs);
+        let merged = review_with_plugin(
+            &cs,
+            &ReviewConfig::default(),
+            "spin",
+            Err(ExternalError::new(FailureKind::CpuLimit, "fuel exhausted")),
+        );
+        assert_eq!(merged.findings, native.findings);
+        assert_eq!(
+            merged.failed_checks,
+            [FailedCheck {
+                plugin: "spin".into(),
+                kind: FailureKind::CpuLimit,
+                message: "fuel exhausted".into()
+            }]
+        );
+        let confidence = merged.risk.as_ref().expect("risk").confidence;
+        assert!(confidence < native.risk.as_ref().expect("risk").confidence);
+        let json = serde_json::to_value(&merged).expect("ser");
+        assert_eq!(json["failed_checks"][0]["kind"], "cpu-limit");
+        // Absent when nothing failed: the documented shape only grows.
+        assert!(
+            serde_json::to_value(&native)
+                .expect("ser")
+                .get("failed_checks")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn plugin_findings_follow_configuration_filters() {
+        let cs = change_set();
+        let config = ReviewConfig {
+            disabled_rules: vec!["required-tags/TAGS-001".into()],
+            ..ReviewConfig::default()
+        };
+        let merged = review_with_plugin(&cs, &config, "required-tags", Ok(vec![tag_finding()]));
+        assert!(
+            merged
+                .findings
+                .iter()
+                .all(|f| !f.rule_id.starts_with("required-tags/"))
+        );
+    }
+}
+
+/// No input, however malformed, makes parsing or reviewing it panic.
+#[cfg(test)]
+mod robustness {
+    use super::*;
+    use crate::changeset::{Document, Origin};
+    use crate::detect::InputKind;
+    use proptest::prelude::*;
+
+    const PLAN: &str = r#"{"format_version":"1.2","resource_changes":[{"address":"module.m[\"k\"].aws_s3_bucket.b[0]","type":"aws_s3_bucket","name":"b","change":{"actions":["delete","create"],"before":{"x":"\u00e9"},"after":{"x":1},"after_unknown":{"id":true},"after_sensitive":{"x":true},"replace_paths":[["x"]]}}],"configuration":{"root_module":{"resources":[{"address":"aws_s3_bucket.b","expressions":{"id":{"references":["var.a"]}}}]}}}"#;
+    const HCL: &str = "variable \"v\" {\n  default = [1, \"two\", { three = 3 }]\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"${var.v}-x\"\n  policy = jsonencode({ a = [1] })\n  text = <<-EOT\n    hi\n  EOT\n  rule {\n    enabled = !false\n  }\n  dynamic \"x\" {\n    for_each = var.v\n    content {}\n  }\n}\n";
+    const DIFF: &str = "diff --git a/a.tf b/a.tf\nindex 1..2 100644\n--- a/a.tf\n+++ b/a.tf\n@@ -1,2 +1,3 @@ x\n a\n-b\n+c\n+d\n\\ No newline at end of file\n";
+
+    fn review_all(text: &str) {
+        for kind in InputKind::ALL {
+            let doc = Document {
+                path: "fuzz".into(),
+                kind: Some(kind),
+                content: text.to_owned(),
+            };
+            let cs = ChangeSet::from_documents(Origin::Local, [doc]);
+            // Reading every value exercises the deferred plan values too.
+            for r in cs
+                .plans
+                .iter()
+                .flat_map(|p| &p.resources)
+                .chain(&cs.configuration.resources)
+            {
+                let _ = format!("{:?}", r.attributes);
+                if let Some(before) = r.change.as_ref().and_then(|c| c.before.as_ref()) {
+                    let _ = before.values();
+                }
+            }
+            let _ = review(&cs);
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_valid_inputs_is_handled() {
+        for text in [PLAN, HCL, DIFF] {
+            for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                review_all(&text[..end]);
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in "(?s).{0,200}") {
+            review_all(&text);
+        }
+
+        #[test]
+        fn mutated_inputs_never_panic(base in 0usize..3, at in any::<prop::sample::Index>(), insert in "[{}\\[\\]\"=,:\\\\\n@+ -]{1,4}") {
+            let text = [PLAN, HCL, DIFF][base];
+            let mut at = at.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            review_all(&format!("{}{}{}", &text[..at], insert, &text[at..]));
+        }
     }
 }

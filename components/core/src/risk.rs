@@ -34,8 +34,45 @@
 //! one that failed leaves all of them undetermined. An empty input has
 //! confidence 1 in its (zero) score.
 
+use serde::{Deserialize, Serialize};
+
 use crate::finding::{Finding, Severity};
-use crate::review::{Risk, RiskFactor, RiskLevel};
+
+/// Risk of a change, 0–100, with the factors that produced it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Risk {
+    /// 0 (harmless) to 100.
+    pub score: u8,
+    /// The band the score falls in.
+    pub level: RiskLevel,
+    /// 0–1: how much of the change could be analysed.
+    pub confidence: f64,
+    /// What contributed, and how much.
+    pub factors: Vec<RiskFactor>,
+}
+
+/// Risk bands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    /// Routine.
+    Low,
+    /// Needs a look.
+    Medium,
+    /// Needs a careful review.
+    High,
+    /// Should not merge as is.
+    Critical,
+}
+
+/// One contribution to a risk score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RiskFactor {
+    /// What it is (`critical-findings`, `stateful-destroy`, …).
+    pub name: String,
+    /// Points added to the score.
+    pub contribution: f64,
+}
 
 /// What the score needs to know besides the findings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

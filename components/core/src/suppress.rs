@@ -13,38 +13,14 @@
 //! alias. Suppressed findings stay in the review, marked with the reason; a
 //! suppression without a reason is itself reported, because an unexplained skip is
 //! how real problems get waved through.
+//!
+//! [`Suppression`] itself is part of the resource model (`resource`): the HCL parser
+//! reads suppressions with [`extract`] while it builds each resource.
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-
 use crate::finding::{Finding, Severity};
-use crate::resource::{LineRange, Resource};
-
-/// Which tool's syntax a suppression was written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Syntax {
-    /// `reviewgate:skip=ID reason`
-    Reviewgate,
-    /// `checkov:skip=ID:reason`
-    Checkov,
-    /// `trivy:ignore:ID` (and tfsec's `tfsec:ignore:ID`)
-    Trivy,
-}
-
-/// One inline suppression.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Suppression {
-    /// The rule id or alias it names, as written.
-    pub rule: String,
-    /// Why, as written; `None` when the comment gives no reason.
-    pub reason: Option<String>,
-    /// The line of the comment.
-    pub line: u32,
-    /// The syntax used.
-    pub syntax: Syntax,
-}
+use crate::resource::{LineRange, Resource, Suppression, SuppressionSyntax};
 
 /// The id of the finding reported for a suppression without a reason.
 pub const MISSING_REASON_RULE: &str = "RG-SUPPRESS-001";
@@ -116,7 +92,7 @@ fn parse_comment(comment: &str, line: u32) -> Vec<Suppression> {
                 rule: id.to_owned(),
                 reason: reason_of(reason),
                 line,
-                syntax: Syntax::Reviewgate,
+                syntax: SuppressionSyntax::Reviewgate,
             })
             .collect();
     }
@@ -126,7 +102,7 @@ fn parse_comment(comment: &str, line: u32) -> Vec<Suppression> {
             rule: id.trim().to_owned(),
             reason: reason_of(reason),
             line,
-            syntax: Syntax::Checkov,
+            syntax: SuppressionSyntax::Checkov,
         }];
     }
     let trivy = text
@@ -140,7 +116,7 @@ fn parse_comment(comment: &str, line: u32) -> Vec<Suppression> {
             rule: id.to_owned(),
             reason: reason_of(reason),
             line,
-            syntax: Syntax::Trivy,
+            syntax: SuppressionSyntax::Trivy,
         }];
     }
     Vec::new()
@@ -213,9 +189,9 @@ pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
                 message: format!(
                     "`{}` suppresses {} on `{}` without saying why",
                     match suppression.syntax {
-                        Syntax::Reviewgate => "reviewgate:skip",
-                        Syntax::Checkov => "checkov:skip",
-                        Syntax::Trivy => "trivy:ignore",
+                        SuppressionSyntax::Reviewgate => "reviewgate:skip",
+                        SuppressionSyntax::Checkov => "checkov:skip",
+                        SuppressionSyntax::Trivy => "trivy:ignore",
                     },
                     suppression.rule,
                     resource.address
@@ -267,24 +243,44 @@ resource \"aws_s3_bucket\" \"b\" { # reviewgate:skip=RG-AWS-S3-004,RG-AWS-S3-003
   #checkov:skip=CKV_AWS_21
 }";
         let found = extract(&lines(text), LineRange { start: 4, end: 8 });
-        let summary: Vec<(&str, Option<&str>, u32, Syntax)> = found
+        let summary: Vec<(&str, Option<&str>, u32, SuppressionSyntax)> = found
             .iter()
             .map(|s| (s.rule.as_str(), s.reason.as_deref(), s.line, s.syntax))
             .collect();
         assert_eq!(
             summary,
             [
-                ("AVD-AWS-0090", Some("write-once logs"), 2, Syntax::Trivy),
-                ("aws-s3-enable-versioning", None, 3, Syntax::Trivy),
-                ("RG-AWS-S3-004", Some("static site"), 4, Syntax::Reviewgate),
-                ("RG-AWS-S3-003", Some("static site"), 4, Syntax::Reviewgate),
+                (
+                    "AVD-AWS-0090",
+                    Some("write-once logs"),
+                    2,
+                    SuppressionSyntax::Trivy
+                ),
+                (
+                    "aws-s3-enable-versioning",
+                    None,
+                    3,
+                    SuppressionSyntax::Trivy
+                ),
+                (
+                    "RG-AWS-S3-004",
+                    Some("static site"),
+                    4,
+                    SuppressionSyntax::Reviewgate
+                ),
+                (
+                    "RG-AWS-S3-003",
+                    Some("static site"),
+                    4,
+                    SuppressionSyntax::Reviewgate
+                ),
                 (
                     "CKV_AWS_18",
                     Some("Access logging is collected by CloudFront"),
                     5,
-                    Syntax::Checkov
+                    SuppressionSyntax::Checkov
                 ),
-                ("CKV_AWS_21", None, 7, Syntax::Checkov),
+                ("CKV_AWS_21", None, 7, SuppressionSyntax::Checkov),
             ]
         );
     }

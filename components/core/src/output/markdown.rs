@@ -9,7 +9,8 @@
 use std::fmt::Write as _;
 
 use crate::finding::{Finding, Severity};
-use crate::review::{Review, RiskLevel};
+use crate::review::Review;
+use crate::risk::RiskLevel;
 
 /// The hidden marker that identifies reviewgate's comment.
 pub const MARKER: &str = "<!-- reviewgate:review -->";

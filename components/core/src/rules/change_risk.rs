@@ -9,7 +9,7 @@
 use crate::finding::Severity;
 use crate::plan::Plan;
 use crate::resource::{ChangeAction, PlannedChange, Resource};
-use crate::rules::context::{blocks, lookup};
+use crate::rules::values::{blocks, lookup};
 use crate::rules::{Context, RuleMeta, Tri, Verdicts};
 use crate::value::{Value, ValueMap};
 

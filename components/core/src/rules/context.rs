@@ -1,148 +1,15 @@
 //! What a rule may know besides the resource it checks: the other resources of the
-//! change, how they refer to each other, and three-valued reads of attributes.
+//! change and how they refer to each other. Reading one value is `values`' job.
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::address::Mode;
 use crate::changeset::ChangeSet;
 use crate::resource::{ChangeAction, Resource};
-use crate::value::{Value, ValueMap};
-
-/// A value as a rule sees it: known, unknown until apply (or not statically
-/// known), or not set at all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tri<T> {
-    /// Set to this value.
-    Known(T),
-    /// Set, but to something not known statically: the rule cannot tell.
-    Unknown,
-    /// Not set (absent or `null`): the provider default applies.
-    Missing,
-}
-
-impl<T> Tri<T> {
-    /// The known value, if any.
-    pub fn known(self) -> Option<T> {
-        match self {
-            Tri::Known(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// True when unknown.
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Tri::Unknown)
-    }
-
-    /// Replaces `Missing` with a known default (the provider's default value).
-    pub fn or_default_value(self, default: T) -> Tri<T> {
-        match self {
-            Tri::Missing => Tri::Known(default),
-            other => other,
-        }
-    }
-}
-
-/// Unwraps sensitive values: rules may look at them, outputs never show them.
-fn plain(value: Option<&Value>) -> Option<&Value> {
-    match value {
-        Some(Value::Sensitive(s)) => Some(s.expose()),
-        other => other,
-    }
-}
-
-impl<'v> Tri<&'v Value> {
-    /// Any value.
-    pub fn value(value: Option<&'v Value>) -> Tri<&'v Value> {
-        match plain(value) {
-            None | Some(Value::Null) => Tri::Missing,
-            Some(Value::Unknown(_)) => Tri::Unknown,
-            Some(v) => Tri::Known(v),
-        }
-    }
-}
-
-impl Tri<bool> {
-    /// Three-valued "any": true when one item is true, else unknown when one is
-    /// unknown, else false.
-    pub fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-        let mut unknown = false;
-        for item in items {
-            match item {
-                Tri::Known(true) => return Tri::Known(true),
-                Tri::Unknown => unknown = true,
-                _ => {}
-            }
-        }
-        if unknown {
-            Tri::Unknown
-        } else {
-            Tri::Known(false)
-        }
-    }
-
-    /// A boolean (Terraform also accepts the strings `"true"`/`"false"`).
-    pub fn bool(value: Option<&Value>) -> Tri<bool> {
-        match Tri::value(value) {
-            Tri::Known(v) => v.as_bool().map_or(Tri::Unknown, Tri::Known),
-            Tri::Unknown => Tri::Unknown,
-            Tri::Missing => Tri::Missing,
-        }
-    }
-}
-
-impl<'v> Tri<&'v str> {
-    /// A string.
-    pub fn str(value: Option<&'v Value>) -> Tri<&'v str> {
-        match Tri::value(value) {
-            Tri::Known(Value::String(s)) => Tri::Known(s.as_str()),
-            Tri::Known(_) | Tri::Unknown => Tri::Unknown,
-            Tri::Missing => Tri::Missing,
-        }
-    }
-}
-
-impl Tri<f64> {
-    /// A number (Terraform also accepts numeric strings).
-    pub fn number(value: Option<&Value>) -> Tri<f64> {
-        match Tri::value(value) {
-            Tri::Known(Value::Number(n)) => n.as_f64().map_or(Tri::Unknown, Tri::Known),
-            Tri::Known(Value::String(s)) => s.parse().map_or(Tri::Unknown, Tri::Known),
-            Tri::Known(_) | Tri::Unknown => Tri::Unknown,
-            Tri::Missing => Tri::Missing,
-        }
-    }
-}
-
-impl<'v> Tri<&'v [Value]> {
-    /// A list (or set, or repeated block).
-    pub fn list(value: Option<&'v Value>) -> Tri<&'v [Value]> {
-        match Tri::value(value) {
-            Tri::Known(Value::List(items)) => Tri::Known(items.as_slice()),
-            Tri::Known(_) | Tri::Unknown => Tri::Unknown,
-            Tri::Missing => Tri::Missing,
-        }
-    }
-}
-
-/// A value inside a map by dotted path (`rule.0.apply_server_side_encryption_by_default.0.sse_algorithm`).
-pub fn lookup<'v>(map: &'v ValueMap, path: &str) -> Option<&'v Value> {
-    let mut steps = path.split('.');
-    let first = map.get(steps.next()?)?;
-    let rest: Vec<&str> = steps.collect();
-    first.pointer(&rest)
-}
-
-/// The bodies of a nested block value: a list of maps (native HCL, plans) or a
-/// single map (`.tf.json`). Unknown or missing values have no known bodies.
-pub fn blocks(value: Option<&Value>) -> Vec<&ValueMap> {
-    match plain(value) {
-        Some(Value::List(items)) => items.iter().filter_map(Value::as_map).collect(),
-        Some(Value::Map(map)) => vec![map],
-        _ => Vec::new(),
-    }
-}
+use crate::rules::values::{Tri, lookup, plain};
+use crate::value::Value;
 
 /// Change-wide facts computed once, by (kind, id).
 type Memos = HashMap<(&'static str, usize), Arc<dyn Any + Send + Sync>>;
@@ -392,6 +259,20 @@ impl<'a> Context<'a> {
         index
     }
 
+    /// Whether an optional argument is set: a non-empty string, any other value, or a
+    /// reference to a resource or data source of this change
+    /// (`aws_wafv2_web_acl.main.arn`), which is a real value even though it is known
+    /// only after apply. Any other reference (`var.x`) might be null: unknown.
+    pub fn is_set(&self, from: &Resource, value: Option<&Value>) -> Tri<bool> {
+        match Tri::value(value) {
+            Tri::Missing => Tri::Known(false),
+            Tri::Known(Value::String(s)) => Tri::Known(!s.trim().is_empty()),
+            Tri::Known(_) => Tri::Known(true),
+            Tri::Unknown if self.resolve(from, value).is_some() => Tri::Known(true),
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+
     /// The resource a value refers to, if it names one in the same module
     /// (`kms_key_id = aws_kms_key.main.arn` → the `aws_kms_key`).
     pub fn resolve(&self, from: &Resource, value: Option<&Value>) -> Option<&'a Resource> {
@@ -407,7 +288,7 @@ impl<'a> Context<'a> {
             let (resource_type, name) = (parts.next()?, parts.next()?);
             self.of_type(resource_type).iter().copied().find(|r| {
                 r.address.name == name
-                    && (r.address.mode == crate::address::Mode::Data) == mode_prefix
+                    && (r.address.mode == Mode::Data) == mode_prefix
                     && same_scope(r, from)
             })
         })
@@ -495,8 +376,8 @@ fn reference_key_of(target: &Resource) -> String {
 fn relative_address(target: &Resource) -> String {
     let a = &target.address;
     match a.mode {
-        crate::address::Mode::Managed => format!("{}.{}", a.resource_type, a.name),
-        crate::address::Mode::Data => format!("data.{}.{}", a.resource_type, a.name),
+        Mode::Managed => format!("{}.{}", a.resource_type, a.name),
+        Mode::Data => format!("data.{}.{}", a.resource_type, a.name),
     }
 }
 
@@ -610,5 +491,35 @@ resource "aws_sns_topic" "t" {
             Tri::bool(key.attributes.get("enable_key_rotation")),
             Tri::Known(true)
         );
+    }
+
+    /// `is_set` had two copies: data stores' took only a managed resource's reference
+    /// as set, the edge rules' any string-valued reference to a resource of the change.
+    /// Kept: any value that is not a string, and a reference to a resource or data
+    /// source of the change, is set.
+    #[test]
+    fn an_argument_is_set_by_a_value_or_a_reference_into_the_change() {
+        let cs = change_set(
+            r#"
+data "aws_wafv2_web_acl" "acl" { name = "acl" }
+resource "aws_db_subnet_group" "g" { name = "g" }
+resource "aws_cloudfront_distribution" "d" {
+  web_acl_id    = data.aws_wafv2_web_acl.acl.arn
+  subnet_group  = aws_db_subnet_group.g.name
+  from_variable = var.acl
+  blank         = " "
+  count_like    = 3
+}
+"#,
+        );
+        let ctx = Context::new(&cs);
+        let d = ctx.of_type("aws_cloudfront_distribution")[0];
+        let set = |attribute: &str| ctx.is_set(d, d.attributes.get(attribute));
+        assert_eq!(set("web_acl_id"), Tri::Known(true));
+        assert_eq!(set("subnet_group"), Tri::Known(true));
+        assert_eq!(set("from_variable"), Tri::Unknown);
+        assert_eq!(set("blank"), Tri::Known(false));
+        assert_eq!(set("count_like"), Tri::Known(true));
+        assert_eq!(set("absent"), Tri::Known(false));
     }
 }

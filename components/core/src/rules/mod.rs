@@ -9,6 +9,7 @@
 
 pub mod change_risk;
 pub mod context;
+pub mod values;
 
 mod aws;
 #[cfg(test)]
@@ -21,7 +22,8 @@ use crate::changeset::ChangeSet;
 use crate::finding::{Finding, Frameworks, RuleInfo, Severity, SharedAliases, SharedFrameworks};
 use crate::resource::{ChangeAction, PlannedChange, Resource};
 
-pub use context::{Context, Tri};
+pub use context::Context;
+pub use values::Tri;
 
 /// Everything a rule says about itself.
 #[derive(Debug)]

@@ -10,12 +10,11 @@
 //! manages, or a reference to an `aws_kms_key` (or customer alias) of the change; any
 //! other reference cannot be told apart until apply.
 
-use super::kms::KeyKind;
-use crate::address::Mode;
+use super::kms::{KeyKind, kms_key};
 use crate::finding::Severity;
 use crate::resource::Resource;
+use crate::rules::values::{contains_string, is_managed, known_blocks, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-use crate::value::{Value, ValueMap};
 
 // Compliance references shared by several rules.
 type Frameworks = &'static [(&'static str, &'static [&'static str])];
@@ -540,66 +539,6 @@ pub(super) const RULES: &[ResourceRule] = &[
 
 // ===================================================================== helpers
 
-/// The bodies of an optional nested block: none when the block is absent, `Unknown`
-/// when it is generated (`dynamic`) or only known after apply. Native HCL and plans
-/// give a list of maps, `.tf.json` may give a single map.
-fn nested<'v>(map: &'v ValueMap, name: &str) -> Tri<Vec<&'v ValueMap>> {
-    match Tri::value(map.get(name)) {
-        Tri::Missing => Tri::Known(Vec::new()),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Known(Value::Map(body)) => Tri::Known(vec![body]),
-        Tri::Known(Value::List(items)) => {
-            let mut bodies = Vec::with_capacity(items.len());
-            for item in items {
-                match item {
-                    Value::Map(body) => bodies.push(body),
-                    Value::Null => {}
-                    _ => return Tri::Unknown,
-                }
-            }
-            Tri::Known(bodies)
-        }
-        Tri::Known(_) => Tri::Unknown,
-    }
-}
-
-/// The body of a single (`MaxItems: 1`) nested block: `Known(None)` when absent.
-fn single<'v>(map: &'v ValueMap, name: &str) -> Tri<Option<&'v ValueMap>> {
-    match nested(map, name) {
-        Tri::Known(bodies) => Tri::Known(bodies.first().copied()),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Missing => Tri::Known(None),
-    }
-}
-
-/// A field of a single nested block (`encrypt_at_rest.0.enabled`); `Missing` when
-/// the block or the field is absent.
-fn block_field<'v>(map: &'v ValueMap, block: &str, field: &str) -> Tri<&'v Value> {
-    match single(map, block) {
-        Tri::Known(Some(body)) => Tri::value(body.get(field)),
-        Tri::Known(None) | Tri::Missing => Tri::Missing,
-        Tri::Unknown => Tri::Unknown,
-    }
-}
-
-/// A boolean read through [`Tri::bool`] from an already-located value.
-fn as_bool(value: Tri<&Value>) -> Tri<bool> {
-    match value {
-        Tri::Known(v) => Tri::bool(Some(v)),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Missing => Tri::Missing,
-    }
-}
-
-/// A string read through [`Tri::str`] from an already-located value.
-fn as_str(value: Tri<&Value>) -> Tri<&str> {
-    match value {
-        Tri::Known(v) => Tri::str(Some(v)),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Missing => Tri::Missing,
-    }
-}
-
 /// The first of `paths` the resource's source has lines for, so a finding points at
 /// the offending attribute, or else at its enclosing block (or the whole resource).
 fn at<'p>(resource: &Resource, paths: &[&'p str]) -> Option<&'p str> {
@@ -609,59 +548,13 @@ fn at<'p>(resource: &Resource, paths: &[&'p str]) -> Option<&'p str> {
     })
 }
 
-/// What a KMS key argument names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Key {
-    /// No key (unset or empty): the service's default key, if it encrypts at all.
-    Absent,
-    /// An `alias/aws/*` key that AWS manages on the account's behalf.
-    AwsManaged,
-    /// A key the account manages.
-    Customer,
-    /// Not known statically.
-    Unknown,
-}
-
-/// Classifies a KMS key argument: a literal by its text, a reference by the resource
-/// it points at (a managed `aws_kms_key` or alias of the change is the account's own;
-/// a `data.aws_kms_alias`/`data.aws_kms_key` by its name).
-fn kms_key(from: &Resource, ctx: &Context<'_>, value: Option<&Value>) -> Key {
-    match super::kms::kms_key(ctx, from, value) {
-        Tri::Known(KeyKind::Customer) => Key::Customer,
-        Tri::Known(KeyKind::AwsManaged) => Key::AwsManaged,
-        Tri::Missing => Key::Absent,
-        Tri::Unknown => Key::Unknown,
-    }
-}
-
-/// Whether an optional argument is set: a non-empty literal, or a reference to a
-/// managed resource of the change (`aws_redshift_subnet_group.main.name`). Any other
-/// reference (`var.x`) might be null.
-fn is_set(from: &Resource, ctx: &Context<'_>, value: Option<&Value>) -> Tri<bool> {
-    match Tri::value(value) {
-        Tri::Missing => Tri::Known(false),
-        Tri::Known(Value::String(s)) => Tri::Known(!s.trim().is_empty()),
-        Tri::Known(_) => Tri::Known(true),
-        Tri::Unknown => {
-            if ctx
-                .resolve(from, value)
-                .is_some_and(|r| r.address.mode == Mode::Managed)
-            {
-                Tri::Known(true)
-            } else {
-                Tri::Unknown
-            }
-        }
-    }
-}
-
 /// True when the database is created from a snapshot, a point-in-time restore or a
 /// replication source, and so may inherit encryption (and its key) from it.
 fn restores_or_replicates(db: &Resource, ctx: &Context<'_>) -> bool {
-    let set = |attribute: &str| is_set(db, ctx, db.attributes.get(attribute)) != Tri::Known(false);
+    let set = |attribute: &str| ctx.is_set(db, db.attributes.get(attribute)) != Tri::Known(false);
     set("snapshot_identifier")
         || set("replication_source_identifier")
-        || nested(&db.attributes, "restore_to_point_in_time") != Tri::Known(Vec::new())
+        || known_blocks(db.attributes.get("restore_to_point_in_time")) != Some(Vec::new())
 }
 
 /// Whether a cluster's storage (RDS, DocumentDB, Neptune) is encrypted:
@@ -684,9 +577,9 @@ fn cluster_storage_encrypted(
         }
     }
     if restores_or_replicates(cluster, ctx) {
-        return match kms_key(cluster, ctx, cluster.attributes.get(key_attribute)) {
-            Key::Customer | Key::AwsManaged => Tri::Known(true),
-            Key::Absent | Key::Unknown => Tri::Unknown,
+        return match kms_key(ctx, cluster, cluster.attributes.get(key_attribute)) {
+            Tri::Known(KeyKind::Customer) | Tri::Known(KeyKind::AwsManaged) => Tri::Known(true),
+            Tri::Missing | Tri::Unknown => Tri::Unknown,
         };
     }
     Tri::Known(false)
@@ -701,23 +594,23 @@ fn cluster_customer_key(
     key_attribute: &str,
     default_key: &str,
 ) {
-    match kms_key(cluster, ctx, cluster.attributes.get(key_attribute)) {
-        Key::Customer => {}
-        Key::Unknown => out.cannot_tell(format!(
+    match kms_key(ctx, cluster, cluster.attributes.get(key_attribute)) {
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell(format!(
             "`{key_attribute}` is not known statically, so whether it names a customer-managed key cannot be told"
         )),
-        Key::AwsManaged => out.fail(
+        Tri::Known(KeyKind::AwsManaged) => out.fail(
             format!(
                 "`{}` is encrypted with an AWS-managed key (`{key_attribute}`), not a customer-managed key",
                 cluster.address
             ),
             at(cluster, &[key_attribute]),
         ),
-        Key::Absent if restores_or_replicates(cluster, ctx) => out.cannot_tell(format!(
+        Tri::Missing if restores_or_replicates(cluster, ctx) => out.cannot_tell(format!(
             "`{}` is restored or replicated without `{key_attribute}`, so it keeps its source's key",
             cluster.address
         )),
-        Key::Absent => out.fail(
+        Tri::Missing => out.fail(
             format!(
                 "`{}` sets no `{key_attribute}`, so it is encrypted (if at all) with the AWS-managed `{default_key}` key",
                 cluster.address
@@ -746,24 +639,6 @@ fn require_true(resource: &Resource, out: &mut Verdicts, value: Tri<bool>, path:
     }
 }
 
-/// Whether a log-exports argument (a list, or a single string as some modules pass
-/// it) contains any of `wanted`.
-fn exports_any(value: Option<&Value>, wanted: &[&str]) -> Tri<bool> {
-    match Tri::value(value) {
-        Tri::Missing => Tri::Known(false),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Known(Value::String(s)) => Tri::Known(wanted.contains(&s.as_str())),
-        Tri::Known(Value::List(items)) => {
-            Tri::any(items.iter().map(|item| match Tri::str(Some(item)) {
-                Tri::Known(s) => Tri::Known(wanted.contains(&s)),
-                Tri::Unknown => Tri::Unknown,
-                Tri::Missing => Tri::Known(false),
-            }))
-        }
-        Tri::Known(_) => Tri::Unknown,
-    }
-}
-
 // ========================================================================= RDS
 
 /// Whether an `aws_db_instance` ends up encrypted.
@@ -789,17 +664,19 @@ fn db_instance_encryption(db: &Resource, ctx: &Context<'_>, depth: u8) -> Encryp
         _ => {}
     }
     let source = db.attributes.get("replicate_source_db");
-    if is_set(db, ctx, source) != Tri::Known(false) {
-        match kms_key(db, ctx, db.attributes.get("kms_key_id")) {
-            Key::Customer | Key::AwsManaged => return Encryption::Encrypted,
-            Key::Unknown => {
+    if ctx.is_set(db, source) != Tri::Known(false) {
+        match kms_key(ctx, db, db.attributes.get("kms_key_id")) {
+            Tri::Known(KeyKind::Customer) | Tri::Known(KeyKind::AwsManaged) => {
+                return Encryption::Encrypted;
+            }
+            Tri::Unknown => {
                 return Encryption::CannotTell("`kms_key_id` is known only after apply".into());
             }
-            Key::Absent => {}
+            Tri::Missing => {}
         }
         let source_db = ctx
             .resolve(db, source)
-            .filter(|s| s.resource_type() == "aws_db_instance" && s.address.mode == Mode::Managed);
+            .filter(|s| s.resource_type() == "aws_db_instance" && is_managed(s));
         return match source_db {
             Some(source_db) if depth < 4 => match db_instance_encryption(source_db, ctx, depth + 1)
             {
@@ -817,8 +694,8 @@ fn db_instance_encryption(db: &Resource, ctx: &Context<'_>, depth: u8) -> Encryp
         };
     }
     if encrypted == Tri::Missing
-        && (is_set(db, ctx, db.attributes.get("snapshot_identifier")) != Tri::Known(false)
-            || nested(&db.attributes, "restore_to_point_in_time") != Tri::Known(Vec::new()))
+        && (ctx.is_set(db, db.attributes.get("snapshot_identifier")) != Tri::Known(false)
+            || known_blocks(db.attributes.get("restore_to_point_in_time")) != Some(Vec::new()))
     {
         return Encryption::CannotTell(
             "a restored instance keeps the encryption of its snapshot or source".into(),
@@ -885,7 +762,7 @@ fn check_rds_public_access(db: &Resource, _ctx: &Context<'_>, out: &mut Verdicts
 /// not checked.
 fn check_rds_backup_retention(db: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     if db.resource_type() == "aws_db_instance"
-        && is_set(db, ctx, db.attributes.get("replicate_source_db")) != Tri::Known(false)
+        && ctx.is_set(db, db.attributes.get("replicate_source_db")) != Tri::Known(false)
     {
         return;
     }
@@ -978,13 +855,13 @@ fn check_rds_performance_insights_key(db: &Resource, ctx: &Context<'_>, out: &mu
     if matches!(enabled, Tri::Known(false) | Tri::Missing) {
         return;
     }
-    match kms_key(db, ctx, db.attributes.get("performance_insights_kms_key_id")) {
-        Key::Customer => {}
-        Key::Unknown => out.cannot_tell("`performance_insights_kms_key_id` is known only after apply"),
+    match kms_key(ctx, db, db.attributes.get("performance_insights_kms_key_id")) {
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell("`performance_insights_kms_key_id` is known only after apply"),
         _ if enabled.is_unknown() => {
             out.cannot_tell("`performance_insights_enabled` is known only after apply");
         }
-        Key::AwsManaged | Key::Absent => out.fail(
+        Tri::Known(KeyKind::AwsManaged) | Tri::Missing => out.fail(
             format!(
                 "`{}` encrypts Performance Insights data with the AWS-managed `aws/rds` key (`performance_insights_kms_key_id` names no customer-managed key)",
                 db.address
@@ -1001,11 +878,8 @@ fn check_dax_encryption(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdic
     require_true(
         cluster,
         out,
-        as_bool(block_field(
-            &cluster.attributes,
-            "server_side_encryption",
-            "enabled",
-        )),
+        single_block(cluster.attributes.get("server_side_encryption"))
+            .and_then(|block| Tri::bool(block.get("enabled"))),
         "server_side_encryption.0.enabled",
         "does not encrypt its data at rest",
     );
@@ -1016,11 +890,8 @@ fn check_dynamodb_recovery(table: &Resource, _ctx: &Context<'_>, out: &mut Verdi
     require_true(
         table,
         out,
-        as_bool(block_field(
-            &table.attributes,
-            "point_in_time_recovery",
-            "enabled",
-        )),
+        single_block(table.attributes.get("point_in_time_recovery"))
+            .and_then(|block| Tri::bool(block.get("enabled"))),
         "point_in_time_recovery.0.enabled",
         "has no point-in-time recovery",
     );
@@ -1029,9 +900,10 @@ fn check_dynamodb_recovery(table: &Resource, _ctx: &Context<'_>, out: &mut Verdi
 /// The table must enable KMS server-side encryption with a customer-managed key:
 /// disabled means an AWS-owned key, enabled without `kms_key_arn` the AWS-managed one.
 fn check_dynamodb_customer_key(table: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let sse = match single(&table.attributes, "server_side_encryption") {
-        Tri::Known(sse) => sse,
-        _ => {
+    let sse = match single_block(table.attributes.get("server_side_encryption")) {
+        Tri::Known(sse) => Some(sse),
+        Tri::Missing => None,
+        Tri::Unknown => {
             out.cannot_tell("the `server_side_encryption` block is generated dynamically");
             return;
         }
@@ -1054,10 +926,10 @@ fn check_dynamodb_customer_key(table: &Resource, ctx: &Context<'_>, out: &mut Ve
             return;
         }
     }
-    match kms_key(table, ctx, sse.and_then(|b| b.get("kms_key_arn"))) {
-        Key::Customer => {}
-        Key::Unknown => out.cannot_tell("`server_side_encryption.kms_key_arn` is known only after apply"),
-        Key::AwsManaged | Key::Absent => out.fail(
+    match kms_key(ctx, table, sse.and_then(|b| b.get("kms_key_arn"))) {
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell("`server_side_encryption.kms_key_arn` is known only after apply"),
+        Tri::Known(KeyKind::AwsManaged) | Tri::Missing => out.fail(
             format!(
                 "`{}` is encrypted with the AWS-managed `aws/dynamodb` key, not a customer-managed key",
                 table.address
@@ -1095,11 +967,8 @@ fn check_elasticache_encryption(
 ) {
     let value = Tri::bool(group.attributes.get(attribute));
     if value == Tri::Missing {
-        if is_set(
-            group,
-            ctx,
-            group.attributes.get("global_replication_group_id"),
-        ) != Tri::Known(false)
+        if ctx.is_set(group, group.attributes.get("global_replication_group_id"))
+            != Tri::Known(false)
         {
             out.cannot_tell(format!(
                 "`{attribute}` is not set and a member of a global datastore takes it from the primary"
@@ -1152,7 +1021,7 @@ fn check_elasticache_in_transit(group: &Resource, ctx: &Context<'_>, out: &mut V
 fn check_elasticache_backup(cache: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     let attributes = &cache.attributes;
     if cache.resource_type() == "aws_elasticache_cluster" {
-        if is_set(cache, ctx, attributes.get("replication_group_id")) != Tri::Known(false) {
+        if ctx.is_set(cache, attributes.get("replication_group_id")) != Tri::Known(false) {
             return;
         }
         match Tri::str(attributes.get("engine")) {
@@ -1208,10 +1077,10 @@ fn check_elasticache_backup(cache: &Resource, ctx: &Context<'_>, out: &mut Verdi
 
 /// A topic is encrypted when `kms_master_key_id` names any key.
 fn check_sns_encryption(topic: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    match kms_key(topic, ctx, topic.attributes.get("kms_master_key_id")) {
-        Key::Customer | Key::AwsManaged => {}
-        Key::Unknown => out.cannot_tell("`kms_master_key_id` is known only after apply"),
-        Key::Absent => out.fail(
+    match kms_key(ctx, topic, topic.attributes.get("kms_master_key_id")) {
+        Tri::Known(KeyKind::Customer) | Tri::Known(KeyKind::AwsManaged) => {}
+        Tri::Unknown => out.cannot_tell("`kms_master_key_id` is known only after apply"),
+        Tri::Missing => out.fail(
             format!(
                 "`{}` is not encrypted (`kms_master_key_id` is not set)",
                 topic.address
@@ -1224,16 +1093,16 @@ fn check_sns_encryption(topic: &Resource, ctx: &Context<'_>, out: &mut Verdicts)
 /// An encrypted topic must not use `alias/aws/sns`; an unencrypted one is
 /// RG-AWS-SNS-001's finding.
 fn check_sns_customer_key(topic: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    match kms_key(topic, ctx, topic.attributes.get("kms_master_key_id")) {
-        Key::AwsManaged => out.fail(
+    match kms_key(ctx, topic, topic.attributes.get("kms_master_key_id")) {
+        Tri::Known(KeyKind::AwsManaged) => out.fail(
             format!(
                 "`{}` is encrypted with the AWS-managed `alias/aws/sns` key, not a customer-managed key",
                 topic.address
             ),
             at(topic, &["kms_master_key_id"]),
         ),
-        Key::Unknown => out.cannot_tell("`kms_master_key_id` is known only after apply"),
-        Key::Customer | Key::Absent => {}
+        Tri::Unknown => out.cannot_tell("`kms_master_key_id` is known only after apply"),
+        Tri::Known(KeyKind::Customer) | Tri::Missing => {}
     }
 }
 
@@ -1241,14 +1110,17 @@ fn check_sns_customer_key(topic: &Resource, ctx: &Context<'_>, out: &mut Verdict
 
 /// Encrypted when a KMS key is named or SQS-managed encryption is on.
 fn check_sqs_encryption(queue: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let key = kms_key(queue, ctx, queue.attributes.get("kms_master_key_id"));
-    if matches!(key, Key::Customer | Key::AwsManaged) {
+    let key = kms_key(ctx, queue, queue.attributes.get("kms_master_key_id"));
+    if matches!(
+        key,
+        Tri::Known(KeyKind::Customer) | Tri::Known(KeyKind::AwsManaged)
+    ) {
         return;
     }
     let managed = Tri::bool(queue.attributes.get("sqs_managed_sse_enabled"));
     match (key, managed) {
         (_, Tri::Known(true)) => {}
-        (Key::Unknown, _) | (_, Tri::Unknown) => out.cannot_tell(
+        (Tri::Unknown, _) | (_, Tri::Unknown) => out.cannot_tell(
             "`kms_master_key_id` or `sqs_managed_sse_enabled` is known only after apply",
         ),
         (_, Tri::Known(false)) => out.fail(
@@ -1271,17 +1143,17 @@ fn check_sqs_encryption(queue: &Resource, ctx: &Context<'_>, out: &mut Verdicts)
 /// An encrypted queue must use a customer-managed key, not `alias/aws/sqs` or
 /// SQS-owned keys; an unencrypted one is RG-AWS-SQS-010's finding.
 fn check_sqs_customer_key(queue: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    match kms_key(queue, ctx, queue.attributes.get("kms_master_key_id")) {
-        Key::Customer => {}
-        Key::Unknown => out.cannot_tell("`kms_master_key_id` is known only after apply"),
-        Key::AwsManaged => out.fail(
+    match kms_key(ctx, queue, queue.attributes.get("kms_master_key_id")) {
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell("`kms_master_key_id` is known only after apply"),
+        Tri::Known(KeyKind::AwsManaged) => out.fail(
             format!(
                 "`{}` is encrypted with the AWS-managed `alias/aws/sqs` key, not a customer-managed key",
                 queue.address
             ),
             at(queue, &["kms_master_key_id"]),
         ),
-        Key::Absent => match Tri::bool(queue.attributes.get("sqs_managed_sse_enabled")) {
+        Tri::Missing => match Tri::bool(queue.attributes.get("sqs_managed_sse_enabled")) {
             Tri::Known(true) => out.fail(
                 format!(
                     "`{}` is encrypted with SQS-owned keys (`sqs_managed_sse_enabled`), not a customer-managed key",
@@ -1303,11 +1175,8 @@ fn check_search_encryption_at_rest(domain: &Resource, _ctx: &Context<'_>, out: &
     require_true(
         domain,
         out,
-        as_bool(block_field(
-            &domain.attributes,
-            "encrypt_at_rest",
-            "enabled",
-        )),
+        single_block(domain.attributes.get("encrypt_at_rest"))
+            .and_then(|block| Tri::bool(block.get("enabled"))),
         "encrypt_at_rest.0.enabled",
         "does not encrypt data at rest",
     );
@@ -1316,9 +1185,9 @@ fn check_search_encryption_at_rest(domain: &Resource, _ctx: &Context<'_>, out: &
 /// Needs a `log_publishing_options` block of type `AUDIT_LOGS` that is enabled
 /// (`enabled` defaults to true).
 fn check_search_audit_logging(domain: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    let options = match nested(&domain.attributes, "log_publishing_options") {
-        Tri::Known(options) => options,
-        _ => {
+    let options = match known_blocks(domain.attributes.get("log_publishing_options")) {
+        Some(options) => options,
+        None => {
             out.cannot_tell(
                 "`log_publishing_options` is generated dynamically or known only after apply",
             );
@@ -1368,11 +1237,8 @@ fn check_search_node_to_node(domain: &Resource, _ctx: &Context<'_>, out: &mut Ve
     require_true(
         domain,
         out,
-        as_bool(block_field(
-            &domain.attributes,
-            "node_to_node_encryption",
-            "enabled",
-        )),
+        single_block(domain.attributes.get("node_to_node_encryption"))
+            .and_then(|block| Tri::bool(block.get("enabled"))),
         "node_to_node_encryption.0.enabled",
         "does not encrypt node-to-node traffic",
     );
@@ -1381,15 +1247,15 @@ fn check_search_node_to_node(domain: &Resource, _ctx: &Context<'_>, out: &mut Ve
 /// Without `domain_endpoint_options` the domain is created without HTTPS
 /// enforcement; inside the block `enforce_https` defaults to true.
 fn check_search_enforce_https(domain: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match single(&domain.attributes, "domain_endpoint_options") {
-        Tri::Known(None) => out.fail(
+    match single_block(domain.attributes.get("domain_endpoint_options")) {
+        Tri::Missing => out.fail(
             format!(
                 "`{}` does not enforce HTTPS (no `domain_endpoint_options` block)",
                 domain.address
             ),
             None,
         ),
-        Tri::Known(Some(options)) => match Tri::bool(options.get("enforce_https")) {
+        Tri::Known(options) => match Tri::bool(options.get("enforce_https")) {
             Tri::Known(false) => out.fail(
                 format!(
                     "`{}` does not enforce HTTPS (`enforce_https = false`)",
@@ -1408,7 +1274,7 @@ fn check_search_enforce_https(domain: &Resource, _ctx: &Context<'_>, out: &mut V
             }
             _ => {}
         },
-        Tri::Unknown | Tri::Missing => {
+        Tri::Unknown => {
             out.cannot_tell(
                 "`domain_endpoint_options` is generated dynamically or known only after apply",
             );
@@ -1418,11 +1284,9 @@ fn check_search_enforce_https(domain: &Resource, _ctx: &Context<'_>, out: &mut V
 
 /// The TLS policy must require TLS 1.2; an unset policy means TLS 1.0.
 fn check_search_tls_policy(domain: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match as_str(block_field(
-        &domain.attributes,
-        "domain_endpoint_options",
-        "tls_security_policy",
-    )) {
+    match single_block(domain.attributes.get("domain_endpoint_options"))
+        .and_then(|block| Tri::str(block.get("tls_security_policy")))
+    {
         Tri::Known(policy) if policy.starts_with("Policy-Min-TLS-1-2") => {}
         Tri::Unknown => out.cannot_tell("`tls_security_policy` is known only after apply"),
         Tri::Known(policy) => out.fail(
@@ -1452,17 +1316,18 @@ fn check_search_tls_policy(domain: &Resource, _ctx: &Context<'_>, out: &mut Verd
 
 /// The at-rest key must be customer managed; without one MSK uses `aws/kafka`.
 fn check_msk_at_rest(cluster: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let info = match single(&cluster.attributes, "encryption_info") {
-        Tri::Known(info) => info,
-        _ => {
+    let info = match single_block(cluster.attributes.get("encryption_info")) {
+        Tri::Known(info) => Some(info),
+        Tri::Missing => None,
+        Tri::Unknown => {
             out.cannot_tell("`encryption_info` is generated dynamically or known only after apply");
             return;
         }
     };
-    match kms_key(cluster, ctx, info.and_then(|i| i.get("encryption_at_rest_kms_key_arn"))) {
-        Key::Customer => {}
-        Key::Unknown => out.cannot_tell("`encryption_at_rest_kms_key_arn` is known only after apply"),
-        Key::AwsManaged | Key::Absent => out.fail(
+    match kms_key(ctx, cluster, info.and_then(|i| i.get("encryption_at_rest_kms_key_arn"))) {
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell("`encryption_at_rest_kms_key_arn` is known only after apply"),
+        Tri::Known(KeyKind::AwsManaged) | Tri::Missing => out.fail(
             format!(
                 "`{}` encrypts broker storage with the AWS-managed `aws/kafka` key (no customer-managed `encryption_at_rest_kms_key_arn`)",
                 cluster.address
@@ -1478,12 +1343,12 @@ fn check_msk_at_rest(cluster: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
 /// `client_broker` defaults to `TLS` and `in_cluster` to true; anything weaker lets
 /// data travel in plaintext.
 fn check_msk_in_transit(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    let transit = match single(&cluster.attributes, "encryption_info") {
-        Tri::Known(None) => return,
-        Tri::Known(Some(info)) => match single(info, "encryption_in_transit") {
-            Tri::Known(None) => return,
-            Tri::Known(Some(transit)) => transit,
-            _ => {
+    let transit = match single_block(cluster.attributes.get("encryption_info")) {
+        Tri::Missing => return,
+        Tri::Known(info) => match single_block(info.get("encryption_in_transit")) {
+            Tri::Missing => return,
+            Tri::Known(transit) => transit,
+            Tri::Unknown => {
                 out.cannot_tell("`encryption_in_transit` is known only after apply");
                 return;
             }
@@ -1531,11 +1396,12 @@ fn check_msk_in_transit(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdic
 
 /// Some broker log destination must be enabled.
 fn check_msk_logging(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    let broker_logs = match single(&cluster.attributes, "logging_info") {
-        Tri::Known(None) => None,
-        Tri::Known(Some(info)) => match single(info, "broker_logs") {
-            Tri::Known(logs) => logs,
-            _ => {
+    let broker_logs = match single_block(cluster.attributes.get("logging_info")) {
+        Tri::Missing => None,
+        Tri::Known(info) => match single_block(info.get("broker_logs")) {
+            Tri::Known(logs) => Some(logs),
+            Tri::Missing => None,
+            Tri::Unknown => {
                 out.cannot_tell("`broker_logs` is known only after apply");
                 return;
             }
@@ -1548,7 +1414,9 @@ fn check_msk_logging(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts)
     let mut unknown = false;
     if let Some(logs) = broker_logs {
         for destination in ["cloudwatch_logs", "firehose", "s3"] {
-            match as_bool(block_field(logs, destination, "enabled")) {
+            match single_block(logs.get(destination))
+                .and_then(|block| Tri::bool(block.get("enabled")))
+            {
                 Tri::Known(true) => return,
                 Tri::Unknown => unknown = true,
                 _ => {}
@@ -1573,10 +1441,10 @@ fn check_msk_logging(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts)
 /// `encryption_type` defaults to `NONE`; `KMS` needs a key.
 fn check_kinesis_encryption(stream: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     match Tri::str(stream.attributes.get("encryption_type")) {
-        Tri::Known("KMS") => match kms_key(stream, ctx, stream.attributes.get("kms_key_id")) {
-            Key::Customer | Key::AwsManaged => {}
-            Key::Unknown => out.cannot_tell("`kms_key_id` is known only after apply"),
-            Key::Absent => out.fail(
+        Tri::Known("KMS") => match kms_key(ctx, stream, stream.attributes.get("kms_key_id")) {
+            Tri::Known(KeyKind::Customer) | Tri::Known(KeyKind::AwsManaged) => {}
+            Tri::Unknown => out.cannot_tell("`kms_key_id` is known only after apply"),
+            Tri::Missing => out.fail(
                 format!(
                     "`{}` asks for KMS encryption but names no `kms_key_id`",
                     stream.address
@@ -1606,9 +1474,9 @@ fn check_kinesis_encryption(stream: &Resource, ctx: &Context<'_>, out: &mut Verd
 
 /// `audit` or `profiler` must be exported.
 fn check_docdb_log_export(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match exports_any(
+    match contains_string(
         cluster.attributes.get("enabled_cloudwatch_logs_exports"),
-        &["audit", "profiler"],
+        |export| ["audit", "profiler"].contains(&export),
     ) {
         Tri::Known(true) => {}
         Tri::Unknown | Tri::Missing => {
@@ -1659,9 +1527,9 @@ fn check_docdb_customer_key(cluster: &Resource, ctx: &Context<'_>, out: &mut Ver
 
 /// `audit` must be exported.
 fn check_neptune_log_export(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match exports_any(
+    match contains_string(
         cluster.attributes.get("enable_cloudwatch_logs_exports"),
-        &["audit"],
+        |export| ["audit"].contains(&export),
     ) {
         Tri::Known(true) => {}
         Tri::Unknown | Tri::Missing => {
@@ -1700,21 +1568,21 @@ fn check_redshift_customer_key(cluster: &Resource, ctx: &Context<'_>, out: &mut 
         );
         return;
     }
-    match kms_key(cluster, ctx, cluster.attributes.get("kms_key_id")) {
-        Key::Customer if encrypted.is_unknown() => {
+    match kms_key(ctx, cluster, cluster.attributes.get("kms_key_id")) {
+        Tri::Known(KeyKind::Customer) if encrypted.is_unknown() => {
             out.cannot_tell("`encrypted` is known only after apply");
         }
-        Key::Customer => {}
-        Key::Unknown => out.cannot_tell("`kms_key_id` is known only after apply"),
-        Key::Absent
-            if is_set(cluster, ctx, cluster.attributes.get("snapshot_identifier"))
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell("`kms_key_id` is known only after apply"),
+        Tri::Missing
+            if ctx.is_set(cluster, cluster.attributes.get("snapshot_identifier"))
                 != Tri::Known(false) =>
         {
             out.cannot_tell(
                 "a cluster restored from a snapshot keeps the snapshot's encryption key",
             );
         }
-        Key::AwsManaged | Key::Absent => out.fail(
+        Tri::Known(KeyKind::AwsManaged) | Tri::Missing => out.fail(
             format!(
                 "`{}` is not encrypted with a customer-managed key (`kms_key_id` names none)",
                 cluster.address
@@ -1726,11 +1594,7 @@ fn check_redshift_customer_key(cluster: &Resource, ctx: &Context<'_>, out: &mut 
 
 /// `cluster_subnet_group_name` places the cluster in a chosen VPC.
 fn check_redshift_vpc(cluster: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    match is_set(
-        cluster,
-        ctx,
-        cluster.attributes.get("cluster_subnet_group_name"),
-    ) {
+    match ctx.is_set(cluster, cluster.attributes.get("cluster_subnet_group_name")) {
         Tri::Known(true) => {}
         Tri::Unknown | Tri::Missing => {
             out.cannot_tell("`cluster_subnet_group_name` is known only after apply");

@@ -7,7 +7,7 @@
 
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::context::{blocks, lookup};
+use crate::rules::values::{blocks, lookup};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::{Value, ValueMap};
 
@@ -154,18 +154,6 @@ pub(super) const RULES: &[ResourceRule] = &[
     },
 ];
 
-/// Whether a string attribute holds something non-empty. An expression that refers
-/// to a resource of this change (`aws_wafv2_web_acl.main.arn`) is a real value even
-/// though it is only known after apply.
-fn is_set(resource: &Resource, ctx: &Context<'_>, value: Option<&Value>) -> Tri<bool> {
-    match Tri::str(value) {
-        Tri::Known(s) => Tri::Known(!s.trim().is_empty()),
-        Tri::Missing => Tri::Known(false),
-        Tri::Unknown if ctx.resolve(resource, value).is_some() => Tri::Known(true),
-        Tri::Unknown => Tri::Unknown,
-    }
-}
-
 // ---------------------------------------------------------------------------
 // CloudFront
 // ---------------------------------------------------------------------------
@@ -280,7 +268,7 @@ fn check_cloudfront_logging(dist: &Resource, ctx: &Context<'_>, out: &mut Verdic
         .get("logging_config")
         .is_some_and(Value::is_unknown);
     for config in blocks(dist.attributes.get("logging_config")) {
-        match is_set(dist, ctx, config.get("bucket")) {
+        match ctx.is_set(dist, config.get("bucket")) {
             Tri::Known(true) => return,
             Tri::Unknown => unknown = true,
             _ => {}
@@ -325,7 +313,7 @@ fn check_cloudfront_logging(dist: &Resource, ctx: &Context<'_>, out: &mut Verdic
 /// A web ACL is attached through `web_acl_id` (CloudFront has no separate
 /// association resource).
 fn check_cloudfront_waf(dist: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    match is_set(dist, ctx, dist.attributes.get("web_acl_id")) {
+    match ctx.is_set(dist, dist.attributes.get("web_acl_id")) {
         Tri::Known(true) => {}
         Tri::Known(false) | Tri::Missing => out.fail(
             format!(

@@ -10,11 +10,11 @@
 
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::context::blocks;
+use crate::rules::values::{blocks, configured, is_managed};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
 
-use super::policy::{self, Document, Statement, Text, and, any, not, when};
+use super::policy::{self, Document, Statement, Text, when};
 
 /// Resources holding an identity-based policy document.
 const IDENTITY_POLICY_TYPES: &[&str] = &[
@@ -376,18 +376,6 @@ fn identity_policies(resource: &Resource) -> Vec<(String, Option<&Value>)> {
         .collect()
 }
 
-/// The value of an optional attribute the provider also computes
-/// (`aws_sqs_queue.policy`, `aws_iam_role.inline_policy`, `managed_policy_arns`). A plan
-/// shows such an attribute as known after apply when the configuration leaves it unset;
-/// with no expression and no configuration references behind it, it is that computed
-/// value (what AWS reports, set by other resources), not something this resource sets.
-fn configured(value: Option<&Value>) -> Option<&Value> {
-    match value {
-        Some(Value::Unknown(u)) if u.expression.is_none() && u.references.is_empty() => None,
-        other => other,
-    }
-}
-
 /// Runs a document check over policies, failing each offending one and saying
 /// "cannot tell" once when nothing failed but some policy could not be read.
 fn report(
@@ -422,8 +410,9 @@ fn report(
     }
 }
 
+/// Two findings that must both hold, reported together (`action` on `resource`):
 /// `Known` when both are, `Missing` when either is, `Unknown` otherwise.
-fn both(a: Tri<String>, b: impl FnOnce() -> Tri<String>) -> Tri<String> {
+fn both_found(a: Tri<String>, b: impl FnOnce() -> Tri<String>) -> Tri<String> {
     match a {
         Tri::Missing => Tri::Missing,
         Tri::Known(first) => match b() {
@@ -436,19 +425,6 @@ fn both(a: Tri<String>, b: impl FnOnce() -> Tri<String>) -> Tri<String> {
             _ => Tri::Unknown,
         },
     }
-}
-
-/// The first finding of several, "cannot tell" when none is certain but one might be.
-fn first(findings: impl IntoIterator<Item = Tri<String>>) -> Tri<String> {
-    let mut unknown = false;
-    for finding in findings {
-        match finding {
-            Tri::Known(found) => return Tri::Known(found),
-            Tri::Unknown => unknown = true,
-            Tri::Missing => {}
-        }
-    }
-    if unknown { Tri::Unknown } else { Tri::Missing }
 }
 
 /// A finding as a boolean.
@@ -477,11 +453,11 @@ fn check_policy_wildcards(resource: &Resource, ctx: &Context<'_>, out: &mut Verd
 
 fn wildcard_in_statement(statement: &Statement) -> Tri<String> {
     when(statement.allows(), || {
-        first([
-            map(statement.find_action(Text::has_wildcard), |a| {
+        Tri::first([
+            statement.find_action(Text::has_wildcard).map(|a| {
                 format!("allows the wildcarded action `{a}`")
             }),
-            map(wildcard_resource(statement), |r| {
+            wildcard_resource(statement).map(|r| {
                 format!(
                     "allows actions that support resource-level permissions on the wildcarded resource `{r}`"
                 )
@@ -493,14 +469,6 @@ fn wildcard_in_statement(statement: &Statement) -> Tri<String> {
     })
 }
 
-fn map(finding: Tri<String>, f: impl FnOnce(String) -> String) -> Tri<String> {
-    match finding {
-        Tri::Known(found) => Tri::Known(f(found)),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Missing => Tri::Missing,
-    }
-}
-
 /// A resource with `*` is fine when every action of the statement only works on `*`,
 /// for object keys under a named S3 bucket, and for the log streams of a named log group.
 fn wildcard_resource(statement: &Statement) -> Tri<String> {
@@ -508,14 +476,12 @@ fn wildcard_resource(statement: &Statement) -> Tri<String> {
         // No `Action` (a `NotAction` statement): nothing to scope, as Trivy reads it.
         Tri::Missing => Tri::Known(true),
         Tri::Unknown => Tri::Unknown,
-        Tri::Known(actions) => not(any(actions
-            .iter()
-            .map(|a| not(a.test(only_on_any_resource))))),
+        Tri::Known(actions) => !Tri::any(actions.iter().map(|a| !a.test(only_on_any_resource))),
     };
-    when(not(all_need_wildcard), || {
+    when(!all_need_wildcard, || {
         statement.find_resource(|r| {
-            and(r.has_wildcard(), || {
-                not(r.test(|arn| s3_object_key_wildcard(arn) || log_stream_wildcard(arn)))
+            Tri::and(r.has_wildcard(), || {
+                !r.test(|arn| s3_object_key_wildcard(arn) || log_stream_wildcard(arn))
             })
         })
     })
@@ -698,11 +664,9 @@ fn check_service_wildcard_actions(resource: &Resource, ctx: &Context<'_>, out: &
         |document| {
             document.find(|s| {
                 when(s.allows(), || {
-                    first([
-                        map(
-                            s.find_action(|a| a.test(|x| x == "*" || x.ends_with(":*"))),
-                            |a| format!("allows every action of `{a}`"),
-                        ),
+                    Tri::first([
+                        s.find_action(|a| a.test(|x| x == "*" || x.ends_with(":*")))
+                            .map(|a| format!("allows every action of `{a}`")),
                         match &s.not_actions {
                             Tri::Known(listed) if !listed.is_empty() => Tri::Known(
                                 "allows every action except those in `NotAction`".to_owned(),
@@ -756,7 +720,7 @@ fn report_actions_on_everything(
         |document| {
             document.find(|s| {
                 when(s.allows(), || {
-                    both(s.find_action(|a| a.is_any(actions)), || {
+                    both_found(s.find_action(|a| a.is_any(actions)), || {
                         s.find_resource(|r| r.is("*"))
                     })
                 })
@@ -792,9 +756,9 @@ fn s3_full_access(document: &Document) -> Tri<String> {
         return allowed;
     };
     let denied = document.any(|s| {
-        and(s.denies(), || {
-            and(not(s.has_condition()), || {
-                and(found(s.find_action(|a| a.is_any(&["s3:*", "*"]))), || {
+        Tri::and(s.denies(), || {
+            Tri::and(!s.has_condition(), || {
+                Tri::and(found(s.find_action(|a| a.is_any(&["s3:*", "*"]))), || {
                     found(s.find_resource(|r| r.is("*")))
                 })
             })
@@ -860,7 +824,7 @@ fn managed_policy_name(ctx: &Context<'_>, from: &Resource, value: &Value) -> Tri
     if let Some(policy) = ctx.resolve(from, Some(value))
         && policy.resource_type() == "aws_iam_policy"
     {
-        if policy.address.mode == crate::address::Mode::Managed {
+        if is_managed(policy) {
             // A policy created here is a customer policy, checked on its own.
             return Tri::Missing;
         }
@@ -1025,7 +989,7 @@ fn attached_document(ctx: &Context<'_>, attachment: &Resource) -> Tri<Document> 
     if let Some(policy) = ctx.resolve(attachment, arn)
         && policy.resource_type() == "aws_iam_policy"
     {
-        if policy.address.mode == crate::address::Mode::Managed {
+        if is_managed(policy) {
             return policy::document(ctx, policy, policy.attributes.get("policy"));
         }
         // `data "aws_iam_policy"`: an existing policy whose document is not here.
@@ -1034,8 +998,7 @@ fn attached_document(ctx: &Context<'_>, attachment: &Resource) -> Tri<Document> 
     match Tri::str(arn) {
         Tri::Known(literal) => {
             for policy in ctx.of_type("aws_iam_policy") {
-                if policy.address.mode == crate::address::Mode::Managed
-                    && ctx.refers_to(attachment, arn, policy) == Tri::Known(true)
+                if is_managed(policy) && ctx.refers_to(attachment, arn, policy) == Tri::Known(true)
                 {
                     return policy::document(ctx, policy, policy.attributes.get("policy"));
                 }
@@ -1215,7 +1178,7 @@ fn check_open_trust_policy(role: &Resource, ctx: &Context<'_>, out: &mut Verdict
 fn open_to_anyone(statement: &Statement) -> Tri<String> {
     when(statement.allows(), || {
         when(statement.has_wildcard_principal(), || {
-            when(not(statement.has_condition()), || {
+            when(!statement.has_condition(), || {
                 Tri::Known("allows any principal, with no condition".to_owned())
             })
         })

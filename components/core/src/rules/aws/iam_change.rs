@@ -93,7 +93,7 @@ fn grants(doc: &Document) -> Option<BTreeSet<Grant>> {
 }
 
 /// IAM wildcard matching: `*` any run of characters, `?` one character.
-fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
+fn matches_iam_pattern(pattern: &str, text: &str, case_insensitive: bool) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = if case_insensitive {
         (
             pattern.to_lowercase().chars().collect(),
@@ -125,9 +125,9 @@ fn wildcard_match(pattern: &str, text: &str, case_insensitive: bool) -> bool {
 
 fn covered_by(grant: &Grant, before: &BTreeSet<Grant>) -> bool {
     before.iter().any(|old| {
-        wildcard_match(&old.principal, &grant.principal, false)
-            && wildcard_match(&old.action, &grant.action, true)
-            && wildcard_match(&old.resource, &grant.resource, false)
+        matches_iam_pattern(&old.principal, &grant.principal, false)
+            && matches_iam_pattern(&old.action, &grant.action, true)
+            && matches_iam_pattern(&old.resource, &grant.resource, false)
     })
 }
 
@@ -204,16 +204,20 @@ mod tests {
 
     #[test]
     fn wildcards_match_like_iam() {
-        assert!(wildcard_match("s3:*", "S3:GetObject", true));
-        assert!(wildcard_match(
+        assert!(matches_iam_pattern("s3:*", "S3:GetObject", true));
+        assert!(matches_iam_pattern(
             "arn:aws:s3:::b/*",
             "arn:aws:s3:::b/x/y",
             false
         ));
-        assert!(wildcard_match("s3:Get*Acl", "s3:GetBucketAcl", true));
-        assert!(wildcard_match("ec2:Describe?", "ec2:DescribeX", true));
-        assert!(!wildcard_match("s3:Get*", "s3:PutObject", true));
-        assert!(!wildcard_match("arn:aws:s3:::b", "arn:aws:s3:::b2", false));
-        assert!(wildcard_match("*", "", false));
+        assert!(matches_iam_pattern("s3:Get*Acl", "s3:GetBucketAcl", true));
+        assert!(matches_iam_pattern("ec2:Describe?", "ec2:DescribeX", true));
+        assert!(!matches_iam_pattern("s3:Get*", "s3:PutObject", true));
+        assert!(!matches_iam_pattern(
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b2",
+            false
+        ));
+        assert!(matches_iam_pattern("*", "", false));
     }
 }

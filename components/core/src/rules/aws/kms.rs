@@ -3,6 +3,7 @@
 //! Every rule that asks for a customer managed key reads keys through [`kms_key`].
 
 use crate::resource::Resource;
+use crate::rules::values::plain;
 use crate::rules::{Context, Tri};
 use crate::value::{Unknown, Value};
 
@@ -31,12 +32,8 @@ fn is_aws_managed_alias(key: &str) -> bool {
 }
 
 fn unknown_of(value: Option<&Value>) -> Option<&Unknown> {
-    match value {
+    match plain(value) {
         Some(Value::Unknown(unknown)) => Some(unknown),
-        Some(Value::Sensitive(s)) => match s.expose() {
-            Value::Unknown(unknown) => Some(unknown),
-            _ => None,
-        },
         _ => None,
     }
 }

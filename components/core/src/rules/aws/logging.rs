@@ -3,9 +3,9 @@
 //!
 //! Customer managed keys are told from AWS managed ones by [`super::kms::kms_key`].
 
-use crate::address::Mode;
 use crate::finding::Severity;
 use crate::resource::Resource;
+use crate::rules::values::is_managed;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
 
@@ -191,7 +191,7 @@ fn require_customer_key(
 // ---------------------------------------------------------------------------------
 
 /// A boolean trail setting that must be `true` (the provider default is `false`).
-fn require_true(trail: &Resource, out: &mut Verdicts, attribute: &str, problem: &str) {
+fn require_trail_flag(trail: &Resource, out: &mut Verdicts, attribute: &str, problem: &str) {
     match Tri::bool(trail.attributes.get(attribute)) {
         Tri::Known(true) => {}
         Tri::Unknown => out.cannot_tell(format!("`{attribute}` is known only after apply")),
@@ -204,7 +204,7 @@ fn require_true(trail: &Resource, out: &mut Verdicts, attribute: &str, problem: 
 
 /// `is_multi_region_trail` defaults to `false` in Terraform.
 fn check_multi_region(trail: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    require_true(
+    require_trail_flag(
         trail,
         out,
         "is_multi_region_trail",
@@ -214,7 +214,7 @@ fn check_multi_region(trail: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) 
 
 /// `enable_log_file_validation` defaults to `false`.
 fn check_log_validation(trail: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    require_true(
+    require_trail_flag(
         trail,
         out,
         "enable_log_file_validation",
@@ -252,24 +252,13 @@ fn check_cloudwatch_integration(trail: &Resource, _ctx: &Context<'_>, out: &mut 
 /// The managed S3 bucket of the change that a trail delivers to, if any.
 fn trail_bucket<'a>(ctx: &Context<'a>, trail: &Resource) -> Tri<Option<&'a Resource>> {
     let name = trail.attributes.get("s3_bucket_name");
-    let mut unknown = false;
-    for bucket in ctx
-        .of_type("aws_s3_bucket")
-        .iter()
-        .copied()
-        .filter(|b| b.address.mode == Mode::Managed)
-    {
-        match ctx.refers_to(trail, name, bucket) {
-            Tri::Known(true) => return Tri::Known(Some(bucket)),
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    if unknown {
-        Tri::Unknown
-    } else {
-        Tri::Known(None)
-    }
+    let buckets = ctx.of_type("aws_s3_bucket").iter().copied();
+    Tri::first(
+        buckets
+            .filter(|b| is_managed(b))
+            .map(|bucket| ctx.refers_to(trail, name, bucket).then(|| bucket)),
+    )
+    .optional()
 }
 
 /// The trail's bucket (when it is in the change) is not public through its ACLs.

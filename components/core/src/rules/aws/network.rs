@@ -16,7 +16,7 @@
 
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::context::blocks;
+use crate::rules::values::blocks;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::{Value, ValueMap};
 

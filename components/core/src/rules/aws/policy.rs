@@ -15,11 +15,10 @@
 //! local, module output or function result could be anything, `*` included, and makes
 //! the string opaque: the rule cannot tell.
 
-use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
-use hcl_edit::template::{Element, Template};
-
+use crate::hcl::{Partial, Piece};
 use crate::resource::Resource;
-use crate::rules::context::{Context, Tri, blocks};
+use crate::rules::context::Context;
+use crate::rules::values::{Tri, blocks, plain};
 use crate::value::{Unknown, Value};
 
 /// How many documents deep `source_policy_documents`/`override_policy_documents` are
@@ -252,7 +251,7 @@ impl Statement {
         match &self.principals {
             Tri::Missing => Tri::Known(false),
             Tri::Unknown => Tri::Unknown,
-            Tri::Known(principals) => any(principals.iter().map(Principal::is_wildcard)),
+            Tri::Known(principals) => Tri::any(principals.iter().map(Principal::is_wildcard)),
         }
     }
 
@@ -270,7 +269,7 @@ impl Statement {
         match &self.conditions {
             Tri::Missing => Tri::Known(false),
             Tri::Unknown => Tri::Unknown,
-            Tri::Known(conditions) => any(conditions.iter().map(|c| c.key.is_any(keys))),
+            Tri::Known(conditions) => Tri::any(conditions.iter().map(|c| c.key.is_any(keys))),
         }
     }
 }
@@ -282,42 +281,8 @@ pub(super) fn find(list: &Tri<Vec<Text>>, test: impl Fn(&Text) -> Tri<bool>) -> 
         Tri::Missing => Tri::Missing,
         Tri::Unknown => Tri::Unknown,
         Tri::Known(items) => {
-            let mut unknown = false;
-            for item in items {
-                match test(item) {
-                    Tri::Known(true) => return Tri::Known(item.display()),
-                    Tri::Unknown => unknown = true,
-                    _ => {}
-                }
-            }
-            if unknown { Tri::Unknown } else { Tri::Missing }
+            Tri::first(items.iter().map(|item| test(item).then(|| item.display())))
         }
-    }
-}
-
-/// Three-valued "any" (see [`Tri::any`]).
-pub(super) fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-    Tri::any(items)
-}
-
-/// Three-valued "and" (`Missing` counts as false).
-pub(super) fn and(a: Tri<bool>, b: impl FnOnce() -> Tri<bool>) -> Tri<bool> {
-    match a {
-        Tri::Known(true) => b(),
-        Tri::Known(false) | Tri::Missing => Tri::Known(false),
-        Tri::Unknown => match b() {
-            Tri::Known(false) | Tri::Missing => Tri::Known(false),
-            _ => Tri::Unknown,
-        },
-    }
-}
-
-/// Three-valued "not" (`Missing` counts as false).
-pub(super) fn not(a: Tri<bool>) -> Tri<bool> {
-    match a {
-        Tri::Known(b) => Tri::Known(!b),
-        Tri::Missing => Tri::Known(true),
-        Tri::Unknown => Tri::Unknown,
     }
 }
 
@@ -346,20 +311,15 @@ impl Document {
     /// The first statement finding; `Unknown` when none is certain but an unknown
     /// statement or value could be one; `Missing` when there is none.
     pub(super) fn find(&self, check: impl Fn(&Statement) -> Tri<String>) -> Tri<String> {
-        let mut unknown = self.incomplete;
-        for statement in &self.statements {
-            match check(statement) {
-                Tri::Known(found) => return Tri::Known(found),
-                Tri::Unknown => unknown = true,
-                Tri::Missing => {}
-            }
+        match Tri::first(self.statements.iter().map(check)) {
+            Tri::Missing if self.incomplete => Tri::Unknown,
+            found => found,
         }
-        if unknown { Tri::Unknown } else { Tri::Missing }
     }
 
     /// Whether some statement satisfies `test`.
     pub(super) fn any(&self, test: impl Fn(&Statement) -> Tri<bool>) -> Tri<bool> {
-        match any(self.statements.iter().map(test)) {
+        match Tri::any(self.statements.iter().map(test)) {
             Tri::Known(false) if self.incomplete => Tri::Unknown,
             other => other,
         }
@@ -403,13 +363,6 @@ pub(super) fn document(ctx: &Context<'_>, from: &Resource, value: Option<&Value>
     (*ctx.memo_for("policy.document", id, || document_at(ctx, from, value, 0))).clone()
 }
 
-fn plain(value: Option<&Value>) -> Option<&Value> {
-    match value {
-        Some(Value::Sensitive(s)) => Some(s.expose()),
-        other => other,
-    }
-}
-
 fn document_at(
     ctx: &Context<'_>,
     from: &Resource,
@@ -451,28 +404,13 @@ fn unknown_document(
             _ => Tri::Unknown,
         };
     }
-    let Some(expression) = unknown.expression.as_deref() else {
-        return Tri::Unknown;
-    };
-    match parse_expression(expression) {
-        Some(Expression::FuncCall(call))
-            if call.name.namespace.is_empty()
-                && call.name.name.as_str() == "jsonencode"
-                && call.args.len() == 1 =>
-        {
-            call.args
-                .iter()
-                .next()
-                .map_or(Tri::Unknown, |arg| node_document(&node_from_expr(arg)))
+    match Partial::of(unknown) {
+        Some(Partial::Call { name, args }) if name == "jsonencode" && args.len() == 1 => {
+            node_document(&node_from_partial(&args[0]))
         }
-        Some(Expression::HeredocTemplate(heredoc)) => template_document(&heredoc.template),
-        Some(Expression::StringTemplate(template)) => template_document(&template),
-        Some(_) => Tri::Unknown,
-        // `.tf.json` keeps a template string as written, without quotes.
-        None if expression.contains("${") => hcl_edit::parser::parse_template(expression)
-            .ok()
-            .map_or(Tri::Unknown, |t| template_document(&t)),
-        None => Tri::Unknown,
+        // A heredoc or a quoted template, or (`.tf.json`) a template kept as written.
+        Some(Partial::Text(pieces)) => template_document(&pieces),
+        _ => Tri::Unknown,
     }
 }
 
@@ -503,65 +441,56 @@ fn is_document_json(unknown: &Unknown) -> bool {
                 .iter()
                 .all(|r| r == &base || r.starts_with(&format!("{base}.")));
     };
-    let expression = expression.trim();
-    let expression = expression
-        .strip_prefix("${")
-        .and_then(|e| e.strip_suffix('}'))
-        .unwrap_or(expression);
-    let Some(Expression::Traversal(traversal)) = parse_expression(expression) else {
-        return false;
+    let reference = match Partial::of(unknown) {
+        Some(Partial::Reference(reference)) => reference,
+        // `.tf.json` writes the reference as a template, `${data.….json}`, unquoted.
+        Some(Partial::Text(pieces)) if expression.trim_start().starts_with("${") => {
+            match pieces.as_slice() {
+                [Piece::Interpolation(Partial::Reference(reference))] => reference.clone(),
+                _ => return false,
+            }
+        }
+        _ => return false,
     };
-    if !matches!(&traversal.expr, Expression::Variable(root) if root.as_str() == "data") {
-        return false;
-    }
-    let names: Vec<&str> = traversal
-        .operators
-        .iter()
-        .filter_map(|op| match op.value() {
-            TraversalOperator::GetAttr(name) => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
+    let steps: Vec<&str> = reference.split('.').collect();
     matches!(
-        names.as_slice(),
-        ["aws_iam_policy_document", _, "json" | "minified_json"]
+        steps.as_slice(),
+        [
+            "data",
+            "aws_iam_policy_document",
+            _,
+            "json" | "minified_json"
+        ]
     )
 }
 
-/// Parses an expression's source text; a heredoc's text may lack the final newline.
-fn parse_expression(text: &str) -> Option<Expression> {
-    hcl_edit::parser::parse_expr(text)
-        .or_else(|_| hcl_edit::parser::parse_expr(&format!("{text}\n")))
-        .ok()
-}
-
-fn template_document(template: &Template) -> Tri<Document> {
+fn template_document(pieces: &[Piece]) -> Tri<Document> {
     let mut text = String::new();
     let mut holes = Vec::new();
-    for element in template.iter() {
-        if !mark_element(element, &mut text, &mut holes) {
+    for piece in pieces {
+        if !mark_piece(piece, &mut text, &mut holes) {
             return Tri::Unknown;
         }
     }
     marked_document(&text, &holes)
 }
 
-/// Appends a template element to JSON text, interpolations replaced by markers.
+/// Appends a template piece to JSON text, interpolations replaced by markers.
 /// False for a directive (`%{ if }`), which can reshape the document arbitrarily.
-fn mark_element(element: &Element, text: &mut String, holes: &mut Vec<Text>) -> bool {
-    match element {
-        Element::Literal(literal) => {
-            text.push_str(literal.value());
+fn mark_piece(piece: &Piece, text: &mut String, holes: &mut Vec<Text>) -> bool {
+    match piece {
+        Piece::Literal(literal) => {
+            text.push_str(literal);
             true
         }
-        Element::Interpolation(interpolation) => {
+        Piece::Interpolation(interpolated) => {
             text.push(HOLE_START);
             text.push_str(&holes.len().to_string());
             text.push(HOLE_END);
-            holes.push(text_from_expr(&interpolation.expr));
+            holes.push(text_from_partial(interpolated));
             true
         }
-        Element::Directive(_) => false,
+        Piece::Directive => false,
     }
 }
 
@@ -922,60 +851,32 @@ fn node_from_value(value: &Value) -> Node {
 
 /// An unknown value as a partly known string, from the expression it came from.
 fn text_from_unknown(unknown: &Unknown) -> Text {
-    let Some(expression) = unknown.expression.as_deref() else {
-        return Text::opaque();
-    };
-    if let Some(expr) = parse_expression(expression) {
-        return text_from_expr(&expr);
-    }
-    // `.tf.json` keeps a template string as written, without quotes.
-    if expression.contains("${")
-        && let Ok(template) = hcl_edit::parser::parse_template(expression)
-    {
-        return text_from_template(&template);
-    }
-    Text::opaque()
+    Partial::of(unknown).map_or_else(Text::opaque, |partial| text_from_partial(&partial))
 }
 
 /// The string an expression stands for, as far as it is known statically.
-fn text_from_expr(expr: &Expression) -> Text {
-    match expr {
-        Expression::String(s) => Text::literal(s.value()),
-        Expression::Number(n) => Text::literal(&n.value().to_string()),
-        Expression::Bool(b) => Text::literal(&b.value().to_string()),
-        Expression::StringTemplate(template) => {
+fn text_from_partial(partial: &Partial) -> Text {
+    match partial {
+        Partial::Text(pieces) => {
             let mut text = Text::default();
-            for element in template.iter() {
-                match element {
-                    Element::Literal(literal) => text.push_literal(literal.value()),
-                    Element::Interpolation(i) => text.append(text_from_expr(&i.expr)),
-                    Element::Directive(_) => text.push(Part::Opaque),
+            for piece in pieces {
+                match piece {
+                    Piece::Literal(literal) => text.push_literal(literal),
+                    Piece::Interpolation(interpolated) => {
+                        text.append(text_from_partial(interpolated))
+                    }
+                    Piece::Directive => text.push(Part::Opaque),
                 }
             }
             text
         }
-        Expression::HeredocTemplate(heredoc) => text_from_template(&heredoc.template),
-        Expression::Parenthesis(inner) => text_from_expr(inner.inner()),
-        Expression::Traversal(traversal) => match resource_reference(traversal) {
-            Some(reference) => Text {
-                parts: vec![Part::Reference(reference)],
-            },
-            None => Text::opaque(),
+        Partial::Number(n) => Text::literal(&n.to_string()),
+        Partial::Bool(b) => Text::literal(&b.to_string()),
+        Partial::Reference(reference) if is_resource_attribute(reference) => Text {
+            parts: vec![Part::Reference(reference.clone())],
         },
         _ => Text::opaque(),
     }
-}
-
-fn text_from_template(template: &Template) -> Text {
-    let mut text = Text::default();
-    for element in template.iter() {
-        match element {
-            Element::Literal(literal) => text.push_literal(literal.value()),
-            Element::Interpolation(i) => text.append(text_from_expr(&i.expr)),
-            Element::Directive(_) => text.push(Part::Opaque),
-        }
-    }
-    text
 }
 
 /// Roots of references whose value is chosen by whoever calls the module or runs it:
@@ -990,30 +891,13 @@ const OPAQUE_ROOTS: &[&str] = &[
     "terraform",
 ];
 
-/// `aws_s3_bucket.b.arn` / `data.aws_caller_identity.c.account_id` / `count.index`,
-/// without indexes and splats: an attribute of a resource or data source.
-fn resource_reference(traversal: &hcl_edit::expr::Traversal) -> Option<String> {
-    let Expression::Variable(root) = &traversal.expr else {
-        return None;
-    };
-    let root = root.as_str();
+/// `aws_s3_bucket.b.arn` / `data.aws_caller_identity.c.account_id` / `count.index`
+/// (indexes and splats already left out): an attribute of a resource or data source.
+fn is_resource_attribute(reference: &str) -> bool {
+    let mut steps = reference.split('.');
+    let root = steps.next().unwrap_or_default();
     if OPAQUE_ROOTS.contains(&root) {
-        return None;
-    }
-    let mut reference = root.to_owned();
-    let mut steps = 0;
-    for operator in &traversal.operators {
-        match operator.value() {
-            TraversalOperator::GetAttr(name) => {
-                reference.push('.');
-                reference.push_str(name.as_str());
-                steps += 1;
-            }
-            TraversalOperator::LegacyIndex(_)
-            | TraversalOperator::Index(_)
-            | TraversalOperator::AttrSplat(_)
-            | TraversalOperator::FullSplat(_) => {}
-        }
+        return false;
     }
     let needed = if root == "data" {
         3
@@ -1022,44 +906,34 @@ fn resource_reference(traversal: &hcl_edit::expr::Traversal) -> Option<String> {
     } else {
         2
     };
-    (steps >= needed).then_some(reference)
+    steps.count() >= needed
 }
 
 /// The argument of `jsonencode(...)` as a tree: literals known, everything else
-/// read as far as [`text_from_expr`] can.
-fn node_from_expr(expr: &Expression) -> Node {
-    match expr {
-        Expression::Null(_) => Node::Null,
-        Expression::Array(items) => Node::List(items.iter().map(node_from_expr).collect()),
-        Expression::Object(object) => {
+/// read as far as [`text_from_partial`] can.
+fn node_from_partial(partial: &Partial) -> Node {
+    match partial {
+        Partial::Null => Node::Null,
+        Partial::List(items) => Node::List(items.iter().map(node_from_partial).collect()),
+        Partial::Object(entries) => {
             let mut map = Vec::new();
-            for (key, value) in object.iter() {
-                let key = match key {
-                    ObjectKey::Ident(ident) => ident.as_str().to_owned(),
-                    ObjectKey::Expression(key) => match text_from_expr(key).known() {
-                        Some(k) => k.to_owned(),
-                        None => return Node::Opaque,
-                    },
+            for (key, value) in entries {
+                let Some(key) = text_from_partial(key).known().map(str::to_owned) else {
+                    return Node::Opaque;
                 };
-                map.push((key, node_from_expr(value.expr())));
+                map.push((key, node_from_partial(value)));
             }
             Node::Map(map)
         }
-        Expression::Parenthesis(inner) => node_from_expr(inner.inner()),
-        Expression::FuncCall(call)
-            if call.name.namespace.is_empty()
-                && matches!(call.name.name.as_str(), "tolist" | "toset" | "tomap")
-                && call.args.len() == 1 =>
+        Partial::Call { name, args }
+            if matches!(name.as_str(), "tolist" | "toset" | "tomap") && args.len() == 1 =>
         {
-            call.args.iter().next().map_or(Node::Opaque, node_from_expr)
+            node_from_partial(&args[0])
         }
-        Expression::String(_)
-        | Expression::Number(_)
-        | Expression::Bool(_)
-        | Expression::StringTemplate(_)
-        | Expression::HeredocTemplate(_)
-        | Expression::Traversal(_) => Node::Text(text_from_expr(expr)),
-        _ => Node::Opaque,
+        Partial::Text(_) | Partial::Number(_) | Partial::Bool(_) | Partial::Reference(_) => {
+            Node::Text(text_from_partial(partial))
+        }
+        Partial::Call { .. } | Partial::Opaque => Node::Opaque,
     }
 }
 
@@ -1178,10 +1052,10 @@ mod tests {
         assert_eq!(json_document("not json"), Tri::Unknown);
         // A statement list with an opaque member is incomplete.
         let heredoc = "<<EOF\n{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"${var.arn}\"}]}\nEOF";
-        let Some(Expression::HeredocTemplate(h)) = parse_expression(heredoc) else {
+        let Some(Partial::Text(h)) = Partial::of(&unknown(Some(heredoc), &[])) else {
             panic!("heredoc parses");
         };
-        let Tri::Known(doc) = template_document(&h.template) else {
+        let Tri::Known(doc) = template_document(&h) else {
             panic!("template is JSON once interpolations are marked");
         };
         assert_eq!(
@@ -1189,9 +1063,9 @@ mod tests {
             Tri::Unknown
         );
         let directive = "<<EOF\n{\"Statement\": [%{ for s in var.s }${s},%{ endfor }]}\nEOF";
-        let Some(Expression::HeredocTemplate(h)) = parse_expression(directive) else {
+        let Some(Partial::Text(h)) = Partial::of(&unknown(Some(directive), &[])) else {
             panic!("heredoc parses");
         };
-        assert_eq!(template_document(&h.template), Tri::Unknown);
+        assert_eq!(template_document(&h), Tri::Unknown);
     }
 }

@@ -11,10 +11,9 @@
 //! as "known after apply" because the provider reads the bucket's settings back. Such a
 //! value has no configuration expression and no references; see [`configured`].
 
-use crate::address::Mode;
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::context::{blocks, lookup};
+use crate::rules::values::{blocks, configured, contains_string, is_managed, lookup};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::{Value, ValueMap};
 
@@ -333,55 +332,6 @@ fn check_bucket_versioning(bucket: &Resource, ctx: &Context<'_>, out: &mut Verdi
     }
 }
 
-/// Shorthand for reading an inline attribute of a bucket that the provider computes
-/// when configuration leaves it out.
-///
-/// A plan shows an unset Optional+Computed attribute of a bucket being created as
-/// "known after apply" with no configuration expression behind it: the provider will
-/// read back whatever S3 defaults to. That is "not configured here" (the attribute is
-/// missing), not an unknown value the author chose, so it reads as missing. An unknown
-/// value that comes from configuration (an HCL expression, or a plan value with
-/// references) stays unknown.
-fn configured(value: Option<&Value>) -> Option<&Value> {
-    match value {
-        Some(Value::Unknown(u)) if u.expression.is_none() && u.references.is_empty() => None,
-        other => other,
-    }
-}
-
-fn is_managed(resource: &Resource) -> bool {
-    resource.address.mode == Mode::Managed
-}
-
-/// Three-valued "any" (see [`Tri::any`]).
-fn any(items: impl IntoIterator<Item = Tri<bool>>) -> Tri<bool> {
-    Tri::any(items)
-}
-
-/// Three-valued "and": false when either is false, else unknown when either is.
-fn both(a: Tri<bool>, b: Tri<bool>) -> Tri<bool> {
-    match (a, b) {
-        (Tri::Known(false), _) | (_, Tri::Known(false)) => Tri::Known(false),
-        (Tri::Known(true), Tri::Known(true)) => Tri::Known(true),
-        (Tri::Missing, _) | (_, Tri::Missing) => Tri::Known(false),
-        _ => Tri::Unknown,
-    }
-}
-
-/// Whether a list of strings (`equals = [...]`, `permissions = [...]`) contains one
-/// that satisfies `wanted`.
-fn list_contains(value: Option<&Value>, wanted: impl Fn(&str) -> bool) -> Tri<bool> {
-    match Tri::list(value) {
-        Tri::Known(items) => any(items.iter().map(|item| match Tri::str(Some(item)) {
-            Tri::Known(s) => Tri::Known(wanted(s)),
-            Tri::Unknown => Tri::Unknown,
-            Tri::Missing => Tri::Known(false),
-        })),
-        Tri::Unknown => Tri::Unknown,
-        Tri::Missing => Tri::Known(false),
-    }
-}
-
 // ---------------------------------------------------------------------------------
 // Block Public Access
 // ---------------------------------------------------------------------------------
@@ -415,11 +365,12 @@ const RESTRICT_PUBLIC_BUCKETS: Setting = Setting {
 /// every bucket of the account, so it satisfies the bucket-level setting. Each setting
 /// defaults to `false`.
 fn account_setting(ctx: &Context<'_>, attribute: &str) -> Tri<bool> {
-    any(ctx
-        .of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
-        .iter()
-        .filter(|r| is_managed(r))
-        .map(|r| Tri::bool(r.attributes.get(attribute)).or_default_value(false)))
+    Tri::any(
+        ctx.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
+            .iter()
+            .filter(|r| is_managed(r))
+            .map(|r| Tri::bool(r.attributes.get(attribute)).or_default_value(false)),
+    )
 }
 
 /// One Block Public Access setting, checked on the public access block itself so the
@@ -481,15 +432,16 @@ fn check_public_access_block_defined(bucket: &Resource, ctx: &Context<'_>, out: 
     if !block.definite.is_empty() {
         return;
     }
-    let account = [
-        &BLOCK_PUBLIC_ACLS,
-        &BLOCK_PUBLIC_POLICY,
-        &IGNORE_PUBLIC_ACLS,
-        &RESTRICT_PUBLIC_BUCKETS,
-    ]
-    .iter()
-    .map(|s| account_setting(ctx, s.attribute))
-    .fold(Tri::Known(true), both);
+    let account = Tri::all(
+        [
+            &BLOCK_PUBLIC_ACLS,
+            &BLOCK_PUBLIC_POLICY,
+            &IGNORE_PUBLIC_ACLS,
+            &RESTRICT_PUBLIC_BUCKETS,
+        ]
+        .iter()
+        .map(|s| account_setting(ctx, s.attribute)),
+    );
     if account == Tri::Known(true) {
         return;
     }
@@ -540,43 +492,35 @@ fn grants_permission(grant: &ValueMap, permissions: &[&str]) -> Tri<bool> {
     match Tri::str(grant.get("permission")) {
         Tri::Known(p) => Tri::Known(wanted(p)),
         Tri::Unknown => Tri::Unknown,
-        Tri::Missing => list_contains(grant.get("permissions"), wanted),
+        Tri::Missing => contains_string(grant.get("permissions"), wanted),
     }
 }
 
 /// A public canned ACL or a grant to AllUsers/AuthenticatedUsers, as a description of
 /// what exposes the bucket. `grants` is the value holding the grant blocks.
 fn acl_exposure(acl: Option<&Value>, grants: Option<&Value>) -> Tri<Option<String>> {
-    let mut unknown = false;
-    match Tri::str(acl) {
+    let canned = match Tri::str(acl) {
         Tri::Known(canned) if PUBLIC_CANNED_ACLS.contains(&canned) => {
-            return Tri::Known(Some(format!("the public canned ACL `{canned}`")));
+            Tri::Known(format!("the public canned ACL `{canned}`"))
         }
-        Tri::Unknown => unknown = true,
-        _ => {}
-    }
-    if Tri::value(grants).is_unknown() {
-        unknown = true;
-    }
-    for grant in blocks(grants) {
-        match grantee_uri(grant) {
-            Tri::Known(ALL_USERS) => {
-                return Tri::Known(Some("a grant to all users (AllUsers)".to_owned()));
-            }
+        Tri::Unknown => Tri::Unknown,
+        _ => Tri::Missing,
+    };
+    let grant_list = match Tri::value(grants) {
+        Tri::Unknown => Tri::Unknown,
+        _ => Tri::Missing,
+    };
+    let public_grants = blocks(grants)
+        .into_iter()
+        .map(|grant| match grantee_uri(grant) {
+            Tri::Known(ALL_USERS) => Tri::Known("a grant to all users (AllUsers)".to_owned()),
             Tri::Known(AUTHENTICATED_USERS) => {
-                return Tri::Known(Some(
-                    "a grant to every AWS account (AuthenticatedUsers)".to_owned(),
-                ));
+                Tri::Known("a grant to every AWS account (AuthenticatedUsers)".to_owned())
             }
-            Tri::Unknown => unknown = true,
-            _ => {}
-        }
-    }
-    if unknown {
-        Tri::Unknown
-    } else {
-        Tri::Known(None)
-    }
+            Tri::Unknown => Tri::Unknown,
+            _ => Tri::Missing,
+        });
+    Tri::first([canned, grant_list].into_iter().chain(public_grants)).optional()
 }
 
 /// The ACL settings of an `aws_s3_bucket_acl`: the canned `acl` and the grants of its
@@ -610,13 +554,13 @@ fn split_acl_exposure(acl: &Resource) -> Tri<Option<String>> {
 /// new public ACLs but leaves one applied before it in force.
 fn public_acls_ignored(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> {
     let block = ctx.referencing(bucket, PUBLIC_ACCESS_BLOCK, "bucket");
-    let mut result = any(block.definite.iter().map(|b| {
+    let mut result = Tri::any(block.definite.iter().map(|b| {
         Tri::bool(b.attributes.get(IGNORE_PUBLIC_ACLS.attribute)).or_default_value(false)
     }));
     if result == Tri::Known(false) && block.unresolved {
         result = Tri::Unknown;
     }
-    any([result, account_setting(ctx, IGNORE_PUBLIC_ACLS.attribute)])
+    Tri::any([result, account_setting(ctx, IGNORE_PUBLIC_ACLS.attribute)])
 }
 
 /// The managed bucket a split resource's `bucket` attribute names, if it is in the change.
@@ -723,7 +667,7 @@ pub(super) fn access_logging(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> 
     let mut result = if Tri::value(inline).is_unknown() {
         Tri::Unknown
     } else {
-        any(blocks(inline).into_iter().map(|logging| {
+        Tri::any(blocks(inline).into_iter().map(|logging| {
             match Tri::str(logging.get("target_bucket")) {
                 Tri::Known(target) => Tri::Known(!target.is_empty()),
                 Tri::Unknown => Tri::Known(true),
@@ -736,7 +680,7 @@ pub(super) fn access_logging(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> 
         return Tri::Known(true);
     }
     if split.unresolved {
-        result = any([result, Tri::Unknown]);
+        result = Tri::any([result, Tri::Unknown]);
     }
     result
 }
@@ -790,23 +734,23 @@ fn policy_document_allows_log_delivery(document: &Resource) -> Tri<bool> {
     {
         return Tri::Unknown;
     }
-    any(document.blocks("statement").into_iter().map(|statement| {
+    Tri::any(document.blocks("statement").into_iter().map(|statement| {
         let allow = match Tri::str(statement.get("effect")).or_default_value("Allow") {
             Tri::Known(effect) => Tri::Known(effect == "Allow"),
             _ => Tri::Unknown,
         };
-        let service = any(blocks(statement.get("principals")).into_iter().map(|p| {
-            both(
+        let service = Tri::any(blocks(statement.get("principals")).into_iter().map(|p| {
+            Tri::and(
                 match Tri::str(p.get("type")) {
                     Tri::Known(t) => Tri::Known(t == "Service"),
                     Tri::Unknown => Tri::Unknown,
                     Tri::Missing => Tri::Known(false),
                 },
-                list_contains(p.get("identifiers"), |i| i == "logging.s3.amazonaws.com"),
+                || contains_string(p.get("identifiers"), |i| i == "logging.s3.amazonaws.com"),
             )
         }));
-        let put = list_contains(statement.get("actions"), is_put_object_action);
-        both(both(allow, service), put)
+        let put = contains_string(statement.get("actions"), is_put_object_action);
+        Tri::and(Tri::and(allow, || service), || put)
     }))
 }
 
@@ -843,13 +787,15 @@ fn is_log_bucket(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> {
         if Tri::value(grants).is_unknown() {
             return Tri::Unknown;
         }
-        any(blocks(grants)
-            .into_iter()
-            .map(|grant| match grantee_uri(grant) {
-                Tri::Known(LOG_DELIVERY) => grants_permission(grant, &["WRITE"]),
-                Tri::Unknown => Tri::Unknown,
-                _ => Tri::Known(false),
-            }))
+        Tri::any(
+            blocks(grants)
+                .into_iter()
+                .map(|grant| match grantee_uri(grant) {
+                    Tri::Known(LOG_DELIVERY) => grants_permission(grant, &["WRITE"]),
+                    Tri::Unknown => Tri::Unknown,
+                    _ => Tri::Known(false),
+                }),
+        )
     };
     let mut signals = vec![
         canned(configured(bucket.attributes.get("acl"))),
@@ -894,7 +840,7 @@ fn is_log_bucket(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> {
     });
     let targeted = ctx.is_named_by(bucket, &targets);
     signals.push(Tri::Known(targeted));
-    any(signals)
+    Tri::any(signals)
 }
 
 /// Server access logging is on, unless the bucket is itself a log destination.
@@ -930,29 +876,31 @@ fn uses_customer_key(ctx: &Context<'_>, from: &Resource, configuration: &ValueMa
     if configuration.get("rule").is_some_and(Value::is_unknown) {
         return Tri::Unknown;
     }
-    any(blocks(configuration.get("rule"))
-        .into_iter()
-        .flat_map(|rule| {
-            let by_default = rule.get("apply_server_side_encryption_by_default");
-            let unknown = by_default.is_some_and(Value::is_unknown);
-            blocks(by_default)
-                .into_iter()
-                .map(|default| {
-                    let kms = match Tri::str(default.get("sse_algorithm")) {
-                        Tri::Known(algorithm) => Tri::Known(algorithm.starts_with("aws:kms")),
-                        Tri::Unknown => Tri::Unknown,
-                        Tri::Missing => Tri::Known(false),
-                    };
-                    let key = match kms_key(ctx, from, default.get("kms_master_key_id")) {
-                        Tri::Known(KeyKind::Customer) => Tri::Known(true),
-                        Tri::Known(KeyKind::AwsManaged) | Tri::Missing => Tri::Known(false),
-                        Tri::Unknown => Tri::Unknown,
-                    };
-                    both(kms, key)
-                })
-                .chain(unknown.then_some(Tri::Unknown))
-                .collect::<Vec<_>>()
-        }))
+    Tri::any(
+        blocks(configuration.get("rule"))
+            .into_iter()
+            .flat_map(|rule| {
+                let by_default = rule.get("apply_server_side_encryption_by_default");
+                let unknown = by_default.is_some_and(Value::is_unknown);
+                blocks(by_default)
+                    .into_iter()
+                    .map(|default| {
+                        let kms = match Tri::str(default.get("sse_algorithm")) {
+                            Tri::Known(algorithm) => Tri::Known(algorithm.starts_with("aws:kms")),
+                            Tri::Unknown => Tri::Unknown,
+                            Tri::Missing => Tri::Known(false),
+                        };
+                        let key = match kms_key(ctx, from, default.get("kms_master_key_id")) {
+                            Tri::Known(KeyKind::Customer) => Tri::Known(true),
+                            Tri::Known(KeyKind::AwsManaged) | Tri::Missing => Tri::Known(false),
+                            Tri::Unknown => Tri::Unknown,
+                        };
+                        Tri::and(kms, || key)
+                    })
+                    .chain(unknown.then_some(Tri::Unknown))
+                    .collect::<Vec<_>>()
+            }),
+    )
 }
 
 /// Default encryption uses a customer managed KMS key (inline or split configuration),
@@ -987,7 +935,7 @@ fn check_customer_key(bucket: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
     if split.unresolved {
         signals.push(Tri::Unknown);
     }
-    let customer_key = any(signals);
+    let customer_key = Tri::any(signals);
     if customer_key == Tri::Known(true) {
         return;
     }
@@ -1038,7 +986,7 @@ fn check_mfa_delete(bucket: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
         enabled.push(Tri::Unknown);
         mfa.push(Tri::Unknown);
     }
-    match (any(enabled), any(mfa)) {
+    match (Tri::any(enabled), Tri::any(mfa)) {
         (Tri::Known(false), _) | (_, Tri::Known(true)) => {}
         (Tri::Known(true), Tri::Known(false)) => out.fail(
             format!(
@@ -1161,21 +1109,23 @@ fn event_selector_covers(bucket: &Resource, selector: &ValueMap, events: DataEve
     let covered = if Tri::value(resources).is_unknown() {
         Tri::Unknown
     } else {
-        any(blocks(resources).into_iter().map(|resource| {
+        Tri::any(blocks(resources).into_iter().map(|resource| {
             let object_type = match Tri::str(resource.get("type")) {
                 Tri::Known(t) => Tri::Known(t == "AWS::S3::Object"),
                 Tri::Unknown => Tri::Unknown,
                 Tri::Missing => Tri::Known(false),
             };
             let values = match Tri::list(resource.get("values")) {
-                Tri::Known(values) => any(values.iter().map(|v| value_covers_bucket(bucket, v))),
+                Tri::Known(values) => {
+                    Tri::any(values.iter().map(|v| value_covers_bucket(bucket, v)))
+                }
                 Tri::Unknown => Tri::Unknown,
                 Tri::Missing => Tri::Known(false),
             };
-            both(object_type, values)
+            Tri::and(object_type, || values)
         }))
     };
-    both(read_write, covered)
+    Tri::and(read_write, || covered)
 }
 
 /// An `advanced_event_selector`: data events (`eventCategory = Data`) on
@@ -1198,7 +1148,7 @@ fn advanced_selector_covers(
     let mut side = Tri::Known(true);
     let mut arn = Tri::Known(true);
     for field in blocks(selector.get("field_selector")) {
-        let equals = |wanted: &str| list_contains(field.get("equals"), |v| v == wanted);
+        let equals = |wanted: &str| contains_string(field.get("equals"), |v| v == wanted);
         match Tri::str(field.get("field")) {
             Tri::Known("eventCategory") => data = equals("Data"),
             Tri::Known("resources.type") => objects = equals("AWS::S3::Object"),
@@ -1224,7 +1174,7 @@ fn advanced_selector_covers(
                         if narrowing {
                             Tri::Known(false)
                         } else {
-                            list_contains(field.get("starts_with"), |p| whole.starts_with(p))
+                            contains_string(field.get("starts_with"), |p| whole.starts_with(p))
                         }
                     }
                     _ => Tri::Unknown,
@@ -1235,9 +1185,7 @@ fn advanced_selector_covers(
             Tri::Missing => {}
         }
     }
-    [data, objects, side, arn]
-        .into_iter()
-        .fold(Tri::Known(true), both)
+    Tri::all([data, objects, side, arn])
 }
 
 /// Whether one trail logs object-level `events` for every object of `bucket`.
@@ -1260,7 +1208,7 @@ fn trail_covers(bucket: &Resource, trail: &Resource, events: DataEvents) -> Tri<
             .into_iter()
             .map(|s| advanced_selector_covers(bucket, s, events)),
     );
-    both(logging, any(signals))
+    Tri::and(logging, || Tri::any(signals))
 }
 
 /// Some CloudTrail trail in the change logs object-level `events` for the bucket.
@@ -1270,11 +1218,12 @@ fn check_object_logging(
     out: &mut Verdicts,
     events: DataEvents,
 ) {
-    let covered = any(ctx
-        .of_type("aws_cloudtrail")
-        .iter()
-        .filter(|t| is_managed(t))
-        .map(|trail| trail_covers(bucket, trail, events)));
+    let covered = Tri::any(
+        ctx.of_type("aws_cloudtrail")
+            .iter()
+            .filter(|t| is_managed(t))
+            .map(|trail| trail_covers(bucket, trail, events)),
+    );
     match covered {
         Tri::Known(true) => {}
         Tri::Unknown => out.cannot_tell(format!(

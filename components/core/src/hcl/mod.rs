@@ -6,7 +6,9 @@
 //! interpolation, heredocs, unary minus/not, and `jsonencode`/`tolist`/`toset`/`tomap`/
 //! `tostring` of known values. Everything else becomes [`Value::Unknown`] carrying its
 //! source text and the references it makes, so rules can say "cannot tell" or follow
-//! the reference to another resource.
+//! the reference to another resource; [`Partial`] reads what such an expression still
+//! writes out (literal strings, template text, function arguments), so that no rule
+//! parses HCL itself.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -25,6 +27,10 @@ use crate::terraform::{
     VariableValue,
 };
 use crate::value::{Value, ValueMap};
+
+mod partial;
+
+pub use partial::{Partial, Piece};
 
 /// Parses a `.tf` file.
 pub fn parse_terraform(path: &str, source: &str) -> Result<ParsedFile, ConfigError> {
