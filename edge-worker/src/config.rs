@@ -8,7 +8,7 @@ use reviewgate_ingress::verify::SourceKeys;
 use reviewgate_ingress::{EventSource, IntakeSettings, SecretSet};
 use worker::Env;
 
-use crate::ingest::EdgeHmac;
+use crate::webcrypto::EdgeHmac;
 
 /// A variable or secret that cannot be used; names it, never shows a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,15 +2,15 @@
 //! `reviewgate_ingress`'s pipeline over this Worker's ports and writes its answer and
 //! log line. Nothing here decides anything about a delivery.
 
+use std::borrow::Cow;
+
 use futures_util::StreamExt;
 use reviewgate_ingress::outcome::{TRACE_ID_HEADER, health_body, is_acceptable_trace_id};
-use reviewgate_ingress::ports::{BodyError, Clock, HmacEngine, PortError, Secrets};
+use reviewgate_ingress::ports::{BodyError, Clock, PortError, Secrets};
 use reviewgate_ingress::verify::SourceKeys;
 use reviewgate_ingress::{
-    Delivery, EventSource, Headers, HmacCheck, Ingested, Outcome, Pipeline, Refusal, VerifyError,
-    WireResponse,
+    Delivery, EventSource, Headers, Ingested, Outcome, Pipeline, Refusal, WireResponse,
 };
-use std::borrow::Cow;
 use worker::{Date, Env, Method, Request, Response};
 
 use crate::config::{self, Config};
@@ -131,26 +131,6 @@ impl Secrets for WorkerSecrets<'_> {
         config::source_keys(self.0, source)
             .map(Cow::Owned)
             .map_err(|e| PortError::Misconfigured(e.to_string()))
-    }
-}
-
-/// Which HMAC implementation completes signature checks.
-#[derive(Debug, Clone, Copy)]
-pub enum EdgeHmac {
-    /// The runtime's WebCrypto (the default: faster in workerd).
-    WebCrypto,
-    /// The Rust `hmac`/`sha2` code compiled to Wasm (`HMAC_IMPL=rust`, for comparison).
-    Rust,
-}
-
-impl HmacEngine for EdgeHmac {
-    async fn verify(&self, check: HmacCheck<'_>) -> Result<Result<(), VerifyError>, PortError> {
-        match self {
-            EdgeHmac::WebCrypto => webcrypto::complete(check)
-                .await
-                .map_err(|e| PortError::Unavailable(format!("WebCrypto: {e:?}"))),
-            EdgeHmac::Rust => Ok(check.verify_native()),
-        }
     }
 }
 

@@ -2,13 +2,15 @@
 //! natively in workerd, while the Rust `hmac`/`sha2` code runs as Wasm; in
 //! `scripts/edge bench` (28 KB bodies, verification only) WebCrypto gave the higher
 //! throughput, so the Worker completes `reviewgate_ingress::HmacCheck`s here
-//! (`HMAC_IMPL=rust` switches back, for comparison). Imported keys are cached per
-//! isolate because `importKey` costs about as much as a signature.
+//! (`HMAC_IMPL=rust` switches back, for comparison: [`EdgeHmac`] is the Worker's
+//! `HmacEngine`). Imported keys are cached per isolate because `importKey` costs
+//! about as much as a signature.
 
 use std::cell::RefCell;
 
 use js_sys::{Object, Reflect, Uint8Array};
-use reviewgate_ingress::HmacCheck;
+use reviewgate_ingress::ports::{HmacEngine, PortError};
+use reviewgate_ingress::{HmacCheck, VerifyError};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Crypto, CryptoKey, SubtleCrypto};
@@ -67,11 +69,29 @@ pub async fn hmac_sha256(secret: &[u8], message: &[u8]) -> Result<Vec<u8>, JsVal
     Ok(Uint8Array::new(&signature).to_vec())
 }
 
+/// Which HMAC implementation completes signature checks.
+#[derive(Debug, Clone, Copy)]
+pub enum EdgeHmac {
+    /// The runtime's WebCrypto (the default: faster in workerd).
+    WebCrypto,
+    /// The Rust `hmac`/`sha2` code compiled to Wasm (`HMAC_IMPL=rust`, for comparison).
+    Rust,
+}
+
+impl HmacEngine for EdgeHmac {
+    async fn verify(&self, check: HmacCheck<'_>) -> Result<Result<(), VerifyError>, PortError> {
+        match self {
+            EdgeHmac::WebCrypto => complete(check)
+                .await
+                .map_err(|e| PortError::Unavailable(format!("WebCrypto: {e:?}"))),
+            EdgeHmac::Rust => Ok(check.verify_native()),
+        }
+    }
+}
+
 /// Completes `check` with WebCrypto: every key is tried (no early exit) and each MAC
 /// is compared in constant time by `HmacCheck::matches`.
-pub async fn complete(
-    check: HmacCheck<'_>,
-) -> Result<Result<(), reviewgate_ingress::VerifyError>, JsValue> {
+pub async fn complete(check: HmacCheck<'_>) -> Result<Result<(), VerifyError>, JsValue> {
     let mut matched = false;
     for key in check.keys() {
         let mac = hmac_sha256(key, check.message()).await?;

@@ -20,6 +20,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod pipeline;
 pub mod ports;
+pub mod process_limiter;
 pub mod rate_limit;
 pub mod secrets;
 pub mod sign;

@@ -348,7 +348,8 @@ mod tests {
     use crate::SecretSet;
     use crate::event::{EventEnvelope, EventKind};
     use crate::ports::NativeHmac;
-    use crate::rate_limit::{Limits, SharedProcessLimiter};
+    use crate::process_limiter::SharedProcessLimiter;
+    use crate::rate_limit::Limits;
     use crate::verify::SourceKeys;
 
     const SECRET: &str = "gh-secret";

@@ -301,52 +301,6 @@ impl ProcessLimiter {
     }
 }
 
-/// A [`ProcessLimiter`] shared by the requests of one process: the
-/// [`RateLimiter`](crate::ports::RateLimiter) of a server that is its own intake.
-#[derive(Debug)]
-pub struct SharedProcessLimiter(std::sync::Mutex<ProcessLimiter>);
-
-impl SharedProcessLimiter {
-    /// Empty windows under `limits`.
-    pub fn new(limits: Limits) -> SharedProcessLimiter {
-        SharedProcessLimiter(std::sync::Mutex::new(ProcessLimiter::new(limits)))
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&mut ProcessLimiter) -> T) -> T {
-        // The limiter holds counts only; a panic elsewhere cannot leave them unusable.
-        f(&mut self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner))
-    }
-}
-
-impl crate::ports::RateLimiter for SharedProcessLimiter {
-    async fn client_blocked(&self, client_ip: &str, now_ms: u64) -> Option<u64> {
-        self.with(|l| l.blocked(client_ip, now_ms))
-    }
-
-    async fn record_auth_failure(&self, client_ip: &str, now_ms: u64) {
-        self.with(|l| l.record_auth_failure(client_ip, now_ms));
-    }
-
-    async fn admit(
-        &self,
-        envelope: &crate::event::EventEnvelope,
-        now_ms: u64,
-    ) -> Result<Decision, crate::ports::PortError> {
-        let repository = envelope.repository.as_ref().map(|r| r.full_name());
-        Ok(self.with(|l| {
-            l.admit(
-                envelope.source.as_str(),
-                envelope.organisation.as_deref(),
-                repository.as_deref(),
-                now_ms,
-            )
-        }))
-    }
-}
-
 /// FNV-1a, a stable hash for choosing shards (the same on every platform and build).
 pub fn stable_hash(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {

@@ -1,6 +1,6 @@
 //! The per-key request limit of `/api` that this process counts for itself, kept in
 //! [`AppState`]. (Webhooks get the edge's limits, held in this process by
-//! `reviewgate_ingress::rate_limit::SharedProcessLimiter`.) On Lambda each instance
+//! `reviewgate_ingress::process_limiter::SharedProcessLimiter`.) On Lambda each instance
 //! counts alone; exact limits across instances are the edge's job.
 //!
 //! [`AppState`]: super::AppState

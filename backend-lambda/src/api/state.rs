@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 
 use reviewgate_ingress::IntakeSettings;
-use reviewgate_ingress::rate_limit::SharedProcessLimiter;
+use reviewgate_ingress::process_limiter::SharedProcessLimiter;
 
 use super::limits::RateLimiter;
 use crate::config::{Config, IntakeSecrets};

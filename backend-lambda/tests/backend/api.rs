@@ -755,7 +755,8 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
 
 #[tokio::test]
 async fn webhook_limits_answer_429_with_retry_after_and_block_forgers() {
-    use reviewgate_ingress::rate_limit::{Limits, SharedProcessLimiter};
+    use reviewgate_ingress::process_limiter::SharedProcessLimiter;
+    use reviewgate_ingress::rate_limit::Limits;
     let mut api = TestApi::embedded().await;
     api.state.webhook_limits = Arc::new(SharedProcessLimiter::new(Limits {
         per_repository: 3,

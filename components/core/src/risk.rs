@@ -130,6 +130,17 @@ const CATEGORY_NAMES: [&str; 5] = [
     "suppression-hygiene",
 ];
 
+/// The score of `findings` for a change of `changed_resources` resources, when
+/// nothing else of the review is at hand (the `score` entry points of the WASI
+/// components): coverage counts only the changed resources.
+pub fn score_findings(findings: &[Finding], changed_resources: usize) -> Risk {
+    let coverage = Coverage {
+        changed_resources,
+        ..Coverage::default()
+    };
+    score(findings, &coverage)
+}
+
 /// Scores a review's findings. Suppressed findings do not count.
 pub fn score(findings: &[Finding], coverage: &Coverage) -> Risk {
     let mut remaining = [1.0f64; 5];

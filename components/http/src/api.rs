@@ -2,7 +2,7 @@
 //! `POST /review`, `POST /score`, `GET /rules`, `GET /healthz`. Errors are
 //! `{"error", "message", "trace_id"}` JSON with a 4xx status; internals never leak.
 
-use reviewgate_core::risk::{self, Coverage};
+use reviewgate_core::risk;
 use reviewgate_core::{ChangeSet, Document, Finding, InputKind, Origin};
 use serde::Deserialize;
 
@@ -161,11 +161,10 @@ fn score(text: &str) -> Result<String, ApiError> {
             "expected {{\"findings\": [...], \"changed_resources\": n}}: {e}"
         ))
     })?;
-    let coverage = Coverage {
-        changed_resources: request.changed_resources,
-        ..Coverage::default()
-    };
-    Ok(to_json(&risk::score(&request.findings, &coverage)))
+    Ok(to_json(&risk::score_findings(
+        &request.findings,
+        request.changed_resources,
+    )))
 }
 
 #[cfg(test)]

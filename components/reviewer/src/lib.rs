@@ -20,7 +20,7 @@ mod bindings {
 use bindings::exports::reviewgate::review::{analyzer, rules, scoring};
 use bindings::reviewgate::review::types as wit;
 use reviewgate_core::config::ReviewConfig;
-use reviewgate_core::risk::{self, Coverage};
+use reviewgate_core::risk;
 use reviewgate_core::{ChangeSet, Document, ExternalResult, Finding, Origin, review_with_external};
 
 // `From` impls between `wit` and the core types: the same source as the host's
@@ -56,11 +56,7 @@ impl analyzer::Guest for Reviewer {
 impl scoring::Guest for Reviewer {
     fn score(findings: Vec<wit::Finding>, changed_resources: u32) -> wit::Risk {
         let findings: Vec<Finding> = findings.into_iter().map(Into::into).collect();
-        let coverage = Coverage {
-            changed_resources: changed_resources as usize,
-            ..Coverage::default()
-        };
-        risk::score(&findings, &coverage).into()
+        risk::score_findings(&findings, changed_resources as usize).into()
     }
 }
 
