@@ -1,6 +1,8 @@
 //! reviewgate's cross-crate integration tests: one binary, one module per area.
 //! Fixtures are the real files of `../shared/corpus`, read in place.
 
+/// ARCHITECTURE.md's code map names every source file and no other.
+mod architecture;
 /// Every Trivy `terraform.good`/`terraform.bad` snippet parses with correct addresses and lines.
 mod corpus_hcl;
 /// Every Terraform plan in the corpus parses (and the deliberately invalid one fails clearly).
