@@ -6,7 +6,7 @@ The regions are the plugin's `regions` setting (comma-separated, default
 `eu-west-1,eu-central-1`). A resource's region comes from its `region`
 attribute (AWS provider 6 sets one per resource) or its `availability_zone`.
 Values known only after apply (`{"$unknown": ...}`) are neither passed nor
-failed. Build: `scripts/components build` (see README).
+failed. Build: `scripts/components build` (see docs/components.md).
 """
 
 import json
