@@ -14,16 +14,7 @@ import http from 'node:http';
 
 import os from 'node:os';
 
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-
-import { corpus, githubHeaders, root, SECRETS, startBackend } from '../test/harness.mjs';
-
-// wrangler and miniflare live in scripts/edge's tool cache, not beside this file.
-const tools = createRequire(path.join(process.env.EDGE_NODE_MODULES ?? '', 'noop.js'));
-const importTool = (name) => import(pathToFileURL(tools.resolve(name)));
-const { convertV4MiniflareOptions, Miniflare } = await importTool('miniflare');
-const { unstable_getMiniflareWorkerOptions } = await importTool('wrangler');
+import { corpus, githubHeaders, root, startBackend, startWorkerd } from '../test/harness.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,32 +35,6 @@ console.log(`bundle: wasm ${kib(wasm.length)} + js ${kib(js.length)} = ${kib(bun
 const body = fs.readFileSync(path.join(corpus, 'github-payloads/pull_request.opened.payload.json'));
 console.log(`payload: ${body.length} bytes pull_request, ${connections} connections, ${seconds} s per run, ` +
   `${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)}`);
-
-/** workerd running the built Worker with wrangler.toml's bindings and `vars` on top. */
-async function startWorkerd(vars) {
-  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'));
-  const { modulesRules, rootPath, ...options } = workerOptions;
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    host: '127.0.0.1',
-    port: 0,
-    workers: [{
-      ...options,
-      name: 'reviewgate-edge',
-      modules: [
-        { type: 'ESModule', path: main },
-        { type: 'CompiledWasm', path: path.join(path.dirname(main), 'index_bg.wasm') },
-      ],
-      bindings: {
-        ...options.bindings,
-        GITHUB_WEBHOOK_SECRETS: SECRETS.github,
-        EDGE_SIGNING_SECRETS: SECRETS.edge,
-        ...vars,
-      },
-    }],
-  }));
-  const url = (await mf.ready).toString().replace(/\/$/, '');
-  return { url, stop: () => mf.dispose() };
-}
 
 let n = 0; // delivery ids stay unique across runs, so no request is a duplicate
 async function load(url, { runSeconds = seconds, event = 'pull_request', expected = 202, conns = connections, route = '/webhooks/github' } = {}) {

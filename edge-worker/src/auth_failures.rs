@@ -1,7 +1,8 @@
-//! `AuthFailureLimiter`: counts failed authentications per client IP (one object per
-//! IP). Each failure is counted here; the answer is how long the IP is now blocked
-//! (`null` while under its limit), which the isolate that asked remembers, so further
-//! requests from that IP are refused before any verification work or object call.
+//! `AuthFailureLimiter`: counts failed authentications per client — IP and source —
+//! (one object per client). Each failure is counted here; the answer is how long the
+//! client is now blocked (`null` while under its limit), which the isolate that asked
+//! remembers, so its further failures are refused without an object call. Requests
+//! that verify are never refused by a block.
 
 use worker::{Date, DurableObject, Env, Request, Response, Result, State, durable_object};
 

@@ -29,6 +29,9 @@ pub const GLOBAL_LIMITER: &str = "GLOBAL_LIMITER";
 pub const AUTH_FAILURES: &str = "AUTH_FAILURES";
 /// Secret: edge→backend signing secrets (the first signs; all verify at the backend).
 pub const EDGE_SIGNING_SECRETS: &str = "EDGE_SIGNING_SECRETS";
+/// How long a delivery id is remembered by default: 72 hours, GitHub's window for
+/// redelivering a delivery by hand, so a manual redelivery is still recognised.
+pub const DEFAULT_DEDUP_TTL_SECS: u64 = 72 * 60 * 60;
 /// Shards of the deduplication store.
 pub const DEDUP_SHARDS: u64 = 16;
 
@@ -81,12 +84,12 @@ impl Config {
     pub fn from_env(env: &Env) -> Result<Config, ConfigError> {
         let defaults = Limits::default();
         let intake = IntakeSettings::default();
-        Ok(Config {
+        let config = Config {
             intake: IntakeSettings {
                 max_body_bytes: number(env, "MAX_BODY_BYTES", intake.max_body_bytes)?,
                 tolerance_secs: number(env, "TIMESTAMP_TOLERANCE_SECS", intake.tolerance_secs)?,
             },
-            dedup_ttl_secs: number(env, "DEDUP_TTL_SECS", 24 * 60 * 60)?,
+            dedup_ttl_secs: number(env, "DEDUP_TTL_SECS", DEFAULT_DEDUP_TTL_SECS)?,
             limits: Limits {
                 per_repository: small(env, "RATE_LIMIT_PER_REPOSITORY", defaults.per_repository)?,
                 per_organisation: small(
@@ -110,7 +113,16 @@ impl Config {
                     return Err(ConfigError("HMAC_IMPL must be webcrypto or rust".into()));
                 }
             },
-        })
+        };
+        // A redelivery must be recognised for as long as its signature is accepted:
+        // an id forgotten inside the replay window lets a captured delivery in twice.
+        if config.dedup_ttl_secs < config.intake.tolerance_secs {
+            return Err(ConfigError(format!(
+                "DEDUP_TTL_SECS ({}) must be at least TIMESTAMP_TOLERANCE_SECS ({})",
+                config.dedup_ttl_secs, config.intake.tolerance_secs
+            )));
+        }
+        Ok(config)
     }
 }
 
@@ -143,7 +155,9 @@ pub fn source_keys(env: &Env, source: EventSource) -> Result<SourceKeys, ConfigE
 
 /// The edge→backend signing secrets.
 pub fn edge_signing_secrets(env: &Env) -> Result<SecretSet, ConfigError> {
-    let set = SecretSet::from_lines(&secret_text(env, EDGE_SIGNING_SECRETS).unwrap_or_default());
+    let set = SecretSet::from_lines(&secret_text(env, EDGE_SIGNING_SECRETS).unwrap_or_default())
+        .require_min_len(reviewgate_ingress::secrets::MIN_SECRET_BYTES)
+        .map_err(|e| ConfigError(format!("{EDGE_SIGNING_SECRETS}: {e}")))?;
     if set.is_empty() {
         return Err(ConfigError(format!("{EDGE_SIGNING_SECRETS} is not set")));
     }

@@ -1,7 +1,7 @@
 //! The Worker's [`RateLimiter`]: the organisation's limiter object and the event's
 //! global shard, asked at once, and the failed-authentication limiter object, whose
-//! blocks each isolate also remembers so that a blocked client is refused before any
-//! work or object call.
+//! blocks each isolate also remembers so that a blocked client's further failures are
+//! refused without an object call.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -17,13 +17,13 @@ use crate::objects::call_object;
 use crate::org_limiter::AdmitRequest;
 
 thread_local! {
-    /// Client IPs this isolate has seen blocked for failed authentication, with the
-    /// time (ms) the block ends.
-    static BLOCKED_IPS: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    /// Clients (IP and source) this isolate has seen blocked for failed
+    /// authentication, with the time (ms) the block ends.
+    static BLOCKED: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
 }
 
 /// Past this many remembered blocks, lapsed ones are dropped.
-const BLOCKED_IPS_PRUNE_ABOVE: usize = 10_000;
+const BLOCKED_PRUNE_ABOVE: usize = 10_000;
 
 /// The limits, held by Durable Objects.
 pub struct DurableLimiter<'a> {
@@ -39,28 +39,28 @@ impl<'a> DurableLimiter<'a> {
 }
 
 impl RateLimiter for DurableLimiter<'_> {
-    async fn client_blocked(&self, client_ip: &str, now_ms: u64) -> Option<u64> {
-        let until = BLOCKED_IPS.with(|b| b.borrow().get(client_ip).copied())?;
+    async fn client_blocked(&self, client: &str, now_ms: u64) -> Option<u64> {
+        let until = BLOCKED.with(|b| b.borrow().get(client).copied())?;
         if until > now_ms {
             return Some((until - now_ms).div_ceil(1000).max(1));
         }
-        BLOCKED_IPS.with(|b| b.borrow_mut().remove(client_ip));
+        BLOCKED.with(|b| b.borrow_mut().remove(client));
         None
     }
 
-    async fn record_auth_failure(&self, client_ip: &str, now_ms: u64) {
+    async fn record_auth_failure(&self, client: &str, now_ms: u64) {
         let ask = WindowRequest {
             limit: self.limits.auth_failures_per_ip,
             window_ms: self.limits.window_ms,
         };
-        let name = format!("ip:{client_ip}");
+        let name = format!("client:{client}");
         match call_object::<Option<u64>>(self.env, config::AUTH_FAILURES, &name, &ask).await {
-            Ok(Some(blocked_secs)) => BLOCKED_IPS.with(|b| {
+            Ok(Some(blocked_secs)) => BLOCKED.with(|b| {
                 let mut b = b.borrow_mut();
-                if b.len() > BLOCKED_IPS_PRUNE_ABOVE {
+                if b.len() > BLOCKED_PRUNE_ABOVE {
                     b.retain(|_, until| *until > now_ms);
                 }
-                b.insert(client_ip.to_owned(), now_ms + blocked_secs * 1000);
+                b.insert(client.to_owned(), now_ms + blocked_secs * 1000);
             }),
             Ok(None) => {}
             Err(e) => worker::console_error!("auth-failure limiter unavailable: {e}"),

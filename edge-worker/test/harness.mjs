@@ -9,16 +9,18 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 export const root = path.resolve(import.meta.dirname, '../..');
 export const corpus = process.env.REVIEWGATE_CORPUS ?? path.join(root, '../shared/corpus');
 
 export const SECRETS = {
-  github: 'gh-test-secret',
-  gitlab: 'gl-test-token',
-  bitbucket: 'bb-test-secret',
-  spacelift: 'sl-test-secret',
-  standard: 'whsec_' + Buffer.from('standard-test-key').toString('base64'),
+  github: 'gh-test-secret-0123456789',
+  gitlab: 'gl-test-token-0123456789',
+  bitbucket: 'bb-test-secret-0123456789',
+  spacelift: 'sl-test-secret-0123456789',
+  standard: 'whsec_' + Buffer.from('standard-test-key-24bytes').toString('base64'),
   edge: 'edge-test-secret',
 };
 
@@ -99,7 +101,7 @@ export function startProcess(cmd, args, env, ready) {
 
 /** The webhook secrets of `SECRETS`, named as `reviewgate serve` reads them. */
 export const SERVE_SECRETS = {
-  REVIEWGATE_GITHUB_WEBHOOK_SECRETS: `retired-secret\n${SECRETS.github}`,
+  REVIEWGATE_GITHUB_WEBHOOK_SECRETS: `retired-secret-0123456789\n${SECRETS.github}`,
   REVIEWGATE_GITLAB_WEBHOOK_TOKENS: SECRETS.gitlab,
   REVIEWGATE_BITBUCKET_WEBHOOK_SECRETS: SECRETS.bitbucket,
   REVIEWGATE_SPACELIFT_WEBHOOK_SECRETS: SECRETS.spacelift,
@@ -120,6 +122,49 @@ export async function startServe(dataDir, env) {
   return serve;
 }
 
+/**
+ * workerd running the built Worker through Miniflare directly, configured from
+ * wrangler.toml with `vars` on top (secrets from `SECRETS`). Unlike `wrangler dev`
+ * there is no development proxy in front, and the test can reach the Durable
+ * Objects itself (`mf.getDurableObjectNamespace`).
+ */
+export async function startWorkerd(vars) {
+  // wrangler and miniflare live in scripts/edge's tool cache, not beside this file.
+  const tools = createRequire(path.join(process.env.EDGE_NODE_MODULES ?? root, 'noop.js'));
+  const importTool = (name) => import(pathToFileURL(tools.resolve(name)));
+  const { convertV4MiniflareOptions, Miniflare } = await importTool('miniflare');
+  const { unstable_getMiniflareWorkerOptions } = await importTool('wrangler');
+  const { workerOptions, main } = unstable_getMiniflareWorkerOptions(path.join(root, 'wrangler.toml'));
+  const { modulesRules, rootPath, ...options } = workerOptions;
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    host: '127.0.0.1',
+    port: 0,
+    workers: [{
+      ...options,
+      name: 'reviewgate-edge',
+      modules: [
+        { type: 'ESModule', path: main },
+        { type: 'CompiledWasm', path: path.join(path.dirname(main), 'index_bg.wasm') },
+      ],
+      bindings: {
+        ...options.bindings,
+        GITHUB_WEBHOOK_SECRETS: SECRETS.github,
+        EDGE_SIGNING_SECRETS: SECRETS.edge,
+        ...vars,
+      },
+    }],
+  }));
+  const url = (await mf.ready).toString().replace(/\/$/, '');
+  return { url, mf, stop: () => mf.dispose() };
+}
+
+/** FNV-1a, as `reviewgate_ingress::rate_limit::stable_hash`: which shard an id is in. */
+export function stableHash(key) {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(key)) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h;
+}
+
 /** Starts the Worker in workerd through `wrangler dev`; resolves once it answers. */
 export async function startWorker(vars, { quiet = false } = {}) {
   const port = await freePort();
@@ -129,7 +174,7 @@ export async function startWorker(vars, { quiet = false } = {}) {
     envFile,
     [
       // Two GitHub secrets: deliveries signed with either verify (rotation).
-      `GITHUB_WEBHOOK_SECRETS="retired-secret\\n${SECRETS.github}"`,
+      `GITHUB_WEBHOOK_SECRETS="retired-secret-0123456789\\n${SECRETS.github}"`,
       `GITLAB_WEBHOOK_TOKENS="${SECRETS.gitlab}"`,
       `BITBUCKET_WEBHOOK_SECRETS="${SECRETS.bitbucket}"`,
       `SPACELIFT_WEBHOOK_SECRETS="${SECRETS.spacelift}"`,

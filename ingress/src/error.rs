@@ -77,6 +77,22 @@ pub enum NormalizeError {
     /// A field the event needs is absent or of the wrong type.
     #[error("payload field {0} is missing or has the wrong type")]
     MissingField(&'static str),
+    /// An identifier is longer than reviewgate keeps (ids end up in storage keys).
+    #[error("{field} is longer than {max} bytes")]
+    TooLong {
+        /// What was too long.
+        field: &'static str,
+        /// The limit.
+        max: usize,
+    },
+    /// A number is outside the range it can sanely have.
+    #[error("{field} must be a whole number from 0 to {max}")]
+    OutOfRange {
+        /// Which number.
+        field: &'static str,
+        /// The largest accepted.
+        max: u64,
+    },
     /// A timestamp inside the signed payload is outside the tolerance (Spacelift).
     #[error(transparent)]
     Timestamp(#[from] VerifyError),

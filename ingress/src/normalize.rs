@@ -67,7 +67,7 @@ pub fn normalize(
     let organisation = parts
         .organisation
         .or_else(|| parts.repository.as_ref().map(|r| r.owner.clone()));
-    Ok(Normalized::Event(Box::new(EventEnvelope {
+    let envelope = EventEnvelope {
         version: ENVELOPE_VERSION,
         id: format!("{}:{}", source.as_str(), ctx.delivery_id),
         source,
@@ -81,7 +81,58 @@ pub fn normalize(
         delivery_id: ctx.delivery_id.to_owned(),
         received_at: ctx.received_at_ms,
         trace_id: ctx.trace_id.to_owned(),
-    })))
+    };
+    check_bounds(&envelope)?;
+    Ok(Normalized::Event(Box::new(envelope)))
+}
+
+/// The longest identifier kept: ids become parts of storage keys (DynamoDB's are
+/// 2 KB at most), log fields and review titles; no real one comes near.
+pub const MAX_ID_BYTES: usize = 256;
+/// The largest Spacelift `stateVersion` taken. It counts a run's state changes, so a
+/// real one stays small; a huge one would make every later delivery of the run look
+/// old, freezing its review.
+pub const MAX_STATE_VERSION: u64 = 1_000_000;
+
+/// Refuses an envelope whose identifiers or numbers no real sender produces.
+fn check_bounds(envelope: &EventEnvelope) -> Result<(), NormalizeError> {
+    let too_long = |field: &'static str, value: &str| {
+        if value.len() > MAX_ID_BYTES {
+            return Err(NormalizeError::TooLong {
+                field,
+                max: MAX_ID_BYTES,
+            });
+        }
+        Ok(())
+    };
+    too_long("the delivery id", &envelope.delivery_id)?;
+    if let Some(organisation) = &envelope.organisation {
+        too_long("the organisation", organisation)?;
+    }
+    if let Some(repository) = &envelope.repository {
+        too_long("the repository provider", &repository.provider)?;
+        too_long("the repository owner", &repository.owner)?;
+        too_long("the repository name", &repository.name)?;
+        if let Some(id) = &repository.id {
+            too_long("the repository id", id)?;
+        }
+    }
+    if let Some(pr) = &envelope.pr {
+        too_long("the head commit", &pr.head_sha)?;
+    }
+    if let Some(run) = &envelope.spacelift {
+        too_long("the Spacelift account", &run.account)?;
+        too_long("the Spacelift stack", &run.stack)?;
+        too_long("the Spacelift run id", &run.run_id)?;
+        too_long("the Spacelift run state", &run.state)?;
+        if run.state_version.is_some_and(|v| v > MAX_STATE_VERSION) {
+            return Err(NormalizeError::OutOfRange {
+                field: "stateVersion",
+                max: MAX_STATE_VERSION,
+            });
+        }
+    }
+    Ok(())
 }
 
 enum Outcome {
@@ -394,10 +445,23 @@ fn spacelift(p: &Value, ctx: DeliveryContext<'_>) -> Result<Outcome, NormalizeEr
         state: text(p, "/state")?,
         // The delivery id is derived from the same field (`delivery.rs`): one id
         // per state change of a run.
-        state_version: p.get("stateVersion").and_then(Value::as_u64),
+        state_version: state_version(p)?,
         delta,
     });
     Ok(Outcome::Event(Box::new(parts)))
+}
+
+/// Spacelift's `stateVersion`: absent, or a whole number (its range is checked with
+/// the envelope's other bounds); anything else is refused rather than dropped, since
+/// it orders the run's deliveries.
+fn state_version(p: &Value) -> Result<Option<u64>, NormalizeError> {
+    match p.get("stateVersion") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or(NormalizeError::OutOfRange {
+            field: "stateVersion",
+            max: MAX_STATE_VERSION,
+        }),
+    }
 }
 
 /// Standard Webhooks senders speak the envelope directly: `{"type": "<kind>",
@@ -694,5 +758,70 @@ mod tests {
             ),
             Ok(Normalized::Ignored("event type invoice.paid".into()))
         );
+    }
+
+    #[test]
+    fn identifiers_and_state_versions_no_sender_produces_are_refused() {
+        let run = |state_version: serde_json::Value, stack: &str| {
+            let body = serde_json::json!({"account": "acme", "state": "FINISHED",
+                "stateVersion": state_version, "run": {"id": "r1"}, "stack": {"id": stack}});
+            normalize(
+                EventSource::Spacelift,
+                &Headers::new(),
+                body.to_string().as_bytes(),
+                ctx(),
+            )
+        };
+        assert!(run(serde_json::json!(MAX_STATE_VERSION), "prod").is_ok());
+        for bad in [
+            serde_json::json!(MAX_STATE_VERSION + 1),
+            serde_json::json!(u64::MAX),
+            serde_json::json!(-1),
+            serde_json::json!(2.5),
+            serde_json::json!("3"),
+        ] {
+            assert_eq!(
+                run(bad.clone(), "prod"),
+                Err(NormalizeError::OutOfRange {
+                    field: "stateVersion",
+                    max: MAX_STATE_VERSION
+                }),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            run(serde_json::json!(1), &"s".repeat(MAX_ID_BYTES + 1)),
+            Err(NormalizeError::TooLong {
+                field: "the Spacelift stack",
+                max: MAX_ID_BYTES
+            })
+        );
+        // A Standard Webhooks sender speaking a Spacelift run is held to the same.
+        let body = serde_json::json!({"type": "spacelift.run", "data": {"spacelift": {
+            "account": "acme", "stack": "prod", "run_id": "r1", "state": "FINISHED",
+            "state_version": u64::MAX}}});
+        assert!(matches!(
+            normalize(
+                EventSource::StandardWebhooks,
+                &Headers::new(),
+                body.to_string().as_bytes(),
+                ctx()
+            ),
+            Err(NormalizeError::OutOfRange { .. })
+        ));
+        let long_id = "d".repeat(MAX_ID_BYTES + 1);
+        let body = serde_json::json!({"type": "push", "data": {}});
+        assert!(matches!(
+            normalize(
+                EventSource::StandardWebhooks,
+                &Headers::new(),
+                body.to_string().as_bytes(),
+                DeliveryContext {
+                    delivery_id: &long_id,
+                    ..ctx()
+                }
+            ),
+            Err(NormalizeError::TooLong { .. })
+        ));
     }
 }

@@ -1,5 +1,6 @@
-//! The webhook intake pipeline, once for every surface: block check → body → verify →
-//! delivery id → normalize → rate-limit ∥ claim → sink → confirm.
+//! The webhook intake pipeline, once for every surface: body → verify (a failing
+//! client over its limit refused) → delivery id → normalize → claim → rate-limit →
+//! sink → confirm.
 //!
 //! [`Pipeline::ingest`] takes a delivery and answers an [`Ingested`]: its
 //! [`Outcome`], which [`Outcome::to_wire`] turns into the HTTP answer, plus what the
@@ -7,15 +8,12 @@
 //! implement those traits, so the order of the steps, which failures count against a
 //! client and every answer are decided here.
 //!
-//! The order is chosen for an attacker's cost, not ours: a client over its
-//! failed-authentication limit is refused before its body is read; an unconfigured
-//! source before the body is read; nothing unverified reaches the parser, the limiter
-//! or the duplicate check, so a forger can neither fill the limits of a real sender
-//! nor claim its delivery ids.
-
-use std::future::{Future, poll_fn};
-use std::pin::pin;
-use std::task::Poll;
+//! The order is chosen against attackers: nothing unverified reaches the parser,
+//! the limiter or the duplicate check, so a forger can neither fill the limits of a
+//! real sender nor claim its delivery ids; the failed-authentication block refuses
+//! failing requests only, so it cannot be turned against the sender it protects; a
+//! duplicate is answered before it counts against any limit, so a replayed
+//! delivery cannot throttle its organisation.
 
 use crate::delivery::delivery_id;
 use crate::error::{NormalizeError, VerifyError};
@@ -167,12 +165,6 @@ where
         delivery_id_out: &mut Option<String>,
     ) -> Result<Outcome, Refusal> {
         let now = self.clock.now_ms();
-        if let Some(retry_after_secs) = self.limiter.client_blocked(client_ip, now).await {
-            return Err(Refusal::RateLimited {
-                scope: LimitScope::ClientIp,
-                retry_after_secs,
-            });
-        }
         let keys = self.secrets.source_keys(source).map_err(port_refusal)?;
         if keys.is_empty() {
             return Err(Refusal::NotConfigured(source));
@@ -227,15 +219,16 @@ where
             Err(e) => return Err(Refusal::BadRequest(e)),
         };
 
-        // The limits and the duplicate check are independent, so they are asked at
-        // once. A duplicate is answered as such even when a limit refuses, so a
-        // sender's redelivery of what was taken never looks like a loss.
-        let (claim, decision) = both(
-            self.dedup.claim(&envelope.id, now),
-            self.limiter.admit(&envelope, now),
-        )
-        .await;
-        match claim.map_err(port_refusal)? {
+        // The duplicate check comes first, and only a first delivery counts against
+        // the limits: replaying one captured delivery cannot throttle its
+        // organisation, and a redelivery of what was taken is answered as such
+        // whatever the limits say, so it never looks like a loss.
+        match self
+            .dedup
+            .claim(&envelope.id, now)
+            .await
+            .map_err(port_refusal)?
+        {
             Claim::Duplicate => {
                 return Ok(Outcome::Duplicate {
                     event_id: envelope.id.clone(),
@@ -248,7 +241,7 @@ where
             }
             Claim::First => {}
         }
-        let refused = match decision {
+        let refused = match self.limiter.admit(&envelope, now).await {
             Ok(Decision::Allow) => None,
             Ok(Decision::Limit {
                 scope,
@@ -283,7 +276,11 @@ where
         }
     }
 
-    /// A failed authentication: counted against the client, then refused. A source
+    /// A failed authentication. Failures are counted per client IP and source; once
+    /// a client is over its limit, its failing requests are refused with 429 and no
+    /// longer counted — but only failing ones: a delivery that verifies is never
+    /// refused by the block, so an attacker sharing the sender's address (a NAT, a
+    /// proxy, the provider's own egress) cannot lock the real sender out. A source
     /// without secrets is this deployment's problem and counts for nothing.
     async fn unauthorized(
         &self,
@@ -295,9 +292,22 @@ where
         if error == VerifyError::NoSecretConfigured {
             return Refusal::NotConfigured(source);
         }
-        self.limiter.record_auth_failure(client_ip, now).await;
+        let client = failing_client(source, client_ip);
+        if let Some(retry_after_secs) = self.limiter.client_blocked(&client, now).await {
+            return Refusal::RateLimited {
+                scope: LimitScope::ClientIp,
+                retry_after_secs,
+            };
+        }
+        self.limiter.record_auth_failure(&client, now).await;
         Refusal::Unauthorized(error)
     }
+}
+
+/// Who failed authentication, for the failure limit: the client IP and the source,
+/// so that failures at one source do not block the same address at another.
+pub fn failing_client(source: EventSource, client_ip: &str) -> String {
+    format!("{}|{client_ip}", source.as_str())
 }
 
 fn port_refusal(error: PortError) -> Refusal {
@@ -307,42 +317,14 @@ fn port_refusal(error: PortError) -> Refusal {
     }
 }
 
-/// Polls two futures together until both are done (a `join` without a runtime
-/// crate: this crate depends on none).
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let mut a = pin!(a);
-    let mut b = pin!(b);
-    let mut a_out = None;
-    let mut b_out = None;
-    poll_fn(move |cx| {
-        if a_out.is_none()
-            && let Poll::Ready(out) = a.as_mut().poll(cx)
-        {
-            a_out = Some(out);
-        }
-        if b_out.is_none()
-            && let Poll::Ready(out) = b.as_mut().poll(cx)
-        {
-            b_out = Some(out);
-        }
-        match (a_out.take(), b_out.take()) {
-            (Some(a), Some(b)) => Poll::Ready((a, b)),
-            (a, b) => {
-                a_out = a;
-                b_out = b;
-                Poll::Pending
-            }
-        }
-    })
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
     use std::cell::RefCell;
     use std::collections::BTreeSet;
-    use std::task::{Context, Waker};
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
 
     use super::*;
     use crate::SecretSet;
@@ -577,19 +559,37 @@ mod tests {
         }
         assert!(w.dedup.claimed.borrow().is_empty(), "a forger claims no id");
         assert!(w.sink.taken.borrow().is_empty());
-        // Over the limit, even the real signature is refused up front.
-        let real = w.send(
+        // Over the limit, its failing requests are refused with 429 ...
+        let third = w.send(
             "github",
-            github("pull_request", "d-1", &body, SECRET),
+            github("pull_request", "d-1", &body, "guess"),
             &body,
         );
         assert!(matches!(
-            refused(&real),
+            refused(&third),
             Refusal::RateLimited {
                 scope: LimitScope::ClientIp,
                 ..
             }
         ));
+        // ... but a delivery that verifies from the same address is taken: the block
+        // cannot be turned against the sender it protects.
+        let real = w.send(
+            "github",
+            github("pull_request", "d-1", &body, SECRET),
+            &body,
+        );
+        assert!(matches!(real.outcome, Outcome::Accepted { .. }), "{real:?}");
+        // Failures are counted per source: the same address at another source is
+        // not blocked.
+        let stale = serde_json::json!({"account": "a", "state": "FINISHED", "stateVersion": 1,
+            "timestamp": NOW / 1000, "run": {"id": "r"}, "stack": {"id": "s"}})
+        .to_string();
+        let forged = Headers::new().with("X-Signature-256", &format!("sha256={}", "0".repeat(64)));
+        assert_eq!(
+            refused(&w.send("spacelift", forged, stale.as_bytes())),
+            &Refusal::Unauthorized(VerifyError::SignatureMismatch)
+        );
     }
 
     #[test]
@@ -607,19 +607,14 @@ mod tests {
         let mac = crate::hmac_sha256(SECRET.as_bytes(), &[stale.as_bytes()]);
         let headers =
             Headers::new().with("X-Signature-256", &format!("sha256={}", hex::encode(mac)));
-        let out = w.send("spacelift", headers, stale.as_bytes());
+        let out = w.send("spacelift", headers.clone(), stale.as_bytes());
         assert!(matches!(
             refused(&out),
             Refusal::Unauthorized(VerifyError::StaleTimestamp { age_secs: 301, .. })
         ));
-        let body = pull_request("infra");
-        let next = w.send(
-            "github",
-            github("pull_request", "d-2", &body, SECRET),
-            &body,
-        );
+        let again = w.send("spacelift", headers, stale.as_bytes());
         assert!(
-            matches!(refused(&next), Refusal::RateLimited { .. }),
+            matches!(refused(&again), Refusal::RateLimited { .. }),
             "the stale delivery was counted"
         );
     }
@@ -658,6 +653,40 @@ mod tests {
             &body,
         );
         assert!(matches!(redelivered.outcome, Outcome::Duplicate { .. }));
+    }
+
+    #[test]
+    fn replaying_a_delivery_does_not_count_against_the_limits() {
+        let w = World::new(Limits {
+            per_repository: 2,
+            per_organisation: 2,
+            global: 2,
+            ..Limits::default()
+        });
+        let body = pull_request("infra");
+        for _ in 0..20 {
+            let replay = w.send(
+                "github",
+                github("pull_request", "d-1", &body, SECRET),
+                &body,
+            );
+            assert!(
+                matches!(
+                    replay.outcome,
+                    Outcome::Accepted { .. } | Outcome::Duplicate { .. }
+                ),
+                "{replay:?}"
+            );
+        }
+        let next = w.send(
+            "github",
+            github("pull_request", "d-2", &body, SECRET),
+            &body,
+        );
+        assert!(
+            matches!(next.outcome, Outcome::Accepted { .. }),
+            "20 replays counted once: {next:?}"
+        );
     }
 
     #[test]

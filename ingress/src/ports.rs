@@ -85,15 +85,17 @@ impl HmacEngine for NativeHmac {
 }
 
 /// Rate limits and the failed-authentication block, wherever their state lives.
+/// A failing client is named by [`crate::pipeline::failing_client`]: its IP and the
+/// source it failed at.
 pub trait RateLimiter {
-    /// When `client_ip` has failed authentication too often: the seconds until it may
-    /// try again. Asked before anything else, so it should be cheap.
+    /// When `client` has failed authentication too often: the seconds until its
+    /// failures are counted again. Asked only for a request that failed.
     #[allow(async_fn_in_trait)]
-    async fn client_blocked(&self, client_ip: &str, now_ms: u64) -> Option<u64>;
-    /// Counts one failed authentication from `client_ip`. Best effort: a limiter
-    /// that cannot count logs why, and the delivery is refused anyway.
+    async fn client_blocked(&self, client: &str, now_ms: u64) -> Option<u64>;
+    /// Counts one failed authentication of `client`. Best effort: a limiter that
+    /// cannot count logs why, and the delivery is refused anyway.
     #[allow(async_fn_in_trait)]
-    async fn record_auth_failure(&self, client_ip: &str, now_ms: u64);
+    async fn record_auth_failure(&self, client: &str, now_ms: u64);
     /// Admits (and counts) one verified event under the repository, organisation and
     /// global limits; refused by any, it counts for none where the state allows.
     #[allow(async_fn_in_trait)]

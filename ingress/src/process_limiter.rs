@@ -26,12 +26,12 @@ impl SharedProcessLimiter {
 }
 
 impl RateLimiter for SharedProcessLimiter {
-    async fn client_blocked(&self, client_ip: &str, now_ms: u64) -> Option<u64> {
-        self.with(|l| l.blocked(client_ip, now_ms))
+    async fn client_blocked(&self, client: &str, now_ms: u64) -> Option<u64> {
+        self.with(|l| l.blocked(client, now_ms))
     }
 
-    async fn record_auth_failure(&self, client_ip: &str, now_ms: u64) {
-        self.with(|l| l.record_auth_failure(client_ip, now_ms));
+    async fn record_auth_failure(&self, client: &str, now_ms: u64) {
+        self.with(|l| l.record_auth_failure(client, now_ms));
     }
 
     async fn admit(&self, envelope: &EventEnvelope, now_ms: u64) -> Result<Decision, PortError> {

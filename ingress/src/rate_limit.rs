@@ -279,23 +279,24 @@ impl ProcessLimiter {
         decision
     }
 
-    /// When `client_ip` has failed authentication `auth_failures_per_ip` times within
-    /// the window: the seconds until it may try again.
-    pub fn blocked(&mut self, client_ip: &str, now_ms: u64) -> Option<u64> {
+    /// When `client` (an IP and a source) has failed authentication
+    /// `auth_failures_per_ip` times within the window: the seconds until its failures
+    /// are counted again.
+    pub fn blocked(&mut self, client: &str, now_ms: u64) -> Option<u64> {
         self.auth_failures
-            .get_mut(client_ip)
+            .get_mut(client)
             .and_then(|w| w.wait_secs(now_ms))
     }
 
-    /// Counts one failed authentication from `client_ip`; answers how long it is now
+    /// Counts one failed authentication of `client`; answers how long it is now
     /// blocked (see [`SlidingWindow::count_failure`]).
-    pub fn record_auth_failure(&mut self, client_ip: &str, now_ms: u64) -> Option<u64> {
+    pub fn record_auth_failure(&mut self, client: &str, now_ms: u64) -> Option<u64> {
         if self.auth_failures.len() > PRUNE_ABOVE {
             self.auth_failures.retain(|_, w| !w.is_idle(now_ms));
         }
         let limits = self.limits;
         self.auth_failures
-            .entry(client_ip.to_owned())
+            .entry(client.to_owned())
             .or_insert_with(|| SlidingWindow::new(limits.auth_failures_per_ip, limits.window_ms))
             .count_failure(now_ms)
     }

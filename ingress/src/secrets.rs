@@ -83,7 +83,30 @@ impl SecretSet {
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
+
+    /// Refuses a set holding a key shorter than `min_bytes`: configuration checks
+    /// this, so a guessable secret stops the deployment instead of guarding it.
+    pub fn require_min_len(self, min_bytes: usize) -> Result<SecretSet, SecretError> {
+        match self.keys.iter().position(|k| k.len() < min_bytes) {
+            Some(i) => Err(SecretError {
+                index: i + 1,
+                detail: if min_bytes == MIN_STANDARD_WEBHOOKS_KEY_BYTES {
+                    "shorter than 24 bytes (Standard Webhooks keys are 24 to 64 random bytes)"
+                } else {
+                    "shorter than 16 bytes"
+                },
+            }),
+            None => Ok(self),
+        }
+    }
 }
+
+/// The shortest HMAC secret or token a deployment accepts (GitHub, GitLab tokens,
+/// Bitbucket, Spacelift, edge signing).
+pub const MIN_SECRET_BYTES: usize = 16;
+/// The shortest Standard Webhooks key (after base64): the specification's keys are
+/// 24 to 64 random bytes.
+pub const MIN_STANDARD_WEBHOOKS_KEY_BYTES: usize = 24;
 
 #[cfg(test)]
 mod tests {
@@ -105,5 +128,30 @@ mod tests {
         let err =
             SecretSet::from_standard_webhooks_lines("whsec_aGVsbG8=\nwhsec_!!").expect_err("bad");
         assert_eq!(err.index, 2);
+    }
+
+    #[test]
+    fn configuration_refuses_short_secrets_naming_which() {
+        let set = SecretSet::from_lines(
+            "a-secret-of-20-bytes
+short",
+        );
+        let err = set
+            .clone()
+            .require_min_len(MIN_SECRET_BYTES)
+            .expect_err("too short");
+        assert_eq!((err.index, err.detail), (2, "shorter than 16 bytes"));
+        assert!(
+            SecretSet::from_lines("exactly-16-bytes")
+                .require_min_len(16)
+                .is_ok()
+        );
+        let key = SecretSet::from_standard_webhooks_lines("whsec_aGVsbG8=").expect("valid");
+        assert!(
+            key.require_min_len(MIN_STANDARD_WEBHOOKS_KEY_BYTES)
+                .expect_err("5 bytes")
+                .to_string()
+                .contains("24 bytes")
+        );
     }
 }

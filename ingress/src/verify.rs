@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 
 use crate::error::VerifyError;
 use crate::headers::Headers;
-use crate::secrets::SecretSet;
+use crate::secrets::{MIN_SECRET_BYTES, MIN_STANDARD_WEBHOOKS_KEY_BYTES, SecretSet};
 use crate::timestamp::check_timestamp;
 
 /// GitHub's signature header (HMAC-SHA256 of the raw body, `sha256=<hex>`).
@@ -68,31 +68,38 @@ impl SourceKeys {
     /// `BITBUCKET_WEBHOOK_SECRETS`, `SPACELIFT_WEBHOOK_SECRETS`,
     /// `STANDARD_WEBHOOKS_SECRETS`; one secret per line). The Worker looks them up
     /// among its secrets, the backend under a `REVIEWGATE_` prefix. An unset
-    /// variable is an empty set: deliveries from that source are then refused.
+    /// variable is an empty set: deliveries from that source are then refused. A
+    /// secret shorter than [`MIN_SECRET_BYTES`] (a Standard Webhooks key shorter than
+    /// [`MIN_STANDARD_WEBHOOKS_KEY_BYTES`]) is an error naming the variable.
     pub fn from_lookup(
         source: EventSource,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<SourceKeys, SourceKeysError> {
-        let lines = |name: &str| SecretSet::from_lines(&lookup(name).unwrap_or_default());
+        let lines = |variable: &'static str| {
+            SecretSet::from_lines(&lookup(variable).unwrap_or_default())
+                .require_min_len(MIN_SECRET_BYTES)
+                .map_err(|error| SourceKeysError { variable, error })
+        };
         let standard = |variable: &'static str| {
             SecretSet::from_standard_webhooks_lines(&lookup(variable).unwrap_or_default())
+                .and_then(|set| set.require_min_len(MIN_STANDARD_WEBHOOKS_KEY_BYTES))
                 .map_err(|error| SourceKeysError { variable, error })
         };
         Ok(match source {
             EventSource::Github => SourceKeys {
-                secrets: lines("GITHUB_WEBHOOK_SECRETS"),
+                secrets: lines("GITHUB_WEBHOOK_SECRETS")?,
                 signing: SecretSet::default(),
             },
             EventSource::Spacelift => SourceKeys {
-                secrets: lines("SPACELIFT_WEBHOOK_SECRETS"),
+                secrets: lines("SPACELIFT_WEBHOOK_SECRETS")?,
                 signing: SecretSet::default(),
             },
             EventSource::Bitbucket => SourceKeys {
-                secrets: lines("BITBUCKET_WEBHOOK_SECRETS"),
+                secrets: lines("BITBUCKET_WEBHOOK_SECRETS")?,
                 signing: SecretSet::default(),
             },
             EventSource::Gitlab => SourceKeys {
-                secrets: lines("GITLAB_WEBHOOK_TOKENS"),
+                secrets: lines("GITLAB_WEBHOOK_TOKENS")?,
                 signing: standard("GITLAB_SIGNING_SECRETS")?,
             },
             EventSource::StandardWebhooks => SourceKeys {
@@ -372,17 +379,24 @@ mod tests {
     #[test]
     fn every_source_reads_its_secrets_by_one_name_and_bad_ones_are_named() {
         let vars = |name: &str| match name {
-            "GITHUB_WEBHOOK_SECRETS" => Some("new\nold\n".to_owned()),
-            "GITLAB_WEBHOOK_TOKENS" => Some("token".to_owned()),
-            "GITLAB_SIGNING_SECRETS" => Some("whsec_c2VjcmV0".to_owned()),
+            "GITHUB_WEBHOOK_SECRETS" => Some("new-secret-0123456\nold-secret-0123456\n".to_owned()),
+            "GITLAB_WEBHOOK_TOKENS" => Some("token-0123456789ab".to_owned()),
+            "GITLAB_SIGNING_SECRETS" => Some(format!("whsec_{}", SIGNING_KEY_B64)),
+            "SPACELIFT_WEBHOOK_SECRETS" => Some("short".to_owned()),
             "STANDARD_WEBHOOKS_SECRETS" => Some("whsec_!!".to_owned()),
             _ => None,
         };
         let github = SourceKeys::from_lookup(EventSource::Github, vars).expect("github");
-        assert_eq!(github.secrets.keys(), [b"new".to_vec(), b"old".to_vec()]);
+        assert_eq!(
+            github.secrets.keys(),
+            [
+                b"new-secret-0123456".to_vec(),
+                b"old-secret-0123456".to_vec()
+            ]
+        );
         let gitlab = SourceKeys::from_lookup(EventSource::Gitlab, vars).expect("gitlab");
-        assert_eq!(gitlab.secrets.keys(), [b"token".to_vec()]);
-        assert_eq!(gitlab.signing.keys(), [b"secret".to_vec()]);
+        assert_eq!(gitlab.secrets.keys(), [b"token-0123456789ab".to_vec()]);
+        assert_eq!(gitlab.signing.keys(), [SIGNING_KEY.to_vec()]);
         let bitbucket = SourceKeys::from_lookup(EventSource::Bitbucket, vars).expect("unset");
         assert!(bitbucket.secrets.is_empty());
         let err =
@@ -392,7 +406,20 @@ mod tests {
             err.to_string()
                 .starts_with("STANDARD_WEBHOOKS_SECRETS: secret 1")
         );
+        let err = SourceKeys::from_lookup(EventSource::Spacelift, vars).expect_err("too short");
+        assert_eq!(
+            err.to_string(),
+            "SPACELIFT_WEBHOOK_SECRETS: secret 1 (counting from 1) is not valid: shorter than 16 bytes"
+        );
+        let short_key =
+            |name: &str| (name == "GITLAB_SIGNING_SECRETS").then(|| "whsec_c2VjcmV0".to_owned());
+        let err = SourceKeys::from_lookup(EventSource::Gitlab, short_key).expect_err("6 bytes");
+        assert_eq!(err.variable, "GITLAB_SIGNING_SECRETS");
     }
+
+    /// A 24-byte Standard Webhooks key, and its base64.
+    const SIGNING_KEY: &[u8; 24] = b"gitlab-signing-key-24byt";
+    const SIGNING_KEY_B64: &str = "Z2l0bGFiLXNpZ25pbmcta2V5LTI0Ynl0";
 
     const SECRET: &str = "It's a Secret to Everybody";
     const BODY: &[u8] = b"Hello, World!";

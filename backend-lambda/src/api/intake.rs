@@ -48,7 +48,7 @@ pub async fn webhook(
         secrets: &*state.intake,
         hmac: &NativeHmac,
         limiter: &*state.webhook_limits,
-        dedup: &StoreIsTheCheck,
+        dedup: &StoreLookup { state: &state },
         sink: &StoreSink {
             state: &state,
             context: &context,
@@ -269,13 +269,21 @@ impl RequestBody for AxumBody {
     }
 }
 
-/// The store's insert-if-absent on the event id is the duplicate check, made by
-/// [`StoreSink`] in the same write that takes the event; nothing to claim first.
-struct StoreIsTheCheck;
+/// The duplicate check of the store: an event id it holds is a duplicate, answered
+/// before the limits count the delivery. Nothing to claim: two deliveries racing
+/// past this check meet at the store's insert-if-absent ([`StoreSink`]), which
+/// answers the second `duplicate` all the same.
+struct StoreLookup<'a> {
+    state: &'a AppState,
+}
 
-impl Deduplicator for StoreIsTheCheck {
-    async fn claim(&self, _event_id: &str, _now_ms: u64) -> Result<Claim, PortError> {
-        Ok(Claim::First)
+impl Deduplicator for StoreLookup<'_> {
+    async fn claim(&self, event_id: &str, _now_ms: u64) -> Result<Claim, PortError> {
+        match self.state.store.event_recorded(event_id).await {
+            Ok(true) => Ok(Claim::Duplicate),
+            Ok(false) => Ok(Claim::First),
+            Err(e) => Err(PortError::Unavailable(format!("store: {e}"))),
+        }
     }
 
     async fn confirm(&self, _event_id: &str, _now_ms: u64) {}

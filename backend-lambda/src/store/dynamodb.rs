@@ -1135,6 +1135,21 @@ impl ReviewStore for DynamoDbReviewStore {
         }
     }
 
+    async fn event_recorded(&self, event_id: &str) -> Result<bool, StoreError> {
+        let found = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("EVENT#{event_id}")))
+            .key("sk", s("EVENT"))
+            .projection_expression("pk")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)?;
+        Ok(found.item.is_some())
+    }
+
     async fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
         let mut events = Vec::new();
         let mut start = None;

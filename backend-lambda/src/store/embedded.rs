@@ -164,11 +164,14 @@ impl EmbeddedReviewStore {
     }
 
     fn init(conn: Connection) -> Result<EmbeddedReviewStore, StoreError> {
-        // WAL: readers do not block the writer; NORMAL sync is durable across process
-        // crashes (the WAL is fsynced at checkpoints), which is what a local server needs.
+        // WAL: readers do not block the writer. FULL: every commit is fsynced before
+        // it returns, so an event answered 2xx survives power loss, not just a crash of
+        // the process (NORMAL syncs the WAL only at checkpoints, and loses the last
+        // transactions to a power cut — acknowledged deliveries the sender will not
+        // send again).
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(backend)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
+        conn.pragma_update(None, "synchronous", "FULL")
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
@@ -588,6 +591,19 @@ impl ReviewStore for EmbeddedReviewStore {
         .await
     }
 
+    async fn event_recorded(&self, event_id: &str) -> Result<bool, StoreError> {
+        let event_id = event_id.to_owned();
+        self.with_conn(move |conn| {
+            conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM events WHERE event_id = ?1)",
+                params![event_id],
+                |row| row.get::<_, bool>(0),
+            )
+            .map_err(backend)
+        })
+        .await
+    }
+
     async fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError> {
         self.with_conn(move |conn| {
             let mut statement = conn
@@ -881,5 +897,25 @@ impl ReviewStore for EmbeddedReviewStore {
             .collect()
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod durability_tests {
+    use super::*;
+
+    #[test]
+    fn every_commit_is_fsynced_so_an_accepted_event_survives_power_loss() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = EmbeddedReviewStore::open(&dir.path().join("reviews.db")).expect("opens");
+        let conn = store.conn.lock().expect("the connection");
+        let synchronous: i64 = conn
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("the setting");
+        assert_eq!(synchronous, 2, "PRAGMA synchronous = FULL");
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .expect("the mode");
+        assert_eq!(journal, "wal");
     }
 }

@@ -119,6 +119,10 @@ pub trait ReviewStore: Send + Sync {
     /// 2xx — so an acknowledged event survives a crash. `false` when the id was
     /// already recorded (a redelivery), which leaves the first copy untouched.
     async fn accept_event(&self, envelope: &EventEnvelope) -> Result<bool, StoreError>;
+    /// Whether an event with this id was accepted before: intake asks before the
+    /// rate limits, so a redelivery is answered `duplicate` without counting.
+    /// ([`ReviewStore::accept_event`] stays the check that holds under races.)
+    async fn event_recorded(&self, event_id: &str) -> Result<bool, StoreError>;
     /// Up to `limit` accepted events not yet finished that are due — never deferred,
     /// or deferred to a time now past — the longest due first.
     async fn pending_events(&self, limit: usize) -> Result<Vec<PendingEvent>, StoreError>;
