@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reviewgate_ingress::SecretSet;
+
+use crate::client_ip::TrustedProxies;
 use reviewgate_ingress::event::EventSource;
 use reviewgate_ingress::rate_limit::Limits;
 use reviewgate_ingress::verify::{SourceKeys, SourceKeysError};
@@ -141,6 +143,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Replay tolerance of signed timestamps (webhooks and edge envelopes), seconds.
     pub timestamp_tolerance_secs: u64,
+    /// Proxies whose `X-Forwarded-For` is believed (`REVIEWGATE_TRUSTED_PROXIES`);
+    /// none by default.
+    pub trusted_proxies: TrustedProxies,
     /// Event-intake secrets: `REVIEWGATE_EDGE_SECRETS` for envelopes from the edge,
     /// and for webhooks straight from a provider the Worker's names with a
     /// `REVIEWGATE_` prefix (`REVIEWGATE_GITHUB_WEBHOOK_SECRETS`,
@@ -363,8 +368,14 @@ impl Config {
                 })
             })
         };
-        let secrets = |name: &str| {
-            lookup(name).map_or_else(SecretSet::default, |v| SecretSet::from_lines(&v))
+        let secrets = |name: &'static str| -> Result<SecretSet, ConfigError> {
+            lookup(name)
+                .map_or_else(SecretSet::default, |v| SecretSet::from_lines(&v))
+                .require_min_len(reviewgate_ingress::secrets::MIN_SECRET_BYTES)
+                .map_err(|e| ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                })
         };
         let store = match lookup("REVIEWGATE_STORE").as_deref() {
             None | Some("embedded") => StoreConfig::Embedded {
@@ -409,7 +420,14 @@ impl Config {
                 "REVIEWGATE_TIMESTAMP_TOLERANCE_SECS",
                 reviewgate_ingress::DEFAULT_TOLERANCE_SECS,
             )?,
-            intake: IntakeSecrets::from_lookup(secrets("REVIEWGATE_EDGE_SECRETS"), |name| {
+            trusted_proxies: TrustedProxies::parse(
+                &lookup("REVIEWGATE_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                name: "REVIEWGATE_TRUSTED_PROXIES",
+                reason,
+            })?,
+            intake: IntakeSecrets::from_lookup(secrets("REVIEWGATE_EDGE_SECRETS")?, |name| {
                 lookup(&format!("REVIEWGATE_{name}"))
             })
             .map_err(ConfigError::Secret)?,

@@ -13,6 +13,7 @@
 
 pub mod analytics;
 pub mod api;
+pub mod client_ip;
 pub mod config;
 pub mod error;
 mod error_text;

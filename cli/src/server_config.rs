@@ -51,6 +51,9 @@ pub struct ServerSection {
     pub listen: Option<SocketAddr>,
     /// Where reviews and API keys are kept.
     pub data_dir: Option<PathBuf>,
+    /// Proxies in front of the server whose `X-Forwarded-For` is believed
+    /// (addresses or CIDR blocks); none by default.
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,6 +149,7 @@ const KEYS: &[(&str, &str)] = &[
         "limits.timestamp_tolerance_secs",
         "REVIEWGATE_TIMESTAMP_TOLERANCE_SECS",
     ),
+    ("server.trusted_proxies", "REVIEWGATE_TRUSTED_PROXIES"),
 ];
 
 impl ServerFile {
@@ -185,7 +189,7 @@ impl ServerFile {
     fn variables(&self) -> HashMap<&'static str, String> {
         let ai = &self.ai;
         let limits = &self.limits;
-        let values: [Option<String>; 19] = [
+        let values: [Option<String>; 20] = [
             ai.provider.map(|p| {
                 match p {
                     AiProvider::None => "none",
@@ -212,6 +216,10 @@ impl ServerFile {
             limits.auth_failures_per_ip.map(|v| v.to_string()),
             limits.window_secs.map(|v| v.to_string()),
             limits.timestamp_tolerance_secs.map(|v| v.to_string()),
+            self.server
+                .trusted_proxies
+                .as_ref()
+                .map(|list| list.join(",")),
         ];
         KEYS.iter()
             .zip(values)
@@ -248,6 +256,7 @@ mod tests {
             [server]
             listen = "127.0.0.1:9000"
             data_dir = "/srv/reviewgate"
+            trusted_proxies = ["10.0.0.0/8", "192.168.1.1"]
             [ai]
             provider = "openai"
             openai_base_url = "http://127.0.0.1:1/v1"
@@ -270,13 +279,18 @@ mod tests {
         assert_eq!(config.ai_timeout.as_secs(), 5);
         assert_eq!(config.webhook_limits.per_repository, 7);
         assert_eq!(config.webhook_limits.window_ms, 30_000);
+        assert_eq!(
+            config.trusted_proxies,
+            reviewgate_backend::client_ip::TrustedProxies::parse("10.0.0.0/8,192.168.1.1")
+                .expect("valid")
+        );
         assert!(
             format!("{:?}", config.llm).contains("from-env"),
             "{:?}",
             config.llm
         );
         assert_eq!(config.token_budget, 1000);
-        assert_eq!(file.variables().len(), 7, "the seven keys set above");
+        assert_eq!(file.variables().len(), 8, "the eight keys set above");
     }
 
     #[test]

@@ -194,6 +194,7 @@ fn parse_time(name: &str, value: Option<&str>) -> Result<Option<DateTime<Utc>>, 
 
 impl ListParams {
     fn to_query(&self) -> Result<ReviewQuery, ApiError> {
+        bounded_names(self.repository.as_deref(), self.stack.as_deref())?;
         let status = self
             .status
             .as_deref()
@@ -230,6 +231,41 @@ impl ListParams {
 }
 
 const MAX_DOCUMENTS: usize = 1000;
+
+/// The longest review id, stack or other single identifier taken (the Worker and
+/// the webhook intake use the same bound). Identifiers become parts of storage keys,
+/// and DynamoDB refuses keys over 2 KB with an error that would otherwise be a 500.
+pub const MAX_IDENTIFIER_BYTES: usize = reviewgate_ingress::normalize::MAX_ID_BYTES;
+/// The longest repository name: an owner and a name of at most
+/// [`MAX_IDENTIFIER_BYTES`] each (GitLab's nested groups are the long ones).
+pub const MAX_REPOSITORY_BYTES: usize = 2 * MAX_IDENTIFIER_BYTES + 1;
+
+/// 400 naming the field and its limit when `value` is longer than `max` bytes.
+fn bounded(name: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    if value.len() > max {
+        return Err(ApiError::bad_request(format!(
+            "{name}: at most {max} bytes (got {})",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The bounds of the identifiers a request names: a repository and a stack.
+fn bounded_names(repository: Option<&str>, stack: Option<&str>) -> Result<(), ApiError> {
+    if let Some(repository) = repository {
+        bounded("repository", repository, MAX_REPOSITORY_BYTES)?;
+    }
+    if let Some(stack) = stack {
+        bounded("stack", stack, MAX_IDENTIFIER_BYTES)?;
+    }
+    Ok(())
+}
+
+/// A review id from the path, refused before it reaches the store.
+fn review_id(id: &str) -> Result<(), ApiError> {
+    bounded("review id", id, MAX_IDENTIFIER_BYTES)
+}
 const MAX_TEXT_FIELD: usize = 10_000;
 
 fn documents(inputs: &[DocumentInput], field: &str) -> Result<Vec<Document>, ApiError> {
@@ -347,6 +383,7 @@ pub async fn create_review(
             "documents: at least one document is required",
         ));
     }
+    bounded_names(body.repository.as_deref(), body.stack.as_deref())?;
     let new = NewReview {
         documents: documents(&body.documents, "documents")?,
         origin: Origin::Local,
@@ -366,6 +403,7 @@ pub async fn create_pr_review(
     Extension(principal): Extension<Principal>,
     ValidJson(body): ValidJson<PrReviewRequest>,
 ) -> Result<Response, ApiError> {
+    bounded_names(Some(&body.repository), None)?;
     let Some((owner, repo)) = body
         .repository
         .split_once('/')
@@ -416,6 +454,7 @@ pub async fn get_review(
     Path(id): Path<String>,
     params: Result<Query<VersionParam>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    review_id(&id)?;
     let params = query(params)?;
     let found = match params.version {
         Some(0) => return Err(ApiError::bad_request("version: versions start at 1")),
@@ -446,6 +485,7 @@ pub async fn list_versions(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ReviewSummary>>, ApiError> {
+    review_id(&id)?;
     let versions = state.store.list_versions(&id).await?;
     audit(
         &context,
@@ -489,6 +529,7 @@ pub async fn update_review(
     headers: HeaderMap,
     ValidJson(body): ValidJson<UpdateReviewRequest>,
 ) -> Result<Response, ApiError> {
+    review_id(&id)?;
     let expected = if_match(&headers)?;
     if body.status.is_none() && body.notes.is_none() && body.decision.is_none() {
         return Err(ApiError::validation(
@@ -604,6 +645,7 @@ fn parse_day(name: &str, value: Option<&str>) -> Result<NaiveDate, ApiError> {
 
 impl HistoricalParams {
     fn to_query(&self, today: NaiveDate) -> Result<HistoricalQuery, ApiError> {
+        bounded_names(self.repository.as_deref(), self.stack.as_deref())?;
         let kind = match self.kind.as_deref() {
             Some("trends") => ReportKind::Trends,
             Some("patterns") => ReportKind::Patterns,

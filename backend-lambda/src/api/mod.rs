@@ -11,12 +11,13 @@
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use utoipa::OpenApi;
 
+use crate::client_ip::{PlatformClientIp, TrustedProxies, client_ip};
 use crate::error::TRACE_ID;
 use crate::logging;
 
@@ -30,17 +31,27 @@ pub use state::{AiDispatch, AppState, RequestContext};
 
 /// Outermost middleware: ids into the request, a `request` span around it (so every
 /// log line carries them), the trace id for error bodies, and a PERF line.
-async fn request_context(mut request: Request, next: Next) -> Response {
+async fn request_context(
+    State(trusted): State<TrustedProxies>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     use tracing::Instrument;
     let mut context = RequestContext::from_headers(request.headers());
-    // Served from a socket (the local server): the peer is the client, and a
-    // forwarded-for header it sends is its own claim, which must not steer the
-    // per-IP limits.
-    if let Some(axum::extract::ConnectInfo(peer)) = request
+    let platform = request
+        .extensions()
+        .get::<PlatformClientIp>()
+        .map(|PlatformClientIp(ip)| *ip);
+    let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-    {
-        context.ip_address = peer.ip().to_string();
+        .map(|axum::extract::ConnectInfo(peer)| peer.ip());
+    let forwarded_for = request
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    if let Some(ip) = client_ip(platform, peer, forwarded_for, &trusted) {
+        context.ip_address = ip.to_string();
     }
     let span = tracing::info_span!(
         "request",
@@ -162,7 +173,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(handlers::healthz))
         .fallback(handlers::not_found)
         .layer(DefaultBodyLimit::max(state.max_body_bytes))
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(
+            state.trusted_proxies.clone(),
+            request_context,
+        ))
         .with_state(state)
 }
 
@@ -182,6 +196,16 @@ pub fn with_lambda_request_ids(router: Router) -> Router {
 #[cfg(feature = "lambda")]
 async fn copy_lambda_request_id(mut request: Request) -> Request {
     use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext as Lambda;
+    // API Gateway's own record of the connection is who the client is.
+    let source_ip = match request.request_context_ref() {
+        Some(Lambda::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        Some(Lambda::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = source_ip.and_then(|ip| ip.parse().ok()) {
+        request.extensions_mut().insert(PlatformClientIp(ip));
+    }
     let id = request
         .lambda_context_ref()
         .map(|c| c.request_id.clone())

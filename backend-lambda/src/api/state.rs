@@ -11,6 +11,7 @@ use reviewgate_ingress::IntakeSettings;
 use reviewgate_ingress::process_limiter::SharedProcessLimiter;
 
 use super::limits::RateLimiter;
+use crate::client_ip::TrustedProxies;
 use crate::config::{Config, IntakeSecrets};
 use crate::llm::AiReviewer;
 use crate::store::ReviewStore;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub intake_settings: IntakeSettings,
     /// Secrets of event intake.
     pub intake: Arc<IntakeSecrets>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     /// Webhook rate limits, counted in this process.
     pub webhook_limits: Arc<SharedProcessLimiter>,
     /// Notified when intake accepts a new event, so the event processor (in the
@@ -68,6 +71,7 @@ impl AppState {
                 tolerance_secs: config.timestamp_tolerance_secs,
             },
             intake: Arc::new(config.intake.clone()),
+            trusted_proxies: config.trusted_proxies.clone(),
             webhook_limits: Arc::new(SharedProcessLimiter::new(config.webhook_limits)),
             events_waiting: Arc::new(tokio::sync::Notify::new()),
         }
@@ -82,7 +86,7 @@ pub struct RequestContext {
     pub trace_id: String,
     /// This request (`X-Request-Id`, or a new one).
     pub request_id: String,
-    /// Client address (first `X-Forwarded-For` hop, as API Gateway sets it).
+    /// Client address (see [`crate::client_ip`]), `unknown` when nothing says.
     pub ip_address: String,
 }
 
@@ -115,16 +119,12 @@ impl RequestContext {
             .or_else(|| header(headers, "lambda-runtime-aws-request-id"))
             .and_then(safe_id)
             .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        let ip_address = header(headers, "x-forwarded-for")
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-            .unwrap_or("unknown")
-            .to_owned();
         RequestContext {
             trace_id,
             request_id,
-            ip_address,
+            // Who the client is comes from the transport, not from headers the
+            // client writes: the middleware fills it in (`crate::client_ip`).
+            ip_address: "unknown".to_owned(),
         }
     }
 }

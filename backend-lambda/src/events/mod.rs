@@ -278,7 +278,9 @@ fn subject_of(event: &EventEnvelope) -> String {
         (Some(repository), Some(pr), _) => {
             pull_request_review_id(event.source, repository, pr.number)
         }
-        (_, _, Some(run)) => spacelift_run_review_id(&run.account, &run.stack, &run.run_id),
+        (_, _, Some(run)) => {
+            spacelift_run_review_id(event.source, &run.account, &run.stack, &run.run_id)
+        }
         _ => event.id.clone(),
     }
 }

@@ -13,7 +13,7 @@ use reviewgate_core::config::ReviewConfig;
 use reviewgate_core::review::{ChangeSummary, PlanSummary};
 use reviewgate_core::risk::{self, Coverage};
 use reviewgate_core::{Document, InputError, InputKind, Origin, Review};
-use reviewgate_ingress::event::{EventEnvelope, SpaceliftDelta, SpaceliftRun};
+use reviewgate_ingress::event::{EventEnvelope, EventSource, SpaceliftDelta, SpaceliftRun};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -43,7 +43,8 @@ impl EventProcessor {
                 "a spacelift.run event without its run".into(),
             ));
         };
-        let review_id = spacelift_run_review_id(&run.account, &run.stack, &run.run_id);
+        let review_id =
+            spacelift_run_review_id(event.source, &run.account, &run.stack, &run.run_id);
         let latest = self.store.get_latest(&review_id).await?;
         // Written by this event before a crash: done already.
         if let Some(latest) = &latest
@@ -69,7 +70,13 @@ impl EventProcessor {
         }
         // A replan makes a new plan in the same run: the next planned state fetches it.
         let plan_reviewed = applied.as_ref().is_some_and(|r| r.plan_reviewed) && !replanning(run);
-        let fetched = match &self.spacelift {
+        // Only the Spacelift integration's runs are read from Spacelift's API: another
+        // sender cannot make reviewgate fetch a run it names.
+        let client = self
+            .spacelift
+            .as_ref()
+            .filter(|_| event.source == EventSource::Spacelift);
+        let fetched = match client {
             Some(client) if !plan_reviewed && has_planned(run) => {
                 match self.review_run_plan(client, run).await {
                     Ok(version) => Some(Ok(version)),
@@ -206,9 +213,17 @@ impl EventProcessor {
 
 /// One review per Spacelift run, whatever number of state changes: the id is
 /// derived from the account, stack and run, so every event about the run writes the
-/// next version of the same review.
-pub fn spacelift_run_review_id(account: &str, stack: &str, run_id: &str) -> String {
-    let key = format!("spacelift:{account}/{stack}#{run_id}");
+/// next version of the same review. And from the sender: a Standard Webhooks sender
+/// speaking `spacelift.run` writes reviews of its own, and can neither create nor
+/// advance a run of the Spacelift integration. (The Spacelift integration's ids are
+/// what they were before the sender was part of the key.)
+pub fn spacelift_run_review_id(
+    source: EventSource,
+    account: &str,
+    stack: &str,
+    run_id: &str,
+) -> String {
+    let key = format!("{}:{account}/{stack}#{run_id}", source.as_str());
     let digest = Sha256::digest(key.as_bytes());
     format!("run-{}", hex::encode(&digest[..12]))
 }

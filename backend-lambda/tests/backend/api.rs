@@ -22,9 +22,12 @@ use crate::support::{SAMPLE_TF, corpus};
 pub const EDGE_SECRET: &str = "edge-secret-for-tests-0123456789";
 pub const GITHUB_SECRET: &str = "It's a Secret to Everybody";
 
+#[derive(Clone)]
 pub struct TestApi {
     pub state: AppState,
     pub key: String,
+    /// The socket peer requests come from (as `serve` sees it), when set.
+    pub peer: Option<std::net::IpAddr>,
 }
 
 pub struct Reply {
@@ -58,7 +61,24 @@ impl TestApi {
             AiDispatch::Background,
             &config,
         );
-        TestApi { state, key }
+        TestApi {
+            state,
+            key,
+            peer: None,
+        }
+    }
+
+    /// The same API, called from the socket address `ip`.
+    pub fn from(&self, ip: &str) -> TestApi {
+        TestApi {
+            peer: Some(ip.parse().expect("an IP address")),
+            ..self.clone()
+        }
+    }
+
+    fn peer(&self) -> axum::extract::ConnectInfo<std::net::SocketAddr> {
+        let ip = self.peer.unwrap_or([192, 0, 2, 1].into());
+        axum::extract::ConnectInfo(std::net::SocketAddr::new(ip, 40_000))
     }
 
     pub async fn embedded() -> TestApi {
@@ -75,7 +95,10 @@ impl TestApi {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut request = Request::builder().method(method).uri(uri);
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .extension(self.peer());
         let mut has_auth = false;
         for (name, value) in headers {
             has_auth |= name.eq_ignore_ascii_case("authorization");
@@ -531,11 +554,120 @@ async fn the_api_runs_on_dynamodb() {
         .await;
     assert_eq!(list.body["items"][0]["review_id"], id);
     assert_eq!(list.body["items"][0]["version"], 2);
+    identifiers_are_bounded_at_the_edge(&api).await;
+}
+
+/// Identifiers at their limit reach the store and work; one byte more is a 400
+/// naming the limit, never DynamoDB's key-size error as a 500.
+async fn identifiers_are_bounded_at_the_edge(api: &TestApi) {
+    use reviewgate_backend::api::handlers::{MAX_IDENTIFIER_BYTES, MAX_REPOSITORY_BYTES};
+    let owner = "o".repeat(MAX_IDENTIFIER_BYTES);
+    let longest_repository = format!("{owner}/{}", "r".repeat(MAX_IDENTIFIER_BYTES));
+    assert_eq!(longest_repository.len(), MAX_REPOSITORY_BYTES);
+    let longest_stack = "s".repeat(MAX_IDENTIFIER_BYTES);
+    let document = json!([{"path": "main.tf", "content": "resource \"aws_s3_bucket\" \"b\" {}"}]);
+    let at_limit = api
+        .call(
+            Method::POST,
+            "/api/reviews",
+            Some(json!({"documents": document, "repository": longest_repository, "stack": longest_stack})),
+            &[],
+        )
+        .await;
+    assert_eq!(at_limit.status, StatusCode::CREATED, "{}", at_limit.body);
+    let listed = api
+        .call(
+            Method::GET,
+            &format!(
+                "/api/reviews?repository={owner}%2F{}",
+                "r".repeat(MAX_IDENTIFIER_BYTES)
+            ),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
+    let missing = api
+        .call(
+            Method::GET,
+            &format!("/api/reviews/{}", "x".repeat(MAX_IDENTIFIER_BYTES)),
+            None,
+            &[],
+        )
+        .await;
+    assert_error(&missing, StatusCode::NOT_FOUND, "not_found");
+
+    let too_long = "x".repeat(4096);
+    let over = [
+        (
+            Method::POST,
+            "/api/reviews".to_owned(),
+            Some(json!({"documents": document, "repository": format!("a/{too_long}")})),
+            format!("repository: at most {MAX_REPOSITORY_BYTES} bytes"),
+        ),
+        (
+            Method::POST,
+            "/api/reviews".to_owned(),
+            Some(json!({"documents": document, "stack": too_long})),
+            format!("stack: at most {MAX_IDENTIFIER_BYTES} bytes"),
+        ),
+        (
+            Method::POST,
+            "/api/reviews/pr".to_owned(),
+            Some(
+                json!({"repository": format!("a/{too_long}"), "number": 1, "head_sha": "abc1234", "diff": ""}),
+            ),
+            format!("repository: at most {MAX_REPOSITORY_BYTES} bytes"),
+        ),
+        (
+            Method::GET,
+            format!("/api/reviews/{too_long}"),
+            None,
+            format!("review id: at most {MAX_IDENTIFIER_BYTES} bytes"),
+        ),
+        (
+            Method::GET,
+            format!("/api/reviews/{too_long}/versions"),
+            None,
+            format!("review id: at most {MAX_IDENTIFIER_BYTES} bytes"),
+        ),
+        (
+            Method::GET,
+            format!("/api/reviews?stack={too_long}"),
+            None,
+            format!("stack: at most {MAX_IDENTIFIER_BYTES} bytes"),
+        ),
+        (
+            Method::GET,
+            format!("/api/analytics/historical?type=trends&repository=a%2F{too_long}"),
+            None,
+            format!("repository: at most {MAX_REPOSITORY_BYTES} bytes"),
+        ),
+    ];
+    for (method, uri, body, message) in over {
+        let reply = api.call(method.clone(), &uri, body, &[]).await;
+        assert_error(&reply, StatusCode::BAD_REQUEST, "bad_request");
+        let text = reply.body["message"].as_str().expect("message");
+        assert!(text.contains(&message), "{method} {}: {text}", &uri[..40]);
+    }
+    let put = api
+        .call(
+            Method::PUT,
+            &format!("/api/reviews/{too_long}"),
+            Some(json!({"status": "approved"})),
+            &[("if-match", "1")],
+        )
+        .await;
+    assert_error(&put, StatusCode::BAD_REQUEST, "bad_request");
 }
 
 impl TestApi {
     pub async fn call_raw(&self, uri: &str, body: Vec<u8>, headers: &[(String, String)]) -> Reply {
-        let mut request = Request::builder().method(Method::POST).uri(uri);
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .extension(self.peer());
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }
@@ -638,11 +770,11 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
     use reviewgate_ingress::event::EventSource;
     use reviewgate_ingress::sign::{DeliveryToSign, sign_delivery};
     let mut api = TestApi::embedded().await;
-    let standard_key = "whsec_c3RhbmRhcmQtdGVzdC1rZXk=";
+    let standard_key = "whsec_c3RhbmRhcmQtdGVzdC1rZXktMjRieXRlcw==";
     let vars = |name: &str| match name {
-        "GITLAB_WEBHOOK_TOKENS" => Some("gl-token".to_owned()),
-        "BITBUCKET_WEBHOOK_SECRETS" => Some("bb-secret".to_owned()),
-        "SPACELIFT_WEBHOOK_SECRETS" => Some("sl-secret".to_owned()),
+        "GITLAB_WEBHOOK_TOKENS" => Some("gl-token-0123456789".to_owned()),
+        "BITBUCKET_WEBHOOK_SECRETS" => Some("bb-secret-0123456789".to_owned()),
+        "SPACELIFT_WEBHOOK_SECRETS" => Some("sl-secret-0123456789".to_owned()),
         "STANDARD_WEBHOOKS_SECRETS" => Some(standard_key.to_owned()),
         _ => None,
     };
@@ -671,14 +803,14 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
         (
             EventSource::Gitlab,
             "Merge Request Hook",
-            "gl-token",
+            "gl-token-0123456789",
             gitlab,
             StatusCode::ACCEPTED,
         ),
         (
             EventSource::Spacelift,
             "",
-            "sl-secret",
+            "sl-secret-0123456789",
             spacelift,
             StatusCode::ACCEPTED,
         ),
@@ -693,7 +825,7 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
         (
             EventSource::Bitbucket,
             "diagnostics:ping",
-            "bb-secret",
+            "bb-secret-0123456789",
             bitbucket,
             StatusCode::OK,
         ),
@@ -754,7 +886,7 @@ async fn every_source_is_accepted_with_its_own_secret_scheme() {
 }
 
 #[tokio::test]
-async fn webhook_limits_answer_429_with_retry_after_and_block_forgers() {
+async fn webhook_limits_answer_429_with_retry_after_and_block_forgeries_not_senders() {
     use reviewgate_ingress::process_limiter::SharedProcessLimiter;
     use reviewgate_ingress::rate_limit::Limits;
     let mut api = TestApi::embedded().await;
@@ -785,38 +917,108 @@ async fn webhook_limits_answer_429_with_retry_after_and_block_forgers() {
     let stored = api.state.store.pending_events(10).await.expect("pending");
     assert_eq!(stored.len(), 3, "nothing over the limit is stored");
 
-    // Two forgeries from one client, then even a valid delivery from it is refused;
-    // another client is not affected.
-    let from = |ip: &str, headers: Vec<(String, String)>| {
-        let mut headers = headers;
-        headers.push(("x-forwarded-for".into(), ip.into()));
-        headers
-    };
+    // Two forgeries from one client block its failures: a third is refused with 429,
+    // but a valid delivery from it is still taken (the block cannot lock out the real
+    // sender); another client is not affected. The client is the socket's peer: a
+    // forwarded-for header it writes changes nothing.
+    let attacker = api.from("198.51.100.7");
     for i in 0..2 {
-        let forged = github_headers(&body, "pull_request", &format!("f-{i}"), "guess");
-        let reply = api
-            .call_raw(
-                "/webhooks/github",
-                body.clone(),
-                &from("198.51.100.7", forged),
-            )
+        let mut forged = github_headers(&body, "pull_request", &format!("f-{i}"), "guess");
+        forged.push(("x-forwarded-for".into(), format!("203.0.113.{i}")));
+        let reply = attacker
+            .call_raw("/webhooks/github", body.clone(), &forged)
             .await;
         assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
     }
+    let forged = github_headers(&body, "pull_request", "f-2", "guess");
+    let reply = attacker
+        .call_raw("/webhooks/github", body.clone(), &forged)
+        .await;
+    assert_error(&reply, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     let ping = corpus("github-payloads/ping.payload.json");
     let valid = github_headers(&ping, "ping", "p-1", GITHUB_SECRET);
+    let reply = attacker
+        .call_raw("/webhooks/github", ping.clone(), &valid)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let forged = github_headers(&ping, "ping", "p-2", "guess");
     let reply = api
+        .from("198.51.100.8")
+        .call_raw("/webhooks/github", ping, &forged)
+        .await;
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+#[tokio::test]
+async fn twenty_five_forgeries_then_a_signed_delivery_from_the_same_address_is_accepted() {
+    let api = TestApi::embedded().await;
+    let client = api.from("198.51.100.20");
+    let body = corpus("github-payloads/pull_request.opened.payload.json");
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let forged = github_headers(&body, "pull_request", &format!("bf-{i}"), "guess");
+        statuses.push(
+            client
+                .call_raw("/webhooks/github", body.clone(), &forged)
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses[..20], [401; 20], "the default limit is 20");
+    assert_eq!(statuses[20..], [429; 5]);
+    let signed = github_headers(&body, "pull_request", "good-1", GITHUB_SECRET);
+    let reply = client
+        .call_raw("/webhooks/github", body.clone(), &signed)
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
+}
+
+#[tokio::test]
+async fn behind_trusted_proxies_the_rightmost_untrusted_hop_is_the_client() {
+    use reviewgate_backend::client_ip::TrustedProxies;
+    use reviewgate_ingress::process_limiter::SharedProcessLimiter;
+    use reviewgate_ingress::rate_limit::Limits;
+    let mut api = TestApi::embedded().await;
+    api.state.trusted_proxies = TrustedProxies::parse("10.0.0.0/8").expect("valid");
+    api.state.webhook_limits = Arc::new(SharedProcessLimiter::new(Limits {
+        auth_failures_per_ip: 1,
+        ..Limits::default()
+    }));
+    let proxy = api.from("10.0.0.2");
+    let body = corpus("github-payloads/ping.payload.json");
+    let forged = |delivery: &str, chain: &str| {
+        let mut headers = github_headers(&body, "ping", delivery, "guess");
+        headers.push(("x-forwarded-for".into(), chain.into()));
+        headers
+    };
+    // The attacker writes a first hop of its choosing; the proxy appends its address.
+    let reply = proxy
         .call_raw(
             "/webhooks/github",
-            ping.clone(),
-            &from("198.51.100.7", valid.clone()),
+            body.clone(),
+            &forged("t-1", "192.0.2.55, 203.0.113.7"),
+        )
+        .await;
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
+    // Another first hop does not make it another client: 203.0.113.7 is blocked.
+    let reply = proxy
+        .call_raw(
+            "/webhooks/github",
+            body.clone(),
+            &forged("t-2", "192.0.2.56, 203.0.113.7"),
         )
         .await;
     assert_error(&reply, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-    let reply = api
-        .call_raw("/webhooks/github", ping, &from("198.51.100.8", valid))
+    // A different client behind the same proxy is not.
+    let reply = proxy
+        .call_raw(
+            "/webhooks/github",
+            body.clone(),
+            &forged("t-3", "203.0.113.8"),
+        )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_error(&reply, StatusCode::UNAUTHORIZED, "unauthorized");
 }
 
 #[tokio::test]

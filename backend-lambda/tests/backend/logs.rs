@@ -69,14 +69,12 @@ async fn logs_carry_ids_and_audit_fields_and_no_secret() {
         "resource \"aws_iam_access_key\" \"k\" {{}}\nlocals {{\n  secret = \"{AWS_SECRET}\"\n}}\n"
     );
     let created = api
+        .from("203.0.113.9")
         .call(
             Method::POST,
             "/api/reviews",
             Some(json!({"documents": [{"path": "main.tf", "content": tf}]})),
-            &[
-                ("x-forwarded-for", "203.0.113.9"),
-                ("x-request-id", "req-123"),
-            ],
+            &[("x-request-id", "req-123")],
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);

@@ -13,7 +13,7 @@ use reviewgate_backend::spacelift::{SpaceliftClient, SpaceliftError};
 use reviewgate_backend::store::{EventOutcome, ReviewStore};
 use reviewgate_core::risk::blast_radius;
 use reviewgate_core::{Origin, Severity};
-use reviewgate_ingress::event::EventEnvelope;
+use reviewgate_ingress::event::{EventEnvelope, EventSource};
 use serde_json::{Value, json};
 
 use crate::support::{PythonFake, memory_store};
@@ -89,7 +89,7 @@ fn store() -> Arc<dyn ReviewStore> {
 }
 
 fn review_id() -> String {
-    spacelift_run_review_id(ACCOUNT, STACK, RUN)
+    spacelift_run_review_id(EventSource::Spacelift, ACCOUNT, STACK, RUN)
 }
 
 async fn latest(store: &dyn ReviewStore) -> ReviewVersion {
@@ -161,6 +161,35 @@ async fn run_in_order(store: Arc<dyn ReviewStore>) {
     );
     assert_eq!(v3.created_at, v1.created_at);
     assert_eq!(v3.review.risk, v2.review.risk);
+}
+
+#[tokio::test]
+async fn a_standard_webhooks_sender_cannot_create_or_advance_the_spacelift_integrations_run() {
+    let store = store();
+    let processor = EventProcessor::new(store.clone(), None);
+    assert_eq!(reviewed(&processor, &run_event("QUEUED", 1, None)).await, 1);
+    // The same account, stack and run, sent by a Standard Webhooks sender, far ahead
+    // in stateVersion and with a plan that would change the verdict.
+    let mut forged = run_event("FINISHED", 900, Some((0, 0, 40)));
+    forged.source = EventSource::StandardWebhooks;
+    forged.id = "standard_webhooks:msg-forged".into();
+    match processor.process(&forged).await {
+        Ok(EventOutcome::Reviewed { review_id: id, .. }) => {
+            assert_ne!(id, review_id(), "a review of the sender's own");
+        }
+        other => panic!("expected the sender's own review, got {other:?}"),
+    }
+    let integration = latest(store.as_ref()).await;
+    assert_eq!(
+        integration.version, 1,
+        "the integration's run did not advance"
+    );
+    assert_eq!(integration.status, ReviewStatus::Open);
+    // The integration's next state is still taken: stateVersion 900 was not applied.
+    assert_eq!(
+        reviewed(&processor, &run_event("UNCONFIRMED", 2, None)).await,
+        2
+    );
 }
 
 #[tokio::test]
