@@ -208,7 +208,7 @@ fn clipped(text: &str) -> String {
 /// How a code span shows a name: clipped as the comment clips names, hidden
 /// characters as escapes.
 fn shown(name: &str) -> String {
-    escape::terminal_text(&escape::clip(name, 200)).into_owned()
+    escape::plain_text(&escape::clip(name, 200)).into_owned()
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! | Markdown message | [`markdown_message`] | rule messages: their `` `quoted` `` parts become code spans (re-fenced), the rest text |
 //! | SARIF plain text | [`sarif_text`] | embedded links and placeholders (SARIF 2.1.0 §3.11.5–6) |
 //! | SARIF Markdown | [`markdown_message`], then [`sarif_formatted`] | as Markdown, and placeholders |
-//! | terminal | [`terminal_text`] | control characters, so ANSI escapes (`\x1b[2J`) and `\r` cannot rewrite the screen |
+//! | plain text: terminal, check-run annotation | [`plain_text`] | control characters, so ANSI escapes (`\x1b[2J`) and `\r` cannot rewrite a terminal, nor a newline fake a line of output |
 //!
 //! Invisible characters — controls, zero-width characters, bidirectional overrides
 //! (which reorder how a name reads), Unicode tag characters — are shown as `\u{…}` in
@@ -79,10 +79,11 @@ fn push_revealed(out: &mut String, c: char) {
     }
 }
 
-/// Text for a terminal: every [hidden](is_hidden) character, newlines included, shown
-/// as an escape, so a file called `\x1b[2J` cannot clear the screen and a name with a
+/// Text for a surface that shows characters as they are — a terminal, a check-run
+/// annotation: every [hidden](is_hidden) character, newlines included, shown as an
+/// escape, so a file called `\x1b[2J` cannot clear the screen and a name with a
 /// newline cannot print a line that looks like reviewgate's own.
-pub fn terminal_text(text: &str) -> Cow<'_, str> {
+pub fn plain_text(text: &str) -> Cow<'_, str> {
     if !text.chars().any(is_hidden) {
         return Cow::Borrowed(text);
     }
@@ -431,9 +432,9 @@ mod tests {
 
     #[test]
     fn terminals_see_escapes_not_control_sequences() {
-        assert_eq!(terminal_text("main.tf"), "main.tf");
-        assert_eq!(terminal_text("\u{1b}[2Jx\r\ny"), "\\u{1b}[2Jx\\r\\ny");
-        assert_eq!(terminal_text("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
+        assert_eq!(plain_text("main.tf"), "main.tf");
+        assert_eq!(plain_text("\u{1b}[2Jx\r\ny"), "\\u{1b}[2Jx\\r\\ny");
+        assert_eq!(plain_text("a\u{9b}b\u{202e}c"), "a\\u{9b}b\\u{202e}c");
     }
 
     #[test]
