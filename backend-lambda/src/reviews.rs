@@ -79,22 +79,29 @@ pub fn shareable_inputs(documents: &[Document]) -> Vec<Document> {
 
 /// `text` with each secret found by the core's scanner replaced by its mask; a line
 /// whose match cannot be located exactly is dropped whole rather than kept.
+///
+/// Linear in the text: the scanner is, and the lines and the matches (sorted by
+/// line) are then walked once, together, each line getting the slice of matches on
+/// it (filtering every match for every line was quadratic in a text with a secret
+/// on each line).
 pub fn redact_secrets(text: &str) -> String {
-    let matches = reviewgate_core::secrets::find_secrets(text);
+    let mut matches = reviewgate_core::secrets::find_secrets(text);
     if matches.is_empty() {
         return text.to_owned();
     }
+    matches.sort_by_key(|m| m.line_index());
     let mut out = String::with_capacity(text.len());
-    for (index, line) in text.split_inclusive('\n').enumerate() {
-        let mut spans: Vec<_> = matches
-            .iter()
-            .filter(|m| m.line_index() == index)
-            .map(|m| (m.span(), m.masked().to_owned()))
-            .collect();
-        if spans.is_empty() {
+    let lines = text.split_inclusive('\n');
+    let on_lines = per_line(&matches, |m| m.line_index());
+    for (line, on_line) in lines.zip(on_lines.chain(std::iter::repeat(&[][..]))) {
+        if on_line.is_empty() {
             out.push_str(line);
             continue;
         }
+        let mut spans: Vec<_> = on_line
+            .iter()
+            .map(|m| (m.span(), m.masked().to_owned()))
+            .collect();
         spans.sort_by_key(|s| std::cmp::Reverse(s.0.start));
         let mut redacted = line.to_owned();
         let mut exact = true;
@@ -116,6 +123,37 @@ pub fn redact_secrets(text: &str) -> String {
         }
     }
     out
+}
+
+/// `items`, sorted by line, as one slice per line from line 0 up to the last item's
+/// line, in one pass: `line_of` is called at most twice per item.
+fn per_line<T>(items: &[T], mut line_of: impl FnMut(&T) -> usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    let mut next_line = rest.first().map(&mut line_of);
+    let mut line = 0;
+    std::iter::from_fn(move || {
+        let first_line = next_line?;
+        let here = if first_line == line {
+            let count = 1 + rest[1..]
+                .iter()
+                .take_while(|item| {
+                    let item_line = line_of(item);
+                    next_line = Some(item_line);
+                    item_line == line
+                })
+                .count();
+            if count == rest.len() {
+                next_line = None;
+            }
+            let (here, later) = rest.split_at(count);
+            rest = later;
+            here
+        } else {
+            &[]
+        };
+        line += 1;
+        Some(here)
+    })
 }
 
 /// The documents, each cut (at a character boundary) so that all fit in `budget`
@@ -244,6 +282,36 @@ pub async fn analytics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matches_are_cut_into_lines_in_one_pass() {
+        // Two items on every other line: the shape that made filtering per line
+        // quadratic.
+        let items: Vec<usize> = (0..10_000).flat_map(|l| [2 * l, 2 * l]).collect();
+        let mut calls = 0;
+        let lines: Vec<&[usize]> = per_line(&items, |line| {
+            calls += 1;
+            *line
+        })
+        .collect();
+        assert_eq!(calls, items.len(), "each item's line is read once");
+        assert_eq!(lines.len(), 2 * 9_999 + 1);
+        assert!(lines.iter().enumerate().all(|(i, on_line)| on_line.len()
+            == if i % 2 == 0 { 2 } else { 0 }
+            && on_line.iter().all(|line| *line == i)));
+        assert_eq!(per_line(&[] as &[usize], |l| *l).count(), 0);
+    }
+
+    #[test]
+    fn a_secret_on_every_line_of_a_large_text_is_redacted() {
+        let secret = "Zq3kX9vR2mT8wL5nP1yB7cF4hJ6dS0aGeKuN2i8Q";
+        let lines = 20_000;
+        let text = format!("aws_secret_access_key = \"{secret}\"\nregion = \"eu\"\n").repeat(lines);
+        let redacted = redact_secrets(&text);
+        assert!(!redacted.contains(secret));
+        assert_eq!(redacted.matches("[redacted ").count(), lines);
+        assert_eq!(redacted.lines().count(), 2 * lines);
+    }
 
     #[test]
     fn kept_inputs_hold_no_secret_and_no_plan() {

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use reviewgate_core::output::{markdown, sarif};
+use reviewgate_core::output::{escape, markdown, sarif};
 use reviewgate_core::review::review_with;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Severity, rules};
 
@@ -166,7 +166,8 @@ fn main() -> ExitCode {
             {
                 return ExitCode::from(EXIT_OK);
             }
-            eprintln!("reviewgate: {error:#}");
+            // Errors name paths from the input: no control character reaches the terminal.
+            eprintln!("reviewgate: {}", escape::plain_text(&format!("{error:#}")));
             ExitCode::from(EXIT_UNUSABLE_INPUT)
         }
     }
@@ -234,7 +235,10 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
                 stored.url
             ),
             Err(error) => {
-                eprintln!("reviewgate: upload failed: {error:#}");
+                eprintln!(
+                    "reviewgate: upload failed: {}",
+                    escape::plain_text(&format!("{error:#}"))
+                );
                 return Ok(EXIT_UPLOAD_FAILED);
             }
         }

@@ -1,13 +1,24 @@
 //! Text output for people: planned changes, findings grouped by file, input errors,
 //! and a summary line with the risk. Other formats come from the core (`Review` as
 //! JSON, `output::sarif`, `output::markdown`).
+//!
+//! Every string a change's author chose (paths, addresses, reasons, messages, plugin
+//! rule ids) goes through [`shown`]: a file named `\x1b[2J` must not clear the
+//! screen, nor a name with a newline print a line of its own.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use reviewgate_core::output::escape::{self, Inline};
 use reviewgate_core::{
     ChangeAction, ChangeSet, Finding, Resource, Review, RiskLevel, RuleInfo, Severity,
 };
+
+/// A string from the input as the terminal may show it: control and invisible
+/// characters as escapes (`\u{1b}`), never sent as they are.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    escape::plain_text(text)
+}
 
 struct Style {
     color: bool,
@@ -55,12 +66,12 @@ pub fn text(
         let version = plan
             .terraform_version
             .as_deref()
-            .map(|v| format!("terraform {v}, "))
+            .map(|v| format!("terraform {}, ", shown(v)))
             .unwrap_or_default();
         writeln!(
             out,
             "{} {}",
-            style.bold(&plan.path),
+            style.bold(&shown(&plan.path)),
             style.dim(&format!("({version}plan format {})", plan.format_version))
         )?;
         let changing: Vec<&Resource> = plan
@@ -78,16 +89,16 @@ pub fn text(
                 if !change.replace_paths.is_empty() {
                     let paths: Vec<String> =
                         change.replace_paths.iter().map(|p| p.join(".")).collect();
-                    detail.push_str(&format!(", forced by {}", paths.join(", ")));
+                    detail.push_str(&format!(", forced by {}", shown(&paths.join(", "))));
                 }
                 if let Some(reason) = &change.action_reason {
-                    detail.push_str(&format!(" ({reason})"));
+                    detail.push_str(&format!(" ({})", shown(reason)));
                 }
                 writeln!(
                     out,
                     "  {:>3} {}  {}",
                     action_symbol(change.action),
-                    resource.address,
+                    shown(&resource.address.to_string()),
                     style.dim(&detail)
                 )?;
             }
@@ -107,7 +118,7 @@ pub fn text(
             .push(finding);
     }
     for (file, findings) in &by_file {
-        writeln!(out, "{}", style.bold(file))?;
+        writeln!(out, "{}", style.bold(&shown(file)))?;
         for finding in findings {
             let lines = match (finding.line, finding.end_line) {
                 (Some(start), Some(end)) if end > start => format!("{start}-{end}"),
@@ -117,12 +128,12 @@ pub fn text(
             let line = format!(
                 "  {} {:<15} {:>7}  {}",
                 style.severity(finding.severity),
-                finding.rule_id,
+                shown(&finding.rule_id),
                 lines,
-                finding.message
+                shown(&finding.message)
             );
             if finding.suppressed {
-                let reason = finding.suppression_reason.as_deref().unwrap_or_default();
+                let reason = shown(finding.suppression_reason.as_deref().unwrap_or_default());
                 writeln!(
                     out,
                     "{}",
@@ -150,13 +161,13 @@ pub fn text(
             count("read"),
         )?;
         if !plan.replaced.is_empty() {
-            writeln!(out, "  replaced:  {}", plan.replaced.join(", "))?;
+            writeln!(out, "  replaced:  {}", shown(&plan.replaced.join(", ")))?;
         }
         if !plan.destroyed.is_empty() {
             writeln!(
                 out,
                 "  destroyed: {}",
-                style.red(&plan.destroyed.join(", "))
+                style.red(&shown(&plan.destroyed.join(", ")))
             )?;
         }
         if plan.incomplete {
@@ -208,7 +219,7 @@ pub fn text(
             style.red(&format!("{} input error(s):", review.errors.len()))
         )?;
         for error in &review.errors {
-            writeln!(out, "  {error}")?;
+            writeln!(out, "  {}", shown(&error.to_string()))?;
         }
     }
 
@@ -280,10 +291,10 @@ pub fn rules(out: &mut dyn Write, catalog: &[RuleInfo]) -> io::Result<()> {
         writeln!(
             out,
             "{:<17} {:<8} {} [{}]",
-            rule.id,
+            shown(&rule.id),
             rule.severity,
-            rule.title,
-            rule.aliases.join(", ")
+            shown(&rule.title),
+            shown(&rule.aliases.join(", "))
         )?;
     }
     writeln!(out, "{} rule(s).", catalog.len())
@@ -323,22 +334,104 @@ pub fn rules_markdown(out: &mut dyn Write, catalog: &[RuleInfo]) -> io::Result<(
             .collect();
         writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} |",
-            rule.id,
+            "| {} | {} | {} | {} | {} |",
+            escape::markdown_code_span(&rule.id, Inline::TableCell),
             rule.severity,
-            markdown_cell(&rule.title),
+            escape::markdown_message(&rule.title, Inline::TableCell),
             rule.aliases
                 .iter()
-                .map(|a| format!("`{a}`"))
+                .map(|a| escape::markdown_code_span(a, Inline::TableCell))
                 .collect::<Vec<_>>()
                 .join(", "),
-            markdown_cell(&frameworks.join("; "))
+            escape::markdown_message(&frameworks.join("; "), Inline::TableCell)
         )?;
     }
     Ok(())
 }
 
-/// Text safe inside a Markdown table cell.
-fn markdown_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+#[cfg(test)]
+mod tests {
+    use reviewgate_core::{Document, InputKind, Origin, review};
+
+    use super::*;
+
+    const CLEAR: &str = "\u{1b}[2J";
+
+    /// A plan and a configuration whose names carry terminal control sequences, a
+    /// carriage return, a newline and a bidirectional override.
+    fn hostile_change() -> ChangeSet {
+        let plan = r#"{"format_version": "1.2", "terraform_version": "1.9.0\u001b[2J",
+          "resource_changes": [{"address": "aws_s3_bucket.b[\"\u001b[2J\"]",
+            "mode": "managed", "type": "aws_s3_bucket", "name": "b", "index": "\u001b[2J",
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "action_reason": "\u001b]0;owned\u0007",
+            "change": {"actions": ["delete"], "before": {"bucket": "x"}, "after": null}}]}"#;
+        let hcl = "resource \"aws_s3_bucket\" \"x\\u001b[2J\\r\\nRG-FAKE ok\\u202e\" {}\n";
+        ChangeSet::from_documents(
+            Origin::Local,
+            [
+                Document {
+                    path: format!("plan{CLEAR}.json"),
+                    kind: Some(InputKind::Plan),
+                    content: plan.to_owned(),
+                },
+                Document {
+                    path: format!("main{CLEAR}\r\n\u{9b}31m.tf"),
+                    kind: Some(InputKind::Terraform),
+                    content: hcl.to_owned(),
+                },
+                Document {
+                    path: format!("broken{CLEAR}.tf"),
+                    kind: Some(InputKind::Terraform),
+                    content: "resource {".to_owned(),
+                },
+            ],
+        )
+    }
+
+    fn rendered(color: bool) -> String {
+        let change_set = hostile_change();
+        let review = review(&change_set);
+        assert!(
+            review
+                .findings
+                .iter()
+                .any(|f| f.file.as_deref().is_some_and(|file| file.contains(CLEAR))),
+            "findings carry the hostile path"
+        );
+        let mut out = Vec::new();
+        text(&mut out, &change_set, &review, color).expect("rendered");
+        String::from_utf8(out).expect("UTF-8")
+    }
+
+    #[test]
+    fn names_from_the_input_cannot_drive_the_terminal() {
+        let plain = rendered(false);
+        assert!(
+            !plain.chars().any(|c| c != '\n' && escape::is_hidden(c)),
+            "a control or invisible character reaches the terminal:\n{plain}"
+        );
+        assert!(plain.contains("\\u{1b}[2J"), "shown as an escape:\n{plain}");
+        // In colour, the only escapes are reviewgate's own colours (`ESC [ n m`).
+        let coloured = rendered(true);
+        let mut rest = coloured.as_str();
+        while let Some(at) = rest.find('\u{1b}') {
+            let sequence = &rest[at + 1..];
+            let end = sequence.find('m').expect("an SGR sequence ends in `m`");
+            assert!(
+                sequence.starts_with('[')
+                    && sequence[1..end]
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b';'),
+                "an escape sequence not of reviewgate's making: {:?}",
+                &sequence[..end.min(20)]
+            );
+            rest = &sequence[end..];
+        }
+        // No name starts a line of its own that looks like reviewgate's.
+        assert!(
+            !plain.lines().any(|line| line.starts_with("RG-FAKE")),
+            "{plain}"
+        );
+    }
 }

@@ -404,3 +404,25 @@ fn text_output_masks_secrets() {
         "text output leaks the key: {text}"
     );
 }
+
+#[test]
+fn file_names_cannot_send_control_sequences_to_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Clear the screen, retitle the terminal, rewrite the line.
+    let name = "main\u{1b}[2J\u{1b}]0;owned\u{7}\r.tf";
+    fs::write(dir.path().join(name), OPEN_BUCKET).expect("write");
+    let path = dir.path().to_str().expect("utf-8");
+    let out = reviewgate(&["review", "--no-config", path], None);
+    let text = stdout(&out);
+    assert!(text.contains("main\\u{1b}[2J"), "{text:?}");
+    let missing = format!("{path}/missing\u{1b}[2J.toml");
+    let out = reviewgate(&["review", "--config", &missing, path], None);
+    let errors = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(errors.contains("missing\\u{1b}[2J"), "{errors:?}");
+    for printed in [text, errors] {
+        assert!(
+            !printed.contains(['\u{1b}', '\u{7}', '\r']),
+            "a control character reaches the terminal: {printed:?}"
+        );
+    }
+}

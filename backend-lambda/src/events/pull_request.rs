@@ -13,7 +13,7 @@
 
 use chrono::Utc;
 use reviewgate_core::config::ReviewConfig;
-use reviewgate_core::output::markdown;
+use reviewgate_core::output::{escape, markdown};
 use reviewgate_core::{Document, Finding, InputKind, Severity};
 use reviewgate_ingress::event::{EventEnvelope, EventKind, EventSource, PullRequest, Repository};
 use sha2::{Digest, Sha256};
@@ -194,13 +194,14 @@ fn pull_request_report(
     threshold: Severity,
 ) -> (String, CheckRun) {
     let review = &version.review;
-    // The comment and the check's summary show the same Markdown.
-    let markdown = markdown::render_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET);
+    // The comment and the check's summary show the same Markdown. It has no marker:
+    // the host client puts the marker on the comment, once.
+    let markdown = markdown::render_body_within(review, env!("CARGO_PKG_VERSION"), COMMENT_BUDGET);
     let comment = format!(
-        "{markdown}\n\n<sub>reviewgate review `{}` · version {} · commit {}</sub>\n",
-        version.review_id,
+        "{markdown}\n\n<sub>reviewgate review {} · version {} · commit {}</sub>\n",
+        escape::markdown_code_span(&version.review_id, escape::Inline::Text),
         version.version,
-        short_sha(head_sha),
+        escape::markdown_text(short_sha(head_sha)),
     );
     let failing = review
         .findings
@@ -273,9 +274,23 @@ fn annotation(finding: &Finding) -> Option<Annotation> {
             Severity::Medium => AnnotationLevel::Warning,
             Severity::Low | Severity::Info => AnnotationLevel::Notice,
         },
-        title: Some(format!("{}: {}", finding.rule_id, finding.title)),
-        message: finding.message.clone(),
+        // Annotations are plain text: only hidden characters need showing.
+        title: Some(annotation_text(
+            &format!("{}: {}", finding.rule_id, finding.title),
+            MAX_ANNOTATION_TITLE_CHARS,
+        )),
+        message: annotation_text(&finding.message, MAX_ANNOTATION_MESSAGE_CHARS),
     })
+}
+
+/// GitHub refuses a whole check run for one annotation title over 255 characters.
+const MAX_ANNOTATION_TITLE_CHARS: usize = 200;
+/// Far below every host's limit (GitHub: 64 KB), so a message quoting a huge value
+/// cannot get the check run refused.
+const MAX_ANNOTATION_MESSAGE_CHARS: usize = 2_000;
+
+fn annotation_text(text: &str, max_chars: usize) -> String {
+    escape::plain_text(&escape::clip(text, max_chars)).into_owned()
 }
 
 fn short_sha(sha: &str) -> &str {

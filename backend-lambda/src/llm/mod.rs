@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use reviewgate_core::output::escape::{self, Inline};
 use serde::Deserialize;
 
 use crate::logging;
@@ -243,14 +244,15 @@ pub fn build_prompt(version: &ReviewVersion, token_budget: usize) -> (String, bo
         .filter(|f| !f.suppressed)
         .take(200)
     {
+        // One line per finding, whatever its names hold: the prompt is Markdown.
         findings.push_str(&format!(
             "- {} [{}] {}:{} {} — {}\n",
-            f.rule_id,
+            escape::markdown_text(&f.rule_id),
             f.severity,
-            f.file.as_deref().unwrap_or("?"),
+            escape::markdown_text(f.file.as_deref().unwrap_or("?")),
             f.line.map_or_else(|| "?".to_owned(), |l| l.to_string()),
-            f.title,
-            f.message
+            escape::markdown_text(&f.title),
+            escape::markdown_message(&f.message, Inline::Text)
         ));
     }
     if findings.is_empty() {
@@ -263,7 +265,13 @@ pub fn build_prompt(version: &ReviewVersion, token_budget: usize) -> (String, bo
     let shown: usize = clipped_inputs.iter().map(|d| d.content.len()).sum();
     let mut inputs = String::new();
     for d in &clipped_inputs {
-        inputs.push_str(&format!("### {}\n```\n{}\n```\n", d.path, d.content));
+        // A fence longer than any in the file: its text cannot close the block and
+        // pass itself off as the prompt's own instructions.
+        inputs.push_str(&format!(
+            "### {}\n{}",
+            escape::markdown_text(&d.path),
+            escape::markdown_code_block(&d.content, "")
+        ));
     }
     let clipped = shown < total;
     let note = if clipped {

@@ -26,6 +26,9 @@ mod gitlab;
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.
 mod logs;
+/// Hostile file names and resource labels through the pull-request loop: the
+/// comment and the check run as GitHub receives them (`tests/github_fake.py`).
+mod rendering;
 /// Spacelift run events through the event processor, and the Spacelift client
 /// against a local fake speaking GraphQL's wire format (`tests/spacelift_fake.py`).
 mod spacelift;

@@ -3,11 +3,18 @@
 //!
 //! The comment starts with a hidden marker so a bot can find and edit its own
 //! comment instead of posting a new one per push (as PR-Agent does), and it always
-//! fits GitHub's 65,536-character limit for comment bodies: when the full list would
-//! not, rows are dropped from the folded table and a note says how many.
+//! fits GitHub's 65,536-character limit for comment bodies: what does not fit is
+//! left out whole — rows, list items, sections, never half a line — and a note says
+//! how much.
+//!
+//! Every string a change's author chose (paths, addresses, rule ids and messages,
+//! suppression reasons, input errors) is clipped and escaped by [`super::escape`]:
+//! the marker is the comment's only HTML comment, and no name can open a tag, a
+//! link, a mention or a code span of its own.
 
 use std::fmt::Write as _;
 
+use super::escape::{self, Inline};
 use crate::finding::{Finding, Severity};
 use crate::review::Review;
 use crate::risk::RiskLevel;
@@ -18,30 +25,39 @@ pub const MARKER: &str = "<!-- reviewgate:review -->";
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
 /// How many findings are shown outside the folded table.
 const TOP_FINDINGS: usize = 10;
+/// How many suppressed findings, undetermined checks and input errors are listed.
+const SUPPRESSED_SHOWN: usize = 50;
+const UNDETERMINED_SHOWN: usize = 30;
+const ERRORS_SHOWN: usize = 30;
+/// Longest path, address or rule id shown, in characters before escaping: a
+/// 10,000-character name must not crowd out every other finding.
+const MAX_NAME_CHARS: usize = 200;
+/// Longest message, remediation or reason shown.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+/// Room kept for the note of a section that is cut, and for the closing note.
+const NOTE_ROOM: usize = 300;
 
 /// Renders a review as a PR comment within GitHub's size limit.
 pub fn render(review: &Review, tool_version: &str) -> String {
     render_within(review, tool_version, GITHUB_COMMENT_LIMIT)
 }
 
-/// Renders a review as a PR comment of at most `limit` characters.
+/// Renders a review as a PR comment of at most `limit` characters: the marker on
+/// its own line, then [`render_body_within`].
 pub fn render_within(review: &Review, tool_version: &str, limit: usize) -> String {
-    let active: Vec<&Finding> = review.findings.iter().filter(|f| !f.suppressed).collect();
-    let full = compose(review, tool_version, &active, active.len());
-    if full.chars().count() <= limit {
-        return full;
+    let marker_line = MARKER.chars().count() + 1;
+    if limit <= marker_line {
+        return MARKER.chars().take(limit).collect();
     }
-    // Find the largest number of table rows that fits: the size grows with rows.
-    let (mut low, mut high) = (0, active.len());
-    while low < high {
-        let mid = (low + high).div_ceil(2);
-        if compose(review, tool_version, &active, mid).chars().count() <= limit {
-            low = mid;
-        } else {
-            high = mid - 1;
-        }
-    }
-    let body = compose(review, tool_version, &active, low);
+    let body = render_body_within(review, tool_version, limit - marker_line);
+    format!("{MARKER}\n{body}")
+}
+
+/// The comment without the marker, in at most `limit` characters, for a host
+/// client that puts the marker itself (the backend's comment upsert), and for a
+/// check run's summary.
+pub fn render_body_within(review: &Review, tool_version: &str, limit: usize) -> String {
+    let body = compose(review, tool_version, limit);
     if body.chars().count() <= limit {
         body
     } else {
@@ -70,26 +86,104 @@ fn title_case(severity: Severity) -> &'static str {
     }
 }
 
-/// Table cells must not break the table or inject HTML.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+fn name(text: &str) -> String {
+    escape::markdown_text(&escape::clip(text, MAX_NAME_CHARS))
 }
 
-fn location(finding: &Finding) -> String {
-    match (&finding.file, finding.line) {
-        (Some(file), Some(line)) => format!("`{file}:{line}`"),
-        (Some(file), None) => format!("`{file}`"),
-        _ => String::new(),
+fn message(text: &str, inline: Inline) -> String {
+    escape::markdown_message(&escape::clip(text, MAX_MESSAGE_CHARS), inline)
+}
+
+fn code(text: &str, inline: Inline) -> String {
+    escape::markdown_code_span(&escape::clip(text, MAX_NAME_CHARS), inline)
+}
+
+fn location(
+    file: Option<&str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    inline: Inline,
+) -> String {
+    let Some(file) = file else {
+        return String::new();
+    };
+    let mut place = escape::clip(file, MAX_NAME_CHARS).into_owned();
+    if let Some(line) = line {
+        let _ = write!(place, ":{line}");
+        if let Some(column) = column {
+            let _ = write!(place, ":{column}");
+        }
+    }
+    escape::markdown_code_span(&place, inline)
+}
+
+fn finding_location(finding: &Finding, inline: Inline) -> String {
+    location(
+        finding.file.as_deref(),
+        finding.line.map(|l| l as usize),
+        None,
+        inline,
+    )
+}
+
+/// One part of the comment that can be cut: its wrapper, its lines, and what the
+/// lines are (for the note when some are left out).
+struct Section {
+    open: String,
+    lines: Vec<String>,
+    /// Items in the review, listed or not (lines cover at most the first ones).
+    total: usize,
+    close: String,
+    what: &'static str,
+}
+
+impl Section {
+    fn chars(text: &str) -> usize {
+        text.chars().count()
+    }
+
+    /// The section within `room` characters: every line when they fit, else the
+    /// lines that fit before a note of the rest; `None` when not even the wrapper
+    /// and a note fit. Takes the characters used from `room`.
+    fn fit(&self, room: &mut usize) -> Option<String> {
+        let frame = Self::chars(&self.open) + Self::chars(&self.close);
+        let lines: Vec<usize> = self.lines.iter().map(|l| Self::chars(l)).collect();
+        let full = frame + lines.iter().sum::<usize>();
+        let listed = if full <= *room && lines.len() == self.total {
+            lines.len()
+        } else if frame + NOTE_ROOM <= *room {
+            let mut left = *room - frame - NOTE_ROOM;
+            lines
+                .iter()
+                .take_while(|&&n| {
+                    let fits = n <= left;
+                    left = left.saturating_sub(n);
+                    fits
+                })
+                .count()
+        } else {
+            return None;
+        };
+        let mut out = self.open.clone();
+        for line in &self.lines[..listed] {
+            out.push_str(line);
+        }
+        if listed < self.total {
+            let _ = writeln!(
+                out,
+                "\n_{} more {} not shown: the comment would exceed GitHub's {GITHUB_COMMENT_LIMIT}-character limit. Run `reviewgate review --format json` for the full list._",
+                self.total - listed,
+                self.what
+            );
+        }
+        out.push_str(&self.close);
+        *room = room.saturating_sub(Self::chars(&out));
+        Some(out)
     }
 }
 
-fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows: usize) -> String {
+fn header(review: &Review, active: &[&Finding]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{MARKER}");
     match &review.risk {
         Some(risk) => {
             let (badge, level) = match risk.level {
@@ -106,7 +200,7 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
             let factors: Vec<String> = risk
                 .factors
                 .iter()
-                .map(|f| format!("{} +{}", f.name, f.contribution))
+                .map(|f| format!("{} +{}", name(&f.name), f.contribution))
                 .collect();
             let _ = writeln!(
                 out,
@@ -160,107 +254,196 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
     if review.changes.plan.is_some() || review.changes.diff.is_some() {
         out.push('\n');
     }
+    out
+}
 
-    if active.is_empty() {
-        let _ = writeln!(out, "No findings. ✅\n");
-    } else {
-        let _ = writeln!(out, "### Top findings\n");
-        for (i, finding) in active.iter().take(TOP_FINDINGS).enumerate() {
+fn top_findings(active: &[&Finding]) -> Section {
+    let lines = active
+        .iter()
+        .take(TOP_FINDINGS)
+        .enumerate()
+        .map(|(i, finding)| {
             let resource = finding
                 .resource
                 .as_deref()
-                .map(|r| format!(" on `{r}`"))
+                .map(|r| format!(" on {}", code(r, Inline::Text)))
                 .unwrap_or_default();
-            let _ = writeln!(
-                out,
-                "{}. {} **{}** {}{} — {}",
+            format!(
+                "{}. {} **{}** {}{} — {}\n",
                 i + 1,
                 emoji(finding.severity),
-                finding.rule_id,
-                location(finding),
+                name(&finding.rule_id),
+                finding_location(finding, Inline::Text),
                 resource,
-                cell(&finding.message)
-            );
-        }
-        out.push('\n');
+                message(&finding.message, Inline::Text)
+            )
+        })
+        .collect();
+    Section {
+        open: "### Top findings\n\n".into(),
+        lines,
+        total: active.len().min(TOP_FINDINGS),
+        close: "\n".into(),
+        what: "top finding(s)",
+    }
+}
 
-        let _ = writeln!(
-            out,
-            "<details><summary>All findings ({})</summary>\n",
-            active.len()
-        );
-        let _ = writeln!(
-            out,
-            "| Severity | Rule | Location | Message | Fix |\n|---|---|---|---|---|"
-        );
-        for finding in active.iter().take(table_rows) {
-            let _ = writeln!(
-                out,
-                "| {} {} | {} | {} | {} | {} |",
+fn all_findings(active: &[&Finding]) -> Section {
+    let lines = active
+        .iter()
+        .map(|finding| {
+            format!(
+                "| {} {} | {} | {} | {} | {} |\n",
                 emoji(finding.severity),
                 title_case(finding.severity),
-                finding.rule_id,
-                location(finding),
-                cell(&finding.message),
-                cell(finding.remediation.as_deref().unwrap_or_default())
-            );
+                name(&finding.rule_id),
+                finding_location(finding, Inline::TableCell),
+                message(&finding.message, Inline::TableCell),
+                message(
+                    finding.remediation.as_deref().unwrap_or_default(),
+                    Inline::TableCell
+                )
+            )
+        })
+        .collect();
+    Section {
+        open: format!(
+            "<details><summary>All findings ({})</summary>\n\n| Severity | Rule | Location | Message | Fix |\n|---|---|---|---|---|\n",
+            active.len()
+        ),
+        lines,
+        total: active.len(),
+        close: "\n</details>\n\n".into(),
+        what: "finding(s)",
+    }
+}
+
+fn suppressed(review: &Review) -> Section {
+    let all: Vec<&Finding> = review.findings.iter().filter(|f| f.suppressed).collect();
+    let lines = all
+        .iter()
+        .take(SUPPRESSED_SHOWN)
+        .map(|finding| {
+            format!(
+                "- **{}** {} — {}\n",
+                name(&finding.rule_id),
+                finding_location(finding, Inline::Text),
+                message(
+                    finding.suppression_reason.as_deref().unwrap_or_default(),
+                    Inline::Text
+                )
+            )
+        })
+        .collect();
+    Section {
+        open: format!("<details><summary>Suppressed ({})</summary>\n\n", all.len()),
+        lines,
+        total: all.len(),
+        close: "\n</details>\n\n".into(),
+        what: "suppressed finding(s)",
+    }
+}
+
+fn undetermined(review: &Review) -> Section {
+    let lines = review
+        .undetermined
+        .iter()
+        .take(UNDETERMINED_SHOWN)
+        .map(|item| {
+            format!(
+                "- **{}** {} — {}\n",
+                name(&item.rule_id),
+                code(&item.resource, Inline::Text),
+                message(&item.reason, Inline::Text)
+            )
+        })
+        .collect();
+    Section {
+        open: format!(
+            "<details><summary>Could not tell ({}): values known only after apply</summary>\n\n",
+            review.undetermined.len()
+        ),
+        lines,
+        total: review.undetermined.len(),
+        close: "\n</details>\n\n".into(),
+        what: "undetermined check(s)",
+    }
+}
+
+fn input_errors(review: &Review) -> Section {
+    let lines = review
+        .errors
+        .iter()
+        .take(ERRORS_SHOWN)
+        .map(|error| {
+            format!(
+                "- {}: {}\n",
+                location(Some(&error.file), error.line, error.column, Inline::Text),
+                message(&error.message, Inline::Text)
+            )
+        })
+        .collect();
+    Section {
+        open: format!(
+            "<details><summary>⚠️ Inputs that could not be read ({})</summary>\n\n",
+            review.errors.len()
+        ),
+        lines,
+        total: review.errors.len(),
+        close: "\n</details>\n\n".into(),
+        what: "input error(s)",
+    }
+}
+
+/// The comment body in at most `limit` characters when the header and footer fit.
+fn compose(review: &Review, tool_version: &str, limit: usize) -> String {
+    let active: Vec<&Finding> = review.findings.iter().filter(|f| !f.suppressed).collect();
+    let head = header(review, &active);
+    let footer = format!(
+        "<sub>reviewgate {} · rules only</sub>\n",
+        escape::markdown_text(tool_version)
+    );
+    let mut room = limit
+        .saturating_sub(Section::chars(&head) + Section::chars(&footer))
+        .saturating_sub(NOTE_ROOM);
+
+    // In reading order; empty sections are not shown.
+    let sections: [Option<Section>; 5] = [
+        (!active.is_empty()).then(|| top_findings(&active)),
+        (!active.is_empty()).then(|| all_findings(&active)),
+        Some(suppressed(review)),
+        Some(undetermined(review)),
+        Some(input_errors(review)),
+    ]
+    .map(|s| s.filter(|s| s.total > 0));
+    // Room is given in order of importance: top findings, input errors, undetermined
+    // checks, suppressed findings, and last the full table.
+    let mut fitted: [Option<String>; 5] = Default::default();
+    for index in [0, 4, 3, 2, 1] {
+        if let Some(section) = &sections[index] {
+            fitted[index] = section.fit(&mut room);
         }
-        if table_rows < active.len() {
-            let _ = writeln!(
-                out,
-                "\n_{} more finding(s) not shown: the comment would exceed GitHub's {GITHUB_COMMENT_LIMIT}-character limit. Run `reviewgate review --format json` for the full list._",
-                active.len() - table_rows
-            );
-        }
-        let _ = writeln!(out, "\n</details>\n");
     }
 
-    let suppressed: Vec<&Finding> = review.findings.iter().filter(|f| f.suppressed).collect();
-    if !suppressed.is_empty() {
+    let mut out = head;
+    if active.is_empty() {
+        out.push_str("No findings. ✅\n\n");
+    }
+    let mut left_out = Vec::new();
+    for (section, text) in sections.iter().zip(&fitted) {
+        match (section, text) {
+            (Some(_), Some(text)) => out.push_str(text),
+            (Some(section), None) => left_out.push(format!("{} {}", section.total, section.what)),
+            (None, _) => {}
+        }
+    }
+    if !left_out.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>Suppressed ({})</summary>\n",
-            suppressed.len()
+            "_Not shown, for GitHub's {GITHUB_COMMENT_LIMIT}-character limit: {}. Run `reviewgate review --format json` for the full review._\n",
+            left_out.join(", ")
         );
-        for finding in suppressed.iter().take(50) {
-            let _ = writeln!(
-                out,
-                "- **{}** {} — {}",
-                finding.rule_id,
-                location(finding),
-                cell(finding.suppression_reason.as_deref().unwrap_or_default())
-            );
-        }
-        let _ = writeln!(out, "\n</details>\n");
     }
-    if !review.undetermined.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>Could not tell ({}): values known only after apply</summary>\n",
-            review.undetermined.len()
-        );
-        for item in review.undetermined.iter().take(30) {
-            let _ = writeln!(
-                out,
-                "- **{}** `{}` — {}",
-                item.rule_id,
-                item.resource,
-                cell(&item.reason)
-            );
-        }
-        let _ = writeln!(out, "\n</details>\n");
-    }
-    if !review.errors.is_empty() {
-        let _ = writeln!(
-            out,
-            "<details><summary>⚠️ Inputs that could not be read ({})</summary>\n",
-            review.errors.len()
-        );
-        for error in review.errors.iter().take(30) {
-            let _ = writeln!(out, "- {}", cell(&error.to_string()));
-        }
-        let _ = writeln!(out, "\n</details>\n");
-    }
-    let _ = writeln!(out, "<sub>reviewgate {tool_version} · rules only</sub>");
+    out.push_str(&footer);
     out
 }

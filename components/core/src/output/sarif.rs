@@ -6,11 +6,16 @@
 //! `partialFingerprints` entry so alerts survive unrelated edits, and — when
 //! suppressed — an in-source suppression with its justification.
 //! The output is checked against the official OASIS schema in the tests.
+//!
+//! Messages quote what a change's author wrote, and GitHub renders them: plain-text
+//! fields go through [`escape::sarif_text`] (no embedded links, no placeholders) and
+//! `help.markdown` through [`escape::markdown_message`], like the PR comment.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::escape::{self, Inline};
 use crate::finding::{Finding, Severity};
 use crate::review::Review;
 use crate::rules;
@@ -100,14 +105,18 @@ fn descriptor(finding: &Finding) -> ReportingDescriptor {
         id: finding.rule_id.to_string(),
         name: pascal_case(&finding.title),
         short_description: Text {
-            text: finding.title.to_string(),
+            text: escape::sarif_text(&finding.title),
         },
         full_description: Text {
-            text: description.to_owned(),
+            text: escape::sarif_text(description),
         },
         help: Help {
-            text: format!("{description}\n\nRemediation: {remediation}"),
-            markdown: format!("{description}\n\n**Remediation:** {remediation}"),
+            text: escape::sarif_text(&format!("{description}\n\nRemediation: {remediation}")),
+            markdown: escape::sarif_formatted(&format!(
+                "{}\n\n**Remediation:** {}",
+                escape::markdown_message(description, Inline::Text),
+                escape::markdown_message(&remediation, Inline::Text)
+            )),
         },
         default_configuration: Configuration {
             level: level(finding.severity),
@@ -136,7 +145,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         rule_index,
         level: level(finding.severity),
         message: Text {
-            text: finding.message.clone(),
+            text: escape::sarif_text(&finding.message),
         },
         locations: vec![Location {
             physical_location: PhysicalLocation {

@@ -76,7 +76,7 @@ pub(super) fn assigned_value(
     // In configuration files an unquoted right-hand side is an expression
     // (`password = var.db_password`); only shell lines in heredocs (`export X=…`)
     // take unquoted values there.
-    if quoted_only && before.trim().is_empty() {
+    if quoted_only && before.trim_end().is_empty() {
         return None;
     }
     let len = run(
@@ -100,29 +100,48 @@ pub(super) fn assigned_value(
 }
 
 /// True when a name starting after `before` starts a statement or a `key=value` pair.
+///
+/// Only the end of `before` is read: it is everything left of the name, and trimming
+/// it whole for every name made a long indented line quadratic. `trim_end` reads the
+/// blanks just before the name (or before a keyword), which belong to that name alone,
+/// and reaches the line's start only for its first word.
 fn statement_start(before: &str) -> bool {
-    let trimmed = before.trim();
-    if trimmed.is_empty() {
-        return true;
-    }
     if before.ends_with([';', '&', '?']) {
         return true;
     }
-    // PowerShell: `$env:DB_PASSWORD = …`.
-    if trimmed.eq_ignore_ascii_case("$env:") {
+    let end = before.trim_end();
+    if end.is_empty() {
         return true;
     }
-    matches!(
-        trimmed,
-        "export"
-            | "-"
-            | "set"
-            | "SET"
-            | "ENV"
-            | "env"
-            | "local"
-            | "declare"
-            | "declare -x"
-            | "readonly"
-    )
+    // The keyword is all there is before the name.
+    let alone = |keyword: &str, case_sensitive: bool| {
+        let Some(start) = end.len().checked_sub(keyword.len()) else {
+            return false;
+        };
+        let Some(tail) = end.get(start..) else {
+            return false;
+        };
+        let same = if case_sensitive {
+            tail == keyword
+        } else {
+            tail.eq_ignore_ascii_case(keyword)
+        };
+        same && end[..start].trim_end().is_empty()
+    };
+    // PowerShell: `$env:DB_PASSWORD = …`.
+    alone("$env:", false)
+        || [
+            "export",
+            "-",
+            "set",
+            "SET",
+            "ENV",
+            "env",
+            "local",
+            "declare",
+            "declare -x",
+            "readonly",
+        ]
+        .iter()
+        .any(|keyword| alone(keyword, true))
 }

@@ -13,7 +13,7 @@ use crate::resource::LineRange;
 pub(super) struct Collector {
     pub(super) findings: Vec<Finding>,
     /// (file, rule, fingerprint) → lines of configuration findings.
-    from_config: HashMap<(String, Kind, u64), Vec<Option<LineRange>>>,
+    from_config: HashMap<(String, Kind, u64), ConfigPlaces>,
     /// (file, line, rule, fingerprint) of diff findings.
     from_diff: HashSet<(String, u32, Kind, u64)>,
 }
@@ -27,14 +27,66 @@ pub(super) struct Place<'a> {
     pub(super) lines: Option<LineRange>,
 }
 
+/// The places in one file where the configuration holds one secret. A file can repeat
+/// a secret any number of times, so both questions asked of them — seen here
+/// already? does a diff line fall in one? — are answered without a pass over all.
+#[derive(Default)]
+struct ConfigPlaces {
+    seen: HashSet<Option<LineRange>>,
+    /// A place without lines covers the whole file.
+    whole_file: bool,
+    /// Sorted by start when `sorted`, with the running maximum of ends.
+    ranges: Vec<LineRange>,
+    max_end: Vec<u32>,
+    sorted: bool,
+}
+
+impl ConfigPlaces {
+    /// False when `lines` was seen already.
+    fn insert(&mut self, lines: Option<LineRange>) -> bool {
+        if !self.seen.insert(lines) {
+            return false;
+        }
+        match lines {
+            Some(range) => {
+                self.ranges.push(range);
+                self.sorted = false;
+            }
+            None => self.whole_file = true,
+        }
+        true
+    }
+
+    /// Whether a place covers `line`: a binary search over the ranges, sorted once
+    /// (the configuration is scanned before any diff).
+    fn covers(&mut self, line: u32) -> bool {
+        if self.whole_file {
+            return true;
+        }
+        if !self.sorted {
+            self.ranges.sort_unstable();
+            let mut max = 0;
+            self.max_end = self
+                .ranges
+                .iter()
+                .map(|r| {
+                    max = max.max(r.end);
+                    max
+                })
+                .collect();
+            self.sorted = true;
+        }
+        let before = self.ranges.partition_point(|r| r.start <= line);
+        before > 0 && self.max_end[before - 1] >= line
+    }
+}
+
 impl Collector {
     pub(super) fn config_match(&mut self, m: &SecretMatch, place: &Place<'_>, sensitive: bool) {
         let key = (place.file.to_owned(), m.kind, m.fingerprint);
-        let seen = self.from_config.entry(key).or_default();
-        if seen.contains(&place.lines) {
+        if !self.from_config.entry(key).or_default().insert(place.lines) {
             return;
         }
-        seen.push(place.lines);
         let mut message = format!("{} `{}` in {}", m.label, m.masked, place.description);
         if m.decoded {
             message.push_str(" (base64-decoded)");
@@ -57,12 +109,8 @@ impl Collector {
     pub(super) fn diff_match(&mut self, m: &SecretMatch, file: &str, line: u32) {
         let in_config = self
             .from_config
-            .get(&(file.to_owned(), m.kind, m.fingerprint))
-            .is_some_and(|ranges| {
-                ranges
-                    .iter()
-                    .any(|r| r.is_none_or(|r| (r.start..=r.end).contains(&line)))
-            });
+            .get_mut(&(file.to_owned(), m.kind, m.fingerprint))
+            .is_some_and(|places| places.covers(line));
         if in_config
             || !self
                 .from_diff

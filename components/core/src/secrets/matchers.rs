@@ -453,6 +453,10 @@ impl LineScan<'_> {
             ("PGP ", "PGP private key block"),
         ];
         let mut found = Vec::new();
+        // Whether the next lines hold a key body is the same for every header on this
+        // line: read them once, not once per header (a line of headers over a long
+        // line was quadratic).
+        let mut body_below = None;
         for (at, _) in self.line.match_indices(BEGIN) {
             let rest = &self.line[at + BEGIN.len()..];
             let Some(key_at) = rest.get(..40).unwrap_or(rest).find("PRIVATE KEY") else {
@@ -467,7 +471,10 @@ impl LineScan<'_> {
                 continue;
             };
             let header_end = self.line.len() - body.len();
-            if self.evidence == Evidence::Literal || key_body_follows(body, self.following) {
+            if self.evidence == Evidence::Literal
+                || key_body(body)
+                || *body_below.get_or_insert_with(|| key_body_below(self.following))
+            {
                 found.push((label, at..header_end));
             }
         }
@@ -754,20 +761,19 @@ impl LineScan<'_> {
     }
 }
 
-/// Scans the base64 body that must follow a private key header: on the same line
-/// (JSON strings with `\n` escapes) or on the next non-empty, non-header line.
-fn key_body_follows(rest: &str, following: &[&str]) -> bool {
-    let body_ok = |text: &str| {
-        let text = text
-            .trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '+');
-        let text = strip_escaped_newlines(text);
-        let len = run(text.as_bytes(), 0, base64_padded, 4096);
-        let body = &text[..len];
-        len >= 40 && shannon_entropy(body) >= 3.5 && !is_placeholder(body)
-    };
-    if body_ok(rest) {
-        return true;
-    }
+/// Whether `text` starts with the base64 body of a private key: on the header's own
+/// line (JSON strings with `\n` escapes) or on a line of its own.
+fn key_body(text: &str) -> bool {
+    let text =
+        text.trim_start_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '+');
+    let text = strip_escaped_newlines(text);
+    let len = run(text.as_bytes(), 0, base64_padded, 4096);
+    let body = &text[..len];
+    len >= 40 && shannon_entropy(body) >= 3.5 && !is_placeholder(body)
+}
+
+/// Whether the next non-empty, non-header line after a private key header is its body.
+fn key_body_below(following: &[&str]) -> bool {
     for line in following {
         let trimmed = line.trim().trim_matches(|c| c == '"' || c == '\'');
         if trimmed.is_empty() {
@@ -777,7 +783,7 @@ fn key_body_follows(rest: &str, following: &[&str]) -> bool {
         if trimmed.contains(": ") && !trimmed.contains("-----") {
             continue;
         }
-        return body_ok(trimmed);
+        return key_body(trimmed);
     }
     false
 }

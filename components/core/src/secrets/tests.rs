@@ -1264,3 +1264,68 @@ fn base64_round_trips() {
     assert!(base64_decode_bytes(b"a").is_none());
     assert!(base64_decode_bytes(b"ab!d").is_none());
 }
+
+// Every scan is linear in its input. These inputs are the shapes that were not:
+// a scan that is quadratic on them takes minutes here, a linear one well under a
+// second (speed targets themselves belong to the benchmarks).
+
+#[test]
+fn a_line_of_key_headers_above_a_long_line_is_read_once() {
+    // The line below was read again for every header on the line above.
+    let k = 20_000;
+    let text = format!(
+        "{}\n{}\n",
+        "-----BEGIN PRIVATE KEY-----".repeat(k),
+        "x".repeat(40 * k)
+    );
+    assert!(find_secrets(&text).is_empty());
+}
+
+#[test]
+fn a_deeply_indented_line_of_assignments_is_read_once() {
+    // Everything left of each name was trimmed again for every name.
+    let k = 20_000;
+    let text = format!(
+        "{}{}\n",
+        " ".repeat(40 * k),
+        "x password=abcdefgh12345 ".repeat(k)
+    );
+    assert!(find_secrets(&text).is_empty());
+    // Statements are still told apart at the start of a line, however indented.
+    let line = format!(
+        "{}export DB_PASSWORD={}\n",
+        " ".repeat(40 * k),
+        generic_password()
+    );
+    assert_eq!(find_secrets(&line).len(), 1);
+}
+
+#[test]
+fn a_secret_repeated_through_a_file_is_reported_once_per_place_and_not_again_from_the_diff() {
+    // Each place was compared with every earlier place of the same secret, and each
+    // diff line with every place.
+    let n = 5_000;
+    let secret = generic_password();
+    let hcl: String = (0..n)
+        .map(|i| format!("variable \"db_password_{i}\" {{\n  default = \"{secret}\"\n}}\n"))
+        .collect();
+    let added: String = hcl.lines().map(|l| format!("+{l}\n")).collect();
+    let diff = format!(
+        "diff --git a/main.tf b/main.tf\n--- /dev/null\n+++ b/main.tf\n@@ -0,0 +1,{} @@\n{added}",
+        3 * n
+    );
+    let change_set = ChangeSet::from_documents(
+        Origin::Local,
+        [
+            Document::detect("main.tf", hcl),
+            Document::detect("pr.diff", diff),
+        ],
+    );
+    let findings = scan(&change_set);
+    assert_eq!(
+        findings.len(),
+        n,
+        "one per variable, none again from the diff"
+    );
+    assert!(findings.iter().all(|f| f.message.contains("variable")));
+}
