@@ -38,6 +38,7 @@ fn limits() -> PluginLimits {
         memory_bytes: 64 << 20,
         fuel: 2_000_000_000,
         output_bytes: 1 << 20,
+        deadline: Duration::from_millis(500),
     }
 }
 
