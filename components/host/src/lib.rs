@@ -7,15 +7,20 @@
 //! store for every review, so no state leaks from one review to the next.
 //!
 //! Plugins are sandboxed ([`PluginLimits`]): no filesystem, network or environment
-//! unless the operator grants them ([`PluginGrants`]), a memory limit, a CPU budget (fuel) and an output-size limit. A plugin that
-//! breaks any of them, traps or returns findings that break the contract is recorded
-//! on the review as a failed check and the review completes without it.
+//! unless the operator grants them ([`PluginGrants`]), one memory budget for all of a
+//! plugin's memories and tables, a CPU budget (fuel), an output limit enforced while
+//! results are copied out, and a wall-clock deadline that also stops a plugin
+//! asleep or blocked in a host call. A plugin that breaks any of them, traps or
+//! returns findings that break the contract is recorded on the review as a failed
+//! check and the review completes without it.
 //!
 //! This crate is the only one that depends on wasmtime: it is heavy to build, and
 //! nothing else needs it. It holds no review logic — that is `reviewgate-core`'s.
 
 mod cache;
+mod deadline;
 mod grants;
+mod output;
 mod plugins;
 mod reviewer;
 mod sandbox;

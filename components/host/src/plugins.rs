@@ -1,8 +1,9 @@
 //! Third-party policy plugins: loaded from a directory, run sandboxed, one fresh
-//! instance per review.
+//! instance per review, one after the other, each within its own deadline.
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use reviewgate_core::{
     ChangeSet, ExternalError, ExternalFinding, ExternalResult, FailureKind, Mode, Resource,
@@ -10,8 +11,10 @@ use reviewgate_core::{
 use wasmtime::component::Linker;
 use wasmtime::{Engine, Store, Trap};
 
+use crate::deadline::{self, DeadlineRuntime};
 use crate::grants::PluginGrants;
-use crate::sandbox::Sandbox;
+use crate::output::{self, failure};
+use crate::sandbox::{self, Sandbox};
 use crate::{ComponentCache, HostError};
 
 // Generated bindings; `unsafe` canonical-ABI glue, not ours to document.
@@ -22,6 +25,8 @@ mod bindings {
         world: "policy-plugin",
         // One Rust type per WIT type across both worlds, so conversions are shared.
         with: { "reviewgate:review/types": crate::reviewer::wit },
+        // Async calls, so that a deadline can stop a plugin waiting in a host call.
+        exports: { default: async },
     });
 }
 
@@ -30,12 +35,21 @@ use bindings::exports::reviewgate::review::policy;
 /// What a plugin may use, per review.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PluginLimits {
-    /// Linear memory, in bytes (the resources passed in count too).
+    /// Memory, in bytes: every linear memory and table the plugin's store creates
+    /// or grows counts against this one total (the resources passed in too).
     pub memory_bytes: usize,
-    /// CPU budget in wasmtime fuel units (about one per WebAssembly instruction).
+    /// CPU budget in wasmtime fuel units (about one per WebAssembly instruction):
+    /// the same work stops at the same point on any machine.
     pub fuel: u64,
-    /// Total bytes of text in the findings returned.
+    /// Bytes the host copies out of the plugin per call: its findings' text plus
+    /// the host's record for each finding (or its metadata, its error string, the
+    /// arguments of one WASI call), checked before each copy.
     pub output_bytes: usize,
+    /// Wall-clock time the plugin has per review — instantiation, `metadata` and
+    /// `evaluate` together, including time spent asleep, polling or blocked on a
+    /// granted socket. Plugins run one after the other, so a review spends at most
+    /// this much per plugin.
+    pub deadline: Duration,
 }
 
 impl Default for PluginLimits {
@@ -46,6 +60,9 @@ impl Default for PluginLimits {
             // A few seconds of work at most.
             fuel: 20_000_000_000,
             output_bytes: 4 << 20,
+            // Our sample plugins take milliseconds; the Python one, whose
+            // interpreter starts in each fresh instance, tens of milliseconds.
+            deadline: Duration::from_secs(2),
         }
     }
 }
@@ -61,13 +78,17 @@ struct LoadedPlugin {
 pub struct PolicyPlugins {
     plugins: Vec<LoadedPlugin>,
     limits: PluginLimits,
+    /// The engine they were compiled for, whose epoch the deadlines advance.
+    engine: Option<Engine>,
 }
 
 impl PolicyPlugins {
-    /// An engine configured for plugins: fuel on, so a loop runs out of budget.
+    /// An engine configured for plugins: fuel on, so a loop runs out of budget, and
+    /// epoch interruption on, so that a deadline stops guest code. Plugins must be
+    /// loaded with an engine made here.
     pub fn engine() -> Result<Engine, HostError> {
         let mut config = wasmtime::Config::new();
-        config.consume_fuel(true);
+        config.consume_fuel(true).epoch_interruption(true);
         Engine::new(&config).map_err(HostError::wasm("creating the plugin engine"))
     }
 
@@ -76,6 +97,7 @@ impl PolicyPlugins {
         PolicyPlugins {
             plugins: Vec::new(),
             limits: PluginLimits::default(),
+            engine: None,
         }
     }
 
@@ -103,7 +125,7 @@ impl PolicyPlugins {
         paths.retain(|p| p.extension().is_some_and(|e| e == "wasm"));
         paths.sort();
         let mut linker = Linker::<Sandbox>::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(HostError::wasm("linking WASI"))?;
         let plugins = paths
             .iter()
@@ -135,7 +157,11 @@ impl PolicyPlugins {
                 }
             })
             .collect();
-        Ok(PolicyPlugins { plugins, limits })
+        Ok(PolicyPlugins {
+            plugins,
+            limits,
+            engine: Some(engine.clone()),
+        })
     }
 
     /// The plugins' names, in order.
@@ -143,22 +169,37 @@ impl PolicyPlugins {
         self.plugins.iter().map(|p| p.name.as_str()).collect()
     }
 
-    /// Runs every plugin over the change set's resources, each in a fresh sandbox.
+    /// Runs every plugin over the change set's resources, each in a fresh sandbox
+    /// and within its deadline, so this returns within about
+    /// `plugins × limits.deadline` whatever the plugins do.
+    ///
+    /// It blocks the calling thread and runs its own async runtime: do not call it
+    /// from inside one (use `spawn_blocking` there).
     pub fn evaluate(&self, change_set: &ChangeSet) -> Vec<ExternalResult> {
-        if self.plugins.is_empty() {
+        let Some(engine) = self.engine.as_ref().filter(|_| !self.plugins.is_empty()) else {
             return Vec::new();
-        }
+        };
         let resources: Vec<policy::PolicyResource> =
             change_set.resources().map(resource_to_wit).collect();
         let addresses: BTreeSet<&str> = resources.iter().map(|r| r.address.as_str()).collect();
+        let runtime = DeadlineRuntime::start(engine);
         self.plugins
             .iter()
-            .map(|plugin| ExternalResult {
-                plugin: plugin.name.clone(),
-                outcome: plugin
-                    .pre
-                    .clone()
-                    .and_then(|pre| run(&pre, plugin, &resources, &addresses, self.limits)),
+            .map(|plugin| {
+                let outcome = match (&runtime, &plugin.pre) {
+                    (Err(e), _) => Err(failure(
+                        FailureKind::Load,
+                        format!("cannot start the plugin runtime: {e}"),
+                    )),
+                    (_, Err(e)) => Err(e.clone()),
+                    (Ok(runtime), Ok(pre)) => {
+                        runtime.block_on(run(pre, plugin, &resources, &addresses, self.limits))
+                    }
+                };
+                ExternalResult {
+                    plugin: plugin.name.clone(),
+                    outcome,
+                }
             })
             .collect()
     }
@@ -169,7 +210,7 @@ fn read_config(path: &Path) -> Result<Vec<(String, String)>, ExternalError> {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
-            return Err(ExternalError::new(
+            return Err(failure(
                 FailureKind::Load,
                 format!("{}: {e}", path.display()),
             ));
@@ -177,7 +218,7 @@ fn read_config(path: &Path) -> Result<Vec<(String, String)>, ExternalError> {
     };
     let map: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&text).map_err(|e| {
-            ExternalError::new(
+            failure(
                 FailureKind::Load,
                 format!("{}: expected a JSON object of strings: {e}", path.display()),
             )
@@ -191,7 +232,7 @@ fn prepare(
     path: &Path,
     cache: &ComponentCache,
 ) -> Result<bindings::PolicyPluginPre<Sandbox>, ExternalError> {
-    let load = |e: String| ExternalError::new(FailureKind::Load, e);
+    let load = |e: String| failure(FailureKind::Load, e);
     let bytes = std::fs::read(path).map_err(|e| load(format!("{}: {e}", path.display())))?;
     let (component, _) = cache
         .load(engine, &bytes)
@@ -202,7 +243,7 @@ fn prepare(
     bindings::PolicyPluginPre::new(pre).map_err(|e| load(format!("not a policy plugin: {e:#}")))
 }
 
-fn run(
+async fn run(
     pre: &bindings::PolicyPluginPre<Sandbox>,
     plugin: &LoadedPlugin,
     resources: &[policy::PolicyResource],
@@ -210,92 +251,71 @@ fn run(
     limits: PluginLimits,
 ) -> Result<Vec<ExternalFinding>, ExternalError> {
     let sandbox = Sandbox::new(limits.memory_bytes, &plugin.grants)
-        .map_err(|e| ExternalError::new(FailureKind::Load, e.to_string()))?;
+        .map_err(|e| failure(FailureKind::Load, e.to_string()))?;
     let mut store = Store::new(pre.engine(), sandbox);
     store.limiter(|s| &mut s.limiter);
     store
         .set_fuel(limits.fuel)
-        .map_err(|e| ExternalError::new(FailureKind::Load, format!("{e:#}")))?;
-    let outcome = (|| {
-        let instance = pre.instantiate(&mut store)?;
+        .map_err(|e| failure(FailureKind::Load, format!("{e:#}")))?;
+    // Bounds what wasmtime copies out of the guest per call, checked before it
+    // copies (see `output`).
+    store.set_hostcall_fuel(limits.output_bytes);
+    let deadline = Instant::now() + limits.deadline;
+    deadline::arm(&mut store, deadline);
+    let calls = async {
+        let instance = pre.instantiate_async(&mut store).await?;
         let policy = instance.reviewgate_review_policy();
-        let info = policy.call_metadata(&mut store)?;
-        let findings = policy.call_evaluate(&mut store, resources, &plugin.config)?;
+        let info = policy.call_metadata(&mut store).await?;
+        let findings = policy
+            .call_evaluate(&mut store, resources, &plugin.config)
+            .await?;
         wasmtime::Result::Ok((info, findings))
-    })();
-    let (info, findings) = match outcome {
-        Ok(result) => result,
-        Err(error) => return Err(classify(&error, store.data().limiter.refused)),
     };
-    let findings =
-        findings.map_err(|message| ExternalError::new(FailureKind::PluginError, message))?;
-    validate(&info, findings, addresses, limits)
+    let (info, findings) = match deadline::by(deadline, calls).await {
+        Some(Ok(result)) => result,
+        Some(Err(error)) => return Err(classify(&error, store.data().limiter.refused, limits)),
+        None => return Err(past_deadline(limits)),
+    };
+    let findings = findings.map_err(|message| failure(FailureKind::PluginError, message))?;
+    output::findings(info.rules.into_iter().map(|r| r.id), findings, addresses)
 }
 
-/// Names what stopped a plugin: its fuel, its memory limit, or a trap of its own.
-fn classify(error: &wasmtime::Error, memory_refused: bool) -> ExternalError {
+/// A plugin stopped at its deadline. There is no failure kind of its own in the
+/// review's model: like running out of fuel, it "worked too long".
+fn past_deadline(limits: PluginLimits) -> ExternalError {
+    failure(
+        FailureKind::CpuLimit,
+        format!("exceeded its {} ms deadline", limits.deadline.as_millis()),
+    )
+}
+
+/// Names what stopped a plugin: its deadline, its fuel, its memory budget, the
+/// output limit, or a trap of its own.
+fn classify(error: &wasmtime::Error, memory_refused: bool, limits: PluginLimits) -> ExternalError {
     let message = format!("{error:#}");
-    if error.downcast_ref::<Trap>() == Some(&Trap::OutOfFuel) {
-        ExternalError::new(FailureKind::CpuLimit, "used up its CPU budget (fuel)")
-    } else if memory_refused {
-        ExternalError::new(
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => return past_deadline(limits),
+        Some(Trap::OutOfFuel) => {
+            return failure(FailureKind::CpuLimit, "used up its CPU budget (fuel)");
+        }
+        _ => {}
+    }
+    if output::is_output_limit(error) {
+        failure(
+            FailureKind::OutputLimit,
+            format!(
+                "handed the host more than the {} bytes allowed per call; it was stopped before copying them",
+                limits.output_bytes
+            ),
+        )
+    } else if memory_refused || sandbox::is_count_limit(error) {
+        failure(
             FailureKind::MemoryLimit,
             format!("exceeded its memory limit: {message}"),
         )
     } else {
-        ExternalError::new(FailureKind::Trap, message)
+        failure(FailureKind::Trap, message)
     }
-}
-
-/// Checks the plugin kept its contract: output within the limit, findings only for
-/// rules it declared and resources of the change.
-fn validate(
-    info: &policy::PluginInfo,
-    findings: Vec<crate::reviewer::wit::PluginFinding>,
-    addresses: &BTreeSet<&str>,
-    limits: PluginLimits,
-) -> Result<Vec<ExternalFinding>, ExternalError> {
-    let malformed = |m: String| ExternalError::new(FailureKind::MalformedOutput, m);
-    let size: usize = findings
-        .iter()
-        .map(|f| {
-            f.rule_id.len()
-                + f.title.len()
-                + f.message.len()
-                + f.resource.as_ref().map_or(0, String::len)
-                + f.file.as_ref().map_or(0, String::len)
-                + f.remediation.as_ref().map_or(0, String::len)
-        })
-        .sum();
-    if size > limits.output_bytes {
-        return Err(ExternalError::new(
-            FailureKind::OutputLimit,
-            format!(
-                "returned {size} bytes of findings, more than the {} allowed",
-                limits.output_bytes
-            ),
-        ));
-    }
-    let rules: BTreeSet<&str> = info.rules.iter().map(|r| r.id.as_str()).collect();
-    findings
-        .into_iter()
-        .map(|f| {
-            if !rules.contains(f.rule_id.as_str()) {
-                return Err(malformed(format!(
-                    "finding for rule `{}`, which its metadata does not declare",
-                    f.rule_id
-                )));
-            }
-            if let Some(resource) = &f.resource
-                && !addresses.contains(resource.as_str())
-            {
-                return Err(malformed(format!(
-                    "finding about `{resource}`, which is not in the change"
-                )));
-            }
-            Ok(f.into())
-        })
-        .collect()
 }
 
 fn resource_to_wit(resource: &Resource) -> policy::PolicyResource {

@@ -1,13 +1,17 @@
 //! Policy plugins in the sandbox: findings merge with the plugin's name as prefix;
-//! a plugin that loops, hoards memory, traps, floods or lies is stopped within its
-//! limits, recorded on the review, and the review completes.
+//! a plugin that loops, hoards memory, sleeps, blocks, traps, floods or lies is
+//! stopped within its limits and its deadline, recorded on the review, and the
+//! review completes with the other plugins' findings.
 
 mod support;
 
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use reviewgate_core::{ChangeSet, Document, FailureKind, Origin};
+use reviewgate_core::{
+    ChangeSet, Document, ExternalError, ExternalResult, FailureKind, Origin, Review,
+};
 use reviewgate_host::{ComponentCache, PluginLimits, PolicyPlugins, ReviewerHost};
 
 const HCL: &str = r#"
@@ -33,11 +37,19 @@ fn install(dir: &Path, name: &str, component: &str, config: Option<&str>) {
     }
 }
 
+/// The tests' per-plugin deadline: short, so that each test is quick.
+const DEADLINE: Duration = Duration::from_millis(500);
+
+/// What a stopped plugin may add to its deadline: an epoch tick, instantiating the
+/// well-behaved plugin beside it, and a busy two-core machine running other tests.
+const MARGIN: Duration = Duration::from_millis(1500);
+
 fn limits() -> PluginLimits {
     PluginLimits {
         memory_bytes: 64 << 20,
         fuel: 2_000_000_000,
         output_bytes: 1 << 20,
+        deadline: DEADLINE,
     }
 }
 
@@ -317,4 +329,283 @@ resource "aws_instance" "later" {
     assert_eq!(flagged, [Some("aws_instance.virginia")]);
     assert_eq!(findings[0].rule_id, "REGION-001");
     assert_eq!(findings[0].line, Some(5));
+}
+
+/// A plugin directory with the well-behaved `required-tags` beside whatever else
+/// a test installs.
+fn plugin_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    install(
+        dir.path(),
+        "required-tags",
+        "reviewgate_plugin_required_tags",
+        None,
+    );
+    dir
+}
+
+/// Loads `dir` and evaluates the test change set in another thread, giving up
+/// after `give_up`: a plugin the host fails to stop fails the test instead of
+/// hanging it. Returns the results and how long the evaluation took.
+fn evaluate_within(dir: &Path, give_up: Duration) -> (Vec<ExternalResult>, Duration) {
+    let engine = PolicyPlugins::engine().expect("engine");
+    let plugins =
+        PolicyPlugins::load_dir(&engine, dir, limits(), &ComponentCache::disabled()).expect("load");
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let change_set = ChangeSet::from_documents(Origin::Local, documents());
+        let started = Instant::now();
+        let results = plugins.evaluate(&change_set);
+        let _ = send.send((results, started.elapsed()));
+    });
+    receive
+        .recv_timeout(give_up)
+        .unwrap_or_else(|_| panic!("the plugins were still running after {give_up:?}"))
+}
+
+fn failure_of(results: &[ExternalResult], name: &str) -> ExternalError {
+    results
+        .iter()
+        .find(|r| r.plugin == name)
+        .unwrap_or_else(|| panic!("no result for {name}"))
+        .outcome
+        .clone()
+        .expect_err(name)
+}
+
+/// The review through the reviewer component: it completes, records `failed` as
+/// failed checks, and still has `required-tags`' finding.
+fn assert_review_completes(results: &[ExternalResult], failed: &[&str]) -> Review {
+    static REVIEWER: OnceLock<ReviewerHost> = OnceLock::new();
+    let reviewer = REVIEWER.get_or_init(|| {
+        let cache = std::env::var_os("REVIEWGATE_COMPONENT_CACHE")
+            .map_or_else(ComponentCache::disabled, ComponentCache::in_dir);
+        ReviewerHost::new(
+            &ReviewerHost::engine().expect("engine"),
+            &support::wasm("reviewgate_reviewer"),
+            &cache,
+        )
+        .expect("reviewer")
+    });
+    let review = reviewer
+        .review(&documents(), None, results)
+        .expect("the review completes");
+    let mut recorded: Vec<&str> = review
+        .failed_checks
+        .iter()
+        .map(|c| c.plugin.as_str())
+        .collect();
+    recorded.sort_unstable();
+    assert_eq!(recorded, failed);
+    let tags = review
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "required-tags/TAGS-001")
+        .expect("the well-behaved plugin's finding");
+    assert_eq!(tags.resource.as_deref(), Some("aws_s3_bucket.untagged"));
+    review
+}
+
+/// Asserts that `name` was stopped at the deadline, and that the evaluation
+/// (`name` plus `required-tags`) took no longer than the deadline and the margin.
+fn assert_stopped_at_deadline(results: &[ExternalResult], name: &str, elapsed: Duration) {
+    eprintln!("{name} and required-tags: {elapsed:?}");
+    let error = failure_of(results, name);
+    assert_eq!(error.kind, FailureKind::CpuLimit, "{error:?}");
+    assert_eq!(error.message, "exceeded its 500 ms deadline");
+    assert!(
+        elapsed >= DEADLINE,
+        "stopped before its deadline: {elapsed:?}"
+    );
+    assert!(elapsed < DEADLINE + MARGIN, "took {elapsed:?}");
+    assert_review_completes(results, &[name]);
+}
+
+#[test]
+fn a_sleeping_plugin_is_stopped_at_its_deadline() {
+    let dir = plugin_dir();
+    let config = r#"{"mode": "sleep"}"#;
+    install(
+        dir.path(),
+        "sleep",
+        "reviewgate_plugin_misbehaving",
+        Some(config),
+    );
+    // Fuel does not burn while a plugin sleeps in the host: only the deadline can
+    // stop it, here an hour early.
+    let (results, elapsed) = evaluate_within(dir.path(), DEADLINE + MARGIN * 4);
+    assert_stopped_at_deadline(&results, "sleep", elapsed);
+}
+
+#[test]
+fn a_plugin_polling_forever_is_stopped_at_its_deadline() {
+    let dir = plugin_dir();
+    let config = r#"{"mode": "poll-forever"}"#;
+    install(
+        dir.path(),
+        "poll",
+        "reviewgate_plugin_misbehaving",
+        Some(config),
+    );
+    // Its time goes to the host's `poll`, so it would take its fuel (2e9) tens of
+    // seconds to run out.
+    let (results, elapsed) = evaluate_within(dir.path(), DEADLINE + MARGIN * 4);
+    assert_stopped_at_deadline(&results, "poll", elapsed);
+}
+
+#[test]
+fn a_plugin_blocked_reading_a_granted_socket_is_stopped_at_its_deadline() {
+    // A server that accepts and never writes, holding each connection open.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let address = listener.local_addr().expect("address").to_string();
+    let (accepted, connections) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if accepted.send(stream).is_err() {
+                break;
+            }
+        }
+    });
+    let dir = plugin_dir();
+    let config = format!(r#"{{"mode": "read-socket", "connect": "{address}"}}"#);
+    install(
+        dir.path(),
+        "socket",
+        "reviewgate_plugin_misbehaving",
+        Some(&config),
+    );
+    std::fs::write(
+        dir.path().join("socket.grants.json"),
+        format!(r#"{{"connect": ["{address}"]}}"#),
+    )
+    .expect("grants");
+    let (results, elapsed) = evaluate_within(dir.path(), DEADLINE + MARGIN * 4);
+    assert_stopped_at_deadline(&results, "socket", elapsed);
+    // It really connected, and so was stopped in the read rather than refused.
+    let connection = connections
+        .recv_timeout(Duration::from_secs(1))
+        .expect("the plugin connected")
+        .expect("accepted");
+    drop(connection);
+}
+
+#[test]
+fn aliased_output_is_refused_before_it_is_copied() {
+    let dir = plugin_dir();
+    // 64 findings whose messages all point at one 16 MiB string: 16 MiB of the
+    // plugin's memory, 1 GiB if the host copied every reference.
+    let config = r#"{"mode": "alias", "size": "16777216", "count": "64"}"#;
+    install(
+        dir.path(),
+        "alias",
+        "reviewgate_plugin_misbehaving",
+        Some(config),
+    );
+    let (results, elapsed) = evaluate_within(dir.path(), DEADLINE + MARGIN * 4);
+    eprintln!("alias and required-tags: {elapsed:?}");
+    let error = failure_of(&results, "alias");
+    assert_eq!(error.kind, FailureKind::OutputLimit, "{error:?}");
+    assert!(
+        error.message.contains("stopped before copying them"),
+        "{}",
+        error.message
+    );
+    assert!(elapsed < DEADLINE + MARGIN, "took {elapsed:?}");
+    assert_review_completes(&results, &["alias"]);
+}
+
+#[test]
+fn a_huge_error_string_is_truncated_or_refused() {
+    let dir = plugin_dir();
+    // Within the output limit (1 MiB): copied, then truncated with a marker.
+    let config = r#"{"mode": "huge-error", "size": "524288"}"#;
+    install(
+        dir.path(),
+        "long-error",
+        "reviewgate_plugin_misbehaving",
+        Some(config),
+    );
+    // Beyond it: never copied at all.
+    let config = r#"{"mode": "huge-error", "size": "33554432"}"#;
+    install(
+        dir.path(),
+        "huge-error",
+        "reviewgate_plugin_misbehaving",
+        Some(config),
+    );
+    let (results, elapsed) = evaluate_within(dir.path(), DEADLINE + MARGIN * 4);
+    eprintln!("long-error, huge-error and required-tags: {elapsed:?}");
+    assert!(elapsed < DEADLINE + MARGIN, "took {elapsed:?}");
+
+    let long = failure_of(&results, "long-error");
+    assert_eq!(long.kind, FailureKind::PluginError);
+    assert!(long.message.starts_with("eeee"), "{}", &long.message[..40]);
+    assert!(
+        long.message.ends_with("… [truncated from 524288 bytes]"),
+        "{}",
+        &long.message[long.message.len() - 60..]
+    );
+    assert!(long.message.len() < 4200, "{}", long.message.len());
+    let huge = failure_of(&results, "huge-error");
+    assert_eq!(huge.kind, FailureKind::OutputLimit, "{huge:?}");
+
+    let review = assert_review_completes(&results, &["huge-error", "long-error"]);
+    assert!(review.failed_checks.iter().all(|c| c.message.len() < 4200));
+}
+
+/// The `hoarder` fixture: a core module in WAT, made a component for the
+/// `policy-plugin` world as wasm-component-ld makes Rust's.
+fn hoarder_component() -> Vec<u8> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut module = wat::parse_file(root.join("components/policy-plugins/hoarder/hoarder.wat"))
+        .expect("hoarder.wat parses");
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(root.join("wit")).expect("wit/");
+    let world = resolve
+        .select_world(&[package], Some("policy-plugin"))
+        .expect("the policy-plugin world");
+    wit_component::embed_component_metadata(
+        &mut module,
+        &resolve,
+        world,
+        wit_component::StringEncoding::UTF8,
+    )
+    .expect("embed the world");
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .expect("a core module")
+        .validate(true)
+        .encode()
+        .expect("a component")
+}
+
+#[test]
+fn memories_and_tables_draw_on_one_budget() {
+    let dir = plugin_dir();
+    let hoarder = hoarder_component();
+    // Seven memories of 10 MiB, or sixteen tables of a million elements: each one
+    // within the 64 MiB limit, together beyond it.
+    for (name, mode) in [
+        ("memories", "memories"),
+        ("tables", "tables"),
+        ("idle", "none"),
+    ] {
+        std::fs::write(dir.path().join(format!("{name}.wasm")), &hoarder).expect("copy");
+        std::fs::write(
+            dir.path().join(format!("{name}.json")),
+            format!(r#"{{"mode": "{mode}"}}"#),
+        )
+        .expect("config");
+    }
+    let (results, elapsed) = evaluate_within(dir.path(), DEADLINE + MARGIN * 4);
+    eprintln!("memories, tables, idle and required-tags: {elapsed:?}");
+    assert!(elapsed < DEADLINE + MARGIN, "took {elapsed:?}");
+    for name in ["memories", "tables"] {
+        let error = failure_of(&results, name);
+        assert_eq!(error.kind, FailureKind::MemoryLimit, "{name}: {error:?}");
+    }
+    // The same component, growing nothing, runs: the budget is what stopped it.
+    let idle = results.iter().find(|r| r.plugin == "idle").expect("idle");
+    assert_eq!(idle.outcome, Ok(Vec::new()));
+    assert_review_completes(&results, &["memories", "tables"]);
 }

@@ -14,7 +14,7 @@ use reviewgate_host::{ComponentCache, PluginLimits, PolicyPlugins, ReviewerHost}
 
 const USAGE: &str = "usage:
   reviewgate-host bench --reviewer WASM --plan PLAN.json
-  reviewgate-host review --reviewer WASM [--plugins DIR] [--cache DIR] FILE...";
+  reviewgate-host review --reviewer WASM [--plugins DIR] [--plugin-deadline-ms MS] [--cache DIR] FILE...";
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -23,6 +23,7 @@ fn main() -> anyhow::Result<()> {
     let mut plan = None;
     let mut plugins = None;
     let mut cache = None;
+    let mut limits = PluginLimits::default();
     let mut files = Vec::new();
     while let Some(arg) = args.next() {
         let mut value = || args.next().map(PathBuf::from).context(USAGE);
@@ -31,6 +32,13 @@ fn main() -> anyhow::Result<()> {
             "--plan" => plan = Some(value()?),
             "--plugins" => plugins = Some(value()?),
             "--cache" => cache = Some(value()?),
+            "--plugin-deadline-ms" => {
+                let ms = args.next().context(USAGE)?;
+                let ms = ms
+                    .parse()
+                    .with_context(|| format!("--plugin-deadline-ms {ms}: expected milliseconds"))?;
+                limits.deadline = Duration::from_millis(ms);
+            }
             _ if arg.starts_with("--") => bail!("unknown option {arg}\n{USAGE}"),
             _ => files.push(PathBuf::from(arg)),
         }
@@ -38,7 +46,7 @@ fn main() -> anyhow::Result<()> {
     let reviewer = reviewer.context(USAGE)?;
     match command.as_str() {
         "bench" => bench(&reviewer, &plan.context(USAGE)?),
-        "review" => review(&reviewer, plugins, cache, &files),
+        "review" => review(&reviewer, plugins, limits, cache, &files),
         _ => bail!("{USAGE}"),
     }
 }
@@ -46,6 +54,7 @@ fn main() -> anyhow::Result<()> {
 fn review(
     reviewer: &PathBuf,
     plugins: Option<PathBuf>,
+    limits: PluginLimits,
     cache: Option<PathBuf>,
     files: &[PathBuf],
 ) -> anyhow::Result<()> {
@@ -53,12 +62,7 @@ fn review(
     let wasm = std::fs::read(reviewer).with_context(|| reviewer.display().to_string())?;
     let host = ReviewerHost::new(&ReviewerHost::engine()?, &wasm, &cache)?;
     let plugins = match plugins {
-        Some(dir) => PolicyPlugins::load_dir(
-            &PolicyPlugins::engine()?,
-            &dir,
-            PluginLimits::default(),
-            &cache,
-        )?,
+        Some(dir) => PolicyPlugins::load_dir(&PolicyPlugins::engine()?, &dir, limits, &cache)?,
         None => PolicyPlugins::none(),
     };
     let documents = files
