@@ -314,7 +314,7 @@ impl RestClient {
             let status = response.status();
             logging::perf(operation, elapsed_ms, status.is_success());
             self.rate_limits
-                .remember_exhausted_budget(response.headers());
+                .remember_exhausted_budget(response.headers(), SystemTime::now());
             if status.is_success() {
                 return Ok(response);
             }
