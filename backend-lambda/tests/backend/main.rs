@@ -26,6 +26,10 @@ mod gitlab;
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.
 mod logs;
+/// Pull requests through the event processor against the GitHub fake: whose
+/// comment is edited, the verdict without the comment, the gate's settings from
+/// the base, failures and panics surfaced on the pull request, bounded work.
+mod pull_requests;
 /// Spacelift run events through the event processor, and the Spacelift client
 /// against a local fake speaking GraphQL's wire format (`tests/spacelift_fake.py`).
 mod spacelift;
