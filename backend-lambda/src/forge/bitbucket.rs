@@ -457,8 +457,8 @@ impl BitbucketClient {
         let details = if omitted > 0 {
             format!(
                 "{omitted} of {} annotations are not shown (a report holds \
-                 {MAX_ANNOTATIONS_PER_REPORT}); every finding is in the pull request's \
-                 comment. {}",
+                 {MAX_ANNOTATIONS_PER_REPORT}); the findings are in the pull request's \
+                 comment and the stored review. {}",
                 check.annotations.len(),
                 check.title
             )

@@ -606,8 +606,8 @@ impl GitHubClient {
         let summary = if omitted > 0 {
             format!(
                 "> {omitted} of {} annotations are not shown on the diff (GitHub takes \
-                 {MAX_ANNOTATIONS_PER_CHECK} per check run here); every finding is listed \
-                 in the pull request's comment.\n\n{}",
+                 {MAX_ANNOTATIONS_PER_CHECK} per check run here); the findings are in the \
+                 pull request's comment and the stored review.\n\n{}",
                 check.annotations.len(),
                 check.summary
             )
