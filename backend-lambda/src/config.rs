@@ -177,6 +177,20 @@ pub struct Config {
     /// `REVIEWGATE_SPACELIFT_API_KEY_ID` and `REVIEWGATE_SPACELIFT_API_KEY_SECRET`).
     /// Unset: runs are reviewed from the webhook's resource counts alone.
     pub spacelift: Option<SpaceliftConfig>,
+    /// The verdict on a pull request reviewgate could not review — refused by its
+    /// host, too large, broken settings, failed every attempt
+    /// (`REVIEWGATE_FAILURE_CONCLUSION`, `failure` by default).
+    pub failure_conclusion: FailureConclusion,
+}
+
+/// What a pull request's check says when reviewgate could not review it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FailureConclusion {
+    /// The check fails: nothing merges unreviewed (the default).
+    #[default]
+    Failure,
+    /// The check is neutral: it says why, and does not block the merge.
+    Neutral,
 }
 
 /// A Spacelift API key. `Debug` never shows the secret.
@@ -409,7 +423,18 @@ impl Config {
                 });
             }
         };
+        let failure_conclusion = match lookup("REVIEWGATE_FAILURE_CONCLUSION").as_deref() {
+            None | Some("failure") => FailureConclusion::Failure,
+            Some("neutral") => FailureConclusion::Neutral,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "REVIEWGATE_FAILURE_CONCLUSION",
+                    reason: format!("`{other}` is not `failure` or `neutral`"),
+                });
+            }
+        };
         Ok(Config {
+            failure_conclusion,
             store,
             llm,
             ai_timeout: Duration::from_secs(number("REVIEWGATE_AI_TIMEOUT_SECS", 60)?),
@@ -643,6 +668,31 @@ mod tests {
                 .expect("defaults")
                 .spacelift
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn an_unreviewable_pull_request_fails_unless_told_neutral() {
+        let with = |value: &str| {
+            let value = value.to_owned();
+            Config::from_lookup(move |name| {
+                (name == "REVIEWGATE_FAILURE_CONCLUSION").then(|| value.clone())
+            })
+        };
+        assert_eq!(
+            Config::from_lookup(|_| None)
+                .expect("defaults")
+                .failure_conclusion,
+            FailureConclusion::Failure
+        );
+        assert_eq!(
+            with("neutral").expect("valid").failure_conclusion,
+            FailureConclusion::Neutral
+        );
+        let error = with("pass").expect_err("not a conclusion");
+        assert!(
+            error.to_string().contains("REVIEWGATE_FAILURE_CONCLUSION"),
+            "{error}"
         );
     }
 

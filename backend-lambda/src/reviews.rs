@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use reviewgate_core::config::ReviewConfig;
-use reviewgate_core::review::review_with;
-use reviewgate_core::{ChangeSet, Document, InputKind, Origin};
+use reviewgate_core::review::review_with_findings;
+use reviewgate_core::{ChangeSet, Document, Finding, InputError, InputKind, Origin};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -29,10 +29,33 @@ pub struct NewReview {
     pub config: ReviewConfig,
 }
 
+/// What a surface knows about a change beyond its documents.
+#[derive(Clone, Debug, Default)]
+pub struct ReviewExtras {
+    /// Findings made outside the rules: the gate's own settings under review
+    /// (`reviewgate_core::gate`).
+    pub findings: Vec<Finding>,
+    /// Inputs that could not be given to the rules (too large to read): the review
+    /// lists them with the inputs it could not read, and its confidence drops.
+    pub unread: Vec<InputError>,
+}
+
 /// Version 1 of a new review: the rules' verdict on the documents.
 pub fn rules_version(new: &NewReview, author: &str, now: DateTime<Utc>) -> ReviewVersion {
-    let change_set = ChangeSet::from_documents(new.origin.clone(), new.documents.iter().cloned());
-    let review = review_with(&change_set, &new.config);
+    rules_version_with(new, ReviewExtras::default(), author, now)
+}
+
+/// [`rules_version`] with what the caller knows beyond the documents.
+pub fn rules_version_with(
+    new: &NewReview,
+    extras: ReviewExtras,
+    author: &str,
+    now: DateTime<Utc>,
+) -> ReviewVersion {
+    let mut change_set =
+        ChangeSet::from_documents(new.origin.clone(), new.documents.iter().cloned());
+    change_set.errors.extend(extras.unread);
+    let review = review_with_findings(&change_set, &new.config, extras.findings);
     ReviewVersion {
         review_id: uuid::Uuid::now_v7().to_string(),
         version: 1,

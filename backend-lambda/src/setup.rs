@@ -124,7 +124,8 @@ pub fn event_processor(
             variable: "REVIEWGATE_GITHUB_API_URL / REVIEWGATE_GITHUB_APP_PRIVATE_KEY",
             reason: e.to_string(),
         })?;
-    let mut processor = EventProcessor::new(store, github);
+    let mut processor =
+        EventProcessor::new(store, github).with_failure_conclusion(config.failure_conclusion);
     if let Some(gitlab) = &config.gitlab {
         processor = processor.with_gitlab(
             GitLabClient::new(&gitlab.api_url, gitlab.token.clone()).map_err(|e| {

@@ -17,7 +17,13 @@ parameter kept) is left out on the last page, `previous` on the first. `pagelen`
 is honoured up to the route's maximum; `page` starts at 1. A pagelen or page that
 is not a number: 400 "Invalid pagelen" / "Invalid page".
 
+  GET  /2.0/user    the current user ("user" in the state) with Basic credentials; an
+         access token (Bearer) is refused, 401 "Token is invalid or not supported
+         for this endpoint.", as Bitbucket refuses its bot user this endpoint
+
 Routes (all under /2.0/repositories/{ws}/{slug}):
+  GET  /pullrequests/{id}                   {"id", "state", "source": {"branch",
+         "commit": {"hash": 12 characters}}, "destination": {...the same}}
   GET  /pullrequests/{id}/diffstat          paginated (pagelen default and max 500):
          {"type": "diffstat", "status", "lines_added", "lines_removed", "old", "new"}
   GET  /pullrequests/{id}/diff              302, Location: (absolute)
@@ -34,7 +40,10 @@ Routes (all under /2.0/repositories/{ws}/{slug}):
          oldest first
   POST /pullrequests/{id}/comments          {"content": {"raw"}} -> 201 comment
   PUT  /pullrequests/{id}/comments/{cid}    {"content": {"raw"}} -> 200 comment
-         (no or an empty raw: 400 with fields {"content.raw": [...]}; unknown: 404)
+         (no or an empty raw: 400 with fields {"content.raw": [...]}; unknown: 404;
+         another user's comment: 403 "You can only edit your own comments.")
+  DELETE /pullrequests/{id}/comments/{cid}  -> 204, the comment kept with "deleted":
+         true, as Bitbucket does; another user's: 403
   GET  /commit/{commit}/reports/{report_id} -> 200 report, or 404 "Report not found"
   PUT  /commit/{commit}/reports/{report_id} {"title" (required), "details" (<= 2000
          characters), "report_type" (SECURITY, COVERAGE, TEST or BUG; required),
@@ -250,8 +259,18 @@ class Bitbucket(FakeHandler):
                 return None
         return error(401, "Invalid credentials")
 
+    def error_body(self, status):
+        return {"type": "error", "error": {"message": f"Fake failure {status}"}}
+
     def route(self, method, url, body):
         parts = [unquote(p) for p in url.path.split("/")[1:]]
+        if parts == ["2.0", "user"] and method == "GET":
+            scheme = (self.headers.get("authorization") or "").partition(" ")[0]
+            if scheme.lower() == "bearer":
+                return error(401, "Token is invalid or not supported for this endpoint.")
+            shown = {"type": "user", "display_name": "Someone"}
+            shown.update(self.state["user"])
+            return 200, shown, {}
         if parts[:2] != ["2.0", "repositories"] or len(parts) < 5:
             return error(404, "Resource not found")
         ws, slug = parts[2], parts[3]
@@ -260,6 +279,12 @@ class Bitbucket(FakeHandler):
             return error(404, f"Repository {ws}/{slug} not found")
         rest = parts[4:]
         query = parse_qs(url.query)
+
+        if method == "GET" and rest[0] == "pullrequests" and len(rest) == 2:
+            pr = repo.get("pullrequests", {}).get(rest[1])
+            if pr is None:
+                return error(404, "Pull request not found")
+            return 200, pullrequest_json(repo_key, rest[1], pr), {}
 
         if rest[0] == "pullrequests" and len(rest) >= 3:
             pr_id = rest[1]
@@ -403,9 +428,15 @@ class Bitbucket(FakeHandler):
             }
             comments.append(comment)
             return 201, comment_json(ws, slug, pr_id, comment), {}
-        if len(tail) == 1 and method in ("GET", "PUT"):
+        if len(tail) == 1 and method in ("GET", "PUT", "DELETE"):
             for comment in comments:
                 if str(comment.get("id")) == tail[0]:
+                    own = self.state["user"].get("uuid")
+                    if method != "GET" and (comment.get("user") or {}).get("uuid") != own:
+                        return error(403, "You can only edit your own comments.")
+                    if method == "DELETE":
+                        comment["deleted"] = True
+                        return 204, None, {}
                     if method == "PUT":
                         raw = comment_raw(body)
                         if raw is None:
@@ -575,6 +606,22 @@ def comment_json(ws, slug, pr_id, comment):
         if key in comment:
             shown[key] = comment[key]
     return shown
+
+
+def pullrequest_json(repo_key, pr_id, pr):
+    def side(commit, branch):
+        return {"branch": {"name": branch}, "commit": {"type": "commit", "hash": commit[:12]},
+                "repository": {"full_name": repo_key, "type": "repository"}}
+
+    return {
+        "type": "pullrequest",
+        "id": int(pr_id) if pr_id.isdigit() else pr_id,
+        "state": pr.get("state", "OPEN"),
+        "source": side(pr.get("source_commit", "0" * 40), pr.get("source_branch", "feature")),
+        "destination": side(
+            destination_commit(repo_key, pr_id, pr), pr.get("destination_branch", "main")
+        ),
+    }
 
 
 def commit_json(ws, slug, full):

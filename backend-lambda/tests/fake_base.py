@@ -20,6 +20,13 @@ Test routes (not recorded), the same in every fake:
 Every fake's state may hold "latency_ms": each API answer is then sent that much
 later (a real host's round trip), without holding the lock.
 
+Every fake's state may hold "fail_routes": [{"method": "POST", "path": "REGEX",
+"status": 403, "times": 1, "headers": {...}}]: an API call whose method matches
+(absent: any) and whose raw path the regular expression finds is answered with
+`status`, the fake's error body for it (`error_body`) and `headers` instead of
+its route's answer, `times` times (absent: every time). It is recorded like any
+call. Tests use it to make one kind of write fail while the others succeed.
+
 A fake module has a `load_state(state) -> dict` function (the state to serve, its
 defaults filled in; run at start and for POST /_fake/state) and ends with
 `serve(ItsHandler, load_state)`. Its handler sets `recorded_headers`, may set
@@ -34,9 +41,11 @@ and may override:
   unrecorded(method, url, body, raw)  an answer given without recording the call
                                   (None: record it and ask `api`)
   describe_call(call, url, body, raw) adds provider-specific fields to a record
+  error_body(status)              the host's error body for a failed route
 """
 
 import json
+import re
 import sys
 import threading
 import time
@@ -99,6 +108,25 @@ class FakeHandler(BaseHTTPRequestHandler):
     def describe_call(self, call, url, body, raw):
         pass
 
+    def error_body(self, status):
+        return {"message": f"{status} error"}
+
+    def forced_failure(self, method, url):
+        """The answer of the first `fail_routes` rule this call matches, if any."""
+        for rule in type(self).state.get("fail_routes") or []:
+            if rule.get("method") not in (None, method):
+                continue
+            if not re.search(rule.get("path", ""), url.path):
+                continue
+            times = rule.get("times")
+            if times is not None:
+                if times <= 0:
+                    continue
+                rule["times"] = times - 1
+            status = rule.get("status", 500)
+            return status, self.error_body(status), dict(rule.get("headers") or {})
+        return None
+
     # -- plumbing -------------------------------------------------------------
 
     def handle_any(self, method):
@@ -130,7 +158,11 @@ class FakeHandler(BaseHTTPRequestHandler):
                 self.describe_call(call, url, body, raw)
                 CALLS.append(call)
                 try:
-                    status, payload, headers = self.api(method, url, body, raw)
+                    forced = self.forced_failure(method, url)
+                    if forced is not None:
+                        status, payload, headers = forced
+                    else:
+                        status, payload, headers = self.api(method, url, body, raw)
                 except Exception:  # noqa: BLE001 - a fake's bug must not hang the client
                     traceback.print_exc()
                     status, payload, headers = 500, {"message": "the fake failed"}, {}

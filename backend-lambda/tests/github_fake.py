@@ -2,14 +2,27 @@
 
 Speaks GitHub's wire format for the routes reviewgate's GitHub client uses:
 
+  GET   /repos/{o}/{r}/pulls/{n}                 the pull request: number, state,
+                                                 head {sha, ref}, base {sha, ref},
+                                                 changed_files
   GET   /repos/{o}/{r}/pulls/{n}/files           paginated (per_page <= 100, page),
                                                  at most 3000 files, like GitHub
   GET   /repos/{o}/{r}/contents/{path}?ref=REF   raw text with
                                                  Accept: application/vnd.github.raw+json,
                                                  else the JSON object (base64 content)
   GET   /repos/{o}/{r}/issues/{n}/comments       paginated (per_page <= 100, default 30)
-  POST  /repos/{o}/{r}/issues/{n}/comments       {"body"} -> 201 comment
-  PATCH /repos/{o}/{r}/issues/comments/{id}      {"body"} -> 200 comment
+  POST  /repos/{o}/{r}/issues/{n}/comments       {"body"} -> 201 comment, its `user` the
+                                                 caller (see below)
+  PATCH /repos/{o}/{r}/issues/comments/{id}      {"body"} -> 200 comment; someone
+                                                 else's comment is 403 "Resource not
+                                                 accessible by integration" to an
+                                                 installation token (a user's token
+                                                 may edit it, as a maintainer can)
+  DELETE /repos/{o}/{r}/issues/comments/{id}     -> 204, the same permission as PATCH
+  GET   /user                                    the token's user (`token_user`); an
+                                                 installation token is 403 "Resource
+                                                 not accessible by integration"
+  GET   /app                                     App JWT only -> {"id", "slug", "name"}
   POST  /repos/{o}/{r}/check-runs                -> 201 check run; 422 without
                                                  name/head_sha or with > 50 annotations
   PATCH /repos/{o}/{r}/check-runs/{id}           -> 200; appends annotations (<= 50),
@@ -24,7 +37,10 @@ Speaks GitHub's wire format for the routes reviewgate's GitHub client uses:
                                                  until then
 
 A check run made with a personal access token (`ghp_…`, `github_pat_…`) is 403
-"Resource not accessible by personal access token": only Apps may write checks. App
+"Resource not accessible by personal access token": only Apps may write checks.
+The caller of a write is who GitHub would name as its author: an installation
+token (`ghs_…`, configured or minted) acts as the App's bot user, `<slug>[bot]`;
+any other token as `token_user`. App
 JWTs are checked as GitHub does: RS256 by the App's key, `iss` the App id, `iat` not
 in the future, `exp` after now and at most ten minutes after `iat`; anything else is
 401 with GitHub's message.
@@ -42,8 +58,11 @@ State (JSON; every key optional):
   {
     "token": "t0ken",            # requests must send `Authorization: Bearer t0ken`
                                  # (or `token t0ken`); null (and no "app") accepts any
+    "token_user": {"login": "reviewgate-bot", "id": 9001, "type": "User"},
+                                 # who a token that is not an installation token is
     "app": {                     # a GitHub App, whose installation tokens are accepted
       "id": "123456",
+      "slug": "reviewgate",      # its bot user is `<slug>[bot]`
       "modulus_hex": "c0ffee…",  # the public half of its key
       "exponent_hex": "010001",
       "installations": {"acme/infra": 77},
@@ -65,6 +84,8 @@ State (JSON; every key optional):
         "pulls": {
           "7": {
             "head_sha": "0123abc...",
+            "base_sha": "4567def...",  # default: derived from the repository and number
+            "changed_files": 1,        # default: the number of files
             "files": [           # pull-request file objects; sha, changes, blob_url,
                                  # raw_url, contents_url and missing counts are filled in
               {"filename": "main.tf", "status": "modified", "patch": "@@ ...",
@@ -74,6 +95,7 @@ State (JSON; every key optional):
         },
         "contents": {"<ref>": {"<path>": "<text>"}},
         "comments": {"7": [{"id": 1, "body": "...", "user": {"login": "someone"}}]},
+                                 # a comment without "user" is by "someone"
         "check_runs": []         # filled by POST; each keeps all its annotations
       }
     }
@@ -153,9 +175,23 @@ def user():
     return {"login": "reviewgate[bot]", "id": 41898282, "type": "Bot"}
 
 
+DEFAULT_TOKEN_USER = {"login": "reviewgate-bot", "id": 9001, "type": "User"}
+
+
+def bearer_token(auth):
+    return auth.split(" ", 1)[-1] if auth.startswith(("Bearer ", "token ")) else None
+
+
+def base_sha(owner_repo, number, pull):
+    return pull.get("base_sha") or hashlib.sha1(f"base of {owner_repo}#{number}".encode()).hexdigest()
+
+
 class GitHub(FakeHandler):
     methods = ("GET", "POST", "PATCH", "DELETE")
     recorded_headers = RECORDED_HEADERS
+
+    def error_body(self, status):
+        return {"message": f"fake failure {status}", "documentation_url": DOCS, "status": str(status)}
 
     def unrecorded(self, method, url, body, raw):
         try:
@@ -186,8 +222,10 @@ class GitHub(FakeHandler):
         parts = [unquote(p) for p in url.path.split("/")[1:]]
         auth = self.headers.get("authorization") or ""
         app = self.state.get("app")
-        app_route = (len(parts) == 4 and parts[0] == "repos" and parts[3] == "installation") or (
-            len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens"
+        app_route = (
+            (len(parts) == 4 and parts[0] == "repos" and parts[3] == "installation")
+            or (len(parts) == 4 and parts[:2] == ["app", "installations"] and parts[3] == "access_tokens")
+            or parts == ["app"]
         )
         if app_route:
             # App routes take the App's JWT and nothing else.
@@ -232,6 +270,18 @@ class GitHub(FakeHandler):
             return fail.get("status", 502), {"message": "Server Error"}, {}
 
         query = parse_qs(url.query)
+        if parts == ["user"] and method == "GET":
+            if self.is_installation_token(auth):
+                return (
+                    403,
+                    {
+                        "message": "Resource not accessible by integration",
+                        "documentation_url": f"{DOCS}/users/users#get-the-authenticated-user",
+                        "status": "403",
+                    },
+                    {},
+                )
+            return 200, self.caller(auth), {}
         if len(parts) < 4 or parts[0] != "repos":
             return not_found()
         repo = self.state["repos"].get(f"{parts[1]}/{parts[2]}")
@@ -239,6 +289,12 @@ class GitHub(FakeHandler):
             return not_found()
         owner_repo = f"{parts[1]}/{parts[2]}"
         rest = parts[3:]
+
+        if method == "GET" and len(rest) == 2 and rest[0] == "pulls":
+            pull = repo.get("pulls", {}).get(rest[1])
+            if pull is None:
+                return not_found()
+            return 200, self.pull_json(owner_repo, repo, rest[1], pull), {}
 
         if method == "GET" and len(rest) == 3 and rest[0] == "pulls" and rest[2] == "files":
             pull = repo.get("pulls", {}).get(rest[1])
@@ -265,23 +321,38 @@ class GitHub(FakeHandler):
                 comment = {
                     "id": IDS.new(),
                     "body": body["body"],
-                    "user": user(),
+                    "user": self.caller(auth),
                     "created_at": now_iso(),
                     "updated_at": now_iso(),
                 }
                 comments.append(comment)
                 return 201, self.comment(owner_repo, number, comment), {}
 
-        if method == "PATCH" and len(rest) == 3 and rest[:2] == ["issues", "comments"]:
+        if method in ("PATCH", "DELETE") and len(rest) == 3 and rest[:2] == ["issues", "comments"]:
             for number, comments in repo.get("comments", {}).items():
                 for comment in comments:
-                    if str(comment.get("id")) == rest[2]:
-                        problem = body_problem(body)
-                        if problem:
-                            return validation_failed([problem])
-                        comment["body"] = body["body"]
-                        comment["updated_at"] = now_iso()
-                        return 200, self.comment(owner_repo, number, comment), {}
+                    if str(comment.get("id")) != rest[2]:
+                        continue
+                    author = (comment.get("user") or {"login": "someone"}).get("login")
+                    if self.is_installation_token(auth) and author != self.caller(auth)["login"]:
+                        return (
+                            403,
+                            {
+                                "message": "Resource not accessible by integration",
+                                "documentation_url": f"{DOCS}/issues/comments#update-an-issue-comment",
+                                "status": "403",
+                            },
+                            {},
+                        )
+                    if method == "DELETE":
+                        comments.remove(comment)
+                        return 204, None, {}
+                    problem = body_problem(body)
+                    if problem:
+                        return validation_failed([problem])
+                    comment["body"] = body["body"]
+                    comment["updated_at"] = now_iso()
+                    return 200, self.comment(owner_repo, number, comment), {}
             return not_found()
 
         if method == "POST" and rest == ["check-runs"]:
@@ -309,6 +380,27 @@ class GitHub(FakeHandler):
 
         return not_found()
 
+    def is_installation_token(self, auth):
+        return (bearer_token(auth) or "").startswith("ghs_")
+
+    def caller(self, auth):
+        """Who GitHub names as the author of what this token writes: the App's bot
+        user for an installation token, else `token_user`."""
+        if self.is_installation_token(auth):
+            slug = (self.state.get("app") or {}).get("slug", "reviewgate")
+            return {"login": f"{slug}[bot]", "id": 41898282, "type": "Bot"}
+        return copy.deepcopy(self.state.get("token_user") or DEFAULT_TOKEN_USER)
+
+    def pull_json(self, owner_repo, repo, number, pull):
+        branch = repo.get("default_branch", "main")
+        return {
+            "number": int(number) if number.isdigit() else number,
+            "state": pull.get("state", "open"),
+            "head": {"sha": pull.get("head_sha", "0" * 40), "ref": pull.get("head_ref", "feature")},
+            "base": {"sha": base_sha(owner_repo, number, pull), "ref": pull.get("base_ref", branch)},
+            "changed_files": pull.get("changed_files", len(pull.get("files", []))),
+        }
+
     def token_accepted(self, auth):
         """The configured token, or an unexpired installation token the App minted;
         with neither configured, anything."""
@@ -325,9 +417,13 @@ class GitHub(FakeHandler):
         return expires is not None and time.time() < expires
 
     def app_route(self, method, parts):
-        """GET /repos/{o}/{r}/installation and POST /app/installations/{id}/access_tokens."""
+        """GET /app, GET /repos/{o}/{r}/installation and POST
+        /app/installations/{id}/access_tokens."""
         app = self.state["app"]
         installations = app.get("installations", {})
+        if parts == ["app"] and method == "GET":
+            slug = app.get("slug", "reviewgate")
+            return 200, {"id": int(app["id"]), "slug": slug, "name": slug}, {}
         if parts[0] == "repos" and method == "GET":
             installation = installations.get(f"{parts[1]}/{parts[2]}")
             if installation is None:

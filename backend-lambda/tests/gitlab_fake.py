@@ -6,6 +6,10 @@ URL-encoded path (`group%2Fsub%2Fproj`, %2F in either case; the path matches
 case-insensitively, as on GitLab); an unknown project is 404 {"message": "404
 Project Not Found"}.
 
+  GET  /api/v4/user     the token's user ("user" in the state)
+  GET  /api/v4/projects/:id/merge_requests/:iid           the merge request: iid,
+         sha (its head), diff_refs {base_sha, start_sha, head_sha}, changes_count (a
+         string, "1000+" past 1000), overflow
   GET  /api/v4/projects/:id/merge_requests/:iid/diffs     paginated (per_page
          default 20, max 100): [{"old_path", "new_path", "a_mode", "b_mode", "diff",
          "new_file", "renamed_file", "deleted_file", "generated_file", "collapsed",
@@ -21,7 +25,8 @@ Project Not Found"}.
          1,000,000 characters: 400 {"message": {"note": ["is too long (maximum is
          1000000 characters)"]}}
   PUT  /api/v4/projects/:id/merge_requests/:iid/notes/:note_id  {"body"} -> 200 note;
-         an unknown note is 404 {"message": "404 Not found"}
+         an unknown note is 404 {"message": "404 Not found"}; a note another user
+         wrote is 403 {"message": "403 Forbidden"} (only its author edits a note)
   POST /api/v4/projects/:id/statuses/:sha   state, name (or context; default
          "default"), description (cut to 255 characters), target_url, ref, coverage,
          in the JSON body, a form body or the query -> 201 status. A state other than
@@ -78,6 +83,10 @@ State (JSON; every key optional):
                                    # of 7+ characters names its commit
         "merge_requests": {
           "3": {
+            "head_sha": "<40 hex>",    # default: the last of "commits", else derived
+            "base_sha": "<40 hex>",    # default: derived from the project and iid;
+                                       # null: diff_refs is null (not computed yet)
+            "overflow": false,
             "diffs": [           # only new_path (or old_path) is needed; defaults:
                                  # old_path = new_path, modes "100644" ("0" for the
                                  # missing side of a new or deleted file), diff "",
@@ -102,6 +111,7 @@ value: tests check what was sent), authorization, user-agent, accept, content-ty
 """
 
 import copy
+import hashlib
 import math
 import time
 from email.utils import formatdate
@@ -175,6 +185,9 @@ class GitLab(FakeHandler):
     json_content_type = "application/json"
     fake_not_found = {"error": "404 Not Found"}
 
+    def error_body(self, status):
+        return {"message": f"{status} Fake failure"}
+
     def api(self, method, url, body, raw):
         limit = self.state["rate_limit"]
         now = time.time()
@@ -214,6 +227,8 @@ class GitLab(FakeHandler):
 
         # Split before decoding: an encoded project or file path is one segment.
         parts = [unquote(p) for p in url.path.split("/")[1:]]
+        if parts == ["api", "v4", "user"] and method == "GET":
+            return 200, user_json(self.state["user"]), {}
         if parts[:3] != ["api", "v4", "projects"] or len(parts) < 5:
             return route_not_found()
         project = self.project(parts[3])
@@ -221,6 +236,12 @@ class GitLab(FakeHandler):
             return not_found("Project Not Found")
         rest = parts[4:]
         query = parse_qs(url.query)
+
+        if method == "GET" and len(rest) == 2 and rest[0] == "merge_requests":
+            mr = project.get("merge_requests", {}).get(rest[1])
+            if mr is None:
+                return not_found()
+            return 200, merge_request_json(project, rest[1], mr), {}
 
         if len(rest) >= 3 and rest[0] == "merge_requests":
             iid = rest[1]
@@ -256,6 +277,9 @@ class GitLab(FakeHandler):
                 if method == "PUT" and len(rest) == 4:
                     for note in notes:
                         if str(note.get("id")) == rest[3]:
+                            author = (note.get("author") or {}).get("id", 2)
+                            if author != self.state["user"].get("id"):
+                                return 403, {"message": "403 Forbidden"}, {}
                             problem = note_body_problem(body)
                             if problem:
                                 return problem
@@ -437,6 +461,36 @@ class GitLab(FakeHandler):
             current["finished_at"] = now_iso()
         current["status"] = state
         return 201, status_json(current), {}
+
+
+def user_json(user):
+    shown = {"id": 1, "username": "reviewgate-bot", "name": "reviewgate", "state": "active",
+             "bot": True}
+    shown.update(user)
+    shown.setdefault("web_url", f"https://gitlab.example.com/{shown['username']}")
+    return shown
+
+
+def merge_request_json(project, iid, mr):
+    key = f"{project.get('id')}!{iid}"
+    commits = project.get("commits") or []
+    head = mr.get("head_sha") or (commits[-1] if commits else hashlib.sha1(f"head of {key}".encode()).hexdigest())
+    if "base_sha" in mr and mr["base_sha"] is None:
+        diff_refs = None
+    else:
+        base = mr.get("base_sha") or hashlib.sha1(f"base of {key}".encode()).hexdigest()
+        diff_refs = {"base_sha": base, "start_sha": base, "head_sha": head}
+    count = len(mr.get("diffs", []))
+    return {
+        "id": int(iid) + 10000 if iid.isdigit() else None,
+        "iid": int(iid) if iid.isdigit() else iid,
+        "project_id": project.get("id"),
+        "state": mr.get("state", "opened"),
+        "sha": head,
+        "diff_refs": diff_refs,
+        "changes_count": f"{count}" if count <= 1000 else "1000+",
+        "overflow": mr.get("overflow", False),
+    }
 
 
 def pipeline_id(project, sha, ref):

@@ -7,13 +7,17 @@
 //! is always the embedded one under the data directory. The runtime is started here rather than in `main` so that
 //! `review`, `rules` and `bench` stay plain synchronous commands.
 
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use reviewgate_backend::api::{AiDispatch, auth};
 use reviewgate_backend::config::StoreConfig;
 use reviewgate_backend::{Config, analytics, app, logging, setup};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 
 use crate::server_config::{self, ServerFile};
 
@@ -142,7 +146,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Runs the server, the event processor and the daily analytics aggregation (02:00
 /// UTC, catching up missed days at start) until SIGINT or SIGTERM, then lets
 /// in-flight requests and the event being processed finish; events accepted but
-/// not started stay in the store and are processed on the next start.
+/// not started stay in the store and are processed on the next start. Intake and
+/// processing live and die together ([`serve_and_process`]): if the processor
+/// ends, the server stops with an error rather than accept events nobody reviews.
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let Resolved {
         config,
@@ -233,25 +239,74 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
                 );
             }
         }
-        let served = axum::serve(
+        let stop_server = Arc::new(Notify::new());
+        let stop_serving = stop_server.clone();
+        let server = axum::serve(
             listener,
             app(state).into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("server error");
-        // Requests are drained; now let the processor finish the event in hand.
-        let _ = stop_processor.send(true);
-        if let Err(e) = processor.await {
-            eprintln!("event processor stopped abnormally: {e}");
-        }
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = shutdown_signal() => {},
+                () = stop_serving.notified() => {},
+            }
+        })
+        .into_future();
+        let result = serve_and_process(server, stop_server, processor, stop_processor).await;
         if let Err(e) = aggregation.await {
             eprintln!("daily aggregation stopped abnormally: {e}");
         }
-        served?;
+        result?;
         eprintln!("reviewgate stopped");
         anyhow::Ok(())
     })
+}
+
+/// Runs `server` (which stops accepting and drains when `stop_server` is
+/// notified, or on a signal) and the event processor's task together. When the
+/// server ends — a signal, or an error — the processor is told to stop and
+/// finishes the events in hand. When the processor ends first — it never should:
+/// a panic, or a bug that returns —, the server is stopped too and the error says
+/// why: a server that answers 202 while nothing processes what it accepts is
+/// worse than no server, because senders stop retrying.
+async fn serve_and_process(
+    server: impl Future<Output = std::io::Result<()>>,
+    stop_server: Arc<Notify>,
+    mut processor: JoinHandle<()>,
+    stop_processor: watch::Sender<bool>,
+) -> anyhow::Result<()> {
+    tokio::pin!(server);
+    tokio::select! {
+        served = &mut server => {
+            // Requests are drained; now let the processor finish the event in hand.
+            let _ = stop_processor.send(true);
+            let processed = processor.await;
+            served.context("server error")?;
+            processed.map_err(|e| anyhow::anyhow!("event processor stopped abnormally: {e}"))
+        }
+        ended = &mut processor => {
+            stop_server.notify_one();
+            // Let requests in flight finish; their events are stored and wait for the
+            // next start.
+            let served = server.await;
+            let why = match ended {
+                Ok(()) => "it returned".to_owned(),
+                Err(e) if e.is_panic() => format!(
+                    "it panicked: {}",
+                    reviewgate_backend::events::panic_message(e.into_panic().as_ref())
+                ),
+                Err(e) => e.to_string(),
+            };
+            if let Err(e) = served {
+                eprintln!("server error while stopping: {e}");
+            }
+            Err(anyhow::anyhow!(
+                "the event processor stopped ({why}); the server stops with it rather than \
+                 accept events it would not review. Accepted events stay in the store and \
+                 are processed on the next start."
+            ))
+        }
+    }
 }
 
 /// Creates an API key in the local store and prints it.
@@ -298,5 +353,94 @@ async fn shutdown_signal() {
     tokio::select! {
         () = interrupt => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    /// A server that runs until told to stop, and says whether it was.
+    fn server_until_stopped(
+        stop: Arc<Notify>,
+    ) -> (
+        impl Future<Output = std::io::Result<()>>,
+        watch::Receiver<bool>,
+    ) {
+        let (stopped, seen) = watch::channel(false);
+        let server = async move {
+            stop.notified().await;
+            let _ = stopped.send(true);
+            Ok(())
+        };
+        (server, seen)
+    }
+
+    #[test]
+    fn a_processor_that_dies_stops_the_server_with_an_error() {
+        runtime().block_on(async {
+            let stop = Arc::new(Notify::new());
+            let (server, server_stopped) = server_until_stopped(stop.clone());
+            let (stop_processor, _) = watch::channel(false);
+            let processor = tokio::spawn(async { panic!("a bug in the processor") });
+            // A guard, not a timing: the server only stops if told to.
+            let error = tokio::time::timeout(
+                std::time::Duration::from_secs(30),
+                serve_and_process(server, stop, processor, stop_processor),
+            )
+            .await
+            .expect("the server stops with the processor")
+            .expect_err("not a clean stop");
+            let text = error.to_string();
+            assert!(
+                text.contains("event processor stopped (it panicked: a bug in the processor)"),
+                "{text}"
+            );
+            assert!(*server_stopped.borrow(), "the server was stopped");
+        });
+    }
+
+    #[test]
+    fn a_server_that_fails_stops_the_processor() {
+        runtime().block_on(async {
+            let (stop_processor, mut told) = watch::channel(false);
+            let processor = tokio::spawn(async move {
+                let _ = told.wait_for(|stop| *stop).await;
+            });
+            let server = async { Err(std::io::Error::other("the listener broke")) };
+            let error =
+                serve_and_process(server, Arc::new(Notify::new()), processor, stop_processor)
+                    .await
+                    .expect_err("the server failed");
+            assert!(
+                format!("{error:#}").contains("the listener broke"),
+                "{error:#}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_signal_stops_both_cleanly() {
+        runtime().block_on(async {
+            let (stop_processor, mut told) = watch::channel(false);
+            let processor = tokio::spawn(async move {
+                let _ = told.wait_for(|stop| *stop).await;
+            });
+            serve_and_process(
+                async { Ok(()) },
+                Arc::new(Notify::new()),
+                processor,
+                stop_processor,
+            )
+            .await
+            .expect("a clean stop");
+        });
     }
 }

@@ -40,6 +40,8 @@ pub struct ServerFile {
     spacelift: SpaceliftSection,
     #[serde(default)]
     limits: LimitsSection,
+    #[serde(default)]
+    reviews: ReviewsSection,
 }
 
 /// `[server]`: what the command line can also say (`--listen`, `--data-dir`), which
@@ -113,6 +115,20 @@ struct LimitsSection {
     timestamp_tolerance_secs: Option<u64>,
 }
 
+/// `[reviews]`: how pull requests are judged.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReviewsSection {
+    failure_conclusion: Option<FailureConclusion>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum FailureConclusion {
+    Failure,
+    Neutral,
+}
+
 /// Each key of the file and the variable it stands for.
 const KEYS: &[(&str, &str)] = &[
     ("ai.provider", "REVIEWGATE_LLM"),
@@ -150,6 +166,10 @@ const KEYS: &[(&str, &str)] = &[
         "REVIEWGATE_TIMESTAMP_TOLERANCE_SECS",
     ),
     ("server.trusted_proxies", "REVIEWGATE_TRUSTED_PROXIES"),
+    (
+        "reviews.failure_conclusion",
+        "REVIEWGATE_FAILURE_CONCLUSION",
+    ),
 ];
 
 impl ServerFile {
@@ -189,7 +209,7 @@ impl ServerFile {
     fn variables(&self) -> HashMap<&'static str, String> {
         let ai = &self.ai;
         let limits = &self.limits;
-        let values: [Option<String>; 20] = [
+        let values: [Option<String>; 21] = [
             ai.provider.map(|p| {
                 match p {
                     AiProvider::None => "none",
@@ -220,6 +240,13 @@ impl ServerFile {
                 .trusted_proxies
                 .as_ref()
                 .map(|list| list.join(",")),
+            self.reviews.failure_conclusion.map(|c| {
+                match c {
+                    FailureConclusion::Failure => "failure",
+                    FailureConclusion::Neutral => "neutral",
+                }
+                .to_owned()
+            }),
         ];
         KEYS.iter()
             .zip(values)
@@ -266,6 +293,8 @@ mod tests {
             [limits]
             webhooks_per_repository = 7
             window_secs = 30
+            [reviews]
+            failure_conclusion = "neutral"
             "#,
         )
         .expect("valid");
@@ -290,7 +319,11 @@ mod tests {
             config.llm
         );
         assert_eq!(config.token_budget, 1000);
-        assert_eq!(file.variables().len(), 8, "the eight keys set above");
+        assert_eq!(
+            config.failure_conclusion,
+            reviewgate_backend::config::FailureConclusion::Neutral
+        );
+        assert_eq!(file.variables().len(), 9, "the nine keys set above");
     }
 
     #[test]

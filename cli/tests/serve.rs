@@ -452,7 +452,8 @@ fn wait_for_listed_review(
             assert_eq!(status, 200, "{review}");
             return review;
         }
-        std::thread::sleep(Duration::from_millis(25));
+        // Every 50 ms: 20 s of polling stays under the API's 600 requests a minute.
+        std::thread::sleep(Duration::from_millis(50));
     }
     panic!("the review listed by `{filter}` never reached version {version}");
 }
@@ -863,19 +864,7 @@ fn gitlab_merge_request_hook() -> serde_json::Value {
 
 #[test]
 fn a_gitlab_merge_request_becomes_a_review_a_note_and_a_commit_status() {
-    let main_tf = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
-    let gitlab = HostFake::start(
-        "gitlab_fake.py",
-        &serde_json::json!({
-            "token": "glpat-fake",
-            "projects": {GITLAB_PROJECT: {
-                "id": 4242,
-                "merge_requests": {"3": {"diffs": [{"new_path": "main.tf", "new_file": true,
-                    "diff": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}\n"}]}},
-                "files": {GITLAB_HEAD: {"main.tf": main_tf}}
-            }}
-        }),
-    );
+    let gitlab = HostFake::start("gitlab_fake.py", &gitlab_state());
     let data = tempfile::tempdir().expect("tempdir");
     let key = create_key(data.path());
     let api = format!("{}/api/v4", gitlab.url);
@@ -885,24 +874,7 @@ fn a_gitlab_merge_request_becomes_a_review_a_note_and_a_commit_status() {
         ("REVIEWGATE_GITLAB_API_URL", api.as_str()),
     ];
     let server = Server::start_with(data.path(), &env);
-    let payload = data.path().join("merge_request.json");
-    std::fs::write(&payload, gitlab_merge_request_hook().to_string()).expect("payload");
-    let hook = format!("http://{}/webhooks/gitlab", server.addr);
-    let args = [
-        "webhook",
-        "send",
-        "--provider",
-        "gitlab",
-        "--url",
-        &hook,
-        "--event",
-        "Merge Request Hook",
-    ]
-    .map(std::ffi::OsStr::new);
-    let mut args = args.to_vec();
-    args.push(payload.as_os_str());
-    let answer = run_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
-    assert!(answer.contains("accepted"), "{answer}");
+    send_merge_request_hook(&server.addr, data.path());
 
     let filter = format!("repository={GITLAB_PROJECT}");
     let review = wait_for_listed_review(&server.addr, &key, &filter, 1, Duration::from_secs(20));
@@ -935,4 +907,93 @@ fn a_gitlab_merge_request_becomes_a_review_a_note_and_a_commit_status() {
             &serde_json::json!(GITLAB_HEAD)
         )
     );
+}
+
+/// The GitLab fake's state for [`gitlab_merge_request_hook`]: merge request 3 adds
+/// a public bucket ACL.
+fn gitlab_state() -> serde_json::Value {
+    let main_tf = "resource \"aws_s3_bucket_acl\" \"logs\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n}\n";
+    serde_json::json!({
+        "token": "glpat-fake",
+        "projects": {GITLAB_PROJECT: {
+            "id": 4242,
+            "merge_requests": {"3": {"diffs": [{"new_path": "main.tf", "new_file": true,
+                "diff": "@@ -0,0 +1,4 @@\n+resource \"aws_s3_bucket_acl\" \"logs\" {\n+  bucket = \"logs\"\n+  acl    = \"public-read\"\n+}\n"}]}},
+            "files": {GITLAB_HEAD: {"main.tf": main_tf}}
+        }}
+    })
+}
+
+/// `webhook send` of [`gitlab_merge_request_hook`] to serve at `addr`.
+fn send_merge_request_hook(addr: &str, dir: &Path) {
+    let payload = dir.join("merge_request.json");
+    std::fs::write(&payload, gitlab_merge_request_hook().to_string()).expect("payload");
+    let hook = format!("http://{addr}/webhooks/gitlab");
+    let args = [
+        "webhook",
+        "send",
+        "--provider",
+        "gitlab",
+        "--url",
+        &hook,
+        "--event",
+        "Merge Request Hook",
+    ]
+    .map(std::ffi::OsStr::new);
+    let mut args = args.to_vec();
+    args.push(payload.as_os_str());
+    let answer = run_reviewgate(&args, &[("REVIEWGATE_WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    assert!(answer.contains("accepted"), "{answer}");
+}
+
+#[test]
+fn a_host_answer_that_once_killed_the_processor_leaves_the_other_reviews_going() {
+    // GitHub answers the pull request's files with a rate limit whose reset is
+    // 2^63 seconds away: past what a clock can add. That arithmetic used to panic
+    // inside the processor's task, which died while the server went on answering
+    // 202 — and no event was ever processed again. Now the header saturates, the
+    // GitHub event waits its turn, and a GitLab merge request sent after it is
+    // reviewed.
+    let mut github_state = github_state();
+    github_state["fail_routes"] = serde_json::json!([{
+        "method": "GET", "path": "/pulls/2/files$", "status": 403,
+        "headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "9223372036854775808"}
+    }]);
+    let github = HostFake::start("github_fake.py", &github_state);
+    let gitlab = HostFake::start("gitlab_fake.py", &gitlab_state());
+    let data = tempfile::tempdir().expect("tempdir");
+    let key = create_key(data.path());
+    let gitlab_api = format!("{}/api/v4", gitlab.url);
+    let server = Server::start_with(
+        data.path(),
+        &[
+            ("REVIEWGATE_GITHUB_WEBHOOK_SECRETS", WEBHOOK_SECRET),
+            ("REVIEWGATE_GITHUB_TOKEN", GITHUB_TOKEN),
+            ("REVIEWGATE_GITHUB_API_URL", github.url.as_str()),
+            ("REVIEWGATE_GITLAB_WEBHOOK_TOKENS", WEBHOOK_SECRET),
+            ("REVIEWGATE_GITLAB_TOKEN", "glpat-fake"),
+            ("REVIEWGATE_GITLAB_API_URL", gitlab_api.as_str()),
+        ],
+    );
+    let hook = format!("http://{}/webhooks/github", server.addr);
+    let answer = send_webhook(&hook, "pull_request.opened.payload.json", "d-overflow");
+    assert_eq!(answer["status"], "accepted", "{answer}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !github
+        .calls()
+        .iter()
+        .any(|c| c["path"] == "/repos/Codertocat/Hello-World/pulls/2/files")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pull request's files were never asked for"
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+
+    send_merge_request_hook(&server.addr, data.path());
+    let filter = format!("repository={GITLAB_PROJECT}");
+    let review = wait_for_listed_review(&server.addr, &key, &filter, 1, Duration::from_secs(20));
+    assert_eq!(review["version"], 1, "{review}");
+    server.stop();
 }

@@ -13,7 +13,8 @@ pub const HIGH_RISK_LEVELS: [&str; 2] = ["high", "critical"];
 
 /// The finding category of a rule id, from the catalog's id scheme (the core's
 /// risk factors use the same split): `change-risk` (`RG-CHG-*`), `secrets`
-/// (`RG-SECRET-*`), `suppression-hygiene` (`RG-SUPPRESS-*`), `aws-<service>` for the
+/// (`RG-SECRET-*`), `suppression-hygiene` (`RG-SUPPRESS-*`), `gate-settings`
+/// (`RG-GATE-*`: changes that loosen the review gate), `aws-<service>` for the
 /// misconfiguration rules (`RG-AWS-S3-*` → `aws-s3`: the catalog groups them by
 /// service), `plugin` for policy-plugin rules (`<plugin>/<rule>`), else `other`.
 pub fn rule_category(rule_id: &str) -> Cow<'static, str> {
@@ -25,6 +26,8 @@ pub fn rule_category(rule_id: &str) -> Cow<'static, str> {
         Cow::Borrowed("secrets")
     } else if rule_id.starts_with("RG-SUPPRESS-") {
         Cow::Borrowed("suppression-hygiene")
+    } else if rule_id.starts_with("RG-GATE-") {
+        Cow::Borrowed("gate-settings")
     } else if let Some(service) = rule_id
         .strip_prefix("RG-AWS-")
         .and_then(|rest| rest.split_once('-'))
@@ -273,6 +276,7 @@ mod tests {
         assert_eq!(rule_category("RG-CHG-003"), "change-risk");
         assert_eq!(rule_category("RG-SECRET-017"), "secrets");
         assert_eq!(rule_category("RG-SUPPRESS-001"), "suppression-hygiene");
+        assert_eq!(rule_category("RG-GATE-001"), "gate-settings");
         assert_eq!(rule_category("required-tags/RT-1"), "plugin");
         assert_eq!(rule_category("RG-AWS-"), "other");
         // Every rule of the catalog falls in a named category.

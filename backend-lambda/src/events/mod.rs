@@ -11,7 +11,11 @@
 //! This file is the scheduling: events are taken by subject (a pull request, a
 //! Spacelift run), several subjects at once and each subject's events in order;
 //! retryable failures are deferred in the store with a backoff; every event ends
-//! finished with its outcome. What an event does depends on what it is about:
+//! finished with its outcome. A panic while processing one event is caught and
+//! counted as a failed attempt of that event, so the processor itself never dies;
+//! an event that fails for good is reported where it came from (a pull request
+//! gets a failing check saying why), never only logged. What an event does depends
+//! on what it is about:
 //!
 //! - pull requests (`pull_request.rs`): `pr.opened` / `pr.updated` are reviewed and
 //!   reported back to the code host; `pr.closed` / `pr.merged` close the review;
@@ -19,15 +23,19 @@
 //!   of the run's review, whose status follows the run state;
 //! - everything else is recorded and finished as skipped, with the reason.
 
+use std::any::Any;
 use std::collections::HashSet;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use reviewgate_ingress::event::{EventEnvelope, EventKind};
 use tokio::sync::{Notify, watch};
 
+use crate::config::FailureConclusion;
 use crate::forge::bitbucket::BitbucketClient;
 use crate::forge::github::GitHubClient;
 use crate::forge::gitlab::GitLabClient;
@@ -38,7 +46,7 @@ use crate::store::{EventOutcome, PendingEvent, ReviewStore, StoreError};
 mod pull_request;
 mod spacelift_run;
 
-pub use pull_request::{CHECK_NAME, DEFAULT_FAIL_ON, pull_request_review_id};
+pub use pull_request::{CHECK_NAME, DEFAULT_FAIL_ON, ReviewStep, pull_request_review_id};
 pub use spacelift_run::{delta_review, spacelift_run_review_id};
 
 /// How often a retryable failure is retried before the event is finished as failed.
@@ -79,6 +87,8 @@ pub struct EventProcessor {
     gitlab: Option<GitLabClient>,
     bitbucket: Option<BitbucketClient>,
     spacelift: Option<SpaceliftClient>,
+    failure_conclusion: FailureConclusion,
+    review_step: ReviewStep,
 }
 
 impl EventProcessor {
@@ -92,7 +102,23 @@ impl EventProcessor {
             gitlab: None,
             bitbucket: None,
             spacelift: None,
+            failure_conclusion: FailureConclusion::default(),
+            review_step: pull_request::rules_step(),
         }
+    }
+
+    /// The verdict on a pull request that could not be reviewed (default: failure).
+    pub fn with_failure_conclusion(mut self, conclusion: FailureConclusion) -> Self {
+        self.failure_conclusion = conclusion;
+        self
+    }
+
+    /// Replaces the step that turns a pull request's documents into a review
+    /// (default: the core's rules). It runs on the blocking pool; tests use it to
+    /// hold a review, or make it panic.
+    pub fn with_review_step(mut self, step: ReviewStep) -> Self {
+        self.review_step = step;
+        self
     }
 
     /// Reviews GitLab merge requests through `client`.
@@ -219,7 +245,16 @@ impl EventProcessor {
     async fn process_and_finish(&self, pending: &PendingEvent) {
         let event = &pending.envelope;
         let started = Instant::now();
-        let outcome = match self.process(event).await {
+        // A panic is one failed attempt of this event, not the processor's end.
+        let processed = catch_panic(self.process(event))
+            .await
+            .unwrap_or_else(|panic| {
+                tracing::error!(event_id = %event.id, panic = %panic, "event processing panicked");
+                Err(ProcessError::Retryable(format!(
+                    "processing panicked: {panic}"
+                )))
+            });
+        let outcome = match processed {
             Ok(outcome) => outcome,
             Err(ProcessError::Retryable(reason)) => {
                 let attempts = pending.attempts + 1;
@@ -247,6 +282,11 @@ impl EventProcessor {
             }
             Err(ProcessError::Permanent(reason)) => EventOutcome::Failed { reason },
         };
+        if let EventOutcome::Failed { reason } = &outcome
+            && let Err(panic) = catch_panic(self.report_failure(event, reason)).await
+        {
+            tracing::error!(event_id = %event.id, panic = %panic, "reporting a failure panicked");
+        }
         match self.store.finish_event(&event.id, &outcome).await {
             Ok(()) => tracing::info!(
                 event_type = "PERF",
@@ -269,6 +309,23 @@ impl EventProcessor {
         }
         Ok(())
     }
+}
+
+/// `future`'s output, or the message of the panic that ended it.
+async fn catch_panic<T>(future: impl Future<Output = T>) -> Result<T, String> {
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|payload| panic_message(payload.as_ref()))
+}
+
+/// What a panic said: its message when it is text.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// What an event is about, for ordering: events with the same subject write

@@ -18,9 +18,14 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::change::{PullRequestFile, PullRequestFileStatus};
+use super::change::{
+    CappedText, MAX_DIFF_BYTES, MAX_FILE_BYTES, PullRequestFile, PullRequestFileStatus,
+    PullRequestInfo,
+};
 use super::check::{AnnotationLevel, CheckConclusion, CheckRun};
-use super::comment::{CommentOutcome, carries_marker, check_marker, marked_comment};
+use super::comment::{
+    CommentOutcome, OwnAccount, check_marker, is_ours, marked_comment, refused_to_say,
+};
 use super::error::ForgeError;
 use super::rest::{RestClient, Write, basic, bearer, read_json};
 use crate::error_text::truncate_with_note;
@@ -40,6 +45,9 @@ pub const MAX_REPORT_DETAILS_CHARS: usize = 2000;
 pub const MAX_COMMENT_CHARS: usize = 65_536;
 /// Changed files listed at most, as for the other hosts.
 pub const MAX_PULL_REQUEST_FILES: usize = 3000;
+/// Comments of a pull request read when looking for reviewgate's; past this many
+/// a new comment is posted instead.
+const MAX_LISTED_COMMENTS: usize = 3000;
 
 const JSON_MEDIA_TYPE: &str = "application/json";
 /// The id of reviewgate's Code Insights report on a commit.
@@ -102,6 +110,26 @@ struct Comment {
     inline: Option<Value>,
     #[serde(default)]
     links: Option<Value>,
+    #[serde(default)]
+    user: Option<Account>,
+}
+
+impl Comment {
+    fn author(&self) -> Option<&str> {
+        self.user.as_ref()?.uuid.as_deref()
+    }
+
+    fn raw(&self) -> Option<&str> {
+        self.content.as_ref()?.raw.as_deref()
+    }
+}
+
+/// A Bitbucket account as comments and `GET /user` name it: by UUID, which a
+/// rename keeps (access tokens' bot users have one too).
+#[derive(Deserialize)]
+struct Account {
+    #[serde(default)]
+    uuid: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +144,8 @@ struct CommentContent {
 pub struct BitbucketClient {
     rest: RestClient,
     authorization: HeaderValue,
+    /// reviewgate's account UUID, once known: only its comments are ever edited.
+    own: OwnAccount,
 }
 
 impl BitbucketClient {
@@ -132,6 +162,7 @@ impl BitbucketClient {
         Ok(BitbucketClient {
             rest,
             authorization,
+            own: OwnAccount::default(),
         })
     }
 
@@ -164,6 +195,40 @@ impl BitbucketClient {
         Ok(read_json::<Commit>(response).await?.hash)
     }
 
+    /// The pull request as Bitbucket holds it now (`GET …/pullrequests/{id}`): the
+    /// commit it merges into, whose 12-character hash is resolved to the full one.
+    /// Bitbucket does not count the files here (the diffstat does).
+    pub async fn pull_request(
+        &self,
+        workspace: &str,
+        repo: &str,
+        id: u64,
+    ) -> Result<PullRequestInfo, ForgeError> {
+        #[derive(Deserialize)]
+        struct PullRequest {
+            destination: Side,
+        }
+        #[derive(Deserialize)]
+        struct Side {
+            commit: Commit,
+        }
+        #[derive(Deserialize)]
+        struct Commit {
+            hash: String,
+        }
+        let url = self.repository_endpoint(workspace, repo, &["pullrequests", &id.to_string()])?;
+        let response = self
+            .send_json("bitbucket.pull_request", Method::GET, url, None)
+            .await?;
+        let pull: PullRequest = read_json(response).await?;
+        Ok(PullRequestInfo {
+            base_sha: self
+                .full_commit_hash(workspace, repo, &pull.destination.commit.hash)
+                .await?,
+            changed_files: None,
+        })
+    }
+
     /// The files a pull request changes (`GET …/pullrequests/{id}/diffstat`, every
     /// page), without patches: see [`Self::pull_request_diff`].
     pub async fn pull_request_files(
@@ -190,13 +255,14 @@ impl BitbucketClient {
 
     /// The pull request's changes as one `git diff` text
     /// (`GET …/pullrequests/{id}/diff`, which redirects to the diff of the two
-    /// commits on the same host).
+    /// commits on the same host), read up to [`MAX_DIFF_BYTES`]: past that, the
+    /// first bytes, `complete` false.
     pub async fn pull_request_diff(
         &self,
         workspace: &str,
         repo: &str,
         id: u64,
-    ) -> Result<String, ForgeError> {
+    ) -> Result<CappedText, ForgeError> {
         let id_text = id.to_string();
         let url = self.repository_endpoint(workspace, repo, &["pullrequests", &id_text, "diff"])?;
         let path = url.path().to_owned();
@@ -206,6 +272,7 @@ impl BitbucketClient {
                 "bitbucket.pull_request_diff",
                 url,
                 "text/plain",
+                MAX_DIFF_BYTES,
             )
             .await?
             .ok_or(ForgeError::NotFound { resource: path })
@@ -229,13 +296,45 @@ impl BitbucketClient {
                 "bitbucket.file_contents",
                 url,
                 "text/plain",
+                MAX_FILE_BYTES,
             )
+            .await?
+            .map(|text| text.whole(path, MAX_FILE_BYTES))
+            .transpose()
+    }
+
+    /// reviewgate's account UUID (`GET /user`), asked once. `None` when the
+    /// credential may not ask — Bitbucket refuses `/user` to repository, project
+    /// and workspace access tokens — and nothing has been learnt yet.
+    async fn own_uuid(&self) -> Result<Option<String>, ForgeError> {
+        if let Some(uuid) = self.own.known() {
+            return Ok(Some(uuid));
+        }
+        let url = self.rest.endpoint(&["user"])?;
+        let account = match self
+            .send_json("bitbucket.user", Method::GET, url, None)
             .await
+        {
+            Ok(response) => read_json::<Account>(response).await?,
+            Err(e) if refused_to_say(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(uuid) = account.uuid else {
+            return Ok(None);
+        };
+        self.own.learn(&uuid);
+        Ok(Some(uuid))
     }
 
     /// Keeps one reviewgate comment per pull request: edits the top-level comment
-    /// whose text starts with `marker` (`PUT …/pullrequests/{id}/comments/{comment_id}`)
-    /// or posts one (`POST …/comments`).
+    /// that reviewgate's own account wrote and whose text starts with `marker`
+    /// (`PUT …/pullrequests/{id}/comments/{comment_id}`) or posts one (`POST
+    /// …/comments`). Someone else's comment is never edited, whatever it starts
+    /// with.
+    ///
+    /// When the credential may not ask who it is (an access token), the account is
+    /// learnt from the comment posted, and older marked comments by that same
+    /// account (written before a restart) are deleted, so one stays.
     pub async fn upsert_pr_comment(
         &self,
         workspace: &str,
@@ -245,6 +344,7 @@ impl BitbucketClient {
         body: &str,
     ) -> Result<CommentOutcome, ForgeError> {
         check_marker(marker)?;
+        let own = self.own_uuid().await?;
         let id = id.to_string();
         let comments_url =
             self.repository_endpoint(workspace, repo, &["pullrequests", &id, "comments"])?;
@@ -256,7 +356,7 @@ impl BitbucketClient {
                 &self.authorization,
                 "bitbucket.list_pr_comments",
                 list_url,
-                None,
+                Some(MAX_LISTED_COMMENTS),
             )
             .await?;
         let payload = json!({
@@ -264,16 +364,11 @@ impl BitbucketClient {
                 "raw": marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
             },
         });
-        let ours = comments.iter().find(|c| {
-            !c.deleted
-                && c.inline.is_none()
-                && carries_marker(
-                    c.content
-                        .as_ref()
-                        .and_then(|content| content.raw.as_deref()),
-                    marker,
-                )
-        });
+        // Top-level and not deleted: an inline comment on a line is never ours.
+        let candidates = || comments.iter().filter(|c| !c.deleted && c.inline.is_none());
+        let ours = own
+            .as_deref()
+            .and_then(|own| candidates().find(|c| is_ours(c.author(), c.raw(), own, marker)));
         let edit = match ours {
             Some(comment) => Some(Write {
                 operation: "bitbucket.edit_pr_comment",
@@ -295,6 +390,26 @@ impl BitbucketClient {
             .rest
             .upsert(&self.authorization, edit, create, JSON_MEDIA_TYPE, &payload)
             .await?;
+        if own.is_none()
+            && let Some(author) = comment.author()
+        {
+            self.own.learn(author);
+            let stale = candidates()
+                .filter(|c| c.id != comment.id && is_ours(c.author(), c.raw(), author, marker));
+            for old in stale {
+                let url = self.repository_endpoint(
+                    workspace,
+                    repo,
+                    &["pullrequests", &id, "comments", &old.id.to_string()],
+                )?;
+                if let Err(e) = self
+                    .send_json("bitbucket.delete_pr_comment", Method::DELETE, url, None)
+                    .await
+                {
+                    tracing::warn!(comment_id = old.id, error = %e, "cannot delete an older reviewgate comment");
+                }
+            }
+        }
         let html_url = comment
             .links
             .as_ref()
@@ -338,9 +453,21 @@ impl BitbucketClient {
         }
         let passed = check.conclusion != CheckConclusion::Failure;
         let shown = check.annotations.len().min(MAX_ANNOTATIONS_PER_REPORT);
+        let omitted = check.annotations.len() - shown;
+        let details = if omitted > 0 {
+            format!(
+                "{omitted} of {} annotations are not shown (a report holds \
+                 {MAX_ANNOTATIONS_PER_REPORT}); the findings are in the pull request's \
+                 comment and the stored review. {}",
+                check.annotations.len(),
+                check.title
+            )
+        } else {
+            check.title.clone()
+        };
         let report = json!({
             "title": check.name,
-            "details": truncate_with_note(&check.title, MAX_REPORT_DETAILS_CHARS, "…"),
+            "details": truncate_with_note(&details, MAX_REPORT_DETAILS_CHARS, "…"),
             "report_type": "SECURITY",
             "reporter": "reviewgate",
             "result": if passed { "PASSED" } else { "FAILED" },

@@ -3,6 +3,45 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::error::ForgeError;
+
+/// The largest file read whole for review (a changed Terraform file, the settings
+/// file). Hand-written Terraform files are kilobytes; one past a megabyte is
+/// generated, and its changed lines are still reviewed through the diff.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// The largest diff reviewed. Diffs are read line by line and every added line is
+/// scanned for secrets: 4 MiB is some 100,000 changed lines, far past what a person
+/// reviews in one pull request, and a few seconds of one core.
+pub const MAX_DIFF_BYTES: usize = 4 * 1024 * 1024;
+/// All the text one pull request's review reads: the diff, the files fetched whole
+/// and the settings. Parsing multiplies input several times in memory, and the
+/// processor reviews up to 8 pull requests at once: 8 MiB each keeps that well
+/// inside a 1 GB Lambda or a small server.
+pub const MAX_CHANGE_BYTES: usize = 8 * 1024 * 1024;
+
+/// A text body read up to a limit: all of it, or its first bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CappedText {
+    /// The text read (invalid UTF-8 replaced).
+    pub text: String,
+    /// False when the body went on past the limit.
+    pub complete: bool,
+}
+
+impl CappedText {
+    /// The whole text, or [`ForgeError::TooLarge`] naming `what`.
+    pub fn whole(self, what: &str, limit_bytes: usize) -> Result<String, ForgeError> {
+        if self.complete {
+            Ok(self.text)
+        } else {
+            Err(ForgeError::TooLarge {
+                what: what.to_owned(),
+                limit_bytes,
+            })
+        }
+    }
+}
+
 /// A changed file of a pull request, whichever host listed it: the path, how it
 /// changed and the unified-diff hunks when the host gives them per file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,58 +89,119 @@ pub struct PullRequestFile {
     pub deletions: u64,
 }
 
+/// What the pull-request loop asks of the pull request itself, beyond its webhook:
+/// the base commit — where the gate's settings are read, never from the head the
+/// pull request's author controls — and how many files the host says it changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullRequestInfo {
+    /// The full hash of the commit the pull request merges into.
+    pub base_sha: String,
+    /// How many files the host says the pull request changes, when it says.
+    pub changed_files: Option<u64>,
+}
+
+/// A changed file the review could not read, and why: what a pull request too
+/// large to review fully lists as not reviewed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeftOut {
+    /// The file (or, for files the host did not list, how many).
+    pub path: String,
+    /// Why it was not reviewed.
+    pub reason: String,
+}
+
 /// The pull request's files as one `git diff` text that `reviewgate_core`'s diff
 /// parser reads (`Document::detect("pr.diff", …)`). Files without a patch (binary,
 /// or too large for the host to show) have nothing to review and are left out.
 pub fn unified_diff(files: &[PullRequestFile]) -> String {
+    unified_diff_within(files, usize::MAX).0
+}
+
+/// [`unified_diff`] of the files whose patches fit in `limit` bytes, in order, and
+/// the files whose patches did not.
+pub fn unified_diff_within(
+    files: &[PullRequestFile],
+    limit: usize,
+) -> (String, Vec<&PullRequestFile>) {
     let mut diff = String::new();
+    let mut left_out = Vec::new();
     for file in files {
         let Some(patch) = file.patch.as_deref().filter(|p| !p.is_empty()) else {
             continue;
         };
-        let new_path = file.filename.as_str();
-        let old_path = match file.status {
-            PullRequestFileStatus::Renamed | PullRequestFileStatus::Copied => {
-                file.previous_filename.as_deref().unwrap_or(new_path)
-            }
-            _ => new_path,
-        };
-        let a = quoted("a/", old_path);
-        let b = quoted("b/", new_path);
-        diff.push_str(&format!("diff --git {a} {b}\n"));
-        let (minus, plus) = match file.status {
-            PullRequestFileStatus::Added => {
-                diff.push_str("new file mode 100644\n");
-                ("/dev/null".to_owned(), b)
-            }
-            PullRequestFileStatus::Removed => {
-                diff.push_str("deleted file mode 100644\n");
-                (a, "/dev/null".to_owned())
-            }
-            PullRequestFileStatus::Renamed | PullRequestFileStatus::Copied
-                if old_path != new_path =>
-            {
-                let how = if file.status == PullRequestFileStatus::Renamed {
-                    "rename"
-                } else {
-                    "copy"
-                };
-                diff.push_str(&format!(
-                    "{how} from {}\n{how} to {}\n",
-                    quoted("", old_path),
-                    quoted("", new_path)
-                ));
-                (a, b)
-            }
-            _ => (a, b),
-        };
-        diff.push_str(&format!("--- {minus}\n+++ {plus}\n"));
-        diff.push_str(patch);
-        if !patch.ends_with('\n') {
-            diff.push('\n');
+        let one = file_diff(file, patch);
+        if diff.len().saturating_add(one.len()) > limit {
+            left_out.push(file);
+        } else {
+            diff.push_str(&one);
         }
     }
+    (diff, left_out)
+}
+
+/// One file's part of a `git diff`: its header lines and its hunks.
+fn file_diff(file: &PullRequestFile, patch: &str) -> String {
+    let mut diff = String::new();
+    let new_path = file.filename.as_str();
+    let old_path = match file.status {
+        PullRequestFileStatus::Renamed | PullRequestFileStatus::Copied => {
+            file.previous_filename.as_deref().unwrap_or(new_path)
+        }
+        _ => new_path,
+    };
+    let a = quoted("a/", old_path);
+    let b = quoted("b/", new_path);
+    diff.push_str(&format!("diff --git {a} {b}\n"));
+    let (minus, plus) = match file.status {
+        PullRequestFileStatus::Added => {
+            diff.push_str("new file mode 100644\n");
+            ("/dev/null".to_owned(), b)
+        }
+        PullRequestFileStatus::Removed => {
+            diff.push_str("deleted file mode 100644\n");
+            (a, "/dev/null".to_owned())
+        }
+        PullRequestFileStatus::Renamed | PullRequestFileStatus::Copied if old_path != new_path => {
+            let how = if file.status == PullRequestFileStatus::Renamed {
+                "rename"
+            } else {
+                "copy"
+            };
+            diff.push_str(&format!(
+                "{how} from {}\n{how} to {}\n",
+                quoted("", old_path),
+                quoted("", new_path)
+            ));
+            (a, b)
+        }
+        _ => (a, b),
+    };
+    diff.push_str(&format!("--- {minus}\n+++ {plus}\n"));
+    diff.push_str(patch);
+    if !patch.ends_with('\n') {
+        diff.push('\n');
+    }
     diff
+}
+
+/// A `git diff` text cut short by a size limit, made whole again: what comes
+/// before the last file header (`diff --git`) that starts inside it, so that no
+/// file's hunks are half there. Returns the text kept.
+pub fn whole_files_of(cut: &str) -> &str {
+    match cut.rfind("\ndiff --git ") {
+        Some(at) => &cut[..=at],
+        None if cut.starts_with("diff --git ") => "",
+        None => cut,
+    }
+}
+
+/// Whether a `git diff` text has a file header naming `path` (before or after).
+pub fn diff_names(diff: &str, path: &str) -> bool {
+    let after = format!(" b/{path}");
+    let before = format!("diff --git a/{path} ");
+    diff.lines()
+        .filter(|line| line.starts_with("diff --git "))
+        .any(|line| line.ends_with(&after) || line.starts_with(&before))
 }
 
 /// `prefix` + `path`, quoted C-style as git does when the path holds a quote, a

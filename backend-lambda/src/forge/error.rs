@@ -56,6 +56,15 @@ pub enum ForgeError {
     /// A successful answer whose body is not what the API documents.
     #[error("unexpected answer: {0}")]
     Malformed(String),
+    /// An answer larger than reviewgate reads (see `change.rs` and `rest.rs` for
+    /// the limits and why): reading on would risk the process, not the review.
+    #[error("{what} is larger than the {limit_bytes} bytes reviewgate reads")]
+    TooLarge {
+        /// What was being read (an API path).
+        what: String,
+        /// The limit it went past.
+        limit_bytes: usize,
+    },
 }
 
 impl ForgeError {

@@ -21,9 +21,11 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::change::PullRequestFile;
+use super::change::{MAX_FILE_BYTES, PullRequestFile, PullRequestInfo};
 use super::check::{Annotation, CheckConclusion, CheckRun};
-use super::comment::{CommentOutcome, carries_marker, check_marker, marked_comment};
+use super::comment::{
+    CommentOutcome, OwnAccount, check_marker, is_ours, marked_comment, refused_to_say,
+};
 use super::error::ForgeError;
 use super::rate_limit::RateLimitHeaders;
 use super::rest::{RestClient, Write, bearer, read_json};
@@ -35,12 +37,21 @@ pub const DEFAULT_API_BASE: &str = "https://api.github.com";
 pub const MAX_PULL_REQUEST_FILES: usize = 3000;
 /// GitHub accepts at most 50 annotations in one check-run create or update request.
 pub const MAX_ANNOTATIONS_PER_REQUEST: usize = 50;
+/// Annotations sent for one check run: 10 requests. Each request is a content-creating
+/// write that GitHub's secondary rate limits count (80 a minute, 500 an hour): a
+/// review with thousands of findings must not spend that budget for every other
+/// pull request. The rest are in the comment; the summary says how many.
+pub const MAX_ANNOTATIONS_PER_CHECK: usize = 500;
 /// GitHub rejects a check-run `output.summary` longer than 65535 characters.
 pub const MAX_CHECK_SUMMARY_CHARS: usize = 65_535;
 /// GitHub rejects an issue comment body longer than 65536 characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
 /// GitHub keeps commit status descriptions short; longer ones are refused.
 pub const MAX_STATUS_DESCRIPTION_CHARS: usize = 140;
+/// Comments of a pull request read when looking for reviewgate's: reviewgate
+/// writes early in a pull request's life, and a conversation longer than this
+/// is not worth paging through on every push (a new comment is posted instead).
+const MAX_LISTED_COMMENTS: usize = 3000;
 
 /// The API version the JSON shapes below are written against; GitHub keeps
 /// answering in this version's shape after it releases newer ones.
@@ -67,6 +78,21 @@ struct IssueComment {
     body: Option<String>,
     #[serde(default)]
     html_url: String,
+    /// Its author; absent (`null`) for a deleted account.
+    #[serde(default)]
+    user: Option<Account>,
+}
+
+impl IssueComment {
+    fn author(&self) -> Option<&str> {
+        self.user.as_ref().map(|user| user.login.as_str())
+    }
+}
+
+/// A GitHub account as comments and `GET /user` name it.
+#[derive(Deserialize)]
+struct Account {
+    login: String,
 }
 
 /// The part of a check run this client reads.
@@ -82,6 +108,8 @@ struct CreatedCheckRun {
 pub struct GitHubClient {
     rest: RestClient,
     credentials: Credentials,
+    /// reviewgate's login, once known: only its comments are ever edited.
+    own: OwnAccount,
 }
 
 /// How the client authenticates.
@@ -213,6 +241,7 @@ impl GitHubClient {
         Ok(GitHubClient {
             rest: rest_client(api_base)?,
             credentials: Credentials::Token(bearer(&token)?),
+            own: OwnAccount::default(),
         })
     }
 
@@ -228,6 +257,7 @@ impl GitHubClient {
         Ok(GitHubClient {
             rest: rest_client(api_base)?,
             credentials: Credentials::App(Box::new(AppCredentials::new(app_id, private_key_pem)?)),
+            own: OwnAccount::default(),
         })
     }
 
@@ -304,11 +334,97 @@ impl GitHubClient {
         Ok(token)
     }
 
+    /// reviewgate's login on GitHub, as comment authors are named, asked once and
+    /// kept: an App's bot user, `<slug>[bot]` (`GET /app` with the App's JWT), or the
+    /// token's user (`GET /user`). `None` when the token may not ask — GitHub
+    /// answers 403 to installation tokens — and nothing has been learnt yet.
+    async fn own_login(&self) -> Result<Option<String>, ForgeError> {
+        if let Some(login) = self.own.known() {
+            return Ok(Some(login));
+        }
+        let login = match &self.credentials {
+            Credentials::App(app) => {
+                #[derive(Deserialize)]
+                struct App {
+                    slug: String,
+                }
+                let jwt = app.jwt(SystemTime::now())?;
+                let url = self.rest.endpoint(&["app"])?;
+                let response = self
+                    .rest
+                    .send(&jwt, "github.app", Method::GET, url, JSON_MEDIA_TYPE, None)
+                    .await?;
+                format!("{}[bot]", read_json::<App>(response).await?.slug)
+            }
+            Credentials::Token(token) => {
+                let url = self.rest.endpoint(&["user"])?;
+                match self
+                    .rest
+                    .send(
+                        token,
+                        "github.user",
+                        Method::GET,
+                        url,
+                        JSON_MEDIA_TYPE,
+                        None,
+                    )
+                    .await
+                {
+                    Ok(response) => read_json::<Account>(response).await?.login,
+                    Err(e) if refused_to_say(&e) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        self.own.learn(&login);
+        Ok(Some(login))
+    }
+
     /// The longest a request waits for a rate limit to reset before failing with
     /// [`ForgeError::RateLimited`] (default [`super::DEFAULT_MAX_RATE_LIMIT_WAIT`]).
     pub fn with_max_rate_limit_wait(mut self, max: Duration) -> Self {
         self.rest.set_max_rate_limit_wait(max);
         self
+    }
+
+    /// The pull request as GitHub holds it now (`GET /repos/{owner}/{repo}/pulls/{number}`):
+    /// the base commit it merges into and how many files it changes.
+    pub async fn pull_request(
+        &self,
+        owner: &str,
+        repo: &str,
+        number: u64,
+    ) -> Result<PullRequestInfo, ForgeError> {
+        #[derive(Deserialize)]
+        struct Pull {
+            base: Commit,
+            #[serde(default)]
+            changed_files: Option<u64>,
+        }
+        #[derive(Deserialize)]
+        struct Commit {
+            sha: String,
+        }
+        let auth = self.auth(owner, repo).await?;
+        let url = self
+            .rest
+            .endpoint(&["repos", owner, repo, "pulls", &number.to_string()])?;
+        let response = self
+            .rest
+            .send(
+                &auth,
+                "github.pull_request",
+                Method::GET,
+                url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
+            .await?;
+        let pull: Pull = read_json(response).await?;
+        Ok(PullRequestInfo {
+            base_sha: pull.base.sha,
+            changed_files: pull.changed_files,
+        })
     }
 
     /// The files a pull request changes, with their patches:
@@ -355,16 +471,29 @@ impl GitHubClient {
         let mut url = self.rest.endpoint(&segments)?;
         url.query_pairs_mut().append_pair("ref", git_ref);
         self.rest
-            .get_text(&auth, "github.file_contents", url, RAW_MEDIA_TYPE)
-            .await
+            .get_text(
+                &auth,
+                "github.file_contents",
+                url,
+                RAW_MEDIA_TYPE,
+                MAX_FILE_BYTES,
+            )
+            .await?
+            .map(|text| text.whole(path, MAX_FILE_BYTES))
+            .transpose()
     }
 
-    /// Keeps one reviewgate comment per pull request: edits the issue comment whose
-    /// body starts with `marker` (`PATCH /repos/{owner}/{repo}/issues/comments/{id}`)
-    /// or, when there is none, posts one
-    /// (`POST /repos/{owner}/{repo}/issues/{number}/comments`). The marker is
+    /// Keeps one reviewgate comment per pull request: edits the issue comment that
+    /// reviewgate's own account wrote and whose body starts with `marker`
+    /// (`PATCH /repos/{owner}/{repo}/issues/comments/{id}`) or, when there is none,
+    /// posts one (`POST /repos/{owner}/{repo}/issues/{number}/comments`). A comment
+    /// someone else wrote is never edited, whatever it starts with. The marker is
     /// prepended to `body` here; use an HTML comment such as
     /// [`super::REVIEW_COMMENT_MARKER`] so that readers do not see it.
+    ///
+    /// When the credential may not ask who it is (an installation token), the
+    /// account is learnt from the comment posted, and older marked comments by that
+    /// same account (written before a restart) are deleted, so one stays.
     pub async fn upsert_pr_comment(
         &self,
         owner: &str,
@@ -375,6 +504,7 @@ impl GitHubClient {
     ) -> Result<CommentOutcome, ForgeError> {
         let auth = self.auth(owner, repo).await?;
         check_marker(marker)?;
+        let own = self.own_login().await?;
         let number = number.to_string();
         let comments_url = self
             .rest
@@ -388,27 +518,22 @@ impl GitHubClient {
                 "github.list_pr_comments",
                 list_url,
                 JSON_MEDIA_TYPE,
-                None,
+                Some(MAX_LISTED_COMMENTS),
             )
             .await?;
         let payload = json!({
             "body": marked_comment(marker, body, MAX_COMMENT_CHARS, COMMENT_TRUNCATED_NOTE),
         });
-        let ours = comments
-            .iter()
-            .find(|c| carries_marker(c.body.as_deref(), marker));
+        let ours = own.as_deref().and_then(|own| {
+            comments
+                .iter()
+                .find(|c| is_ours(c.author(), c.body.as_deref(), own, marker))
+        });
         let edit = match ours {
             Some(comment) => Some(Write {
                 operation: "github.edit_pr_comment",
                 method: Method::PATCH,
-                url: self.rest.endpoint(&[
-                    "repos",
-                    owner,
-                    repo,
-                    "issues",
-                    "comments",
-                    &comment.id.to_string(),
-                ])?,
+                url: self.comment_endpoint(owner, repo, comment.id)?,
             }),
             None => None,
         };
@@ -421,6 +546,31 @@ impl GitHubClient {
             .rest
             .upsert(&auth, edit, create, JSON_MEDIA_TYPE, &payload)
             .await?;
+        if own.is_none()
+            && let Some(author) = comment.author()
+        {
+            self.own.learn(author);
+            let stale = comments.iter().filter(|c| {
+                c.id != comment.id && is_ours(c.author(), c.body.as_deref(), author, marker)
+            });
+            for old in stale {
+                let url = self.comment_endpoint(owner, repo, old.id)?;
+                if let Err(e) = self
+                    .rest
+                    .send(
+                        &auth,
+                        "github.delete_pr_comment",
+                        Method::DELETE,
+                        url,
+                        JSON_MEDIA_TYPE,
+                        None,
+                    )
+                    .await
+                {
+                    tracing::warn!(comment_id = old.id, error = %e, "cannot delete an older reviewgate comment");
+                }
+            }
+        }
         Ok(CommentOutcome {
             id: comment.id,
             action,
@@ -428,10 +578,21 @@ impl GitHubClient {
         })
     }
 
+    fn comment_endpoint(
+        &self,
+        owner: &str,
+        repo: &str,
+        id: u64,
+    ) -> Result<reqwest::Url, ForgeError> {
+        self.rest
+            .endpoint(&["repos", owner, repo, "issues", "comments", &id.to_string()])
+    }
+
     /// Creates a completed check run (`POST /repos/{owner}/{repo}/check-runs`) with
     /// the first [`MAX_ANNOTATIONS_PER_REQUEST`] annotations, then adds the rest
     /// in batches of that size (`PATCH /repos/{owner}/{repo}/check-runs/{id}`;
-    /// GitHub appends annotations on update). Returns the check run id.
+    /// GitHub appends annotations on update), at most [`MAX_ANNOTATIONS_PER_CHECK`]
+    /// in all — the summary says how many more there were. Returns the check run id.
     pub async fn create_check_run(
         &self,
         owner: &str,
@@ -439,12 +600,22 @@ impl GitHubClient {
         check: &CheckRun,
     ) -> Result<u64, ForgeError> {
         let auth = self.auth(owner, repo).await?;
-        let summary = truncate_with_note(
-            &check.summary,
-            MAX_CHECK_SUMMARY_CHARS,
-            SUMMARY_TRUNCATED_NOTE,
-        );
-        let mut batches = check.annotations.chunks(MAX_ANNOTATIONS_PER_REQUEST);
+        let shown = check.annotations.len().min(MAX_ANNOTATIONS_PER_CHECK);
+        let omitted = check.annotations.len() - shown;
+        // The note goes first: a summary cut to GitHub's limit keeps it.
+        let summary = if omitted > 0 {
+            format!(
+                "> {omitted} of {} annotations are not shown on the diff (GitHub takes \
+                 {MAX_ANNOTATIONS_PER_CHECK} per check run here); the findings are in the \
+                 pull request's comment and the stored review.\n\n{}",
+                check.annotations.len(),
+                check.summary
+            )
+        } else {
+            check.summary.clone()
+        };
+        let summary = truncate_with_note(&summary, MAX_CHECK_SUMMARY_CHARS, SUMMARY_TRUNCATED_NOTE);
+        let mut batches = check.annotations[..shown].chunks(MAX_ANNOTATIONS_PER_REQUEST);
         let first: &[Annotation] = batches.next().unwrap_or_default();
         let create = json!({
             "name": check.name,

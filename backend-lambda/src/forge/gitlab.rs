@@ -19,12 +19,12 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::change::{PullRequestFile, PullRequestFileStatus};
+use super::change::{MAX_FILE_BYTES, PullRequestFile, PullRequestFileStatus, PullRequestInfo};
 use super::check::{CheckConclusion, CheckRun};
-use super::comment::{CommentOutcome, carries_marker, check_marker, marked_comment};
+use super::comment::{CommentOutcome, OwnAccount, check_marker, is_ours, marked_comment};
 use super::error::ForgeError;
 use super::rate_limit::RateLimitHeaders;
-use super::rest::{RestClient, Write, bearer};
+use super::rest::{RestClient, Write, bearer, read_json};
 use crate::error_text::truncate_with_note;
 
 /// Where gitlab.com serves its REST API.
@@ -36,6 +36,10 @@ pub const MAX_STATUS_DESCRIPTION_CHARS: usize = 255;
 /// Changed files listed at most: a merge request this large is reviewed by its
 /// first files (GitHub's own cap, for the same reason).
 pub const MAX_MERGE_REQUEST_FILES: usize = 3000;
+
+/// Notes of a merge request read when looking for reviewgate's (oldest first:
+/// reviewgate writes early); past this many a new note is posted instead.
+const MAX_LISTED_NOTES: usize = 3000;
 
 const JSON_MEDIA_TYPE: &str = "application/json";
 /// GitLab's largest page size.
@@ -107,6 +111,14 @@ struct Note {
     /// GitLab's own notes ("added 1 commit"): never ours.
     #[serde(default)]
     system: bool,
+    #[serde(default)]
+    author: Option<Account>,
+}
+
+/// A GitLab user as notes and `GET /user` name it: by id, which a rename keeps.
+#[derive(Deserialize)]
+struct Account {
+    id: u64,
 }
 
 /// A GitLab REST client with one token. Build it once per cold start so that
@@ -115,6 +127,8 @@ struct Note {
 pub struct GitLabClient {
     rest: RestClient,
     authorization: HeaderValue,
+    /// reviewgate's user id, once known: only its notes are ever edited.
+    own: OwnAccount,
 }
 
 impl GitLabClient {
@@ -131,6 +145,7 @@ impl GitLabClient {
         Ok(GitLabClient {
             rest,
             authorization,
+            own: OwnAccount::default(),
         })
     }
 
@@ -139,6 +154,62 @@ impl GitLabClient {
     pub fn with_max_rate_limit_wait(mut self, max: Duration) -> Self {
         self.rest.set_max_rate_limit_wait(max);
         self
+    }
+
+    /// The merge request as GitLab holds it now (`GET /projects/:id/merge_requests/:iid`):
+    /// its base commit (`diff_refs.base_sha`, the merge base GitLab diffs against)
+    /// and how many files it changes. GitLab computes `diff_refs` after a push; until
+    /// then the merge request cannot be reviewed, which is worth retrying.
+    pub async fn merge_request(
+        &self,
+        project: &str,
+        iid: u64,
+    ) -> Result<PullRequestInfo, ForgeError> {
+        #[derive(Deserialize)]
+        struct MergeRequest {
+            #[serde(default)]
+            diff_refs: Option<DiffRefs>,
+            /// A count, or `"1000+"` beyond GitLab's diff limits.
+            #[serde(default)]
+            changes_count: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct DiffRefs {
+            #[serde(default)]
+            base_sha: Option<String>,
+        }
+        let url = self
+            .rest
+            .endpoint(&["projects", project, "merge_requests", &iid.to_string()])?;
+        let response = self
+            .rest
+            .send(
+                &self.authorization,
+                "gitlab.merge_request",
+                Method::GET,
+                url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
+            .await?;
+        let mr: MergeRequest = read_json(response).await?;
+        let base_sha = mr
+            .diff_refs
+            .and_then(|refs| refs.base_sha)
+            .filter(|sha| !sha.is_empty())
+            .ok_or_else(|| {
+                ForgeError::Unavailable(
+                    "GitLab has not computed the merge request's diff yet (no diff_refs)".into(),
+                )
+            })?;
+        Ok(PullRequestInfo {
+            base_sha,
+            changed_files: mr
+                .changes_count
+                .as_deref()
+                .map(|count| count.trim_end_matches('+'))
+                .and_then(|count| count.parse().ok()),
+        })
     }
 
     /// The files a merge request changes, with their hunks:
@@ -186,13 +257,41 @@ impl GitLabClient {
                 "gitlab.file_contents",
                 url,
                 "text/plain",
+                MAX_FILE_BYTES,
             )
-            .await
+            .await?
+            .map(|text| text.whole(path, MAX_FILE_BYTES))
+            .transpose()
     }
 
-    /// Keeps one reviewgate note per merge request: edits the note whose body
-    /// starts with `marker` (`PUT /projects/:id/merge_requests/:iid/notes/:note_id`)
-    /// or posts one (`POST …/notes`).
+    /// reviewgate's user id (`GET /user`, which every kind of access token may
+    /// ask: project and group tokens answer with their bot user), asked once.
+    async fn own_id(&self) -> Result<String, ForgeError> {
+        if let Some(id) = self.own.known() {
+            return Ok(id);
+        }
+        let url = self.rest.endpoint(&["user"])?;
+        let response = self
+            .rest
+            .send(
+                &self.authorization,
+                "gitlab.user",
+                Method::GET,
+                url,
+                JSON_MEDIA_TYPE,
+                None,
+            )
+            .await?;
+        let id = read_json::<Account>(response).await?.id.to_string();
+        self.own.learn(&id);
+        Ok(id)
+    }
+
+    /// Keeps one reviewgate note per merge request: edits the note that
+    /// reviewgate's own user wrote and whose body starts with `marker`
+    /// (`PUT /projects/:id/merge_requests/:iid/notes/:note_id`) or posts one
+    /// (`POST …/notes`). Someone else's note is never edited, whatever it starts
+    /// with.
     pub async fn upsert_merge_request_note(
         &self,
         project: &str,
@@ -201,6 +300,7 @@ impl GitLabClient {
         body: &str,
     ) -> Result<CommentOutcome, ForgeError> {
         check_marker(marker)?;
+        let own = self.own_id().await?;
         let iid = iid.to_string();
         let notes_url =
             self.rest
@@ -219,15 +319,16 @@ impl GitLabClient {
                 "gitlab.list_mr_notes",
                 list_url,
                 JSON_MEDIA_TYPE,
-                None,
+                Some(MAX_LISTED_NOTES),
             )
             .await?;
         let payload = json!({
             "body": marked_comment(marker, body, MAX_NOTE_CHARS, NOTE_TRUNCATED_NOTE),
         });
-        let ours = notes
-            .iter()
-            .find(|n| !n.system && carries_marker(n.body.as_deref(), marker));
+        let ours = notes.iter().find(|n| {
+            let author = n.author.as_ref().map(|a| a.id.to_string());
+            !n.system && is_ours(author.as_deref(), n.body.as_deref(), &own, marker)
+        });
         let edit = match ours {
             Some(note) => Some(Write {
                 operation: "gitlab.edit_mr_note",

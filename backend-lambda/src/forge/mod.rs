@@ -6,9 +6,12 @@
 //!   on the configured host, credentials marked sensitive;
 //! - `rate_limit.rs` — waiting out a host's rate limit within a bound;
 //! - `error.rs` — [`ForgeError`], and every host's error body read into one line;
-//! - `comment.rs` — reviewgate's one PR comment: its marker and what an upsert did;
+//! - `comment.rs` — reviewgate's one PR comment: its author and marker, and what an
+//!   upsert did;
 //! - `check.rs` — the verdict recorded on the head commit ([`CheckRun`]);
-//! - `change.rs` — a pull request's changed files and the one diff made of them;
+//! - `change.rs` — a pull request's changed files and the one diff made of them,
+//!   and how much of a change is read ([`MAX_FILE_BYTES`], [`MAX_DIFF_BYTES`],
+//!   [`MAX_CHANGE_BYTES`]);
 //! - `code_host.rs` — the four steps the event processor takes, once per host.
 
 pub mod bitbucket;
@@ -22,7 +25,10 @@ pub mod gitlab;
 mod rate_limit;
 mod rest;
 
-pub use change::{PullRequestFile, PullRequestFileStatus, unified_diff};
+pub use change::{
+    CappedText, LeftOut, MAX_CHANGE_BYTES, MAX_DIFF_BYTES, MAX_FILE_BYTES, PullRequestFile,
+    PullRequestFileStatus, PullRequestInfo, unified_diff, unified_diff_within,
+};
 pub use check::{Annotation, AnnotationLevel, CheckConclusion, CheckRun};
 pub(crate) use code_host::CodeHost;
 pub use comment::{CommentAction, CommentOutcome, REVIEW_COMMENT_MARKER};

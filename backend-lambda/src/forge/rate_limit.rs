@@ -25,6 +25,11 @@ const UNANNOUNCED_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 /// Added to a reset time: reset headers have one-second resolution and the host's
 /// clock is not ours, so retrying at the exact second can be early.
 const RESET_MARGIN: Duration = Duration::from_millis(100);
+/// The longest wait a header is believed to announce. No host's budget window is
+/// longer than an hour (GitHub's primary limit); a header beyond a day is broken or
+/// hostile, and to a caller that waits at most minutes a day is as good as forever.
+/// Clamping keeps the arithmetic on times and durations from overflowing.
+const MAX_ANNOUNCED_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Which headers announce a host's remaining budget and its reset (Unix seconds).
 #[derive(Clone, Copy, Debug)]
@@ -73,21 +78,21 @@ impl RateLimits {
         self.max_wait = max;
     }
 
-    /// Notes an answer that used the last request of the budget, so that the next
-    /// request waits for the reset instead of being refused.
-    pub fn remember_exhausted_budget(&self, headers: &HeaderMap) {
+    /// Notes an answer (received at `now`) that used the last request of the
+    /// budget, so that the next request waits for the reset instead of being refused.
+    pub fn remember_exhausted_budget(&self, headers: &HeaderMap, now: SystemTime) {
         let Some(names) = self.headers else {
             return;
         };
-        let remaining = header_u64(headers, names.remaining);
-        let reset = header_u64(headers, names.reset);
+        let remaining = header_seconds(headers, names.remaining);
+        let reset = header_seconds(headers, names.reset);
         let mut blocked = self
             .blocked_until
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         match (remaining, reset) {
             (Some(0), Some(reset)) => {
-                *blocked = Some(UNIX_EPOCH + Duration::from_secs(reset) + RESET_MARGIN);
+                *blocked = Some(now + until_reset(reset, now) + RESET_MARGIN);
             }
             (Some(_), _) => *blocked = None,
             (None, _) => {}
@@ -181,26 +186,74 @@ fn rate_limit_wait(
     names: Option<RateLimitHeaders>,
     now: SystemTime,
 ) -> Option<Duration> {
-    if let Some(seconds) = header_u64(headers, RETRY_AFTER.as_str()) {
-        return Some(Duration::from_secs(seconds));
+    if let Some(wait) = retry_after(headers, now) {
+        return Some(wait);
     }
     let names = names?;
-    if header_u64(headers, names.remaining) == Some(0) {
-        let reset = UNIX_EPOCH + Duration::from_secs(header_u64(headers, names.reset)?);
-        return Some(reset.duration_since(now).unwrap_or(Duration::ZERO) + RESET_MARGIN);
+    if header_seconds(headers, names.remaining) == Some(0) {
+        let reset = header_seconds(headers, names.reset)?;
+        return Some(until_reset(reset, now) + RESET_MARGIN);
     }
     None
 }
 
-fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+/// `Retry-After` as seconds or as an HTTP date (RFC 9110 allows both), clamped to
+/// [`MAX_ANNOUNCED_WAIT`]; a date in the past is no wait.
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    if let Some(seconds) = header_seconds(headers, RETRY_AFTER.as_str()) {
+        return Some(Duration::from_secs(seconds).min(MAX_ANNOUNCED_WAIT));
+    }
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    let date = chrono::DateTime::parse_from_rfc2822(text.trim()).ok()?;
+    let at = SystemTime::from(date.with_timezone(&chrono::Utc));
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_ANNOUNCED_WAIT),
+    )
+}
+
+/// The time from `now` to a reset announced in Unix seconds, clamped to
+/// [`MAX_ANNOUNCED_WAIT`]; a reset in the past is no wait. Never overflows, whatever
+/// the number.
+fn until_reset(reset_unix_secs: u64, now: SystemTime) -> Duration {
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(reset_unix_secs))
+        .map_or(MAX_ANNOUNCED_WAIT, |reset| {
+            reset.duration_since(now).unwrap_or(Duration::ZERO)
+        })
+        .min(MAX_ANNOUNCED_WAIT)
+}
+
+/// A header holding a count or a number of seconds: digits (a fraction is rounded
+/// up, as some proxies send `1.5`), saturating at `u64::MAX` when too large for it.
+/// Anything else — negative, empty, words — is no number: the header is ignored,
+/// never a reason to fail or panic.
+fn header_seconds(headers: &HeaderMap, name: &str) -> Option<u64> {
+    parse_seconds(headers.get(name)?.to_str().ok()?)
+}
+
+fn parse_seconds(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let value = whole.bytes().fold(0u64, |n, digit| {
+        n.saturating_mul(10).saturating_add(u64::from(digit - b'0'))
+    });
+    let round_up = fraction.bytes().any(|b| b != b'0');
+    Some(value.saturating_add(u64::from(round_up)))
 }
 
 /// The error for a wait longer than the client may wait: retry after it, in whole
 /// seconds rounded up.
 fn rate_limited(wait: Duration) -> ForgeError {
     ForgeError::RateLimited {
-        retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        retry_after_secs: wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0)),
     }
 }
 
@@ -239,5 +292,102 @@ mod tests {
         let mut budget_left = HeaderMap::new();
         budget_left.insert("x-ratelimit-remaining", HeaderValue::from_static("12"));
         assert_eq!(rate_limit_wait(&budget_left, GITHUB, now), None);
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_str(value).expect("a header value"));
+        }
+        headers
+    }
+
+    #[test]
+    fn numbers_in_headers_saturate_and_garbage_is_ignored() {
+        let max = u64::MAX.to_string();
+        let huge = "9".repeat(60);
+        let cases: [(&str, Option<u64>); 13] = [
+            ("42", Some(42)),
+            (" 7 ", Some(7)),
+            ("1.5", Some(2)),
+            ("3.0", Some(3)),
+            (&max, Some(u64::MAX)),
+            (&huge, Some(u64::MAX)),
+            ("18446744073709551616", Some(u64::MAX)),
+            ("-1", None),
+            ("-18446744073709551615", None),
+            ("", None),
+            ("soon", None),
+            ("1e9", None),
+            ("0x10", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_seconds(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn absurd_resets_and_retry_afters_are_clamped_not_panics() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let max = u64::MAX.to_string();
+        let huge = "9".repeat(40);
+        for reset in [max.as_str(), huge.as_str(), "99999999999999"] {
+            let exhausted =
+                headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", reset)]);
+            assert_eq!(
+                rate_limit_wait(&exhausted, GITHUB, now),
+                Some(MAX_ANNOUNCED_WAIT + RESET_MARGIN),
+                "{reset}"
+            );
+            let limits = RateLimits::new("GitHub", GITHUB);
+            limits.remember_exhausted_budget(&exhausted, now);
+            let until = limits
+                .blocked_until
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .expect("blocked");
+            assert_eq!(until, now + MAX_ANNOUNCED_WAIT + RESET_MARGIN);
+        }
+        for retry in [max.as_str(), huge.as_str()] {
+            assert_eq!(
+                rate_limit_wait(&headers(&[("retry-after", retry)]), None, now),
+                Some(MAX_ANNOUNCED_WAIT)
+            );
+        }
+        // Garbage is no announcement at all.
+        for garbage in ["-5", "later", "", "NaN", "1;DROP"] {
+            let announced = headers(&[
+                ("retry-after", garbage),
+                ("x-ratelimit-remaining", garbage),
+                ("x-ratelimit-reset", garbage),
+            ]);
+            assert_eq!(rate_limit_wait(&announced, GITHUB, now), None, "{garbage}");
+            let limits = RateLimits::new("GitHub", GITHUB);
+            limits.remember_exhausted_budget(&announced, now);
+            assert!(limits.blocked_until.lock().expect("lock").is_none());
+        }
+        // A reset before 1970 or in the past is no wait.
+        let past = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "0")]);
+        assert_eq!(rate_limit_wait(&past, GITHUB, now), Some(RESET_MARGIN));
+        // The longest wait still makes an error with a number in it.
+        let error = rate_limited(Duration::MAX);
+        assert!(
+            matches!(error, ForgeError::RateLimited { retry_after_secs } if retry_after_secs == u64::MAX),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn retry_after_may_be_an_http_date() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480); // 2015-10-21 07:28:00
+        let later = headers(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]);
+        assert_eq!(
+            rate_limit_wait(&later, None, now),
+            Some(Duration::from_secs(30))
+        );
+        let earlier = headers(&[("retry-after", "Wed, 21 Oct 2015 07:00:00 GMT")]);
+        assert_eq!(rate_limit_wait(&earlier, None, now), Some(Duration::ZERO));
+        let far = headers(&[("retry-after", "Fri, 31 Dec 9999 23:59:59 GMT")]);
+        assert_eq!(rate_limit_wait(&far, None, now), Some(MAX_ANNOUNCED_WAIT));
     }
 }

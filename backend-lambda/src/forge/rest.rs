@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::change::CappedText;
 use super::comment::CommentAction;
 use super::error::{ForgeError, error_message};
 use super::rate_limit::{RateLimitHeaders, RateLimits, refusal_wait};
@@ -31,6 +32,11 @@ const RETRY_BACKOFF: Duration = Duration::from_millis(250);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Per request; a page of 100 files with patches is a few hundred kilobytes.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest JSON answer read. A page of 100 changed files with their patches is
+/// at most a few megabytes (GitHub leaves out patches of large files); anything
+/// past this is a misbehaving host or proxy, and reading it whole could take the
+/// process down with every event in it.
+pub(super) const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
 
 /// One write request: its operation name for PERF lines, method and URL.
 pub(super) struct Write {
@@ -245,23 +251,29 @@ impl RestClient {
         Ok((read_json(response).await?, action))
     }
 
-    /// A GET whose body is text (a file, a diff); `Ok(None)` on 404.
+    /// A GET whose body is text (a file, a diff), read up to `limit` bytes;
+    /// `Ok(None)` on 404.
     pub async fn get_text(
         &self,
         auth: &HeaderValue,
         operation: &'static str,
         url: Url,
         accept: &'static str,
-    ) -> Result<Option<String>, ForgeError> {
+        limit: usize,
+    ) -> Result<Option<CappedText>, ForgeError> {
         match self
             .send(auth, operation, Method::GET, url, accept, None)
             .await
         {
-            Ok(response) => response
-                .text()
-                .await
-                .map(Some)
-                .map_err(|e| ForgeError::Unavailable(describe(e))),
+            Ok(response) => {
+                let (bytes, complete) = read_capped(response, limit).await?;
+                let mut text = String::from_utf8_lossy(&bytes).into_owned();
+                if !complete && text.ends_with('\u{FFFD}') {
+                    // The cut split a character: drop its first bytes.
+                    text.pop();
+                }
+                Ok(Some(CappedText { text, complete }))
+            }
             Err(ForgeError::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
@@ -314,7 +326,7 @@ impl RestClient {
             let status = response.status();
             logging::perf(operation, elapsed_ms, status.is_success());
             self.rate_limits
-                .remember_exhausted_budget(response.headers());
+                .remember_exhausted_budget(response.headers(), SystemTime::now());
             if status.is_success() {
                 return Ok(response);
             }
@@ -374,14 +386,39 @@ fn next_page_link(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-/// A successful answer's JSON body.
+/// A successful answer's JSON body, refused past [`MAX_JSON_BYTES`].
 pub(super) async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ForgeError> {
     let path = response.url().path().to_owned();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| ForgeError::Unavailable(describe(e)))?;
+    let (bytes, complete) = read_capped(response, MAX_JSON_BYTES).await?;
+    if !complete {
+        return Err(ForgeError::TooLarge {
+            what: path,
+            limit_bytes: MAX_JSON_BYTES,
+        });
+    }
     serde_json::from_slice(&bytes).map_err(|e| ForgeError::Malformed(format!("{path}: {e}")))
+}
+
+/// Up to `limit` bytes of a body, and whether that was all of it. Stops reading
+/// (and so drops the connection) at the limit, whatever the body's length says.
+async fn read_capped(mut response: Response, limit: usize) -> Result<(Vec<u8>, bool), ForgeError> {
+    let announced = response
+        .content_length()
+        .and_then(|length| usize::try_from(length).ok());
+    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(limit));
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ForgeError::Unavailable(describe(e)))?
+    {
+        let room = limit - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, false));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, true))
 }
 
 #[cfg(test)]

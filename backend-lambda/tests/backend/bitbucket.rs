@@ -99,7 +99,7 @@ async fn diffstat_pages_follow_next_and_the_diff_follows_its_redirect() {
         .pull_request_diff(WORKSPACE, REPO, 5)
         .await
         .expect("diff");
-    assert_eq!(diff, DIFF);
+    assert_eq!((diff.text.as_str(), diff.complete), (DIFF, true));
     let calls = fake.calls().await;
     let calls = paths(&calls);
     assert_eq!(
@@ -453,4 +453,214 @@ async fn without_a_token_pull_requests_are_skipped_naming_the_variable() {
         panic!("expected a skip, got {outcome:?}");
     };
     assert!(reason.contains("REVIEWGATE_BITBUCKET_TOKEN"), "{reason}");
+}
+
+/// The commit pull request 5 merges into.
+const BASE: &str = "3a5c7e9b1d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c";
+/// The account the fake names as the author of what reviewgate writes.
+const OWN_UUID: &str = "{00000000-0000-4000-8000-000000000001}";
+
+/// [`state`] with pull request 5 based on [`BASE`] and a top-level comment by
+/// another account that starts with reviewgate's marker.
+fn state_with_impostor() -> Value {
+    let mut state = state();
+    let repo = &mut state["repositories"]["acme/infra"];
+    repo["pullrequests"]["5"]["destination_commit"] = json!(BASE);
+    repo["comments"]["5"]
+        .as_array_mut()
+        .expect("comments")
+        .push(impostor());
+    state
+}
+
+fn impostor() -> Value {
+    json!({"id": 3, "user": {"display_name": "mallory", "uuid": "{mallory}"},
+           "content": {"raw": format!("{REVIEW_COMMENT_MARKER}\nreviewgate: all clear")}})
+}
+
+/// A client signing in as the fake's `basic` user (an app password), which may ask
+/// `GET /user` who it is.
+fn basic_client(fake: &PythonFake) -> BitbucketClient {
+    BitbucketClient::new(&fake.api(), "app-password-1".into(), Some("reviewgate-bot"))
+        .expect("client")
+        .with_max_rate_limit_wait(Duration::from_secs(2))
+}
+
+fn comment_of(comments: &[Value], id: u64) -> &Value {
+    comments
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("comment {id} in {comments:#?}"))
+}
+
+#[tokio::test]
+async fn a_comment_someone_else_wrote_is_left_alone_and_ours_is_edited_across_pushes() {
+    let fake = start_fake(state_with_impostor());
+    let processor = EventProcessor::new(memory_store(), None).with_bitbucket(basic_client(&fake));
+    for (key, delivery) in [
+        ("pullrequest:created", "u-1"),
+        ("pullrequest:updated", "u-2"),
+    ] {
+        processor
+            .process(&pull_request_event(key, delivery))
+            .await
+            .expect("reviewed");
+    }
+    let comments = fake.repository_state().await["comments"]["5"]
+        .as_array()
+        .cloned()
+        .expect("comments");
+    assert_eq!(comment_of(&comments, 3)["content"], impostor()["content"]);
+    let ours: Vec<&Value> = comments
+        .iter()
+        .filter(|c| c["user"]["uuid"] == OWN_UUID)
+        .collect();
+    assert_eq!(ours.len(), 1, "{comments:#?}");
+    assert!(
+        ours[0]["content"]["raw"]
+            .as_str()
+            .is_some_and(|r| r.contains("version 2")),
+        "edited in place"
+    );
+    let calls = paths(&fake.calls().await);
+    assert_eq!(
+        calls.iter().filter(|c| *c == "GET /2.0/user").count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.ends_with("/comments/3")),
+        "mallory's comment is never written to: {calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_access_token_learns_its_account_from_its_comment_and_keeps_one() {
+    // Bitbucket refuses `GET /user` to access tokens. After a restart the client
+    // posts its comment, learns its account from it, and deletes its older one.
+    let mut state = state_with_impostor();
+    state["repositories"]["acme/infra"]["comments"]["5"]
+        .as_array_mut()
+        .expect("comments")
+        .push(
+            json!({"id": 50, "user": {"display_name": "reviewgate", "uuid": OWN_UUID},
+                     "content": {"raw": format!("{REVIEW_COMMENT_MARKER}\nan older review")}}),
+        );
+    let fake = start_fake(state);
+    let processor = EventProcessor::new(memory_store(), None).with_bitbucket(fake.client());
+    for (key, delivery) in [
+        ("pullrequest:created", "u-1"),
+        ("pullrequest:updated", "u-2"),
+    ] {
+        processor
+            .process(&pull_request_event(key, delivery))
+            .await
+            .expect("reviewed");
+    }
+    let comments = fake.repository_state().await["comments"]["5"]
+        .as_array()
+        .cloned()
+        .expect("comments");
+    assert_eq!(
+        comment_of(&comments, 50)["deleted"],
+        true,
+        "the older one of ours"
+    );
+    assert_eq!(comment_of(&comments, 3)["content"], impostor()["content"]);
+    let live: Vec<&Value> = comments
+        .iter()
+        .filter(|c| c["user"]["uuid"] == OWN_UUID && c["deleted"] != true)
+        .collect();
+    assert_eq!(live.len(), 1, "{comments:#?}");
+    assert!(
+        live[0]["content"]["raw"]
+            .as_str()
+            .is_some_and(|r| r.contains("version 2"))
+    );
+}
+
+#[tokio::test]
+async fn the_report_and_build_status_are_written_whatever_happens_to_the_comment() {
+    let refusals = [
+        json!({"status": 403}),
+        json!({"status": 502}),
+        json!({"status": 429, "headers": {"Retry-After": "3600"}}),
+    ];
+    for refusal in refusals {
+        let mut state = state();
+        let mut rule = refusal.clone();
+        rule["method"] = json!("POST");
+        rule["path"] = json!("/comments$");
+        state["fail_routes"] = json!([rule]);
+        let fake = start_fake(state);
+        let processor = EventProcessor::new(memory_store(), None).with_bitbucket(fake.client());
+        let outcome = processor
+            .process(&pull_request_event("pullrequest:created", "u-1"))
+            .await
+            .unwrap_or_else(|e| panic!("{refusal}: {e}"));
+        assert!(
+            matches!(outcome, EventOutcome::Reviewed { version: 1, .. }),
+            "{refusal}: {outcome:?}"
+        );
+        let repo = fake.repository_state().await;
+        assert_eq!(
+            repo["reports"][HEAD]["reviewgate"]["result"], "FAILED",
+            "{refusal}"
+        );
+        let status = &repo["statuses"][HEAD]["reviewgate"];
+        assert_eq!(status["state"], "FAILED", "{refusal}");
+        assert_eq!(
+            status["url"], "https://bitbucket.org/acme/infra/pull-requests/5",
+            "{refusal}: no comment to link to, the pull request instead"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_gate_settings_are_read_at_the_destination_commit() {
+    let mut state = state_with_impostor();
+    state["repositories"]["acme/infra"]["src"][BASE] =
+        json!({".reviewgate.toml": "fail_on = \"critical\"\n"});
+    let fake = start_fake(state);
+    let processor = EventProcessor::new(memory_store(), None).with_bitbucket(fake.client());
+    processor
+        .process(&pull_request_event("pullrequest:created", "u-1"))
+        .await
+        .expect("reviewed");
+    let repo = fake.repository_state().await;
+    assert_eq!(
+        repo["reports"][HEAD]["reviewgate"]["result"], "PASSED",
+        "the base's fail_on = critical lets the high finding pass"
+    );
+    let calls = paths(&fake.calls().await);
+    let reads: Vec<&String> = calls
+        .iter()
+        .filter(|c| c.ends_with("/.reviewgate.toml"))
+        .collect();
+    assert_eq!(
+        reads,
+        [&format!(
+            "GET /2.0/repositories/acme/infra/src/{BASE}/.reviewgate.toml"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_report_with_more_annotations_than_it_holds_says_how_many_are_left_out() {
+    let fake = start_fake(state());
+    fake.client()
+        .report(
+            WORKSPACE,
+            REPO,
+            &check(CheckConclusion::Failure, annotations(1030)),
+            "https://bitbucket.org/acme/infra/pull-requests/5",
+        )
+        .await
+        .expect("reported");
+    let report = &fake.repository_state().await["reports"][HEAD]["reviewgate"];
+    let details = report["details"].as_str().expect("details");
+    assert!(
+        details.starts_with("30 of 1030 annotations are not shown"),
+        "{details}"
+    );
 }

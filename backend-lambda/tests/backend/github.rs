@@ -229,9 +229,12 @@ async fn the_pr_comment_is_created_once_then_edited_in_place() {
 
     let calls = fake.calls().await;
     let comment_path = format!("PATCH /repos/acme/infra/issues/comments/{}", first.id);
+    // An installation token may not ask `GET /user` who it is (403): the client
+    // learns its login from the comment it posts, and asks no more.
     assert_eq!(
         paths(&calls),
         [
+            "GET /user",
             "GET /repos/acme/infra/issues/7/comments",
             "GET /repos/acme/infra/issues/7/comments",
             "POST /repos/acme/infra/issues/7/comments",
@@ -240,13 +243,13 @@ async fn the_pr_comment_is_created_once_then_edited_in_place() {
             comment_path.as_str(),
         ]
     );
-    assert_eq!(calls[2]["status"], 201);
+    assert_eq!(calls[3]["status"], 201);
     assert_eq!(
-        calls[2]["body"]["body"],
+        calls[3]["body"]["body"],
         format!("{REVIEW_COMMENT_MARKER}\n**2 findings**")
     );
     assert_eq!(
-        calls[5]["body"]["body"],
+        calls[6]["body"]["body"],
         format!("{REVIEW_COMMENT_MARKER}\n**No findings**")
     );
 }
@@ -640,12 +643,12 @@ async fn unified_diff_of_pr_files_is_reviewed_as_a_diff() {
     );
 }
 
-const APP_ID: &str = "123456";
-const APP_KEY: &str = include_str!("../fixtures/github-app-test-key.pem");
+pub(crate) const APP_ID: &str = "123456";
+pub(crate) const APP_KEY: &str = include_str!("../fixtures/github-app-test-key.pem");
 
 /// The fake's view of the test App: its id, the public half of its key, and where
 /// it is installed.
-fn app_state(token_ttl_secs: u64) -> Value {
+pub(crate) fn app_state(token_ttl_secs: u64) -> Value {
     let key = ring::signature::RsaKeyPair::from_der(&pem_der(APP_KEY)).expect("test key");
     let public =
         ring::rsa::PublicKeyComponents::<Vec<u8>>::from(ring::signature::KeyPair::public_key(&key));

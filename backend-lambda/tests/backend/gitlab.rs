@@ -373,12 +373,14 @@ async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
     assert!(
         calls
             .iter()
+            .filter(|c| *c != "GET /api/v4/user")
             .all(|c| c.contains(&format!("/projects/{PROJECT_ID}/"))),
         "{calls:?}"
     );
 
-    // A push to the MR: version 2, the same note edited, `fail_on` from the new
-    // commit's `.reviewgate.toml` (critical) passes it.
+    // A push to the MR: version 2, the same note edited. The new commit's
+    // `.reviewgate.toml` says `fail_on = "critical"`, but the gate's settings are
+    // the base's: the merge request does not pass its own gate.
     let updated = merge_request_event("update", NEXT_HEAD, "d-2");
     processor.process(&updated).await.expect("processed");
     let v2 = store
@@ -393,7 +395,7 @@ async fn merge_requests_are_reviewed_noted_once_and_given_a_status() {
         1,
         "one note, edited in place"
     );
-    assert_eq!(project["statuses"][1]["status"], "success");
+    assert_eq!(project["statuses"][1]["status"], "failed");
     assert_eq!(project["statuses"][1]["sha"], NEXT_HEAD);
 
     // Merged: the review closes without another call to GitLab.
@@ -504,5 +506,195 @@ async fn pending_events_of_one_merge_request_keep_their_order_among_others() {
             .expect("stored")
             .version,
         1
+    );
+}
+
+/// The state's merge request 3 based on `BASE`, with a note by another user
+/// (`mallory`, id 7) that starts with reviewgate's marker.
+const BASE: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c";
+
+fn state_with_impostor_note() -> Value {
+    let mut state = state();
+    let project = &mut state["projects"][PROJECT];
+    project["merge_requests"]["3"]["base_sha"] = json!(BASE);
+    project["notes"]["3"]
+        .as_array_mut()
+        .expect("notes")
+        .push(json!({"id": 5, "author": {"id": 7, "username": "mallory"},
+                     "body": format!("{REVIEW_COMMENT_MARKER}\nApproved by the bot, merge away.")}));
+    state
+}
+
+#[tokio::test]
+async fn a_note_someone_else_wrote_is_left_alone_and_ours_is_edited_across_pushes() {
+    let fake = start_fake(state_with_impostor_note());
+    let store = memory_store();
+    let processor = EventProcessor::new(store.clone(), None).with_gitlab(fake.client());
+    processor
+        .process(&merge_request_event("open", HEAD, "d-1"))
+        .await
+        .expect("reviewed");
+    processor
+        .process(&merge_request_event("update", NEXT_HEAD, "d-2"))
+        .await
+        .expect("reviewed again");
+    let project = fake.project_state().await;
+    let notes = project["notes"]["3"].as_array().expect("notes").clone();
+    let mallory = notes.iter().find(|n| n["id"] == 5).expect("mallory's note");
+    assert_eq!(
+        mallory["body"],
+        format!("{REVIEW_COMMENT_MARKER}\nApproved by the bot, merge away."),
+        "untouched"
+    );
+    let ours: Vec<&Value> = notes
+        .iter()
+        .filter(|n| n["author"]["id"] == 1 && n["id"] != 5)
+        .collect();
+    assert_eq!(ours.len(), 1, "{notes:#?}");
+    assert!(
+        ours[0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("version 2")),
+        "edited in place: {}",
+        ours[0]["body"]
+    );
+    let calls = paths(&fake.calls().await);
+    assert_eq!(
+        calls.iter().filter(|c| *c == "GET /api/v4/user").count(),
+        1,
+        "asked once: {calls:?}"
+    );
+    assert!(
+        !calls.iter().any(|c| c.ends_with("/notes/5")),
+        "mallory's note is never written to: {calls:?}"
+    );
+    assert_eq!(project["statuses"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn the_commit_status_is_set_whatever_happens_to_the_note() {
+    let refusals = [
+        json!({"status": 403}),
+        json!({"status": 502}),
+        json!({"status": 429, "headers": {"Retry-After": "3600"}}),
+    ];
+    for refusal in refusals {
+        let mut state = state();
+        let mut rule = refusal.clone();
+        rule["method"] = json!("POST");
+        rule["path"] = json!("/notes$");
+        state["fail_routes"] = json!([rule]);
+        let fake = start_fake(state);
+        let processor = EventProcessor::new(memory_store(), None).with_gitlab(fake.client());
+        let outcome = processor
+            .process(&merge_request_event("open", HEAD, "d-1"))
+            .await
+            .unwrap_or_else(|e| panic!("{refusal}: {e}"));
+        assert!(
+            matches!(outcome, EventOutcome::Reviewed { version: 1, .. }),
+            "{refusal}: {outcome:?}"
+        );
+        let project = fake.project_state().await;
+        let statuses = project["statuses"].as_array().cloned().unwrap_or_default();
+        assert_eq!(statuses.len(), 1, "{refusal}: {project}");
+        assert_eq!(statuses[0]["status"], "failed");
+        assert_eq!(
+            statuses[0]["target_url"],
+            "https://gitlab.example/acme/platform/infra/-/merge_requests/3",
+            "{refusal}: no note to link to, the merge request instead"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_gate_settings_are_read_at_the_merge_requests_base() {
+    // The base says `fail_on = "critical"`: the high finding passes. Then the merge
+    // request changes the file to disable a rule: a high finding on that line.
+    let mut state = state_with_impostor_note();
+    let project = &mut state["projects"][PROJECT];
+    project["files"][BASE] = json!({".reviewgate.toml": "fail_on = \"critical\"\n"});
+    let fake = start_fake(state.clone());
+    let store = memory_store();
+    let processor = EventProcessor::new(store.clone(), None).with_gitlab(fake.client());
+    processor
+        .process(&merge_request_event("open", HEAD, "d-1"))
+        .await
+        .expect("reviewed");
+    let statuses = fake.project_state().await["statuses"].clone();
+    assert_eq!(
+        statuses[0]["status"], "success",
+        "the base's fail_on applies"
+    );
+    let reads: Vec<String> = fake
+        .calls()
+        .await
+        .iter()
+        .filter(|c| {
+            c["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/files/.reviewgate.toml/raw"))
+        })
+        .map(|c| c["query"]["ref"][0].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(reads, [BASE], "at the base GitLab names, not at the head");
+
+    let diffs = &mut state["projects"][PROJECT]["merge_requests"]["3"]["diffs"];
+    diffs.as_array_mut().expect("diffs").push(json!({
+        "new_path": ".reviewgate.toml",
+        "diff": "@@ -1 +1,2 @@\n fail_on = \"critical\"\n+disabled_rules = [\"RG-AWS-S3-001\"]\n"
+    }));
+    state["projects"][PROJECT]["files"][NEXT_HEAD][".reviewgate.toml"] =
+        json!("fail_on = \"critical\"\ndisabled_rules = [\"RG-AWS-S3-001\"]\n");
+    fake.set_state(&state).await;
+    processor
+        .process(&merge_request_event("update", NEXT_HEAD, "d-2"))
+        .await
+        .expect("reviewed");
+    let repository = merge_request_event("open", HEAD, "d-1")
+        .repository
+        .expect("repository");
+    let review = store
+        .get_latest(&pull_request_review_id(EventSource::Gitlab, &repository, 3))
+        .await
+        .expect("read")
+        .expect("stored")
+        .review;
+    let gate = review
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "RG-GATE-001")
+        .expect("the loosening is a finding");
+    assert_eq!(gate.line, Some(2));
+    assert!(gate.message.contains("RG-AWS-S3-001"), "{}", gate.message);
+    // Reported, and judged by the base's gate like any finding: high does not fail
+    // a gate that fails at critical.
+    let statuses = fake.project_state().await["statuses"].clone();
+    let last = statuses
+        .as_array()
+        .and_then(|s| s.last())
+        .expect("a status");
+    assert_eq!(
+        (&last["status"], &last["sha"]),
+        (&json!("success"), &json!(NEXT_HEAD)),
+        "{statuses}"
+    );
+}
+
+#[tokio::test]
+async fn a_merge_request_whose_diff_is_not_computed_yet_is_retried() {
+    let mut state = state();
+    state["projects"][PROJECT]["merge_requests"]["3"]["base_sha"] = Value::Null;
+    let fake = start_fake(state);
+    let error = EventProcessor::new(memory_store(), None)
+        .with_gitlab(fake.client())
+        .process(&merge_request_event("open", HEAD, "d-1"))
+        .await
+        .expect_err("no base yet");
+    assert!(
+        matches!(
+            error,
+            reviewgate_backend::events::ProcessError::Retryable(_)
+        ),
+        "{error:?}"
     );
 }

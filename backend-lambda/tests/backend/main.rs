@@ -26,6 +26,10 @@ mod gitlab;
 mod llm;
 /// SOC 2 logs: fields present, secrets absent.
 mod logs;
+/// Pull requests through the event processor against the GitHub fake: whose
+/// comment is edited, the verdict without the comment, the gate's settings from
+/// the base, failures and panics surfaced on the pull request, bounded work.
+mod pull_requests;
 /// Hostile file names and resource labels through the pull-request loop: the
 /// comment and the check run as GitHub receives them (`tests/github_fake.py`).
 mod rendering;

@@ -19,6 +19,7 @@ pub mod detect;
 pub mod diff;
 pub mod external;
 pub mod finding;
+pub mod gate;
 pub mod hcl;
 pub mod output;
 mod parallel;

@@ -125,6 +125,17 @@ pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
     review_merging(change_set, config, Vec::new(), Vec::new(), 0)
 }
 
+/// [`review_with`] plus `findings` the caller made about the change outside the
+/// rules — the review gate's own settings under review ([`crate::gate`]) — which
+/// are filtered, ordered and scored like the rules' own.
+pub fn review_with_findings(
+    change_set: &ChangeSet,
+    config: &ReviewConfig,
+    findings: Vec<Finding>,
+) -> Review {
+    review_merging(change_set, config, findings, Vec::new(), 0)
+}
+
 /// Reviews a change set with the built-in rules and merges what external checks
 /// found. Plugin findings go through the same suppressions, filters, ordering and
 /// scoring as built-in ones; each failed plugin is listed in `failed_checks` and

@@ -206,6 +206,7 @@ pub fn all_rule_metas() -> impl Iterator<Item = &'static RuleMeta> {
 pub fn catalog() -> Vec<RuleInfo> {
     let mut rules: Vec<RuleInfo> = all_rule_metas().map(RuleMeta::info).collect();
     rules.push(crate::suppress::rule_info());
+    rules.push(crate::gate::rule_info());
     rules.extend(crate::secrets::catalog());
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     rules
