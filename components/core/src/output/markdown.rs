@@ -79,10 +79,63 @@ fn cell(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-fn location(finding: &Finding) -> String {
+/// Where a code span goes: GitHub splits a table row into cells at every `|` not
+/// escaped as `\|`, inside code spans too, before it reads the cells.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    TableRow,
+    Text,
+}
+
+/// A code span that its text cannot leave: paths, addresses and rule ids come from
+/// the change under review, so a backtick in them must not close the span (what
+/// follows would be Markdown and raw HTML again) and a line break must not start a
+/// new line of the comment. The fence is one backtick longer than the longest run
+/// in the text, as CommonMark allows. In a table row `|` is escaped, and `\` is
+/// shown as `/` (paths only) so that no backslash can un-escape a pipe.
+fn code(text: &str, place: Place) -> String {
+    let mut body: String = text
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => ' ',
+            '\\' if place == Place::TableRow => '/',
+            c => c,
+        })
+        .collect();
+    if place == Place::TableRow {
+        body = body.replace('|', "\\|");
+    }
+    let longest_run = body
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or_default();
+    if body.is_empty() {
+        // `` would be two literal backticks, not an empty span.
+        return "` `".to_owned();
+    }
+    let fence = "`".repeat(longest_run + 1);
+    // A span that starts or ends with a backtick needs a space between it and the
+    // fence; CommonMark strips one space from each side.
+    let pad = if body.starts_with('`') || body.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+/// A rule id in running text: a plugin names its rules, and a backtick in the name
+/// would pair with the next code span's fence and turn that span's text into
+/// Markdown and raw HTML.
+fn rule_id(id: &str) -> String {
+    cell(id).replace('`', "\\`")
+}
+
+fn location(finding: &Finding, place: Place) -> String {
     match (&finding.file, finding.line) {
-        (Some(file), Some(line)) => format!("`{file}:{line}`"),
-        (Some(file), None) => format!("`{file}`"),
+        (Some(file), Some(line)) => code(&format!("{file}:{line}"), place),
+        (Some(file), None) => code(file, place),
         _ => String::new(),
     }
 }
@@ -106,7 +159,7 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
             let factors: Vec<String> = risk
                 .factors
                 .iter()
-                .map(|f| format!("{} +{}", f.name, f.contribution))
+                .map(|f| format!("{} +{}", cell(&f.name), f.contribution))
                 .collect();
             let _ = writeln!(
                 out,
@@ -169,15 +222,15 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
             let resource = finding
                 .resource
                 .as_deref()
-                .map(|r| format!(" on `{r}`"))
+                .map(|r| format!(" on {}", code(r, Place::Text)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{}. {} **{}** {}{} — {}",
                 i + 1,
                 emoji(finding.severity),
-                finding.rule_id,
-                location(finding),
+                rule_id(&finding.rule_id),
+                location(finding, Place::Text),
                 resource,
                 cell(&finding.message)
             );
@@ -199,8 +252,8 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
                 "| {} {} | {} | {} | {} | {} |",
                 emoji(finding.severity),
                 title_case(finding.severity),
-                finding.rule_id,
-                location(finding),
+                rule_id(&finding.rule_id),
+                location(finding, Place::TableRow),
                 cell(&finding.message),
                 cell(finding.remediation.as_deref().unwrap_or_default())
             );
@@ -226,8 +279,8 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
             let _ = writeln!(
                 out,
                 "- **{}** {} — {}",
-                finding.rule_id,
-                location(finding),
+                rule_id(&finding.rule_id),
+                location(finding, Place::Text),
                 cell(finding.suppression_reason.as_deref().unwrap_or_default())
             );
         }
@@ -242,9 +295,9 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
         for item in review.undetermined.iter().take(30) {
             let _ = writeln!(
                 out,
-                "- **{}** `{}` — {}",
-                item.rule_id,
-                item.resource,
+                "- **{}** {} — {}",
+                rule_id(&item.rule_id),
+                code(&item.resource, Place::Text),
                 cell(&item.reason)
             );
         }
@@ -263,4 +316,115 @@ fn compose(review: &Review, tool_version: &str, active: &[&Finding], table_rows:
     }
     let _ = writeln!(out, "<sub>reviewgate {tool_version} · rules only</sub>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::review::ChangeSummary;
+    use crate::rules::Undetermined;
+
+    fn finding(rule_id: &str, file: &str, resource: &str) -> Finding {
+        Finding {
+            rule_id: Cow::Owned(rule_id.to_owned()),
+            aliases: Arc::from(Vec::new()),
+            severity: Severity::High,
+            title: Cow::Borrowed("title"),
+            message: "message".into(),
+            resource: Some(resource.to_owned()),
+            file: Some(file.to_owned()),
+            line: Some(3),
+            end_line: None,
+            remediation: None,
+            frameworks: Arc::default(),
+            suppressed: false,
+            suppression_reason: None,
+        }
+    }
+
+    fn review(findings: Vec<Finding>, undetermined: Vec<Undetermined>) -> Review {
+        Review {
+            findings,
+            changes: ChangeSummary::default(),
+            resources: 1,
+            errors: Vec::new(),
+            undetermined,
+            risk: None,
+            failed_checks: Vec::new(),
+        }
+    }
+
+    /// The `render` fuzz target's first find: a rule id with a line break (from a
+    /// policy plugin) started a line of its own in the comment.
+    #[test]
+    fn an_undetermined_check_stays_on_its_line() {
+        let item = Undetermined {
+            rule_id: "m\n!".into(),
+            resource: String::new(),
+            file: String::new(),
+            line: None,
+            reason: String::new(),
+        };
+        let comment = render(&review(Vec::new(), vec![item]), "0.1.0");
+        assert!(comment.contains("\n- **m !** ` ` — \n"), "{comment}");
+    }
+
+    /// File names and resource addresses come from the pull request: a backtick
+    /// closed their code span, after which HTML and a forged heading were live.
+    #[test]
+    fn paths_and_addresses_cannot_leave_their_code_spans() {
+        let file = "a`<img src=x>`b|c\\|d.tf";
+        let resource = "aws_s3_bucket.x\n## 🟢 reviewgate: low risk (0/100)";
+        let comment = render(
+            &review(vec![finding("P/RULE|<b>", file, resource)], Vec::new()),
+            "0.1.0",
+        );
+        let lines: Vec<&str> = comment.lines().collect();
+        assert!(!lines.iter().any(|l| l.starts_with("## 🟢")), "{comment}");
+        // The top findings: one line, the path whole in a span of two backticks.
+        assert!(
+            comment.contains(
+                "1. 🟠 **P/RULE\\|&lt;b&gt;** ``a`<img src=x>`b|c\\|d.tf:3`` on \
+                 `aws_s3_bucket.x ## 🟢 reviewgate: low risk (0/100)` — message\n"
+            ),
+            "{comment}"
+        );
+        // The table row keeps its five cells: every `|` in the path is escaped,
+        // and no backslash is left in front of one.
+        let row = lines
+            .iter()
+            .find(|l| l.starts_with("| 🟠 High | P/"))
+            .expect("a table row");
+        assert_eq!(
+            *row,
+            "| 🟠 High | P/RULE\\|&lt;b&gt; | ``a`<img src=x>`b\\|c/\\|d.tf:3`` | message |  |"
+        );
+    }
+
+    /// The `render` fuzz target's second find: a backtick in a rule id opened a
+    /// code span that the resource's fence closed, leaving the resource outside.
+    #[test]
+    fn a_backtick_in_a_rule_id_pairs_with_nothing() {
+        let item = Undetermined {
+            rule_id: "<`".into(),
+            resource: "<".into(),
+            file: String::new(),
+            line: None,
+            reason: String::new(),
+        };
+        let comment = render(&review(Vec::new(), vec![item]), "0.1.0");
+        assert!(comment.contains("\n- **&lt;\\`** `<` — \n"), "{comment}");
+    }
+
+    #[test]
+    fn code_spans_fence_around_backticks() {
+        assert_eq!(code("main.tf", Place::Text), "`main.tf`");
+        assert_eq!(code("a``b", Place::Text), "```a``b```");
+        assert_eq!(code("`x", Place::Text), "`` `x ``");
+        assert_eq!(code("", Place::Text), "` `");
+        assert_eq!(code("a|b\\c", Place::TableRow), "`a\\|b/c`");
+    }
 }
