@@ -132,46 +132,126 @@ fn strings(value: &toml::Value) -> Result<Vec<String>, String> {
 /// Gitignore-like matching: `*` and `?` stay within one path segment, `**` spans
 /// segments; a pattern without `/` matches a file or directory name at any depth;
 /// a pattern that names a directory excludes everything below it.
+///
+/// Patterns and paths both come from the change under review (`.reviewgate.toml` is
+/// read at the pull request's head), so matching takes time proportional to the
+/// pattern times the path, whatever the stars: see [`Glob`].
 pub fn path_matches(pattern: &str, path: &str) -> bool {
     let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
     if pattern.is_empty() {
         return false;
     }
-    let anchored = pattern.contains('/');
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    // Try the pattern against every prefix of the path (a directory pattern excludes
-    // its contents) and, when unanchored, starting at every depth.
-    let starts = if anchored { 0..1 } else { 0..segments.len() };
-    for start in starts {
-        for end in start + 1..=segments.len() {
-            if glob(
-                pattern.as_bytes(),
-                segments[start..end].join("/").as_bytes(),
-            ) {
-                return true;
-            }
-        }
+    if segments.is_empty() {
+        return false;
     }
-    false
+    let mut glob = Glob::default();
+    if !pattern.contains('/') {
+        // Unanchored: the pattern may start at any segment.
+        glob.steps.push(Step::AnyDirectories);
+    }
+    glob.push_pattern(pattern.as_bytes());
+    glob.matches_path_or_parent(segments.join("/").as_bytes())
 }
 
-/// Matches a glob against text: `**` any characters, `*`/`?` any except `/`.
-fn glob(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern {
-        [] => text.is_empty(),
-        [b'*', b'*', b'/', rest @ ..] => {
-            // `**/` may match nothing, or any number of whole segments.
-            glob(rest, text)
-                || (0..text.len()).any(|i| text[i] == b'/' && glob(rest, &text[i + 1..]))
+/// One step of a glob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// A byte as written.
+    Byte(u8),
+    /// `?`: one byte other than `/`.
+    One,
+    /// `*`: any bytes other than `/`.
+    Star,
+    /// `**`: any bytes.
+    AnyDepth,
+    /// `**/`: nothing, or any bytes up to and including a `/`.
+    AnyDirectories,
+}
+
+/// A glob run as an automaton: every step the text could have reached is tracked
+/// at once, one byte at a time, so matching costs steps × bytes. (A matcher that
+/// backtracks at each star instead is exponential in the stars: `a******b` against
+/// a long path never finished.)
+#[derive(Debug, Default)]
+struct Glob {
+    steps: Vec<Step>,
+}
+
+impl Glob {
+    fn push_pattern(&mut self, mut pattern: &[u8]) {
+        while let [first, tail @ ..] = pattern {
+            let (step, rest) = match pattern {
+                [b'*', b'*', b'/', rest @ ..] => (Step::AnyDirectories, rest),
+                [b'*', b'*', rest @ ..] => (Step::AnyDepth, rest),
+                [b'*', rest @ ..] => (Step::Star, rest),
+                [b'?', rest @ ..] => (Step::One, rest),
+                _ => (Step::Byte(*first), tail),
+            };
+            self.steps.push(step);
+            pattern = rest;
         }
-        [b'*', b'*', rest @ ..] => (0..=text.len()).any(|i| glob(rest, &text[i..])),
-        [b'*', rest @ ..] => (0..=text.len())
-            .take_while(|&i| i == 0 || text[i - 1] != b'/')
-            .any(|i| glob(rest, &text[i..])),
-        [b'?', rest @ ..] => {
-            matches!(text.first(), Some(c) if *c != b'/') && glob(rest, &text[1..])
+    }
+
+    /// Whether the glob matches `path` or one of its parent directories (a prefix
+    /// that ends before a `/`).
+    fn matches_path_or_parent(&self, path: &[u8]) -> bool {
+        let done = self.steps.len();
+        // `reached[at]`: the text so far can be matched up to step `at`;
+        // `entered[at]`: and step `at` has read nothing of it yet, which `**/`
+        // needs to match nothing.
+        let mut reached = vec![false; done + 1];
+        let mut entered = vec![false; done + 1];
+        reached[0] = true;
+        entered[0] = true;
+        self.skip_empty(&mut reached, &mut entered);
+        for &byte in path {
+            if byte == b'/' && reached[done] {
+                return true;
+            }
+            let mut next = vec![false; done + 1];
+            entered.fill(false);
+            for (at, step) in self.steps.iter().enumerate() {
+                if !reached[at] {
+                    continue;
+                }
+                let (stay, advance) = match *step {
+                    Step::Byte(c) => (false, c == byte),
+                    Step::One => (false, byte != b'/'),
+                    Step::Star => (byte != b'/', false),
+                    Step::AnyDepth => (true, false),
+                    Step::AnyDirectories => (true, byte == b'/'),
+                };
+                next[at] |= stay;
+                if advance {
+                    next[at + 1] = true;
+                    entered[at + 1] = true;
+                }
+            }
+            self.skip_empty(&mut next, &mut entered);
+            if !next.contains(&true) {
+                return false;
+            }
+            reached = next;
         }
-        [c, rest @ ..] => text.first() == Some(c) && glob(rest, &text[1..]),
+        reached[done]
+    }
+
+    /// Adds the steps reachable by matching nothing: past any `*` or `**`, and past
+    /// a `**/` that has read nothing yet. These only lead forward, so one pass in
+    /// order reaches them all.
+    fn skip_empty(&self, reached: &mut [bool], entered: &mut [bool]) {
+        for (at, step) in self.steps.iter().enumerate() {
+            let empty = match step {
+                Step::Star | Step::AnyDepth => reached[at],
+                Step::AnyDirectories => entered[at],
+                Step::Byte(_) | Step::One => false,
+            };
+            if empty {
+                reached[at + 1] = true;
+                entered[at + 1] = true;
+            }
+        }
     }
 }
 
@@ -251,6 +331,74 @@ mod tests {
             assert!(
                 !path_matches(pattern, path),
                 "{pattern} should not match {path}"
+            );
+        }
+    }
+
+    /// The `reviewgate_toml` fuzz target's timeout, minimised: the old matcher
+    /// backtracked at every star and never finished on a pattern tried against
+    /// itself. A pull request controls both the pattern and the paths.
+    #[test]
+    fn many_stars_match_in_linear_time() {
+        let text = "exclude_paths = [\"./mod******************c.tf/x/tf\"]\n";
+        let config = ReviewConfig::from_toml(text).expect("valid");
+        assert!(config.is_excluded("mod******************c.tf/x/tf"));
+        assert!(config.is_excluded("./modc.tf/x/tf/below.tf"));
+        assert!(!config.is_excluded(&format!("mod{}c.tf/x/t", "a".repeat(5000))));
+        let stars = format!("{}b", "*a".repeat(200));
+        assert!(!path_matches(&stars, &"a".repeat(10_000)));
+        assert!(path_matches(&stars, &format!("{}b", "a".repeat(10_000))));
+    }
+
+    /// The matcher before it became an automaton: exponential, but plainly right.
+    fn backtracking_path_matches(pattern: &str, path: &str) -> bool {
+        fn glob(pattern: &[u8], text: &[u8]) -> bool {
+            match pattern {
+                [] => text.is_empty(),
+                [b'*', b'*', b'/', rest @ ..] => {
+                    glob(rest, text)
+                        || (0..text.len()).any(|i| text[i] == b'/' && glob(rest, &text[i + 1..]))
+                }
+                [b'*', b'*', rest @ ..] => (0..=text.len()).any(|i| glob(rest, &text[i..])),
+                [b'*', rest @ ..] => (0..=text.len())
+                    .take_while(|&i| i == 0 || text[i - 1] != b'/')
+                    .any(|i| glob(rest, &text[i..])),
+                [b'?', rest @ ..] => {
+                    matches!(text.first(), Some(c) if *c != b'/') && glob(rest, &text[1..])
+                }
+                [c, rest @ ..] => text.first() == Some(c) && glob(rest, &text[1..]),
+            }
+        }
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        if pattern.is_empty() {
+            return false;
+        }
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let starts = if pattern.contains('/') {
+            0..1
+        } else {
+            0..segments.len()
+        };
+        starts.into_iter().any(|start| {
+            (start + 1..=segments.len()).any(|end| {
+                glob(
+                    pattern.as_bytes(),
+                    segments[start..end].join("/").as_bytes(),
+                )
+            })
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_automaton_matches_what_backtracking_matched(
+            pattern in "[ab/*?.]{0,8}",
+            path in "[ab/.]{0,12}",
+        ) {
+            proptest::prop_assert_eq!(
+                path_matches(&pattern, &path),
+                backtracking_path_matches(&pattern, &path),
+                "{} against {}", pattern, path
             );
         }
     }

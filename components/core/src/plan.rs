@@ -163,7 +163,8 @@ pub fn parse_plan(path: &str, json: &str) -> Result<Plan, PlanError> {
     let source: Arc<str> = Arc::from(json);
     let raw: RawPlan = serde_json::from_str(&source).map_err(|e| PlanError::Json {
         line: e.line(),
-        column: e.column(),
+        // serde_json says column 0 before a line's first character; ours are 1-based.
+        column: e.column().max(1),
         message: json_error_message(&e),
     })?;
 
@@ -475,5 +476,17 @@ mod tests {
             r.attribute("engine").and_then(Value::as_str),
             Some("postgres")
         );
+    }
+
+    /// Found with the `terraform_json` fuzz target in the same serde_json reading:
+    /// an error before a line's first character was at column 0.
+    #[test]
+    fn json_errors_at_the_start_of_a_line_are_at_column_one() {
+        for input in ["", "{\n"] {
+            match parse_plan("p.json", input) {
+                Err(PlanError::Json { column, .. }) => assert_eq!(column, 1, "{input:?}"),
+                other => panic!("{input:?}: {other:?}"),
+            }
+        }
     }
 }

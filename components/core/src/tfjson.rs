@@ -163,7 +163,9 @@ fn parse_object(source: &str) -> Result<serde_json::Map<String, Json>, ConfigErr
         }),
         Err(e) => Err(ConfigError {
             line: e.line(),
-            column: e.column(),
+            // serde_json says column 0 for an error before a line's first character
+            // (empty input, EOF after a newline); positions here are 1-based.
+            column: e.column().max(1),
             message: format!(
                 "invalid JSON: {}",
                 e.to_string().split(" at line ").next().unwrap_or_default()
@@ -320,5 +322,15 @@ mod tests {
             parse_terraform_json("a.tf.json", "{\n  \"resource\": \n}").expect_err("bad json");
         assert_eq!(err.line, 3);
         assert!(err.message.starts_with("invalid JSON"), "{err}");
+    }
+
+    /// The `terraform_json` fuzz target's first find: an empty file was reported at
+    /// column 0, and columns are 1-based (editors and SARIF start at 1).
+    #[test]
+    fn errors_at_the_start_of_a_line_are_at_column_one() {
+        for source in ["", "{\n"] {
+            let error = parse_terraform_json("main.tf.json", source).expect_err(source);
+            assert_eq!(error.column, 1, "{source:?}: {}", error.message);
+        }
     }
 }

@@ -1,0 +1,264 @@
+//! What the review targets share: fuzz bytes as a document, a review of it, and the
+//! invariants every review and both renderings keep whatever the input.
+//!
+//! Each target uses part of this module, so unused items are expected per target.
+#![allow(dead_code)]
+
+use std::borrow::Cow;
+
+use reviewgate_core::output::{markdown, sarif};
+use reviewgate_core::secrets::find_secrets;
+use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Review, RiskLevel, review};
+
+/// The tool version the targets render with.
+pub const VERSION: &str = "0.0.0-fuzz";
+
+/// The input as text: invalid UTF-8 is replaced rather than skipped, so that every
+/// input reaches the parser (documents are strings everywhere in reviewgate).
+pub fn text(data: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(data)
+}
+
+/// Parses one document the way every surface does and reviews it.
+pub fn review_document(path: &str, kind: InputKind, content: &str) -> (ChangeSet, Review) {
+    let document = Document {
+        path: path.to_owned(),
+        kind: Some(kind),
+        content: content.to_owned(),
+    };
+    let change_set = ChangeSet::from_documents(Origin::Local, [document]);
+    check_errors(&change_set, content);
+    let review = review(&change_set);
+    (change_set, review)
+}
+
+/// Input errors point into the input: 1-based lines and columns, no further than
+/// one line past its end.
+pub fn check_errors(change_set: &ChangeSet, content: &str) {
+    let lines = content.lines().count() + 1;
+    for error in &change_set.errors {
+        if let Some(line) = error.line {
+            assert!(
+                line >= 1 && line <= lines,
+                "line {line} of {lines}: {error}"
+            );
+        }
+        if let Some(column) = error.column {
+            assert!(column >= 1, "column {column}: {error}");
+        }
+    }
+}
+
+/// The secrets the detector finds in a text, in clear: what must never be rendered.
+/// Short ones are left out, as they could occur in a rendering by chance.
+pub fn secrets_in(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    find_secrets(text)
+        .iter()
+        .filter_map(|found| lines.get(found.line_index())?.get(found.span()))
+        .filter(|secret| secret.chars().count() >= 12)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Everything a review promises whatever its input, and both renderings of it.
+/// `secrets` are values found in the input that must appear in no rendering.
+pub fn check_review(review: &Review, secrets: &[String]) {
+    if let Some(risk) = &review.risk {
+        assert!(risk.score <= 100, "score {}", risk.score);
+        assert!(
+            (0.0..=1.0).contains(&risk.confidence),
+            "confidence {}",
+            risk.confidence
+        );
+        let band = match risk.score {
+            0..25 => RiskLevel::Low,
+            25..50 => RiskLevel::Medium,
+            50..75 => RiskLevel::High,
+            _ => RiskLevel::Critical,
+        };
+        assert_eq!(risk.level, band, "score {}", risk.score);
+    }
+    assert!(
+        review
+            .findings
+            .windows(2)
+            .all(|pair| pair[0].severity >= pair[1].severity),
+        "findings are not most severe first"
+    );
+    for finding in &review.findings {
+        assert!(!finding.rule_id.is_empty(), "a finding without a rule id");
+        if finding.rule_id.starts_with("RG-SECRET") {
+            for secret in secrets {
+                assert!(
+                    !finding.message.contains(secret.as_str()),
+                    "a secret finding's message carries the secret"
+                );
+            }
+        }
+    }
+    assert!(
+        serde_json::to_string(review).is_ok(),
+        "a review always serializes"
+    );
+    check_renderings(review);
+    if !secrets.is_empty() {
+        check_secrets_not_rendered(review, secrets);
+    }
+}
+
+/// Markdown fits GitHub's comment limit and starts with the marker; SARIF is JSON
+/// with one result per finding, each pointing at a rule that exists; untrusted text
+/// changes neither the comment's structure nor brings raw HTML into it.
+pub fn check_renderings(review: &Review) {
+    let md = markdown::render(review, VERSION);
+    assert!(md.chars().count() <= markdown::GITHUB_COMMENT_LIMIT);
+    assert!(md.starts_with(markdown::MARKER), "the marker comes first");
+
+    let log: serde_json::Value =
+        serde_json::from_str(&sarif::render(review, VERSION)).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(
+        results.len(),
+        review.findings.len(),
+        "one result per finding"
+    );
+    for (result, finding) in results.iter().zip(&review.findings) {
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], finding.rule_id.as_ref());
+        assert_eq!(result["message"]["text"], finding.message.as_str());
+    }
+
+    // The same review with every text that came from the input replaced by a
+    // harmless word must render to a comment of the same shape.
+    if md.chars().count() < markdown::GITHUB_COMMENT_LIMIT / 4 {
+        let plain = markdown::render(&neutral(review), VERSION);
+        assert_eq!(
+            shape(&md),
+            shape(&plain),
+            "untrusted text changed the comment's structure:\n{md}\n---\n{plain}"
+        );
+    }
+}
+
+/// A secret's clear text appears in a rendering only where it also appears with the
+/// secret findings' messages blanked (a file named after it, say): the findings
+/// themselves carry at most the mask.
+fn check_secrets_not_rendered(review: &Review, secrets: &[String]) {
+    let mut blanked = review.clone();
+    for finding in &mut blanked.findings {
+        if finding.rule_id.starts_with("RG-SECRET") {
+            finding.message = "x".into();
+        }
+    }
+    let renders = |review: &Review| {
+        [
+            markdown::render(review, VERSION),
+            sarif::render(review, VERSION),
+        ]
+    };
+    let (shown, base) = (renders(review), renders(&blanked));
+    for secret in secrets {
+        for (shown, base) in shown.iter().zip(&base) {
+            assert_eq!(
+                shown.matches(secret.as_str()).count(),
+                base.matches(secret.as_str()).count(),
+                "a secret reached a rendering in clear"
+            );
+        }
+    }
+}
+
+/// `review` with every string that input can reach replaced by `x`.
+pub fn neutral(review: &Review) -> Review {
+    let mut plain = review.clone();
+    let x = || "x".to_owned();
+    for finding in &mut plain.findings {
+        finding.rule_id = Cow::Owned(x());
+        finding.message = x();
+        finding.resource = finding.resource.as_ref().map(|_| x());
+        finding.file = finding.file.as_ref().map(|_| x());
+        finding.remediation = finding.remediation.as_ref().map(|_| Cow::Owned(x()));
+        finding.suppression_reason = finding.suppression_reason.as_ref().map(|_| x());
+    }
+    for item in &mut plain.undetermined {
+        item.rule_id = x();
+        item.resource = x();
+        item.file = x();
+        item.reason = x();
+    }
+    for error in &mut plain.errors {
+        error.file = x();
+        error.message = x();
+    }
+    if let Some(risk) = &mut plain.risk {
+        for factor in &mut risk.factors {
+            factor.name = x();
+        }
+    }
+    plain
+}
+
+/// The structure of a Markdown comment: its lines, and per line the unescaped
+/// pipes of a table row (its cells: GitHub splits cells before it reads code spans)
+/// and the `<` outside code spans (raw HTML).
+pub fn shape(md: &str) -> Vec<(usize, usize)> {
+    md.split('\n')
+        .map(|line| {
+            let bytes = line.as_bytes();
+            let mut pipes = 0;
+            let mut i = 0;
+            while line.starts_with('|') && i < bytes.len() {
+                match bytes[i] {
+                    b'\\' => i += 1,
+                    b'|' => pipes += 1,
+                    _ => {}
+                }
+                i += 1;
+            }
+            (pipes, raw_angles(line))
+        })
+        .collect()
+}
+
+/// `<` outside code spans in one line, code spans read as CommonMark does: a run of
+/// n backticks opens a span that the next run of exactly n backticks closes; a run
+/// with no closer is literal text.
+fn raw_angles(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let run_at = |i: usize| bytes[i..].iter().take_while(|&&b| b == b'`').count();
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'`' => {
+                let n = run_at(i);
+                let mut j = i + n;
+                let mut close = None;
+                while j < bytes.len() {
+                    if bytes[j] == b'`' {
+                        let m = run_at(j);
+                        if m == n {
+                            close = Some(j + m);
+                            break;
+                        }
+                        j += m;
+                    } else {
+                        j += 1;
+                    }
+                }
+                i = close.unwrap_or(i + n);
+            }
+            b'<' => {
+                count += 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    count
+}
