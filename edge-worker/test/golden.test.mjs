@@ -153,6 +153,17 @@ test('every source, every answer: the Worker and serve agree', async () => {
   a = await same('a field the event needs is missing', github('pull_request', 'nofield', '{"action":"opened"}'));
   assert.deepEqual([a.status, a.json.error], [400, 'bad_request']);
 
+  // Identifiers become storage keys and a run's order: no real sender makes them
+  // this long or this large, so both surfaces refuse them alike.
+  a = await same('a delivery id over 256 bytes', github('pull_request', 'd'.repeat(300), pr));
+  assert.deepEqual([a.status, a.json.error, a.json.message], [400, 'bad_request', 'the delivery id is longer than 256 bytes']);
+  const hugeVersion = JSON.stringify({
+    account: 'acme', state: 'FINISHED', stateVersion: 1e12, timestamp: now(), run: { id: `big-${run}` }, stack: { id: 'prod' },
+  });
+  a = await same('a Spacelift stateVersion out of range', { source: 'spacelift', headers: { 'x-signature-256': hubSignature(SECRETS.spacelift, hugeVersion) }, body: hugeVersion });
+  assert.deepEqual([a.status, a.json.error], [400, 'bad_request']);
+  assert.match(a.json.message, /stateVersion/);
+
   const big = JSON.stringify({ padding: 'x'.repeat(70_000) });
   a = await same('over MAX_BODY_BYTES', github('pull_request', 'big', big));
   assert.deepEqual([a.status, a.json.error, a.json.message], [413, 'payload_too_large', 'body exceeds 65536 bytes']);
