@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use reviewgate_core::output::{escape, markdown, sarif};
-use reviewgate_core::review::review_with;
+use reviewgate_core::review::review_with_findings;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Severity, rules};
 
 #[global_allocator]
@@ -92,6 +92,11 @@ struct ReviewArgs {
     /// Ignore any .reviewgate.toml.
     #[arg(long)]
     no_config: bool,
+    /// Read .reviewgate.toml as it is at this git revision (e.g. origin/main), not
+    /// in the working tree: a change cannot loosen its own gate, and what its file
+    /// would loosen is reported as RG-GATE-001.
+    #[arg(long, value_name = "REV", conflicts_with = "no_config")]
+    settings_from: Option<String>,
     /// Never colour the text output (also: NO_COLOR=1).
     #[arg(long)]
     no_color: bool,
@@ -174,7 +179,15 @@ fn main() -> ExitCode {
 }
 
 fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
-    let settings = settings::load(&args.paths, args.config.as_deref(), args.no_config)?;
+    let (settings, gate_findings) = match &args.settings_from {
+        Some(revision) => {
+            settings::load_at_revision(&args.paths, args.config.as_deref(), revision)?
+        }
+        None => (
+            settings::load(&args.paths, args.config.as_deref(), args.no_config)?,
+            Vec::new(),
+        ),
+    };
     let excluded = |path: &std::path::Path| settings.excludes(path);
     let listing = inputs::list(
         &args.paths,
@@ -197,7 +210,7 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
     errors.append(&mut change_set.errors);
     change_set.errors = errors;
 
-    let review = review_with(&change_set, &settings.config);
+    let review = review_with_findings(&change_set, &settings.config, gate_findings);
     // Buffered: stdout is line-buffered, and a large JSON review has many lines.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let version = env!("CARGO_PKG_VERSION");

@@ -384,6 +384,131 @@ fn reviewgate_toml_is_discovered_upward_and_validated() {
     assert!(stderr.contains("unknown key `fail_onn`"), "{stderr}");
 }
 
+/// `git` in `dir`, which must succeed.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn settings_from_a_revision_cannot_be_loosened_by_the_change_under_review() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    fs::write(root.join(".reviewgate.toml"), "fail_on = \"high\"\n").expect("write");
+    fs::write(root.join("main.tf"), "# nothing yet\n").expect("write");
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    // The change under review: an open bucket, and settings that would hide it.
+    fs::write(root.join("main.tf"), OPEN_BUCKET).expect("write");
+    fs::write(root.join("notes.tf"), "# harmless\n").expect("write");
+    fs::write(
+        root.join(".reviewgate.toml"),
+        "fail_on = \"high\"\nexclude_paths = [\"main.tf\"]\n",
+    )
+    .expect("write");
+    let path = root.to_str().expect("utf-8");
+
+    // Read from the working tree, the change passes its own gate.
+    let bypassed = reviewgate(&["review", "--format", "json", path], None);
+    assert_eq!(bypassed.status.code(), Some(0), "{}", stdout(&bypassed));
+
+    // Read at the base, it does not, and the loosening is reported where it is made.
+    let out = reviewgate(
+        &[
+            "review",
+            "--format",
+            "json",
+            "--settings-from",
+            "main",
+            path,
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = json(&out);
+    let findings = review["findings"].as_array().expect("findings");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["file"].as_str().is_some_and(|p| p.ends_with("main.tf"))),
+        "the bucket is reviewed: {review}"
+    );
+    let gate = findings
+        .iter()
+        .find(|f| f["rule_id"] == "RG-GATE-001")
+        .unwrap_or_else(|| panic!("RG-GATE-001: {review}"));
+    assert_eq!(gate["severity"], "high");
+    assert_eq!(gate["line"], 2, "{gate}");
+    assert!(
+        gate["file"]
+            .as_str()
+            .expect("file")
+            .ends_with(".reviewgate.toml"),
+        "{gate}"
+    );
+    assert!(
+        gate["message"]
+            .as_str()
+            .expect("message")
+            .contains("`exclude_paths` adds `main.tf`"),
+        "{gate}"
+    );
+
+    // Deleting the file gives up what the base set: fail_on goes from high to never.
+    fs::remove_file(root.join(".reviewgate.toml")).expect("rm");
+    let out = reviewgate(
+        &[
+            "review",
+            "--format",
+            "json",
+            "--settings-from",
+            "main",
+            path,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let review = json(&out);
+    assert!(
+        review["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["rule_id"] == "RG-GATE-001"
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("`fail_on` goes from high to never"))),
+        "{review}"
+    );
+
+    // A revision that is not one, or that git would read as an option, is refused.
+    for revision in ["no-such-branch", "--output=/tmp/x"] {
+        let out = reviewgate(
+            &["review", &format!("--settings-from={revision}"), path],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2), "{revision}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--settings-from"), "{stderr}");
+    }
+}
+
 #[test]
 fn text_output_masks_secrets() {
     let key = ["AKIA", "Q7RZ2M4KXW9PLT3B"].concat();
