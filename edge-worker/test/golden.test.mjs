@@ -212,3 +212,26 @@ test('every source, every answer: the Worker and serve agree', async () => {
   assert.equal(a.status, 401);
 
 });
+
+test('a trace id sent by the client is kept when safe and replaced when not, on both', async () => {
+  const ping = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
+  const withTrace = (traceId, n) => {
+    const request = github('ping', `trace-${n}`, ping);
+    return { ...request, headers: { ...request.headers, 'x-reviewgate-trace-id': traceId } };
+  };
+  const safe = 'ci-run_42.attempt:1';
+  let n = 0;
+  for (const base of [worker.url, serve.url]) {
+    const kept = await send(base, withTrace(safe, ++n));
+    assert.deepEqual([kept.status, kept.traceId, kept.json.trace_id], [200, safe, safe], base);
+    // Trace ids go into log lines and answers: markup, spaces and ids too long to
+    // be one are not taken from the client.
+    for (const hostile of ['<script>alert(1)</script>', 'a b', 'x'.repeat(129), '"},{"level":"ERROR']) {
+      const replaced = await send(base, withTrace(hostile, ++n));
+      assert.equal(replaced.status, 200, base);
+      assert.notEqual(replaced.traceId, hostile, `${base} kept ${hostile}`);
+      assert.match(replaced.traceId, /^[A-Za-z0-9._:-]{1,128}$/, base);
+      assert.equal(replaced.json.trace_id, replaced.traceId, base);
+    }
+  }
+});
