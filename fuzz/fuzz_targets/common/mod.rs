@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use reviewgate_core::output::{markdown, sarif};
+use reviewgate_core::output::{escape, markdown, sarif};
 use reviewgate_core::secrets::find_secrets;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Review, RiskLevel, review};
 
@@ -129,7 +129,8 @@ pub fn check_renderings(review: &Review) {
     for (result, finding) in results.iter().zip(&review.findings) {
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], finding.rule_id.as_ref());
-        assert_eq!(result["message"]["text"], finding.message.as_str());
+        let text = result["message"]["text"].as_str().expect("message.text");
+        check_sarif_text(text, &finding.message);
     }
 
     // The same review with every text that came from the input replaced by a
@@ -141,6 +142,33 @@ pub fn check_renderings(review: &Review) {
             shape(&plain),
             "untrusted text changed the comment's structure:\n{md}\n---\n{plain}"
         );
+    }
+}
+
+/// A SARIF plain-text message reads back as the finding's message: decoded by the
+/// grammar of SARIF §3.11.5-6 (`\\X` is X, `{{` and `}}` are braces), it has no
+/// embedded link and no placeholder — no lone brace, no dangling backslash — and,
+/// where the message has no hidden characters to reveal, it is the message itself.
+fn check_sarif_text(text: &str, message: &str) {
+    let mut decoded = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => decoded.push(chars.next().expect("a backslash escapes something")),
+            '{' | '}' => {
+                assert_eq!(chars.next(), Some(c), "a lone brace would be a placeholder: {text:?}");
+                decoded.push(c);
+            }
+            '[' | ']' => panic!("an unescaped bracket could form a link: {text:?}"),
+            c => decoded.push(c),
+        }
+    }
+    // What counts as hidden is the escaper's list; that each is revealed is checked.
+    let hidden = |c: char| c != '\n' && escape::is_hidden(c);
+    if !message.chars().any(hidden) {
+        assert_eq!(decoded, message, "SARIF text {text:?}");
+    } else {
+        assert!(!decoded.chars().any(hidden), "hidden characters are shown as escapes: {text:?}");
     }
 }
 
