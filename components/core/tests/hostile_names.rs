@@ -222,8 +222,9 @@ fn hostile_names_cannot_hijack_the_pr_comment() {
         .lines()
         .filter(|l| l.contains("not shown"))
         .collect();
+    let more = format!("_{} more ", hostile_names().len() - 30);
     assert!(
-        cut.len() == 2 && cut.iter().all(|l| l.starts_with("_11 more ")),
+        cut.len() == 2 && cut.iter().all(|l| l.starts_with(&more)),
         "{cut:?}"
     );
     // Every location is one code span holding exactly the path and line: in the table
