@@ -18,7 +18,7 @@
 #
 # The `_SECRET_ARN` grants (secretsmanager:GetSecretValue on the function's own
 # secrets) are for the Secrets Manager loader issue 18 asks for, which reads them;
-# the code does not call Secrets Manager yet (docs/deploy.md).
+# the code does not call Secrets Manager yet (docs/deployment.md).
 
 data "aws_iam_policy_document" "lambda_assume" {
   statement {

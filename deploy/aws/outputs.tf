@@ -19,7 +19,7 @@ output "table_name" {
 }
 
 output "secret_arns" {
-  description = "The secrets to fill once, by the variable each stands for (docs/deploy.md)."
+  description = "The secrets to fill once, by the variable each stands for (docs/deployment.md)."
   value       = { for name, secret in aws_secretsmanager_secret.reviewgate : name => secret.arn }
 }
 
