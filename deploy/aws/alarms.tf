@@ -24,7 +24,9 @@ locals {
       event_processor = aws_lambda_function.event_processor.function_name
       aggregator      = aws_lambda_function.aggregator.function_name
     },
-    var.ai_enabled ? { ai_reviewer = aws_lambda_function.ai_reviewer[0].function_name } : {},
+    # Zero or one entry (count); a conditional between {ai_reviewer = …} and {}
+    # would not type-check.
+    { for f in aws_lambda_function.ai_reviewer : "ai_reviewer" => f.function_name },
   )
 }
 

@@ -3,7 +3,8 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.id
 
-  kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.reviewgate[0].arn
+  # one(…[*]): without the module's key (count 0) this is null, never an index error.
+  kms_key_arn = coalesce(var.kms_key_arn, one(aws_kms_key.reviewgate[*].arn))
 
   tags = merge(var.tags, { "reviewgate:module" = "deploy/aws" })
 
