@@ -27,12 +27,17 @@ locals {
     flatten([for source in sort(tolist(var.webhook_sources)) : local.webhook_secret_variables[source]]),
   )
   code_host_secret_variables = {
-    github    = [var.github_app ? "REVIEWGATE_GITHUB_APP_PRIVATE_KEY" : "REVIEWGATE_GITHUB_TOKEN"]
-    gitlab    = ["REVIEWGATE_GITLAB_TOKEN"]
-    bitbucket = ["REVIEWGATE_BITBUCKET_TOKEN"]
-    spacelift = ["REVIEWGATE_SPACELIFT_API_KEY_SECRET"]
+    github_app   = ["REVIEWGATE_GITHUB_APP_PRIVATE_KEY"]
+    github_token = ["REVIEWGATE_GITHUB_TOKEN"]
+    gitlab       = ["REVIEWGATE_GITLAB_TOKEN"]
+    bitbucket    = ["REVIEWGATE_BITBUCKET_TOKEN"]
+    spacelift    = ["REVIEWGATE_SPACELIFT_API_KEY_SECRET"]
   }
-  event_processor_secrets = flatten([for host in sort(tolist(var.code_hosts)) : local.code_host_secret_variables[host]])
+  # GitHub signs in as an App or with a token (var.github_app).
+  code_host_secret_keys = [
+    for host in sort(tolist(var.code_hosts)) : host == "github" ? (var.github_app ? "github_app" : "github_token") : host
+  ]
+  event_processor_secrets = flatten([for key in local.code_host_secret_keys : local.code_host_secret_variables[key]])
 
   secrets = merge(
     { for name in local.intake_secrets : name => "intake" },

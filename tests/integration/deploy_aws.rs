@@ -7,11 +7,14 @@
 //! - each function's environment is a configuration the backend starts with
 //!   (`Config::from_lookup`, the functions' own reading) and that uses DynamoDB,
 //!   and the AI reviewer's uses Bedrock;
+//! - each secret the module creates stands for a variable the backend reads, and
+//!   every webhook source has exactly the secrets the ingress crate asks for;
 //! - the table is the one the store creates (`store/table.rs`: keys, every index
 //!   and its projection) with the TTL attribute and the stream the store declares;
 //! - the HTTP API routes exactly the routes and methods the backend's router serves
 //!   (`api/mod.rs`, `app`), each to the function whose routes they are.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::PathBuf;
@@ -21,6 +24,8 @@ use reviewgate_backend::config::{LlmConfig, StoreConfig};
 use reviewgate_backend::store::table;
 use reviewgate_core::hcl::{Partial, parse_terraform};
 use reviewgate_core::{Configuration, Resource, Value};
+use reviewgate_ingress::event::EventSource;
+use reviewgate_ingress::verify::SourceKeys;
 
 fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -279,6 +284,86 @@ fn every_function_starts_with_its_environment_on_dynamodb() {
             function.address
         );
     }
+}
+
+// --- Secrets ------------------------------------------------------------------
+
+/// Every variable `Config::from_lookup` reads, asked with none of them set.
+fn variables_the_backend_reads() -> BTreeSet<String> {
+    let asked = RefCell::new(BTreeSet::new());
+    Config::from_lookup(|name| {
+        asked.borrow_mut().insert(name.to_owned());
+        None
+    })
+    .expect("the defaults start");
+    asked.into_inner()
+}
+
+/// A local of the module that is a literal map of lists of strings.
+fn literal_lists(module: &Configuration, name: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let local = module
+        .locals
+        .iter()
+        .find(|l| l.name == name)
+        .unwrap_or_else(|| panic!("deploy/aws has no local.{name}"));
+    let map = local
+        .value
+        .as_map()
+        .unwrap_or_else(|| panic!("local.{name} is not a literal map"));
+    map.iter()
+        .map(|(key, value)| {
+            let names = strings(value).into_iter().collect();
+            (key.to_owned(), names)
+        })
+        .collect()
+}
+
+#[test]
+fn every_secret_the_module_creates_is_one_the_backend_reads_for_every_source() {
+    let module = module();
+    let read = variables_the_backend_reads();
+    let webhook = literal_lists(&module, "webhook_secret_variables");
+    let code_hosts = literal_lists(&module, "code_host_secret_variables");
+    // What intake reads for each source is what the ingress crate asks for.
+    for source in EventSource::ALL {
+        let asked = RefCell::new(BTreeSet::new());
+        let _ = SourceKeys::from_lookup(source, |name| {
+            asked.borrow_mut().insert(format!("REVIEWGATE_{name}"));
+            None
+        });
+        assert_eq!(
+            webhook.get(source.as_str()),
+            Some(&asked.into_inner()),
+            "local.webhook_secret_variables[\"{}\"]",
+            source.as_str()
+        );
+    }
+    assert_eq!(
+        webhook.len(),
+        EventSource::ALL.len(),
+        "one entry per source"
+    );
+    let intake = module
+        .locals
+        .iter()
+        .find(|l| l.name == "intake_secrets")
+        .and_then(|l| expression(&l.value))
+        .unwrap_or_default();
+    assert!(
+        intake.contains("\"REVIEWGATE_EDGE_SECRETS\""),
+        "intake always has the edge's signing secret"
+    );
+    assert!(read.contains("REVIEWGATE_EDGE_SECRETS"));
+    let mut secrets = BTreeSet::new();
+    for names in webhook.values().chain(code_hosts.values()) {
+        secrets.extend(names.iter().cloned());
+    }
+    assert!(secrets.len() >= 10, "{secrets:?}");
+    let unknown: Vec<_> = secrets.iter().filter(|s| !read.contains(*s)).collect();
+    assert!(
+        unknown.is_empty(),
+        "deploy/aws creates secrets for variables the backend never reads: {unknown:?}"
+    );
 }
 
 // --- The table ----------------------------------------------------------------
