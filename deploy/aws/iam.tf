@@ -15,6 +15,8 @@
 #                    PutItem (daily aggregates and day markers); its dead-letter queue
 #
 # Every function writes its own log group and X-Ray segments.
+# tests/integration/deploy_aws.rs holds the DynamoDB grants (table and indexes) to
+# the store methods each function's code calls.
 #
 # The `_SECRET_ARN` grants (secretsmanager:GetSecretValue on the function's own
 # secrets) are for the Secrets Manager loader issue 18 asks for, which reads them;
