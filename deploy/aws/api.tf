@@ -1,6 +1,6 @@
 # The HTTP API: exactly the routes the backend's router serves
 # (backend-lambda/src/api/mod.rs, `app`), the API's to the api function and
-# intake's to the intake function (tests/integration/deploy_aws.rs checks both).
+# intake's to the intake function (tests/integration/deploy_aws/ checks both).
 # Authentication is the functions' own: API keys on /api/*, signatures on intake,
 # /healthz open by contract; so no route has an API Gateway authorizer (CKV_AWS_309
 # below).

@@ -15,7 +15,7 @@
 #                    PutItem (daily aggregates and day markers); its dead-letter queue
 #
 # Every function writes its own log group and X-Ray segments.
-# tests/integration/deploy_aws.rs holds the DynamoDB grants (table and indexes) to
+# tests/integration/deploy_aws/ holds the DynamoDB grants (table and indexes) to
 # the store methods each function's code calls.
 #
 # The `_SECRET_ARN` grants (secretsmanager:GetSecretValue on the function's own

@@ -2,7 +2,7 @@
 # table.rs: keys, indexes and projections), plus what only a deployment turns on:
 # the TTL on the attribute finished events carry, point-in-time recovery, the
 # customer key, and the stream the event processor and the AI reviewer are
-# triggered by. tests/integration/deploy_aws.rs compares the two.
+# triggered by. tests/integration/deploy_aws/ compares the two.
 resource "aws_dynamodb_table" "reviews" {
   name                        = "${var.name_prefix}-reviews"
   billing_mode                = "PAY_PER_REQUEST"

@@ -1,6 +1,6 @@
 # reviewgate's AWS backend as a Terraform module: the HTTP API, one Lambda function
 # per backend binary, the DynamoDB table, schedules, secrets, logs and alarms.
-# docs/deployment.md shows how to call it; tests/integration/deploy_aws.rs holds it to
+# docs/deployment.md shows how to call it; tests/integration/deploy_aws/ holds it to
 # the code (functions, environment, table, routes).
 
 terraform {
