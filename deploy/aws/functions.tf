@@ -3,19 +3,19 @@
 # hand). Artefacts: `cargo lambda build --release --arm64 --output-format zip`.
 #
 # Every function reads its configuration from the environment once
-# (backend-lambda/src/config.rs): the table; the model for the AI reviewer; and for
-# each secret the ARN of the Secrets Manager secret holding it, under the variable's
-# name with `_SECRET_ARN` appended.
+# (backend-lambda/src/config.rs): the table, and the model for the AI reviewer.
+# Each secret's ARN is there too, under the variable's name with `_SECRET_ARN`
+# appended, for the Secrets Manager loader that is still to come: the code does not
+# read them yet (docs/deployment.md).
 #
-# Each function is invoked by API Gateway, a stream trigger or a schedule, all
-# within this module, never from inside a VPC's private resources: the functions
-# reach DynamoDB, Bedrock, Secrets Manager and the code hosts' public APIs, so a
-# VPC would only add NAT gateways. (CKV_AWS_117, below.)
+# No function is in a VPC (CKV_AWS_117, skipped below): they reach only public
+# endpoints (DynamoDB, Bedrock, Secrets Manager, the code hosts' APIs) and no
+# private resource, so a VPC would add NAT gateways and nothing else.
 # Artefacts are built from source by the operator; there is no signing profile to
-# verify them against (CKV_AWS_272, below).
+# verify them against (CKV_AWS_272, skipped below).
 
 resource "aws_lambda_function" "api" {
-  #checkov:skip=CKV_AWS_117:public AWS APIs only, no VPC resources to reach (see the file's head)
+  #checkov:skip=CKV_AWS_117:reaches public endpoints only, no private resource (see the file's head)
   #checkov:skip=CKV_AWS_272:artefacts are built from source by the operator, no signing profile
   #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway, which returns the error; a DLQ only serves asynchronous invocations
   function_name                  = "${var.name_prefix}-api"
@@ -47,7 +47,7 @@ resource "aws_lambda_function" "api" {
 }
 
 resource "aws_lambda_function" "intake" {
-  #checkov:skip=CKV_AWS_117:public AWS APIs only, no VPC resources to reach (see the file's head)
+  #checkov:skip=CKV_AWS_117:reaches public endpoints only, no private resource (see the file's head)
   #checkov:skip=CKV_AWS_272:artefacts are built from source by the operator, no signing profile
   #checkov:skip=CKV_AWS_116:invoked synchronously by API Gateway, which returns the error to the sender; senders redeliver
   function_name                  = "${var.name_prefix}-intake"
@@ -82,7 +82,7 @@ resource "aws_lambda_function" "intake" {
 }
 
 resource "aws_lambda_function" "event_processor" {
-  #checkov:skip=CKV_AWS_117:public AWS APIs only, no VPC resources to reach (see the file's head)
+  #checkov:skip=CKV_AWS_117:reaches public endpoints only, no private resource (see the file's head)
   #checkov:skip=CKV_AWS_272:artefacts are built from source by the operator, no signing profile
   function_name                  = "${var.name_prefix}-event-processor"
   description                    = "reviewgate event processor: reviews what intake stored"
@@ -122,7 +122,7 @@ resource "aws_lambda_function" "event_processor" {
 }
 
 resource "aws_lambda_function" "ai_reviewer" {
-  #checkov:skip=CKV_AWS_117:public AWS APIs only, no VPC resources to reach (see the file's head)
+  #checkov:skip=CKV_AWS_117:reaches public endpoints only, no private resource (see the file's head)
   #checkov:skip=CKV_AWS_272:artefacts are built from source by the operator, no signing profile
   #checkov:skip=CKV_AWS_116:invoked by the stream trigger, whose on-failure destination keeps what fails
   count = var.ai_enabled ? 1 : 0
@@ -159,7 +159,7 @@ resource "aws_lambda_function" "ai_reviewer" {
 }
 
 resource "aws_lambda_function" "aggregator" {
-  #checkov:skip=CKV_AWS_117:public AWS APIs only, no VPC resources to reach (see the file's head)
+  #checkov:skip=CKV_AWS_117:reaches public endpoints only, no private resource (see the file's head)
   #checkov:skip=CKV_AWS_272:artefacts are built from source by the operator, no signing profile
   function_name                  = "${var.name_prefix}-aggregator"
   description                    = "reviewgate daily analytics aggregation"
