@@ -9,6 +9,9 @@ mod corpus_hcl;
 mod corpus_plans;
 /// Every Trivy check a rule claims: bad snippets flagged, good snippets not.
 mod corpus_rules;
+/// deploy/aws, the Terraform module, against the binaries, configuration, table and
+/// routes of the backend it deploys.
+mod deploy_aws;
 /// Webhook signature vectors and GitHub payloads through the ingress crate.
 mod ingress_corpus;
 /// A review split across threads equals the reviews of its parts.

@@ -30,6 +30,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 
 use reviewgate_ingress::event::EventEnvelope;
 
+use super::table::{INDEX_SORT_KEY, PARTITION_KEY, PROJECTED, SORT_KEY, TTL_ATTRIBUTE};
 use super::{
     EventOutcome, Page, PendingEvent, ReviewQuery, ReviewStore, StoreError, day_key, decode_body,
     encode_body, expected_previous, page_size, parse_day_key, parse_stats, stats_json,
@@ -60,21 +61,7 @@ const BATCH_GET_KEYS: usize = 100;
 /// under throttling) before giving up as unavailable.
 const BATCH_ATTEMPTS: u32 = 8;
 
-/// The global secondary indexes, all sparse, all sorted by `time_sk`: review
-/// `LATEST` items carry the first five (`<created_at>#<review_id>`), pending event
-/// items `by_pending` (`<due_at>#<event_id>`: received, or deferred to after a failed
-/// attempt; finishing an event removes it),
-/// and version items `by_day` (`day_pk` = `DAY#<YYYY-MM-DD>` of `updated_at`,
-/// `<updated_at>#<review_id>#<version>`), which the daily aggregation reads.
-pub const INDEXES: [(&str, &str); 7] = [
-    ("by_time", "all_pk"),
-    ("by_repository", "repo_pk"),
-    ("by_stack", "stack_pk"),
-    ("by_status", "status_pk"),
-    ("by_risk", "risk_pk"),
-    ("by_pending", "pending_pk"),
-    ("by_day", "day_pk"),
-];
+pub use super::table::INDEXES;
 
 /// Requests sent to DynamoDB, by operation (counted at the HTTP layer, retries included).
 #[derive(Debug, Default)]
@@ -194,21 +181,9 @@ fn string_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
 fn index_key_schema(hash: &str) -> Result<Vec<KeySchemaElement>, StoreError> {
     Ok(vec![
         key_element(hash, KeyType::Hash)?,
-        key_element("time_sk", KeyType::Range)?,
+        key_element(INDEX_SORT_KEY, KeyType::Range)?,
     ])
 }
-
-/// What the indexes carry besides their keys: lists need the summary and the
-/// filter attributes, pending events their envelope and attempt count.
-const PROJECTED: [&str; 7] = [
-    "summary",
-    "repository",
-    "stack",
-    "status",
-    "risk_level",
-    "envelope",
-    "attempts",
-];
 
 /// The attributes the store reads through `index`: an index that lacks one must
 /// be rebuilt; one that lacks only others' attributes is left as it is.
@@ -327,11 +302,11 @@ impl DynamoDbReviewStore {
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(key_element("pk", KeyType::Hash)?)
-            .key_schema(key_element("sk", KeyType::Range)?)
-            .attribute_definitions(string_attribute("pk")?)
-            .attribute_definitions(string_attribute("sk")?)
-            .attribute_definitions(string_attribute("time_sk")?);
+            .key_schema(key_element(PARTITION_KEY, KeyType::Hash)?)
+            .key_schema(key_element(SORT_KEY, KeyType::Range)?)
+            .attribute_definitions(string_attribute(PARTITION_KEY)?)
+            .attribute_definitions(string_attribute(SORT_KEY)?)
+            .attribute_definitions(string_attribute(INDEX_SORT_KEY)?);
         for (index, hash) in INDEXES {
             request = request
                 .attribute_definitions(string_attribute(hash)?)
@@ -433,7 +408,7 @@ impl DynamoDbReviewStore {
             .update_table()
             .table_name(&self.table)
             .attribute_definitions(string_attribute(hash)?)
-            .attribute_definitions(string_attribute("time_sk")?)
+            .attribute_definitions(string_attribute(INDEX_SORT_KEY)?)
             .global_secondary_index_updates(
                 GlobalSecondaryIndexUpdate::builder().create(create).build(),
             )
@@ -1233,9 +1208,9 @@ impl ReviewStore for DynamoDbReviewStore {
             .table_name(&self.table)
             .key("pk", s(format!("EVENT#{event_id}")))
             .key("sk", s("EVENT"))
-            .update_expression(
-                "SET outcome = :o, finished_at = :f, expires_at = :e REMOVE pending_pk",
-            )
+            .update_expression(format!(
+                "SET outcome = :o, finished_at = :f, {TTL_ATTRIBUTE} = :e REMOVE pending_pk"
+            ))
             // Only the first finish counts; a second one (a redelivered message, a
             // sweeper racing the worker) leaves the first outcome in place.
             .condition_expression("attribute_exists(pending_pk)")

@@ -24,6 +24,7 @@ use crate::model::{ApiKeyRecord, DayStats, ReviewStatus, ReviewSummary, ReviewVe
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod embedded;
+pub mod table;
 
 /// What a store can fail with.
 #[derive(Debug, thiserror::Error)]
