@@ -82,7 +82,14 @@ impl ConfigPlaces {
 }
 
 impl Collector {
-    pub(super) fn config_match(&mut self, m: &SecretMatch, place: &Place<'_>, sensitive: bool) {
+    /// `scanned` is the text `m` was found in (see [`SecretMatch::secret_in`]).
+    pub(super) fn config_match(
+        &mut self,
+        m: &SecretMatch,
+        scanned: &str,
+        place: &Place<'_>,
+        sensitive: bool,
+    ) {
         let key = (place.file.to_owned(), m.kind, m.fingerprint);
         if !self.from_config.entry(key).or_default().insert(place.lines) {
             return;
@@ -99,14 +106,15 @@ impl Collector {
         message.push('.');
         self.findings.push(finding(
             m.kind,
-            message,
+            masked_throughout(message, m, scanned),
             place.resource.clone(),
             place.file,
             place.lines,
         ));
     }
 
-    pub(super) fn diff_match(&mut self, m: &SecretMatch, file: &str, line: u32) {
+    /// `scanned` is the added line `m` was found in.
+    pub(super) fn diff_match(&mut self, m: &SecretMatch, scanned: &str, file: &str, line: u32) {
         let in_config = self
             .from_config
             .get_mut(&(file.to_owned(), m.kind, m.fingerprint))
@@ -118,9 +126,13 @@ impl Collector {
         {
             return;
         }
-        let message = format!(
-            "{} `{}` on added line {line} of `{file}`.",
-            m.label, m.masked
+        let message = masked_throughout(
+            format!(
+                "{} `{}` on added line {line} of `{file}`.",
+                m.label, m.masked
+            ),
+            m,
+            scanned,
         );
         let lines = Some(LineRange {
             start: line,
@@ -128,6 +140,18 @@ impl Collector {
         });
         self.findings
             .push(finding(m.kind, message, None, file, lines));
+    }
+}
+
+/// `message` with the secret masked wherever it appears, not only where the message
+/// quotes it: the file path, resource address or attribute a message names is the
+/// change author's to choose, and may hold the secret itself.
+fn masked_throughout(message: String, m: &SecretMatch, scanned: &str) -> String {
+    match m.secret_in(scanned) {
+        Some(secret) if !secret.is_empty() && message.contains(secret) => {
+            message.replace(secret, &m.masked)
+        }
+        _ => message,
     }
 }
 

@@ -77,6 +77,16 @@ impl SecretMatch {
     pub fn span(&self) -> Range<usize> {
         self.span.clone()
     }
+
+    /// The secret itself in `scanned`, the text this match was found in (its lines
+    /// as `str::lines` splits them); `None` for a secret found in a decoded form.
+    /// Only to keep the secret out of what is said about it: never stored.
+    pub(super) fn secret_in<'t>(&self, scanned: &'t str) -> Option<&'t str> {
+        if self.decoded {
+            return None;
+        }
+        scanned.lines().nth(self.line)?.get(self.span.clone())
+    }
 }
 
 impl fmt::Debug for SecretMatch {

@@ -1329,3 +1329,30 @@ fn a_secret_repeated_through_a_file_is_reported_once_per_place_and_not_again_fro
     );
     assert!(findings.iter().all(|f| f.message.contains("variable")));
 }
+
+/// Found by the `diff` fuzz target: a file path, resource label or attribute the
+/// change's author chose can hold the secret itself, and the finding's message names
+/// them; the secret is masked wherever the message would show it.
+#[test]
+fn a_secret_is_masked_wherever_the_message_would_show_it() {
+    let token = cat(&["gh", "p_", &fake(ALNUM, 36, 41)]);
+    let path = format!("leak-{token}.tf");
+    let tf = format!("resource \"aws_instance\" \"i_{token}\" {{\n  user_data = \"{token}\"\n}}\n");
+    let from_diff = ChangeSet::from_documents(
+        Origin::Local,
+        [Document::detect("pr.diff", diff_adding(&path, &tf))],
+    );
+    let from_config = ChangeSet::from_documents(Origin::Local, [Document::detect(&path, &tf)]);
+    for cs in [from_diff, from_config] {
+        let findings = scan(&cs);
+        assert!(!findings.is_empty(), "the token is found");
+        for finding in &findings {
+            assert!(!finding.message.contains(&token), "{}", finding.message);
+            assert!(
+                finding.message.contains(&mask(&token)),
+                "{}",
+                finding.message
+            );
+        }
+    }
+}

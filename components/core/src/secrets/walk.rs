@@ -55,7 +55,7 @@ fn scan_changed_file(file: &ChangedFile, out: &mut Collector) {
     for (i, (number, text)) in added.iter().enumerate() {
         let following = &texts[i + 1..run_end[i].min(i + 1 + LOOKAHEAD)];
         for m in scan_line(text, following, "", quoted, 0, Evidence::Plausible) {
-            out.diff_match(&m, &file.path, *number);
+            out.diff_match(&m, text, &file.path, *number);
         }
     }
 }
@@ -79,7 +79,7 @@ fn scan_block<'a>(
             &mut |path, key, text, sensitive| {
                 let place = place(path);
                 for m in scan_value(owner, path, key, text) {
-                    out.config_match(&m, &place, sensitive);
+                    out.config_match(&m, text, &place, sensitive);
                 }
             },
         );
@@ -173,7 +173,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
                     format!("{name}.{path}")
                 };
                 for m in scan_value(what, &full_path, key, text) {
-                    out.config_match(&m, &place, sensitive);
+                    out.config_match(&m, text, &place, sensitive);
                 }
             },
         );
