@@ -89,9 +89,16 @@ pub fn check_review(review: &Review, secrets: &[String]) {
     for finding in &review.findings {
         assert!(!finding.rule_id.is_empty(), "a finding without a rule id");
         if finding.rule_id.starts_with("RG-SECRET") {
+            // A name the change's author chose (its file, its resource) is shown as
+            // it is in the finding's own fields, and may hold text that is a secret
+            // elsewhere in the input; the message may not show a secret otherwise.
+            let named = |secret: &str| {
+                finding.file.as_deref().is_some_and(|f| f.contains(secret))
+                    || finding.resource.as_deref().is_some_and(|r| r.contains(secret))
+            };
             for secret in secrets {
                 assert!(
-                    !finding.message.contains(secret.as_str()),
+                    !finding.message.contains(secret.as_str()) || named(secret),
                     "a secret finding's message carries the secret"
                 );
             }
@@ -172,14 +179,21 @@ fn check_sarif_text(text: &str, message: &str) {
     }
 }
 
-/// A secret's clear text appears in a rendering only where it also appears with the
-/// secret findings' messages blanked (a file named after it, say): the findings
-/// themselves carry at most the mask.
+/// A secret's clear text appears in a rendering no more often than with the secret
+/// findings' messages replaced by just the names they may quote (their file and
+/// resource, which the change's author chose and which are shown anyway): the
+/// findings themselves carry at most the mask.
 fn check_secrets_not_rendered(review: &Review, secrets: &[String]) {
     let mut blanked = review.clone();
     for finding in &mut blanked.findings {
         if finding.rule_id.starts_with("RG-SECRET") {
-            finding.message = "x".into();
+            // Quoted as messages quote names: in code spans, which Markdown keeps as
+            // they are (plain text would be escaped, and counted differently).
+            finding.message = format!(
+                "x `{}` `{}`",
+                finding.file.as_deref().unwrap_or_default(),
+                finding.resource.as_deref().unwrap_or_default()
+            );
         }
     }
     let renders = |review: &Review| {
@@ -191,11 +205,11 @@ fn check_secrets_not_rendered(review: &Review, secrets: &[String]) {
     let (shown, base) = (renders(review), renders(&blanked));
     for secret in secrets {
         for (shown, base) in shown.iter().zip(&base) {
-            assert_eq!(
+            let (shown, base) = (
                 shown.matches(secret.as_str()).count(),
                 base.matches(secret.as_str()).count(),
-                "a secret reached a rendering in clear"
             );
+            assert!(shown <= base, "a secret reached a rendering in clear: {shown} > {base}");
         }
     }
 }
@@ -240,8 +254,11 @@ pub fn shape(md: &str) -> Vec<(usize, usize)> {
             let mut pipes = 0;
             let mut i = 0;
             while line.starts_with('|') && i < bytes.len() {
+                // GFM splits a row at every `|` not written `\|` — in code spans too,
+                // and whatever precedes the backslash (`\\|` is a backslash and an
+                // escaped pipe: pulldown-cmark and GitHub keep it in one cell).
                 match bytes[i] {
-                    b'\\' => i += 1,
+                    b'\\' if bytes.get(i + 1) == Some(&b'|') => i += 1,
                     b'|' => pipes += 1,
                     _ => {}
                 }

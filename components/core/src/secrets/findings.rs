@@ -2,6 +2,7 @@
 //! diff and the configuration file it changes both contain reported once, from the
 //! configuration (which names the resource).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::catalog::Kind;
@@ -94,7 +95,12 @@ impl Collector {
         if !self.from_config.entry(key).or_default().insert(place.lines) {
             return;
         }
-        let mut message = format!("{} `{}` in {}", m.label, m.masked, place.description);
+        let mut message = format!(
+            "{} `{}` in {}",
+            m.label,
+            m.masked,
+            secrets_masked(&place.description)
+        );
         if m.decoded {
             message.push_str(" (base64-decoded)");
         }
@@ -128,8 +134,10 @@ impl Collector {
         }
         let message = masked_throughout(
             format!(
-                "{} `{}` on added line {line} of `{file}`.",
-                m.label, m.masked
+                "{} `{}` on added line {line} of `{}`.",
+                m.label,
+                m.masked,
+                secrets_masked(file)
             ),
             m,
             scanned,
@@ -153,6 +161,31 @@ fn masked_throughout(message: String, m: &SecretMatch, scanned: &str) -> String 
         }
         _ => message,
     }
+}
+
+/// A name (a path, a resource and attribute) with every secret the detector finds
+/// in it masked: a message about one secret must not show another in the names it
+/// quotes.
+fn secrets_masked(name: &str) -> Cow<'_, str> {
+    let found = super::find_secrets(name);
+    if found.is_empty() {
+        return Cow::Borrowed(name);
+    }
+    let mut lines: Vec<String> = name.lines().map(str::to_owned).collect();
+    // Right to left within a line, so earlier spans stay where they were.
+    let mut spans: Vec<_> = found
+        .iter()
+        .map(|m| (m.line_index(), m.span(), m.masked()))
+        .collect();
+    spans.sort_by_key(|(line, span, _)| (*line, std::cmp::Reverse(span.start)));
+    for (line, span, masked) in spans {
+        if let Some(text) = lines.get_mut(line)
+            && text.get(span.clone()).is_some()
+        {
+            text.replace_range(span, masked);
+        }
+    }
+    Cow::Owned(lines.join("\n"))
 }
 
 fn finding(

@@ -1336,7 +1336,9 @@ fn a_secret_repeated_through_a_file_is_reported_once_per_place_and_not_again_fro
 #[test]
 fn a_secret_is_masked_wherever_the_message_would_show_it() {
     let token = cat(&["gh", "p_", &fake(ALNUM, 36, 41)]);
-    let path = format!("leak-{token}.tf");
+    // The path holds the secret and another one: neither shows.
+    let other = cat(&["gh", "p_", &fake(ALNUM, 36, 42)]);
+    let path = format!("leak-{token}-{other}.tf");
     let tf = format!("resource \"aws_instance\" \"i_{token}\" {{\n  user_data = \"{token}\"\n}}\n");
     let from_diff = ChangeSet::from_documents(
         Origin::Local,
@@ -1348,6 +1350,7 @@ fn a_secret_is_masked_wherever_the_message_would_show_it() {
         assert!(!findings.is_empty(), "the token is found");
         for finding in &findings {
             assert!(!finding.message.contains(&token), "{}", finding.message);
+            assert!(!finding.message.contains(&other), "{}", finding.message);
             assert!(
                 finding.message.contains(&mask(&token)),
                 "{}",
