@@ -66,7 +66,7 @@ export async function startBackend() {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  backend.url = `http://127.0.0.1:${server.address().port}/v1/events`;
+  backend.url = `http://127.0.0.1:${server.address().port}/internal/events`;
   backend.close = () => new Promise((r) => server.close(r));
   backend.count = (id) => backend.received.filter((r) => r.envelope.id === id).length;
   return backend;

@@ -148,3 +148,46 @@ fn the_router_reader_sees_methods_fallbacks_and_helpers() {
         BTreeSet::from(["POST".into()])
     );
 }
+
+/// The path part of a URL (`https://host/a/b` → `/a/b`).
+fn url_path(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme.find('/').map_or("/", |at| &after_scheme[at..])
+}
+
+/// The edge Worker forwards envelopes to `BACKEND_URL`: the placeholder in
+/// `wrangler.toml` and the module's `edge_backend_url` output both name the route
+/// the backend's intake serves for them.
+#[test]
+fn the_edge_forwards_to_the_route_the_backend_serves_for_it() {
+    let wrangler: toml::Table = toml::from_str(
+        &std::fs::read_to_string(super::repository().join("wrangler.toml")).expect("wrangler.toml"),
+    )
+    .expect("wrangler.toml is TOML");
+    let backend_url = wrangler["vars"]["BACKEND_URL"]
+        .as_str()
+        .expect("vars.BACKEND_URL");
+    let path = url_path(backend_url);
+    let routes = router_routes();
+    assert_eq!(
+        routes.get(&("POST".to_owned(), path.to_owned())),
+        Some(&"reviewgate-intake"),
+        "wrangler.toml's BACKEND_URL {backend_url} is no POST route of the backend's intake"
+    );
+
+    let module = module();
+    let output = module
+        .outputs
+        .iter()
+        .find(|o| o.name == "edge_backend_url")
+        .expect("output edge_backend_url");
+    let value = output
+        .value
+        .as_ref()
+        .and_then(expression)
+        .map_or_else(|| format!("{:?}", output.value), str::to_owned);
+    assert!(
+        value.trim_end_matches('"').ends_with(path),
+        "edge_backend_url ({value}) does not end with {path}"
+    );
+}
