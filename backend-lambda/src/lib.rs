@@ -23,6 +23,8 @@ pub mod llm;
 pub mod logging;
 pub mod model;
 pub mod reviews;
+#[cfg(feature = "lambda")]
+pub mod secrets_manager;
 pub mod setup;
 pub mod spacelift;
 pub mod store;

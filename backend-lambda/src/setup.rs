@@ -102,6 +102,34 @@ pub async fn app_state(config: &Config, dispatch: AiDispatch) -> Result<AppState
     ))
 }
 
+/// Serves the API router on Lambda (functions `api` and `intake`), rebuilt when a
+/// secret given by ARN is rotated ([`crate::secrets_manager`]). Built once before
+/// the first request, so that a broken configuration fails the cold start.
+#[cfg(feature = "lambda")]
+pub async fn serve_lambda_http() -> Result<(), lambda_http::Error> {
+    use tower::ServiceExt;
+
+    use crate::api::with_lambda_request_ids;
+    use crate::secrets_manager::{BoxError, Refreshing};
+
+    async fn router(config: Config) -> Result<axum::Router, BoxError> {
+        let state = app_state(&config, AiDispatch::External).await?;
+        Ok(with_lambda_request_ids(crate::app(state)))
+    }
+
+    let routers = Refreshing::from_env().await?;
+    let _first = routers.get(router).await?;
+    let routers = &routers;
+    lambda_http::run(lambda_http::service_fn(
+        move |request: lambda_http::Request| async move {
+            let router = routers.get(router).await?;
+            let response = router.oneshot(request).await?;
+            Ok::<_, lambda_http::Error>(response)
+        },
+    ))
+    .await
+}
+
 /// The event processor over `store`, with the provider APIs that are configured
 /// (GitHub, GitLab and Bitbucket for pull requests, Spacelift for runs' planned
 /// changes).

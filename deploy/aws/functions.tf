@@ -5,8 +5,9 @@
 # Every function reads its configuration from the environment once
 # (backend-lambda/src/config.rs): the table, and the model for the AI reviewer.
 # Each secret's ARN is there too, under the variable's name with `_SECRET_ARN`
-# appended, for the Secrets Manager loader that is still to come: the code does not
-# read them yet (docs/deployment.md).
+# appended: the functions read the value from Secrets Manager at start and every
+# REVIEWGATE_SECRETS_TTL_SECS after (backend-lambda/src/secrets_manager.rs), so a
+# rotation needs no deploy.
 #
 # No function is in a VPC (CKV_AWS_117, skipped below): they reach only public
 # endpoints (DynamoDB, Bedrock, Secrets Manager, the code hosts' APIs) and no

@@ -19,8 +19,8 @@
 # the store methods each function's code calls.
 #
 # The `_SECRET_ARN` grants (secretsmanager:GetSecretValue on the function's own
-# secrets) are for the Secrets Manager loader issue 18 asks for, which reads them;
-# the code does not call Secrets Manager yet (docs/deployment.md).
+# secrets, and kms:Decrypt through Secrets Manager) are what
+# backend-lambda/src/secrets_manager.rs calls at start and after each TTL.
 
 data "aws_iam_policy_document" "lambda_assume" {
   statement {

@@ -6,10 +6,14 @@
 //! invocations, and two overlapping invocations at worst process an event twice,
 //! which finds the version it already wrote.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use reviewgate_backend::{Config, logging, setup};
+use reviewgate_backend::config::Config;
+use reviewgate_backend::events::EventProcessor;
+use reviewgate_backend::secrets_manager::{BoxError, Refreshing};
+use reviewgate_backend::{logging, setup};
 use serde_json::Value;
 
 /// Left unused at the end of an invocation, so the event in hand can finish.
@@ -18,11 +22,14 @@ const DEADLINE_MARGIN: Duration = Duration::from_secs(30);
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     logging::init();
-    let config = Config::from_env()?;
-    let store = setup::store(&config).await?;
-    let processor = setup::event_processor(&config, store)?;
+    // Code-host credentials may come from Secrets Manager (`NAME_SECRET_ARN`): the
+    // processor is rebuilt when one is rotated. Built once here, so that a broken
+    // configuration fails the cold start.
+    let processor = Refreshing::from_env().await?;
+    processor.get(build).await?;
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let processor = processor.get(build).await?;
         let now_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -33,4 +40,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Ok::<_, lambda_runtime::Error>(serde_json::json!({ "processed": processed }))
     }))
     .await
+}
+
+async fn build(config: Config) -> Result<Arc<EventProcessor>, BoxError> {
+    let store = setup::store(&config).await?;
+    Ok(Arc::new(setup::event_processor(&config, store)?))
 }

@@ -33,6 +33,9 @@ mod pull_requests;
 /// Hostile file names and resource labels through the pull-request loop: the
 /// comment and the check run as GitHub receives them (`tests/github_fake.py`).
 mod rendering;
+/// Secrets given by ARN, read from moto's Secrets Manager, and their rotation.
+#[cfg(all(feature = "lambda", feature = "dynamodb"))]
+mod secrets_manager;
 /// Spacelift run events through the event processor, and the Spacelift client
 /// against a local fake speaking GraphQL's wire format (`tests/spacelift_fake.py`).
 mod spacelift;
