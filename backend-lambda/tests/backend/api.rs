@@ -557,8 +557,13 @@ async fn the_api_runs_on_dynamodb() {
     identifiers_are_bounded_at_the_edge(&api).await;
 }
 
+#[tokio::test]
+async fn identifiers_are_bounded_at_the_edge_of_the_api() {
+    identifiers_are_bounded_at_the_edge(&TestApi::embedded().await).await;
+}
+
 /// Identifiers at their limit reach the store and work; one byte more is a 400
-/// naming the limit, never DynamoDB's key-size error as a 500.
+/// naming the limit, never DynamoDB's key-size error as a 500 (run on both stores).
 async fn identifiers_are_bounded_at_the_edge(api: &TestApi) {
     use reviewgate_backend::api::handlers::{MAX_IDENTIFIER_BYTES, MAX_REPOSITORY_BYTES};
     let owner = "o".repeat(MAX_IDENTIFIER_BYTES);
