@@ -17,6 +17,7 @@ pub mod changeset;
 pub mod config;
 pub mod detect;
 pub mod diff;
+mod evaluate;
 pub mod external;
 pub mod finding;
 pub mod gate;

@@ -13,6 +13,7 @@ use crate::finding::Finding;
 use crate::resource::{LineRange, Resource};
 use crate::terraform::Configuration;
 use crate::value::{Value, ValueMap};
+use std::sync::Arc;
 
 /// Scans a change set; see [`super::scan`].
 pub(super) fn scan_change_set(change_set: &ChangeSet) -> Vec<Finding> {
@@ -87,19 +88,24 @@ fn scan_block<'a>(
 }
 
 fn scan_configuration(config: &Configuration, out: &mut Collector) {
+    // The instances of one block share the values as written: scan them once.
+    let mut scanned: Vec<*const ValueMap> = Vec::new();
     for resource in &config.resources {
+        let attributes = match &resource.written {
+            Some(written) if scanned.contains(&Arc::as_ptr(written)) => continue,
+            Some(written) => {
+                scanned.push(Arc::as_ptr(written));
+                written
+            }
+            None => &*resource.attributes,
+        };
         let address = resource.address.to_string();
-        scan_block(
-            out,
-            resource.resource_type(),
-            &resource.attributes,
-            |path| Place {
-                description: format!("attribute `{path}` of `{address}`"),
-                resource: Some(address.clone()),
-                file: &resource.source.file,
-                lines: attribute_lines(resource, path),
-            },
-        );
+        scan_block(out, resource.resource_type(), attributes, |path| Place {
+            description: format!("attribute `{path}` of `{address}`"),
+            resource: Some(address.clone()),
+            file: &resource.source.file,
+            lines: attribute_lines(resource, path),
+        });
     }
     for provider in &config.providers {
         let owner = format!("provider {}", provider.name);
