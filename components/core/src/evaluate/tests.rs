@@ -751,3 +751,38 @@ fn a_secret_in_a_variable_default_is_reported_where_it_is_written() {
         .collect();
     assert_eq!(lines, [("RG-SECRET-001".to_owned(), Some(1))]);
 }
+
+#[test]
+fn undetermined_checks_give_the_true_cause() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "encrypted" {}
+resource "aws_db_instance" "db" {
+  storage_encrypted = var.encrypted
+}
+resource "aws_kms_key" "k" {}
+resource "aws_db_instance" "after_apply" {
+  storage_encrypted = aws_kms_key.k.enable_key_rotation
+}"#,
+    )]);
+    let review = review(&cs);
+    let reason = |resource: &str| {
+        review
+            .undetermined
+            .iter()
+            .find(|u| u.rule_id == "RG-AWS-RDS-001" && u.resource == resource)
+            .map(|u| u.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("aws_db_instance.db").contains("no value given for variable \"encrypted\""),
+        "{}",
+        reason("aws_db_instance.db")
+    );
+    assert!(
+        !reason("aws_db_instance.after_apply").contains("variable"),
+        "{}",
+        reason("aws_db_instance.after_apply")
+    );
+}
