@@ -338,7 +338,7 @@ fn convert_change(
             deposed: rc.deposed,
             importing: rc.change.importing.is_some(),
         }),
-        written: None,
+        evaluated: None,
     })
 }
 

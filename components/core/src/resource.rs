@@ -58,12 +58,13 @@ pub struct Resource {
     /// The planned change, for resources that come from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<PlannedChange>,
-    /// The attributes as written, before evaluation filled in what expressions
-    /// compute: what the secrets detector reads, since a secret is reported where it
-    /// is written, not everywhere it flows. `None` when they are `attributes`
-    /// (nothing was evaluated); shared by the instances of one block.
+    /// Dotted paths of the values evaluation computed from expressions and
+    /// `dynamic` blocks, shared by the instances of one block; `None` for a block
+    /// with neither and one instance. The secrets detector skips these values (a
+    /// secret is reported where it is written, not everywhere it flows) and reads
+    /// one instance per block.
     #[serde(skip)]
-    pub written: Option<Arc<ValueMap>>,
+    pub evaluated: Option<Arc<Vec<String>>>,
 }
 
 impl Resource {

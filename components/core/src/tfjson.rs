@@ -245,7 +245,7 @@ fn resource(
         meta,
         suppressions: Vec::new(),
         change: None,
-        written: None,
+        evaluated: None,
     }
 }
 

@@ -203,6 +203,27 @@ impl<'a> Evaluator<'a> {
         })
     }
 
+    /// A reference written as a plain dotted name (`var.x`, `aws_kms_key.k.arn`):
+    /// the most common unevaluated expression, evaluated without parsing it again.
+    /// `None` when the text is anything else.
+    pub fn plain_reference(&mut self, text: &str) -> Option<Eval> {
+        let mut segments = text.split('.');
+        let root = segments.next()?;
+        if matches!(root, "true" | "false" | "null") || hcl_edit::Ident::try_new(root).is_err() {
+            return None;
+        }
+        let mut operators = Vec::new();
+        for segment in segments {
+            let ident = hcl_edit::Ident::try_new(segment).ok()?;
+            operators.push(TraversalOperator::GetAttr(ident.into()));
+        }
+        let operators: Vec<&TraversalOperator> = operators.iter().collect();
+        Some(self.names.step().and_then(|()| {
+            let (value, used) = self.root(root, &operators)?;
+            self.apply(value, &operators[used..])
+        }))
+    }
+
     /// A traversal: its root, then each operator, splats included.
     fn traversal(&mut self, traversal: &Traversal) -> Eval {
         let operators: Vec<&TraversalOperator> =

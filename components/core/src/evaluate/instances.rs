@@ -19,14 +19,14 @@ pub(super) fn expand(scope: &Scope<'_>, mut resource: Resource, out: &mut Vec<Re
     let json = resource.source.file.ends_with(".json");
     let line = resource.source.lines.map(|l| l.start);
     let file = resource.source.file.clone();
-    let address = resource.address.to_string();
+    let address = resource.address.clone();
     let settle = |result, expression: Option<&str>, what: &str| {
         scope.settle(
             result,
             expression,
             &file,
-            line,
-            &format!("{address}: {what}"),
+            || line,
+            || format!("{address}: {what}"),
         )
     };
     let instances: Vec<(Option<InstanceKey>, Frame)> =
@@ -65,10 +65,19 @@ pub(super) fn expand(scope: &Scope<'_>, mut resource: Resource, out: &mut Vec<Re
         };
     let dynamic_blocks = std::mem::take(&mut resource.meta.dynamic_blocks);
     let count = instances.len();
-    // Secrets are read from the values as written, once per block.
-    if count > 1 || !dynamic_blocks.is_empty() || resource.attributes.values().any(needs_evaluation)
-    {
-        resource.written = Some(std::sync::Arc::new((*resource.attributes).clone()));
+    let mut computed = Vec::new();
+    for (name, value) in resource.attributes.iter() {
+        if needs_evaluation(value) {
+            expression_paths(value, &mut name.to_owned(), &mut computed);
+        }
+    }
+    computed.extend(
+        dynamic_blocks
+            .iter()
+            .map(|d| format!("{}{}", d.within, d.name)),
+    );
+    if count > 1 || !computed.is_empty() {
+        resource.evaluated = Some(std::sync::Arc::new(computed));
     }
     let mut resource = Some(resource);
     for (i, (key, frame)) in instances.into_iter().enumerate() {
@@ -224,7 +233,7 @@ fn evaluate_instance(
     json: bool,
 ) {
     let file = instance.source.file.clone();
-    let address = instance.address.to_string();
+    let address = instance.address.clone();
     let mut attributes = std::mem::take(instance.attributes.values_mut());
     let names: Vec<String> = attributes.keys().map(str::to_owned).collect();
     for name in names {
@@ -235,17 +244,16 @@ fn evaluate_instance(
             continue;
         }
         let result = scope.evaluate_parsed(value, frame, json);
-        let line = instance.lines_of(&name).map(|l| l.start);
         *value = scope.settle(
             result,
             expression_of(value),
             &file,
-            line,
-            &format!("{address}: {name}"),
+            || instance.lines_of(&name).map(|l| l.start),
+            || format!("{address}: {name}"),
         );
     }
     for block in dynamic_blocks {
-        expand_dynamic(scope, instance, &mut attributes, block, frame, &address);
+        expand_dynamic(scope, instance, &mut attributes, block, frame);
     }
     *instance.attributes.values_mut() = attributes;
     let meta = &mut instance.meta;
@@ -256,10 +264,35 @@ fn evaluate_instance(
                 result,
                 expression_of(value),
                 &file,
-                None,
-                &format!("{address}: lifecycle"),
+                || None,
+                || format!("{address}: lifecycle"),
             );
         }
+    }
+}
+
+/// The dotted paths of the expressions still to evaluate in a parsed value.
+fn expression_paths(value: &Value, path: &mut String, out: &mut Vec<String>) {
+    let mut step = |path: &mut String, segment: &str, item: &Value| {
+        let len = path.len();
+        path.push('.');
+        path.push_str(segment);
+        expression_paths(item, path, out);
+        path.truncate(len);
+    };
+    match value {
+        Value::Unknown(u) if u.cause == UnknownCause::NotEvaluated => out.push(path.clone()),
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                step(path, &i.to_string(), item);
+            }
+        }
+        Value::Map(map) => {
+            for (key, item) in map.iter() {
+                step(path, key, item);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -280,7 +313,6 @@ fn expand_dynamic(
     attributes: &mut ValueMap,
     block: &DynamicBlock,
     frame: &Frame,
-    address: &str,
 ) {
     let Ok(body) = hcl_edit::parser::parse_body(&block.source) else {
         return;
@@ -297,8 +329,8 @@ fn expand_dynamic(
         result,
         Some(&expression),
         &instance.source.file,
-        lines.map(|l| l.start),
-        &format!("{address}: {expression}"),
+        || lines.map(|l| l.start),
+        || format!("{}: {expression}", instance.address),
     );
     let Some(holder) = holder(attributes, &block.within) else {
         return;

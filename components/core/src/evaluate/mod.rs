@@ -25,7 +25,7 @@ use std::collections::HashMap;
 use hcl_edit::expr::Expression;
 
 use crate::resource::Resource;
-use crate::terraform::{Configuration, Local, Variable};
+use crate::terraform::{Configuration, Local, Variable, VariableValue};
 use crate::value::{Sensitive, Unknown, UnknownCause, Value};
 
 use expr::{Eval, Evaluator, Frame, Names};
@@ -60,24 +60,44 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
         return Vec::new();
     }
     let resources = std::mem::take(&mut configuration.resources);
-    let mut directories: Vec<&str> = Vec::new();
-    for file in &configuration.files {
-        let dir = directory(file);
-        if !directories.contains(&dir) {
-            directories.push(dir);
+    let mut scopes: Vec<Scope<'_>> = Vec::new();
+    let mut by_dir: HashMap<String, usize> = HashMap::new();
+    let mut scope_of = |dir: &str, scopes: &mut Vec<Scope<'_>>| -> usize {
+        if let Some(&i) = by_dir.get(dir) {
+            return i;
         }
+        scopes.push(Scope::new(dir.to_owned()));
+        by_dir.insert(dir.to_owned(), scopes.len() - 1);
+        scopes.len() - 1
+    };
+    for variable in &configuration.variables {
+        let i = scope_of(directory(&variable.source.file), &mut scopes);
+        scopes[i].variables.insert(&variable.name, variable);
     }
-    let scopes: Vec<Scope<'_>> = directories
-        .iter()
-        .map(|dir| Scope::new(dir, configuration))
-        .collect();
+    for local in &configuration.locals {
+        let i = scope_of(directory(&local.source.file), &mut scopes);
+        scopes[i].locals.insert(&local.name, local);
+    }
+    for value in &configuration.variable_values {
+        // Terraform loads terraform.tfvars, then terraform.tfvars.json, then the
+        // *.auto.tfvars(.json) files in lexical order; later values win.
+        let name = file_name(&value.source.file);
+        let rank = match name {
+            "terraform.tfvars" => 0,
+            "terraform.tfvars.json" => 1,
+            n if n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json") => 2,
+            _ => continue,
+        };
+        let i = scope_of(directory(&value.source.file), &mut scopes);
+        scopes[i].tfvars.push((rank, name, value));
+    }
+    for scope in &mut scopes {
+        scope.tfvars.sort_by_key(|(rank, name, _)| (*rank, *name));
+    }
     let mut evaluated = Vec::with_capacity(resources.len());
     for resource in resources {
-        let dir = directory(&resource.source.file);
-        match scopes.iter().find(|s| s.dir == dir) {
-            Some(scope) => instances::expand(scope, resource, &mut evaluated),
-            None => evaluated.push(resource),
-        }
+        let i = scope_of(directory(&resource.source.file), &mut scopes);
+        instances::expand(&scopes[i], resource, &mut evaluated);
     }
     let mut problems = Vec::new();
     for scope in &scopes {
@@ -103,8 +123,11 @@ fn file_name(path: &str) -> &str {
 
 /// One module directory's names.
 struct Scope<'c> {
-    dir: &'c str,
-    variables: HashMap<&'c str, Value>,
+    dir: String,
+    variables: HashMap<&'c str, &'c Variable>,
+    /// `terraform.tfvars` and `*.auto.tfvars` assignments, in loading order.
+    tfvars: Vec<(u8, &'c str, &'c VariableValue)>,
+    variable_values: RefCell<HashMap<&'c str, Value>>,
     locals: HashMap<&'c str, &'c Local>,
     local_values: RefCell<HashMap<&'c str, Value>>,
     /// Locals being evaluated, outermost first: a local met again is a cycle.
@@ -115,49 +138,13 @@ struct Scope<'c> {
 }
 
 impl<'c> Scope<'c> {
-    fn new(dir: &'c str, configuration: &'c Configuration) -> Self {
-        let in_dir = |file: &str| directory(file) == dir;
-        // Terraform loads terraform.tfvars, then terraform.tfvars.json, then the
-        // *.auto.tfvars(.json) files in lexical order; later values win.
-        let mut tfvars: Vec<(u8, &str, &crate::terraform::VariableValue)> = configuration
-            .variable_values
-            .iter()
-            .filter(|v| in_dir(&v.source.file))
-            .filter_map(|v| {
-                let name = file_name(&v.source.file);
-                let rank = match name {
-                    "terraform.tfvars" => 0,
-                    "terraform.tfvars.json" => 1,
-                    n if n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json") => 2,
-                    _ => return None,
-                };
-                Some((rank, name, v))
-            })
-            .collect();
-        tfvars.sort_by_key(|(rank, name, _)| (*rank, *name));
-        let variables = configuration
-            .variables
-            .iter()
-            .filter(|v| in_dir(&v.source.file))
-            .map(|variable| {
-                let given = tfvars
-                    .iter()
-                    .rev()
-                    .find(|(_, _, v)| v.name == variable.name)
-                    .map(|(_, _, v)| &v.value);
-                (variable.name.as_str(), variable_value(variable, given))
-            })
-            .collect();
-        let locals = configuration
-            .locals
-            .iter()
-            .filter(|l| in_dir(&l.source.file))
-            .map(|l| (l.name.as_str(), l))
-            .collect();
+    fn new(dir: String) -> Self {
         Scope {
             dir,
-            variables,
-            locals,
+            variables: HashMap::new(),
+            tfvars: Vec::new(),
+            variable_values: RefCell::new(HashMap::new()),
+            locals: HashMap::new(),
             local_values: RefCell::new(HashMap::new()),
             evaluating: RefCell::new(Vec::new()),
             steps: Cell::new(0),
@@ -230,6 +217,14 @@ impl<'c> Scope<'c> {
                 Err(_) => Ok(Value::Unknown(Box::new(unknown.clone()))),
             };
         }
+        if let Some(result) = evaluator.plain_reference(text) {
+            return result.map(|mut value| {
+                if let Value::Unknown(unknown) = &mut value {
+                    unknown.expression = Some(text.to_owned());
+                }
+                value
+            });
+        }
         // A heredoc's source text may lack the newline that ends it.
         let parsed = hcl_edit::parser::parse_expr(text);
         let owned;
@@ -255,13 +250,13 @@ impl<'c> Scope<'c> {
         result: Eval,
         expression: Option<&str>,
         file: &str,
-        line: Option<u32>,
-        what: &str,
+        line: impl FnOnce() -> Option<u32>,
+        what: impl FnOnce() -> String,
     ) -> Value {
         match result {
             Ok(value) => value,
             Err(Failure::Invalid(message)) => {
-                self.problem(file, line, format!("{what}: {message}"));
+                self.problem(file, line(), format!("{}: {message}", what()));
                 expr::invalid(&message, expression.map(str::to_owned))
             }
             Err(Failure::Error(message)) => expr::invalid(&message, expression.map(str::to_owned)),
@@ -308,7 +303,21 @@ fn variable_value(variable: &Variable, given: Option<&Value>) -> Value {
 
 impl Names for Scope<'_> {
     fn variable(&self, name: &str) -> Value {
-        match self.variables.get(name) {
+        if let Some(value) = self.variable_values.borrow().get(name) {
+            return value.clone();
+        }
+        let value = self.variables.get_key_value(name).map(|(&key, variable)| {
+            let given = self
+                .tfvars
+                .iter()
+                .rev()
+                .find(|(_, _, v)| v.name == name)
+                .map(|(_, _, v)| &v.value);
+            let value = variable_value(variable, given);
+            self.variable_values.borrow_mut().insert(key, value.clone());
+            value
+        });
+        match value.as_ref() {
             Some(Value::Unknown(unknown)) if unknown.expression.is_none() => {
                 let mut unknown = unknown.clone();
                 unknown.expression = Some(format!("var.{name}"));
@@ -379,8 +388,8 @@ impl Names for Scope<'_> {
             result,
             expression,
             &local.source.file,
-            local.source.lines.map(|l| l.start),
-            &format!("local.{name}"),
+            || local.source.lines.map(|l| l.start),
+            || format!("local.{name}"),
         );
         self.local_values.borrow_mut().insert(key, value.clone());
         Ok(value)
@@ -389,7 +398,7 @@ impl Names for Scope<'_> {
     fn path(&self, which: &str) -> Value {
         match which {
             "module" | "root" => {
-                Value::String(if self.dir.is_empty() { "." } else { self.dir }.into())
+                Value::String(if self.dir.is_empty() { "." } else { &self.dir }.into())
             }
             _ => unknown_with(
                 UnknownCause::Outside(format!(

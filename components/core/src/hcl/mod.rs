@@ -346,7 +346,7 @@ impl<'a> Ctx<'a> {
                 })
                 .unwrap_or_default(),
             change: None,
-            written: None,
+            evaluated: None,
         }
     }
 

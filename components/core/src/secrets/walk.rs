@@ -13,6 +13,7 @@ use crate::finding::Finding;
 use crate::resource::{LineRange, Resource};
 use crate::terraform::Configuration;
 use crate::value::{Value, ValueMap};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Scans a change set; see [`super::scan`].
@@ -67,9 +68,19 @@ fn scan_block<'a>(
     out: &mut Collector,
     owner: &str,
     attributes: &ValueMap,
+    computed: &[String],
     place: impl Fn(&str) -> Place<'a>,
 ) {
+    let is_computed = |path: &str| {
+        computed.iter().any(|c| {
+            path.strip_prefix(c.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    };
     for (name, value) in attributes.iter() {
+        if is_computed(name) {
+            continue;
+        }
         let mut path = name.to_owned();
         walk(
             value,
@@ -78,6 +89,9 @@ fn scan_block<'a>(
             false,
             0,
             &mut |path, key, text, sensitive| {
+                if is_computed(path) {
+                    return;
+                }
                 let place = place(path);
                 for m in scan_value(owner, path, key, text) {
                     out.config_match(&m, &place, sensitive);
@@ -88,28 +102,32 @@ fn scan_block<'a>(
 }
 
 fn scan_configuration(config: &Configuration, out: &mut Collector) {
-    // The instances of one block share the values as written: scan them once.
-    let mut scanned: Vec<*const ValueMap> = Vec::new();
+    // A secret is reported where it is written: values evaluation computed are
+    // skipped, and the instances of one block are scanned once.
+    let mut scanned: HashSet<*const Vec<String>> = HashSet::new();
     for resource in &config.resources {
-        let attributes = match &resource.written {
-            Some(written) if scanned.contains(&Arc::as_ptr(written)) => continue,
-            Some(written) => {
-                scanned.push(Arc::as_ptr(written));
-                written
-            }
-            None => &*resource.attributes,
+        let computed: &[String] = match &resource.evaluated {
+            Some(paths) if !scanned.insert(Arc::as_ptr(paths)) => continue,
+            Some(paths) => paths,
+            None => &[],
         };
         let address = resource.address.to_string();
-        scan_block(out, resource.resource_type(), attributes, |path| Place {
-            description: format!("attribute `{path}` of `{address}`"),
-            resource: Some(address.clone()),
-            file: &resource.source.file,
-            lines: attribute_lines(resource, path),
-        });
+        scan_block(
+            out,
+            resource.resource_type(),
+            &resource.attributes,
+            computed,
+            |path| Place {
+                description: format!("attribute `{path}` of `{address}`"),
+                resource: Some(address.clone()),
+                file: &resource.source.file,
+                lines: attribute_lines(resource, path),
+            },
+        );
     }
     for provider in &config.providers {
         let owner = format!("provider {}", provider.name);
-        scan_block(out, &owner, &provider.attributes, |path| Place {
+        scan_block(out, &owner, &provider.attributes, &[], |path| Place {
             description: format!("argument `{path}` of provider `{}`", provider.name),
             resource: None,
             file: &provider.source.file,
@@ -118,7 +136,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
     }
     for call in &config.module_calls {
         let address = format!("module.{}", call.name);
-        scan_block(out, &address, &call.inputs, |path| Place {
+        scan_block(out, &address, &call.inputs, &[], |path| Place {
             description: format!("input `{path}` of `{address}`"),
             resource: Some(address.clone()),
             file: &call.source.file,
