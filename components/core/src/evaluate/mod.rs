@@ -99,12 +99,15 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
         let i = scope_of(directory(&resource.source.file), &mut scopes);
         instances::expand(&scopes[i], resource, &mut evaluated);
     }
+    // Terraform checks every local, used or not; in the order they are written, so
+    // that problems come out in the same order on every run.
+    for local in &configuration.locals {
+        if let Some(&i) = by_dir.get(directory(&local.source.file)) {
+            let _ = scopes[i].local(&local.name);
+        }
+    }
     let mut problems = Vec::new();
     for scope in &scopes {
-        // Terraform checks every local, used or not.
-        for name in scope.locals.keys() {
-            let _ = scope.local(name);
-        }
         problems.extend(scope.problems.take());
     }
     drop(scopes);

@@ -786,3 +786,36 @@ resource "aws_db_instance" "after_apply" {
         reason("aws_db_instance.after_apply")
     );
 }
+
+#[test]
+fn terraform_json_templates_are_evaluated_too() {
+    let cs = one(&[(
+        "main.tf.json",
+        r#"{
+  "variable": { "env": { "default": "prod" } },
+  "locals": { "prefix": "${var.env}-data" },
+  "resource": {
+    "aws_s3_bucket": { "b": { "bucket": "${local.prefix}-${upper(var.env)}", "count": 2 } }
+  }
+}"#,
+    )]);
+    assert_eq!(addresses(&cs), ["aws_s3_bucket.b[0]", "aws_s3_bucket.b[1]"]);
+    assert_eq!(
+        attr(resource(&cs, "aws_s3_bucket.b[1]"), "bucket"),
+        &json(r#""prod-data-PROD""#)
+    );
+}
+
+#[test]
+fn invalid_locals_are_reported_in_the_order_they_are_written_even_when_unused() {
+    let cs = change_set(&[(
+        "main.tf",
+        "locals {\n  z = True\n  a = Null\n  m = False\n}\n",
+    )]);
+    let messages: Vec<&str> = cs.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    for (message, local) in messages.iter().zip(["local.z", "local.a", "local.m"]) {
+        assert!(message.starts_with(local), "{messages:?}");
+    }
+    assert_eq!(cs.errors[1].line, Some(3));
+}
