@@ -37,6 +37,8 @@ pub(crate) trait Names {
     fn step(&self) -> Result<(), Failure>;
     /// How deep evaluation is nested now.
     fn depth(&self) -> &std::cell::Cell<usize>;
+    /// `module.NAME`: the call's outputs, or why they are not known.
+    fn module(&self, call: &str) -> Result<Value, String>;
 }
 
 /// Values bound while evaluating: `count.index`, `each.*`, `for` and `dynamic`
@@ -347,18 +349,20 @@ impl<'a> Evaluator<'a> {
             ),
             "module" => {
                 let call = attr(0).ok_or_else(|| needs_attr("a module call's name"))?;
-                let mut reference = format!("module.{call}");
-                if let Some(output) = attr(1) {
-                    reference.push('.');
-                    reference.push_str(output);
+                match self.names.module(call) {
+                    Ok(outputs) => (outputs, 1),
+                    Err(why) => {
+                        let mut reference = format!("module.{call}");
+                        if let Some(output) = attr(1) {
+                            reference.push('.');
+                            reference.push_str(output);
+                        }
+                        (
+                            unknown_with(UnknownCause::Outside(why), vec![reference]),
+                            operators.len().min(2),
+                        )
+                    }
                 }
-                (
-                    unknown_with(
-                        UnknownCause::Outside(format!("module \"{call}\" is not evaluated")),
-                        vec![reference],
-                    ),
-                    operators.len().min(2),
-                )
             }
             "data" => {
                 let (Some(data_type), Some(data_name)) = (attr(0), attr(1)) else {

@@ -105,7 +105,7 @@ fn expression_of(value: &Value) -> Option<&str> {
 }
 
 /// The instances `count` makes.
-fn count_instances(count: &Value) -> Result<Vec<(Option<InstanceKey>, Frame)>, Failure> {
+pub(super) fn count_instances(count: &Value) -> Result<Vec<(Option<InstanceKey>, Frame)>, Failure> {
     let count = match count {
         Value::Unknown(_) => return Ok(unknown_instances("count", count)),
         Value::Sensitive(_) => {
@@ -137,7 +137,9 @@ fn count_instances(count: &Value) -> Result<Vec<(Option<InstanceKey>, Frame)>, F
 }
 
 /// The instances `for_each` makes: one per map key or set element.
-fn for_each_instances(for_each: &Value) -> Result<Vec<(Option<InstanceKey>, Frame)>, Failure> {
+pub(super) fn for_each_instances(
+    for_each: &Value,
+) -> Result<Vec<(Option<InstanceKey>, Frame)>, Failure> {
     match for_each {
         Value::Unknown(_) => return Ok(unknown_instances("for_each", for_each)),
         Value::Sensitive(_) => {
@@ -196,7 +198,7 @@ fn for_each_instances(for_each: &Value) -> Result<Vec<(Option<InstanceKey>, Fram
 
 /// One instance whose `count.index` / `each.*` are unknown for the reason the
 /// meta-argument is.
-fn unknown_instances(meta: &str, value: &Value) -> Vec<(Option<InstanceKey>, Frame)> {
+pub(super) fn unknown_instances(meta: &str, value: &Value) -> Vec<(Option<InstanceKey>, Frame)> {
     let (cause, mut references) = match value {
         Value::Unknown(u) => (u.cause.clone(), u.references.clone()),
         _ => (

@@ -16,6 +16,7 @@
 mod expr;
 mod functions;
 mod instances;
+mod modules;
 mod types;
 mod values;
 
@@ -94,10 +95,55 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
     for scope in &mut scopes {
         scope.tfvars.sort_by_key(|(rank, name, _)| (*rank, *name));
     }
-    let mut evaluated = Vec::with_capacity(resources.len());
-    for resource in resources {
-        let i = scope_of(directory(&resource.source.file), &mut scopes);
+    let resource_scopes: Vec<usize> = resources
+        .iter()
+        .map(|r| scope_of(directory(&r.source.file), &mut scopes))
+        .collect();
+    for call in &configuration.module_calls {
+        scope_of(directory(&call.source.file), &mut scopes);
+    }
+    let calls = modules::Calls::new(configuration, |dir| by_dir.contains_key(dir));
+    // A called directory is a module: its blocks are evaluated once per call.
+    let mut module_resources: HashMap<String, Vec<Resource>> = HashMap::new();
+    let mut root_resources: Vec<(usize, Resource)> = Vec::with_capacity(resources.len());
+    for (resource, i) in resources.into_iter().zip(resource_scopes) {
+        if calls.is_called(&scopes[i].dir) {
+            module_resources
+                .entry(scopes[i].dir.clone())
+                .or_default()
+                .push(resource);
+        } else {
+            root_resources.push((i, resource));
+        }
+    }
+    let templates: HashMap<String, &Scope<'_>> = by_dir
+        .iter()
+        .map(|(dir, &i)| (dir.clone(), &scopes[i]))
+        .collect();
+    let mut evaluated = Vec::with_capacity(root_resources.len());
+    let mut module_problems = Vec::new();
+    let mut calls_done = vec![false; scopes.len()];
+    let mut evaluate_calls = |i: usize, evaluated: &mut Vec<Resource>| {
+        if std::mem::replace(&mut calls_done[i], true) || calls.is_called(&scopes[i].dir) {
+            return;
+        }
+        let mut modules = modules::Modules {
+            calls: &calls,
+            templates: &templates,
+            resources: &module_resources,
+            configuration,
+            out: evaluated,
+            problems: &mut module_problems,
+        };
+        modules.evaluate_calls(&scopes[i], &mut vec![scopes[i].dir.clone()]);
+    };
+    // A root's module calls come first: their outputs are its `module.NAME`.
+    for (i, resource) in root_resources {
+        evaluate_calls(i, &mut evaluated);
         instances::expand(&scopes[i], resource, &mut evaluated);
+    }
+    for i in 0..scopes.len() {
+        evaluate_calls(i, &mut evaluated);
     }
     // Terraform checks every local, used or not; in the order they are written, so
     // that problems come out in the same order on every run.
@@ -110,6 +156,10 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
     for scope in &scopes {
         problems.extend(scope.problems.take());
     }
+    problems.extend(module_problems);
+    // A module evaluated for several calls reports each problem of its own once.
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert((p.file.clone(), p.line, p.message.clone())));
     drop(scopes);
     configuration.resources = evaluated;
     problems
@@ -138,6 +188,15 @@ struct Scope<'c> {
     steps: Cell<u64>,
     depth: Cell<usize>,
     problems: RefCell<Vec<Problem>>,
+    /// The module instance this scope evaluates (empty for a root).
+    module: Vec<crate::address::ModuleStep>,
+    /// A module instance's variables, from its call; `None` for a root, whose
+    /// variables come from tfvars files.
+    inputs: Option<HashMap<String, Value>>,
+    /// Outputs of the module calls evaluated from here, by call name.
+    module_outputs: RefCell<HashMap<String, Value>>,
+    /// Why a module call from here is not evaluated, by call name.
+    unevaluated: RefCell<HashMap<String, String>>,
 }
 
 impl<'c> Scope<'c> {
@@ -153,7 +212,26 @@ impl<'c> Scope<'c> {
             steps: Cell::new(0),
             depth: Cell::new(0),
             problems: RefCell::new(Vec::new()),
+            module: Vec::new(),
+            inputs: None,
+            module_outputs: RefCell::new(HashMap::new()),
+            unevaluated: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// A scope for one instance of this directory as a module, its variables set
+    /// by the call's arguments.
+    fn instance(
+        &self,
+        module: Vec<crate::address::ModuleStep>,
+        inputs: HashMap<String, Value>,
+    ) -> Self {
+        let mut scope = Scope::new(self.dir.clone());
+        scope.variables = self.variables.clone();
+        scope.locals = self.locals.clone();
+        scope.module = module;
+        scope.inputs = Some(inputs);
+        scope
     }
 
     fn problem(&self, file: &str, line: Option<u32>, message: String) {
@@ -310,12 +388,15 @@ impl Names for Scope<'_> {
             return value.clone();
         }
         let value = self.variables.get_key_value(name).map(|(&key, variable)| {
-            let given = self
-                .tfvars
-                .iter()
-                .rev()
-                .find(|(_, _, v)| v.name == name)
-                .map(|(_, _, v)| &v.value);
+            let given = match &self.inputs {
+                Some(inputs) => inputs.get(name),
+                None => self
+                    .tfvars
+                    .iter()
+                    .rev()
+                    .find(|(_, _, v)| v.name == name)
+                    .map(|(_, _, v)| &v.value),
+            };
             let value = variable_value(variable, given);
             self.variable_values.borrow_mut().insert(key, value.clone());
             value
@@ -425,6 +506,18 @@ impl Names for Scope<'_> {
 
     fn depth(&self) -> &Cell<usize> {
         &self.depth
+    }
+
+    fn module(&self, call: &str) -> Result<Value, String> {
+        if let Some(outputs) = self.module_outputs.borrow().get(call) {
+            return Ok(outputs.clone());
+        }
+        Err(self
+            .unevaluated
+            .borrow()
+            .get(call)
+            .cloned()
+            .unwrap_or_else(|| format!("module \"{call}\" is not evaluated")))
     }
 }
 

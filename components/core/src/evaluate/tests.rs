@@ -819,3 +819,147 @@ fn invalid_locals_are_reported_in_the_order_they_are_written_even_when_unused() 
     }
     assert_eq!(cs.errors[1].line, Some(3));
 }
+
+// Modules.
+
+const BUCKET_MODULE: &str = r#"
+variable "name" {}
+variable "versioned" { default = false }
+resource "aws_s3_bucket" "this" {
+  bucket = var.name
+}
+resource "aws_s3_bucket_versioning" "this" {
+  count  = var.versioned ? 1 : 0
+  bucket = aws_s3_bucket.this.id
+  versioning_configuration { status = "Enabled" }
+}
+output "bucket_name" { value = aws_s3_bucket.this.bucket }
+output "given" { value = var.name }
+"#;
+
+#[test]
+fn a_local_module_is_evaluated_once_per_call_with_the_calls_inputs() {
+    let cs = one(&[
+        (
+            "root/main.tf",
+            r#"
+module "logs" {
+  source    = "../modules/bucket"
+  name      = "logs-bucket"
+  versioned = true
+}
+module "many" {
+  source = "../modules/bucket"
+  count  = 2
+  name   = "many-${count.index}"
+}
+resource "x_thing" "t" {
+  name = module.logs.given
+  ids  = module.many[*].given
+}"#,
+        ),
+        ("modules/bucket/main.tf", BUCKET_MODULE),
+    ]);
+    assert_eq!(
+        addresses(&cs),
+        [
+            "module.logs.aws_s3_bucket.this",
+            "module.logs.aws_s3_bucket_versioning.this[0]",
+            "module.many[0].aws_s3_bucket.this",
+            "module.many[1].aws_s3_bucket.this",
+            "x_thing.t",
+        ]
+    );
+    let bucket = resource(&cs, "module.many[1].aws_s3_bucket.this");
+    assert_eq!(bucket.source.file, "modules/bucket/main.tf");
+    assert_eq!(attr(bucket, "bucket"), &json(r#""many-1""#));
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "name"), &json(r#""logs-bucket""#));
+    assert_eq!(attr(t, "ids"), &json(r#"["many-0","many-1"]"#));
+    // Findings point into the module and name the call.
+    let review = review(&cs);
+    let versioning: Vec<(String, String)> = review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "RG-AWS-S3-004")
+        .map(|f| {
+            (
+                f.resource.clone().unwrap_or_default(),
+                f.file.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versioning,
+        [
+            (
+                "module.many[0].aws_s3_bucket.this".to_owned(),
+                "modules/bucket/main.tf".to_owned()
+            ),
+            (
+                "module.many[1].aws_s3_bucket.this".to_owned(),
+                "modules/bucket/main.tf".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_module_that_is_not_reviewed_says_so_where_its_outputs_are_used() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+module "missing" {
+  source = "./modules/not-here"
+}
+resource "x_thing" "t" {
+  vpc   = module.vpc.vpc_id
+  other = module.missing.id
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    let Value::Unknown(vpc) = attr(t, "vpc") else {
+        panic!("unknown")
+    };
+    assert_eq!(
+        vpc.reason(),
+        "module \"vpc\" (terraform-aws-modules/vpc/aws) is not evaluated"
+    );
+    assert_eq!(vpc.references, ["module.vpc.vpc_id"]);
+    let Value::Unknown(other) = attr(t, "other") else {
+        panic!("unknown")
+    };
+    assert!(
+        other.reason().contains("./modules/not-here"),
+        "{}",
+        other.reason()
+    );
+}
+
+#[test]
+fn modules_that_call_each_other_are_an_input_error() {
+    let cs = change_set(&[
+        (
+            "a/main.tf",
+            "module \"b\" {\n  source = \"../b\"\n}\nresource \"x_thing\" \"a\" {}\n",
+        ),
+        (
+            "b/main.tf",
+            "module \"a\" {\n  source = \"../a\"\n}\nresource \"x_thing\" \"b\" {}\n",
+        ),
+        ("root/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n"),
+    ]);
+    let messages: Vec<&str> = cs.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("cycle: root → a → b → a"),
+        "{messages:?}"
+    );
+    assert_eq!(
+        addresses(&cs),
+        ["module.a.module.b.x_thing.b", "module.a.x_thing.a"]
+    );
+}

@@ -32,6 +32,9 @@ impl Names for NoNames {
     fn depth(&self) -> &std::cell::Cell<usize> {
         &self.depth
     }
+    fn module(&self, call: &str) -> Result<Value, String> {
+        Err(format!("module \"{call}\" is not evaluated"))
+    }
 }
 
 /// Converts a value to the type constraint written as `type_text`. A constraint
