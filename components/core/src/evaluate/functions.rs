@@ -700,7 +700,7 @@ fn dispatch(name: &str, args: Vec<Value>) -> Eval {
             let end = if length < 0 {
                 chars.len()
             } else {
-                (start + length as usize).min(chars.len())
+                start.saturating_add(length as usize).min(chars.len())
             };
             Ok(text(chars[start..end].iter().collect::<String>()))
         }

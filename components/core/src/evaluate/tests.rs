@@ -963,3 +963,126 @@ fn modules_that_call_each_other_are_an_input_error() {
         ["module.a.module.b.x_thing.b", "module.a.x_thing.a"]
     );
 }
+
+mod arbitrary {
+    use super::change_set;
+    use proptest::prelude::*;
+
+    /// Expressions that parse, built from any function, operator and value, with
+    /// any arguments: most fail to evaluate, none may panic or hang.
+    fn expression() -> impl Strategy<Value = String> {
+        let leaf = proptest::sample::select(vec![
+            "local.a",
+            "local.b",
+            "var.v",
+            "var.m",
+            "count.index",
+            "x.y.z",
+            "1",
+            "-1",
+            "1e300",
+            "0.5",
+            "4294967296",
+            "128",
+            "\"s\"",
+            "\"10.0.0.0/8\"",
+            "\"::/0\"",
+            "\"%5.2f %-3s %d %q %v\"",
+            "\"${var.v}\"",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            "[1, \"a\", null]",
+            "{ k = [1, 2] }",
+            "True",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(4, 24, 3, |inner| {
+            let function = proptest::sample::select(vec![
+                "merge",
+                "lookup",
+                "element",
+                "slice",
+                "range",
+                "substr",
+                "cidrsubnet",
+                "cidrhost",
+                "cidrsubnets",
+                "cidrnetmask",
+                "format",
+                "formatlist",
+                "split",
+                "join",
+                "flatten",
+                "jsondecode",
+                "jsonencode",
+                "try",
+                "can",
+                "coalesce",
+                "length",
+                "zipmap",
+                "chunklist",
+                "parseint",
+                "tolist",
+                "toset",
+                "tomap",
+                "sum",
+                "min",
+                "max",
+                "keys",
+                "values",
+                "contains",
+                "distinct",
+                "concat",
+                "replace",
+                "title",
+                "one",
+                "index",
+                "setunion",
+                "sort",
+                "reverse",
+                "pow",
+                "regex",
+                "file",
+            ]);
+            prop_oneof![
+                (function, proptest::collection::vec(inner.clone(), 0..4))
+                    .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{{ k = {a}, j = {b} }}")),
+                (
+                    inner.clone(),
+                    proptest::sample::select(vec!["+", "-", "*", "/", "%", "==", "&&", "||", "<"]),
+                    inner.clone()
+                )
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (inner.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(c, a, b)| format!("({c} ? {a} : {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("[for x in {a} : {b}]")),
+                (inner.clone(), inner.clone())
+                    .prop_map(|(a, b)| format!("{{ for k, x in {a} : tostring(k) => {b}... }}")),
+                inner
+                    .clone()
+                    .prop_map(|a| format!("\"p-${{{a}}}-%{{ for x in [1] }}${{x}}%{{ endfor }}\"")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a})[{b}]")),
+                inner.clone().prop_map(|a| format!("({a})[*].k")),
+                inner.prop_map(|a| format!("({a}).k")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn arbitrary_expressions_never_panic_or_hang(a in expression(), b in expression()) {
+            let source = format!(
+                "variable \"v\" {{ default = \"10.1.0.0/16\" }}\nvariable \"m\" {{ default = {{ k = [1, 2] }} }}\nlocals {{\n  a = {a}\n  b = {b}\n}}\nresource \"x_thing\" \"t\" {{\n  count = 2\n  v = {a}\n  w = {b}\n}}\n"
+            );
+            let started = std::time::Instant::now();
+            let _ = change_set(&[("main.tf", &source)]);
+            prop_assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        }
+    }
+}
