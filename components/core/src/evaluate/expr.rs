@@ -17,8 +17,7 @@ use super::values::{
 };
 use crate::value::{Sensitive, Text, Unknown, UnknownCause, Value, ValueMap};
 
-/// The result of evaluating an expression.
-pub(crate) type Eval = Result<Value, Failure>;
+pub(crate) use super::values::Eval;
 
 /// Expressions, with the locals they use, nest at most this deep: evaluation
 /// recurses, and a crafted input must not exhaust the stack.

@@ -6,10 +6,9 @@
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::expr::Eval;
 use super::values::{
-    self, Failure, MAX_COLLECTION, as_index, equal, number_from_f64, to_number, to_template_string,
-    unknown_among, unknown_with,
+    self, Eval, Failure, MAX_COLLECTION, as_index, equal, number_from_f64, to_number,
+    to_template_string, unknown_among, unknown_with,
 };
 use crate::value::{Text, UnknownCause, Value, ValueMap};
 

@@ -20,6 +20,9 @@ pub(crate) const MAX_INSTANCES: usize = 10_000;
 /// At most this many references are kept on an unknown value.
 const MAX_REFERENCES: usize = 16;
 
+/// The result of evaluating an expression.
+pub(crate) type Eval = Result<Value, Failure>;
+
 /// Why an expression has no value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
