@@ -162,10 +162,27 @@ impl ChangeSet {
         for document in documents {
             change_set.add_document(&document);
         }
+        change_set.evaluate();
         change_set
     }
 
-    /// Parses one more document into the change set.
+    /// Evaluates the configuration (see `crate::evaluate`): resources become their
+    /// `count`/`for_each` instances with evaluated attributes. `from_documents` does
+    /// it once every document is in; call it after adding documents one by one.
+    pub fn evaluate(&mut self) {
+        for problem in crate::evaluate::evaluate(&mut self.configuration) {
+            self.errors.push(InputError {
+                file: problem.file,
+                line: problem.line,
+                column: None,
+                kind: Some(InputKind::Terraform),
+                message: problem.message,
+            });
+        }
+    }
+
+    /// Parses one more document into the change set (not evaluated yet: see
+    /// [`ChangeSet::evaluate`]).
     pub fn add_document(&mut self, document: &Document) {
         let path = document.path.as_str();
         let content = document.content.as_str();

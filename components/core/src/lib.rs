@@ -17,6 +17,7 @@ pub mod changeset;
 pub mod config;
 pub mod detect;
 pub mod diff;
+mod evaluate;
 pub mod external;
 pub mod finding;
 pub mod gate;
@@ -46,4 +47,4 @@ pub use resource::{ChangeAction, LineRange, PlannedChange, Resource, SourceSpan}
 pub use review::{ChangeSummary, FailedCheck, Review, review, review_with_external};
 pub use risk::{Risk, RiskLevel};
 pub use terraform::{ConfigError, Configuration};
-pub use value::{Sensitive, Unknown, Value, ValueMap};
+pub use value::{Sensitive, Unknown, UnknownCause, Value, ValueMap};

@@ -338,6 +338,7 @@ fn convert_change(
             deposed: rc.deposed,
             importing: rc.change.importing.is_some(),
         }),
+        evaluated: None,
     })
 }
 
@@ -396,10 +397,10 @@ mod tests {
         let arn = r.attribute("arn").expect("unknown attribute inserted");
         assert_eq!(
             arn,
-            &Value::unknown(
-                None,
-                vec!["aws_kms_key.k.arn".into(), "aws_kms_key.k".into()]
-            )
+            &Value::Unknown(Box::new(crate::value::Unknown {
+                references: vec!["aws_kms_key.k.arn".into(), "aws_kms_key.k".into()],
+                ..crate::value::Unknown::after_apply()
+            }))
         );
         assert!(
             r.attribute("rules.0.id")

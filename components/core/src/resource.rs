@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
@@ -58,6 +58,13 @@ pub struct Resource {
     /// The planned change, for resources that come from a plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<PlannedChange>,
+    /// Dotted paths of the values evaluation computed from expressions and
+    /// `dynamic` blocks, shared by the instances of one block; `None` for a block
+    /// with neither and one instance. The secrets detector skips these values (a
+    /// secret is reported where it is written, not everywhere it flows) and reads
+    /// one instance per block.
+    #[serde(skip)]
+    pub evaluated: Option<Arc<Vec<String>>>,
 }
 
 impl Resource {
@@ -121,6 +128,15 @@ impl Attributes {
     /// lookups. Does nothing for values that are already built.
     pub fn build(&self) {
         let _ = &**self;
+    }
+
+    /// The values, to change in place (configuration evaluation does).
+    pub fn values_mut(&mut self) -> &mut ValueMap {
+        self.build();
+        self.values.get_or_init(ValueMap::new);
+        self.values
+            .get_mut()
+            .unwrap_or_else(|| unreachable!("initialised just above"))
     }
 }
 
@@ -210,6 +226,22 @@ pub struct ResourceMeta {
     /// `lifecycle { ignore_changes = … }`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_changes: Option<Value>,
+    /// `dynamic` blocks as written, for evaluation to expand (HCL only).
+    #[serde(skip)]
+    pub dynamic_blocks: Vec<DynamicBlock>,
+}
+
+/// A `dynamic` block as written. Parsing leaves an unknown value in its place;
+/// evaluation expands it when its `for_each` is known.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DynamicBlock {
+    /// The dotted path of the body that holds it, with a trailing dot (`""` for the
+    /// resource's own body, `server_side_encryption_configuration.0.`).
+    pub within: String,
+    /// The block type it makes (`rule`).
+    pub name: String,
+    /// Its source text, `dynamic "rule" { … }`.
+    pub source: String,
 }
 
 impl ResourceMeta {

@@ -245,6 +245,7 @@ fn resource(
         meta,
         suppressions: Vec::new(),
         change: None,
+        evaluated: None,
     }
 }
 

@@ -47,13 +47,70 @@ pub struct Unknown {
     pub expression: Option<String>,
     /// Dotted references the expression makes (`aws_s3_bucket.logs.id`, `var.region`),
     /// in order of appearance, without duplicates. Rules use them to link resources.
+    /// After evaluation they include what locals and variables led to
+    /// (`local.bucket_id`, then `aws_s3_bucket.this`).
     pub references: Vec<String>,
+    /// Why the value is not known.
+    pub cause: UnknownCause,
+}
+
+/// Why a value is not known before apply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum UnknownCause {
+    /// The expression was not evaluated: parsed but not (yet) evaluated, or it uses a
+    /// function or construct the evaluator does not implement.
+    #[default]
+    NotEvaluated,
+    /// Known only after apply: a plan's `after_unknown`, or an attribute of a resource
+    /// (or data source) that the provider computes.
+    AfterApply,
+    /// A variable with no default and no value in the reviewed files.
+    NoValue(String),
+    /// Depends on something outside what is evaluated (a module's output, a local or
+    /// variable not declared in the reviewed files); the text says what.
+    Outside(String),
+    /// The expression is invalid (also reported as an input error) or fails to
+    /// evaluate; the text says why.
+    Invalid(String),
 }
 
 impl Unknown {
     /// A value that Terraform computes during apply (plan `after_unknown`).
     pub fn after_apply() -> Self {
-        Unknown::default()
+        Unknown {
+            cause: UnknownCause::AfterApply,
+            ..Unknown::default()
+        }
+    }
+
+    /// Why the value is unknown, for people: "no value given for variable
+    /// \"region\"", "known only after apply (aws_s3_bucket.logs.id)".
+    pub fn reason(&self) -> String {
+        match &self.cause {
+            UnknownCause::NotEvaluated => "not evaluated statically".to_owned(),
+            UnknownCause::AfterApply => {
+                // The first resource reference is what the value waits for.
+                let resource = self.references.iter().find(|r| {
+                    ![
+                        "var.", "local.", "each.", "count.", "module.", "path.", "self.",
+                    ]
+                    .iter()
+                    .any(|p| r.starts_with(p))
+                });
+                match resource {
+                    Some(r) if r.starts_with("data.") => {
+                        format!("read by the provider during plan ({r})")
+                    }
+                    Some(r) => format!("known only after apply ({r})"),
+                    None => "known only after apply".to_owned(),
+                }
+            }
+            UnknownCause::NoValue(variable) => {
+                format!("no value given for variable \"{variable}\"")
+            }
+            UnknownCause::Outside(what) => what.clone(),
+            UnknownCause::Invalid(why) => format!("invalid expression: {why}"),
+        }
     }
 }
 
@@ -128,11 +185,12 @@ impl Value {
         Value::Unknown(Box::new(Unknown::after_apply()))
     }
 
-    /// An unknown value from an expression.
+    /// An unknown value from an expression that was not evaluated.
     pub fn unknown(expression: Option<String>, references: Vec<String>) -> Value {
         Value::Unknown(Box::new(Unknown {
             expression,
             references,
+            cause: UnknownCause::NotEvaluated,
         }))
     }
 

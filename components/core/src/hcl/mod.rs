@@ -3,8 +3,8 @@
 //!
 //! Expressions are evaluated statically where Terraform would get the same answer
 //! without any state: literals, collections of literals, templates without
-//! interpolation, heredocs, unary minus/not, and `jsonencode`/`tolist`/`toset`/`tomap`/
-//! `tostring` of known values. Everything else becomes [`Value::Unknown`] carrying its
+//! interpolation, heredocs, unary minus/not, and `jsonencode`/`tolist`/`tomap`/`tostring` of
+//! known values. Everything else becomes [`Value::Unknown`] carrying its
 //! source text and the references it makes, so rules can say "cannot tell" or follow
 //! the reference to another resource; [`Partial`] reads what such an expression still
 //! writes out (literal strings, template text, function arguments), so that no rule
@@ -20,7 +20,7 @@ use hcl_edit::template::{Element, Template};
 use hcl_edit::visit::{self, Visit};
 
 use crate::address::{Address, Mode};
-use crate::resource::{LineRange, Resource, ResourceMeta, SourceSpan};
+use crate::resource::{DynamicBlock, LineRange, Resource, ResourceMeta, SourceSpan};
 use crate::suppress;
 use crate::terraform::{
     ConfigError, Local, LockedProvider, ModuleCall, Output, ParsedFile, ProviderConfig, Variable,
@@ -323,7 +323,13 @@ impl<'a> Ctx<'a> {
                         meta.ignore_changes = lifecycle.get("ignore_changes").cloned();
                     }
                 }
-                _ => self.structure_into(structure, "", &mut attributes, &mut attribute_lines),
+                _ => self.structure_into(
+                    structure,
+                    "",
+                    &mut attributes,
+                    &mut attribute_lines,
+                    &mut meta.dynamic_blocks,
+                ),
             }
         }
         Resource {
@@ -340,6 +346,7 @@ impl<'a> Ctx<'a> {
                 })
                 .unwrap_or_default(),
             change: None,
+            evaluated: None,
         }
     }
 
@@ -347,8 +354,9 @@ impl<'a> Ctx<'a> {
     fn attributes(&self, body: &Body) -> ValueMap {
         let mut map = ValueMap::new();
         let mut lines = BTreeMap::new();
+        let mut dynamic = Vec::new();
         for structure in body.iter() {
-            self.structure_into(structure, "", &mut map, &mut lines);
+            self.structure_into(structure, "", &mut map, &mut lines, &mut dynamic);
         }
         map
     }
@@ -361,6 +369,7 @@ impl<'a> Ctx<'a> {
         prefix: &str,
         map: &mut ValueMap,
         lines: &mut BTreeMap<String, LineRange>,
+        dynamic: &mut Vec<DynamicBlock>,
     ) {
         match structure {
             Structure::Attribute(attr) => {
@@ -374,11 +383,19 @@ impl<'a> Ctx<'a> {
                 map.insert(key, self.eval(&attr.value));
             }
             Structure::Block(block) if block.has_ident("dynamic") => {
-                // `dynamic "ingress" { for_each = …, content { … } }` expands at plan
-                // time into any number of blocks: statically that is "cannot tell".
+                // `dynamic "ingress" { for_each = …, content { … } }` expands into any
+                // number of blocks: "cannot tell" until evaluation (`crate::evaluate`)
+                // expands it from its text.
                 let Some(label) = block.labels.first() else {
                     return;
                 };
+                if let Some(source) = self.text(block.span()) {
+                    dynamic.push(DynamicBlock {
+                        within: prefix.to_owned(),
+                        name: label.as_str().to_owned(),
+                        source,
+                    });
+                }
                 let key = label.as_str().to_owned();
                 if let Some(span) = block.span() {
                     lines.insert(
@@ -386,18 +403,27 @@ impl<'a> Ctx<'a> {
                         self.lines.lines(self.source, &span),
                     );
                 }
-                let for_each = block.body.get_attribute("for_each");
-                map.insert(
-                    key.as_str(),
-                    Value::unknown(
-                        Some(format!("dynamic \"{key}\" block")),
-                        for_each.map(|a| references(&a.value)).unwrap_or_default(),
-                    ),
-                );
+                // Blocks written out beside it stay for evaluation to add to.
+                if !matches!(map.get(&key), Some(Value::List(_))) {
+                    let for_each = block.body.get_attribute("for_each");
+                    map.insert(
+                        key.as_str(),
+                        Value::unknown(
+                            Some(format!("dynamic \"{key}\" block")),
+                            for_each.map(|a| references(&a.value)).unwrap_or_default(),
+                        ),
+                    );
+                }
             }
             Structure::Block(block) => {
                 let key = block.ident.as_str();
                 let slot = map.get_or_insert_with(key, || Value::List(Vec::new()));
+                if slot.is_unknown() && dynamic.iter().any(|d| d.within == prefix && d.name == key)
+                {
+                    // After a `dynamic` block of the same type: evaluation adds its
+                    // blocks to these.
+                    *slot = Value::List(Vec::new());
+                }
                 let Value::List(blocks) = slot else {
                     // An attribute and a block of the same name: keep the attribute.
                     return;
@@ -412,7 +438,7 @@ impl<'a> Ctx<'a> {
                 }
                 let mut nested = ValueMap::new();
                 for inner in block.body.iter() {
-                    self.structure_into(inner, &nested_prefix, &mut nested, lines);
+                    self.structure_into(inner, &nested_prefix, &mut nested, lines, dynamic);
                 }
                 blocks.push(Value::Map(nested));
             }
@@ -478,7 +504,7 @@ impl<'a> Ctx<'a> {
                     ("jsonencode", value) => value
                         .to_json_string()
                         .map_or_else(|| self.unknown(expr), |s| Value::String(s.into())),
-                    ("tolist" | "toset", list @ Value::List(_)) => list,
+                    ("tolist", list @ Value::List(_)) => list,
                     ("tomap", map @ Value::Map(_)) => map,
                     ("tostring", string @ Value::String(_)) => string,
                     _ => self.unknown(expr),
@@ -489,7 +515,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn number(n: &hcl_edit::Number) -> Option<serde_json::Number> {
+pub(crate) fn number(n: &hcl_edit::Number) -> Option<serde_json::Number> {
     if let Some(u) = n.as_u64() {
         Some(u.into())
     } else if let Some(i) = n.as_i64() {

@@ -162,6 +162,7 @@ mod tests {
         Partial::of(&Unknown {
             expression: Some(expression.to_owned()),
             references: Vec::new(),
+            ..Unknown::default()
         })
     }
 

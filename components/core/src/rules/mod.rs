@@ -384,9 +384,71 @@ fn record(
                 resource: subject.address(),
                 file: resource.source.file.clone(),
                 line: resource.source.lines.map(|l| l.start),
-                reason,
+                reason: true_reason(resource, reason),
             }),
         }
+    }
+}
+
+/// A check's "cannot tell" with the true cause when configuration says it: rules
+/// word an unknown value as "known only after apply", but in configuration it may
+/// be a variable with no value or a module that is not evaluated. The cause is the
+/// unknown attribute the reason names (`kms_key_id`), else the one cause every
+/// unknown value of the resource shares.
+fn true_reason(resource: &Resource, reason: String) -> String {
+    if resource.change.is_some() {
+        return reason;
+    }
+    let named =
+        reason
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .find_map(|name| match resource.attribute(name) {
+                Some(crate::value::Value::Unknown(unknown)) => Some(unknown.reason()),
+                _ => None,
+            });
+    let cause = named.or_else(|| {
+        let mut reasons: Vec<String> = Vec::new();
+        for value in resource.attributes.values() {
+            unknown_reasons(value, &mut reasons);
+            if reasons.len() > 1 {
+                return None;
+            }
+        }
+        reasons.pop()
+    });
+    let Some(cause) = cause.filter(|c| !c.starts_with("known only after apply")) else {
+        return reason;
+    };
+    for (vague, plain) in [
+        ("is known only after apply", "is not known"),
+        ("are known only after apply", "are not known"),
+        ("values known only after apply", "values not known"),
+        ("is not known statically", "is not known"),
+        ("are not known statically", "are not known"),
+        ("values not known statically", "values not known"),
+    ] {
+        if reason.contains(vague) {
+            return format!("{}: {cause}", reason.replacen(vague, plain, 1));
+        }
+    }
+    format!("{reason} ({cause})")
+}
+
+/// The distinct reasons of the unknown values in `value`, at most two.
+fn unknown_reasons(value: &crate::value::Value, reasons: &mut Vec<String>) {
+    use crate::value::Value;
+    match value {
+        Value::Unknown(unknown) => {
+            let reason = unknown.reason();
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        Value::List(items) => items.iter().for_each(|v| unknown_reasons(v, reasons)),
+        Value::Map(map) => map.values().for_each(|v| unknown_reasons(v, reasons)),
+        _ => {}
     }
 }
 

@@ -897,6 +897,7 @@ fn sensitive_values_are_scanned_and_stay_masked() {
         meta: Default::default(),
         suppressions: Vec::new(),
         change: None,
+        evaluated: None,
     };
     let mut cs = ChangeSet::default();
     cs.configuration.resources.push(resource);

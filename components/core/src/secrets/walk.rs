@@ -13,6 +13,8 @@ use crate::finding::Finding;
 use crate::resource::{LineRange, Resource};
 use crate::terraform::Configuration;
 use crate::value::{Value, ValueMap};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Scans a change set; see [`super::scan`].
 pub(super) fn scan_change_set(change_set: &ChangeSet) -> Vec<Finding> {
@@ -66,9 +68,19 @@ fn scan_block<'a>(
     out: &mut Collector,
     owner: &str,
     attributes: &ValueMap,
+    computed: &[String],
     place: impl Fn(&str) -> Place<'a>,
 ) {
+    let is_computed = |path: &str| {
+        computed.iter().any(|c| {
+            path.strip_prefix(c.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    };
     for (name, value) in attributes.iter() {
+        if is_computed(name) {
+            continue;
+        }
         let mut path = name.to_owned();
         walk(
             value,
@@ -77,6 +89,9 @@ fn scan_block<'a>(
             false,
             0,
             &mut |path, key, text, sensitive| {
+                if is_computed(path) {
+                    return;
+                }
                 let place = place(path);
                 for m in scan_value(owner, path, key, text) {
                     out.config_match(&m, text, &place, sensitive);
@@ -87,12 +102,21 @@ fn scan_block<'a>(
 }
 
 fn scan_configuration(config: &Configuration, out: &mut Collector) {
+    // A secret is reported where it is written: values evaluation computed are
+    // skipped, and the instances of one block are scanned once.
+    let mut scanned: HashSet<*const Vec<String>> = HashSet::new();
     for resource in &config.resources {
+        let computed: &[String] = match &resource.evaluated {
+            Some(paths) if !scanned.insert(Arc::as_ptr(paths)) => continue,
+            Some(paths) => paths,
+            None => &[],
+        };
         let address = resource.address.to_string();
         scan_block(
             out,
             resource.resource_type(),
             &resource.attributes,
+            computed,
             |path| Place {
                 description: format!("attribute `{path}` of `{address}`"),
                 resource: Some(address.clone()),
@@ -103,7 +127,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
     }
     for provider in &config.providers {
         let owner = format!("provider {}", provider.name);
-        scan_block(out, &owner, &provider.attributes, |path| Place {
+        scan_block(out, &owner, &provider.attributes, &[], |path| Place {
             description: format!("argument `{path}` of provider `{}`", provider.name),
             resource: None,
             file: &provider.source.file,
@@ -112,7 +136,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
     }
     for call in &config.module_calls {
         let address = format!("module.{}", call.name);
-        scan_block(out, &address, &call.inputs, |path| Place {
+        scan_block(out, &address, &call.inputs, &[], |path| Place {
             description: format!("input `{path}` of `{address}`"),
             resource: Some(address.clone()),
             file: &call.source.file,

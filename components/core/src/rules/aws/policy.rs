@@ -945,6 +945,7 @@ mod tests {
         Unknown {
             expression: expression.map(str::to_owned),
             references: references.iter().map(|r| (*r).to_owned()).collect(),
+            ..Unknown::default()
         }
     }
 

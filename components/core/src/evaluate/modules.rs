@@ -1,0 +1,319 @@
+//! Local module calls (`module "x" { source = "./modules/x" }`) whose directory is
+//! among the reviewed files: the module's resources are evaluated once per call
+//! instance, with the call's arguments as the module's variables, under the
+//! call's address (`module.x.aws_s3_bucket.this[0]`), and its outputs become
+//! `module.x.NAME` in the caller. A directory called this way is a module, not a
+//! root: it is evaluated through its calls only. Other sources (the registry, git)
+//! stay unknown, saying so.
+
+use std::collections::HashMap;
+
+use super::expr::Frame;
+use super::instances::{self, count_instances, for_each_instances};
+use super::values::Failure;
+use super::{Scope, directory};
+use crate::address::ModuleStep;
+use crate::resource::Resource;
+use crate::terraform::{Configuration, ModuleCall};
+use crate::value::{Value, ValueMap};
+
+/// Modules nest at most this deep.
+const MAX_MODULE_DEPTH: usize = 8;
+
+/// Arguments of a module call that are not the module's inputs.
+const CALL_META_ARGUMENTS: &[&str] = &["count", "for_each", "providers", "depends_on"];
+
+/// The directory a local `source` names, relative to the calling directory; `None`
+/// for any other source.
+pub(super) fn local_source(caller_dir: &str, source: &str) -> Option<String> {
+    if !(source.starts_with("./") || source.starts_with("../") || source == "." || source == "..") {
+        return None;
+    }
+    let mut parts: Vec<&str> = if caller_dir.is_empty() {
+        Vec::new()
+    } else {
+        caller_dir.split('/').collect()
+    };
+    for segment in source.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => match parts.last() {
+                Some(&last) if !last.is_empty() && last != ".." => {
+                    parts.pop();
+                }
+                _ => parts.push(".."),
+            },
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The module calls of a configuration, resolved against the reviewed directories.
+pub(super) struct Calls<'c> {
+    /// Per calling directory: each call and the directory it evaluates, if any.
+    by_caller: HashMap<&'c str, Vec<(&'c ModuleCall, Option<String>)>>,
+    called: std::collections::HashSet<String>,
+}
+
+impl<'c> Calls<'c> {
+    pub fn new(configuration: &'c Configuration, reviewed: impl Fn(&str) -> bool) -> Self {
+        let mut by_caller: HashMap<&str, Vec<_>> = HashMap::new();
+        for call in &configuration.module_calls {
+            let caller = directory(&call.source.file);
+            let target = call
+                .source_address
+                .as_deref()
+                .and_then(|source| local_source(caller, source))
+                .filter(|dir| dir != caller && reviewed(dir));
+            by_caller.entry(caller).or_default().push((call, target));
+        }
+        let called = by_caller
+            .values()
+            .flatten()
+            .filter_map(|(_, target)| target.clone())
+            .collect();
+        Calls { by_caller, called }
+    }
+
+    /// Whether a directory is evaluated through calls rather than as a root.
+    pub fn is_called(&self, dir: &str) -> bool {
+        self.called.contains(dir)
+    }
+
+    fn of(&self, caller: &str) -> &[(&'c ModuleCall, Option<String>)] {
+        self.by_caller.get(caller).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What module evaluation reads and writes.
+pub(super) struct Modules<'s, 'c> {
+    pub calls: &'s Calls<'c>,
+    /// The scope of each reviewed directory, as a template for its module instances.
+    pub templates: &'s HashMap<String, &'s Scope<'c>>,
+    /// Each called directory's resource blocks, copied into every instance.
+    pub resources: &'s HashMap<String, Vec<Resource>>,
+    pub configuration: &'c Configuration,
+    pub out: &'s mut Vec<Resource>,
+    pub problems: &'s mut Vec<super::Problem>,
+}
+
+impl<'c> Modules<'_, 'c> {
+    /// Evaluates the module calls made from `caller` (and theirs, recursively),
+    /// leaving each call's outputs in `caller` for its own expressions.
+    pub fn evaluate_calls(&mut self, caller: &Scope<'c>, stack: &mut Vec<String>) {
+        for (call, target) in self.calls.of(&caller.dir) {
+            let Some(target) = target else {
+                let source = call
+                    .source_address
+                    .as_deref()
+                    .unwrap_or("a computed source");
+                caller.unevaluated.borrow_mut().insert(
+                    call.name.clone(),
+                    format!("module \"{}\" ({source}) is not evaluated", call.name),
+                );
+                continue;
+            };
+            if stack.len() >= MAX_MODULE_DEPTH || stack.contains(target) {
+                let mut chain: Vec<String> = stack.clone();
+                chain.push(target.clone());
+                let why = if stack.contains(target) {
+                    format!("modules call each other in a cycle: {}", chain.join(" → "))
+                } else {
+                    format!("modules nest more than {MAX_MODULE_DEPTH} deep")
+                };
+                caller.problem(
+                    &call.source.file,
+                    call.source.lines.map(|l| l.start),
+                    format!("module \"{}\": {why}", call.name),
+                );
+                caller
+                    .unevaluated
+                    .borrow_mut()
+                    .insert(call.name.clone(), why);
+                continue;
+            }
+            let Some(&template) = self.templates.get(target.as_str()) else {
+                continue;
+            };
+            let instances = self.call_instances(caller, call);
+            let keyed = call.inputs.contains_key("count") || call.inputs.contains_key("for_each");
+            let mut outputs: Vec<(Option<crate::address::InstanceKey>, Value)> = Vec::new();
+            stack.push(target.clone());
+            for (key, frame) in instances {
+                let mut path = caller.module.clone();
+                path.push(ModuleStep {
+                    name: call.name.clone(),
+                    key: key.clone(),
+                });
+                let inputs = call
+                    .inputs
+                    .iter()
+                    .filter(|(name, _)| !CALL_META_ARGUMENTS.contains(name))
+                    .map(|(name, value)| {
+                        let json = call.source.file.ends_with(".json");
+                        let result = caller.evaluate_parsed(value, &frame, json);
+                        let value = caller.settle(
+                            result,
+                            None,
+                            &call.source.file,
+                            || call.source.lines.map(|l| l.start),
+                            || format!("module \"{}\": {name}", call.name),
+                        );
+                        (name.to_owned(), value)
+                    })
+                    .collect();
+                let child = template.instance(path.clone(), inputs);
+                self.evaluate_calls(&child, stack);
+                for resource in self.resources.get(target.as_str()).into_iter().flatten() {
+                    let mut resource = resource.clone();
+                    resource.address.module = path.clone();
+                    instances::expand(&child, resource, self.out);
+                }
+                outputs.push((key, self.outputs(&child, &call.name)));
+                self.problems.extend(child.problems.take());
+            }
+            stack.pop();
+            let value = if !keyed {
+                outputs.pop().map_or(Value::Null, |(_, v)| v)
+            } else if outputs
+                .iter()
+                .all(|(k, _)| matches!(k, Some(crate::address::InstanceKey::Str(_))))
+            {
+                Value::Map(
+                    outputs
+                        .into_iter()
+                        .map(|(k, v)| {
+                            (
+                                k.map(|k| match k {
+                                    crate::address::InstanceKey::Str(s) => s,
+                                    crate::address::InstanceKey::Int(i) => i.to_string(),
+                                })
+                                .unwrap_or_default(),
+                                v,
+                            )
+                        })
+                        .collect(),
+                )
+            } else if outputs.iter().all(|(k, _)| k.is_some()) {
+                Value::List(outputs.into_iter().map(|(_, v)| v).collect())
+            } else {
+                // One instance stands for an unknown number of them.
+                outputs.pop().map_or(Value::Null, |(_, v)| {
+                    super::values::unknown_among(&[v]).unwrap_or(Value::Null)
+                })
+            };
+            caller
+                .module_outputs
+                .borrow_mut()
+                .insert(call.name.clone(), value);
+        }
+    }
+
+    /// The instances a call's `count` / `for_each` make, each with its frame.
+    fn call_instances(
+        &self,
+        caller: &Scope<'c>,
+        call: &ModuleCall,
+    ) -> Vec<(Option<crate::address::InstanceKey>, Frame)> {
+        let (meta, make): (&str, fn(&Value) -> Result<_, Failure>) =
+            if call.inputs.contains_key("count") {
+                ("count", count_instances)
+            } else if call.inputs.contains_key("for_each") {
+                ("for_each", for_each_instances)
+            } else {
+                return vec![(None, Frame::default())];
+            };
+        let Some(parsed) = call.inputs.get(meta) else {
+            return vec![(None, Frame::default())];
+        };
+        let json = call.source.file.ends_with(".json");
+        let result = caller
+            .evaluate_parsed(parsed, &Frame::default(), json)
+            .and_then(|value| make(&value));
+        match result {
+            Ok(instances) => instances,
+            Err(failure) => {
+                let value = caller.settle(
+                    Err(failure),
+                    None,
+                    &call.source.file,
+                    || call.source.lines.map(|l| l.start),
+                    || format!("module \"{}\": {meta}", call.name),
+                );
+                instances::unknown_instances(meta, &value)
+            }
+        }
+    }
+
+    /// A module instance's outputs, as the object `module.NAME` is. References in
+    /// them are made relative to the caller (`module.NAME.aws_s3_bucket.this`), so
+    /// that they never name one of the caller's own resources.
+    fn outputs(&self, child: &Scope<'c>, call: &str) -> Value {
+        let mut map = ValueMap::new();
+        for output in &self.configuration.outputs {
+            if directory(&output.source.file) != child.dir {
+                continue;
+            }
+            let Some(value) = &output.value else {
+                continue;
+            };
+            let json = output.source.file.ends_with(".json");
+            let result = child.evaluate_parsed(value, &Frame::default(), json);
+            let mut value = child.settle(
+                result,
+                None,
+                &output.source.file,
+                || output.source.lines.map(|l| l.start),
+                || format!("output \"{}\"", output.name),
+            );
+            qualify(&mut value, call);
+            map.insert(output.name.as_str(), value);
+        }
+        Value::Map(map)
+    }
+}
+
+fn qualify(value: &mut Value, call: &str) {
+    match value {
+        Value::Unknown(unknown) => {
+            for reference in &mut unknown.references {
+                *reference = format!("module.{call}.{reference}");
+            }
+        }
+        Value::List(items) => items.iter_mut().for_each(|v| qualify(v, call)),
+        Value::Map(map) => {
+            let keys: Vec<String> = map.keys().map(str::to_owned).collect();
+            for key in keys {
+                if let Some(v) = map.get_mut(&key) {
+                    qualify(v, call);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_source;
+
+    #[test]
+    fn local_sources_resolve_against_the_calling_directory() {
+        assert_eq!(
+            local_source("", "./modules/x").as_deref(),
+            Some("modules/x")
+        );
+        assert_eq!(
+            local_source("examples/complete", "../../").as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            local_source("/r/examples/a", "../../modules/b").as_deref(),
+            Some("/r/modules/b")
+        );
+        assert_eq!(local_source("a", "../../x").as_deref(), Some("../x"));
+        assert_eq!(local_source("", "terraform-aws-modules/vpc/aws"), None);
+        assert_eq!(local_source("", "git::https://example.com/x.git"), None);
+    }
+}

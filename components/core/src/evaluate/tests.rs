@@ -1,0 +1,1088 @@
+use crate::changeset::{ChangeSet, Document, Origin};
+use crate::resource::Resource;
+use crate::review::review;
+use crate::value::{UnknownCause, Value};
+
+fn change_set(files: &[(&str, &str)]) -> ChangeSet {
+    ChangeSet::from_documents(
+        Origin::Local,
+        files
+            .iter()
+            .map(|(path, text)| Document::detect(*path, *text)),
+    )
+}
+
+fn one(files: &[(&str, &str)]) -> ChangeSet {
+    let cs = change_set(files);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    cs
+}
+
+fn resource<'a>(cs: &'a ChangeSet, address: &str) -> &'a Resource {
+    cs.configuration
+        .resources
+        .iter()
+        .find(|r| r.address.to_string() == address)
+        .unwrap_or_else(|| {
+            let all: Vec<String> = cs
+                .configuration
+                .resources
+                .iter()
+                .map(|r| r.address.to_string())
+                .collect();
+            panic!("no {address} among {all:?}")
+        })
+}
+
+fn addresses(cs: &ChangeSet) -> Vec<String> {
+    cs.configuration
+        .resources
+        .iter()
+        .map(|r| r.address.to_string())
+        .collect()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn attr<'a>(r: &'a Resource, path: &str) -> &'a Value {
+    r.attribute(path)
+        .unwrap_or_else(|| panic!("{} has no {path}: {:?}", r.address, r.attributes))
+}
+
+fn cause(value: &Value) -> &UnknownCause {
+    match value {
+        Value::Unknown(u) => &u.cause,
+        other => panic!("expected an unknown value, got {other}"),
+    }
+}
+
+fn rule_hits(cs: &ChangeSet, rule: &str) -> Vec<String> {
+    review(cs)
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| f.resource.clone().unwrap_or_default())
+        .collect()
+}
+
+// Values.
+
+#[test]
+fn variables_take_defaults_then_terraform_tfvars_then_auto_tfvars() {
+    let cs = one(&[
+        (
+            "m/variables.tf",
+            r#"
+variable "a" { default = "default-a" }
+variable "b" { default = "default-b" }
+variable "c" { default = "default-c" }
+variable "d" { default = "default-d" }
+variable "flag" { type = bool }
+"#,
+        ),
+        (
+            "m/terraform.tfvars",
+            "b = \"tfvars-b\"\nc = \"tfvars-c\"\nflag = \"true\"\n",
+        ),
+        ("m/z.auto.tfvars", "c = \"auto-c\"\n"),
+        // Only loaded with -var-file: not by Terraform's own rules.
+        ("m/prod.tfvars", "d = \"prod-d\"\n"),
+        (
+            "m/main.tf",
+            r#"resource "x_thing" "t" {
+  a = var.a
+  b = var.b
+  c = var.c
+  d = var.d
+  flag = var.flag
+}"#,
+        ),
+    ]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "a"), &json(r#""default-a""#));
+    assert_eq!(attr(t, "b"), &json(r#""tfvars-b""#));
+    assert_eq!(attr(t, "c"), &json(r#""auto-c""#));
+    assert_eq!(attr(t, "d"), &json(r#""default-d""#));
+    // Converted to the declared type.
+    assert_eq!(attr(t, "flag"), &Value::Bool(true));
+}
+
+#[test]
+fn variables_and_locals_belong_to_their_directory() {
+    let cs = one(&[
+        ("a/vars.tf", "variable \"name\" { default = \"from-a\" }\n"),
+        ("b/vars.tf", "variable \"name\" { default = \"from-b\" }\n"),
+        (
+            "a/main.tf",
+            "resource \"x_thing\" \"t\" { name = var.name }\n",
+        ),
+        (
+            "b/main.tf",
+            "resource \"x_thing\" \"u\" { name = var.name }\n",
+        ),
+    ]);
+    assert_eq!(
+        attr(resource(&cs, "x_thing.t"), "name"),
+        &json(r#""from-a""#)
+    );
+    assert_eq!(
+        attr(resource(&cs, "x_thing.u"), "name"),
+        &json(r#""from-b""#)
+    );
+}
+
+#[test]
+fn optional_attributes_of_object_types_take_their_defaults() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "settings" {
+  type = object({
+    encrypted = optional(bool, true)
+    name      = string
+  })
+  default = { name = "db" }
+}
+resource "x_thing" "t" {
+  encrypted = var.settings.encrypted
+  name      = var.settings.name
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "encrypted"), &Value::Bool(true));
+    assert_eq!(attr(t, "name"), &json(r#""db""#));
+}
+
+#[test]
+fn evaluates_locals_conditionals_for_expressions_splats_and_templates() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "env" { default = "prod" }
+variable "subnets" { default = { a = "10.0.1.0/24", b = "10.0.2.0/24" } }
+locals {
+  name     = "${var.env}-logs"
+  is_prod  = var.env == "prod"
+  cidrs    = [for k, v in var.subnets : v if k != "b"]
+  by_name  = { for k, v in var.subnets : upper(k) => v }
+  grouped  = { for v in ["x", "y", "x"] : v => v... }
+  objects  = [{ id = 1 }, { id = 2 }]
+  ids      = local.objects[*].id
+  legacy   = local.objects.*.id
+  heredoc  = <<-EOT
+    name=${local.name}
+    %{ if local.is_prod }prod%{ else }dev%{ endif }
+    %{ for c in local.cidrs }${c};%{ endfor }
+  EOT
+}
+resource "x_thing" "t" {
+  name     = local.name
+  size     = local.is_prod ? 3 * 2 + 1 : 1
+  cidrs    = local.cidrs
+  by_name  = local.by_name
+  grouped  = local.grouped
+  ids      = local.ids
+  legacy   = local.legacy
+  heredoc  = local.heredoc
+  negative = -local.objects[1].id
+  nested   = { inner = [local.name, !local.is_prod] }
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "name"), &json(r#""prod-logs""#));
+    assert_eq!(attr(t, "size"), &json("7"));
+    assert_eq!(attr(t, "cidrs"), &json(r#"["10.0.1.0/24"]"#));
+    assert_eq!(
+        attr(t, "by_name"),
+        &json(r#"{"A":"10.0.1.0/24","B":"10.0.2.0/24"}"#)
+    );
+    assert_eq!(attr(t, "grouped"), &json(r#"{"x":["x","x"],"y":["y"]}"#));
+    assert_eq!(attr(t, "ids"), &json("[1,2]"));
+    assert_eq!(attr(t, "legacy"), &json("[1,2]"));
+    assert_eq!(
+        attr(t, "heredoc"),
+        &json(r#""name=prod-logs\nprod\n10.0.1.0/24;\n""#)
+    );
+    assert_eq!(attr(t, "negative"), &json("-2"));
+    assert_eq!(attr(t, "nested"), &json(r#"{"inner":["prod-logs",false]}"#));
+}
+
+#[test]
+fn evaluates_the_functions_modules_use_most() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"merge({ a = 1, b = 2 }, null, { b = 3 })"#,
+            r#"{"a":1,"b":3}"#,
+        ),
+        (r#"lookup({ a = 1 }, "b", "fallback")"#, r#""fallback""#),
+        (
+            r#"try(jsondecode("not json"), { x = 1 }.y, "caught")"#,
+            r#""caught""#,
+        ),
+        (r#"[can({ a = 1 }.a), can({ a = 1 }.b)]"#, "[true,false]"),
+        (r#"coalesce(null, "", "first")"#, r#""first""#),
+        (r#"concat(["a"], [], ["b", "c"])"#, r#"["a","b","c"]"#),
+        (r#"join("-", ["a", "b"], ["c"])"#, r#""a-b-c""#),
+        (r#"split(",", "a,b,,c")"#, r#"["a","b","","c"]"#),
+        (
+            r#"format("%s-%03d-%v-%.2f-%%", "x", 7, true, 1.5)"#,
+            r#""x-007-true-1.50-%""#,
+        ),
+        (
+            r#"[length("héllo"), length([1, 2]), length({ a = 1 })]"#,
+            "[5,2,1]",
+        ),
+        (r#"element(["a", "b", "c"], 4)"#, r#""b""#),
+        (r#"keys({ b = 1, a = 2 })"#, r#"["a","b"]"#),
+        (r#"values({ b = 1, a = 2 })"#, "[2,1]"),
+        (
+            r#"[contains(["a"], "a"), contains(["a"], "b")]"#,
+            "[true,false]",
+        ),
+        (r#"flatten([["a"], [["b"], []], "c"])"#, r#"["a","b","c"]"#),
+        (r#"distinct(["b", "a", "b"])"#, r#"["b","a"]"#),
+        (r#"toset(["b", "a", "b"])"#, r#"["a","b"]"#),
+        (r#"tolist(["a"])"#, r#"["a"]"#),
+        (r#"tomap({ a = "x" })"#, r#"{"a":"x"}"#),
+        (
+            r#"jsonencode({ b = [1, "x"], a = null })"#,
+            r#""{\"a\":null,\"b\":[1,\"x\"]}""#,
+        ),
+        (r#"jsondecode("{\"a\": [true]}")"#, r#"{"a":[true]}"#),
+        (
+            r#"[lower("AbC"), upper("AbC"), title("hello world")]"#,
+            r#"["abc","ABC","Hello World"]"#,
+        ),
+        (r#"replace("a-b-c", "-", "_")"#, r#""a_b_c""#),
+        (r#"cidrsubnet("10.0.0.0/16", 8, 2)"#, r#""10.0.2.0/24""#),
+        (
+            r#"cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)"#,
+            r#""fd00:fd12:3456:7800:a200::/72""#,
+        ),
+        (
+            r#"cidrsubnets("10.1.0.0/16", 4, 4, 8, 4)"#,
+            r#"["10.1.0.0/20","10.1.16.0/20","10.1.32.0/24","10.1.48.0/20"]"#,
+        ),
+        (r#"cidrhost("10.12.112.0/20", 16)"#, r#""10.12.112.16""#),
+        (r#"[for i in range(3) : i * 2]"#, "[0,2,4]"),
+        (r#"zipmap(["a", "b"], [1, 2])"#, r#"{"a":1,"b":2}"#),
+        (
+            r#"[min(3, 1, 2), max(3, 1, 2), ceil(1.2), floor(1.8), abs(-2)]"#,
+            "[1,3,2,1,2]",
+        ),
+        (r#"compact(["a", "", null, "b"])"#, r#"["a","b"]"#),
+        (
+            r#"[trimprefix("s3://b", "s3://"), trimsuffix("a.json", ".json"), trimspace("  x ")]"#,
+            r#"["b","a","x"]"#,
+        ),
+        (
+            r#"[startswith("arn:aws", "arn:"), endswith("x.tf", ".tf")]"#,
+            "[true,true]",
+        ),
+        (r#"substr("hello", 1, 3)"#, r#""ell""#),
+        (r#"one([])"#, "null"),
+        (
+            r#"[alltrue([true, true]), anytrue([false])]"#,
+            "[true,false]",
+        ),
+        (r#"base64encode("hello")"#, r#""aGVsbG8=""#),
+        (r#"tostring(5)"#, r#""5""#),
+        (r#"tonumber("42")"#, "42"),
+        (r#"setunion(["a"], ["b", "a"])"#, r#"["a","b"]"#),
+        (r#"sort(["b", "c", "a"])"#, r#"["a","b","c"]"#),
+        (r#"reverse([1, 2])"#, "[2,1]"),
+        (r#"slice(["a", "b", "c"], 1, 3)"#, r#"["b","c"]"#),
+        (
+            r#"formatlist("%s.example", ["a", "b"])"#,
+            r#"["a.example","b.example"]"#,
+        ),
+        (r#"join(",", [["a"], ["b"]]...)"#, r#""a,b""#),
+    ];
+    let mut body = String::new();
+    for (i, (expression, _)) in cases.iter().enumerate() {
+        body.push_str(&format!("  a{i} = {expression}\n"));
+    }
+    let cs = one(&[(
+        "main.tf",
+        &format!("resource \"x_thing\" \"t\" {{\n{body}}}\n"),
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    for (i, (expression, expected)) in cases.iter().enumerate() {
+        assert_eq!(attr(t, &format!("a{i}")), &json(expected), "{expression}");
+    }
+}
+
+#[test]
+fn unknown_values_say_why_they_are_unknown() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "region" {}
+resource "aws_kms_key" "k" {}
+resource "x_thing" "t" {
+  region     = var.region
+  key        = aws_kms_key.k.arn
+  both       = "${var.region}/${aws_kms_key.k.arn}"
+  data_value = data.aws_caller_identity.me.account_id
+  from_mod   = module.network.vpc_id
+  regexed    = regex("a+", "caaa")
+  workspace  = terraform.workspace
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(
+        cause(attr(t, "region")),
+        &UnknownCause::NoValue("region".into())
+    );
+    let Value::Unknown(region) = attr(t, "region") else {
+        unreachable!()
+    };
+    assert_eq!(region.reason(), "no value given for variable \"region\"");
+    let Value::Unknown(key) = attr(t, "key") else {
+        panic!("the key is unknown")
+    };
+    assert_eq!(key.cause, UnknownCause::AfterApply);
+    assert_eq!(key.reason(), "known only after apply (aws_kms_key.k.arn)");
+    assert_eq!(key.expression.as_deref(), Some("aws_kms_key.k.arn"));
+    // A template of both names both; the missing variable is the better reason.
+    let Value::Unknown(both) = attr(t, "both") else {
+        panic!("unknown")
+    };
+    assert_eq!(both.references, ["var.region", "aws_kms_key.k.arn"]);
+    assert_eq!(both.cause, UnknownCause::NoValue("region".into()));
+    let Value::Unknown(data) = attr(t, "data_value") else {
+        panic!("unknown")
+    };
+    assert!(
+        data.reason()
+            .starts_with("read by the provider during plan"),
+        "{}",
+        data.reason()
+    );
+    assert!(
+        matches!(cause(attr(t, "from_mod")), UnknownCause::Outside(m) if m.contains("module \"network\""))
+    );
+    assert!(matches!(cause(attr(t, "regexed")), UnknownCause::Outside(m) if m.contains("`regex`")));
+    assert!(matches!(
+        cause(attr(t, "workspace")),
+        UnknownCause::Outside(_)
+    ));
+}
+
+#[test]
+fn an_unknown_name_is_an_input_error_not_a_value_known_after_apply() {
+    let cs = change_set(&[(
+        "main.tf",
+        "resource \"aws_db_instance\" \"db\" {\n  storage_encrypted = True\n}\n",
+    )]);
+    assert_eq!(cs.errors.len(), 1, "{:?}", cs.errors);
+    let error = &cs.errors[0];
+    assert_eq!((error.file.as_str(), error.line), ("main.tf", Some(2)));
+    assert!(
+        error.message.contains("unknown name `True`"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.message.contains("did you mean `true`"),
+        "{}",
+        error.message
+    );
+    let db = resource(&cs, "aws_db_instance.db");
+    assert!(matches!(
+        cause(attr(db, "storage_encrypted")),
+        UnknownCause::Invalid(_)
+    ));
+}
+
+#[test]
+fn a_failing_expression_is_unknown_as_invalid_without_stopping_the_rest() {
+    let cs = one(&[(
+        "main.tf",
+        "resource \"x_thing\" \"t\" {\n  bad  = { a = 1 }.b\n  good = 1 + 1\n}\n",
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    let Value::Unknown(bad) = attr(t, "bad") else {
+        panic!("unknown")
+    };
+    assert!(
+        bad.reason().contains("no attribute \"b\""),
+        "{}",
+        bad.reason()
+    );
+    assert_eq!(attr(t, "good"), &json("2"));
+}
+
+#[test]
+fn a_cycle_between_locals_is_one_input_error_naming_it() {
+    let cs = change_set(&[(
+        "main.tf",
+        "locals {\n  a = local.b\n  b = \"${local.c}-x\"\n  c = local.a\n  ok = 1\n}\nresource \"x_thing\" \"t\" {\n  v = local.a\n  w = local.ok\n}\n",
+    )]);
+    assert_eq!(cs.errors.len(), 1, "{:?}", cs.errors);
+    let message = &cs.errors[0].message;
+    assert!(message.contains("cycle"), "{message}");
+    for local in ["local.a", "local.b", "local.c"] {
+        assert!(message.contains(local), "{message}");
+    }
+    let t = resource(&cs, "x_thing.t");
+    assert!(matches!(cause(attr(t, "v")), UnknownCause::Invalid(_)));
+    assert_eq!(attr(t, "w"), &json("1"));
+}
+
+#[test]
+fn runaway_inputs_stop_quickly_with_an_input_error() {
+    let started = std::time::Instant::now();
+    // Each local doubles the one before: 2^40 elements if nothing stopped it.
+    let mut doubling = String::from("locals {\n  l0 = [\"x\"]\n");
+    for i in 1..=40 {
+        doubling.push_str(&format!("  l{i} = [local.l{}, local.l{}]\n", i - 1, i - 1));
+    }
+    doubling.push_str("}\nresource \"x_thing\" \"t\" { v = local.l40 }\n");
+    let strings = "locals {\n  s0 = \"xxxxxxxxxxxxxxxx\"\n".to_owned()
+        + &(1..=40)
+            .map(|i| format!("  s{i} = \"${{local.s{}}}${{local.s{}}}\"\n", i - 1, i - 1))
+            .collect::<String>()
+        + "}\n";
+    // 60 locals, each nesting 60 deep: too deep together, though each parses.
+    let mut nested = String::from("locals {\n  n0 = 1\n");
+    for i in 1..60 {
+        nested.push_str(&format!(
+            "  n{i} = {}local.n{}{}\n",
+            "[".repeat(60),
+            i - 1,
+            "]".repeat(60)
+        ));
+    }
+    nested.push_str("}\nresource \"x_thing\" \"n\" { v = local.n59 }\n");
+    let cs = change_set(&[
+        ("double/main.tf", &doubling),
+        ("strings/main.tf", &strings),
+        (
+            "runaway/main.tf",
+            "resource \"x_thing\" \"many\" {\n  count = 100000\n}\nresource \"x_thing\" \"each\" {\n  for_each = toset([for i in range(20000) : tostring(i)])\n}\nresource \"x_thing\" \"range\" { v = range(10000000) }\n",
+        ),
+        ("nested/main.tf", &nested),
+    ]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let messages: Vec<&str> = cs.errors.iter().map(|e| e.message.as_str()).collect();
+    let has = |file: &str, text: &str| {
+        cs.errors
+            .iter()
+            .any(|e| e.file == file && e.message.contains(text))
+    };
+    assert!(has("double/main.tf", "larger than"), "{messages:?}");
+    assert!(has("strings/main.tf", "longer than"), "{messages:?}");
+    assert!(has("runaway/main.tf", "`count` is 100000"), "{messages:?}");
+    assert!(
+        has("runaway/main.tf", "makes 20000 instances"),
+        "{messages:?}"
+    );
+    assert!(
+        has("runaway/main.tf", "`range` makes more than"),
+        "{messages:?}"
+    );
+    assert!(has("nested/main.tf", "nest more than"), "{messages:?}");
+    // A resource whose expansion was refused is kept once, not dropped.
+    assert!(
+        addresses(&cs).contains(&"x_thing.many".to_owned()),
+        "{:?}",
+        addresses(&cs)
+    );
+}
+
+// Instances.
+
+#[test]
+fn count_makes_exactly_its_instances_and_zero_makes_none() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "create" { default = false }
+variable "names" { default = ["a", "b"] }
+resource "aws_s3_bucket" "off" {
+  count  = var.create ? 1 : 0
+  bucket = "never"
+}
+resource "x_thing" "t" {
+  count = length(var.names)
+  name  = "${var.names[count.index]}-${count.index}"
+}"#,
+    )]);
+    assert_eq!(addresses(&cs), ["x_thing.t[0]", "x_thing.t[1]"]);
+    assert_eq!(
+        attr(resource(&cs, "x_thing.t[1]"), "name"),
+        &json(r#""b-1""#)
+    );
+    assert!(
+        review(&cs)
+            .findings
+            .iter()
+            .all(|f| !f.message.contains("never"))
+    );
+    assert!(rule_hits(&cs, "RG-AWS-S3-004").is_empty());
+}
+
+#[test]
+fn for_each_makes_one_instance_per_key_with_each_key_and_value() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "queues" { default = { orders = 30, emails = 60 } }
+resource "x_queue" "q" {
+  for_each = var.queues
+  name     = "${each.key}-queue"
+  timeout  = each.value
+}
+resource "x_thing" "s" {
+  for_each = toset(["b", "a"])
+  name     = each.value
+}
+resource "x_thing" "none" {
+  for_each = {}
+}"#,
+    )]);
+    assert_eq!(
+        addresses(&cs),
+        [
+            r#"x_queue.q["emails"]"#,
+            r#"x_queue.q["orders"]"#,
+            r#"x_thing.s["a"]"#,
+            r#"x_thing.s["b"]"#
+        ]
+    );
+    let q = resource(&cs, r#"x_queue.q["orders"]"#);
+    assert_eq!(attr(q, "name"), &json(r#""orders-queue""#));
+    assert_eq!(attr(q, "timeout"), &json("30"));
+}
+
+#[test]
+fn an_unknown_count_keeps_one_instance_whose_index_is_unknown_for_that_reason() {
+    let cs = one(&[(
+        "main.tf",
+        "variable \"n\" {}\nresource \"x_thing\" \"t\" {\n  count = var.n\n  name  = \"x-${count.index}\"\n}\n",
+    )]);
+    assert_eq!(addresses(&cs), ["x_thing.t"]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(cause(attr(t, "name")), &UnknownCause::NoValue("n".into()));
+}
+
+#[test]
+fn known_dynamic_blocks_expand_and_unknown_ones_stay_unknown() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "rules" {
+  default = [{ port = 443, cidrs = ["10.0.0.0/8"] }, { port = 80, cidrs = [] }]
+}
+variable "unset" {}
+resource "aws_security_group" "sg" {
+  ingress {
+    from_port = 22
+  }
+  dynamic "ingress" {
+    for_each = var.rules
+    iterator = rule
+    content {
+      from_port = rule.value.port
+      to_port   = rule.value.port
+      dynamic "note" {
+        for_each = rule.value.cidrs
+        content {
+          cidr = note.value
+          n    = note.key
+        }
+      }
+    }
+  }
+  dynamic "egress" {
+    for_each = var.unset
+    content {
+      from_port = egress.value
+    }
+  }
+}"#,
+    )]);
+    let sg = resource(&cs, "aws_security_group.sg");
+    assert_eq!(
+        attr(sg, "ingress"),
+        &json(
+            r#"[{"from_port":22},
+                {"from_port":443,"to_port":443,"note":[{"cidr":"10.0.0.0/8","n":0}]},
+                {"from_port":80,"to_port":80}]"#
+        )
+    );
+    assert_eq!(
+        cause(attr(sg, "egress")),
+        &UnknownCause::NoValue("unset".into())
+    );
+}
+
+#[test]
+fn a_dynamic_encryption_rule_reads_as_encryption_present() {
+    let bucket = r#"
+variable "sse" {
+  default = { rule = { apply_server_side_encryption_by_default = { sse_algorithm = "aws:kms" } } }
+}
+resource "aws_s3_bucket" "b" { bucket = "b" }
+resource "aws_s3_bucket_server_side_encryption_configuration" "b" {
+  bucket = aws_s3_bucket.b.id
+  dynamic "rule" {
+    for_each = try(flatten([var.sse["rule"]]), [])
+    content {
+      dynamic "apply_server_side_encryption_by_default" {
+        for_each = try([rule.value.apply_server_side_encryption_by_default], [])
+        content {
+          sse_algorithm = apply_server_side_encryption_by_default.value.sse_algorithm
+        }
+      }
+    }
+  }
+}"#;
+    let cs = one(&[("main.tf", bucket)]);
+    let config = resource(&cs, "aws_s3_bucket_server_side_encryption_configuration.b");
+    assert_eq!(
+        attr(
+            config,
+            "rule.0.apply_server_side_encryption_by_default.0.sse_algorithm"
+        ),
+        &json(r#""aws:kms""#)
+    );
+    assert!(rule_hits(&cs, "RG-AWS-S3-003").is_empty());
+}
+
+// References.
+
+#[test]
+fn resources_linked_through_locals_and_splats_stay_linked() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "create" { default = true }
+locals {
+  bucket_id = aws_s3_bucket.this[0].id
+  joined    = join("", aws_s3_bucket.other[*].id)
+}
+resource "aws_s3_bucket" "this" {
+  count  = var.create ? 1 : 0
+  bucket = "this"
+}
+resource "aws_s3_bucket" "other" {
+  count  = 1
+  bucket = "other"
+}
+resource "aws_s3_bucket_public_access_block" "this" {
+  count                   = var.create ? 1 : 0
+  bucket                  = local.bucket_id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = local.bucket_id
+  versioning_configuration { status = "Enabled" }
+}
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = local.bucket_id
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = "AES256" }
+  }
+}
+resource "aws_s3_bucket_public_access_block" "other" {
+  bucket                  = local.joined
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+resource "aws_s3_bucket_versioning" "other" {
+  bucket = local.joined
+  versioning_configuration { status = "Enabled" }
+}
+resource "aws_s3_bucket_server_side_encryption_configuration" "other" {
+  bucket = local.joined
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = "AES256" }
+  }
+}"#,
+    )]);
+    let Value::Unknown(link) = attr(resource(&cs, "aws_s3_bucket_versioning.this"), "bucket")
+    else {
+        panic!("a bucket id is known only after apply")
+    };
+    assert_eq!(link.references, ["local.bucket_id", "aws_s3_bucket.this"]);
+    assert_eq!(link.expression.as_deref(), Some("local.bucket_id"));
+    for rule in ["RG-AWS-S3-001", "RG-AWS-S3-003", "RG-AWS-S3-004"] {
+        assert_eq!(rule_hits(&cs, rule), Vec::<String>::new(), "{rule}");
+    }
+}
+
+#[test]
+fn a_variable_default_decides_a_rule() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "encrypted" { default = false }
+resource "aws_db_instance" "db" {
+  storage_encrypted = var.encrypted
+}"#,
+    )]);
+    assert_eq!(rule_hits(&cs, "RG-AWS-RDS-001"), ["aws_db_instance.db"]);
+}
+
+#[test]
+fn a_secret_in_a_variable_default_is_reported_where_it_is_written() {
+    let cs = one(&[(
+        "main.tf",
+        "variable \"key\" {\n  default = \"AKIAIOSFODNN7REALKEY\"\n}\nresource \"aws_instance\" \"a\" {\n  count     = 2\n  user_data = \"export AWS_ACCESS_KEY_ID=${var.key}\"\n}\n",
+    )]);
+    let lines: Vec<(String, Option<u32>)> = review(&cs)
+        .findings
+        .iter()
+        .filter(|f| f.rule_id.starts_with("RG-SECRET"))
+        .map(|f| (f.rule_id.to_string(), f.line))
+        .collect();
+    assert_eq!(lines, [("RG-SECRET-001".to_owned(), Some(1))]);
+}
+
+#[test]
+fn undetermined_checks_give_the_true_cause() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "encrypted" {}
+resource "aws_db_instance" "db" {
+  storage_encrypted = var.encrypted
+}
+resource "aws_kms_key" "k" {}
+resource "aws_db_instance" "after_apply" {
+  storage_encrypted = aws_kms_key.k.enable_key_rotation
+}"#,
+    )]);
+    let review = review(&cs);
+    let reason = |resource: &str| {
+        review
+            .undetermined
+            .iter()
+            .find(|u| u.rule_id == "RG-AWS-RDS-001" && u.resource == resource)
+            .map(|u| u.reason.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("aws_db_instance.db").contains("no value given for variable \"encrypted\""),
+        "{}",
+        reason("aws_db_instance.db")
+    );
+    assert!(
+        !reason("aws_db_instance.after_apply").contains("variable"),
+        "{}",
+        reason("aws_db_instance.after_apply")
+    );
+}
+
+#[test]
+fn terraform_json_templates_are_evaluated_too() {
+    let cs = one(&[(
+        "main.tf.json",
+        r#"{
+  "variable": { "env": { "default": "prod" } },
+  "locals": { "prefix": "${var.env}-data" },
+  "resource": {
+    "aws_s3_bucket": { "b": { "bucket": "${local.prefix}-${upper(var.env)}", "count": 2 } }
+  }
+}"#,
+    )]);
+    assert_eq!(addresses(&cs), ["aws_s3_bucket.b[0]", "aws_s3_bucket.b[1]"]);
+    assert_eq!(
+        attr(resource(&cs, "aws_s3_bucket.b[1]"), "bucket"),
+        &json(r#""prod-data-PROD""#)
+    );
+}
+
+#[test]
+fn invalid_locals_are_reported_in_the_order_they_are_written_even_when_unused() {
+    let cs = change_set(&[(
+        "main.tf",
+        "locals {\n  z = True\n  a = Null\n  m = False\n}\n",
+    )]);
+    let messages: Vec<&str> = cs.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 3, "{messages:?}");
+    for (message, local) in messages.iter().zip(["local.z", "local.a", "local.m"]) {
+        assert!(message.starts_with(local), "{messages:?}");
+    }
+    assert_eq!(cs.errors[1].line, Some(3));
+}
+
+// Modules.
+
+const BUCKET_MODULE: &str = r#"
+variable "name" {}
+variable "versioned" { default = false }
+resource "aws_s3_bucket" "this" {
+  bucket = var.name
+}
+resource "aws_s3_bucket_versioning" "this" {
+  count  = var.versioned ? 1 : 0
+  bucket = aws_s3_bucket.this.id
+  versioning_configuration { status = "Enabled" }
+}
+output "bucket_name" { value = aws_s3_bucket.this.bucket }
+output "given" { value = var.name }
+"#;
+
+#[test]
+fn a_local_module_is_evaluated_once_per_call_with_the_calls_inputs() {
+    let cs = one(&[
+        (
+            "root/main.tf",
+            r#"
+module "logs" {
+  source    = "../modules/bucket"
+  name      = "logs-bucket"
+  versioned = true
+}
+module "many" {
+  source = "../modules/bucket"
+  count  = 2
+  name   = "many-${count.index}"
+}
+resource "x_thing" "t" {
+  name = module.logs.given
+  ids  = module.many[*].given
+}"#,
+        ),
+        ("modules/bucket/main.tf", BUCKET_MODULE),
+    ]);
+    assert_eq!(
+        addresses(&cs),
+        [
+            "module.logs.aws_s3_bucket.this",
+            "module.logs.aws_s3_bucket_versioning.this[0]",
+            "module.many[0].aws_s3_bucket.this",
+            "module.many[1].aws_s3_bucket.this",
+            "x_thing.t",
+        ]
+    );
+    let bucket = resource(&cs, "module.many[1].aws_s3_bucket.this");
+    assert_eq!(bucket.source.file, "modules/bucket/main.tf");
+    assert_eq!(attr(bucket, "bucket"), &json(r#""many-1""#));
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "name"), &json(r#""logs-bucket""#));
+    assert_eq!(attr(t, "ids"), &json(r#"["many-0","many-1"]"#));
+    // Findings point into the module and name the call.
+    let review = review(&cs);
+    let versioning: Vec<(String, String)> = review
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "RG-AWS-S3-004")
+        .map(|f| {
+            (
+                f.resource.clone().unwrap_or_default(),
+                f.file.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        versioning,
+        [
+            (
+                "module.many[0].aws_s3_bucket.this".to_owned(),
+                "modules/bucket/main.tf".to_owned()
+            ),
+            (
+                "module.many[1].aws_s3_bucket.this".to_owned(),
+                "modules/bucket/main.tf".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_module_that_is_not_reviewed_says_so_where_its_outputs_are_used() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+module "missing" {
+  source = "./modules/not-here"
+}
+resource "x_thing" "t" {
+  vpc   = module.vpc.vpc_id
+  other = module.missing.id
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    let Value::Unknown(vpc) = attr(t, "vpc") else {
+        panic!("unknown")
+    };
+    assert_eq!(
+        vpc.reason(),
+        "module \"vpc\" (terraform-aws-modules/vpc/aws) is not evaluated"
+    );
+    assert_eq!(vpc.references, ["module.vpc.vpc_id"]);
+    let Value::Unknown(other) = attr(t, "other") else {
+        panic!("unknown")
+    };
+    assert!(
+        other.reason().contains("./modules/not-here"),
+        "{}",
+        other.reason()
+    );
+}
+
+#[test]
+fn modules_that_call_each_other_are_an_input_error() {
+    let cs = change_set(&[
+        (
+            "a/main.tf",
+            "module \"b\" {\n  source = \"../b\"\n}\nresource \"x_thing\" \"a\" {}\n",
+        ),
+        (
+            "b/main.tf",
+            "module \"a\" {\n  source = \"../a\"\n}\nresource \"x_thing\" \"b\" {}\n",
+        ),
+        ("root/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n"),
+    ]);
+    let messages: Vec<&str> = cs.errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("cycle: root → a → b → a"),
+        "{messages:?}"
+    );
+    assert_eq!(
+        addresses(&cs),
+        ["module.a.module.b.x_thing.b", "module.a.x_thing.a"]
+    );
+}
+
+mod arbitrary {
+    use super::change_set;
+    use proptest::prelude::*;
+
+    /// Expressions that parse, built from any function, operator and value, with
+    /// any arguments: most fail to evaluate, none may panic or hang.
+    fn expression() -> impl Strategy<Value = String> {
+        let leaf = proptest::sample::select(vec![
+            "local.a",
+            "local.b",
+            "var.v",
+            "var.m",
+            "count.index",
+            "x.y.z",
+            "1",
+            "-1",
+            "1e300",
+            "0.5",
+            "4294967296",
+            "128",
+            "\"s\"",
+            "\"10.0.0.0/8\"",
+            "\"::/0\"",
+            "\"%5.2f %-3s %d %q %v\"",
+            "\"${var.v}\"",
+            "null",
+            "true",
+            "[]",
+            "{}",
+            "[1, \"a\", null]",
+            "{ k = [1, 2] }",
+            "True",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(4, 24, 3, |inner| {
+            let function = proptest::sample::select(vec![
+                "merge",
+                "lookup",
+                "element",
+                "slice",
+                "range",
+                "substr",
+                "cidrsubnet",
+                "cidrhost",
+                "cidrsubnets",
+                "cidrnetmask",
+                "format",
+                "formatlist",
+                "split",
+                "join",
+                "flatten",
+                "jsondecode",
+                "jsonencode",
+                "try",
+                "can",
+                "coalesce",
+                "length",
+                "zipmap",
+                "chunklist",
+                "parseint",
+                "tolist",
+                "toset",
+                "tomap",
+                "sum",
+                "min",
+                "max",
+                "keys",
+                "values",
+                "contains",
+                "distinct",
+                "concat",
+                "replace",
+                "title",
+                "one",
+                "index",
+                "setunion",
+                "sort",
+                "reverse",
+                "pow",
+                "regex",
+                "file",
+            ]);
+            prop_oneof![
+                (function, proptest::collection::vec(inner.clone(), 0..4))
+                    .prop_map(|(f, args)| format!("{f}({})", args.join(", "))),
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|items| format!("[{}]", items.join(", "))),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{{ k = {a}, j = {b} }}")),
+                (
+                    inner.clone(),
+                    proptest::sample::select(vec!["+", "-", "*", "/", "%", "==", "&&", "||", "<"]),
+                    inner.clone()
+                )
+                    .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
+                (inner.clone(), inner.clone(), inner.clone())
+                    .prop_map(|(c, a, b)| format!("({c} ? {a} : {b})")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("[for x in {a} : {b}]")),
+                (inner.clone(), inner.clone())
+                    .prop_map(|(a, b)| format!("{{ for k, x in {a} : tostring(k) => {b}... }}")),
+                inner
+                    .clone()
+                    .prop_map(|a| format!("\"p-${{{a}}}-%{{ for x in [1] }}${{x}}%{{ endfor }}\"")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("({a})[{b}]")),
+                inner.clone().prop_map(|a| format!("({a})[*].k")),
+                inner.prop_map(|a| format!("({a}).k")),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+        #[test]
+        fn arbitrary_expressions_never_panic_or_hang(a in expression(), b in expression()) {
+            let source = format!(
+                "variable \"v\" {{ default = \"10.1.0.0/16\" }}\nvariable \"m\" {{ default = {{ k = [1, 2] }} }}\nlocals {{\n  a = {a}\n  b = {b}\n}}\nresource \"x_thing\" \"t\" {{\n  count = 2\n  v = {a}\n  w = {b}\n}}\n"
+            );
+            let started = std::time::Instant::now();
+            let _ = change_set(&[("main.tf", &source)]);
+            prop_assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        }
+    }
+}
