@@ -7,6 +7,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use reviewgate_core::detect::{self, PathKind};
+use reviewgate_core::encoding::{NotText, decode_text};
 use reviewgate_core::{Document, InputError, InputKind};
 
 /// What was read.
@@ -72,13 +73,16 @@ pub fn list(
     };
     for path in paths {
         if path.as_os_str() == "-" {
-            let mut content = String::new();
-            match stdin.read_to_string(&mut content) {
-                Ok(_) => collected.documents.push(Document {
-                    path: STDIN_NAME.into(),
-                    kind: forced,
-                    content,
-                }),
+            let mut bytes = Vec::new();
+            match stdin.read_to_end(&mut bytes) {
+                Ok(_) => match decode_text(bytes) {
+                    Ok(content) => collected.documents.push(Document {
+                        path: STDIN_NAME.into(),
+                        kind: forced,
+                        content,
+                    }),
+                    Err(e) => collected.errors.push(not_text(STDIN_NAME, forced, &e)),
+                },
                 Err(e) => collected.errors.push(read_error(STDIN_NAME, &e)),
             }
             continue;
@@ -161,13 +165,7 @@ pub fn read_one(
 ) -> Result<Option<Document>, InputError> {
     let display = path.display().to_string();
     let bytes = fs::read(path).map_err(|e| read_error(&display, &e))?;
-    let content = String::from_utf8(bytes).map_err(|_| InputError {
-        file: display.clone(),
-        line: None,
-        column: None,
-        kind: forced,
-        message: "not UTF-8 text".into(),
-    })?;
+    let content = decode_text(bytes).map_err(|e| not_text(&display, forced, &e))?;
     let needs_content = matches!(
         detect::kind_from_path(&display),
         Some(PathKind::NeedsContent)
@@ -180,6 +178,18 @@ pub fn read_one(
         kind: forced,
         content,
     }))
+}
+
+/// A file or stdin whose bytes are not text (UTF-8, or UTF-16 with a byte-order
+/// mark: see [`decode_text`]).
+fn not_text(path: &str, kind: Option<InputKind>, error: &NotText) -> InputError {
+    InputError {
+        file: path.to_owned(),
+        line: None,
+        column: None,
+        kind,
+        message: error.to_string(),
+    }
 }
 
 fn read_error(path: &str, error: &std::io::Error) -> InputError {

@@ -56,6 +56,72 @@ fn reviews_a_corpus_plan_as_text() {
     assert!(text.contains("-/+"), "{text}");
 }
 
+/// `terraform show -json > plan.json` in Windows PowerShell writes UTF-16 with a
+/// byte-order mark; an editor may start UTF-8 with one. Both review like the plan.
+#[test]
+fn a_plan_written_as_utf16_or_with_a_byte_order_mark_is_read() {
+    let plan = corpus("terraform-plans/config_resource_depends_on__plan.json");
+    let text = fs::read_to_string(&plan).expect("the corpus plan");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let expected = stdout(&reviewgate(
+        &["review", "--format", "json", plan.to_str().expect("utf-8")],
+        None,
+    ));
+    let utf16le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf16be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    let utf8_bom = [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat();
+    for (name, bytes) in [
+        ("le.json", utf16le),
+        ("be.json", utf16be),
+        ("bom.json", utf8_bom),
+    ] {
+        let path = dir.path().join(name);
+        fs::write(&path, &bytes).expect("write");
+        let out = reviewgate(
+            &["review", "--format", "json", path.to_str().expect("utf-8")],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let review = json(&out);
+        let same = serde_json::from_str::<serde_json::Value>(&expected).expect("json");
+        assert_eq!(review["changes"], same["changes"], "{name}");
+        let without_file = |review: &serde_json::Value| -> Vec<serde_json::Value> {
+            let mut findings = review["findings"].as_array().cloned().unwrap_or_default();
+            for finding in &mut findings {
+                finding["file"] = serde_json::Value::Null;
+            }
+            findings
+        };
+        assert_eq!(without_file(&review), without_file(&same), "{name}");
+        assert!(
+            !without_file(&review).is_empty(),
+            "the plan has a finding to compare"
+        );
+    }
+    // Bytes that are text in no encoding say so, with where.
+    let broken = dir.path().join("broken.json");
+    fs::write(&broken, b"{\"format_version\": \"1.2\xff\"}").expect("write");
+    let out = reviewgate(&["review", broken.to_str().expect("utf-8")], None);
+    assert_eq!(out.status.code(), Some(2));
+    // `{"format_version": "1.2` is 23 bytes: the 24th is the first that is not UTF-8.
+    let text = stdout(&out);
+    assert!(
+        text.contains("broken.json: not UTF-8 text (invalid byte at offset 23)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn json_output_has_the_documented_shape() {
     let plan = corpus("terraform-plans/basic__plan.json");

@@ -17,6 +17,7 @@ pub mod changeset;
 pub mod config;
 pub mod detect;
 pub mod diff;
+pub mod encoding;
 mod evaluate;
 pub mod external;
 pub mod finding;

@@ -68,7 +68,9 @@ fn review(
     let documents = files
         .iter()
         .map(|path| {
-            let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+            let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+            let text = reviewgate_core::encoding::decode_text(bytes)
+                .with_context(|| path.display().to_string())?;
             Ok(Document::detect(path.display().to_string(), text))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
