@@ -149,8 +149,11 @@ impl<T: Clone> Refreshing<T> {
     }
 
     /// The value built by `build` from the current configuration: the one built
-    /// before while the secrets are fresh or unchanged, else a new one. A failed
-    /// read keeps nothing, so the next call tries again.
+    /// before while the secrets are fresh or unchanged, else a new one. When the
+    /// secrets cannot be read again (Secrets Manager unreachable, a secret deleted),
+    /// the value built before goes on serving and the read is tried again after
+    /// another TTL: an outage of Secrets Manager must not become one of intake.
+    /// Without a value built before, the error is returned.
     pub async fn get(
         &self,
         build: impl AsyncFnOnce(Config) -> Result<T, BoxError>,
@@ -161,7 +164,15 @@ impl<T: Clone> Refreshing<T> {
         {
             return Ok(built.value.clone());
         }
-        let resolved = resolve(&self.client, &self.vars).await?;
+        let resolved = match (resolve(&self.client, &self.vars).await, current.as_mut()) {
+            (Ok(resolved), _) => resolved,
+            (Err(e), Some(built)) => {
+                tracing::error!(error = %e, "secrets not read again: serving with those read before");
+                built.checked = Instant::now();
+                return Ok(built.value.clone());
+            }
+            (Err(e), None) => return Err(e.into()),
+        };
         let fingerprint = fingerprint(&resolved);
         if let Some(built) = current.as_mut()
             && built.fingerprint == fingerprint

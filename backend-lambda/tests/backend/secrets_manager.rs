@@ -108,6 +108,23 @@ async fn a_secret_given_by_arn_is_read_and_its_rotation_takes_effect_within_the_
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let _checked = routers.get(router).await.expect("checked");
     assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    // A secret that cannot be read again (deleted here; an outage alike) leaves the
+    // function serving with what it read before, not failing every request.
+    secrets
+        .delete_secret()
+        .secret_id(&arn)
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .expect("deleted");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let current = routers
+        .get(router)
+        .await
+        .expect("served with what was read before");
+    assert_eq!(ping(&current, second).await, StatusCode::OK);
+    assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
