@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
 
-use crate::config::{Config, ConfigError};
+use crate::config::Config;
 
 /// What names a variable given by ARN: `NAME_SECRET_ARN` holds the ARN of `NAME`.
 pub const ARN_SUFFIX: &str = "_SECRET_ARN";
@@ -180,13 +180,26 @@ impl<T: Clone> Refreshing<T> {
             built.checked = Instant::now();
             return Ok(built.value.clone());
         }
-        let config = Config::from_lookup(|name| resolved.get(name).cloned())
-            .map_err(|e: ConfigError| -> BoxError { Box::new(e) })?;
-        let rebuilt = current.is_some();
-        let value = build(config).await?;
-        if rebuilt {
-            tracing::info!("a secret changed: configuration rebuilt");
-        }
+        let value = match Config::from_lookup(|name| resolved.get(name).cloned()) {
+            Ok(config) => build(config).await,
+            Err(e) => Err(Box::new(e) as BoxError),
+        };
+        let value = match (value, current.as_mut()) {
+            (Ok(value), previous) => {
+                if previous.is_some() {
+                    tracing::info!("a secret changed: configuration rebuilt");
+                }
+                value
+            }
+            // A rotation to a value the configuration refuses (a secret too short,
+            // say) is an operator's mistake to fix, not a reason to stop serving.
+            (Err(e), Some(built)) => {
+                tracing::error!(error = %e, "the secrets read now are refused: serving with those read before");
+                built.checked = Instant::now();
+                return Ok(built.value.clone());
+            }
+            (Err(e), None) => return Err(e),
+        };
         *current = Some(Built {
             checked: Instant::now(),
             fingerprint,

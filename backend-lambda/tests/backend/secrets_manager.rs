@@ -109,6 +109,23 @@ async fn a_secret_given_by_arn_is_read_and_its_rotation_takes_effect_within_the_
     let _checked = routers.get(router).await.expect("checked");
     assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 2);
 
+    // A rotation to a value the configuration refuses (shorter than 16 bytes) is
+    // logged and the function goes on with what it had.
+    secrets
+        .put_secret_value()
+        .secret_id(&arn)
+        .secret_string("short")
+        .send()
+        .await
+        .expect("rotated to a bad value");
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let current = routers
+        .get(router)
+        .await
+        .expect("served with what was built before");
+    assert_eq!(ping(&current, second).await, StatusCode::OK);
+    assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 2);
+
     // A secret that cannot be read again (deleted here; an outage alike) leaves the
     // function serving with what it read before, not failing every request.
     secrets
