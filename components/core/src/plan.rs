@@ -423,6 +423,35 @@ mod tests {
     }
 
     #[test]
+    fn unknown_values_the_configuration_does_not_set_are_marked_unconfigured() {
+        use crate::value::UnknownCause;
+        let json = r#"{"format_version": "1.2", "resource_changes": [{
+            "address": "aws_db_instance.db", "type": "aws_db_instance", "name": "db",
+            "change": {"actions": ["create"],
+              "after": {"engine": "postgres", "block": [{"set": "x"}]},
+              "after_unknown": {"kms_key_id": true, "storage_encrypted": true, "backup_retention_period": true,
+                                "block": [{"inner": true}], "egress": true}}}],
+          "configuration": {"root_module": {"resources": [{"address": "aws_db_instance.db",
+            "expressions": {"engine": {"constant_value": "postgres"},
+                            "kms_key_id": {"references": ["aws_kms_key.k.arn", "aws_kms_key.k"]},
+                            "storage_encrypted": {},
+                            "block": [{"set": {"constant_value": "x"}}]}}]}}}"#;
+        let plan = parse_plan("p.json", json).expect("valid plan");
+        let db = &plan.resources[0];
+        let cause = |path: &str| match db.attribute(path) {
+            Some(Value::Unknown(u)) => u.cause.clone(),
+            other => panic!("{path}: {other:?}"),
+        };
+        // Configured: references, or an expression with none (`uuid()`).
+        assert_eq!(cause("kms_key_id"), UnknownCause::AfterApply);
+        assert_eq!(cause("storage_encrypted"), UnknownCause::AfterApply);
+        // Not in the configuration's expressions, at the top or inside a block.
+        assert_eq!(cause("backup_retention_period"), UnknownCause::Unconfigured);
+        assert_eq!(cause("block.0.inner"), UnknownCause::Unconfigured);
+        assert_eq!(cause("egress"), UnknownCause::Unconfigured);
+    }
+
+    #[test]
     fn names_what_is_wrong() {
         let cases = [
             (

@@ -5,7 +5,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::value::{Sensitive, Value, ValueMap};
+use crate::value::{Sensitive, UnknownCause, Value, ValueMap};
 
 /// A configuration block's `expressions`, shared by all instances of the block.
 pub(crate) type Expressions = Arc<serde_json::Map<String, serde_json::Value>>;
@@ -151,12 +151,16 @@ fn mask_marks_anything(mask: &Value) -> bool {
     }
 }
 
-/// Gives unknown planned values the references of their configuration expression.
-/// Expressions are `{"references": [...]}` / `{"constant_value": ...}`; nested blocks
-/// are arrays of objects of expressions.
+/// Gives unknown planned values the references of their configuration expression,
+/// and marks the unknown values of arguments the configuration does not set as
+/// [`UnknownCause::Unconfigured`]. Expressions are `{"references": [...]}` /
+/// `{"constant_value": ...}`; nested blocks are arrays of objects of expressions.
 fn attach_references(values: &mut ValueMap, exprs: &serde_json::Map<String, serde_json::Value>) {
-    for (key, expr) in exprs {
-        let Some(value) = values.get_mut(key) else {
+    for (key, value) in values.iter_mut() {
+        let Some(expr) = exprs.get(key) else {
+            if let Value::Unknown(unknown) = value {
+                unknown.cause = UnknownCause::Unconfigured;
+            }
             continue;
         };
         match (value, expr) {

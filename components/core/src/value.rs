@@ -64,6 +64,12 @@ pub enum UnknownCause {
     /// Known only after apply: a plan's `after_unknown`, or an attribute of a resource
     /// (or data source) that the provider computes.
     AfterApply,
+    /// A plan's `after_unknown` for an argument the configuration does not set (it is
+    /// absent from the block's expressions in the plan's `configuration` section): the
+    /// provider computes it from its default, exactly as when a `.tf` file leaves it
+    /// out. Terraform also leaves `dynamic` blocks out of those expressions, so only
+    /// scalar readers may take this as "not set" (see `rules::values`).
+    Unconfigured,
     /// A variable with no default and no value in the reviewed files.
     NoValue(String),
     /// Depends on something outside what is evaluated (a module's output, a local or
@@ -104,6 +110,9 @@ impl Unknown {
                     Some(r) => format!("known only after apply ({r})"),
                     None => "known only after apply".to_owned(),
                 }
+            }
+            UnknownCause::Unconfigured => {
+                "not set in configuration; the provider computes it during apply".to_owned()
             }
             UnknownCause::NoValue(variable) => {
                 format!("no value given for variable \"{variable}\"")
@@ -491,6 +500,11 @@ impl ValueMap {
     /// Entries in key order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Entries in key order, values mutable.
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&str, &mut Value)> {
+        self.entries.iter_mut().map(|(k, v)| (k.as_str(), v))
     }
 
     /// Keys in order.

@@ -4,7 +4,7 @@
 
 use crate::address::Mode;
 use crate::resource::Resource;
-use crate::value::{Value, ValueMap};
+use crate::value::{UnknownCause, Value, ValueMap};
 
 /// A value as a rule sees it: known, unknown until apply (or not statically
 /// known), or not set at all.
@@ -112,6 +112,18 @@ impl<'v> Tri<&'v Value> {
             Some(v) => Tri::Known(v),
         }
     }
+
+    /// A value read as a scalar (a boolean, string or number). A plan's unknown
+    /// value for an argument its configuration does not set is the provider's
+    /// default, as when a `.tf` file leaves it out: `Missing`. Only scalars: a
+    /// `dynamic` block is also absent from a plan's configuration, so an unknown
+    /// block may be one whose `for_each` is unknown, and stays unknown.
+    pub fn scalar(value: Option<&'v Value>) -> Tri<&'v Value> {
+        match plain(value) {
+            Some(Value::Unknown(u)) if u.cause == UnknownCause::Unconfigured => Tri::Missing,
+            _ => Tri::value(value),
+        }
+    }
 }
 
 impl Tri<bool> {
@@ -159,7 +171,7 @@ impl Tri<bool> {
 
     /// A boolean (Terraform also accepts the strings `"true"`/`"false"`).
     pub fn bool(value: Option<&Value>) -> Tri<bool> {
-        match Tri::value(value) {
+        match Tri::scalar(value) {
             Tri::Known(v) => v.as_bool().map_or(Tri::Unknown, Tri::Known),
             Tri::Unknown => Tri::Unknown,
             Tri::Missing => Tri::Missing,
@@ -180,7 +192,7 @@ impl Tri<bool> {
 impl<'v> Tri<&'v str> {
     /// A string.
     pub fn str(value: Option<&'v Value>) -> Tri<&'v str> {
-        match Tri::value(value) {
+        match Tri::scalar(value) {
             Tri::Known(Value::String(s)) => Tri::Known(s.as_str()),
             Tri::Known(_) | Tri::Unknown => Tri::Unknown,
             Tri::Missing => Tri::Missing,
@@ -200,7 +212,7 @@ impl<'v> Tri<&'v str> {
 impl Tri<f64> {
     /// A number (Terraform also accepts numeric strings).
     pub fn number(value: Option<&Value>) -> Tri<f64> {
-        match Tri::value(value) {
+        match Tri::scalar(value) {
             Tri::Known(Value::Number(n)) => n.as_f64().map_or(Tri::Unknown, Tri::Known),
             Tri::Known(Value::String(s)) => s.parse().map_or(Tri::Unknown, Tri::Known),
             Tri::Known(_) | Tri::Unknown => Tri::Unknown,

@@ -67,7 +67,7 @@ pub(super) fn refers_only_to(value: Option<&Value>, resource_type: &str) -> bool
 /// An expression involving anything else (`var.key`, a conditional) cannot be told:
 /// it might evaluate to `null`.
 pub(super) fn kms_key(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<KeyKind> {
-    match Tri::value(value) {
+    match Tri::scalar(value) {
         Tri::Missing => Tri::Missing,
         Tri::Known(Value::String(key)) if key.is_empty() => Tri::Missing,
         Tri::Known(Value::String(key)) => Tri::Known(if is_aws_managed_alias(key) {

@@ -391,7 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn plan_trail_key_known_after_apply_cannot_be_told() {
+    fn plan_trail_key_left_unset_in_configuration_is_the_provider_default() {
         let plan = format!(
             r#"{{"format_version": "1.2", "resource_changes": [{}, {}, {}, {}],
               "configuration": {{"root_module": {{"resources": [
@@ -422,10 +422,11 @@ mod tests {
             ),
         );
         let review = review_of("plan.json", &plan);
-        // `kms_key_id` is known only after apply and no configuration expression says
-        // where it comes from.
-        assert!(flagged(&review, "RG-AWS-CT-003").is_empty());
-        assert_eq!(undecided(&review, "RG-AWS-CT-003"), ["aws_cloudtrail.main"]);
+        // `kms_key_id` is known only after apply, and the trail's configuration does
+        // not set it: the provider's default (no key), as when a `.tf` file leaves it
+        // out.
+        assert_eq!(flagged(&review, "RG-AWS-CT-003"), ["aws_cloudtrail.main"]);
+        assert!(undecided(&review, "RG-AWS-CT-003").is_empty());
         // The log group's key and the trail's log group come from resources in the
         // plan: decided even though their values are known only after apply.
         assert!(flagged(&review, "RG-AWS-CW-001").is_empty());
