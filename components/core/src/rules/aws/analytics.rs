@@ -36,7 +36,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "Athena writes query results to S3 unencrypted unless an `encryption_configuration` says otherwise: on an `aws_athena_database`, or in a workgroup's `configuration.result_configuration`. Query results often hold whole extracts of the data queried.",
             remediation: "Add `encryption_configuration { encryption_option = \"SSE_KMS\" kms_key_arn = aws_kms_key.athena.arn }` (database) or the same block in `configuration.result_configuration` (workgroup).",
-            aliases: &["AWS-0006", "AVD-AWS-0006"],
+            aliases: &["AWS-0006", "AVD-AWS-0006", "CKV_AWS_77", "CKV_AWS_159"],
             frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_athena_database", "aws_athena_workgroup"],
         },
@@ -101,7 +101,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "With `block_public_security_group_rules = false` the account lets EMR clusters launch with security groups that open ports to 0.0.0.0/0 or ::/0, exposing Hadoop, Spark and Jupyter interfaces that often have no authentication. AWS turns block public access on by default for every account.",
             remediation: "Set `block_public_security_group_rules = true` and list only the ports that must be public (usually just 22) in `permitted_public_security_group_rule_range`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_390"],
             frameworks: &[
                 ("soc2", &["CC6.6"]),
                 ("pci-dss-4.0", &["1.3.1"]),

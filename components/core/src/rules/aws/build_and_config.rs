@@ -39,7 +39,15 @@ const CONFIG_RECORDING: &[(&str, &[&str])] = &[
     ("cis-aws-3.0", &["3.3"]),
     ("soc2", &["CC7.1"]),
     ("nist-800-53-r5", &["CM-8"]),
-    ("nist-csf-2.0", &["ID.AM-08"]),
+    ("nist-csf-2.0", &["ID.AM-02"]),
+];
+
+/// An aggregator collects what recorders record; it enables none itself, so the CIS
+/// recommendation to enable Config everywhere is the recorders' control.
+const CONFIG_AGGREGATION: &[(&str, &[&str])] = &[
+    ("soc2", &["CC7.1"]),
+    ("nist-800-53-r5", &["CM-8"]),
+    ("nist-csf-2.0", &["ID.AM-02"]),
 ];
 
 pub(super) const RULES: &[ResourceRule] = &[
@@ -64,7 +72,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "`environment.privileged_mode = true` gives the build container root access to a Docker daemon on the build host. Code built by the project (a pull request, a compromised dependency) can then escape the build's isolation and read the project's credentials and cache. It is off by default and needed only to build Docker images.",
             remediation: "Set `privileged_mode = false`, or build images with a daemonless builder (kaniko, buildah); keep privileged projects away from untrusted sources.",
-            aliases: &[],
+            aliases: &["CKV_AWS_316"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
                 ("nist-800-53-r5", &["AC-6", "CM-7"]),
@@ -143,8 +151,8 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "An aggregator source that lists `regions` instead of `all_regions = true` misses every region not listed, including ones an attacker chooses precisely because nobody watches them, and regions enabled later.",
             remediation: "Set `all_regions = true` in the `account_aggregation_source` or `organization_aggregation_source` (and drop `regions`).",
-            aliases: &["AWS-0019", "AVD-AWS-0019"],
-            frameworks: CONFIG_RECORDING,
+            aliases: &["AWS-0019", "AVD-AWS-0019", "CKV_AWS_121"],
+            frameworks: CONFIG_AGGREGATION,
             resource_types: &["aws_config_configuration_aggregator"],
         },
         check: check_config_aggregator_regions,
@@ -183,7 +191,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "Without `kms_key_id` (or with `alias/aws/secretsmanager`) the secret is encrypted with the AWS managed key, whose key policy allows every principal in the account that may call Secrets Manager: access cannot be narrowed or separated by key, and the secret cannot be shared across accounts.",
             remediation: "Set `kms_key_id` to a customer managed `aws_kms_key` whose policy grants decryption only to the secret's consumers.",
-            aliases: &["AWS-0098", "AVD-AWS-0098"],
+            aliases: &["AWS-0098", "AVD-AWS-0098", "CKV_AWS_149"],
             frameworks: CUSTOMER_KEY,
             resource_types: &["aws_secretsmanager_secret"],
         },
@@ -231,7 +239,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "`permissions = { type = \"Share\", account_ids = \"All\" }` makes the document public: every AWS account can read it and run it, along with whatever commands, hostnames and embedded values it holds.",
             remediation: "List the account ids that need the document in `account_ids`, or remove `permissions`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_303"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
                 ("nist-800-53-r5", &["AC-3", "AC-21"]),

@@ -14,7 +14,6 @@ use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
 const LEAST_PRIVILEGE: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["2.2.1"]),
     ("nist-800-53-r5", &["AC-6", "CM-7"]),
     ("nist-csf-2.0", &["PR.AA-05"]),
 ];
@@ -49,7 +48,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "`readonlyRootFilesystem` defaults to false: an attacker who gets code execution in the container can replace its binaries and libraries or drop tools onto its filesystem, and the change persists for the life of the task.",
             remediation: "Set `\"readonlyRootFilesystem\": true` on each container and mount volumes only where it must write.",
-            aliases: &[],
+            aliases: &["CKV_AWS_336"],
             frameworks: LEAST_PRIVILEGE,
             resource_types: TASK_DEFINITION,
         },
@@ -114,7 +113,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "`network_configuration.assign_public_ip = true` gives every task of the service a public address: the containers are reachable from the internet directly, without a load balancer in front, protected only by their security groups.",
             remediation: "Set `assign_public_ip = false` (the default), run the tasks in private subnets, and put a load balancer in front of them.",
-            aliases: &[],
+            aliases: &["CKV_AWS_333"],
             frameworks: PUBLIC_NETWORK,
             resource_types: &["aws_ecs_service"],
         },
@@ -125,7 +124,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-EKS-005",
             title: "EKS cluster runs a Kubernetes version past the end of support",
             severity: Severity::High,
-            description: "Amazon EKS supports a Kubernetes minor version for 14 months of standard support and 12 more of extended support; after that the control plane gets no security patches and AWS upgrades it on its own schedule. Judged against the EKS release calendar as of 2026-12-06 (see `EKS_END_OF_EXTENDED_SUPPORT`), not the current date, so results are reproducible; versions newer than the table pass. An unset `version` takes the latest default.",
+            description: "Amazon EKS supports a Kubernetes minor version for 14 months of standard support and 12 more of extended support; after that the control plane gets no security patches and AWS upgrades it on its own schedule. Judged against the EKS release calendar as recorded on 2026-12-06 (1.31 and older are past extended support), not against the current date, so results are reproducible; versions newer than the recorded calendar pass. An unset `version` takes the latest default.",
             remediation: "Set `version` to a supported release (1.32 or later as of 2026-12-06) and upgrade one minor version at a time.",
             aliases: &[],
             frameworks: &[
@@ -145,7 +144,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "A node group with `remote_access.ec2_ssh_key` and no `source_security_group_ids` gets port 22 opened to 0.0.0.0/0 on its nodes by EKS: every worker node accepts SSH attempts from anywhere.",
             remediation: "Set `source_security_group_ids` to the bastion's or VPN's security group, or remove `remote_access` and use Session Manager.",
-            aliases: &[],
+            aliases: &["CKV_AWS_100"],
             frameworks: PUBLIC_NETWORK,
             resource_types: &["aws_eks_node_group"],
         },

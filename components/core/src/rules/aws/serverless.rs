@@ -24,7 +24,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-LMB-004",
             title: "Lambda function uses a deprecated runtime",
             severity: Severity::High,
-            description: "Under the Lambda runtime deprecation policy a runtime is deprecated when its language or operating system stops receiving security updates: Lambda no longer patches it, and later blocks creating and then updating functions that use it. Judged against the published deprecation dates as of 2026-12-06 (see `LAMBDA_RUNTIME_DEPRECATION`), not the current date, so results are reproducible; runtimes not in the table pass.",
+            description: "Under the Lambda runtime deprecation policy a runtime is deprecated when its language or operating system stops receiving security updates: Lambda no longer patches it, and later blocks creating and then updating functions that use it. Judged against the deprecation dates published on the Lambda runtimes page as recorded on 2026-12-06, not against the current date, so results are reproducible; runtimes not in that record (newer ones) pass.",
             remediation: "Move the function to a supported runtime of its language (for example `nodejs22.x`, `python3.13`, `java21`, `dotnet10`, `ruby3.4`, `provided.al2023`).",
             aliases: &[],
             frameworks: &[
@@ -121,7 +121,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             frameworks: &[
                 ("soc2", &["CC8.1"]),
                 ("nist-800-53-r5", &["CM-14", "SI-7"]),
-                ("nist-csf-2.0", &["PR.PS-01"]),
+                ("nist-csf-2.0", &["PR.PS-05"]),
             ],
             resource_types: FUNCTION,
         },
@@ -138,7 +138,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             frameworks: &[
                 ("soc2", &["CC8.1"]),
                 ("nist-800-53-r5", &["CM-14", "SI-7"]),
-                ("nist-csf-2.0", &["PR.PS-01"]),
+                ("nist-csf-2.0", &["PR.PS-05"]),
             ],
             resource_types: &["aws_lambda_code_signing_config"],
         },

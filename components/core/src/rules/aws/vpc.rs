@@ -39,7 +39,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "`auto_accept_shared_attachments = \"enable\"` attaches any VPC from an account the transit gateway is shared with, without review, routing its traffic into every network on the gateway. The default is \"disable\".",
             remediation: "Set `auto_accept_shared_attachments = \"disable\"` and accept attachments explicitly (`aws_ec2_transit_gateway_vpc_attachment_accepter`).",
-            aliases: &[],
+            aliases: &["CKV_AWS_331"],
             frameworks: SEGMENTATION,
             resource_types: &["aws_ec2_transit_gateway"],
         },
