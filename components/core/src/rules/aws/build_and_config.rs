@@ -570,7 +570,7 @@ fn sends_secret(
 fn check_secret_leaked_over_http(secret: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     for request in ctx.of_type("http") {
         for argument in HTTP_REQUEST_ARGUMENTS {
-            if sends_secret(ctx, request, request.attributes.get(*argument), secret) {
+            if sends_secret(ctx, request, request.attributes.get(argument), secret) {
                 out.fail(
                     format!(
                         "`{}` is sent out in the `{argument}` of the HTTP request `{}`",

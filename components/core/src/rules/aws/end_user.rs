@@ -139,7 +139,7 @@ fn check_workspace_volume_encryption(workspace: &Resource, _ctx: &Context<'_>, o
             ),
             workspace
                 .attributes
-                .contains_key(*attribute)
+                .contains_key(attribute)
                 .then_some(*attribute),
         );
     }

@@ -256,7 +256,7 @@ fn check_public_permission(permission: &Resource, _ctx: &Context<'_>, out: &mut 
         _ => return,
     }
     let scoped = Tri::any(PRINCIPAL_SCOPES.iter().map(|argument| {
-        match Tri::non_empty_str(permission.attributes.get(*argument)) {
+        match Tri::non_empty_str(permission.attributes.get(argument)) {
             Tri::Known(_) => Tri::Known(true),
             Tri::Unknown => Tri::Unknown,
             Tri::Missing => Tri::Known(false),

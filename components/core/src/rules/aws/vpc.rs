@@ -96,7 +96,7 @@ fn allows_everything(statement: &Statement) -> Tri<bool> {
 
 fn check_endpoint_policy(endpoint: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     match Tri::str(endpoint.attributes.get("vpc_endpoint_type")) {
-        Tri::Known(kind) if kind == "GatewayLoadBalancer" => return,
+        Tri::Known("GatewayLoadBalancer") => return,
         Tri::Unknown => return out.cannot_tell("`vpc_endpoint_type` is known only after apply"),
         _ => {}
     }
