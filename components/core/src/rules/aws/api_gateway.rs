@@ -90,7 +90,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-APIGW-005",
             title: "API Gateway custom domain allows TLS 1.0",
             severity: Severity::High,
-            description: "A custom domain name with `security_policy = \"TLS_1_0\"` accepts TLS 1.0 and 1.1, which have known weaknesses and are not allowed for cardholder data. Left unset, API Gateway applies TLS_1_0 to a domain name created through the API.",
+            description: "A custom domain name with `security_policy = \"TLS_1_0\"` accepts TLS 1.0 and 1.1, which have known weaknesses and are not allowed for cardholder data. Left unset, the domain gets API Gateway's legacy default, TLS_1_0, the policy its default edge-optimized and Regional endpoints also use.",
             remediation: "Set `security_policy = \"TLS_1_2\"` (or one of the `SecurityPolicy_TLS13_*` / `SecurityPolicy_TLS12_*` enhanced policies).",
             aliases: &["AWS-0005", "AVD-AWS-0005", "CKV_AWS_206"],
             frameworks: &[
@@ -353,7 +353,7 @@ fn check_domain_tls_policy(domain: &Resource, _ctx: &Context<'_>, out: &mut Verd
         Tri::Unknown => out.cannot_tell("`security_policy` is known only after apply"),
         Tri::Missing => out.fail(
             format!(
-                "custom domain `{}` does not set `security_policy`, so API Gateway applies TLS_1_0",
+                "custom domain `{}` does not set `security_policy`, so it gets the legacy default TLS_1_0",
                 domain.address
             ),
             None,
