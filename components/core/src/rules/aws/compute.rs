@@ -399,7 +399,7 @@ fn has_snapshot(device: &ValueMap) -> bool {
 /// means the AWS managed default; an `alias/aws/…` alias is AWS managed; a
 /// reference to an `aws_kms_key` (or its alias, or a replica) is customer managed;
 /// a variable or a value known only after apply cannot be told.
-fn customer_key(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<bool> {
+pub(super) fn customer_key(ctx: &Context<'_>, from: &Resource, value: Option<&Value>) -> Tri<bool> {
     match kms_key(ctx, from, value) {
         Tri::Known(kind) => Tri::Known(kind == KeyKind::Customer),
         Tri::Missing => Tri::Known(false),
@@ -1703,7 +1703,7 @@ fn template_text(pieces: &[Piece], json: bool) -> Option<String> {
 
 /// A JSON document written as `jsonencode(…)` or as a template/heredoc, with the
 /// parts not known statically replaced by placeholder strings.
-fn partial_json_of(value: Option<&Value>) -> Option<serde_json::Value> {
+pub(super) fn partial_json_of(value: Option<&Value>) -> Option<serde_json::Value> {
     partial_json(&partial_of(value)?)
 }
 

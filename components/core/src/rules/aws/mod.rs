@@ -4,16 +4,24 @@ use super::ResourceRule;
 
 pub(super) use iam_change::{ATTACHMENT_TYPES, widened_permissions};
 
+mod analytics;
+mod api_gateway;
+mod build_and_config;
 mod compute;
+mod containers;
 mod data_stores;
 mod edge;
+mod end_user;
 mod iam;
 mod iam_change;
+mod instances;
 mod kms;
 mod logging;
 mod network;
 mod policy;
 mod s3;
+mod serverless;
+mod vpc;
 
 /// Every AWS rule set.
 pub(super) const RULES: &[&[ResourceRule]] = &[
@@ -24,4 +32,12 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     compute::RULES,
     iam::RULES,
     data_stores::RULES,
+    api_gateway::RULES,
+    analytics::RULES,
+    build_and_config::RULES,
+    end_user::RULES,
+    instances::RULES,
+    vpc::RULES,
+    containers::RULES,
+    serverless::RULES,
 ];
