@@ -374,7 +374,9 @@ fn is_oidc(principal: &Principal) -> Tri<bool> {
     })
 }
 
-/// Whether a condition on a key ending in one of `suffixes` must match.
+/// Whether a condition on a key ending in one of `suffixes` must match. Condition
+/// values are not read by the policy reader, so `StringLike` on `repo:*` still counts:
+/// the rule catches the missing subject check, not a subject pattern that is too wide.
 fn restricts_subject(statement: &Statement, suffixes: &[&str]) -> Tri<bool> {
     let matching = |operator: &Text| {
         operator.test(|op| {

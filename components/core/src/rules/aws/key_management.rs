@@ -37,11 +37,7 @@ const POLICY_EXPOSURE: &[(&str, &[&str])] = &[
 ];
 
 /// Recoverability of keys and secrets.
-const RECOVERY: &[(&str, &[&str])] = &[
-    ("soc2", &["A1.2"]),
-    ("nist-800-53-r5", &["SC-12", "CP-9"]),
-    ("nist-csf-2.0", &["PR.DS-11"]),
-];
+const RECOVERY: &[(&str, &[&str])] = &[("soc2", &["A1.2"]), ("nist-800-53-r5", &["SC-12"])];
 
 /// Key policy condition keys that also pin the caller down: the calling account.
 const KEY_CALLER_KEYS: &[&str] = &[
@@ -89,7 +85,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Critical,
             description: "A key policy statement that allows principal `*` with no condition that pins the caller down (`kms:CallerAccount`, `aws:PrincipalOrgID`, `aws:SourceArn`, …) lets any AWS account use or manage the key, and decrypt whatever it protects.",
             remediation: "Name the account root or the roles that need the key in the `Principal`, or add a `StringEquals` condition on `kms:CallerAccount` or `aws:PrincipalOrgID`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_33"],
             frameworks: POLICY_EXPOSURE,
             resource_types: &[
                 "aws_kms_key",
@@ -143,10 +139,9 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "Without `kms_key_id` a secret is encrypted with the AWS managed key `aws/secretsmanager`, whose key policy lets every principal of the account with Secrets Manager permissions decrypt it and cannot be changed. A customer managed key adds a key policy of its own and allows sharing a secret across accounts.",
             remediation: "Set `kms_key_id` on the `aws_secretsmanager_secret` to the ARN of an `aws_kms_key`.",
-            aliases: &["AWS-0098", "AVD-AWS-0098"],
+            aliases: &["AWS-0098", "AVD-AWS-0098", "CKV_AWS_149"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
-                ("pci-dss-4.0", &["3.6.1"]),
                 ("nist-800-53-r5", &["SC-12", "SC-28"]),
                 ("nist-csf-2.0", &["PR.DS-01"]),
             ],
@@ -163,7 +158,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Add an `aws_secretsmanager_secret_rotation` with `secret_id` set to the secret, a `rotation_lambda_arn` (or a managed rotation) and `rotation_rules`.",
             aliases: &[],
             frameworks: &[
-                ("pci-dss-4.0", &["8.3.9"]),
+                ("pci-dss-4.0", &["8.6.3"]),
                 ("nist-800-53-r5", &["IA-5(1)", "SC-12"]),
                 ("nist-csf-2.0", &["PR.AA-01"]),
             ],
@@ -178,9 +173,9 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "Rotating every 90 days or more often bounds how long a leaked secret stays useful; `rotation_rules` that wait longer (`automatically_after_days` over 90, or a `rate(...)` schedule of more than 90 days) leave a leaked credential valid for months.",
             remediation: "Set `rotation_rules { automatically_after_days = 90 }` or less (or a `schedule_expression` such as `rate(30 days)`).",
-            aliases: &[],
+            aliases: &["CKV_AWS_304"],
             frameworks: &[
-                ("pci-dss-4.0", &["8.3.9"]),
+                ("pci-dss-4.0", &["8.6.3"]),
                 ("nist-800-53-r5", &["IA-5(1)"]),
             ],
             resource_types: &[SECRET_ROTATION],

@@ -46,7 +46,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "A topic policy statement that allows principal `*` with no condition that pins the caller down (`aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:SourceVpce`, `aws:PrincipalAccount`, … with a matching, non-negated operator) lets any AWS account publish to the topic or subscribe to it and receive every message. `…IfExists` and `ForAllValues:` operators constrain nothing for a caller who leaves the key out.",
             remediation: "Name the accounts or services allowed in `Principal`, or add a `StringEquals`/`ArnLike` condition on `aws:SourceArn`, `aws:SourceAccount` or `aws:PrincipalOrgID`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_169"],
             frameworks: POLICY_EXPOSURE,
             resource_types: &[TOPIC, TOPIC_POLICY],
         },
@@ -79,7 +79,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             frameworks: IN_TRANSIT,
             resource_types: &[TOPIC, TOPIC_POLICY],
         },
-        check: check_topic_tls,
+        check: require_tls_deny,
     },
     ResourceRule {
         meta: RuleMeta {
@@ -122,7 +122,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             frameworks: IN_TRANSIT,
             resource_types: &[QUEUE, QUEUE_POLICY],
         },
-        check: check_queue_tls,
+        check: require_tls_deny,
     },
     ResourceRule {
         meta: RuleMeta {
@@ -212,14 +212,6 @@ fn require_tls_deny(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
             Tri::Missing => {}
         }
     }
-}
-
-fn check_topic_tls(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    require_tls_deny(resource, ctx, out);
-}
-
-fn check_queue_tls(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    require_tls_deny(resource, ctx, out);
 }
 
 /// The topic attribute that turns on delivery-status logging for a subscription

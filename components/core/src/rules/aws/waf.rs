@@ -48,7 +48,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "The AWS managed group `AWSManagedRulesKnownBadInputsRuleSet` blocks request patterns of widely exploited vulnerabilities, among them the Log4j JNDI lookups of CVE-2021-44228 (its `Log4JRCE_*` rules). Reported when the web ACL does not use the group, runs it with `override_action { count {} }`, or overrides a `Log4JRCE` rule to count.",
             remediation: "Add a rule with `statement { managed_rule_group_statement { name = \"AWSManagedRulesKnownBadInputsRuleSet\" vendor_name = \"AWS\" } }` and `override_action { none {} }`, without counting the `Log4JRCE_*` rules.",
-            aliases: &[],
+            aliases: &["CKV_AWS_192"],
             frameworks: &[
                 ("pci-dss-4.0", &["6.4.2"]),
                 ("soc2", &["CC6.6"]),
@@ -79,7 +79,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "Without an `aws_wafv2_web_acl_logging_configuration`, AWS WAF keeps no record of the requests it inspected, blocked or let through, so attacks against the application cannot be investigated and false positives cannot be tuned. Reported when no logging configuration in the change names the web ACL.",
             remediation: "Add an `aws_wafv2_web_acl_logging_configuration` with `resource_arn` set to the web ACL's ARN and a CloudWatch Logs group, S3 bucket or Firehose stream (named `aws-waf-logs-*`) as destination.",
-            aliases: &[],
+            aliases: &["CKV2_AWS_31"],
             frameworks: &[
                 ("pci-dss-4.0", &["10.2.1"]),
                 ("soc2", &["CC7.2"]),
