@@ -386,7 +386,7 @@ fn check_rotation_interval(rotation: &Resource, _ctx: &Context<'_>, out: &mut Ve
 fn check_recovery_window(secret: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
     let attribute = "recovery_window_in_days";
     match Tri::number(secret.attributes.get(attribute)) {
-        Tri::Known(days) if days == 0.0 => out.fail(
+        Tri::Known(0.0) => out.fail(
             format!(
                 "secret `{}` is deleted immediately, with no recovery window",
                 secret.address
