@@ -8,6 +8,10 @@
 
 use crate::finding::Severity;
 use crate::resource::Resource;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::rules::context::ResourceName;
 use crate::rules::values::{configured, is_managed};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
@@ -129,7 +133,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-SQS-014",
             title: "SQS queue has no dead-letter queue",
             severity: Severity::Low,
-            description: "Without a redrive policy, a message that consumers keep failing to process is retried until it expires and is then lost without a trace, and a poison message can stall a FIFO queue. Queues that are themselves the dead-letter queue of another queue in the change are not reported.",
+            description: "Without a redrive policy, a message that consumers keep failing to process is retried until it expires and is then lost without a trace, and a poison message can stall a FIFO queue. Queues that are themselves a dead-letter queue or failure destination of another resource in the change (a queue's `redrive_policy`, a Lambda function's `dead_letter_config`, an event source mapping's `on_failure` destination) are not reported.",
             remediation: "Set `redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 5 })` on the queue (or add an `aws_sqs_queue_redrive_policy`).",
             aliases: &[],
             frameworks: &[("soc2", &["A1.2"]), ("nist-800-53-r5", &["SI-17"])],
@@ -279,9 +283,66 @@ fn check_queue_weak_conditions(resource: &Resource, ctx: &Context<'_>, out: &mut
     );
 }
 
+/// Keys under which a resource says where its failed work goes: a Lambda function's
+/// or an EventBridge target's `dead_letter_config`, an event source mapping's or an
+/// invoke config's `destination_config.on_failure`, a queue's or an SNS subscription's
+/// `redrive_policy`. A queue named there is a dead-letter queue.
+const FAILURE_DESTINATION_KEYS: &[&str] = &["dead_letter", "on_failure", "redrive_policy"];
+
+/// Every resource some resource of the change names as a failure destination.
+#[derive(Default)]
+struct FailureDestinations {
+    names: HashSet<ResourceName>,
+    /// A failure destination is known only after apply, with nothing to say what it is.
+    unresolved: bool,
+}
+
+fn failure_destinations(ctx: &Context<'_>) -> Arc<FailureDestinations> {
+    ctx.memo("messaging.failure_destinations", || {
+        let mut found = FailureDestinations::default();
+        for resource in ctx.resources() {
+            for (key, value) in resource.attributes.iter() {
+                collect_destinations(ctx, resource, key, value, false, &mut found);
+            }
+        }
+        found
+    })
+}
+
+fn collect_destinations(
+    ctx: &Context<'_>,
+    resource: &Resource,
+    key: &str,
+    value: &Value,
+    under: bool,
+    found: &mut FailureDestinations,
+) {
+    let under = under || FAILURE_DESTINATION_KEYS.iter().any(|k| key.contains(k));
+    match value {
+        Value::Map(map) => {
+            for (inner, item) in map.iter() {
+                collect_destinations(ctx, resource, inner, item, under, found);
+            }
+        }
+        Value::List(items) => {
+            for item in items {
+                collect_destinations(ctx, resource, key, item, under, found);
+            }
+        }
+        Value::Sensitive(hidden) => {
+            collect_destinations(ctx, resource, key, hidden.expose(), under, found)
+        }
+        Value::Unknown(unknown) if under && unknown.references.is_empty() => {
+            found.unresolved = true;
+        }
+        leaf if under => found.names.extend(ctx.names_in(resource, Some(leaf))),
+        _ => {}
+    }
+}
+
 /// A queue has a dead-letter queue through its own `redrive_policy` or an
-/// `aws_sqs_queue_redrive_policy`; a queue that another queue (or a redrive allow
-/// policy) names as its dead-letter target is one itself.
+/// `aws_sqs_queue_redrive_policy`; a queue that another resource names as where its
+/// failures go (or that allows other queues to redrive into it) is one itself.
 fn check_queue_dead_letter(queue: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     let own = ctx.is_set(queue, configured(queue.attributes.get("redrive_policy")));
     if own == Tri::Known(true) {
@@ -291,32 +352,25 @@ fn check_queue_dead_letter(queue: &Resource, ctx: &Context<'_>, out: &mut Verdic
     if !separate.definite.is_empty() {
         return;
     }
-    // Being a dead-letter queue: named in another queue's redrive policy, or allowing
-    // other queues to redrive into it.
     let allows_sources = ctx.is_set(
         queue,
         configured(queue.attributes.get("redrive_allow_policy")),
     );
-    if allows_sources == Tri::Known(true) {
+    let allow_policies = ctx.referencing(queue, "aws_sqs_queue_redrive_allow_policy", "queue_url");
+    if allows_sources == Tri::Known(true) || !allow_policies.definite.is_empty() {
         return;
     }
-    let targets = [
-        ctx.referencing(queue, QUEUE, "redrive_policy"),
-        ctx.referencing(queue, "aws_sqs_queue_redrive_policy", "redrive_policy"),
-        ctx.referencing(queue, "aws_sqs_queue_redrive_allow_policy", "queue_url"),
-    ];
-    if targets
-        .iter()
-        .any(|t| t.definite.iter().any(|r| !std::ptr::eq(*r, queue)))
-    {
+    let destinations = failure_destinations(ctx);
+    if ctx.is_named_by(queue, &destinations.names) {
         return;
     }
     let unresolved = own.is_unknown()
         || allows_sources.is_unknown()
         || separate.unresolved
-        || targets.iter().any(|t| t.unresolved);
+        || allow_policies.unresolved
+        || destinations.unresolved;
     if unresolved {
-        out.cannot_tell("the queue's redrive policy, or whether another queue uses it as its dead-letter queue, is not known statically");
+        out.cannot_tell("the queue's redrive policy, or whether another resource sends its failures to it, is not known statically");
     } else {
         out.fail(
             format!(
@@ -508,6 +562,25 @@ resource "aws_sqs_queue_redrive_policy" "split" {
 resource "aws_sqs_queue" "variable" {
   name           = "variable"
   redrive_policy = var.redrive
+}
+resource "aws_sqs_queue" "function_failures" { name = "function-failures" }
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  dead_letter_config {
+    target_arn = aws_sqs_queue.function_failures.arn
+  }
+}
+resource "aws_sqs_queue" "stream_failures" { name = "stream-failures" }
+resource "aws_lambda_event_source_mapping" "m" {
+  function_name     = aws_lambda_function.f.arn
+  event_source_arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/x"
+  starting_position = "LATEST"
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.stream_failures.arn
+    }
+  }
 }
 "#);
         assert_eq!(flagged(&review, "RG-AWS-SQS-014"), ["aws_sqs_queue.lonely"]);
