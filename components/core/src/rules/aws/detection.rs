@@ -8,7 +8,7 @@
 
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::values::{contains_string, known_blocks, lookup};
+use crate::rules::values::{configured, contains_string, known_blocks, lookup};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::ValueMap;
 
@@ -439,7 +439,8 @@ fn check_detector_enabled(detector: &Resource, _ctx: &Context<'_>, out: &mut Ver
 
 fn check_publishing_frequency(detector: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
     let attribute = "finding_publishing_frequency";
-    match Tri::str(detector.attributes.get(attribute)).or_default_value("SIX_HOURS") {
+    // Optional and computed: a plan shows it unset as known after apply.
+    match Tri::str(configured(detector.attributes.get(attribute))).or_default_value("SIX_HOURS") {
         Tri::Known(frequency) if frequency.eq_ignore_ascii_case("SIX_HOURS") => out.fail(
             format!(
                 "detector `{}` publishes finding updates only every six hours",
@@ -529,7 +530,7 @@ fn check_runtime_monitoring(resource: &Resource, _ctx: &Context<'_>, out: &mut V
 /// `auto_enable = false` means the same as `NONE`.
 fn check_organization_auto_enable(config: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
     let attribute = "auto_enable_organization_members";
-    match Tri::str(config.attributes.get(attribute)) {
+    match Tri::str(configured(config.attributes.get(attribute))) {
         Tri::Known(mode) if mode.eq_ignore_ascii_case("NONE") => out.fail(
             format!(
                 "`{}` does not enable GuardDuty in member accounts",
@@ -1297,5 +1298,29 @@ resource "aws_cloudtrail" "variable" {
             flagged(&review, "RG-AWS-CT-012"),
             ["aws_cloudtrail.stopped"]
         );
+    }
+
+    /// Plans show optional computed attributes left unset as known after apply; with
+    /// no configuration behind them they are the provider default, not unknown.
+    #[test]
+    fn plan_reads_unset_computed_settings_as_their_defaults() {
+        let plan = r#"{"format_version": "1.2", "resource_changes": [
+          {"address": "aws_guardduty_detector.d", "mode": "managed", "type": "aws_guardduty_detector", "name": "d",
+           "provider_name": "registry.terraform.io/hashicorp/aws",
+           "change": {"actions": ["create"], "before": null, "after": {"enable": true},
+                      "after_unknown": {"finding_publishing_frequency": true, "id": true}}},
+          {"address": "aws_guardduty_detector.fast", "mode": "managed", "type": "aws_guardduty_detector", "name": "fast",
+           "provider_name": "registry.terraform.io/hashicorp/aws",
+           "change": {"actions": ["create"], "before": null,
+                      "after": {"enable": true, "finding_publishing_frequency": "FIFTEEN_MINUTES"},
+                      "after_unknown": {"id": true}}}
+        ]}"#;
+        let review = crate::rules::test_support::review_of("plan.json", plan);
+        assert_eq!(
+            flagged(&review, "RG-AWS-GD-002"),
+            ["aws_guardduty_detector.d"]
+        );
+        assert!(undecided(&review, "RG-AWS-GD-002").is_empty());
+        assert!(flagged(&review, "RG-AWS-GD-001").is_empty());
     }
 }

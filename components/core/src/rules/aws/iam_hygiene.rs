@@ -7,6 +7,7 @@
 
 use crate::finding::Severity;
 use crate::resource::Resource;
+use crate::rules::values::configured;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
 use super::exposure::{TRUST_KEYS, open_behind_weak_conditions};
@@ -169,7 +170,8 @@ pub(super) const RULES: &[ResourceRule] = &[
 /// Set below 24; an unset value is RG-AWS-IAM-009's finding.
 fn check_reuse_prevention_24(policy: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
     let attribute = "password_reuse_prevention";
-    match Tri::number(policy.attributes.get(attribute)) {
+    // Optional and computed: a plan shows it unset as known after apply.
+    match Tri::number(configured(policy.attributes.get(attribute))) {
         Tri::Known(n) if n < 24.0 => out.fail(
             format!(
                 "password policy `{}` remembers only {n} previous passwords (CIS asks for 24)",

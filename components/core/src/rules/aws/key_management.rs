@@ -284,12 +284,19 @@ fn check_lockout_bypass(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdi
 }
 
 fn check_multi_region_key(key: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    refuse_true(
-        key,
-        out,
-        "multi_region",
-        "is a multi-Region key: its key material can be replicated to other Regions",
-    );
+    let attribute = "multi_region";
+    // Optional and computed: a plan shows it unset as known after apply.
+    match Tri::bool(configured(key.attributes.get(attribute))) {
+        Tri::Known(true) => out.fail(
+            format!(
+                "`{}` is a multi-Region key: its key material can be replicated to other Regions",
+                key.address
+            ),
+            Some(attribute),
+        ),
+        Tri::Unknown => out.cannot_tell(format!("`{attribute}` is not known statically")),
+        _ => {}
+    }
 }
 
 // ----- Secrets Manager -----------------------------------------------------------------
