@@ -127,7 +127,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             aliases: &[],
             frameworks: &[
                 ("soc2", &["CC7.3"]),
-                ("nist-800-53-r5", &["SI-4(5)", "IR-4"]),
+                ("nist-800-53-r5", &["SI-4", "IR-4"]),
                 ("nist-csf-2.0", &["DE.AE-06"]),
             ],
             resource_types: &[DETECTOR],
@@ -280,7 +280,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             aliases: &["CKV_AWS_319"],
             frameworks: &[
                 ("soc2", &["CC7.2"]),
-                ("nist-800-53-r5", &["SI-4(5)"]),
+                ("nist-800-53-r5", &["SI-4"]),
                 ("nist-csf-2.0", &["DE.AE-06"]),
             ],
             resource_types: &[ALARM, "aws_cloudwatch_composite_alarm"],
@@ -297,7 +297,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             aliases: &[],
             frameworks: &[
                 ("soc2", &["CC7.2"]),
-                ("nist-800-53-r5", &["SI-4(5)"]),
+                ("nist-800-53-r5", &["SI-4"]),
                 ("nist-csf-2.0", &["DE.AE-06"]),
             ],
             resource_types: &[ALARM],
