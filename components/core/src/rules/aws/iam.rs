@@ -428,7 +428,7 @@ pub(super) fn both_found(a: Tri<String>, b: impl FnOnce() -> Tri<String>) -> Tri
 }
 
 /// A finding as a boolean.
-pub(super) fn found(finding: Tri<String>) -> Tri<bool> {
+fn found(finding: Tri<String>) -> Tri<bool> {
     match finding {
         Tri::Known(_) => Tri::Known(true),
         Tri::Missing => Tri::Known(false),
