@@ -1,16 +1,14 @@
 //! Build and account configuration: CodeBuild projects and webhooks, AWS Config
-//! recorders and aggregators, Secrets Manager secrets and SSM parameters and
-//! documents.
+//! recorders and aggregators, SSM parameters and documents. (Secrets Manager's own
+//! rules are in `key_management.rs`.)
 //!
-//! Two rules here look across resources: a secret's rotation is a separate
-//! `aws_secretsmanager_secret_rotation`, and a secret leaked through a `data "http"`
-//! request is found on the secret's side, because rules run on managed resources
+//! A secret leaked through a `data "http"` request is found on the secret's side, because rules run on managed resources
 //! (a data source is read, not created, so nothing checks it on its own).
 
 use super::compute::customer_key;
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::values::{is_managed, known_blocks, single_block};
+use crate::rules::values::{known_blocks, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::secrets::hard_coded_value;
 use crate::value::Value;
@@ -187,37 +185,6 @@ pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
         meta: RuleMeta {
             id: "RG-AWS-SSM-001",
-            title: "Secrets Manager secret is not encrypted with a customer managed key",
-            severity: Severity::Low,
-            description: "Without `kms_key_id` (or with `alias/aws/secretsmanager`) the secret is encrypted with the AWS managed key, whose key policy allows every principal in the account that may call Secrets Manager: access cannot be narrowed or separated by key, and the secret cannot be shared across accounts.",
-            remediation: "Set `kms_key_id` to a customer managed `aws_kms_key` whose policy grants decryption only to the secret's consumers.",
-            aliases: &["AWS-0098", "AVD-AWS-0098", "CKV_AWS_149"],
-            frameworks: CUSTOMER_KEY,
-            resource_types: &["aws_secretsmanager_secret"],
-        },
-        check: check_secret_customer_key,
-    },
-    ResourceRule {
-        meta: RuleMeta {
-            id: "RG-AWS-SSM-002",
-            title: "Secrets Manager secret has no automatic rotation",
-            severity: Severity::Medium,
-            description: "A secret without an `aws_secretsmanager_secret_rotation` keeps the same value until someone changes it by hand: a leaked credential stays valid indefinitely. Rotation configured outside this change cannot be seen.",
-            remediation: "Add an `aws_secretsmanager_secret_rotation` with `secret_id` set to the secret and a `rotation_rules` schedule.",
-            aliases: &[],
-            frameworks: &[
-                ("soc2", &["CC6.1"]),
-                ("pci-dss-4.0", &["8.3.9"]),
-                ("nist-800-53-r5", &["IA-5(1)"]),
-                ("nist-csf-2.0", &["PR.AA-01"]),
-            ],
-            resource_types: &["aws_secretsmanager_secret"],
-        },
-        check: check_secret_rotation,
-    },
-    ResourceRule {
-        meta: RuleMeta {
-            id: "RG-AWS-SSM-003",
             title: "Secret value is sent out through a data \"http\" request",
             severity: Severity::Critical,
             description: "A `data \"http\"` source runs its request during every plan, wherever Terraform runs: a URL, header or body built from an SSM parameter's or a secret version's value sends that value to the host named, typically before anyone reviews the plan.",
@@ -234,7 +201,7 @@ pub(super) const RULES: &[ResourceRule] = &[
     },
     ResourceRule {
         meta: RuleMeta {
-            id: "RG-AWS-SSM-004",
+            id: "RG-AWS-SSM-002",
             title: "SSM document is shared publicly",
             severity: Severity::High,
             description: "`permissions = { type = \"Share\", account_ids = \"All\" }` makes the document public: every AWS account can read it and run it, along with whatever commands, hostnames and embedded values it holds.",
@@ -251,7 +218,7 @@ pub(super) const RULES: &[ResourceRule] = &[
     },
     ResourceRule {
         meta: RuleMeta {
-            id: "RG-AWS-SSM-005",
+            id: "RG-AWS-SSM-003",
             title: "SSM SecureString parameter is not encrypted with a customer managed key",
             severity: Severity::Low,
             description: "A SecureString parameter without `key_id` is encrypted with the AWS managed `alias/aws/ssm` key, which any principal in the account allowed `ssm:GetParameter` can use to decrypt: the key adds no separation of who may read the value.",
@@ -486,39 +453,6 @@ fn check_config_recorder_all_supported(
 }
 
 // ----- Secrets Manager and Systems Manager -----
-
-fn check_secret_customer_key(secret: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    match customer_key(ctx, secret, secret.attributes.get("kms_key_id")) {
-        Tri::Known(false) => out.fail(
-            format!(
-                "secret `{}` is encrypted with the AWS managed key, not a customer managed one",
-                secret.address
-            ),
-            if secret.attributes.contains_key("kms_key_id") {
-                Some("kms_key_id")
-            } else {
-                None
-            },
-        ),
-        Tri::Unknown => out.cannot_tell("`kms_key_id` is known only after apply"),
-        _ => {}
-    }
-}
-
-fn check_secret_rotation(secret: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let rotations = ctx.referencing(secret, "aws_secretsmanager_secret_rotation", "secret_id");
-    if rotations.definite.iter().any(|r| is_managed(r)) {
-        return;
-    }
-    if rotations.unresolved {
-        out.cannot_tell("a rotation's `secret_id` is known only after apply");
-    } else {
-        out.fail(
-            format!("secret `{}` has no automatic rotation (no `aws_secretsmanager_secret_rotation` for it)", secret.address),
-            None,
-        );
-    }
-}
 
 /// The arguments of the `http` data source that go out with its request.
 const HTTP_REQUEST_ARGUMENTS: &[&str] = &["url", "request_headers", "request_body"];
@@ -871,42 +805,6 @@ resource "aws_config_configuration_recorder_status" "chosen" {
     }
 
     #[test]
-    fn secrets_keys_and_rotation() {
-        let r = hcl(r#"
-resource "aws_secretsmanager_secret" "default_key" {
-  name = "a"
-}
-resource "aws_secretsmanager_secret" "own_key" {
-  name       = "b"
-  kms_key_id = aws_kms_key.secrets.arn
-}
-resource "aws_secretsmanager_secret_rotation" "b" {
-  secret_id           = aws_secretsmanager_secret.own_key.id
-  rotation_lambda_arn = aws_lambda_function.rotate.arn
-  rotation_rules { automatically_after_days = 30 }
-}
-resource "aws_secretsmanager_secret" "chosen" {
-  name       = "c"
-  kms_key_id = var.key
-}"#);
-        assert_eq!(
-            flagged(&r, "RG-AWS-SSM-001"),
-            ["aws_secretsmanager_secret.default_key"]
-        );
-        assert_eq!(
-            undecided(&r, "RG-AWS-SSM-001"),
-            ["aws_secretsmanager_secret.chosen"]
-        );
-        assert_eq!(
-            flagged(&r, "RG-AWS-SSM-002"),
-            [
-                "aws_secretsmanager_secret.default_key",
-                "aws_secretsmanager_secret.chosen"
-            ]
-        );
-    }
-
-    #[test]
     fn secrets_sent_over_http() {
         let r = hcl(r#"
 resource "aws_ssm_parameter" "leaked" {
@@ -936,7 +834,7 @@ data "http" "harmless" {
   url = "https://example.com/${aws_ssm_parameter.kept.name}x"
 }"#);
         assert_eq!(
-            flagged(&r, "RG-AWS-SSM-003"),
+            flagged(&r, "RG-AWS-SSM-001"),
             [
                 "aws_ssm_parameter.leaked",
                 "aws_secretsmanager_secret_version.leaked"
@@ -981,9 +879,9 @@ resource "aws_ssm_parameter" "plain" {
   type  = "String"
   value = "x"
 }"#);
-        assert_eq!(flagged(&r, "RG-AWS-SSM-004"), ["aws_ssm_document.public"]);
+        assert_eq!(flagged(&r, "RG-AWS-SSM-002"), ["aws_ssm_document.public"]);
         assert_eq!(
-            flagged(&r, "RG-AWS-SSM-005"),
+            flagged(&r, "RG-AWS-SSM-003"),
             ["aws_ssm_parameter.secure_default"]
         );
     }

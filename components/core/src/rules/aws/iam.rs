@@ -17,7 +17,7 @@ use crate::value::Value;
 use super::policy::{self, Document, Statement, Text, when};
 
 /// Resources holding an identity-based policy document.
-const IDENTITY_POLICY_TYPES: &[&str] = &[
+pub(super) const IDENTITY_POLICY_TYPES: &[&str] = &[
     "aws_iam_policy",
     "aws_iam_role_policy",
     "aws_iam_user_policy",
@@ -360,7 +360,7 @@ pub(super) const RULES: &[ResourceRule] = &[
 // ----- reading policies ------------------------------------------------------------
 
 /// The identity policies a resource holds, with the attribute path of each.
-fn identity_policies(resource: &Resource) -> Vec<(String, Option<&Value>)> {
+pub(super) fn identity_policies(resource: &Resource) -> Vec<(String, Option<&Value>)> {
     if resource.resource_type() != "aws_iam_role" {
         return vec![("policy".to_owned(), resource.attributes.get("policy"))];
     }
@@ -378,7 +378,7 @@ fn identity_policies(resource: &Resource) -> Vec<(String, Option<&Value>)> {
 
 /// Runs a document check over policies, failing each offending one and saying
 /// "cannot tell" once when nothing failed but some policy could not be read.
-fn report(
+pub(super) fn report(
     resource: &Resource,
     ctx: &Context<'_>,
     out: &mut Verdicts,
@@ -412,7 +412,7 @@ fn report(
 
 /// Two findings that must both hold, reported together (`action` on `resource`):
 /// `Known` when both are, `Missing` when either is, `Unknown` otherwise.
-fn both_found(a: Tri<String>, b: impl FnOnce() -> Tri<String>) -> Tri<String> {
+pub(super) fn both_found(a: Tri<String>, b: impl FnOnce() -> Tri<String>) -> Tri<String> {
     match a {
         Tri::Missing => Tri::Missing,
         Tri::Known(first) => match b() {
@@ -911,7 +911,7 @@ fn is_root(name: &str) -> bool {
 
 /// The user name of an access key: the literal, or the `name` of the `aws_iam_user`
 /// it refers to.
-fn user_name(ctx: &Context<'_>, key: &Resource) -> Tri<String> {
+pub(super) fn user_name(ctx: &Context<'_>, key: &Resource) -> Tri<String> {
     let user = key.attributes.get("user");
     match Tri::str(user) {
         Tri::Known(name) => Tri::Known(name.to_owned()),

@@ -157,7 +157,7 @@ pub(super) const RULES: &[ResourceRule] = &[
 ];
 
 /// Fails `attribute` unless it names a customer managed key.
-fn require_customer_key(
+pub(super) fn require_customer_key(
     resource: &Resource,
     ctx: &Context<'_>,
     out: &mut Verdicts,

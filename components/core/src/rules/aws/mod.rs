@@ -10,18 +10,25 @@ mod build_and_config;
 mod compute;
 mod containers;
 mod data_stores;
+mod detection;
 mod edge;
 mod end_user;
+mod exposure;
 mod iam;
 mod iam_change;
+mod iam_hygiene;
 mod instances;
+mod key_management;
 mod kms;
 mod logging;
+mod messaging;
 mod network;
 mod policy;
+mod privilege_escalation;
 mod s3;
 mod serverless;
 mod vpc;
+mod waf;
 
 /// Every AWS rule set.
 pub(super) const RULES: &[&[ResourceRule]] = &[
@@ -40,4 +47,10 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     vpc::RULES,
     containers::RULES,
     serverless::RULES,
+    iam_hygiene::RULES,
+    privilege_escalation::RULES,
+    key_management::RULES,
+    messaging::RULES,
+    detection::RULES,
+    waf::RULES,
 ];
