@@ -541,7 +541,7 @@ pub(super) const RULES: &[ResourceRule] = &[
 
 /// The first of `paths` the resource's source has lines for, so a finding points at
 /// the offending attribute, or else at its enclosing block (or the whole resource).
-fn at<'p>(resource: &Resource, paths: &[&'p str]) -> Option<&'p str> {
+pub(super) fn at<'p>(resource: &Resource, paths: &[&'p str]) -> Option<&'p str> {
     paths.iter().copied().find(|path| {
         resource.attribute_lines.contains_key(*path)
             || resource.attribute_lines.contains_key(&format!("{path}.0"))
@@ -621,7 +621,7 @@ fn cluster_customer_key(
 }
 
 /// Verdict for a simple "must be true" boolean whose provider default is false.
-fn require_true(resource: &Resource, out: &mut Verdicts, value: Tri<bool>, path: &str, what: &str) {
+pub(super) fn require_true(resource: &Resource, out: &mut Verdicts, value: Tri<bool>, path: &str, what: &str) {
     match value {
         Tri::Known(true) => {}
         Tri::Unknown => out.cannot_tell(format!("`{path}` is known only after apply")),

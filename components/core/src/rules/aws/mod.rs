@@ -12,8 +12,12 @@ mod iam_change;
 mod kms;
 mod logging;
 mod network;
+mod nonrelational;
 mod policy;
+mod relational;
 mod s3;
+mod search;
+mod settings;
 
 /// Every AWS rule set.
 pub(super) const RULES: &[&[ResourceRule]] = &[
@@ -24,4 +28,7 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     compute::RULES,
     iam::RULES,
     data_stores::RULES,
+    relational::RULES,
+    search::RULES,
+    nonrelational::RULES,
 ];

@@ -1,0 +1,134 @@
+//! Verdicts for the shapes most data-service settings take: a switch that must stay
+//! on, a switch that must stay off, a number with a floor, a key that must be
+//! customer managed. Each takes the provider's default for an absent argument, so a
+//! rule states the default once, where it declares the setting.
+
+use super::data_stores::at;
+use super::kms::{KeyKind, kms_key};
+use crate::resource::Resource;
+use crate::rules::{Context, Tri, Verdicts};
+use crate::value::Value;
+
+/// The top-level argument of a dotted path (`cluster_config.0.x` → `cluster_config`),
+/// where a finding points when the nested argument has no line of its own.
+fn top(path: &str) -> &str {
+    path.split('.').next().unwrap_or(path)
+}
+
+/// A switch that must be on. `default` is the provider's value when it is absent.
+pub(super) fn require_on(
+    resource: &Resource,
+    out: &mut Verdicts,
+    value: Tri<bool>,
+    default: bool,
+    path: &str,
+    what: &str,
+) {
+    match value {
+        Tri::Known(true) => {}
+        Tri::Missing if default => {}
+        Tri::Unknown => out.cannot_tell(format!("`{path}` is known only after apply")),
+        Tri::Known(false) => out.fail(
+            format!("`{}` {what} (`{path}` is false)", resource.address),
+            at(resource, &[path, top(path)]),
+        ),
+        Tri::Missing => out.fail(
+            format!(
+                "`{}` {what} (`{path}` is not set and defaults to false)",
+                resource.address
+            ),
+            at(resource, &[top(path)]),
+        ),
+    }
+}
+
+/// A switch that must be off. `default` is the provider's value when it is absent.
+pub(super) fn require_off(
+    resource: &Resource,
+    out: &mut Verdicts,
+    value: Tri<bool>,
+    default: bool,
+    path: &str,
+    what: &str,
+) {
+    match value {
+        Tri::Known(false) => {}
+        Tri::Missing if !default => {}
+        Tri::Unknown => out.cannot_tell(format!("`{path}` is known only after apply")),
+        Tri::Known(true) => out.fail(
+            format!("`{}` {what} (`{path}` is true)", resource.address),
+            at(resource, &[path, top(path)]),
+        ),
+        Tri::Missing => out.fail(
+            format!(
+                "`{}` {what} (`{path}` is not set and defaults to true)",
+                resource.address
+            ),
+            at(resource, &[top(path)]),
+        ),
+    }
+}
+
+/// A number that must be at least `minimum`; `default` applies when it is absent.
+pub(super) fn require_at_least(
+    resource: &Resource,
+    out: &mut Verdicts,
+    value: Tri<f64>,
+    default: f64,
+    minimum: f64,
+    path: &str,
+    what: &str,
+) {
+    match value {
+        Tri::Known(n) if n >= minimum => {}
+        Tri::Missing if default >= minimum => {}
+        Tri::Unknown => out.cannot_tell(format!("`{path}` is known only after apply")),
+        Tri::Known(n) => out.fail(
+            format!(
+                "`{}` {what} (`{path} = {n}`, at least {minimum} is needed)",
+                resource.address
+            ),
+            at(resource, &[path, top(path)]),
+        ),
+        Tri::Missing => out.fail(
+            format!(
+                "`{}` {what} (`{path}` is not set and defaults to {default}, at least {minimum} is needed)",
+                resource.address
+            ),
+            at(resource, &[top(path)]),
+        ),
+    }
+}
+
+/// A KMS key argument that must name a customer-managed key. Without one the service
+/// uses `fallback` (an AWS-managed or AWS-owned key), whose policy the account
+/// cannot restrict and whose use it cannot audit per key.
+pub(super) fn require_customer_key(
+    resource: &Resource,
+    ctx: &Context<'_>,
+    out: &mut Verdicts,
+    value: Option<&Value>,
+    path: &str,
+    fallback: &str,
+) {
+    match kms_key(ctx, resource, value) {
+        Tri::Known(KeyKind::Customer) => {}
+        Tri::Unknown => out.cannot_tell(format!(
+            "`{path}` is not known statically, so whether it names a customer-managed key cannot be told"
+        )),
+        Tri::Known(KeyKind::AwsManaged) => out.fail(
+            format!(
+                "`{}` is encrypted with an AWS-managed key (`{path}`), not a customer-managed key",
+                resource.address
+            ),
+            at(resource, &[path, top(path)]),
+        ),
+        Tri::Missing => out.fail(
+            format!(
+                "`{}` names no customer-managed key (`{path}` is not set), so it is encrypted with {fallback}",
+                resource.address
+            ),
+            at(resource, &[path, top(path)]),
+        ),
+    }
+}
