@@ -4,6 +4,7 @@ use super::ResourceRule;
 
 pub(super) use iam_change::{ATTACHMENT_TYPES, widened_permissions};
 
+mod backup_and_files;
 mod compute;
 mod data_stores;
 mod edge;
@@ -11,6 +12,7 @@ mod iam;
 mod iam_change;
 mod kms;
 mod logging;
+mod machine_learning;
 mod network;
 mod nonrelational;
 mod policy;
@@ -18,6 +20,8 @@ mod relational;
 mod s3;
 mod search;
 mod settings;
+mod streaming;
+mod warehouses;
 
 /// Every AWS rule set.
 pub(super) const RULES: &[&[ResourceRule]] = &[
@@ -31,4 +35,8 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     relational::RULES,
     search::RULES,
     nonrelational::RULES,
+    streaming::RULES,
+    warehouses::RULES,
+    backup_and_files::RULES,
+    machine_learning::RULES,
 ];

@@ -6,6 +6,7 @@
 use super::data_stores::at;
 use super::kms::{KeyKind, kms_key};
 use crate::resource::Resource;
+use crate::rules::values::plain;
 use crate::rules::{Context, Tri, Verdicts};
 use crate::value::Value;
 
@@ -131,4 +132,35 @@ pub(super) fn require_customer_key(
             at(resource, &[path, top(path)]),
         ),
     }
+}
+
+/// The resources of `resource_type` in the change whose `attribute` names `target`
+/// (`aws_backup_vault_lock_configuration.backup_vault_name` → an `aws_backup_vault`),
+/// by reference or by a literal equal to the target's `name_attribute`; and whether
+/// some other one names its target through a value that might be this one (a
+/// variable, a module output, a value computed outside the change).
+pub(super) fn attached<'a>(
+    target: &Resource,
+    ctx: &Context<'a>,
+    resource_type: &str,
+    attribute: &str,
+    name_attribute: &str,
+) -> (Vec<&'a Resource>, bool) {
+    let name = Tri::str(target.attributes.get(name_attribute)).known();
+    let mut found = Vec::new();
+    let mut unresolved = false;
+    for candidate in ctx.of_type(resource_type).iter().copied() {
+        let value = candidate.attributes.get(attribute);
+        let names_target = match plain(value) {
+            Some(Value::String(literal)) if name == Some(literal.as_str()) => Tri::Known(true),
+            Some(Value::Unknown(_)) if ctx.resolve(candidate, value).is_none() => Tri::Unknown,
+            _ => ctx.refers_to(candidate, value, target),
+        };
+        match names_target {
+            Tri::Known(true) => found.push(candidate),
+            Tri::Unknown => unresolved = true,
+            _ => {}
+        }
+    }
+    (found, unresolved)
 }
