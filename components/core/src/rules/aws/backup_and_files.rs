@@ -145,8 +145,13 @@ fn check_vault_lock(vault: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
 }
 
 fn check_efs_backup_policy(file_system: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let (policies, mut unknown) =
-        attached(file_system, ctx, "aws_efs_backup_policy", "file_system_id", "id");
+    let (policies, mut unknown) = attached(
+        file_system,
+        ctx,
+        "aws_efs_backup_policy",
+        "file_system_id",
+        "id",
+    );
     for policy in &policies {
         match single_block(policy.attributes.get("backup_policy"))
             .and_then(|block| Tri::str(block.get("status")))
@@ -235,7 +240,10 @@ resource "aws_backup_vault_lock_configuration" "by_name" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-BAK-001"), ["aws_backup_vault.plain"]);
-        assert_eq!(undecided(&r, "RG-AWS-BAK-001"), ["aws_backup_vault.by_name"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-BAK-001"),
+            ["aws_backup_vault.by_name"]
+        );
         assert_eq!(flagged(&r, "RG-AWS-BAK-002"), ["aws_backup_vault.plain"]);
 
         let unresolved = hcl(r#"
@@ -246,7 +254,10 @@ resource "aws_backup_vault_lock_configuration" "l" {
   backup_vault_name = var.vault
 }
 "#);
-        assert_eq!(undecided(&unresolved, "RG-AWS-BAK-002"), ["aws_backup_vault.v"]);
+        assert_eq!(
+            undecided(&unresolved, "RG-AWS-BAK-002"),
+            ["aws_backup_vault.v"]
+        );
     }
 
     #[test]
@@ -283,7 +294,10 @@ resource "aws_efs_backup_policy" "variable" {
             flagged(&r, "RG-AWS-EFS-002"),
             ["aws_efs_file_system.none", "aws_efs_file_system.disabled"]
         );
-        assert_eq!(undecided(&r, "RG-AWS-EFS-002"), ["aws_efs_file_system.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-EFS-002"),
+            ["aws_efs_file_system.variable"]
+        );
     }
 
     #[test]
@@ -327,6 +341,9 @@ resource "aws_efs_access_point" "variable" {
             flagged(&r, "RG-AWS-EFS-004"),
             ["aws_efs_access_point.open", "aws_efs_access_point.root"]
         );
-        assert_eq!(undecided(&r, "RG-AWS-EFS-004"), ["aws_efs_access_point.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-EFS-004"),
+            ["aws_efs_access_point.variable"]
+        );
     }
 }

@@ -621,7 +621,7 @@ fn cluster_customer_key(
 }
 
 /// Verdict for a simple "must be true" boolean whose provider default is false.
-pub(super) fn require_true(resource: &Resource, out: &mut Verdicts, value: Tri<bool>, path: &str, what: &str) {
+fn require_true(resource: &Resource, out: &mut Verdicts, value: Tri<bool>, path: &str, what: &str) {
     match value {
         Tri::Known(true) => {}
         Tri::Unknown => out.cannot_tell(format!("`{path}` is known only after apply")),

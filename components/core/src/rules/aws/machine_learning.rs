@@ -45,7 +45,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "With direct internet access (`direct_internet_access = \"Enabled\"`, the default) a notebook reaches the internet through a SageMaker-managed network, bypassing the VPC's security groups, endpoint policies, flow logs and egress controls: data can leave and code can be fetched unseen.",
             remediation: "Set `direct_internet_access = \"Disabled\"` with `subnet_id` and `security_groups` in a VPC that provides the egress needed (VPC endpoints, or a NAT gateway behind a firewall).",
-            aliases: &["CKV_AWS_122"],
+            aliases: &[],
             frameworks: NETWORK_BOUNDARY,
             resource_types: &["aws_sagemaker_notebook_instance"],
         },
@@ -71,7 +71,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "Without `kms_key_id` a notebook instance's ML storage volume, or a Studio domain's EFS home directories, are encrypted with an AWS-managed key whose policy the account cannot restrict.",
             remediation: "Set `kms_key_id` to a customer-managed `aws_kms_key` (at creation).",
-            aliases: &["CKV_AWS_187"],
+            aliases: &["CKV_AWS_22", "CKV_AWS_187"],
             frameworks: CUSTOMER_KEY,
             resource_types: &["aws_sagemaker_notebook_instance", "aws_sagemaker_domain"],
         },
@@ -137,7 +137,10 @@ fn require_disabled(resource: &Resource, out: &mut Verdicts, attribute: &str, wh
         Tri::Known("Disabled") => {}
         Tri::Unknown => out.cannot_tell(format!("`{attribute}` is known only after apply")),
         Tri::Known(value) => out.fail(
-            format!("`{}` {what} (`{attribute} = \"{value}\"`)", resource.address),
+            format!(
+                "`{}` {what} (`{attribute} = \"{value}\"`)",
+                resource.address
+            ),
             at(resource, &[attribute]),
         ),
         Tri::Missing => out.fail(
@@ -264,7 +267,12 @@ resource "aws_sagemaker_notebook_instance" "variable" {
   subnet_id              = var.subnet
 }
 "#);
-        for rule in ["RG-AWS-SGM-001", "RG-AWS-SGM-002", "RG-AWS-SGM-003", "RG-AWS-SGM-005"] {
+        for rule in [
+            "RG-AWS-SGM-001",
+            "RG-AWS-SGM-002",
+            "RG-AWS-SGM-003",
+            "RG-AWS-SGM-005",
+        ] {
             assert_eq!(
                 flagged(&r, rule),
                 ["aws_sagemaker_notebook_instance.defaults"],
@@ -313,8 +321,14 @@ resource "aws_sagemaker_model" "isolated" {
   enable_network_isolation = true
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-SGM-006"), ["aws_sagemaker_domain.public"]);
-        assert_eq!(flagged(&r, "RG-AWS-SGM-003"), ["aws_sagemaker_domain.public"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-SGM-006"),
+            ["aws_sagemaker_domain.public"]
+        );
+        assert_eq!(
+            flagged(&r, "RG-AWS-SGM-003"),
+            ["aws_sagemaker_domain.public"]
+        );
         assert_eq!(
             flagged(&r, "RG-AWS-SGM-004"),
             ["aws_sagemaker_endpoint_configuration.default"]

@@ -5,12 +5,14 @@
 //! store can be deleted by one mistaken apply, and whether it survives a node failure.
 //!
 //! DocumentDB and Neptune take TLS and audit settings from cluster parameter groups;
-//! those are read as RDS parameter groups are (`relational::parameter`).
+//! those are read as RDS parameter groups are (`settings::parameter`).
 
 use super::data_stores::at;
 use super::kms::refers_only_to;
-use super::relational::parameter;
-use super::settings::{require_at_least, require_customer_key, require_on};
+use super::settings::{
+    check_classic_resource, check_description, parameter, require_at_least, require_customer_key,
+    require_on,
+};
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::{plain, single_block};
@@ -78,10 +80,8 @@ const PATCHING: Frameworks = &[
     ("nist-csf-2.0", &["PR.PS-02"]),
 ];
 /// Network rules must say what they are for.
-const DOCUMENTED_NETWORK_RULES: Frameworks = &[
-    ("pci-dss-4.0", &["1.2.5"]),
-    ("nist-800-53-r5", &["CM-6"]),
-];
+const DOCUMENTED_NETWORK_RULES: Frameworks =
+    &[("pci-dss-4.0", &["1.2.5"]), ("nist-800-53-r5", &["CM-6"])];
 
 /// Days of backups kept, at least: a week, so a problem noticed after a weekend can
 /// still be rolled back.
@@ -180,7 +180,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             frameworks: DOCUMENTED_NETWORK_RULES,
             resource_types: &["aws_elasticache_security_group"],
         },
-        check: check_security_group_description,
+        check: check_description,
     },
     ResourceRule {
         meta: RuleMeta {
@@ -190,7 +190,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "`aws_elasticache_security_group` exists only for EC2-Classic, which AWS retired in 2023; the AWS provider removed it in v5. A configuration that still declares one pins an obsolete provider and describes network access that no longer applies, while the cluster's real access is governed by VPC security groups not shown here.",
             remediation: "Delete the resource and give the cluster VPC security groups (`security_group_ids`) in an `aws_elasticache_subnet_group`.",
             aliases: &["CKV_AWS_196"],
-            frameworks: &[("nist-800-53-r5", &["SC-7"]), ("nist-csf-2.0", &["PR.IR-01"])],
+            frameworks: &[
+                ("nist-800-53-r5", &["SC-7"]),
+                ("nist-csf-2.0", &["PR.IR-01"]),
+            ],
             resource_types: &["aws_elasticache_security_group"],
         },
         check: check_classic_resource,
@@ -243,7 +246,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Remove `auto_minor_version_upgrade = false` (or set it to true).",
             aliases: &[],
             frameworks: PATCHING,
-            resource_types: &["aws_elasticache_cluster", "aws_elasticache_replication_group"],
+            resource_types: &[
+                "aws_elasticache_cluster",
+                "aws_elasticache_replication_group",
+            ],
         },
         check: check_elasticache_minor_upgrades,
     },
@@ -361,7 +367,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Tags classify data and drive tag-based access policies and backup selections. `copy_tags_to_snapshot` defaults to false, so snapshots, which hold the whole graph, are created untagged.",
             remediation: "Set `copy_tags_to_snapshot = true`.",
             aliases: &["CKV_AWS_362"],
-            frameworks: &[("nist-800-53-r5", &["CM-8"]), ("nist-csf-2.0", &["ID.AM-07"])],
+            frameworks: &[
+                ("nist-800-53-r5", &["CM-8"]),
+                ("nist-csf-2.0", &["ID.AM-07"]),
+            ],
             resource_types: &["aws_neptune_cluster"],
         },
         check: check_neptune_copy_tags,
@@ -491,39 +500,6 @@ fn check_elasticache_authentication(group: &Resource, ctx: &Context<'_>, out: &m
     }
 }
 
-/// The provider writes this when `description` is unset.
-const PLACEHOLDER_DESCRIPTION: &str = "Managed by Terraform";
-
-fn check_security_group_description(group: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match Tri::str(group.attributes.get("description")) {
-        Tri::Known(text) if !text.trim().is_empty() && text != PLACEHOLDER_DESCRIPTION => {}
-        Tri::Unknown => out.cannot_tell("`description` is known only after apply"),
-        Tri::Known(_) => out.fail(
-            format!("`{}` has no meaningful description", group.address),
-            at(group, &["description"]),
-        ),
-        Tri::Missing => out.fail(
-            format!(
-                "`{}` has no description (`description` is not set and defaults to \"{PLACEHOLDER_DESCRIPTION}\")",
-                group.address
-            ),
-            None,
-        ),
-    }
-}
-
-/// The resource exists only for EC2-Classic: declaring one is the finding.
-pub(super) fn check_classic_resource(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    out.fail(
-        format!(
-            "`{}` is an EC2-Classic `{}`, retired by AWS and removed from the AWS provider v5",
-            resource.address,
-            resource.resource_type()
-        ),
-        None,
-    );
-}
-
 fn check_elasticache_customer_key(group: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     let encrypted = match Tri::bool(group.attributes.get("at_rest_encryption_enabled")) {
         Tri::Missing => Tri::str(group.attributes.get("engine")).map(|engine| engine == "valkey"),
@@ -538,7 +514,9 @@ fn check_elasticache_customer_key(group: &Resource, ctx: &Context<'_>, out: &mut
             "kms_key_id",
             "the AWS-managed ElastiCache key",
         ),
-        Tri::Unknown => out.cannot_tell("whether the group is encrypted at rest is known only after apply"),
+        Tri::Unknown => {
+            out.cannot_tell("whether the group is encrypted at rest is known only after apply")
+        }
         Tri::Known(false) | Tri::Missing => {}
     }
 }
@@ -668,7 +646,11 @@ fn check_neptune_iam_authentication(cluster: &Resource, _ctx: &Context<'_>, out:
     require_on(
         cluster,
         out,
-        Tri::bool(cluster.attributes.get("iam_database_authentication_enabled")),
+        Tri::bool(
+            cluster
+                .attributes
+                .get("iam_database_authentication_enabled"),
+        ),
         false,
         "iam_database_authentication_enabled",
         "lets any client that reaches it query the graph (IAM authentication is off)",
@@ -724,7 +706,10 @@ resource "aws_dax_cluster" "variable" {
             flagged(&r, "RG-AWS-DDB-004"),
             ["aws_dax_cluster.default", "aws_dax_cluster.none"]
         );
-        assert_eq!(undecided(&r, "RG-AWS-DDB-004"), ["aws_dax_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-DDB-004"),
+            ["aws_dax_cluster.variable"]
+        );
     }
 
     #[test]
@@ -743,7 +728,10 @@ resource "aws_dynamodb_table" "variable" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-DDB-005"), ["aws_dynamodb_table.unset"]);
-        assert_eq!(undecided(&r, "RG-AWS-DDB-005"), ["aws_dynamodb_table.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-DDB-005"),
+            ["aws_dynamodb_table.variable"]
+        );
     }
 
     #[test]
@@ -768,11 +756,20 @@ resource "aws_memorydb_cluster" "variable" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-MDB-001"), ["aws_memorydb_cluster.bad"]);
-        assert_eq!(undecided(&r, "RG-AWS-MDB-001"), ["aws_memorydb_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-MDB-001"),
+            ["aws_memorydb_cluster.variable"]
+        );
         assert_eq!(flagged(&r, "RG-AWS-MDB-002"), ["aws_memorydb_cluster.bad"]);
-        assert_eq!(undecided(&r, "RG-AWS-MDB-002"), ["aws_memorydb_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-MDB-002"),
+            ["aws_memorydb_cluster.variable"]
+        );
         assert_eq!(flagged(&r, "RG-AWS-MDB-003"), ["aws_memorydb_cluster.bad"]);
-        assert_eq!(undecided(&r, "RG-AWS-MDB-003"), ["aws_memorydb_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-MDB-003"),
+            ["aws_memorydb_cluster.variable"]
+        );
     }
 
     #[test]
@@ -958,12 +955,24 @@ resource "aws_neptune_cluster" "variable" {
   deletion_protection     = var.protect
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-DOC-004"), ["aws_docdb_cluster.defaults"]);
-        assert_eq!(flagged(&r, "RG-AWS-DOC-005"), ["aws_docdb_cluster.defaults"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-DOC-004"),
+            ["aws_docdb_cluster.defaults"]
+        );
+        assert_eq!(
+            flagged(&r, "RG-AWS-DOC-005"),
+            ["aws_docdb_cluster.defaults"]
+        );
         assert_eq!(flagged(&r, "RG-AWS-NEP-005"), ["aws_neptune_cluster.short"]);
         assert_eq!(flagged(&r, "RG-AWS-NEP-006"), ["aws_neptune_cluster.short"]);
-        assert_eq!(undecided(&r, "RG-AWS-NEP-005"), ["aws_neptune_cluster.variable"]);
-        assert_eq!(undecided(&r, "RG-AWS-NEP-006"), ["aws_neptune_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-NEP-005"),
+            ["aws_neptune_cluster.variable"]
+        );
+        assert_eq!(
+            undecided(&r, "RG-AWS-NEP-006"),
+            ["aws_neptune_cluster.variable"]
+        );
     }
 
     #[test]
@@ -1032,8 +1041,14 @@ resource "aws_neptune_cluster_parameter_group" "audited" {
   }
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-NEP-004"), ["aws_neptune_cluster.defaults"]);
-        assert_eq!(flagged(&r, "RG-AWS-NEP-008"), ["aws_neptune_cluster.defaults"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-NEP-004"),
+            ["aws_neptune_cluster.defaults"]
+        );
+        assert_eq!(
+            flagged(&r, "RG-AWS-NEP-008"),
+            ["aws_neptune_cluster.defaults"]
+        );
         assert_eq!(
             flagged(&r, "RG-AWS-NEP-007"),
             ["aws_neptune_cluster_parameter_group.defaults"]

@@ -10,12 +10,11 @@
 //! such rules then say "cannot tell" rather than guess.
 
 use super::data_stores::at;
-use super::settings::require_on;
+use super::settings::{check_classic_resource, parameter, require_on};
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::values::{contains_string, known_blocks};
+use crate::rules::values::contains_string;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-use crate::value::Value;
 
 type Frameworks = &'static [(&'static str, &'static [&'static str])];
 
@@ -90,7 +89,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "Minor engine versions carry security fixes. With `auto_minor_version_upgrade = false` they are applied only when someone upgrades by hand; the provider default is true.",
             remediation: "Remove `auto_minor_version_upgrade = false` (or set it to true) so RDS applies minor versions in the maintenance window.",
-            aliases: &["CKV_AWS_226"],
+            aliases: &[],
             frameworks: PATCHING,
             resource_types: &["aws_db_instance", "aws_rds_cluster_instance"],
         },
@@ -143,7 +142,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Tags classify data and drive tag-based access policies and backup selections. Snapshots are copies of the data, but `copy_tags_to_snapshot` defaults to false, so they are created untagged and fall outside those controls.",
             remediation: "Set `copy_tags_to_snapshot = true`.",
             aliases: &[],
-            frameworks: &[("nist-800-53-r5", &["CM-8"]), ("nist-csf-2.0", &["ID.AM-07"])],
+            frameworks: &[
+                ("nist-800-53-r5", &["CM-8"]),
+                ("nist-csf-2.0", &["ID.AM-07"]),
+            ],
             resource_types: &["aws_db_instance", "aws_rds_cluster"],
         },
         check: check_copy_tags,
@@ -170,7 +172,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Remove `all` from `shared_accounts` and list the account ids that need the snapshot.",
             aliases: &["CKV_AWS_302"],
             frameworks: NO_PUBLIC_DATA,
-            resource_types: &["aws_db_snapshot", "aws_db_cluster_snapshot", "aws_db_snapshot_copy"],
+            resource_types: &[
+                "aws_db_snapshot",
+                "aws_db_cluster_snapshot",
+                "aws_db_snapshot_copy",
+            ],
         },
         check: check_public_snapshot,
     },
@@ -182,7 +188,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "The master user is the most privileged database account. A well-known name (`admin`, `postgres`, `root`, `sa`, …, the engines' and console's defaults) leaves an attacker only the password to guess.",
             remediation: "Choose a master user name that is not a default, and keep its password in Secrets Manager (`manage_master_user_password = true`).",
             aliases: &[],
-            frameworks: &[("pci-dss-4.0", &["2.2.2"]), ("nist-800-53-r5", &["IA-5"]), ("nist-csf-2.0", &["PR.AA-01"])],
+            frameworks: &[
+                ("pci-dss-4.0", &["2.2.2"]),
+                ("nist-800-53-r5", &["IA-5"]),
+                ("nist-csf-2.0", &["PR.AA-01"]),
+            ],
             resource_types: &["aws_db_instance", "aws_rds_cluster"],
         },
         check: check_master_username,
@@ -212,6 +222,22 @@ pub(super) const RULES: &[ResourceRule] = &[
             resource_types: &["aws_db_parameter_group", "aws_rds_cluster_parameter_group"],
         },
         check: check_require_secure_transport,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-RDS-019",
+            title: "DB security group is an EC2-Classic resource",
+            severity: Severity::Medium,
+            description: "`aws_db_security_group` exists only for EC2-Classic, which AWS retired in 2023; the AWS provider removed it in v5. A configuration that still declares one pins an obsolete provider and describes network access that no longer applies, while the database's real access is governed by VPC security groups not shown here.",
+            remediation: "Delete the resource and give the database VPC security groups (`vpc_security_group_ids`) and a `db_subnet_group_name`.",
+            aliases: &["CKV_AWS_198"],
+            frameworks: &[
+                ("nist-800-53-r5", &["SC-7"]),
+                ("nist-csf-2.0", &["PR.IR-01"]),
+            ],
+            resource_types: &["aws_db_security_group"],
+        },
+        check: check_classic_resource,
     },
 ];
 
@@ -345,7 +371,9 @@ fn check_multi_az(db: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
         match engine(db) {
             Tri::Known("sqlserver-ex") => return,
             Tri::Unknown if !multi_az.is_unknown() => {
-                out.cannot_tell("`engine` is known only after apply, and SQL Server Express cannot be Multi-AZ");
+                out.cannot_tell(
+                    "`engine` is known only after apply, and SQL Server Express cannot be Multi-AZ",
+                );
                 return;
             }
             _ => {}
@@ -447,32 +475,6 @@ fn check_master_username(db: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) 
     }
 }
 
-/// A parameter group's `parameter` value for `name`: `Known(None)` when the group
-/// does not set it, `Unknown` when a parameter block or its name or value is not
-/// known statically. Numbers and strings are both accepted, as the provider does.
-pub(super) fn parameter(group: &Resource, name: &str) -> Tri<Option<String>> {
-    let Some(parameters) = known_blocks(group.attributes.get("parameter")) else {
-        return Tri::Unknown;
-    };
-    let mut unknown = false;
-    for parameter in parameters {
-        match Tri::str(parameter.get("name")) {
-            Tri::Known(n) if n.eq_ignore_ascii_case(name) => {
-                return match Tri::value(parameter.get("value")) {
-                    Tri::Known(Value::String(s)) => Tri::Known(Some(s.to_string())),
-                    Tri::Known(Value::Number(n)) => Tri::Known(Some(n.to_string())),
-                    Tri::Known(Value::Bool(b)) => Tri::Known(Some(u8::from(*b).to_string())),
-                    Tri::Missing => Tri::Known(None),
-                    Tri::Known(_) | Tri::Unknown => Tri::Unknown,
-                };
-            }
-            Tri::Known(_) => {}
-            Tri::Unknown | Tri::Missing => unknown = true,
-        }
-    }
-    if unknown { Tri::Unknown } else { Tri::Known(None) }
-}
-
 /// Shared verdict of the two TLS parameters: `value` on means TLS is required.
 fn require_tls_parameter(group: &Resource, out: &mut Verdicts, name: &str, default_on: bool) {
     let required = |value: &str| matches!(value.to_ascii_lowercase().as_str(), "1" | "on" | "true");
@@ -502,7 +504,10 @@ fn require_tls_parameter(group: &Resource, out: &mut Verdicts, name: &str, defau
 fn check_force_ssl(group: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
     match Tri::str(group.attributes.get("family")) {
         Tri::Known(family) if family.starts_with("postgres") => {
-            let major: Option<u32> = family["postgres".len()..].split('.').next().and_then(|v| v.parse().ok());
+            let major: Option<u32> = family["postgres".len()..]
+                .split('.')
+                .next()
+                .and_then(|v| v.parse().ok());
             require_tls_parameter(group, out, "rds.force_ssl", major.is_some_and(|v| v >= 15));
         }
         Tri::Known(family)
@@ -517,8 +522,13 @@ fn check_force_ssl(group: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
 
 /// Families without `require_secure_transport`: MySQL 5.6, Aurora MySQL 1, MariaDB
 /// before 10.5.
-const NO_SECURE_TRANSPORT_PARAMETER: &[&str] =
-    &["mysql5.6", "aurora5.6", "mariadb10.2", "mariadb10.3", "mariadb10.4"];
+const NO_SECURE_TRANSPORT_PARAMETER: &[&str] = &[
+    "mysql5.6",
+    "aurora5.6",
+    "mariadb10.2",
+    "mariadb10.3",
+    "mariadb10.4",
+];
 
 fn check_require_secure_transport(group: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
     match Tri::str(group.attributes.get("family")) {
@@ -594,7 +604,10 @@ resource "aws_db_instance" "variable" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-RDS-009"), ["aws_db_instance.off"]);
-        assert_eq!(undecided(&r, "RG-AWS-RDS-009"), ["aws_db_instance.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-009"),
+            ["aws_db_instance.variable"]
+        );
     }
 
     #[test]
@@ -652,7 +665,10 @@ resource "aws_rds_cluster" "aurora_postgres" {
         );
         assert_eq!(
             flagged(&r, "RG-AWS-RDS-011"),
-            ["aws_rds_cluster.aurora_default", "aws_rds_cluster.aurora_postgres"]
+            [
+                "aws_rds_cluster.aurora_default",
+                "aws_rds_cluster.aurora_postgres"
+            ]
         );
     }
 
@@ -675,7 +691,10 @@ resource "aws_db_instance" "variable" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-RDS-012"), ["aws_db_instance.unset"]);
-        assert_eq!(undecided(&r, "RG-AWS-RDS-012"), ["aws_db_instance.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-012"),
+            ["aws_db_instance.variable"]
+        );
     }
 
     #[test]
@@ -715,7 +734,10 @@ resource "aws_db_instance" "variable" {
             flagged(&r, "RG-AWS-RDS-014"),
             ["aws_db_instance.unset", "aws_db_instance.zero"]
         );
-        assert_eq!(undecided(&r, "RG-AWS-RDS-014"), ["aws_db_instance.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-014"),
+            ["aws_db_instance.variable"]
+        );
     }
 
     #[test]
@@ -742,7 +764,10 @@ resource "aws_db_snapshot" "variable" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-RDS-015"), ["aws_db_snapshot.public"]);
-        assert_eq!(undecided(&r, "RG-AWS-RDS-015"), ["aws_db_snapshot.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-015"),
+            ["aws_db_snapshot.variable"]
+        );
     }
 
     #[test]
@@ -768,7 +793,29 @@ resource "aws_db_instance" "variable" {
             flagged(&r, "RG-AWS-RDS-016"),
             ["aws_db_instance.admin", "aws_rds_cluster.postgres"]
         );
-        assert_eq!(undecided(&r, "RG-AWS-RDS-016"), ["aws_db_instance.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-016"),
+            ["aws_db_instance.variable"]
+        );
+    }
+
+    #[test]
+    fn classic_db_security_groups_fail_by_existing() {
+        let r = hcl(r#"
+resource "aws_db_security_group" "legacy" {
+  name = "legacy"
+  ingress {
+    cidr = "10.0.0.0/24"
+  }
+}
+resource "aws_security_group" "vpc" {
+  name = "vpc"
+}
+"#);
+        assert_eq!(
+            flagged(&r, "RG-AWS-RDS-019"),
+            ["aws_db_security_group.legacy"]
+        );
     }
 
     #[test]
@@ -816,7 +863,10 @@ resource "aws_db_parameter_group" "variable" {
                 "aws_db_parameter_group.sqlserver_default"
             ]
         );
-        assert_eq!(undecided(&r, "RG-AWS-RDS-017"), ["aws_db_parameter_group.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-017"),
+            ["aws_db_parameter_group.variable"]
+        );
     }
 
     #[test]
@@ -864,6 +914,9 @@ resource "aws_db_parameter_group" "dynamic" {
                 "aws_db_parameter_group.mysql57"
             ]
         );
-        assert_eq!(undecided(&r, "RG-AWS-RDS-018"), ["aws_db_parameter_group.dynamic"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-018"),
+            ["aws_db_parameter_group.dynamic"]
+        );
     }
 }

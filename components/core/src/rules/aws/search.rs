@@ -329,9 +329,15 @@ resource "aws_opensearch_domain" "variable" {
 "#);
         assert_eq!(
             flagged(&r, "RG-AWS-ES-006"),
-            ["aws_opensearch_domain.unset", "aws_elasticsearch_domain.off"]
+            [
+                "aws_opensearch_domain.unset",
+                "aws_elasticsearch_domain.off"
+            ]
         );
-        assert_eq!(undecided(&r, "RG-AWS-ES-006"), ["aws_opensearch_domain.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-ES-006"),
+            ["aws_opensearch_domain.variable"]
+        );
     }
 
     #[test]
@@ -353,8 +359,14 @@ resource "aws_opensearch_domain" "variable" {
   }
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-ES-007"), ["aws_opensearch_domain.public"]);
-        assert_eq!(undecided(&r, "RG-AWS-ES-007"), ["aws_opensearch_domain.variable"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-ES-007"),
+            ["aws_opensearch_domain.public"]
+        );
+        assert_eq!(
+            undecided(&r, "RG-AWS-ES-007"),
+            ["aws_opensearch_domain.variable"]
+        );
     }
 
     #[test]
@@ -406,7 +418,10 @@ resource "aws_opensearch_domain_policy" "variable" {
                 "aws_elasticsearch_domain_policy.open"
             ]
         );
-        assert_eq!(undecided(&r, "RG-AWS-ES-008"), ["aws_opensearch_domain_policy.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-ES-008"),
+            ["aws_opensearch_domain_policy.variable"]
+        );
     }
 
     #[test]
@@ -440,7 +455,10 @@ resource "aws_opensearch_domain" "variable" {
             flagged(&r, "RG-AWS-ES-009"),
             ["aws_opensearch_domain.unset", "aws_opensearch_domain.two"]
         );
-        assert_eq!(undecided(&r, "RG-AWS-ES-009"), ["aws_opensearch_domain.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-ES-009"),
+            ["aws_opensearch_domain.variable"]
+        );
     }
 
     #[test]
@@ -459,7 +477,10 @@ resource "aws_opensearch_domain" "on" {
   }
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-ES-010"), ["aws_opensearch_domain.unset"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-ES-010"),
+            ["aws_opensearch_domain.unset"]
+        );
     }
 
     #[test]
@@ -490,8 +511,14 @@ resource "aws_opensearch_domain" "variable" {
   }
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-ES-011"), ["aws_opensearch_domain.managed_key"]);
-        assert_eq!(undecided(&r, "RG-AWS-ES-011"), ["aws_opensearch_domain.variable"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-ES-011"),
+            ["aws_opensearch_domain.managed_key"]
+        );
+        assert_eq!(
+            undecided(&r, "RG-AWS-ES-011"),
+            ["aws_opensearch_domain.variable"]
+        );
     }
 
     #[test]
@@ -511,6 +538,9 @@ resource "aws_opensearch_domain" "default" {
   }
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-ES-012"), ["aws_opensearch_domain.anonymous"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-ES-012"),
+            ["aws_opensearch_domain.anonymous"]
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! Verdicts for the shapes most data-service settings take: a switch that must stay
 //! on, a switch that must stay off, a number with a floor, a key that must be
-//! customer managed. Each takes the provider's default for an absent argument, so a
-//! rule states the default once, where it declares the setting.
+//! customer managed, a parameter of a parameter group, a resource that should not
+//! exist at all. Each takes the provider's default for an absent argument, so a rule
+//! states the default once, where it declares the setting.
 
 use super::data_stores::at;
 use super::kms::{KeyKind, kms_key};
 use crate::resource::Resource;
-use crate::rules::values::plain;
+use crate::rules::values::{known_blocks, plain};
 use crate::rules::{Context, Tri, Verdicts};
 use crate::value::Value;
 
@@ -163,4 +164,68 @@ pub(super) fn attached<'a>(
         }
     }
     (found, unresolved)
+}
+
+/// A parameter group's `parameter` value for `name`: `Known(None)` when the group
+/// does not set it, `Unknown` when a parameter block or its name or value is not
+/// known statically. Numbers and strings are both accepted, as the provider does.
+pub(super) fn parameter(group: &Resource, name: &str) -> Tri<Option<String>> {
+    let Some(parameters) = known_blocks(group.attributes.get("parameter")) else {
+        return Tri::Unknown;
+    };
+    let mut unknown = false;
+    for parameter in parameters {
+        match Tri::str(parameter.get("name")) {
+            Tri::Known(n) if n.eq_ignore_ascii_case(name) => {
+                return match Tri::value(parameter.get("value")) {
+                    Tri::Known(Value::String(s)) => Tri::Known(Some(s.to_string())),
+                    Tri::Known(Value::Number(n)) => Tri::Known(Some(n.to_string())),
+                    Tri::Known(Value::Bool(b)) => Tri::Known(Some(u8::from(*b).to_string())),
+                    Tri::Missing => Tri::Known(None),
+                    Tri::Known(_) | Tri::Unknown => Tri::Unknown,
+                };
+            }
+            Tri::Known(_) => {}
+            Tri::Unknown | Tri::Missing => unknown = true,
+        }
+    }
+    if unknown {
+        Tri::Unknown
+    } else {
+        Tri::Known(None)
+    }
+}
+
+/// The resource exists only for EC2-Classic: declaring one is the finding.
+pub(super) fn check_classic_resource(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    out.fail(
+        format!(
+            "`{}` is an EC2-Classic `{}`, retired by AWS and removed from the AWS provider v5",
+            resource.address,
+            resource.resource_type()
+        ),
+        None,
+    );
+}
+
+/// The provider writes this when `description` is unset.
+const PLACEHOLDER_DESCRIPTION: &str = "Managed by Terraform";
+
+/// A description that must say something: not empty, not the provider's placeholder.
+pub(super) fn check_description(group: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+    match Tri::str(group.attributes.get("description")) {
+        Tri::Known(text) if !text.trim().is_empty() && text != PLACEHOLDER_DESCRIPTION => {}
+        Tri::Unknown => out.cannot_tell("`description` is known only after apply"),
+        Tri::Known(_) => out.fail(
+            format!("`{}` has no meaningful description", group.address),
+            at(group, &["description"]),
+        ),
+        Tri::Missing => out.fail(
+            format!(
+                "`{}` has no description (`description` is not set and defaults to \"{PLACEHOLDER_DESCRIPTION}\")",
+                group.address
+            ),
+            None,
+        ),
+    }
 }

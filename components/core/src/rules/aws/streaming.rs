@@ -104,7 +104,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "A stream encrypted with `alias/aws/kinesis` uses a key whose policy the account cannot restrict: every principal with Kinesis read access can decrypt. (An unencrypted stream is RG-AWS-KIN-001's finding.)",
             remediation: "Set `kms_key_id` to a customer-managed `aws_kms_key` (its ARN, id or alias).",
-            aliases: &["CKV_AWS_185"],
+            aliases: &[],
             frameworks: CUSTOMER_KEY,
             resource_types: &["aws_kinesis_stream"],
         },
@@ -266,7 +266,10 @@ fn check_msk_authentication(cluster: &Resource, _ctx: &Context<'_>, out: &mut Ve
                 ),
                 at(
                     cluster,
-                    &["client_authentication.0.unauthenticated", "client_authentication"],
+                    &[
+                        "client_authentication.0.unauthenticated",
+                        "client_authentication",
+                    ],
                 ),
             );
             return;
@@ -279,7 +282,9 @@ fn check_msk_authentication(cluster: &Resource, _ctx: &Context<'_>, out: &mut Ve
     }
     match authenticates(block) {
         Tri::Known(true) => {}
-        Tri::Unknown => out.cannot_tell("the cluster's SASL or TLS authentication is known only after apply"),
+        Tri::Unknown => {
+            out.cannot_tell("the cluster's SASL or TLS authentication is known only after apply")
+        }
         Tri::Known(false) | Tri::Missing => out.fail(
             format!(
                 "`{}` enables no client authentication (neither SASL nor TLS certificates)",
@@ -453,7 +458,10 @@ resource "aws_msk_cluster" "variable" {
                 "aws_msk_cluster.empty"
             ]
         );
-        assert_eq!(undecided(&r, "RG-AWS-MSK-004"), ["aws_msk_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-MSK-004"),
+            ["aws_msk_cluster.variable"]
+        );
     }
 
     #[test]
@@ -489,7 +497,10 @@ resource "aws_msk_cluster" "variable" {
 }
 "#);
         assert_eq!(flagged(&r, "RG-AWS-MSK-005"), ["aws_msk_cluster.public"]);
-        assert_eq!(undecided(&r, "RG-AWS-MSK-005"), ["aws_msk_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-MSK-005"),
+            ["aws_msk_cluster.variable"]
+        );
     }
 
     #[test]
@@ -521,7 +532,10 @@ resource "aws_kinesis_video_stream" "variable" {
   kms_key_id = var.key
 }
 "#);
-        assert_eq!(flagged(&r, "RG-AWS-KIN-002"), ["aws_kinesis_stream.managed"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-KIN-002"),
+            ["aws_kinesis_stream.managed"]
+        );
         assert_eq!(
             flagged(&r, "RG-AWS-KIN-003"),
             ["aws_kinesis_video_stream.default"]

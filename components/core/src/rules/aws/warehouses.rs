@@ -7,9 +7,10 @@
 //! provider v5 (v6 turned the default around), so an absent argument fails.
 
 use super::data_stores::at;
-use super::nonrelational::check_classic_resource;
-use super::relational::parameter;
-use super::settings::{attached, require_customer_key, require_off, require_on};
+use super::settings::{
+    attached, check_classic_resource, check_description, parameter, require_customer_key,
+    require_off, require_on,
+};
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::single_block;
@@ -136,7 +137,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             frameworks: &[("pci-dss-4.0", &["1.2.5"]), ("nist-800-53-r5", &["CM-6"])],
             resource_types: &["aws_redshift_security_group"],
         },
-        check: check_redshift_security_group_description,
+        check: check_description,
     },
     ResourceRule {
         meta: RuleMeta {
@@ -146,7 +147,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "`aws_redshift_security_group` and a cluster's `cluster_security_groups` exist only for EC2-Classic, which AWS retired in 2023; the AWS provider removed them in v5. A configuration that still declares them pins an obsolete provider and describes network access that no longer applies.",
             remediation: "Delete the security group resource, remove `cluster_security_groups`, and give the cluster `vpc_security_group_ids` and a `cluster_subnet_group_name`.",
             aliases: &["AWS-0085", "AVD-AWS-0085"],
-            frameworks: &[("nist-800-53-r5", &["SC-7"]), ("nist-csf-2.0", &["PR.IR-01"])],
+            frameworks: &[
+                ("nist-800-53-r5", &["SC-7"]),
+                ("nist-csf-2.0", &["PR.IR-01"]),
+            ],
             resource_types: &["aws_redshift_security_group", "aws_redshift_cluster"],
         },
         check: check_redshift_classic,
@@ -360,31 +364,6 @@ fn check_redshift_require_ssl(group: &Resource, _ctx: &Context<'_>, out: &mut Ve
     }
 }
 
-/// The provider writes this when `description` is unset.
-const PLACEHOLDER_DESCRIPTION: &str = "Managed by Terraform";
-
-fn check_redshift_security_group_description(
-    group: &Resource,
-    _ctx: &Context<'_>,
-    out: &mut Verdicts,
-) {
-    match Tri::str(group.attributes.get("description")) {
-        Tri::Known(text) if !text.trim().is_empty() && text != PLACEHOLDER_DESCRIPTION => {}
-        Tri::Unknown => out.cannot_tell("`description` is known only after apply"),
-        Tri::Known(_) => out.fail(
-            format!("`{}` has no meaningful description", group.address),
-            at(group, &["description"]),
-        ),
-        Tri::Missing => out.fail(
-            format!(
-                "`{}` has no description (`description` is not set and defaults to \"{PLACEHOLDER_DESCRIPTION}\")",
-                group.address
-            ),
-            None,
-        ),
-    }
-}
-
 /// A classic security group resource fails by existing; a cluster fails when it
 /// names classic security groups.
 fn check_redshift_classic(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
@@ -406,7 +385,11 @@ fn check_redshift_classic(resource: &Resource, ctx: &Context<'_>, out: &mut Verd
 }
 
 fn check_redshift_snapshots(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match Tri::number(cluster.attributes.get("automated_snapshot_retention_period")) {
+    match Tri::number(
+        cluster
+            .attributes
+            .get("automated_snapshot_retention_period"),
+    ) {
         Tri::Known(days) if days < 1.0 => out.fail(
             format!(
                 "`{}` takes no automated snapshots (`automated_snapshot_retention_period = 0`)",
@@ -605,7 +588,10 @@ resource "aws_redshift_logging" "l" {
   cluster_identifier = var.cluster
 }
 "#);
-        assert_eq!(undecided(&unknown, "RG-AWS-RSH-003"), ["aws_redshift_cluster.c"]);
+        assert_eq!(
+            undecided(&unknown, "RG-AWS-RSH-003"),
+            ["aws_redshift_cluster.c"]
+        );
     }
 
     #[test]
@@ -634,9 +620,15 @@ resource "aws_redshift_cluster" "variable" {
 "#);
         assert_eq!(
             flagged(&r, "RG-AWS-RSH-004"),
-            ["aws_redshift_cluster.defaults", "aws_redshift_cluster.risky"]
+            [
+                "aws_redshift_cluster.defaults",
+                "aws_redshift_cluster.risky"
+            ]
         );
-        assert_eq!(undecided(&r, "RG-AWS-RSH-004"), ["aws_redshift_cluster.variable"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RSH-004"),
+            ["aws_redshift_cluster.variable"]
+        );
         assert_eq!(
             flagged(&r, "RG-AWS-RSH-005"),
             [
@@ -645,9 +637,18 @@ resource "aws_redshift_cluster" "variable" {
                 "aws_redshift_cluster.variable"
             ]
         );
-        assert_eq!(flagged(&r, "RG-AWS-RSH-008"), ["aws_redshift_cluster.risky"]);
-        assert_eq!(flagged(&r, "RG-AWS-RSH-009"), ["aws_redshift_cluster.risky"]);
-        assert_eq!(flagged(&r, "RG-AWS-RSH-010"), ["aws_redshift_cluster.risky"]);
+        assert_eq!(
+            flagged(&r, "RG-AWS-RSH-008"),
+            ["aws_redshift_cluster.risky"]
+        );
+        assert_eq!(
+            flagged(&r, "RG-AWS-RSH-009"),
+            ["aws_redshift_cluster.risky"]
+        );
+        assert_eq!(
+            flagged(&r, "RG-AWS-RSH-010"),
+            ["aws_redshift_cluster.risky"]
+        );
     }
 
     #[test]
