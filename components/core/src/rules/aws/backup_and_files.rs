@@ -192,7 +192,7 @@ fn check_access_point_root(access_point: &Resource, _ctx: &Context<'_>, out: &mu
     let path = single_block(access_point.attributes.get("root_directory"))
         .and_then(|root| Tri::str(root.get("path")));
     match path {
-        Tri::Known(path) if path.trim_end_matches('/') != "" => {}
+        Tri::Known(path) if !path.trim_end_matches('/').is_empty() => {}
         Tri::Unknown => out.cannot_tell("`root_directory.path` is known only after apply"),
         Tri::Known(_) => out.fail(
             format!(

@@ -497,8 +497,8 @@ fn check_glue_security_configuration(
     let mut unknown = false;
     for (block, argument) in GLUE_ENCRYPTION_MODES {
         let mode = encryption
-            .and_then(|e| single_block(e.get(*block)))
-            .and_then(|b| Tri::str(b.get(*argument)));
+            .and_then(|e| single_block(e.get(block)))
+            .and_then(|b| Tri::str(b.get(argument)));
         match mode {
             Tri::Known("DISABLED") | Tri::Missing => disabled.push(*block),
             Tri::Unknown => unknown = true,
