@@ -335,4 +335,39 @@ resource "aws_sagemaker_model" "isolated" {
         );
         assert_eq!(flagged(&r, "RG-AWS-SGM-007"), ["aws_sagemaker_model.open"]);
     }
+
+    #[test]
+    fn settings_known_only_after_apply_are_undecided() {
+        let r = hcl(r#"
+resource "aws_sagemaker_domain" "variable" {
+  domain_name             = "a"
+  auth_mode               = "IAM"
+  vpc_id                  = "vpc-1"
+  subnet_ids              = ["subnet-1"]
+  app_network_access_type = var.access
+  kms_key_id              = var.key
+}
+resource "aws_sagemaker_endpoint_configuration" "variable" {
+  name        = "a"
+  kms_key_arn = var.key
+}
+resource "aws_sagemaker_model" "variable" {
+  name                     = "a"
+  execution_role_arn       = "arn:aws:iam::123456789012:role/sagemaker"
+  enable_network_isolation = var.isolated
+}
+"#);
+        for (rule, resource) in [
+            ("RG-AWS-SGM-003", "aws_sagemaker_domain.variable"),
+            (
+                "RG-AWS-SGM-004",
+                "aws_sagemaker_endpoint_configuration.variable",
+            ),
+            ("RG-AWS-SGM-006", "aws_sagemaker_domain.variable"),
+            ("RG-AWS-SGM-007", "aws_sagemaker_model.variable"),
+        ] {
+            assert_eq!(undecided(&r, rule), [resource], "{rule}");
+            assert!(flagged(&r, rule).is_empty(), "{rule}");
+        }
+    }
 }

@@ -1054,4 +1054,61 @@ resource "aws_neptune_cluster_parameter_group" "audited" {
             ["aws_neptune_cluster_parameter_group.defaults"]
         );
     }
+
+    #[test]
+    fn settings_known_only_after_apply_are_undecided() {
+        let r = hcl(r#"
+resource "aws_elasticache_user" "variable" {
+  user_id              = "a"
+  user_name            = "a"
+  access_string        = "on ~* +@all"
+  engine               = "REDIS"
+  no_password_required = var.open
+}
+resource "aws_elasticache_replication_group" "variable" {
+  replication_group_id       = "a"
+  description                = "a"
+  auth_token                 = "correct-horse-battery-staple"
+  automatic_failover_enabled = var.failover
+  auto_minor_version_upgrade = var.upgrade
+}
+resource "aws_neptune_cluster" "variable" {
+  iam_database_authentication_enabled = var.iam
+  copy_tags_to_snapshot               = var.tags
+}
+resource "aws_neptune_cluster_parameter_group" "variable" {
+  family = "neptune1.3"
+  parameter {
+    name  = "neptune_enable_audit_log"
+    value = var.audit
+  }
+}
+resource "aws_docdb_cluster" "variable" {
+  backup_retention_period = var.days
+  deletion_protection     = var.protect
+}
+"#);
+        for (rule, resource) in [
+            ("RG-AWS-ECA-008", "aws_elasticache_user.variable"),
+            (
+                "RG-AWS-ECA-009",
+                "aws_elasticache_replication_group.variable",
+            ),
+            (
+                "RG-AWS-ECA-010",
+                "aws_elasticache_replication_group.variable",
+            ),
+            ("RG-AWS-NEP-004", "aws_neptune_cluster.variable"),
+            ("RG-AWS-NEP-008", "aws_neptune_cluster.variable"),
+            (
+                "RG-AWS-NEP-007",
+                "aws_neptune_cluster_parameter_group.variable",
+            ),
+            ("RG-AWS-DOC-004", "aws_docdb_cluster.variable"),
+            ("RG-AWS-DOC-005", "aws_docdb_cluster.variable"),
+        ] {
+            assert_eq!(undecided(&r, rule), [resource], "{rule}");
+            assert!(flagged(&r, rule).is_empty(), "{rule}");
+        }
+    }
 }

@@ -919,4 +919,18 @@ resource "aws_db_parameter_group" "dynamic" {
             ["aws_db_parameter_group.dynamic"]
         );
     }
+
+    #[test]
+    fn snapshot_tags_known_only_after_apply_are_undecided() {
+        let r = hcl(r#"
+resource "aws_rds_cluster" "variable" {
+  copy_tags_to_snapshot = var.tags
+}
+"#);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-013"),
+            ["aws_rds_cluster.variable"]
+        );
+        assert!(flagged(&r, "RG-AWS-RDS-013").is_empty());
+    }
 }

@@ -543,4 +543,28 @@ resource "aws_opensearch_domain" "default" {
             ["aws_opensearch_domain.anonymous"]
         );
     }
+
+    #[test]
+    fn settings_known_only_after_apply_are_undecided() {
+        let r = hcl(r#"
+resource "aws_opensearch_domain" "variable" {
+  domain_name = "a"
+  cluster_config {
+    zone_awareness_enabled = var.zones
+  }
+  advanced_security_options {
+    enabled                = true
+    anonymous_auth_enabled = var.anonymous
+  }
+}
+"#);
+        for rule in ["RG-AWS-ES-010", "RG-AWS-ES-012"] {
+            assert_eq!(
+                undecided(&r, rule),
+                ["aws_opensearch_domain.variable"],
+                "{rule}"
+            );
+            assert!(flagged(&r, rule).is_empty(), "{rule}");
+        }
+    }
 }

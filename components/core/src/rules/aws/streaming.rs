@@ -197,7 +197,7 @@ fn check_firehose_customer_key(stream: &Resource, ctx: &Context<'_>, out: &mut V
             out,
             block.get("key_arn"),
             "server_side_encryption.0.key_arn",
-            "no key at all",
+            "nothing: Firehose rejects `CUSTOMER_MANAGED_CMK` without `key_arn`",
         ),
         Tri::Unknown => out.cannot_tell("`server_side_encryption.key_type` is known only after apply"),
         Tri::Known(other) => out.fail(

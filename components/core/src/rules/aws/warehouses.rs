@@ -854,4 +854,77 @@ resource "aws_timestreamwrite_database" "variable" {
             ["aws_timestreamwrite_database.variable"]
         );
     }
+
+    #[test]
+    fn settings_known_only_after_apply_are_undecided() {
+        let r = hcl(r#"
+resource "aws_redshiftserverless_namespace" "variable" {
+  namespace_name = "a"
+  kms_key_id     = var.key
+}
+resource "aws_redshiftserverless_workgroup" "variable" {
+  namespace_name      = "a"
+  workgroup_name      = "w"
+  publicly_accessible = var.public
+}
+resource "aws_redshift_cluster" "variable" {
+  cluster_identifier                  = "c"
+  automated_snapshot_retention_period = var.days
+  allow_version_upgrade               = var.upgrade
+  enhanced_vpc_routing                = var.routing
+}
+resource "aws_glue_data_catalog_encryption_settings" "variable" {
+  data_catalog_encryption_settings {
+    connection_password_encryption {
+      return_connection_password_encrypted = var.encrypted
+    }
+    encryption_at_rest {
+      catalog_encryption_mode = var.mode
+    }
+  }
+}
+resource "aws_glue_security_configuration" "variable" {
+  name = "a"
+  encryption_configuration {
+    cloudwatch_encryption {
+      cloudwatch_encryption_mode = var.mode
+    }
+    job_bookmarks_encryption {
+      job_bookmarks_encryption_mode = "CSE-KMS"
+    }
+    s3_encryption {
+      s3_encryption_mode = "SSE-KMS"
+    }
+  }
+}
+"#);
+        for (rule, resource) in [
+            (
+                "RG-AWS-RSH-011",
+                "aws_redshiftserverless_namespace.variable",
+            ),
+            (
+                "RG-AWS-RSH-012",
+                "aws_redshiftserverless_workgroup.variable",
+            ),
+            ("RG-AWS-RSH-009", "aws_redshift_cluster.variable"),
+            ("RG-AWS-RSH-010", "aws_redshift_cluster.variable"),
+            ("RG-AWS-RSH-005", "aws_redshift_cluster.variable"),
+            (
+                "RG-AWS-GLUE-001",
+                "aws_glue_data_catalog_encryption_settings.variable",
+            ),
+            (
+                "RG-AWS-GLUE-002",
+                "aws_glue_data_catalog_encryption_settings.variable",
+            ),
+            (
+                "RG-AWS-GLUE-003",
+                "aws_glue_security_configuration.variable",
+            ),
+        ] {
+            assert_eq!(undecided(&r, rule), [resource], "{rule}");
+            assert!(flagged(&r, rule).is_empty(), "{rule}");
+        }
+    }
 }
