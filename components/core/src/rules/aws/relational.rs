@@ -25,13 +25,6 @@ const CENTRAL_AUTHENTICATION: Frameworks = &[
     ("nist-800-53-r5", &["IA-2", "AC-2"]),
     ("nist-csf-2.0", &["PR.AA-01"]),
 ];
-/// Known security fixes must be applied.
-const PATCHING: Frameworks = &[
-    ("soc2", &["CC7.1"]),
-    ("pci-dss-4.0", &["6.3.3"]),
-    ("nist-800-53-r5", &["SI-2"]),
-    ("nist-csf-2.0", &["PR.PS-02"]),
-];
 /// Access to data must be logged.
 const AUDIT_LOG: Frameworks = &[
     ("soc2", &["CC7.2"]),
@@ -90,7 +83,15 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Minor engine versions carry security fixes. With `auto_minor_version_upgrade = false` they are applied only when someone upgrades by hand; the provider default is true.",
             remediation: "Remove `auto_minor_version_upgrade = false` (or set it to true) so RDS applies minor versions in the maintenance window.",
             aliases: &[],
-            frameworks: PATCHING,
+            frameworks: &[
+                // CIS 2.3.2: "Ensure Auto Minor Version Upgrade feature is Enabled for
+                // RDS Instances".
+                ("cis-aws-3.0", &["2.3.2"]),
+                ("soc2", &["CC7.1"]),
+                ("pci-dss-4.0", &["6.3.3"]),
+                ("nist-800-53-r5", &["SI-2"]),
+                ("nist-csf-2.0", &["PR.PS-02"]),
+            ],
             resource_types: &["aws_db_instance", "aws_rds_cluster_instance"],
         },
         check: check_minor_upgrades,
@@ -113,7 +114,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-RDS-011",
             title: "RDS/Aurora cluster does not export its engine's activity log",
             severity: Severity::Medium,
-            description: "Without `enabled_cloudwatch_logs_exports` a cluster's logs are not kept in CloudWatch. Aurora MySQL (the default engine, `aurora`/`aurora-mysql`) and Multi-AZ MySQL clusters record activity in the `audit` log (with `server_audit_logging` on in the cluster parameter group); Aurora PostgreSQL and Multi-AZ PostgreSQL clusters in the `postgresql` log. Nothing is exported by default.",
+            description: "Without `enabled_cloudwatch_logs_exports` a cluster's logs are not kept in CloudWatch. Aurora MySQL (`aurora-mysql`, or `aurora`, which provider versions before v5 assumed when `engine` is unset) and Multi-AZ MySQL clusters record activity in the `audit` log (with `server_audit_logging` on in the cluster parameter group); Aurora PostgreSQL and Multi-AZ PostgreSQL clusters in the `postgresql` log. Nothing is exported by default.",
             remediation: "Set `enabled_cloudwatch_logs_exports = [\"audit\", \"error\", \"slowquery\"]` for Aurora MySQL, or `[\"postgresql\"]` for Aurora PostgreSQL.",
             aliases: &[],
             frameworks: AUDIT_LOG,
@@ -243,8 +244,9 @@ pub(super) const RULES: &[ResourceRule] = &[
 
 // ===================================================================== engines
 
-/// The engine of a database: `aws_rds_cluster` defaults to `aurora` (Aurora MySQL);
-/// an instance without one takes its source's (replica, snapshot), unknown here.
+/// The engine of a database. An `aws_rds_cluster` without one is Aurora MySQL
+/// (`aurora`): the provider's default before v5 made `engine` required. An instance
+/// without one takes its source's (replica, snapshot), unknown here.
 fn engine(db: &Resource) -> Tri<&str> {
     match Tri::str(db.attributes.get("engine")) {
         Tri::Missing if db.resource_type() == "aws_rds_cluster" => Tri::Known("aurora"),
