@@ -213,7 +213,7 @@ fn check_access_point_root(access_point: &Resource, _ctx: &Context<'_>, out: &mu
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::{flagged, hcl, undecided};
+    use crate::rules::test_support::{flagged, hcl, review_of, undecided};
 
     #[test]
     fn backup_vault_key_and_lock() {
@@ -345,5 +345,40 @@ resource "aws_efs_access_point" "variable" {
             undecided(&r, "RG-AWS-EFS-004"),
             ["aws_efs_access_point.variable"]
         );
+    }
+
+    /// In a plan the lock's vault name is known only after apply; the configuration's
+    /// reference still links it to its vault.
+    #[test]
+    fn a_planned_lock_is_linked_to_its_vault_by_its_configuration_reference() {
+        let change = |address: &str, after: &str, unknown: &str| {
+            let (resource_type, name) = address.split_once('.').expect("type.name");
+            format!(
+                r#"{{"address":"{address}","mode":"managed","type":"{resource_type}","name":"{name}","provider_name":"registry.terraform.io/hashicorp/aws","change":{{"actions":["create"],"before":null,"after":{after},"after_unknown":{unknown}}}}}"#
+            )
+        };
+        let plan = format!(
+            r#"{{"format_version":"1.2","resource_changes":[{},{},{}],"configuration":{{"root_module":{{"resources":[{}]}}}}}}"#,
+            change(
+                "aws_backup_vault.locked",
+                r#"{"name":"locked","kms_key_arn":"arn:aws:kms:eu-west-1:123456789012:key/k"}"#,
+                "{}"
+            ),
+            change(
+                "aws_backup_vault.unlocked",
+                r#"{"name":"unlocked"}"#,
+                r#"{"kms_key_arn":true}"#
+            ),
+            change(
+                "aws_backup_vault_lock_configuration.lock",
+                r#"{"min_retention_days":7}"#,
+                r#"{"backup_vault_name":true}"#
+            ),
+            r#"{"address":"aws_backup_vault_lock_configuration.lock","expressions":{"backup_vault_name":{"references":["aws_backup_vault.locked.name","aws_backup_vault.locked"]}}}"#,
+        );
+        let r = review_of("plan.json", &plan);
+        assert_eq!(flagged(&r, "RG-AWS-BAK-002"), ["aws_backup_vault.unlocked"]);
+        // A key the provider computes, with nothing configured, is the AWS-managed one.
+        assert_eq!(flagged(&r, "RG-AWS-BAK-001"), ["aws_backup_vault.unlocked"]);
     }
 }

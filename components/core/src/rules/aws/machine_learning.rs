@@ -11,6 +11,7 @@ use super::data_stores::at;
 use super::settings::{require_customer_key, require_on};
 use crate::finding::Severity;
 use crate::resource::Resource;
+use crate::rules::values::configured;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
 type Frameworks = &'static [(&'static str, &'static [&'static str])];
@@ -133,7 +134,7 @@ pub(super) const RULES: &[ResourceRule] = &[
 
 /// A SageMaker `Enabled`/`Disabled` setting that must be `Disabled`.
 fn require_disabled(resource: &Resource, out: &mut Verdicts, attribute: &str, what: &str) {
-    match Tri::str(resource.attributes.get(attribute)) {
+    match Tri::str(configured(resource.attributes.get(attribute))) {
         Tri::Known("Disabled") => {}
         Tri::Unknown => out.cannot_tell(format!("`{attribute}` is known only after apply")),
         Tri::Known(value) => out.fail(
@@ -200,7 +201,7 @@ fn check_notebook_vpc(notebook: &Resource, ctx: &Context<'_>, out: &mut Verdicts
 }
 
 fn check_domain_network(domain: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    match Tri::str(domain.attributes.get("app_network_access_type")) {
+    match Tri::str(configured(domain.attributes.get("app_network_access_type"))) {
         Tri::Known("VpcOnly") => {}
         Tri::Unknown => out.cannot_tell("`app_network_access_type` is known only after apply"),
         Tri::Known(value) => out.fail(

@@ -15,7 +15,7 @@ use super::settings::{
 };
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::values::{plain, single_block};
+use crate::rules::values::{configured, plain, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
 
@@ -501,7 +501,10 @@ fn check_elasticache_authentication(group: &Resource, ctx: &Context<'_>, out: &m
 }
 
 fn check_elasticache_customer_key(group: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    let encrypted = match Tri::bool(group.attributes.get("at_rest_encryption_enabled")) {
+    // Computed (Valkey turns it on): a plan shows an unset value as known after apply.
+    let encrypted = match Tri::bool(configured(
+        group.attributes.get("at_rest_encryption_enabled"),
+    )) {
         Tri::Missing => Tri::str(group.attributes.get("engine")).map(|engine| engine == "valkey"),
         other => other,
     };

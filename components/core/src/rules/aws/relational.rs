@@ -13,7 +13,7 @@ use super::data_stores::at;
 use super::settings::{check_classic_resource, parameter, require_on};
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::values::contains_string;
+use crate::rules::values::{configured, contains_string};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
 type Frameworks = &'static [(&'static str, &'static [&'static str])];
@@ -368,7 +368,8 @@ fn check_cluster_log_exports(cluster: &Resource, _ctx: &Context<'_>, out: &mut V
 }
 
 fn check_multi_az(db: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
-    let multi_az = Tri::bool(db.attributes.get("multi_az"));
+    // Computed: a plan shows an unset `multi_az` as known after apply.
+    let multi_az = Tri::bool(configured(db.attributes.get("multi_az")));
     if multi_az != Tri::Known(true) {
         match engine(db) {
             Tri::Known("sqlserver-ex") => return,
@@ -549,7 +550,7 @@ fn check_require_secure_transport(group: &Resource, _ctx: &Context<'_>, out: &mu
 
 #[cfg(test)]
 mod tests {
-    use crate::rules::test_support::{flagged, hcl, undecided};
+    use crate::rules::test_support::{flagged, hcl, review_of, undecided};
 
     #[test]
     fn iam_authentication_is_required_where_the_engine_supports_it() {
@@ -934,5 +935,22 @@ resource "aws_rds_cluster" "variable" {
             ["aws_rds_cluster.variable"]
         );
         assert!(flagged(&r, "RG-AWS-RDS-013").is_empty());
+    }
+
+    /// `multi_az` is computed: a plan shows it known after apply when the
+    /// configuration leaves it unset, which is the single-AZ default, not a choice;
+    /// set from a variable it stays undecided.
+    #[test]
+    fn an_unset_computed_multi_az_in_a_plan_is_the_default() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[
+{"address":"aws_db_instance.unset","mode":"managed","type":"aws_db_instance","name":"unset","provider_name":"registry.terraform.io/hashicorp/aws","change":{"actions":["create"],"before":null,"after":{"engine":"postgres"},"after_unknown":{"multi_az":true}}},
+{"address":"aws_db_instance.variable","mode":"managed","type":"aws_db_instance","name":"variable","provider_name":"registry.terraform.io/hashicorp/aws","change":{"actions":["create"],"before":null,"after":{"engine":"postgres"},"after_unknown":{"multi_az":true}}}],
+"configuration":{"root_module":{"resources":[{"address":"aws_db_instance.variable","expressions":{"multi_az":{"references":["var.ha"]}}}]}}}"#;
+        let r = review_of("plan.json", plan);
+        assert_eq!(flagged(&r, "RG-AWS-RDS-012"), ["aws_db_instance.unset"]);
+        assert_eq!(
+            undecided(&r, "RG-AWS-RDS-012"),
+            ["aws_db_instance.variable"]
+        );
     }
 }

@@ -7,7 +7,7 @@
 use super::data_stores::at;
 use super::kms::{KeyKind, kms_key};
 use crate::resource::Resource;
-use crate::rules::values::{known_blocks, plain};
+use crate::rules::values::{configured, known_blocks, plain};
 use crate::rules::{Context, Tri, Verdicts};
 use crate::value::Value;
 
@@ -104,7 +104,9 @@ pub(super) fn require_at_least(
 
 /// A KMS key argument that must name a customer-managed key. Without one the service
 /// uses `fallback` (an AWS-managed or AWS-owned key), whose policy the account
-/// cannot restrict and whose use it cannot audit per key.
+/// cannot restrict and whose use it cannot audit per key. Key arguments are mostly
+/// computed too: a plan shows an unset one as known after apply, which is the
+/// fallback key, not a choice of the configuration (`values::configured`).
 pub(super) fn require_customer_key(
     resource: &Resource,
     ctx: &Context<'_>,
@@ -113,7 +115,7 @@ pub(super) fn require_customer_key(
     path: &str,
     fallback: &str,
 ) {
-    match kms_key(ctx, resource, value) {
+    match kms_key(ctx, resource, configured(value)) {
         Tri::Known(KeyKind::Customer) => {}
         Tri::Unknown => out.cannot_tell(format!(
             "`{path}` is not known statically, so whether it names a customer-managed key cannot be told"

@@ -13,7 +13,7 @@ use super::settings::{
 };
 use crate::finding::Severity;
 use crate::resource::Resource;
-use crate::rules::values::single_block;
+use crate::rules::values::{configured, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::ValueMap;
 
@@ -334,7 +334,7 @@ fn check_redshift_enhanced_routing(cluster: &Resource, _ctx: &Context<'_>, out: 
     require_on(
         cluster,
         out,
-        Tri::bool(cluster.attributes.get("enhanced_vpc_routing")),
+        Tri::bool(configured(cluster.attributes.get("enhanced_vpc_routing"))),
         false,
         "enhanced_vpc_routing",
         "sends COPY and UNLOAD traffic outside the VPC",
@@ -430,7 +430,7 @@ fn check_redshift_serverless_public(workgroup: &Resource, _ctx: &Context<'_>, ou
     require_off(
         workgroup,
         out,
-        Tri::bool(workgroup.attributes.get("publicly_accessible")),
+        Tri::bool(configured(workgroup.attributes.get("publicly_accessible"))),
         false,
         "publicly_accessible",
         "is reachable from the internet",
