@@ -541,7 +541,7 @@ pub(super) const RULES: &[ResourceRule] = &[
 
 /// The first of `paths` the resource's source has lines for, so a finding points at
 /// the offending attribute, or else at its enclosing block (or the whole resource).
-fn at<'p>(resource: &Resource, paths: &[&'p str]) -> Option<&'p str> {
+pub(super) fn at<'p>(resource: &Resource, paths: &[&'p str]) -> Option<&'p str> {
     paths.iter().copied().find(|path| {
         resource.attribute_lines.contains_key(*path)
             || resource.attribute_lines.contains_key(&format!("{path}.0"))

@@ -6,6 +6,7 @@ pub(super) use iam_change::{ATTACHMENT_TYPES, widened_permissions};
 
 mod analytics;
 mod api_gateway;
+mod backup_and_files;
 mod build_and_config;
 mod compute;
 mod containers;
@@ -21,14 +22,21 @@ mod instances;
 mod key_management;
 mod kms;
 mod logging;
+mod machine_learning;
 mod messaging;
 mod network;
+mod nonrelational;
 mod policy;
 mod privilege_escalation;
+mod relational;
 mod s3;
+mod search;
 mod serverless;
+mod settings;
+mod streaming;
 mod vpc;
 mod waf;
+mod warehouses;
 
 /// Every AWS rule set.
 pub(super) const RULES: &[&[ResourceRule]] = &[
@@ -53,4 +61,11 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     messaging::RULES,
     detection::RULES,
     waf::RULES,
+    relational::RULES,
+    search::RULES,
+    nonrelational::RULES,
+    streaming::RULES,
+    warehouses::RULES,
+    backup_and_files::RULES,
+    machine_learning::RULES,
 ];
