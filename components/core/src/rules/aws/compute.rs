@@ -184,7 +184,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-EKS-002",
             title: "EKS public API endpoint is open to the whole internet",
             severity: Severity::Critical,
-            description: "When the public endpoint is enabled, `public_access_cidrs` defaults to 0.0.0.0/0: anyone can reach the Kubernetes API server. Restricting it to known ranges shrinks the attack surface.",
+            description: "When the public endpoint is enabled, `public_access_cidrs` defaults to 0.0.0.0/0: anyone can reach the Kubernetes API server. An empty list is the same as none: the provider does not send it and EKS applies the default (Amazon EKS User Guide, \"Cluster API server endpoint\"; AWS provider `aws_eks_cluster`, `vpc_config.public_access_cidrs`). Restricting it to known ranges shrinks the attack surface.",
             remediation: "Set `public_access_cidrs` to the ranges that need access, or disable the public endpoint.",
             aliases: &["AWS-0041", "AVD-AWS-0041", "CKV_AWS_38"],
             frameworks: PUBLIC_NETWORK,
@@ -963,7 +963,10 @@ fn check_eks_public_cidrs(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verd
     }
     let cidrs = cluster.attribute("vpc_config.0.public_access_cidrs");
     let open = match Tri::list(cidrs) {
+        // An empty set is not sent to EKS (the provider omits it), so the AWS default
+        // applies: 0.0.0.0/0.
         Tri::Missing => Tri::Known(true),
+        Tri::Known([]) => Tri::Known(true),
         Tri::Unknown => Tri::Unknown,
         Tri::Known(items) => Tri::any(items.iter().map(|cidr| match Tri::str(Some(cidr)) {
             Tri::Known(cidr) => Tri::Known(open_cidr(cidr)),
@@ -976,8 +979,8 @@ fn check_eks_public_cidrs(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verd
             format!(
                 "EKS cluster `{}` exposes its public API endpoint to 0.0.0.0/0{}",
                 cluster.address,
-                if cidrs.is_none() {
-                    " (`public_access_cidrs` is not set)"
+                if Tri::list(cidrs).known().is_none_or(<[_]>::is_empty) {
+                    " (`public_access_cidrs` is not set, so the AWS default applies)"
                 } else {
                     ""
                 }
@@ -1946,6 +1949,15 @@ resource "aws_instance" "b" { user_data = file("boot.sh") }"#,
         ));
         assert!(undetermined(&r, "RG-AWS-EKS-002") && !fails(&r, "RG-AWS-EKS-002"));
         assert!(undetermined(&r, "RG-AWS-EKS-004") && !fails(&r, "RG-AWS-EKS-004"));
+        // `public_access_cidrs = []` is omitted by the provider: EKS opens the
+        // endpoint to 0.0.0.0/0.
+        let r = review_plan(&change(
+            "aws_eks_cluster",
+            "c",
+            r#"{"name":"c","vpc_config":[{"endpoint_public_access":true,"public_access_cidrs":[]}]}"#,
+            r#"{"arn":true}"#,
+        ));
+        assert!(fails(&r, "RG-AWS-EKS-002"));
     }
 
     // ----- Lambda -----

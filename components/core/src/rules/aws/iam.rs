@@ -349,7 +349,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "An allow statement with principal `*` lets any AWS account (or anonymous caller) use the queue — inject messages, read them, or both — unless a condition names the callers (a fixed `aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceVpce`… with `StringEquals`/`ArnEquals`/`ArnLike` without wildcards; `…IfExists` and `ForAllValues:` name nobody) or a `Deny` turns away everyone else (`StringNotEquals aws:SourceVpce`). Source: IAM User Guide, \"AWS global condition context keys\" and \"Condition operators\"; SQS Developer Guide, \"Basic examples of Amazon SQS policies\".",
             remediation: "Name the accounts, roles or services allowed, or restrict the statement with a condition such as `aws:SourceArn` or `aws:PrincipalOrgID`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_168"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
             resource_types: &["aws_sqs_queue_policy", "aws_sqs_queue"],
         },

@@ -68,7 +68,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Critical,
             description: "A security group rule admits traffic from any IPv4 or IPv6 address to SSH (22), RDP (3389) or every port. Remote administration ports open to the internet are brute-forced within minutes of exposure and are a leading cause of instance compromise.",
             remediation: "Remove the rule or restrict its source to known administrative networks; prefer AWS Systems Manager Session Manager or a bastion/VPN over exposing SSH or RDP.",
-            aliases: &["AWS-0107", "AVD-AWS-0107", "CKV_AWS_24", "CKV_AWS_25"],
+            aliases: &["AWS-0107", "AVD-AWS-0107"],
             frameworks: &[
                 ("cis-aws-1.2", &["4.1", "4.2"]),
                 ("soc2", &["CC6.6"]),
@@ -125,7 +125,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "`aws_default_vpc` adopts the account's default VPC, whose subnets give every instance a public IP and route to an internet gateway. Workloads should run in purpose-built VPCs with deliberate network boundaries.",
             remediation: "Create an `aws_vpc` with explicit subnets and routing for the workload, and remove the `aws_default_vpc` resource (consider deleting the default VPC in every region).",
-            aliases: &["AWS-0101", "AVD-AWS-0101"],
+            aliases: &["AWS-0101", "AVD-AWS-0101", "CKV_AWS_148"],
             frameworks: &[("nist-800-53-r5", &["SC-7"])],
             resource_types: &["aws_default_vpc"],
         },
@@ -177,7 +177,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "A network ACL ingress rule allows SSH (22) or RDP (3389) — or all traffic — from any IPv4 or IPv6 address. The subnet then relies on security groups alone to keep remote administration ports away from the internet. Rules are read as AWS evaluates them: in ascending rule number, first match wins, so an allow whose SSH and RDP traffic from the internet is denied first by lower-numbered `deny` rules is not reported; an allow numbered below the deny still is (Amazon VPC User Guide, \"Network ACL rules\", https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).",
             remediation: "Restrict the rule's `cidr_block` / `ipv6_cidr_block` to administrative networks, or add a lower-numbered `deny` rule for ports 22 and 3389 from 0.0.0.0/0 and ::/0.",
-            aliases: &["AWS-0105", "AVD-AWS-0105", "CKV_AWS_231", "CKV_AWS_232"],
+            aliases: &["AWS-0105", "AVD-AWS-0105"],
             frameworks: &[
                 ("cis-aws-1.4", &["5.1"]),
                 ("soc2", &["CC6.6"]),

@@ -191,10 +191,12 @@ pub(super) struct Principal {
 
 impl Principal {
     /// Anyone: `"Principal": "*"`, or an `AWS` principal with a wildcard
-    /// (`*`, `arn:aws:iam::*:root`).
+    /// (`*`, `arn:aws:iam::*:root`). A bare string principal other than `"*"`
+    /// (`"Principal": "arn:aws:iam::111122223333:root"`) is not valid IAM and grants
+    /// nobody anything.
     pub(super) fn is_wildcard(&self) -> Tri<bool> {
         match (self.kind.is("*"), self.kind.is("AWS")) {
-            (Tri::Known(true), _) => Tri::Known(true),
+            (Tri::Known(true), _) => self.id.has_wildcard(),
             (_, Tri::Known(true)) => self.id.has_wildcard(),
             (Tri::Known(false), Tri::Known(false)) => Tri::Known(false),
             _ => Tri::Unknown,
@@ -1471,6 +1473,12 @@ mod tests {
                      "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#
                     .to_owned(),
                 Tri::Known(true),
+            ),
+            (
+                "a bare string principal other than * is no principal",
+                r#"{"Statement":{"Effect":"Allow","Principal":"arn:aws:iam::111122223333:root","Action":"ecr:*"}}"#
+                    .to_owned(),
+                Tri::Known(false),
             ),
             (
                 "a named principal is not anyone",

@@ -56,7 +56,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "The canned ACLs `public-read` and `public-read-write`, and grants to the AllUsers group, let anyone on the internet list or read (or write) the bucket; `authenticated-read` and grants to AuthenticatedUsers do the same for every AWS account in the world. A bucket-level `ignore_public_acls` makes such an ACL ineffective.",
             remediation: "Use the `private` canned ACL (or disable ACLs with `aws_s3_bucket_ownership_controls` `BucketOwnerEnforced`), remove grants to the AllUsers/AuthenticatedUsers groups, and set `ignore_public_acls = true` in the bucket's public access block.",
-            aliases: &["AWS-0092", "AVD-AWS-0092", "CKV_AWS_20", "CKV_AWS_57"],
+            aliases: &["AWS-0092", "AVD-AWS-0092"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
                 ("pci-dss-3.2.1", &["1.2.1"]),
@@ -74,7 +74,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "Since 5 January 2023 S3 encrypts every new object with SSE-S3 when the bucket has no encryption configuration, and the configuration can no longer be removed (Amazon S3 User Guide, \"Setting default server-side encryption behavior for Amazon S3 buckets\", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html). A bucket without one is therefore encrypted at rest, but with a key nobody can restrict, audit or revoke, and the choice is invisible in code. This rule reports that implicit default; RG-AWS-S3-010 reports the real gap, a bucket not encrypted with a customer managed KMS key.",
             remediation: "Add an `aws_s3_bucket_server_side_encryption_configuration` (or the inline `server_side_encryption_configuration` block) stating `sse_algorithm`: preferably `aws:kms` with a customer managed `kms_master_key_id`.",
-            aliases: &["AWS-0088", "AVD-AWS-0088", "CKV_AWS_19", "CKV_AWS_145"],
+            aliases: &["AWS-0088", "AVD-AWS-0088"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
                 ("pci-dss-3.2.1", &["3.4"]),
