@@ -876,7 +876,11 @@ impl Cidr {
     /// The network mask of `prefix` bits in an address of `width` bits.
     fn mask(width: u8, prefix: u8) -> u128 {
         let host_bits = u32::from(width - prefix);
-        let all = if width == 128 { u128::MAX } else { (1u128 << width) - 1 };
+        let all = if width == 128 {
+            u128::MAX
+        } else {
+            (1u128 << width) - 1
+        };
         if host_bits >= 128 {
             0
         } else {
@@ -1018,7 +1022,12 @@ fn acl_siblings<'r, 'a: 'r>(resource: &'r Resource, ctx: &Context<'a>) -> Vec<Ac
 /// might contradict it" (Amazon VPC User Guide, "Network ACL rules",
 /// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>). A lower
 /// `allow` shadows nothing here: that rule is then the one reported.
-fn denied_first(rule: &AclRule<'_>, traffic: &Traffic, range: Cidr, siblings: &[AclRule<'_>]) -> bool {
+fn denied_first(
+    rule: &AclRule<'_>,
+    traffic: &Traffic,
+    range: Cidr,
+    siblings: &[AclRule<'_>],
+) -> bool {
     let (Some(direction), Tri::Known(number)) = (rule.direction, rule.number) else {
         return false;
     };

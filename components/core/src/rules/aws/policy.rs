@@ -415,9 +415,7 @@ fn list_covers(patterns: &Tri<Vec<Text>>, targets: &Tri<Vec<Text>>) -> Tri<bool>
         (Tri::Missing, Tri::Missing) => Tri::Known(true),
         (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
         (Tri::Missing, _) => Tri::Known(false),
-        (Tri::Known(patterns), Tri::Missing) => {
-            Tri::any(patterns.iter().map(|p| p.is("*")))
-        }
+        (Tri::Known(patterns), Tri::Missing) => Tri::any(patterns.iter().map(|p| p.is("*"))),
         (Tri::Known(patterns), Tri::Known(targets)) => Tri::all(targets.iter().map(|target| {
             let Some(target) = target.sample() else {
                 return Tri::Unknown;

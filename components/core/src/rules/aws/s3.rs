@@ -875,9 +875,12 @@ fn kms_default_encryption(ctx: &Context<'_>, bucket: &Resource) -> Tri<String> {
         "aws_s3_bucket_server_side_encryption_configuration",
         "bucket",
     );
-    let configurations = blocks(inline)
-        .into_iter()
-        .chain(split.definite.iter().map(|c| -> &ValueMap { &c.attributes }));
+    let configurations = blocks(inline).into_iter().chain(
+        split
+            .definite
+            .iter()
+            .map(|c| -> &ValueMap { &c.attributes }),
+    );
     let mut algorithms = Vec::new();
     for configuration in configurations {
         if Tri::value(configuration.get("rule")).is_unknown() {
@@ -1399,7 +1402,9 @@ resource "aws_s3_bucket" "data" {
 "#);
         assert_eq!(
             messages(&review, "RG-AWS-S3-030"),
-            ["bucket `aws_s3_bucket.logs` receives S3 server access logs but defaults to `aws:kms` encryption, so S3 does not deliver the logs"]
+            [
+                "bucket `aws_s3_bucket.logs` receives S3 server access logs but defaults to `aws:kms` encryption, so S3 does not deliver the logs"
+            ]
         );
         // Since January 2023 a bucket without configuration is SSE-S3 encrypted: the
         // finding says so instead of calling it unencrypted.
