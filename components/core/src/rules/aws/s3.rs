@@ -54,7 +54,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-002",
             title: "S3 bucket ACL allows public access",
             severity: Severity::High,
-            description: "The canned ACLs `public-read` and `public-read-write`, and grants to the AllUsers group, let anyone on the internet list or read (or write) the bucket; `authenticated-read` and grants to AuthenticatedUsers do the same for every AWS account in the world. A bucket-level `ignore_public_acls` makes such an ACL ineffective.",
+            description: "The canned ACLs `public-read` and `public-read-write`, and grants to the AllUsers group, let anyone on the internet list or read (or write) the bucket; `authenticated-read` and grants to AuthenticatedUsers do the same for every AWS account in the world. A bucket-level `ignore_public_acls` makes such an ACL ineffective. Since April 2023 new buckets have ACLs disabled (Object Ownership `BucketOwnerEnforced`) and Block Public Access on, so such an ACL only applies once the configuration also re-enables ACLs (`aws_s3_bucket_ownership_controls`) and turns the blocks off — which is what a configuration asking for a public ACL does; the rule reports the ACL, the intent to publish (Amazon S3 User Guide, \"Controlling ownership of objects and disabling ACLs for your bucket\").",
             remediation: "Use the `private` canned ACL (or disable ACLs with `aws_s3_bucket_ownership_controls` `BucketOwnerEnforced`), remove grants to the AllUsers/AuthenticatedUsers groups, and set `ignore_public_acls = true` in the bucket's public access block.",
             aliases: &["AWS-0092", "AVD-AWS-0092"],
             frameworks: &[
