@@ -15,7 +15,6 @@
 //! value.
 
 use super::kms::{KeyKind, kms_key};
-use crate::address::Mode;
 use crate::finding::Severity;
 use crate::hcl::{Partial, Piece};
 use crate::resource::Resource;
@@ -185,7 +184,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-EKS-002",
             title: "EKS public API endpoint is open to the whole internet",
             severity: Severity::Critical,
-            description: "When the public endpoint is enabled, `public_access_cidrs` defaults to 0.0.0.0/0: anyone can reach the Kubernetes API server. Restricting it to known ranges shrinks the attack surface.",
+            description: "When the public endpoint is enabled, `public_access_cidrs` defaults to 0.0.0.0/0: anyone can reach the Kubernetes API server. An empty list is the same as none: the provider does not send it and EKS applies the default (Amazon EKS User Guide, \"Cluster API server endpoint\"; AWS provider `aws_eks_cluster`, `vpc_config.public_access_cidrs`). Restricting it to known ranges shrinks the attack surface.",
             remediation: "Set `public_access_cidrs` to the ranges that need access, or disable the public endpoint.",
             aliases: &["AWS-0041", "AVD-AWS-0041", "CKV_AWS_38"],
             frameworks: PUBLIC_NETWORK,
@@ -345,7 +344,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-ECR-004",
             title: "ECR repository policy allows public access",
             severity: Severity::High,
-            description: "A repository policy statement that allows principal `*` without conditions lets any AWS account (or anonymous caller) perform its actions: pull private images, or push and delete them.",
+            description: "A repository policy statement that allows principal `*` lets any AWS account (or anonymous caller) perform its actions — pull private images, or push and delete them — unless a condition names the callers (a fixed `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceVpce`… with a matching operator, not `…IfExists` or `ForAllValues:`) or a `Deny` turns away everyone else. Source: ECR User Guide, \"Private repository policy examples\"; IAM User Guide, \"AWS global condition context keys\".",
             remediation: "Name the accounts or roles that need access in `Principal`, or restrict the statement with a condition such as `aws:PrincipalOrgID`.",
             aliases: &["AWS-0032", "AVD-AWS-0032", "CKV_AWS_32"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3", "AC-21"])],
@@ -964,7 +963,10 @@ fn check_eks_public_cidrs(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verd
     }
     let cidrs = cluster.attribute("vpc_config.0.public_access_cidrs");
     let open = match Tri::list(cidrs) {
+        // An empty set is not sent to EKS (the provider omits it), so the AWS default
+        // applies: 0.0.0.0/0.
         Tri::Missing => Tri::Known(true),
+        Tri::Known([]) => Tri::Known(true),
         Tri::Unknown => Tri::Unknown,
         Tri::Known(items) => Tri::any(items.iter().map(|cidr| match Tri::str(Some(cidr)) {
             Tri::Known(cidr) => Tri::Known(open_cidr(cidr)),
@@ -977,8 +979,8 @@ fn check_eks_public_cidrs(cluster: &Resource, _ctx: &Context<'_>, out: &mut Verd
             format!(
                 "EKS cluster `{}` exposes its public API endpoint to 0.0.0.0/0{}",
                 cluster.address,
-                if cidrs.is_none() {
-                    " (`public_access_cidrs` is not set)"
+                if Tri::list(cidrs).known().is_none_or(<[_]>::is_empty) {
+                    " (`public_access_cidrs` is not set, so the AWS default applies)"
                 } else {
                     ""
                 }
@@ -1515,115 +1517,24 @@ fn check_ecr_customer_key(repository: &Resource, ctx: &Context<'_>, out: &mut Ve
     }
 }
 
-/// A statement that allows principal `*` (or `AWS: *`) without conditions.
+/// A statement that lets anyone in, as the shared policy reader decides it (see
+/// `policy::Document::find_public_grant`): the same reading as the SQS and trust
+/// policy rules, so a condition or a `Deny` that fences callers counts here too.
 fn check_ecr_public_policy(policy: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     let value = policy.attributes.get("policy");
-    let public = match Tri::str(value) {
-        Tri::Missing => return,
-        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(document) => Tri::Known(json_policy_is_public(&document)),
-            Err(_) => Tri::Unknown,
-        },
-        Tri::Unknown => match ctx.resolve(policy, value) {
-            Some(document)
-                if document.address.mode == Mode::Data
-                    && document.resource_type() == "aws_iam_policy_document" =>
-            {
-                policy_document_is_public(document)
-            }
-            _ => match partial_json_of(value) {
-                // Interpolated parts are references, not a written wildcard.
-                Some(document) => Tri::Known(json_policy_is_public(&document)),
-                None => Tri::Unknown,
-            },
-        },
+    let public = match super::policy::document(ctx, policy, value) {
+        Tri::Known(document) => document.find_public_grant(),
+        Tri::Unknown => Tri::Unknown,
+        Tri::Missing => Tri::Missing,
     };
     match public {
-        Tri::Known(true) => out.fail(
-            format!(
-                "ECR repository policy `{}` allows any principal (`*`) without conditions",
-                policy.address
-            ),
+        Tri::Known(what) => out.fail(
+            format!("ECR repository policy `{}` {what}", policy.address),
             Some("policy"),
         ),
         Tri::Unknown => out.cannot_tell("the repository policy is not known statically"),
-        _ => {}
+        Tri::Missing => {}
     }
-}
-
-fn json_policy_is_public(document: &serde_json::Value) -> bool {
-    let statements = match document.get("Statement") {
-        Some(serde_json::Value::Array(items)) => items.as_slice(),
-        Some(single @ serde_json::Value::Object(_)) => std::slice::from_ref(single),
-        _ => &[],
-    };
-    statements.iter().any(|statement| {
-        let allows = statement.get("Effect").and_then(serde_json::Value::as_str) == Some("Allow");
-        let unconditioned = match statement.get("Condition") {
-            None | Some(serde_json::Value::Null) => true,
-            Some(serde_json::Value::Object(map)) => map.is_empty(),
-            Some(_) => false,
-        };
-        allows
-            && unconditioned
-            && statement
-                .get("Principal")
-                .is_some_and(json_principal_is_public)
-    })
-}
-
-fn json_principal_is_public(principal: &serde_json::Value) -> bool {
-    let wildcard = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) => s == "*",
-        serde_json::Value::Array(items) => items.iter().any(|i| i.as_str() == Some("*")),
-        _ => false,
-    };
-    match principal {
-        serde_json::Value::Object(map) => map.get("AWS").is_some_and(wildcard),
-        other => wildcard(other),
-    }
-}
-
-/// The same test on a `data "aws_iam_policy_document"`: an allowing statement
-/// (`effect` defaults to Allow) whose principals are `*`, without `condition`.
-fn policy_document_is_public(document: &Resource) -> Tri<bool> {
-    let Some(statements) = known_blocks(document.attributes.get("statement")) else {
-        return Tri::Unknown;
-    };
-    Tri::any(statements.iter().map(|statement| {
-        match Tri::non_empty_str(statement.get("effect")) {
-            Tri::Known("Allow") | Tri::Missing => {}
-            Tri::Unknown => return Tri::Unknown,
-            _ => return Tri::Known(false),
-        }
-        match known_blocks(statement.get("condition")) {
-            None => return Tri::Unknown,
-            Some(conditions) if !conditions.is_empty() => return Tri::Known(false),
-            Some(_) => {}
-        }
-        let Some(principals) = known_blocks(statement.get("principals")) else {
-            return Tri::Unknown;
-        };
-        Tri::any(principals.iter().map(|principal| {
-            let kind = Tri::non_empty_str(principal.get("type"));
-            if !matches!(kind, Tri::Known("*" | "AWS")) {
-                return if kind.is_unknown() {
-                    Tri::Unknown
-                } else {
-                    Tri::Known(false)
-                };
-            }
-            match Tri::list(principal.get("identifiers")) {
-                Tri::Known(ids) => Tri::any(ids.iter().map(|id| match Tri::str(Some(id)) {
-                    Tri::Known(id) => Tri::Known(id == "*"),
-                    Tri::Unknown => Tri::Unknown,
-                    Tri::Missing => Tri::Known(false),
-                })),
-                Tri::Unknown => Tri::Unknown,
-                Tri::Missing => Tri::Known(false),
-            }
-        }))
-    }))
 }
 
 // ====================================================================================
@@ -2038,6 +1949,15 @@ resource "aws_instance" "b" { user_data = file("boot.sh") }"#,
         ));
         assert!(undetermined(&r, "RG-AWS-EKS-002") && !fails(&r, "RG-AWS-EKS-002"));
         assert!(undetermined(&r, "RG-AWS-EKS-004") && !fails(&r, "RG-AWS-EKS-004"));
+        // `public_access_cidrs = []` is omitted by the provider: EKS opens the
+        // endpoint to 0.0.0.0/0.
+        let r = review_plan(&change(
+            "aws_eks_cluster",
+            "c",
+            r#"{"name":"c","vpc_config":[{"endpoint_public_access":true,"public_access_cidrs":[]}]}"#,
+            r#"{"arn":true}"#,
+        ));
+        assert!(fails(&r, "RG-AWS-EKS-002"));
     }
 
     // ----- Lambda -----

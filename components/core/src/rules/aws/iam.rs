@@ -321,7 +321,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-IAM-017",
             title: "IAM role can be assumed by any AWS principal",
             severity: Severity::Critical,
-            description: "A trust policy allowing `sts:AssumeRole` (or any action) to `*` with no condition lets any AWS account in the world assume the role and use its permissions.",
+            description: "A trust policy allowing `sts:AssumeRole` (or any action) to `*` lets any AWS account in the world assume the role and use its permissions, unless a condition names who may: a fixed `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceAccount`, `aws:SourceArn`, `aws:SourceVpc(e)`, `aws:SourceIp` (no wider than /8 or /32) or `aws:userid` with a matching operator (`StringEquals`, `ArnEquals`, `StringLike`/`ArnLike` without wildcards, `IpAddress`; not `…IfExists`, not `ForAllValues:`), or a `Deny` turns away everyone else. Conditions such as `aws:SecureTransport` or `sts:ExternalId` do not say who the caller is. Source: IAM User Guide, \"AWS global condition context keys\" and \"Condition operators\"; S3 User Guide, \"The meaning of public\".",
             remediation: "Name the accounts, roles or services that may assume the role, or restrict the wildcard with a condition such as `aws:PrincipalOrgID` or `sts:ExternalId`.",
             aliases: &[],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3", "AC-6"])],
@@ -347,9 +347,9 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-SQS-002",
             title: "SQS queue policy allows anyone",
             severity: Severity::High,
-            description: "An allow statement with principal `*` and no condition lets any AWS account (or anonymous caller) use the queue: inject messages, read them, or both.",
+            description: "An allow statement with principal `*` lets any AWS account (or anonymous caller) use the queue — inject messages, read them, or both — unless a condition names the callers (a fixed `aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceVpce`… with `StringEquals`/`ArnEquals`/`ArnLike` without wildcards; `…IfExists` and `ForAllValues:` name nobody) or a `Deny` turns away everyone else (`StringNotEquals aws:SourceVpce`). Source: IAM User Guide, \"AWS global condition context keys\" and \"Condition operators\"; SQS Developer Guide, \"Basic examples of Amazon SQS policies\".",
             remediation: "Name the accounts, roles or services allowed, or restrict the statement with a condition such as `aws:SourceArn` or `aws:PrincipalOrgID`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_168"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
             resource_types: &["aws_sqs_queue_policy", "aws_sqs_queue"],
         },
@@ -1169,20 +1169,9 @@ fn check_open_trust_policy(role: &Resource, ctx: &Context<'_>, out: &mut Verdict
             "assume_role_policy".to_owned(),
             role.attributes.get("assume_role_policy"),
         )],
-        |document| document.find(open_to_anyone),
+        |document| document.find_public_grant(),
         |what| format!("trust policy of `{}` {what}", role.address),
     );
-}
-
-/// An allow to a wildcard principal with no condition.
-fn open_to_anyone(statement: &Statement) -> Tri<String> {
-    when(statement.allows(), || {
-        when(statement.has_wildcard_principal(), || {
-            when(!statement.has_condition(), || {
-                Tri::Known("allows any principal, with no condition".to_owned())
-            })
-        })
-    })
 }
 
 /// The queue policy's attribute: `policy` on both resource types.
@@ -1222,7 +1211,7 @@ fn check_sqs_public(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
         ctx,
         out,
         queue_policy(resource),
-        |document| document.find(open_to_anyone),
+        |document| document.find_public_grant(),
         |what| format!("queue policy of `{}` {what}", resource.address),
     );
 }

@@ -68,7 +68,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Critical,
             description: "A security group rule admits traffic from any IPv4 or IPv6 address to SSH (22), RDP (3389) or every port. Remote administration ports open to the internet are brute-forced within minutes of exposure and are a leading cause of instance compromise.",
             remediation: "Remove the rule or restrict its source to known administrative networks; prefer AWS Systems Manager Session Manager or a bastion/VPN over exposing SSH or RDP.",
-            aliases: &["AWS-0107", "AVD-AWS-0107", "CKV_AWS_24", "CKV_AWS_25"],
+            aliases: &["AWS-0107", "AVD-AWS-0107"],
             frameworks: &[
                 ("cis-aws-1.2", &["4.1", "4.2"]),
                 ("soc2", &["CC6.6"]),
@@ -125,7 +125,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "`aws_default_vpc` adopts the account's default VPC, whose subnets give every instance a public IP and route to an internet gateway. Workloads should run in purpose-built VPCs with deliberate network boundaries.",
             remediation: "Create an `aws_vpc` with explicit subnets and routing for the workload, and remove the `aws_default_vpc` resource (consider deleting the default VPC in every region).",
-            aliases: &["AWS-0101", "AVD-AWS-0101"],
+            aliases: &["AWS-0101", "AVD-AWS-0101", "CKV_AWS_148"],
             frameworks: &[("nist-800-53-r5", &["SC-7"])],
             resource_types: &["aws_default_vpc"],
         },
@@ -162,7 +162,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-VPC-004",
             title: "Network ACL rule allows all ports",
             severity: Severity::Critical,
-            description: "A network ACL `allow` rule for all protocols (`-1`/`all`) or for every TCP/UDP port removes the subnet-level filter entirely for the matching addresses. Network ACLs should allow only the ports the subnet serves.",
+            description: "A network ACL `allow` rule for all protocols (`-1`/`all`) or for every TCP/UDP port removes the subnet-level filter entirely for the matching addresses. Network ACLs should allow only the ports the subnet serves. Rules are read as AWS evaluates them: in ascending `rule_no`/`rule_number` order, first match wins, so an allow is not reported when lower-numbered `deny` rules of the same ACL and direction cover all its traffic and addresses (Amazon VPC User Guide, \"Network ACL rules\", https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).",
             remediation: "Replace the rule with rules for the specific protocols and port ranges needed (remember return traffic on ephemeral ports 1024-65535).",
             aliases: &["AWS-0102", "AVD-AWS-0102"],
             frameworks: &[("pci-dss-3.2.1", &["1.2.1"]), ("nist-800-53-r5", &["SC-7"])],
@@ -175,9 +175,9 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-VPC-005",
             title: "Network ACL allows SSH or RDP from the internet",
             severity: Severity::Medium,
-            description: "A network ACL ingress rule allows SSH (22) or RDP (3389) — or all traffic — from any IPv4 or IPv6 address. The subnet then relies on security groups alone to keep remote administration ports away from the internet.",
+            description: "A network ACL ingress rule allows SSH (22) or RDP (3389) — or all traffic — from any IPv4 or IPv6 address. The subnet then relies on security groups alone to keep remote administration ports away from the internet. Rules are read as AWS evaluates them: in ascending rule number, first match wins, so an allow whose SSH and RDP traffic from the internet is denied first by lower-numbered `deny` rules is not reported; an allow numbered below the deny still is (Amazon VPC User Guide, \"Network ACL rules\", https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).",
             remediation: "Restrict the rule's `cidr_block` / `ipv6_cidr_block` to administrative networks, or add a lower-numbered `deny` rule for ports 22 and 3389 from 0.0.0.0/0 and ::/0.",
-            aliases: &["AWS-0105", "AVD-AWS-0105", "CKV_AWS_231", "CKV_AWS_232"],
+            aliases: &["AWS-0105", "AVD-AWS-0105"],
             frameworks: &[
                 ("cis-aws-1.4", &["5.1"]),
                 ("soc2", &["CC6.6"]),
@@ -279,6 +279,24 @@ impl Traffic {
         match (&self.protocol, self.ports) {
             (Protocol::All, _) => true,
             (_, Some((from, to))) => from <= port && port <= to,
+            _ => false,
+        }
+    }
+
+    /// Whether every packet `other` matches, this matches too: all protocols cover
+    /// everything; otherwise the same protocol and, for TCP/UDP, a port range that
+    /// holds `other`'s.
+    fn covers(&self, other: &Traffic) -> bool {
+        match (&self.protocol, &other.protocol) {
+            (Protocol::All, _) => true,
+            (_, Protocol::All) => false,
+            (mine, theirs) if mine == theirs => match (self.ports, other.ports) {
+                (Some((from, to)), Some((other_from, other_to))) => {
+                    from <= other_from && other_to <= to
+                }
+                (None, None) => true,
+                _ => false,
+            },
             _ => false,
         }
     }
@@ -764,6 +782,9 @@ struct AclRule<'a> {
     prefix: String,
     /// `rule_action` on `aws_network_acl_rule`, `action` in inline blocks.
     action_key: &'static str,
+    /// `rule_number` on `aws_network_acl_rule`, `rule_no` in inline blocks: AWS
+    /// evaluates an ACL's rules in ascending order and the first match decides.
+    number: Tri<u64>,
     label: Label<'a>,
 }
 
@@ -789,6 +810,119 @@ impl AclRule<'_> {
     fn path_of(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
+
+    /// The address range the rule matches: `cidr_block` or `ipv6_cidr_block` (AWS
+    /// takes exactly one). `Missing` when neither is set, `Unknown` when not known.
+    fn range(&self) -> Tri<Cidr> {
+        let v4 = Tri::str(self.body.get("cidr_block"));
+        let v6 = Tri::str(self.body.get("ipv6_cidr_block"));
+        match (v4, v6) {
+            (Tri::Known(c), _) | (Tri::Missing, Tri::Known(c)) if !c.is_empty() => {
+                Cidr::parse(c).map_or(Tri::Unknown, Tri::Known)
+            }
+            (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+            _ => Tri::Missing,
+        }
+    }
+
+    /// Whether the rule certainly denies. An unknown action counts as not denying,
+    /// so that a finding it might shadow is kept rather than dropped.
+    fn denies(&self) -> bool {
+        self.allows() == Tri::Known(false)
+            && Tri::str(self.body.get(self.action_key))
+                .known()
+                .is_some_and(|a| a.eq_ignore_ascii_case("deny"))
+    }
+}
+
+/// A rule number: a non-negative integer.
+fn rule_number(value: Option<&Value>) -> Tri<u64> {
+    match Tri::number(value) {
+        Tri::Known(n) if n >= 0.0 && n.fract() == 0.0 => Tri::Known(n as u64),
+        Tri::Known(_) | Tri::Unknown => Tri::Unknown,
+        Tri::Missing => Tri::Missing,
+    }
+}
+
+/// An IPv4 or IPv6 CIDR block as a range of addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cidr {
+    v6: bool,
+    /// The network address, host bits cleared, IPv4 in the low 32 bits.
+    network: u128,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// `10.0.0.0/8`, `::/0`; AWS rejects anything else, so does this.
+    fn parse(text: &str) -> Option<Cidr> {
+        let (address, prefix) = text.trim().split_once('/')?;
+        let prefix: u8 = prefix.parse().ok()?;
+        let (v6, bits, width) = match address.parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(a) => (false, u128::from(u32::from(a)), 32),
+            std::net::IpAddr::V6(a) => (true, u128::from(a), 128),
+        };
+        (prefix <= width).then(|| Cidr {
+            v6,
+            network: bits & Cidr::mask(width, prefix),
+            prefix,
+        })
+    }
+
+    fn width(self) -> u8 {
+        if self.v6 { 128 } else { 32 }
+    }
+
+    /// The network mask of `prefix` bits in an address of `width` bits.
+    fn mask(width: u8, prefix: u8) -> u128 {
+        let host_bits = u32::from(width - prefix);
+        let all = if width == 128 {
+            u128::MAX
+        } else {
+            (1u128 << width) - 1
+        };
+        if host_bits >= 128 {
+            0
+        } else {
+            all & !((1u128 << host_bits) - 1)
+        }
+    }
+
+    /// Whether every address of `other` is in this block.
+    fn contains(self, other: Cidr) -> bool {
+        self.v6 == other.v6
+            && self.prefix <= other.prefix
+            && other.network & Cidr::mask(self.width(), self.prefix) == self.network
+    }
+
+    /// The two halves of the block, `None` for a single address.
+    fn halves(self) -> Option<(Cidr, Cidr)> {
+        if self.prefix >= self.width() {
+            return None;
+        }
+        let prefix = self.prefix + 1;
+        let upper_bit = 1u128 << u32::from(self.width() - prefix);
+        let half = |network| Cidr {
+            v6: self.v6,
+            network,
+            prefix,
+        };
+        Some((half(self.network), half(self.network | upper_bit)))
+    }
+
+    /// Whether the union of `blocks` holds every address of this block. Splits only
+    /// where a block lies strictly inside, so the work is bounded by the number of
+    /// blocks times the address width.
+    fn is_covered_by(self, blocks: &[Cidr]) -> bool {
+        if blocks.iter().any(|b| b.contains(self)) {
+            return true;
+        }
+        if !blocks.iter().any(|b| self.contains(*b)) {
+            return false;
+        }
+        self.halves()
+            .is_some_and(|(low, high)| low.is_covered_by(blocks) && high.is_covered_by(blocks))
+    }
 }
 
 /// The rules of an ACL resource; `Err` names the block whose rules are unknown.
@@ -804,19 +938,17 @@ fn acl_rules(resource: &Resource) -> (Vec<AclRule<'_>>, Vec<&'static str>) {
                     unknown.push(key);
                 }
                 for (i, body) in blocks(resource.attributes.get(key)).into_iter().enumerate() {
-                    let number = match Tri::number(body.get("rule_no")) {
-                        Tri::Known(n) if n >= 0.0 && n.fract() == 0.0 => n as u64,
-                        _ => i as u64 + 1,
-                    };
+                    let number = rule_number(body.get("rule_no"));
                     rules.push(AclRule {
                         direction: Some(direction),
                         body,
                         prefix: format!("{key}.{i}."),
                         action_key: "action",
+                        number,
                         label: Label {
                             kind: "network ACL",
                             address,
-                            block: Some((key, number)),
+                            block: Some((key, number.known().unwrap_or(i as u64 + 1))),
                         },
                     });
                 }
@@ -835,6 +967,7 @@ fn acl_rules(resource: &Resource) -> (Vec<AclRule<'_>>, Vec<&'static str>) {
                 body: &resource.attributes,
                 prefix: String::new(),
                 action_key: "rule_action",
+                number: rule_number(resource.attributes.get("rule_number")),
                 label: Label {
                     kind: "network ACL rule",
                     address,
@@ -847,9 +980,72 @@ fn acl_rules(resource: &Resource) -> (Vec<AclRule<'_>>, Vec<&'static str>) {
     (rules, unknown)
 }
 
+/// Every rule of the ACL (or ACLs) a resource's rules belong to: an ACL's inline
+/// rules and the `aws_network_acl_rule`s that name it; for a standalone rule, those of
+/// the ACL its `network_acl_id` names (by reference, or the rules sharing its literal
+/// id). Rules on an ACL outside the change are not seen: they can only add findings
+/// back, never hide one, because only a seen deny shadows.
+fn acl_siblings<'r, 'a: 'r>(resource: &'r Resource, ctx: &Context<'a>) -> Vec<AclRule<'r>> {
+    let of_acl = |acl: &'r Resource| {
+        let mut rules = acl_rules(acl).0;
+        for standalone in ctx
+            .referencing(acl, "aws_network_acl_rule", "network_acl_id")
+            .definite
+        {
+            rules.extend(acl_rules(standalone).0);
+        }
+        rules
+    };
+    if resource.resource_type() != "aws_network_acl_rule" {
+        return of_acl(resource);
+    }
+    let acl_id = resource.attributes.get("network_acl_id");
+    if let Some(acl) = ctx.resolve(resource, acl_id) {
+        return of_acl(acl);
+    }
+    match Tri::str(acl_id) {
+        Tri::Known(literal) => ctx
+            .of_type("aws_network_acl_rule")
+            .iter()
+            .copied()
+            .filter(|other| Tri::str(other.attributes.get("network_acl_id")) == Tri::Known(literal))
+            .flat_map(|other| acl_rules(other).0)
+            .collect(),
+        _ => acl_rules(resource).0,
+    }
+}
+
+/// Whether `traffic` on every address of `range` that `rule` would match is denied
+/// first by a lower-numbered deny of the same ACL and direction: AWS evaluates
+/// network ACL rules "starting with the lowest numbered rule", and "as soon as a
+/// rule matches traffic, it's applied regardless of any higher-numbered rule that
+/// might contradict it" (Amazon VPC User Guide, "Network ACL rules",
+/// <https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html>). A lower
+/// `allow` shadows nothing here: that rule is then the one reported.
+fn denied_first(
+    rule: &AclRule<'_>,
+    traffic: &Traffic,
+    range: Cidr,
+    siblings: &[AclRule<'_>],
+) -> bool {
+    let (Some(direction), Tri::Known(number)) = (rule.direction, rule.number) else {
+        return false;
+    };
+    let denying: Vec<Cidr> = siblings
+        .iter()
+        .filter(|other| other.direction == Some(direction) && other.denies())
+        .filter(|other| other.number.known().is_some_and(|n| n < number))
+        .filter(|other| other.traffic().known().is_some_and(|t| t.covers(traffic)))
+        .filter_map(|other| other.range().known())
+        .collect();
+    range.is_covered_by(&denying)
+}
+
 /// An allow rule for every protocol or every port leaves the subnet unfiltered.
-fn check_acl_all_ports(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+fn check_acl_all_ports(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     let (rules, unknown) = acl_rules(resource);
+    // Read only when an allow could be shadowed: most ACL rules pass.
+    let mut siblings = None;
     for key in unknown {
         out.cannot_tell(format!("the `{key}` rules are not known statically"));
     }
@@ -867,6 +1063,16 @@ fn check_acl_all_ports(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdic
         }
         match rule.traffic() {
             Tri::Known(traffic) if traffic.is_all_ports() => {
+                if let Tri::Known(range) = rule.range()
+                    && denied_first(
+                        rule,
+                        &traffic,
+                        range,
+                        siblings.get_or_insert_with(|| acl_siblings(resource, ctx)),
+                    )
+                {
+                    continue;
+                }
                 let direction = rule.direction.map_or("traffic", Direction::as_str);
                 out.fail(
                     format!(
@@ -888,8 +1094,10 @@ fn check_acl_all_ports(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdic
 
 /// Ingress from the whole internet to SSH/RDP over TCP (or all traffic), as CIS 5.1
 /// and Trivy's AWS-0105 define it.
-fn check_acl_public_admin_ingress(resource: &Resource, _ctx: &Context<'_>, out: &mut Verdicts) {
+fn check_acl_public_admin_ingress(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
     let (rules, unknown) = acl_rules(resource);
+    // Read only when an allow could be shadowed: most ACL rules pass.
+    let mut siblings = None;
     if unknown.contains(&"ingress") {
         out.cannot_tell("the `ingress` rules are not known statically");
     }
@@ -933,6 +1141,25 @@ fn check_acl_public_admin_ingress(resource: &Resource, _ctx: &Context<'_>, out: 
                 if matches!(traffic.protocol, Protocol::All | Protocol::Tcp)
                     && traffic.exposes_admin_ports() =>
             {
+                // Each admin port from each internet range must be denied first for
+                // the rule to expose nothing.
+                let siblings = siblings.get_or_insert_with(|| acl_siblings(resource, ctx));
+                let exposed = [SSH_PORT, RDP_PORT]
+                    .into_iter()
+                    .filter(|port| traffic.includes(*port))
+                    .any(|port| {
+                        let admin = Traffic {
+                            protocol: Protocol::Tcp,
+                            ports: Some((port, port)),
+                        };
+                        sources.public.iter().any(|cidr| {
+                            Cidr::parse(cidr)
+                                .is_none_or(|range| !denied_first(rule, &admin, range, siblings))
+                        })
+                    });
+                if !exposed {
+                    continue;
+                }
                 out.fail(
                     format!(
                         "{} allows ingress from {} to {}",
@@ -1301,6 +1528,166 @@ resource "aws_network_acl_rule" "ipv6_all" {
                 "network ACL rule `aws_network_acl_rule.ipv6_all` allows ingress from ::/0 to all protocols and ports",
             ]
         );
+    }
+
+    /// AWS evaluates an ACL's rules by number, first match wins: a lower deny
+    /// shadows a later allow; an allow below the deny (or a deny that covers only
+    /// part of the ports, addresses or protocols) does not.
+    #[test]
+    fn network_acl_rules_are_evaluated_in_rule_number_order() {
+        let r = hcl(r#"
+resource "aws_network_acl" "shadowed" {
+  vpc_id = "vpc-1"
+  ingress {
+    rule_no    = 200
+    protocol   = "-1"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 0
+    to_port    = 0
+  }
+  # Two halves of the internet, all protocols, before the allow: nothing reaches it.
+  ingress {
+    rule_no    = 100
+    protocol   = "all"
+    action     = "deny"
+    cidr_block = "0.0.0.0/1"
+    from_port  = 0
+    to_port    = 0
+  }
+  ingress {
+    rule_no    = 110
+    protocol   = "-1"
+    action     = "deny"
+    cidr_block = "128.0.0.0/1"
+    from_port  = 0
+    to_port    = 0
+  }
+}
+resource "aws_network_acl" "allow_first" {
+  vpc_id = "vpc-1"
+  ingress {
+    rule_no    = 100
+    protocol   = "6"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 22
+    to_port    = 22
+  }
+  ingress {
+    rule_no    = 200
+    protocol   = "tcp"
+    action     = "deny"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 0
+    to_port    = 65535
+  }
+}
+resource "aws_network_acl" "admin_denied" {
+  vpc_id = "vpc-1"
+  ingress {
+    rule_no    = 10
+    protocol   = "tcp"
+    action     = "deny"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 20
+    to_port    = 3400
+  }
+  ingress {
+    rule_no         = 11
+    protocol        = "tcp"
+    action          = "deny"
+    ipv6_cidr_block = "::/0"
+    from_port       = 22
+    to_port         = 22
+  }
+  ingress {
+    rule_no    = 100
+    protocol   = "tcp"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 0
+    to_port    = 65535
+  }
+  # IPv6: SSH is denied first, RDP is not.
+  ingress {
+    rule_no         = 101
+    protocol        = "tcp"
+    action          = "allow"
+    ipv6_cidr_block = "::/0"
+    from_port       = 22
+    to_port         = 3389
+  }
+}
+resource "aws_network_acl" "partial" {
+  vpc_id = "vpc-1"
+  # Denies UDP and part of the internet only.
+  ingress {
+    rule_no    = 10
+    protocol   = "udp"
+    action     = "deny"
+    cidr_block = "0.0.0.0/0"
+    from_port  = 0
+    to_port    = 65535
+  }
+  ingress {
+    rule_no    = 20
+    protocol   = "-1"
+    action     = "deny"
+    cidr_block = "10.0.0.0/8"
+  }
+  ingress {
+    rule_no    = 100
+    protocol   = "-1"
+    action     = "allow"
+    cidr_block = "0.0.0.0/0"
+  }
+}
+resource "aws_network_acl" "standalone" {
+  vpc_id = "vpc-1"
+}
+resource "aws_network_acl_rule" "deny_all_v6" {
+  network_acl_id  = aws_network_acl.standalone.id
+  rule_number     = 1
+  protocol        = -1
+  rule_action     = "deny"
+  ipv6_cidr_block = "::/0"
+}
+resource "aws_network_acl_rule" "allow_all_v6" {
+  network_acl_id  = aws_network_acl.standalone.id
+  rule_number     = 2
+  protocol        = -1
+  rule_action     = "allow"
+  ipv6_cidr_block = "::/0"
+}
+"#);
+        assert_eq!(
+            flagged(&r, "RG-AWS-VPC-004"),
+            ["aws_network_acl.admin_denied", "aws_network_acl.partial"]
+        );
+        assert_eq!(
+            messages(&r, "RG-AWS-VPC-005"),
+            [
+                "network ACL `aws_network_acl.allow_first` (ingress rule 100) allows ingress from 0.0.0.0/0 to TCP port 22 (SSH)",
+                "network ACL `aws_network_acl.admin_denied` (ingress rule 101) allows ingress from ::/0 to TCP ports 22-3389 (includes SSH and RDP)",
+                "network ACL `aws_network_acl.partial` (ingress rule 100) allows ingress from 0.0.0.0/0 to all protocols and ports",
+            ]
+        );
+    }
+
+    #[test]
+    fn cidr_unions_cover_exactly() {
+        use super::Cidr;
+        let c = |s: &str| Cidr::parse(s).expect("CIDR");
+        assert!(c("0.0.0.0/0").is_covered_by(&[c("0.0.0.0/1"), c("128.0.0.0/1")]));
+        assert!(!c("0.0.0.0/0").is_covered_by(&[c("0.0.0.0/1"), c("128.0.0.0/2")]));
+        assert!(c("10.1.2.0/24").is_covered_by(&[c("10.0.0.0/8")]));
+        assert!(!c("::/0").is_covered_by(&[c("0.0.0.0/0")]));
+        assert!(c("2001:db8::/32").is_covered_by(&[c("::/0")]));
+        // Host bits are cleared, as AWS normalizes them.
+        assert_eq!(c("10.1.2.3/8"), c("10.0.0.0/8"));
+        assert_eq!(Cidr::parse("10.0.0.0/33"), None);
+        assert_eq!(Cidr::parse("nonsense"), None);
     }
 
     #[test]

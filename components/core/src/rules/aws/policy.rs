@@ -191,10 +191,12 @@ pub(super) struct Principal {
 
 impl Principal {
     /// Anyone: `"Principal": "*"`, or an `AWS` principal with a wildcard
-    /// (`*`, `arn:aws:iam::*:root`).
+    /// (`*`, `arn:aws:iam::*:root`). A bare string principal other than `"*"`
+    /// (`"Principal": "arn:aws:iam::111122223333:root"`) is not valid IAM and grants
+    /// nobody anything.
     pub(super) fn is_wildcard(&self) -> Tri<bool> {
         match (self.kind.is("*"), self.kind.is("AWS")) {
-            (Tri::Known(true), _) => Tri::Known(true),
+            (Tri::Known(true), _) => self.id.has_wildcard(),
             (_, Tri::Known(true)) => self.id.has_wildcard(),
             (Tri::Known(false), Tri::Known(false)) => Tri::Known(false),
             _ => Tri::Unknown,
@@ -209,6 +211,222 @@ pub(super) struct Condition {
     pub test: Text,
     /// The condition key.
     pub key: Text,
+    /// The values the key is compared with (any of them may match).
+    pub values: Tri<Vec<Text>>,
+}
+
+/// Condition keys whose value says who the caller is or where the request comes from.
+/// With a fixed value they narrow a `"*"` principal to named callers: the list is
+/// S3's definition of a non-public policy ("Blocking public access to your Amazon S3
+/// storage", section "The meaning of public",
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html>)
+/// and the organization/account keys of "AWS global condition context keys"
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>),
+/// plus `kms:CallerAccount`, which AWS managed key policies use for the same purpose.
+/// Keys that describe the request rather than the caller (`aws:SecureTransport`,
+/// `aws:CurrentTime`, `aws:UserAgent`, `aws:Referer`) narrow nothing about who.
+const PRINCIPAL_KEYS: &[&str] = &[
+    "aws:SourceArn",
+    "aws:SourceAccount",
+    "aws:SourceOwner",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:SourceIp",
+    "aws:userid",
+    "kms:CallerAccount",
+];
+
+/// The operators that let a request through only when the key equals one of the
+/// values. `StringLike`/`ArnLike` count only with values free of wildcards (see
+/// [`is_fixed`]).
+const MATCHING_OPERATORS: &[&str] = &[
+    "StringEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "ArnEquals",
+    "ArnLike",
+    "IpAddress",
+];
+
+/// The negated operators: in a `Deny` they turn away every caller except the named
+/// ones. A key absent from the request does not match, so the negation is true and
+/// the deny applies (IAM User Guide, "Condition operators": "If the key that you
+/// specify in a policy condition is not present in the request context, the values
+/// do not match").
+const EXCLUDING_OPERATORS: &[&str] = &[
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+];
+
+/// The narrowest IPv4 and IPv6 prefixes that still count as "a set of networks" for
+/// `aws:SourceIp`. Wider ranges (`0.0.0.0/1`, a /4) are the internet in halves: our
+/// choice, stricter than S3's own definition, which accepts any CIDR.
+const WIDEST_IPV4_PREFIX: u8 = 8;
+const WIDEST_IPV6_PREFIX: u8 = 32;
+
+/// An operator split into its parts: `ForAnyValue:StringEqualsIfExists` is
+/// (`ForAnyValue`, `StringEquals`, if-exists).
+struct Operator<'t> {
+    set_qualifier: Option<&'t str>,
+    base: &'t str,
+    if_exists: bool,
+}
+
+impl<'t> Operator<'t> {
+    fn parse(operator: &'t str) -> Operator<'t> {
+        let (set_qualifier, rest) = match operator.split_once(':') {
+            Some((qualifier, rest)) => (Some(qualifier), rest),
+            None => (None, operator),
+        };
+        let (base, if_exists) = match rest.len().checked_sub("IfExists".len()) {
+            Some(cut)
+                if rest.is_char_boundary(cut) && rest[cut..].eq_ignore_ascii_case("IfExists") =>
+            {
+                (&rest[..cut], true)
+            }
+            _ => (rest, false),
+        };
+        Operator {
+            set_qualifier,
+            base,
+            if_exists,
+        }
+    }
+
+    fn is_one_of(&self, operators: &[&str]) -> bool {
+        operators.iter().any(|o| self.base.eq_ignore_ascii_case(o))
+    }
+}
+
+/// A condition value that names one thing: no `*` or `?` wildcard and no policy
+/// variable (`${aws:username}`), as S3 defines a "fixed" value. For `aws:SourceIp`
+/// also a CIDR no wider than [`WIDEST_IPV4_PREFIX`] / [`WIDEST_IPV6_PREFIX`].
+fn is_fixed(key_is_source_ip: bool, value: &Text) -> Tri<bool> {
+    value.test(|v| {
+        if v.is_empty() || v.contains(['*', '?']) || v.contains("${") {
+            return false;
+        }
+        if !key_is_source_ip {
+            return true;
+        }
+        let (address, prefix) = v.trim().split_once('/').unwrap_or((v.trim(), ""));
+        match address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => {
+                prefix.is_empty() || prefix.parse::<u8>().is_ok_and(|p| p >= WIDEST_IPV4_PREFIX)
+            }
+            Ok(std::net::IpAddr::V6(_)) => {
+                prefix.is_empty() || prefix.parse::<u8>().is_ok_and(|p| p >= WIDEST_IPV6_PREFIX)
+            }
+            Err(_) => false,
+        }
+    })
+}
+
+impl Condition {
+    /// Whether the condition names who may call, in one of two senses. `Matching`: it
+    /// lets only the named callers through (an `Allow` condition). `Excluding`: it is
+    /// true for everyone but the named callers (a `Deny` condition).
+    fn names_callers(&self, sense: ConditionSense) -> Tri<bool> {
+        Tri::and(self.key.is_any(PRINCIPAL_KEYS), || {
+            let Some(operator) = self.test.known() else {
+                return Tri::Unknown;
+            };
+            let operator = Operator::parse(operator);
+            let operator_restricts = match sense {
+                // `…IfExists` is true when the key is absent, as it is for anonymous
+                // callers; `ForAllValues:` is vacuously true on an absent key.
+                ConditionSense::Matching => {
+                    !operator.if_exists
+                        && operator.is_one_of(MATCHING_OPERATORS)
+                        && operator
+                            .set_qualifier
+                            .is_none_or(|q| q.eq_ignore_ascii_case("ForAnyValue"))
+                }
+                // An absent key makes a negated operator true with or without
+                // `IfExists`: the deny still applies. Set qualifiers are not read.
+                ConditionSense::Excluding => {
+                    operator.is_one_of(EXCLUDING_OPERATORS) && operator.set_qualifier.is_none()
+                }
+            };
+            if !operator_restricts {
+                return Tri::Known(false);
+            }
+            let source_ip = self.key.is("aws:SourceIp") == Tri::Known(true);
+            match &self.values {
+                Tri::Known(values) if !values.is_empty() => {
+                    Tri::all(values.iter().map(|v| is_fixed(source_ip, v)))
+                }
+                Tri::Known(_) | Tri::Missing => Tri::Known(false),
+                Tri::Unknown => Tri::Unknown,
+            }
+        })
+    }
+}
+
+/// How a condition is read: see [`Condition::names_callers`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ConditionSense {
+    Matching,
+    Excluding,
+}
+
+/// Whether the IAM wildcard pattern `pattern` (`*` any run, `?` one character,
+/// case-insensitive) matches every string `target` matches: `target` is read
+/// literally, so `s3:*` covers `s3:Get*` and `*` covers everything.
+fn pattern_covers(pattern: &str, target: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let target: Vec<char> = target.to_lowercase().chars().collect();
+    // Classic wildcard matching, iterative with one backtrack point.
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut resume) = (None, 0);
+    while t < target.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == target[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            resume = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            resume += 1;
+            t = resume;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// Whether every item of `targets` is covered by some pattern of `patterns`.
+/// Missing on both sides (no `Resource` in a trust policy) covers.
+fn list_covers(patterns: &Tri<Vec<Text>>, targets: &Tri<Vec<Text>>) -> Tri<bool> {
+    match (patterns, targets) {
+        (Tri::Missing, Tri::Missing) => Tri::Known(true),
+        (Tri::Unknown, _) | (_, Tri::Unknown) => Tri::Unknown,
+        (Tri::Missing, _) => Tri::Known(false),
+        (Tri::Known(patterns), Tri::Missing) => Tri::any(patterns.iter().map(|p| p.is("*"))),
+        (Tri::Known(patterns), Tri::Known(targets)) => Tri::all(targets.iter().map(|target| {
+            let Some(target) = target.sample() else {
+                return Tri::Unknown;
+            };
+            Tri::any(
+                patterns
+                    .iter()
+                    .map(|p| p.test(|pattern| pattern_covers(pattern, &target))),
+            )
+        })),
+    }
 }
 
 /// A policy statement. Fields are `Missing` when absent and `Unknown` when their
@@ -262,6 +480,45 @@ impl Statement {
             Tri::Unknown => Tri::Unknown,
             Tri::Known(conditions) => Tri::Known(!conditions.is_empty()),
         }
+    }
+
+    /// Whether some condition lets only named callers through (see [`PRINCIPAL_KEYS`]).
+    /// Conditions are ANDed, so one is enough.
+    pub(super) fn restricts_callers(&self) -> Tri<bool> {
+        match &self.conditions {
+            Tri::Missing => Tri::Known(false),
+            Tri::Unknown => Tri::Unknown,
+            Tri::Known(conditions) => Tri::any(
+                conditions
+                    .iter()
+                    .map(|c| c.names_callers(ConditionSense::Matching)),
+            ),
+        }
+    }
+
+    /// Whether this is a `Deny` of everyone but named callers, for every action and
+    /// resource of `allow`: a wildcard principal and only conditions that exclude
+    /// named callers (each one narrows the deny to requests outside its names, and
+    /// conditions are ANDed, so any other condition would narrow it further).
+    fn denies_all_but_named_callers(&self, allow: &Statement) -> Tri<bool> {
+        Tri::all([
+            self.denies(),
+            self.has_wildcard_principal(),
+            match &self.conditions {
+                Tri::Known(conditions) if !conditions.is_empty() => Tri::all(
+                    conditions
+                        .iter()
+                        .map(|c| c.names_callers(ConditionSense::Excluding)),
+                ),
+                Tri::Known(_) | Tri::Missing => Tri::Known(false),
+                Tri::Unknown => Tri::Unknown,
+            },
+            match self.not_actions {
+                Tri::Missing => list_covers(&self.actions, &allow.actions),
+                _ => Tri::Known(false),
+            },
+            list_covers(&self.resources, &allow.resources),
+        ])
     }
 
     /// Whether a condition uses one of `keys` (case-insensitive, as condition keys are).
@@ -323,6 +580,29 @@ impl Document {
             Tri::Known(false) if self.incomplete => Tri::Unknown,
             other => other,
         }
+    }
+
+    /// The first statement that lets anyone in, as AWS evaluates it: an `Allow` to a
+    /// wildcard principal with no condition that names the callers
+    /// ([`Statement::restricts_callers`]), and no `Deny` of everyone but named
+    /// callers over the same actions and resources. `Missing` when there is none.
+    pub(super) fn find_public_grant(&self) -> Tri<String> {
+        self.find(|statement| {
+            when(statement.allows(), || {
+                when(statement.has_wildcard_principal(), || {
+                    when(!statement.restricts_callers(), || {
+                        let fenced = self.any(|other| other.denies_all_but_named_callers(statement));
+                        when(!fenced, || {
+                            Tri::Known(if statement.has_condition() == Tri::Known(true) {
+                                "allows any principal; its conditions do not restrict who the caller is".to_owned()
+                            } else {
+                                "allows any principal, with no condition".to_owned()
+                            })
+                        })
+                    })
+                })
+            })
+        })
     }
 
     /// Adds a statement, replacing an earlier one with the same non-empty `Sid`: how
@@ -625,6 +905,7 @@ fn data_statement(block: &crate::value::ValueMap) -> Statement {
                     key: c
                         .get("variable")
                         .map_or_else(Text::opaque, |v| node_from_value(v).into_text()),
+                    values: strings(c.get("values").map(node_from_value).as_ref()),
                 })
                 .collect(),
         ),
@@ -726,10 +1007,13 @@ fn json_statement(statement: &Node) -> Statement {
             let mut unknown = false;
             for (operator, keys) in operators {
                 match keys {
-                    Node::Map(keys) => conditions.extend(keys.iter().map(|(key, _)| Condition {
-                        test: Text::literal(operator),
-                        key: Text::literal(key),
-                    })),
+                    Node::Map(keys) => {
+                        conditions.extend(keys.iter().map(|(key, values)| Condition {
+                            test: Text::literal(operator),
+                            key: Text::literal(key),
+                            values: strings(Some(values)),
+                        }))
+                    }
                     _ => unknown = true,
                 }
             }
@@ -1068,5 +1352,161 @@ mod tests {
             panic!("heredoc parses");
         };
         assert_eq!(template_document(&h), Tri::Unknown);
+    }
+
+    /// Which conditions make a `"*"` grant non-public, as AWS evaluates them. Each
+    /// row is a resource policy and whether it lets anyone in.
+    #[test]
+    fn only_conditions_that_name_the_caller_fence_a_wildcard_principal() {
+        let allow = |condition: &str| {
+            format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:111122223333:q"{condition}}}]}}"#
+            )
+        };
+        let cases: &[(&str, String, Tri<bool>)] = &[
+            ("no condition", allow(""), Tri::Known(true)),
+            (
+                "source ARN, exact",
+                allow(r#","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:t"}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "source ARN, ArnLike without wildcard",
+                allow(r#","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:t"}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "source ARN, ArnLike with a wildcard",
+                allow(r#","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:*"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "StringLike * restricts nothing",
+                allow(r#","Condition":{"StringLike":{"aws:PrincipalOrgID":"*"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "organization, exact",
+                allow(r#","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "condition keys are case-insensitive",
+                allow(r#","Condition":{"StringEquals":{"AWS:SOURCEACCOUNT":"111122223333"}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "IfExists passes anonymous callers",
+                allow(r#","Condition":{"StringEqualsIfExists":{"aws:PrincipalAccount":"111122223333"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "ForAllValues is vacuously true on an absent key",
+                allow(r#","Condition":{"ForAllValues:StringEquals":{"aws:PrincipalOrgPaths":["o-a/r-b/ou-c/"]}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "ForAnyValue restricts",
+                allow(r#","Condition":{"ForAnyValue:StringEquals":{"aws:PrincipalOrgPaths":["o-a/r-b/ou-c/"]}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "secure transport says nothing about who",
+                allow(r#","Condition":{"Bool":{"aws:SecureTransport":"true"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "current time says nothing about who",
+                allow(r#","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "a negated operator in an Allow lets everyone else in",
+                allow(r#","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "source IP, a /24",
+                allow(r#","Condition":{"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/48"]}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "source IP, the internet in halves",
+                allow(r#","Condition":{"IpAddress":{"aws:SourceIp":["0.0.0.0/1","128.0.0.0/1"]}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "a policy variable is not a fixed value",
+                allow(r#","Condition":{"StringEquals":{"aws:userid":"${aws:userid}"}}"#),
+                Tri::Known(true),
+            ),
+            (
+                "one restricting condition among others is enough (conditions are ANDed)",
+                allow(r#","Condition":{"Bool":{"aws:SecureTransport":"true"},"StringEquals":{"aws:SourceVpce":"vpce-1"}}"#),
+                Tri::Known(false),
+            ),
+            (
+                "a Deny of everyone outside an endpoint fences the Allow",
+                r#"{"Statement":[
+                    {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*"},
+                    {"Effect":"Deny","Principal":"*","Action":"*","Resource":"*",
+                     "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#
+                    .to_owned(),
+                Tri::Known(false),
+            ),
+            (
+                "a Deny over fewer actions does not",
+                r#"{"Statement":[
+                    {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*"},
+                    {"Effect":"Deny","Principal":"*","Action":"sqs:DeleteQueue","Resource":"*",
+                     "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#
+                    .to_owned(),
+                Tri::Known(true),
+            ),
+            (
+                "a Deny of insecure transport fences nothing about who",
+                r#"{"Statement":[
+                    {"Effect":"Allow","Principal":"*","Action":"sqs:*","Resource":"*"},
+                    {"Effect":"Deny","Principal":"*","Action":"*","Resource":"*",
+                     "Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}"#
+                    .to_owned(),
+                Tri::Known(true),
+            ),
+            (
+                "a bare string principal other than * is no principal",
+                r#"{"Statement":{"Effect":"Allow","Principal":"arn:aws:iam::111122223333:root","Action":"ecr:*"}}"#
+                    .to_owned(),
+                Tri::Known(false),
+            ),
+            (
+                "a named principal is not anyone",
+                r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sqs:*","Resource":"*"}}"#
+                    .to_owned(),
+                Tri::Known(false),
+            ),
+        ];
+        for (name, policy, public) in cases {
+            let Tri::Known(document) = json_document(policy) else {
+                panic!("{name}: valid policy");
+            };
+            let found = document.find_public_grant().optional().map(|f| f.is_some());
+            assert_eq!(found, *public, "{name}");
+        }
+        // A variable as the value could be `*`: cannot tell.
+        let hole = Text {
+            parts: vec![Part::Opaque],
+        };
+        assert_eq!(is_fixed(false, &hole), Tri::Unknown);
+    }
+
+    #[test]
+    fn wildcard_patterns_cover_narrower_patterns() {
+        assert!(pattern_covers("*", "s3:GetObject"));
+        assert!(pattern_covers("s3:*", "S3:Get*"));
+        assert!(pattern_covers("s3:Get*", "s3:GetObject"));
+        assert!(!pattern_covers("s3:GetObject", "s3:Get*"));
+        assert!(!pattern_covers("s3:Put*", "s3:GetObject"));
+        assert!(pattern_covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/key"));
+        assert!(pattern_covers("s3:?etObject", "s3:GetObject"));
     }
 }

@@ -41,7 +41,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-001",
             title: "S3 bucket has no public access block",
             severity: Severity::Low,
-            description: "S3 Block Public Access overrides bucket policies and ACLs that would make a bucket public. Defining an `aws_s3_bucket_public_access_block` for every bucket states, next to the bucket, which public access is allowed, instead of relying on whatever an ACL or policy added later says.",
+            description: "S3 Block Public Access overrides bucket policies and ACLs that would make a bucket public. Since April 2023 S3 turns all four settings on for every new bucket (Amazon S3 User Guide, \"Blocking public access to your Amazon S3 storage\"; AWS News Blog, \"Heads-Up: Amazon S3 Security Changes Are Coming in April of 2023\"), so a bucket this configuration creates is protected without the resource; buckets created before then are not, and the default can be switched off outside Terraform. Defining an `aws_s3_bucket_public_access_block` for every bucket states the protection next to the bucket, where a review sees it.",
             remediation: "Add an `aws_s3_bucket_public_access_block` with `bucket` pointing at the bucket and all four settings (`block_public_acls`, `block_public_policy`, `ignore_public_acls`, `restrict_public_buckets`) set to `true`.",
             aliases: &["AWS-0094", "AVD-AWS-0094", "CKV2_AWS_6"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
@@ -54,9 +54,9 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-002",
             title: "S3 bucket ACL allows public access",
             severity: Severity::High,
-            description: "The canned ACLs `public-read` and `public-read-write`, and grants to the AllUsers group, let anyone on the internet list or read (or write) the bucket; `authenticated-read` and grants to AuthenticatedUsers do the same for every AWS account in the world. A bucket-level `ignore_public_acls` makes such an ACL ineffective.",
+            description: "The canned ACLs `public-read` and `public-read-write`, and grants to the AllUsers group, let anyone on the internet list or read (or write) the bucket; `authenticated-read` and grants to AuthenticatedUsers do the same for every AWS account in the world. A bucket-level `ignore_public_acls` makes such an ACL ineffective. Since April 2023 new buckets have ACLs disabled (Object Ownership `BucketOwnerEnforced`) and Block Public Access on, so such an ACL only applies once the configuration also re-enables ACLs (`aws_s3_bucket_ownership_controls`) and turns the blocks off — which is what a configuration asking for a public ACL does; the rule reports the ACL, the intent to publish (Amazon S3 User Guide, \"Controlling ownership of objects and disabling ACLs for your bucket\").",
             remediation: "Use the `private` canned ACL (or disable ACLs with `aws_s3_bucket_ownership_controls` `BucketOwnerEnforced`), remove grants to the AllUsers/AuthenticatedUsers groups, and set `ignore_public_acls = true` in the bucket's public access block.",
-            aliases: &["AWS-0092", "AVD-AWS-0092", "CKV_AWS_20", "CKV_AWS_57"],
+            aliases: &["AWS-0092", "AVD-AWS-0092"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
                 ("pci-dss-3.2.1", &["1.2.1"]),
@@ -70,11 +70,11 @@ pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
         meta: RuleMeta {
             id: "RG-AWS-S3-003",
-            title: "S3 bucket has no default encryption",
-            severity: Severity::High,
-            description: "Objects written without server-side encryption are stored in plaintext unless every client encrypts them. Default encryption makes every new object encrypted at rest.",
-            remediation: "Add an `aws_s3_bucket_server_side_encryption_configuration` (or the inline `server_side_encryption_configuration` block) with `sse_algorithm` set to `aws:kms` or `AES256`.",
-            aliases: &["AWS-0088", "AVD-AWS-0088", "CKV_AWS_19", "CKV_AWS_145"],
+            title: "S3 bucket leaves default encryption to the SSE-S3 default",
+            severity: Severity::Low,
+            description: "Since 5 January 2023 S3 encrypts every new object with SSE-S3 when the bucket has no encryption configuration, and the configuration can no longer be removed (Amazon S3 User Guide, \"Setting default server-side encryption behavior for Amazon S3 buckets\", https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html). A bucket without one is therefore encrypted at rest, but with a key nobody can restrict, audit or revoke, and the choice is invisible in code. This rule reports that implicit default; RG-AWS-S3-010 reports the real gap, a bucket not encrypted with a customer managed KMS key.",
+            remediation: "Add an `aws_s3_bucket_server_side_encryption_configuration` (or the inline `server_side_encryption_configuration` block) stating `sse_algorithm`: preferably `aws:kms` with a customer managed `kms_master_key_id`.",
+            aliases: &["AWS-0088", "AVD-AWS-0088"],
             frameworks: &[
                 ("soc2", &["CC6.1"]),
                 ("pci-dss-3.2.1", &["3.4"]),
@@ -103,7 +103,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-005",
             title: "S3 public access block does not block public ACLs",
             severity: Severity::High,
-            description: "With `block_public_acls`, S3 rejects any request that would put a public ACL on the bucket or its objects, so a mistaken `public-read` upload fails instead of exposing data. Without a public access block the setting is off.",
+            description: "With `block_public_acls`, S3 rejects any request that would put a public ACL on the bucket or its objects, so a mistaken `public-read` upload fails instead of exposing data. An omitted setting is sent as `false` by the AWS provider (`aws_s3_bucket_public_access_block`, every setting \"Optional, default false\"), replacing the all-on default S3 gives new buckets since April 2023.",
             remediation: "Set `block_public_acls = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0086", "AVD-AWS-0086", "CKV_AWS_53"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
@@ -116,7 +116,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-006",
             title: "S3 public access block does not block public bucket policies",
             severity: Severity::High,
-            description: "With `block_public_policy`, S3 rejects a bucket policy that grants public access, so a policy with `Principal: \"*\"` cannot be attached by mistake. Without a public access block the setting is off.",
+            description: "With `block_public_policy`, S3 rejects a bucket policy that grants public access, so a policy with `Principal: \"*\"` cannot be attached by mistake. An omitted setting is sent as `false` by the AWS provider (`aws_s3_bucket_public_access_block`, every setting \"Optional, default false\"), replacing the all-on default S3 gives new buckets since April 2023.",
             remediation: "Set `block_public_policy = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0087", "AVD-AWS-0087", "CKV_AWS_54"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
@@ -129,7 +129,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-007",
             title: "S3 public access block does not ignore public ACLs",
             severity: Severity::High,
-            description: "With `ignore_public_acls`, S3 ignores every public ACL on the bucket and its objects, including ones that already exist, so no ACL can expose data. Without a public access block the setting is off.",
+            description: "With `ignore_public_acls`, S3 ignores every public ACL on the bucket and its objects, including ones that already exist, so no ACL can expose data. An omitted setting is sent as `false` by the AWS provider (`aws_s3_bucket_public_access_block`, every setting \"Optional, default false\"), replacing the all-on default S3 gives new buckets since April 2023.",
             remediation: "Set `ignore_public_acls = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0091", "AVD-AWS-0091", "CKV_AWS_55"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
@@ -142,7 +142,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-008",
             title: "S3 public access block does not restrict public buckets",
             severity: Severity::High,
-            description: "With `restrict_public_buckets`, a bucket whose policy is public is still only reachable by AWS services and principals of the bucket owner's account, which neutralises a public policy that is already attached. Without a public access block the setting is off.",
+            description: "With `restrict_public_buckets`, a bucket whose policy is public is still only reachable by AWS services and principals of the bucket owner's account, which neutralises a public policy that is already attached. An omitted setting is sent as `false` by the AWS provider (`aws_s3_bucket_public_access_block`, every setting \"Optional, default false\"), replacing the all-on default S3 gives new buckets since April 2023.",
             remediation: "Set `restrict_public_buckets = true` in the bucket's `aws_s3_bucket_public_access_block` (or account-wide in `aws_s3_account_public_access_block`).",
             aliases: &["AWS-0093", "AVD-AWS-0093", "CKV_AWS_56"],
             frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3"])],
@@ -184,6 +184,19 @@ pub(super) const RULES: &[ResourceRule] = &[
             resource_types: &[BUCKET],
         },
         check: check_customer_key,
+    },
+    ResourceRule {
+        meta: RuleMeta {
+            id: "RG-AWS-S3-030",
+            title: "S3 bucket that receives server access logs defaults to SSE-KMS",
+            severity: Severity::Medium,
+            description: "S3 server access logs are delivered only to a target bucket whose default encryption is SSE-S3 (`AES256`): \"SSE-KMS encryption is not supported\" for the destination, so with `aws:kms` or `aws:kms:dsse` default encryption the logs are not written and the audit trail silently stops (Amazon S3 User Guide, \"Enabling Amazon S3 server access logging\", https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html). A bucket counts as a target when another bucket's `aws_s3_bucket_logging` or inline `logging` block names it in `target_bucket`.",
+            remediation: "Set the log bucket's default encryption to `sse_algorithm = \"AES256\"`, or send the logs to a bucket that uses SSE-S3.",
+            aliases: &[],
+            frameworks: &[],
+            resource_types: &[BUCKET],
+        },
+        check: check_log_target_kms,
     },
     ResourceRule {
         meta: RuleMeta {
@@ -289,7 +302,7 @@ fn check_bucket_encryption(bucket: &Resource, ctx: &Context<'_>, out: &mut Verdi
     } else {
         out.fail(
             format!(
-                "bucket `{}` has no default server-side encryption",
+                "bucket `{}` declares no default encryption, so S3 applies SSE-S3 with an AWS owned key",
                 bucket.address
             ),
             Some("server_side_encryption_configuration"),
@@ -824,8 +837,15 @@ fn is_log_bucket(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> {
     if acls.unresolved || policies.unresolved {
         signals.push(Tri::Unknown);
     }
-    // Being another bucket's logging target. A target known only after apply is not
-    // counted either way: it would leave nearly every bucket undecided.
+    signals.push(Tri::Known(is_logging_target(ctx, bucket)));
+    Tri::any(signals)
+}
+
+/// Whether another bucket's server access logging (`aws_s3_bucket_logging` or an
+/// inline `logging` block) names this bucket as `target_bucket`. A target known only
+/// after apply is not counted either way: it would leave nearly every bucket
+/// undecided.
+fn is_logging_target(ctx: &Context<'_>, bucket: &Resource) -> bool {
     let targets = ctx.memo("s3.logging_targets", || {
         let mut names = std::collections::HashSet::new();
         for logging in ctx.of_type(BUCKET_LOGGING) {
@@ -838,9 +858,72 @@ fn is_log_bucket(ctx: &Context<'_>, bucket: &Resource) -> Tri<bool> {
         }
         names
     });
-    let targeted = ctx.is_named_by(bucket, &targets);
-    signals.push(Tri::Known(targeted));
-    Tri::any(signals)
+    ctx.is_named_by(bucket, &targets)
+}
+
+/// The first default-encryption algorithm of the bucket that is SSE-KMS (`aws:kms`,
+/// `aws:kms:dsse`), inline or in a split configuration; `Unknown` when an algorithm
+/// is not known statically.
+fn kms_default_encryption(ctx: &Context<'_>, bucket: &Resource) -> Tri<String> {
+    let inline = configured(
+        bucket
+            .attributes
+            .get("server_side_encryption_configuration"),
+    );
+    let split = ctx.referencing(
+        bucket,
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+    );
+    let configurations = blocks(inline).into_iter().chain(
+        split
+            .definite
+            .iter()
+            .map(|c| -> &ValueMap { &c.attributes }),
+    );
+    let mut algorithms = Vec::new();
+    for configuration in configurations {
+        if Tri::value(configuration.get("rule")).is_unknown() {
+            algorithms.push(Tri::Unknown);
+        }
+        for rule in blocks(configuration.get("rule")) {
+            let by_default = rule.get("apply_server_side_encryption_by_default");
+            if Tri::value(by_default).is_unknown() {
+                algorithms.push(Tri::Unknown);
+            }
+            for default in blocks(by_default) {
+                algorithms.push(
+                    Tri::str(default.get("sse_algorithm"))
+                        .and_then(|a| Tri::Known(a.starts_with("aws:kms")).then(|| a.to_owned())),
+                );
+            }
+        }
+    }
+    if Tri::value(inline).is_unknown() || split.unresolved {
+        algorithms.push(Tri::Unknown);
+    }
+    Tri::first(algorithms)
+}
+
+/// A bucket that receives server access logs must not default to SSE-KMS: S3 does
+/// not deliver the logs.
+fn check_log_target_kms(bucket: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
+    if !is_logging_target(ctx, bucket) {
+        return;
+    }
+    match kms_default_encryption(ctx, bucket) {
+        Tri::Known(algorithm) => out.fail(
+            format!(
+                "bucket `{}` receives S3 server access logs but defaults to `{algorithm}` encryption, so S3 does not deliver the logs",
+                bucket.address
+            ),
+            Some("server_side_encryption_configuration"),
+        ),
+        Tri::Unknown => out.cannot_tell(
+            "the default encryption of a bucket that receives server access logs is known only after apply",
+        ),
+        Tri::Missing => {}
+    }
 }
 
 /// Server access logging is on, unless the bucket is itself a log destination.
@@ -1277,6 +1360,62 @@ mod tests {
                          "block_public_acls": {"references": ["var.block_acls"]}}}
       ]}}
     }"#;
+
+    /// S3 does not deliver server access logs to a bucket that defaults to SSE-KMS;
+    /// SSE-S3 targets, and KMS buckets nobody logs to, are fine.
+    #[test]
+    fn a_log_target_bucket_cannot_default_to_sse_kms() {
+        let review = hcl(r#"
+resource "aws_s3_bucket" "app" { bucket = "app" }
+resource "aws_s3_bucket_logging" "app" {
+  bucket        = aws_s3_bucket.app.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "app/"
+}
+resource "aws_s3_bucket" "logs" { bucket = "logs" }
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = "aws:kms" }
+  }
+}
+resource "aws_s3_bucket" "legacy" {
+  bucket = "legacy"
+  logging { target_bucket = aws_s3_bucket.legacy_logs.id }
+}
+resource "aws_s3_bucket" "legacy_logs" {
+  bucket = "legacy-logs"
+  server_side_encryption_configuration {
+    rule {
+      apply_server_side_encryption_by_default { sse_algorithm = "AES256" }
+    }
+  }
+}
+resource "aws_s3_bucket" "data" {
+  bucket = "data"
+  server_side_encryption_configuration {
+    rule {
+      apply_server_side_encryption_by_default { sse_algorithm = "aws:kms:dsse" }
+    }
+  }
+}
+"#);
+        assert_eq!(
+            messages(&review, "RG-AWS-S3-030"),
+            [
+                "bucket `aws_s3_bucket.logs` receives S3 server access logs but defaults to `aws:kms` encryption, so S3 does not deliver the logs"
+            ]
+        );
+        // Since January 2023 a bucket without configuration is SSE-S3 encrypted: the
+        // finding says so instead of calling it unencrypted.
+        assert_eq!(
+            messages(&review, "RG-AWS-S3-003"),
+            [
+                "bucket `aws_s3_bucket.app` declares no default encryption, so S3 applies SSE-S3 with an AWS owned key",
+                "bucket `aws_s3_bucket.legacy` declares no default encryption, so S3 applies SSE-S3 with an AWS owned key",
+            ]
+        );
+    }
 
     #[test]
     fn plan_links_the_block_to_the_bucket_and_reads_unknown_settings_as_undecided() {
