@@ -286,9 +286,7 @@ pub fn keep_framework(review: &mut Review, framework: &Framework) {
         .filter(|rule| rule.frameworks.contains_key(&framework.key))
         .map(|rule| rule.id)
         .collect();
-    review
-        .undetermined
-        .retain(|u| mapped.contains(&u.rule_id));
+    review.undetermined.retain(|u| mapped.contains(&u.rule_id));
 }
 
 #[cfg(test)]
@@ -312,7 +310,11 @@ mod tests {
         for text in CATALOGS {
             // `frameworks()` would panic on a broken catalog; this says which.
             let framework = parse_catalog(text).unwrap_or_else(|e| panic!("{e}"));
-            assert!(framework.source.starts_with("https://"), "{}", framework.key);
+            assert!(
+                framework.source.starts_with("https://"),
+                "{}",
+                framework.key
+            );
         }
     }
 
@@ -401,7 +403,10 @@ mod tests {
         let untitled = duplicate.replace(r#""title":"again""#, r#""title":" ""#);
         assert!(matches!(
             parse_catalog(&untitled),
-            Err(CatalogError::Empty { field: "control title", .. })
+            Err(CatalogError::Empty {
+                field: "control title",
+                ..
+            })
         ));
         assert!(matches!(
             parse_catalog(r#"{"key":"k"}"#),
@@ -445,11 +450,19 @@ mod tests {
             .find(|c| c.id == "CC6.1")
             .expect("CC6.1");
         assert!(cc61.rules.iter().any(|r| r == "RG-AWS-S3-001"), "{cc61:?}");
-        let p81 = report.controls.iter().find(|c| c.id == "P8.1").expect("P8.1");
+        let p81 = report
+            .controls
+            .iter()
+            .find(|c| c.id == "P8.1")
+            .expect("P8.1");
         assert!(p81.rules.is_empty());
         assert_eq!(
             report.covered,
-            report.controls.iter().filter(|c| !c.rules.is_empty()).count()
+            report
+                .controls
+                .iter()
+                .filter(|c| !c.rules.is_empty())
+                .count()
         );
         assert!(report.covered > 0 && report.covered < report.total);
     }

@@ -84,7 +84,6 @@ const NETWORK_BOUNDARY: Frameworks = &[
     ("nist-csf-2.0", &["PR.IR-01"]),
 ];
 
-
 pub(super) const RULES: &[ResourceRule] = &[
     // ---------------------------------------------------------------- RDS / Aurora
     ResourceRule {
