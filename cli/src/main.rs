@@ -6,6 +6,7 @@
 mod aggregate;
 mod alloc;
 mod bench;
+mod frameworks;
 mod inputs;
 mod render;
 mod serve;
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use reviewgate_core::compliance::{self, Framework};
 use reviewgate_core::output::{escape, markdown, sarif};
 use reviewgate_core::review::review_with_findings;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Severity, rules};
@@ -56,6 +58,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CatalogFormat::Text)]
         format: CatalogFormat,
     },
+    /// List the compliance frameworks and which rules cover each control.
+    Frameworks(frameworks::FrameworksArgs),
     /// Measure parser speed and memory on generated inputs.
     Bench(bench::BenchArgs),
     /// Run the review API on this machine, on the embedded store.
@@ -86,6 +90,10 @@ struct ReviewArgs {
     /// (default: `fail_on` from .reviewgate.toml, else never).
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     fail_on: Option<Severity>,
+    /// Keep only findings of rules mapped to this compliance framework (the keys
+    /// `reviewgate frameworks` lists); `--fail-on` then counts only those.
+    #[arg(long, value_name = "NAME", value_parser = frameworks::parse_framework)]
+    framework: Option<&'static Framework>,
     /// Settings file (default: the nearest .reviewgate.toml above the first PATH).
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     config: Option<PathBuf>,
@@ -149,6 +157,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Review(args) => run_review(args),
         Command::Rules { format } => run_rules(format),
+        Command::Frameworks(args) => frameworks::run(args).map(|()| EXIT_OK),
         Command::Bench(args) => {
             // Before any thread starts (mimalloc's option setters are not thread safe).
             alloc::keep_freed_memory();
@@ -210,9 +219,30 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
     errors.append(&mut change_set.errors);
     change_set.errors = errors;
 
-    let review = review_with_findings(&change_set, &settings.config, gate_findings);
+    let mut review = review_with_findings(&change_set, &settings.config, gate_findings);
+    // Said on stdout in text, on stderr beside the machine formats, whose shape stays
+    // the documented one.
+    let framework_note = args.framework.map(|framework| {
+        let before = review.findings.len();
+        compliance::keep_framework(&mut review, framework);
+        format!(
+            "only findings of rules mapped to {} {} (`{}`): {} of {before}",
+            framework.name,
+            framework.version,
+            framework.key,
+            review.findings.len()
+        )
+    });
     // Buffered: stdout is line-buffered, and a large JSON review has many lines.
     let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    if let Some(note) = &framework_note {
+        if args.format == Format::Text {
+            writeln!(out, "Showing {note}.")?;
+            writeln!(out)?;
+        } else {
+            eprintln!("reviewgate: showing {note}");
+        }
+    }
     let version = env!("CARGO_PKG_VERSION");
     match args.format {
         Format::Json => {

@@ -308,6 +308,162 @@ const OPEN_BUCKET: &str =
     "resource \"aws_s3_bucket\" \"site\" {\n  bucket = \"site\"\n  acl    = \"public-read\"\n}\n";
 
 #[test]
+fn frameworks_reports_each_controls_rules_and_the_counts() {
+    let out = reviewgate(&["frameworks", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let all = json(&out);
+    let keys: Vec<&str> = all
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|f| f["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "cis-aws-3.0",
+            "nist-800-53-r5",
+            "nist-csf-2.0",
+            "pci-dss-4.0",
+            "soc2",
+            "hipaa"
+        ]
+    );
+    let rule_ids: Vec<String> = json(&reviewgate(&["rules", "--format", "json"], None))
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_owned())
+        .collect();
+    for framework in all.as_array().expect("a list") {
+        let controls = framework["controls"].as_array().expect("controls");
+        let covered = controls
+            .iter()
+            .filter(|c| !c["rules"].as_array().expect("rules").is_empty())
+            .count();
+        assert_eq!(framework["total"], controls.len(), "{}", framework["key"]);
+        assert_eq!(framework["covered"], covered, "{}", framework["key"]);
+        assert!(covered > 0, "{} has no covered control", framework["key"]);
+        for control in controls {
+            for rule in control["rules"].as_array().expect("rules") {
+                let rule = rule.as_str().expect("rule id");
+                assert!(rule_ids.iter().any(|id| id == rule), "{rule}");
+            }
+        }
+    }
+
+    // One framework: the object alone, each control with the rules mapped to it.
+    let pci = json(&reviewgate(
+        &["frameworks", "pci-dss-4.0", "--format", "json"],
+        None,
+    ));
+    assert_eq!(pci["key"], "pci-dss-4.0");
+    let in_transit = pci["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|c| c["id"] == "4.2.1")
+        .expect("4.2.1 is listed");
+    assert!(
+        in_transit["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r == "RG-AWS-ELB-001"),
+        "{in_transit}"
+    );
+    let text = stdout(&reviewgate(&["frameworks", "hipaa"], None));
+    assert!(text.contains("164.312(a)(2)(iv)"), "{text}");
+    assert!(text.contains("RG-AWS-S3-003"), "{text}");
+}
+
+#[test]
+fn an_unknown_framework_is_a_usage_error_naming_the_known_ones() {
+    for args in [
+        &["frameworks", "pci-dss-3.2.1"][..],
+        &["review", "--framework", "pci-dss-3.2.1", "-"][..],
+    ] {
+        let out = reviewgate(args, Some(""));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            error.contains("unknown framework `pci-dss-3.2.1`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("cis-aws-3.0") && error.contains("nist-csf-2.0"),
+            "{error}"
+        );
+    }
+}
+
+#[test]
+fn review_framework_keeps_only_findings_of_rules_mapped_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("main.tf");
+    fs::write(&file, OPEN_BUCKET).expect("write");
+    let path = file.to_str().expect("utf-8 path");
+    let rule_ids = |findings: &serde_json::Value| -> Vec<String> {
+        findings
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule_id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    let all = json(&reviewgate(
+        &["review", "--no-config", "--format", "json", path],
+        None,
+    ));
+    let filtered = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--format",
+            "json",
+            "--framework",
+            "cis-aws-3.0",
+            path,
+        ],
+        None,
+    );
+    assert_eq!(filtered.status.code(), Some(0));
+    let kept = json(&filtered);
+    let expected: Vec<String> = all["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["frameworks"].get("cis-aws-3.0").is_some())
+        .map(|f| f["rule_id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(rule_ids(&kept["findings"]), expected);
+    assert!(
+        expected.iter().any(|id| id == "RG-AWS-S3-001"),
+        "{expected:?}"
+    );
+    assert!(expected.len() < rule_ids(&all["findings"]).len());
+    // The machine formats keep their shape; the narrowing is said on stderr.
+    let note = String::from_utf8_lossy(&filtered.stderr);
+    assert!(
+        note.contains("only findings of rules mapped to") && note.contains("cis-aws-3.0"),
+        "{note}"
+    );
+
+    let text = stdout(&reviewgate(
+        &["review", "--no-config", "--framework", "cis-aws-3.0", path],
+        None,
+    ));
+    assert!(
+        text.starts_with("Showing only findings of rules mapped to CIS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RG-AWS-S3-001") && !text.contains("RG-AWS-S3-002"),
+        "{text}"
+    );
+}
+
+#[test]
 fn the_rule_catalog_page_is_what_reviewgate_rules_prints() {
     let output = reviewgate(&["rules", "--format", "markdown"], None);
     assert_eq!(output.status.code(), Some(0));

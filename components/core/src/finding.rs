@@ -65,8 +65,9 @@ impl FromStr for Severity {
     }
 }
 
-/// Compliance references: framework name → control ids
-/// (`"cis-aws-1.4" → ["2.1.1"]`, `"soc2" → ["CC6.1"]`).
+/// Compliance references: framework key → control ids, both as the catalogs of
+/// [`crate::compliance`] spell them
+/// (`"cis-aws-3.0" → ["2.1.1"]`, `"soc2" → ["CC6.1"]`).
 pub type Frameworks = BTreeMap<String, Vec<String>>;
 
 /// A rule's aliases as a finding carries them: shared by every finding of the rule,

@@ -14,6 +14,7 @@
 
 pub mod address;
 pub mod changeset;
+pub mod compliance;
 pub mod config;
 pub mod detect;
 pub mod diff;

@@ -105,6 +105,7 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
             frameworks: &[
                 ("soc2", &["A1.2", "CC8.1"]),
                 ("nist-800-53-r5", &["CP-9", "CM-3"]),
+                ("nist-csf-2.0", &["ID.RA-07", "PR.DS-11"]),
             ],
             resource_types: STATEFUL_TYPES,
         },
@@ -121,6 +122,7 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
             frameworks: &[
                 ("soc2", &["A1.2", "CC8.1"]),
                 ("nist-800-53-r5", &["CP-9", "CM-3"]),
+                ("nist-csf-2.0", &["ID.RA-07", "PR.DS-11"]),
             ],
             resource_types: STATEFUL_TYPES,
         },
@@ -134,7 +136,11 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
             description: "The plan destroys and recreates a resource because an attribute cannot be updated in place. Replacements cause downtime and new identifiers (IPs, ARNs) that other systems may depend on.",
             remediation: "Check whether the attribute change is necessary; if the replacement is intended, consider `create_before_destroy` to avoid downtime.",
             aliases: &[],
-            frameworks: &[("soc2", &["CC8.1"]), ("nist-800-53-r5", &["CM-3"])],
+            frameworks: &[
+                ("soc2", &["CC8.1"]),
+                ("nist-800-53-r5", &["CM-3"]),
+                ("nist-csf-2.0", &["ID.RA-07"]),
+            ],
             resource_types: ANY,
         },
         check: check_forced_replacement,
@@ -150,6 +156,7 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
             frameworks: &[
                 ("soc2", &["CC6.1", "CC6.3"]),
                 ("nist-800-53-r5", &["AC-6", "CM-3"]),
+                ("nist-csf-2.0", &["ID.RA-07", "PR.AA-05"]),
             ],
             resource_types: IAM_CHANGE_TYPES,
         },
@@ -165,8 +172,9 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
             aliases: &[],
             frameworks: &[
                 ("soc2", &["CC6.6"]),
-                ("pci-dss-3.2.1", &["1.2.1"]),
+                ("pci-dss-4.0", &["1.2.2"]),
                 ("nist-800-53-r5", &["SC-7", "CM-3"]),
+                ("nist-csf-2.0", &["ID.RA-07", "PR.IR-01"]),
             ],
             resource_types: EXPOSURE_TYPES,
         },
@@ -180,7 +188,11 @@ pub(super) const CHANGE_RULES: &[ChangeRule] = &[
             description: "Terraform refuses to destroy a resource with `lifecycle { prevent_destroy = true }`; a stateful resource that a plan can destroy has no such guard, so one mistaken edit or rename is enough to lose it.",
             remediation: "Add `lifecycle { prevent_destroy = true }` to stateful resources, and remove it deliberately in a separate change when a deletion is really intended.",
             aliases: &[],
-            frameworks: &[("soc2", &["A1.2"]), ("nist-800-53-r5", &["CP-9"])],
+            frameworks: &[
+                ("soc2", &["A1.2"]),
+                ("nist-800-53-r5", &["CP-9"]),
+                ("nist-csf-2.0", &["PR.DS-11"]),
+            ],
             resource_types: STATEFUL_TYPES,
         },
         check: check_prevent_destroy,
@@ -195,7 +207,11 @@ pub(super) const PLAN_RULES: &[PlanRule] = &[PlanRule {
         description: "The plan changes many resources at once, or destroys several. Large changes are hard to review line by line and hard to roll back.",
         remediation: "Split the change into smaller applies (e.g. per module or stack), or review the destroyed and replaced resources one by one.",
         aliases: &[],
-        frameworks: &[("soc2", &["CC8.1"]), ("nist-800-53-r5", &["CM-3"])],
+        frameworks: &[
+            ("soc2", &["CC8.1"]),
+            ("nist-800-53-r5", &["CM-3"]),
+            ("nist-csf-2.0", &["ID.RA-07"]),
+        ],
         resource_types: ANY,
     },
     check: check_blast_radius,

@@ -49,12 +49,15 @@ impl SecretRule {
 }
 
 /// Credentials in code break the "protect authenticators" controls of every framework:
-/// SOC 2 logical access, PCI DSS 3.2.1 8.2.1 (credentials unreadable in storage) and
-/// NIST 800-53 IA-5(7) (no embedded unencrypted static authenticators).
+/// SOC 2 logical access, PCI DSS 4.0 8.3.2 (authentication factors unreadable in
+/// storage) and 8.6.2 (no passwords hard coded in scripts, files or source code),
+/// NIST 800-53 IA-5(7) (no embedded unprotected authenticators) and CSF 2.0 PR.AA-01
+/// (credentials managed).
 const FRAMEWORKS: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
-    ("pci-dss-3.2.1", &["8.2.1"]),
+    ("pci-dss-4.0", &["8.3.2", "8.6.2"]),
     ("nist-800-53-r5", &["IA-5(7)"]),
+    ("nist-csf-2.0", &["PR.AA-01"]),
 ];
 
 const ROTATE: &str = "Revoke or rotate this credential now: it stays in the repository history \

@@ -24,27 +24,38 @@ use crate::secrets::{hard_coded_in_script, hard_coded_value};
 use crate::value::{Value, ValueMap};
 
 const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
+    ("cis-aws-3.0", &["2.2.1"]),
     ("soc2", &["CC6.1"]),
-    ("pci-dss-3.2.1", &["3.4"]),
+    ("pci-dss-4.0", &["3.5.1"]),
     ("hipaa", &["164.312(a)(2)(iv)"]),
     ("nist-800-53-r5", &["SC-28"]),
+    ("nist-csf-2.0", &["PR.DS-01"]),
 ];
 
 const CUSTOMER_KEY: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
     ("nist-800-53-r5", &["SC-12", "SC-28"]),
+    ("nist-csf-2.0", &["PR.DS-01"]),
 ];
 
 const HARD_CODED_SECRETS: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
-    ("pci-dss-3.2.1", &["8.2.1"]),
+    ("pci-dss-4.0", &["8.3.2", "8.6.2"]),
     ("nist-800-53-r5", &["IA-5(7)"]),
+    ("nist-csf-2.0", &["PR.AA-01"]),
 ];
 
-const IMDS_V2: &[(&str, &[&str])] = &[("nist-800-53-r5", &["AC-3", "AC-6"])];
+const IMDS_V2: &[(&str, &[&str])] = &[
+    ("cis-aws-3.0", &["5.6"]),
+    ("nist-800-53-r5", &["AC-3", "AC-6"]),
+    ("nist-csf-2.0", &["PR.AA-05"]),
+];
 
-const PUBLIC_NETWORK: &[(&str, &[&str])] =
-    &[("soc2", &["CC6.6"]), ("nist-800-53-r5", &["AC-4", "SC-7"])];
+const PUBLIC_NETWORK: &[(&str, &[&str])] = &[
+    ("soc2", &["CC6.6"]),
+    ("nist-800-53-r5", &["AC-4", "SC-7"]),
+    ("nist-csf-2.0", &["PR.IR-01"]),
+];
 
 pub(super) const RULES: &[ResourceRule] = &[
     // ----- EC2 -----
@@ -204,6 +215,7 @@ pub(super) const RULES: &[ResourceRule] = &[
                 ("soc2", &["CC6.1"]),
                 ("hipaa", &["164.312(a)(2)(iv)"]),
                 ("nist-800-53-r5", &["SC-12", "SC-28"]),
+                ("nist-csf-2.0", &["PR.DS-01"]),
             ],
             resource_types: &["aws_eks_cluster"],
         },
@@ -219,9 +231,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             aliases: &["AWS-0038", "AVD-AWS-0038", "CKV_AWS_37"],
             frameworks: &[
                 ("soc2", &["CC7.2"]),
-                ("pci-dss-3.2.1", &["10.2"]),
+                ("pci-dss-4.0", &["10.2.1"]),
                 ("hipaa", &["164.312(b)"]),
                 ("nist-800-53-r5", &["AU-2", "AU-12"]),
+                ("nist-csf-2.0", &["PR.PS-04"]),
             ],
             resource_types: &["aws_eks_cluster"],
         },
@@ -236,7 +249,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "`tracing_config.mode` defaults to PassThrough: the function records no traces of its own, so latency and errors across the services it calls cannot be followed.",
             remediation: "Add `tracing_config { mode = \"Active\" }` and allow the role `xray:PutTraceSegments`/`xray:PutTelemetryRecords`.",
             aliases: &["AWS-0066", "AVD-AWS-0066", "CKV_AWS_50"],
-            frameworks: &[("soc2", &["CC7.2"])],
+            frameworks: &[("soc2", &["CC7.2"]), ("nist-csf-2.0", &["DE.CM-09"])],
             resource_types: &["aws_lambda_function"],
         },
         check: check_lambda_tracing,
@@ -276,7 +289,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without Container Insights the cluster publishes no per-task and per-service CPU, memory, network and storage metrics, which leaves resource exhaustion and anomalous workloads unnoticed.",
             remediation: "Add `setting { name = \"containerInsights\" value = \"enabled\" }` (or set the account default with `aws_ecs_account_setting_default`).",
             aliases: &["AWS-0034", "AVD-AWS-0034", "CKV_AWS_65"],
-            frameworks: &[("soc2", &["CC7.2"]), ("nist-800-53-r5", &["SI-4"])],
+            frameworks: &[
+                ("soc2", &["CC7.2"]),
+                ("nist-800-53-r5", &["SI-4"]),
+                ("nist-csf-2.0", &["DE.CM-09"]),
+            ],
             resource_types: &["aws_ecs_cluster"],
         },
         check: check_ecs_container_insights,
@@ -291,9 +308,10 @@ pub(super) const RULES: &[ResourceRule] = &[
             aliases: &["AWS-0035", "AVD-AWS-0035", "CKV_AWS_97"],
             frameworks: &[
                 ("soc2", &["CC6.7"]),
-                ("pci-dss-3.2.1", &["4.1"]),
+                ("pci-dss-4.0", &["4.2.1"]),
                 ("hipaa", &["164.312(e)(1)"]),
                 ("nist-800-53-r5", &["SC-8"]),
+                ("nist-csf-2.0", &["PR.DS-02"]),
             ],
             resource_types: &["aws_ecs_task_definition"],
         },
@@ -308,7 +326,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "`image_scanning_configuration.scan_on_push` defaults to false: images with known vulnerabilities are pushed and deployed without anyone being told. A registry scanning configuration whose rule covers the repository counts.",
             remediation: "Add `image_scanning_configuration { scan_on_push = true }`, or an `aws_ecr_registry_scanning_configuration` rule that matches the repository.",
             aliases: &["AWS-0030", "AVD-AWS-0030", "CKV_AWS_163"],
-            frameworks: &[("soc2", &["CC7.1"]), ("nist-800-53-r5", &["RA-5"])],
+            frameworks: &[
+                ("soc2", &["CC7.1"]),
+                ("nist-800-53-r5", &["RA-5"]),
+                ("nist-csf-2.0", &["ID.RA-01"]),
+            ],
             resource_types: &["aws_ecr_repository"],
         },
         check: check_ecr_image_scanning,
@@ -321,7 +343,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "`image_tag_mutability` defaults to MUTABLE: anyone who can push can replace the image behind an existing tag, so a deployment of `app:1.2.3` may silently run different code than was reviewed and scanned.",
             remediation: "Set `image_tag_mutability = \"IMMUTABLE\"`.",
             aliases: &["AWS-0031", "AVD-AWS-0031", "CKV_AWS_51"],
-            frameworks: &[("soc2", &["CC8.1"]), ("nist-800-53-r5", &["CM-8(1)"])],
+            frameworks: &[
+                ("soc2", &["CC8.1"]),
+                ("nist-800-53-r5", &["CM-8(1)"]),
+                ("nist-csf-2.0", &["PR.PS-01"]),
+            ],
             resource_types: &["aws_ecr_repository"],
         },
         check: check_ecr_immutable_tags,
@@ -347,7 +373,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A repository policy statement that allows principal `*` lets any AWS account (or anonymous caller) perform its actions — pull private images, or push and delete them — unless a condition names the callers (a fixed `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceVpce`… with a matching operator, not `…IfExists` or `ForAllValues:`) or a `Deny` turns away everyone else. Source: ECR User Guide, \"Private repository policy examples\"; IAM User Guide, \"AWS global condition context keys\".",
             remediation: "Name the accounts or roles that need access in `Principal`, or restrict the statement with a condition such as `aws:PrincipalOrgID`.",
             aliases: &["AWS-0032", "AVD-AWS-0032", "CKV_AWS_32"],
-            frameworks: &[("soc2", &["CC6.1"]), ("nist-800-53-r5", &["AC-3", "AC-21"])],
+            frameworks: &[
+                ("soc2", &["CC6.1"]),
+                ("nist-800-53-r5", &["AC-3", "AC-21"]),
+                ("nist-csf-2.0", &["PR.AA-05"]),
+            ],
             resource_types: &["aws_ecr_repository_policy"],
         },
         check: check_ecr_public_policy,

@@ -22,41 +22,66 @@ type Frameworks = &'static [(&'static str, &'static [&'static str])];
 /// Data at rest must be encrypted.
 const AT_REST: Frameworks = &[
     ("soc2", &["CC6.1"]),
-    ("pci-dss-3.2.1", &["3.4"]),
+    ("pci-dss-4.0", &["3.5.1"]),
     ("hipaa", &["164.312(a)(2)(iv)"]),
     ("nist-800-53-r5", &["SC-28"]),
+    ("nist-csf-2.0", &["PR.DS-01"]),
+];
+
+/// [`AT_REST`] for the services CIS AWS 3.0 names a recommendation after.
+const RDS_AT_REST: Frameworks = &[
+    ("cis-aws-3.0", &["2.3.1"]),
+    ("soc2", &["CC6.1"]),
+    ("pci-dss-4.0", &["3.5.1"]),
+    ("hipaa", &["164.312(a)(2)(iv)"]),
+    ("nist-800-53-r5", &["SC-28"]),
+    ("nist-csf-2.0", &["PR.DS-01"]),
+];
+
+const EFS_AT_REST: Frameworks = &[
+    ("cis-aws-3.0", &["2.4.1"]),
+    ("soc2", &["CC6.1"]),
+    ("pci-dss-4.0", &["3.5.1"]),
+    ("hipaa", &["164.312(a)(2)(iv)"]),
+    ("nist-800-53-r5", &["SC-28"]),
+    ("nist-csf-2.0", &["PR.DS-01"]),
 ];
 /// Data at rest must be encrypted under keys the organisation controls.
 const CUSTOMER_KEY: Frameworks = &[
     ("soc2", &["CC6.1"]),
-    ("pci-dss-3.2.1", &["3.4", "3.5"]),
+    ("pci-dss-4.0", &["3.5.1", "3.6.1"]),
     ("nist-800-53-r5", &["SC-12", "SC-28"]),
+    ("nist-csf-2.0", &["PR.DS-01"]),
 ];
 /// Data in transit must be encrypted.
 const IN_TRANSIT: Frameworks = &[
     ("soc2", &["CC6.7"]),
-    ("pci-dss-3.2.1", &["4.1"]),
+    ("pci-dss-4.0", &["4.2.1"]),
     ("hipaa", &["164.312(e)(1)"]),
     ("nist-800-53-r5", &["SC-8"]),
+    ("nist-csf-2.0", &["PR.DS-02"]),
 ];
 /// Data must be recoverable.
 const BACKUP: Frameworks = &[
     ("soc2", &["A1.2"]),
     ("hipaa", &["164.308(a)(7)(ii)(A)"]),
     ("nist-800-53-r5", &["CP-9"]),
+    ("nist-csf-2.0", &["PR.DS-11"]),
 ];
 /// Access to data must be logged.
 const AUDIT_LOG: Frameworks = &[
     ("soc2", &["CC7.2"]),
-    ("pci-dss-3.2.1", &["10.2"]),
+    ("pci-dss-4.0", &["10.2.1"]),
     ("hipaa", &["164.312(b)"]),
     ("nist-800-53-r5", &["AU-2", "AU-12"]),
+    ("nist-csf-2.0", &["PR.PS-04"]),
 ];
 /// Data stores must not be reachable from the internet.
 const NETWORK_BOUNDARY: Frameworks = &[
     ("soc2", &["CC6.6"]),
-    ("pci-dss-3.2.1", &["1.3"]),
+    ("pci-dss-4.0", &["1.4.4"]),
     ("nist-800-53-r5", &["AC-3", "SC-7"]),
+    ("nist-csf-2.0", &["PR.IR-01"]),
 ];
 
 pub(super) const RULES: &[ResourceRule] = &[
@@ -69,7 +94,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "An RDS instance without storage encryption keeps its data, automated backups, snapshots and read replicas in plaintext. `storage_encrypted` defaults to false, and encryption cannot be turned on after creation without a snapshot copy and restore.",
             remediation: "Set `storage_encrypted = true` (optionally with `kms_key_id` naming a customer-managed key). For a cross-region read replica set `kms_key_id`; a same-region replica inherits its source's encryption.",
             aliases: &["AWS-0080", "AVD-AWS-0080", "CKV_AWS_16"],
-            frameworks: AT_REST,
+            frameworks: RDS_AT_REST,
             resource_types: &["aws_db_instance"],
         },
         check: check_rds_instance_encryption,
@@ -126,7 +151,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without deletion protection a single API call, console click or `terraform destroy` (including an accidental replacement) deletes the database. `deletion_protection` defaults to false for both instances and clusters.",
             remediation: "Set `deletion_protection = true`; turn it off deliberately in a separate change when the database really must go.",
             aliases: &["CKV_AWS_293", "CKV_AWS_139"],
-            frameworks: &[("soc2", &["A1.2"]), ("nist-800-53-r5", &["CP-9"])],
+            frameworks: &[
+                ("soc2", &["A1.2"]),
+                ("nist-800-53-r5", &["CP-9"]),
+                ("nist-csf-2.0", &["PR.DS-11"]),
+            ],
             resource_types: &["aws_db_instance", "aws_rds_cluster"],
         },
         check: check_rds_deletion_protection,
@@ -206,7 +235,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "An EFS file system created without `encrypted = true` stores files and metadata unencrypted, and encryption cannot be enabled afterwards.",
             remediation: "Set `encrypted = true` (optionally with `kms_key_id`); existing data must be copied to a new, encrypted file system.",
             aliases: &["AWS-0037", "AVD-AWS-0037", "CKV_AWS_42"],
-            frameworks: AT_REST,
+            frameworks: EFS_AT_REST,
             resource_types: &["aws_efs_file_system"],
         },
         check: check_efs_encryption,
@@ -530,7 +559,11 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without `cluster_subnet_group_name` a Redshift cluster is launched in the default VPC (or, in old accounts, EC2-Classic), outside the network segmentation, routing and security controls of the VPC meant to hold it.",
             remediation: "Create an `aws_redshift_subnet_group` in the intended VPC's private subnets and set `cluster_subnet_group_name` to it.",
             aliases: &["AWS-0127", "AVD-AWS-0127"],
-            frameworks: &[("soc2", &["CC6.6"]), ("nist-800-53-r5", &["SC-7"])],
+            frameworks: &[
+                ("soc2", &["CC6.6"]),
+                ("nist-800-53-r5", &["SC-7"]),
+                ("nist-csf-2.0", &["PR.IR-01"]),
+            ],
             resource_types: &["aws_redshift_cluster"],
         },
         check: check_redshift_vpc,
