@@ -14,6 +14,7 @@ mod logging;
 mod network;
 mod policy;
 mod s3;
+mod state_secrets;
 
 /// Every AWS rule set.
 pub(super) const RULES: &[&[ResourceRule]] = &[
@@ -24,4 +25,5 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     compute::RULES,
     iam::RULES,
     data_stores::RULES,
+    state_secrets::RULES,
 ];
