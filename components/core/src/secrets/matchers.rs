@@ -15,6 +15,7 @@ use super::catalog::Kind;
 use super::encodings::base64_decode_bytes;
 use super::line::{Evidence, LineScan, RawHit};
 use super::names::{credential_label, has_secret_hint, suggests_secret};
+use super::prefilter::may_hold_secret;
 use super::secret_match::{SecretMatch, make_match};
 use super::tokens::digit_and_letter;
 use super::values::{
@@ -34,6 +35,9 @@ pub(super) fn scan_line(
     index: usize,
     evidence: Evidence,
 ) -> Vec<SecretMatch> {
+    if !may_hold_secret(line, ctx) {
+        return Vec::new();
+    }
     let mut scan = LineScan::new(line, following, ctx, quoted, evidence);
     scan.tokens();
     scan.terraform_cloud();

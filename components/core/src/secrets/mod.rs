@@ -35,7 +35,9 @@
 //!
 //! Matchers are linear in the line length: each looks for its fixed anchors with
 //! substring search and reads a bounded run after them; nothing backtracks. There is no
-//! regex engine, which keeps the wasm builds small.
+//! regex engine, which keeps the wasm builds small. Before them, one pass (`prefilter`)
+//! rules out a line that holds no token prefix, anchor or secret-like name at all —
+//! most configuration and plan values.
 //!
 //! A secret never leaves this module in clear: a [`SecretMatch`] keeps only its
 //! position and the [`mask`]ed form (at most the first four characters), and that is
@@ -72,6 +74,7 @@ mod line;
 mod matchers;
 mod named_formats;
 mod names;
+mod prefilter;
 mod secret_match;
 mod text;
 mod tokens;

@@ -196,6 +196,13 @@ fn telegram_shape(value: &str) -> bool {
     })
 }
 
+/// Every name a named format looks for, for the prefilter.
+pub(super) fn format_names() -> impl Iterator<Item = &'static str> {
+    NAMED_FORMATS
+        .iter()
+        .flat_map(|format| format.names.iter().copied())
+}
+
 impl LineScan<'_> {
     /// Every named format whose name is near, over the runs of its alphabet.
     pub(super) fn named_formats(&mut self) {

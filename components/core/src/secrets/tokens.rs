@@ -1118,6 +1118,18 @@ static BY_FIRST_BYTE: LazyLock<Vec<Vec<(&'static TokenSpec, &'static str)>>> =
         table
     });
 
+/// Whether a token prefix starts at `at`, a word start: the test the prefilter
+/// (`prefilter`) shares with [`LineScan::tokens`].
+pub(super) fn prefix_at(bytes: &[u8], at: usize) -> bool {
+    if at > 0 && word(bytes[at - 1]) {
+        return false;
+    }
+    let rest = &bytes[at..];
+    BY_FIRST_BYTE[usize::from(bytes[at])]
+        .iter()
+        .any(|(_, prefix)| rest.starts_with(prefix.as_bytes()))
+}
+
 impl LineScan<'_> {
     /// Prefixed tokens. One pass over the line: only word starts whose first byte
     /// begins some prefix are compared, and only against those prefixes.
