@@ -35,6 +35,41 @@ pub(super) fn base64_padded(b: u8) -> bool {
 pub(super) fn base64url(b: u8) -> bool {
     word_dash(b)
 }
+pub(super) fn alpha(b: u8) -> bool {
+    b.is_ascii_alphabetic()
+}
+pub(super) fn lower_alnum(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+pub(super) fn alnum_dot(b: u8) -> bool {
+    alnum(b) || b == b'.'
+}
+pub(super) fn hex_dash(b: u8) -> bool {
+    hex(b) || b == b'-'
+}
+pub(super) fn word_dash_eq(b: u8) -> bool {
+    word_dash(b) || b == b'='
+}
+pub(super) fn word_dash_dot_eq(b: u8) -> bool {
+    word_dash_dot(b) || b == b'='
+}
+/// Base64 in either alphabet, padded, plus `_`-joined parts (`sntrys_…_…`).
+pub(super) fn base64_any(b: u8) -> bool {
+    base64_padded(b) || b == b'-' || b == b'_'
+}
+pub(super) fn alnum_dollar(b: u8) -> bool {
+    alnum(b) || b == b'$'
+}
+pub(super) fn alnum_percent(b: u8) -> bool {
+    alnum(b) || b == b'%'
+}
+/// RFC 4648 base32 in lower case, as Azure DevOps writes its classic tokens.
+pub(super) fn lower_base32(b: u8) -> bool {
+    b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)
+}
+pub(super) fn word_dash_plus(b: u8) -> bool {
+    word_dash(b) || b == b'+'
+}
 pub(super) fn bech32_upper(b: u8) -> bool {
     b"QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L".contains(&b)
 }

@@ -9,14 +9,15 @@
 
 use super::assignments::{assigned_value, name_byte};
 use super::bytes::{
-    alnum, alnum_dash, base64, base64_padded, base64url, bech32_upper, hex, lower_hex, run, runs,
-    upper_alnum, word, word_dash, word_dash_dot,
+    alnum, base64, base64_padded, base64url, hex, lower_hex, run, runs, word, word_dash,
 };
 use super::catalog::Kind;
 use super::encodings::base64_decode_bytes;
 use super::line::{Evidence, LineScan, RawHit};
 use super::names::{credential_label, has_secret_hint, suggests_secret};
+use super::prefilter::may_hold_secret;
 use super::secret_match::{SecretMatch, make_match};
+use super::tokens::digit_and_letter;
 use super::values::{
     character_classes, generic_value_ok, is_literal, is_placeholder, is_uuid, looks_random,
     shannon_entropy, strip_auth_scheme,
@@ -34,6 +35,9 @@ pub(super) fn scan_line(
     index: usize,
     evidence: Evidence,
 ) -> Vec<SecretMatch> {
+    if !may_hold_secret(line, ctx) {
+        return Vec::new();
+    }
     let mut scan = LineScan::new(line, following, ctx, quoted, evidence);
     scan.tokens();
     scan.terraform_cloud();
@@ -44,6 +48,9 @@ pub(super) fn scan_line(
     scan.azure_storage_key();
     scan.heroku_uuid();
     scan.datadog();
+    scan.anchored();
+    scan.index();
+    scan.named_formats();
     // Last: these two yield to any specific format found on the same characters.
     scan.index();
     scan.url_credentials();
@@ -60,359 +67,7 @@ pub(super) fn scan_line(
         .collect()
 }
 
-/// A format recognised by a fixed prefix, then a run of one alphabet.
-struct TokenSpec {
-    kind: Kind,
-    label: &'static str,
-    prefixes: &'static [&'static str],
-    body: fn(u8) -> bool,
-    min: usize,
-    max: usize,
-    check: Option<fn(&str) -> bool>,
-}
-
-const fn token(
-    kind: Kind,
-    label: &'static str,
-    prefixes: &'static [&'static str],
-    body: fn(u8) -> bool,
-    min: usize,
-    max: usize,
-) -> TokenSpec {
-    TokenSpec {
-        kind,
-        label,
-        prefixes,
-        body,
-        min,
-        max,
-        check: None,
-    }
-}
-
-const fn checked(spec: TokenSpec, check: fn(&str) -> bool) -> TokenSpec {
-    TokenSpec {
-        check: Some(check),
-        ..spec
-    }
-}
-
-const TOKENS: &[TokenSpec] = &[
-    token(
-        Kind::AwsAccessKeyId,
-        "AWS access key ID",
-        &["AKIA", "ASIA", "ABIA", "ACCA"],
-        upper_alnum,
-        16,
-        16,
-    ),
-    token(
-        Kind::GithubClassicPat,
-        "GitHub personal access token (classic)",
-        &["ghp_"],
-        alnum,
-        36,
-        36,
-    ),
-    token(
-        Kind::GithubFineGrainedPat,
-        "GitHub fine-grained personal access token",
-        &["github_pat_"],
-        word,
-        82,
-        82,
-    ),
-    token(
-        Kind::GithubOauth,
-        "GitHub OAuth access token",
-        &["gho_"],
-        alnum,
-        36,
-        36,
-    ),
-    token(
-        Kind::GithubApp,
-        "GitHub App token",
-        &["ghu_", "ghs_"],
-        alnum,
-        36,
-        36,
-    ),
-    token(
-        Kind::GithubRefresh,
-        "GitHub refresh token",
-        &["ghr_"],
-        alnum,
-        36,
-        36,
-    ),
-    token(
-        Kind::GitlabPat,
-        "GitLab personal access token",
-        &["glpat-"],
-        word_dash_dot,
-        20,
-        80,
-    ),
-    token(
-        Kind::GitlabOther,
-        "GitLab token",
-        &[
-            "gldt-", "glrt-", "glrtr-", "glcbt-", "glptt-", "glft-", "glimt-", "glagent-",
-            "gloas-", "glsoat-", "glffct-",
-        ],
-        word_dash_dot,
-        20,
-        80,
-    ),
-    checked(
-        token(
-            Kind::SlackToken,
-            "Slack token",
-            &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-"],
-            alnum_dash,
-            20,
-            255,
-        ),
-        slack_body,
-    ),
-    checked(
-        token(
-            Kind::SlackAppToken,
-            "Slack app-level token",
-            &["xapp-"],
-            alnum_dash,
-            20,
-            255,
-        ),
-        slack_body,
-    ),
-    token(
-        Kind::StripeLive,
-        "Stripe live secret key",
-        &["sk_live_", "rk_live_"],
-        alnum,
-        20,
-        247,
-    ),
-    token(
-        Kind::StripeTest,
-        "Stripe test-mode secret key",
-        &["sk_test_", "rk_test_"],
-        alnum,
-        20,
-        247,
-    ),
-    token(
-        Kind::StripePublishable,
-        "Stripe live publishable key",
-        &["pk_live_"],
-        alnum,
-        20,
-        247,
-    ),
-    token(
-        Kind::GoogleApiKey,
-        "Google API key",
-        &["AIza"],
-        word_dash,
-        35,
-        35,
-    ),
-    token(Kind::Npm, "npm access token", &["npm_"], alnum, 36, 36),
-    token(
-        Kind::Pypi,
-        "PyPI API token",
-        &["pypi-AgEIcHlwaS5vcmc"],
-        word_dash,
-        50,
-        1000,
-    ),
-    checked(
-        token(
-            Kind::SendGrid,
-            "SendGrid API key",
-            &["SG."],
-            word_dash_dot,
-            66,
-            66,
-        ),
-        sendgrid_body,
-    ),
-    checked(
-        token(Kind::Twilio, "Twilio API key", &["SK"], lower_hex, 32, 32),
-        digit_and_letter,
-    ),
-    token(
-        Kind::Shopify,
-        "Shopify access token",
-        &["shpat_", "shpca_", "shppa_", "shpss_"],
-        hex,
-        32,
-        32,
-    ),
-    token(
-        Kind::Heroku,
-        "Heroku API key",
-        &["HRKU-AA"],
-        word_dash,
-        58,
-        58,
-    ),
-    token(
-        Kind::Vault,
-        "HashiCorp Vault token",
-        &["hvs.", "hvb.", "hvr."],
-        word_dash,
-        24,
-        400,
-    ),
-    token(
-        Kind::DigitalOcean,
-        "DigitalOcean token",
-        &["dop_v1_", "doo_v1_", "dor_v1_"],
-        lower_hex,
-        64,
-        64,
-    ),
-    checked(
-        token(Kind::OpenAi, "OpenAI API key", &["sk-"], word_dash, 40, 250),
-        openai_body,
-    ),
-    token(
-        Kind::Anthropic,
-        "Anthropic API key",
-        &["sk-ant-api03-", "sk-ant-admin01-"],
-        word_dash,
-        80,
-        120,
-    ),
-    checked(
-        token(
-            Kind::Grafana,
-            "Grafana service account token",
-            &["glsa_"],
-            word,
-            41,
-            41,
-        ),
-        grafana_service_account_body,
-    ),
-    token(
-        Kind::Grafana,
-        "Grafana Cloud token",
-        &["glc_"],
-        base64_padded,
-        32,
-        400,
-    ),
-    token(
-        Kind::NewRelic,
-        "New Relic user API key",
-        &["NRAK-"],
-        upper_alnum,
-        27,
-        27,
-    ),
-    token(
-        Kind::Alibaba,
-        "Alibaba Cloud AccessKey ID",
-        &["LTAI"],
-        alnum,
-        20,
-        20,
-    ),
-    token(
-        Kind::Age,
-        "age secret key",
-        &["AGE-SECRET-KEY-1"],
-        bech32_upper,
-        58,
-        58,
-    ),
-];
-
-/// First bytes of every token prefix: the only places [`LineScan::tokens`] looks at.
-static TOKEN_FIRST_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut i = 0;
-    while i < TOKENS.len() {
-        let mut j = 0;
-        while j < TOKENS[i].prefixes.len() {
-            table[TOKENS[i].prefixes[j].as_bytes()[0] as usize] = true;
-            j += 1;
-        }
-        i += 1;
-    }
-    table
-};
-
-/// Slack tokens are dash-separated groups, one of them a long number (team/user id).
-fn slack_body(body: &str) -> bool {
-    body.bytes().filter(|b| *b == b'-').count() >= 2
-        && body.bytes().filter(u8::is_ascii_digit).count() >= 8
-}
-
-/// `SG.` + 22 + `.` + 43.
-fn sendgrid_body(body: &str) -> bool {
-    body.as_bytes().get(22) == Some(&b'.') && body.bytes().filter(|b| *b == b'.').count() == 1
-}
-
-/// Hex runs of only digits or only letters are counters and words, not keys.
-fn digit_and_letter(body: &str) -> bool {
-    body.bytes().any(|b| b.is_ascii_digit()) && body.bytes().any(|b| b.is_ascii_alphabetic())
-}
-
-/// OpenAI keys carry `T3BlbkFJ` (base64 of "OpenAI"); Anthropic's `sk-ant-` is not one.
-fn openai_body(body: &str) -> bool {
-    body.contains("T3BlbkFJ") && !body.starts_with("ant-")
-}
-
-/// `glsa_` + 32 alphanumerics + `_` + 8 hex digits.
-fn grafana_service_account_body(body: &str) -> bool {
-    let b = body.as_bytes();
-    b.len() == 41
-        && b[..32].iter().all(|c| alnum(*c))
-        && b[32] == b'_'
-        && b[33..].iter().all(|c| hex(*c))
-}
-
 impl LineScan<'_> {
-    /// Prefixed tokens. One pass over the line: only word starts whose first byte
-    /// begins some prefix are compared against the prefixes.
-    fn tokens(&mut self) {
-        let bytes = self.bytes;
-        for at in 0..bytes.len() {
-            if !TOKEN_FIRST_BYTES[usize::from(bytes[at])] || (at > 0 && word(bytes[at - 1])) {
-                continue;
-            }
-            let rest = &bytes[at..];
-            for spec in TOKENS {
-                for prefix in spec.prefixes {
-                    if !rest.starts_with(prefix.as_bytes()) {
-                        continue;
-                    }
-                    let body_start = at + prefix.len();
-                    let len = run(bytes, body_start, spec.body, spec.max);
-                    let end = body_start + len;
-                    if len < spec.min || len > spec.max || bytes.get(end).is_some_and(|b| alnum(*b))
-                    {
-                        continue;
-                    }
-                    let body = &self.line[body_start..end];
-                    // Where only references belong, the shape alone is a credential.
-                    if spec.check.is_some_and(|check| !check(body))
-                        || (self.evidence == Evidence::Plausible
-                            && !looks_random(&self.line[at..end], body))
-                    {
-                        continue;
-                    }
-                    self.push(spec.kind, spec.label, at..end);
-                }
-            }
-        }
-    }
-
     /// `<14 alphanumerics>.atlasv1.<60–70 characters>`.
     fn terraform_cloud(&mut self) {
         const MARKER: &str = ".atlasv1.";

@@ -10,7 +10,11 @@
 //!
 //! * vendor tokens are recognised by their fixed prefix, alphabet and length
 //!   (`ghp_` + 36 alphanumerics, `AKIA` + 16 upper-case alphanumerics), with word
-//!   boundaries on both sides;
+//!   boundaries on both sides, and by the checksum where the format has one (GitHub's
+//!   and npm's CRC-32: a token whose checksum is wrong was never issued and is not
+//!   reported, one whose checksum is right needs no entropy test);
+//! * a few are found by an anchor inside them (`Q~` in an Entra ID client secret,
+//!   `sig=` in an Azure SAS URL, `/api/webhooks/` in a Discord webhook);
 //! * formats with no prefix (an AWS secret access key is 40 base64 characters, an
 //!   Azure storage key 88, a Datadog key 32 hex digits) are reported only next to a
 //!   name that says what they are — on the same line, or, for configuration values,
@@ -31,7 +35,9 @@
 //!
 //! Matchers are linear in the line length: each looks for its fixed anchors with
 //! substring search and reads a bounded run after them; nothing backtracks. There is no
-//! regex engine, which keeps the wasm builds small.
+//! regex engine, which keeps the wasm builds small. Before them, one pass (`prefilter`)
+//! rules out a line that holds no token prefix, anchor or secret-like name at all —
+//! most configuration and plan values.
 //!
 //! A secret never leaves this module in clear: a [`SecretMatch`] keeps only its
 //! position and the [`mask`]ed form (at most the first four characters), and that is
@@ -45,21 +51,33 @@
 //! The parts, each in its own file: `catalog` (the rules), `walk` (diffs and
 //! configuration values) and `findings` (one finding per secret), `text` (a text or a
 //! named value, line by line), `line` and `matchers` (the per-line engine and the
-//! matchers), `assignments` (`name = value`), `names` and `values` (what a name and
-//! a value say), `encodings` (base64), `bytes` (byte classes), `secret_match` (what a
-//! match keeps, and the mask) and `hard_coded` (the AWS rules' questions).
+//! structural matchers), `tokens` (the prefixed vendor formats, one table row each),
+//! `named_formats` (vendor formats that need their name nearby), `anchored` (formats
+//! found by an anchor inside them), `checksums` (CRC-32 and base62), `assignments`
+//! (`name = value`), `names` and `values` (what a name and a value say), `encodings`
+//! (base64), `bytes` (byte classes), `secret_match` (what a match keeps, and the mask)
+//! and `hard_coded` (the AWS rules' questions).
+//!
+//! Secrets a resource argument writes into Terraform state (`password = "…"` on a
+//! database) are a resource rule, RG-SECRET-STATE-001, in `rules::aws::state_secrets`:
+//! it judges evaluated values and plan values, which this module does not read.
 
+mod anchored;
 mod assignments;
 mod bytes;
 mod catalog;
+mod checksums;
 mod encodings;
 mod findings;
 mod hard_coded;
 mod line;
 mod matchers;
+mod named_formats;
 mod names;
+mod prefilter;
 mod secret_match;
 mod text;
+mod tokens;
 mod values;
 mod walk;
 

@@ -12,6 +12,8 @@ use crate::finding::Severity;
 use crate::resource::{LineRange, Resource};
 use crate::value::Value;
 
+mod vendors;
+
 // Test secrets are generated at run time from a fixed seed, and vendor prefixes are
 // split, so this file holds nothing that looks like a live credential to a scanner.
 const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -96,6 +98,14 @@ fn uuid(seed: u64) -> String {
     )
 }
 
+/// The 36 characters after `ghp_` / `npm_`: 30 random ones and their checksum.
+fn checksummed_body(seed: u64) -> String {
+    let random = fake(ALNUM, 30, seed);
+    let checksum =
+        super::checksums::base62(u64::from(super::checksums::crc32(random.as_bytes())), 6);
+    cat(&[&random, &checksum])
+}
+
 fn generic_password() -> String {
     cat(&["S3cr3t", "!v4lue", "-long"])
 }
@@ -126,7 +136,7 @@ fn samples() -> Vec<(&'static str, String, String)> {
         format!("aws_secret_access_key = \"{s}\""),
         s,
     );
-    let s = cat(&["gh", "p_", &fake(ALNUM, 36, 3)]);
+    let s = cat(&["gh", "p_", &checksummed_body(3)]);
     add("RG-SECRET-003", format!("GITHUB_TOKEN={s}"), s);
     let s = cat(&[
         "github",
@@ -136,13 +146,13 @@ fn samples() -> Vec<(&'static str, String, String)> {
         &fake(ALNUM, 59, 5),
     ]);
     add("RG-SECRET-004", format!("x: {s}"), s);
-    let s = cat(&["gh", "o_", &fake(ALNUM, 36, 6)]);
+    let s = cat(&["gh", "o_", &checksummed_body(6)]);
     add("RG-SECRET-005", format!("x = '{s}'"), s);
-    let s = cat(&["gh", "s_", &fake(ALNUM, 36, 7)]);
+    let s = cat(&["gh", "s_", &checksummed_body(7)]);
     add("RG-SECRET-006", format!("x = \"{s}\""), s);
-    let s = cat(&["gh", "u_", &fake(ALNUM, 36, 8)]);
+    let s = cat(&["gh", "u_", &checksummed_body(8)]);
     add("RG-SECRET-006", format!("x = \"{s}\""), s);
-    let s = cat(&["gh", "r_", &fake(ALNUM, 36, 9)]);
+    let s = cat(&["gh", "r_", &checksummed_body(9)]);
     add("RG-SECRET-007", format!("x = \"{s}\""), s);
     let s = cat(&["gl", "pat-", &fake(&b64url_alphabet(), 20, 10)]);
     add("RG-SECRET-008", format!("x = \"{s}\""), s);
@@ -207,7 +217,7 @@ fn samples() -> Vec<(&'static str, String, String)> {
         ),
         s,
     );
-    let s = cat(&["np", "m_", &fake(ALNUM, 36, 28)]);
+    let s = cat(&["np", "m_", &checksummed_body(28)]);
     add(
         "RG-SECRET-020",
         format!("//registry.npmjs.org/:_authToken={s}"),
@@ -296,7 +306,8 @@ fn every_rule_has_a_true_positive() {
         assert_eq!(m.masked(), mask(secret), "{id}");
         assert_eq!(m.rule().id, *id);
     }
-    let covered: HashSet<&str> = samples.iter().map(|(id, _, _)| *id).collect();
+    let mut covered: HashSet<&str> = samples.iter().map(|(id, _, _)| *id).collect();
+    covered.extend(vendors::samples().iter().map(|sample| sample.id));
     for rule in rules() {
         let private_key = rule.id == "RG-SECRET-017"; // multi-line: own test
         assert!(
@@ -696,7 +707,7 @@ fn config_fixture() -> (ChangeSet, Vec<String>) {
     let key_id = aws_key_id(120);
     let secret = aws_secret(121);
     let password = generic_password();
-    let github = cat(&["gh", "p_", &fake(ALNUM, 36, 122)]);
+    let github = cat(&["gh", "p_", &checksummed_body(122)]);
     let webhook_path = cat(&[
         "T",
         &fake(UPPER, 10, 123),
@@ -706,7 +717,7 @@ fn config_fixture() -> (ChangeSet, Vec<String>) {
         &fake(ALNUM, 24, 125),
     ]);
     let default_password = fake(&format!("{ALNUM}#!"), 18, 126);
-    let npm = cat(&["np", "m_", &fake(ALNUM, 36, 127)]);
+    let npm = cat(&["np", "m_", &checksummed_body(127)]);
     let datadog = fake(HEX, 32, 128);
     let tfvars_secret = fake(ALNUM, 30, 129);
     let user_data_secret = aws_secret(130);
@@ -1336,9 +1347,9 @@ fn a_secret_repeated_through_a_file_is_reported_once_per_place_and_not_again_fro
 /// them; the secret is masked wherever the message would show it.
 #[test]
 fn a_secret_is_masked_wherever_the_message_would_show_it() {
-    let token = cat(&["gh", "p_", &fake(ALNUM, 36, 41)]);
+    let token = cat(&["gh", "p_", &checksummed_body(41)]);
     // The path holds the secret and another one: neither shows.
-    let other = cat(&["gh", "p_", &fake(ALNUM, 36, 42)]);
+    let other = cat(&["gh", "p_", &checksummed_body(42)]);
     let path = format!("leak-{token}-{other}.tf");
     let tf = format!("resource \"aws_instance\" \"i_{token}\" {{\n  user_data = \"{token}\"\n}}\n");
     let from_diff = ChangeSet::from_documents(

@@ -33,6 +33,7 @@ mod s3;
 mod search;
 mod serverless;
 mod settings;
+mod state_secrets;
 mod streaming;
 mod vpc;
 mod waf;
@@ -68,4 +69,5 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     warehouses::RULES,
     backup_and_files::RULES,
     machine_learning::RULES,
+    state_secrets::RULES,
 ];
