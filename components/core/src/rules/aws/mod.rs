@@ -25,3 +25,7 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     iam::RULES,
     data_stores::RULES,
 ];
+
+/// The rules of every family whose verdict rests on something account-wide being
+/// absent from what is reviewed (see [`super::RuleScope::Account`]).
+pub(super) const ACCOUNT_WIDE_RULES: &[&[&str]] = &[s3::ACCOUNT_WIDE_RULES];
