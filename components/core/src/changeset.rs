@@ -215,7 +215,8 @@ impl ChangeSet {
     /// whole is an input error rather than a silent pass: only its added lines could
     /// be read. Running it again adds nothing.
     fn read_files_added_by_diffs(&mut self) {
-        let given_whole: std::collections::HashSet<&str> =
+        // Also the files added so far: the same diff may be given twice.
+        let mut read: std::collections::HashSet<&str> =
             self.configuration.files.iter().map(String::as_str).collect();
         let mut added = Vec::new();
         for file in &self.changed_files {
@@ -225,7 +226,7 @@ impl ChangeSet {
             let Some(kind) = configuration_kind(&file.path) else {
                 continue;
             };
-            if given_whole.contains(file.path.as_str()) {
+            if !read.insert(file.path.as_str()) {
                 continue;
             }
             match file.added_text() {
@@ -392,6 +393,11 @@ mod tests {
             assert!(cs.errors.is_empty(), "{:?}", cs.errors);
             assert_eq!(cs.configuration.resources.len(), 1);
         }
+        // Nor does the same diff given twice declare it twice.
+        let twice = [Document::detect("a.diff", ADDS_MAIN_TF), Document::detect("b.diff", ADDS_MAIN_TF)];
+        let cs = ChangeSet::from_documents(Origin::Local, twice);
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        assert_eq!(cs.configuration.resources.len(), 1);
     }
 
     #[test]
