@@ -296,11 +296,24 @@ mod tests {
         assert_eq!(paths.len(), 2, "{paths:?}");
         assert_eq!(paths.iter().filter(|p| p.ends_with("pr.diff")).count(), 1);
         // The directory with a diff is the diff's checkout; a directory alone is not.
-        let listing = list(&[diff.clone(), dir.path().to_path_buf()], None, &mut "".as_bytes(), &|_| false);
+        let listing = list(
+            &[diff.clone(), dir.path().to_path_buf()],
+            None,
+            &mut "".as_bytes(),
+            &|_| false,
+        );
         let checkout_dir = checkout(&[diff, dir.path().to_path_buf()], &listing, None);
         assert_eq!(checkout_dir.as_deref(), Some(dir.path()));
-        assert_eq!(name_in_checkout(&dir.path().join("m/main.tf"), dir.path()).as_deref(), Some("m/main.tf"));
-        let alone = list(&[dir.path().to_path_buf()], None, &mut "".as_bytes(), &|_| false);
+        assert_eq!(
+            name_in_checkout(&dir.path().join("m/main.tf"), dir.path()).as_deref(),
+            Some("m/main.tf")
+        );
+        let alone = list(
+            &[dir.path().to_path_buf()],
+            None,
+            &mut "".as_bytes(),
+            &|_| false,
+        );
         assert_eq!(checkout(&[dir.path().to_path_buf()], &alone, None), None);
     }
 

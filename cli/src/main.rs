@@ -258,7 +258,9 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
     out.flush()?;
     // The other formats are for machines or a comment: the note goes to stderr.
     if let (Some(left_out), false) = (unchanged, args.format == Format::Text) {
-        eprintln!("reviewgate: {left_out} finding(s) on unchanged lines left out (--changed-lines-only)");
+        eprintln!(
+            "reviewgate: {left_out} finding(s) on unchanged lines left out (--changed-lines-only)"
+        );
     }
 
     if let (Some(server), Some(documents)) = (&args.upload, &kept) {

@@ -415,7 +415,7 @@ mod tests {
             "findings carry the hostile path"
         );
         let mut out = Vec::new();
-        text(&mut out, &change_set, &review, color).expect("rendered");
+        text(&mut out, &change_set, &review, Some(0), color).expect("rendered");
         String::from_utf8(out).expect("UTF-8")
     }
 

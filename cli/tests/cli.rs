@@ -635,7 +635,8 @@ fn git_stdout(dir: &std::path::Path, args: &[&str]) -> String {
 }
 
 /// A bucket already in the repository before the change under review.
-const OLD_BUCKET: &str = "resource \"aws_s3_bucket\" \"kept\" {\n  bucket = \"kept\"\n  acl    = \"public-read\"\n}\n";
+const OLD_BUCKET: &str =
+    "resource \"aws_s3_bucket\" \"kept\" {\n  bucket = \"kept\"\n  acl    = \"public-read\"\n}\n";
 
 /// (rule, resource, file) of a JSON review's findings.
 fn findings_of(review: &serde_json::Value) -> Vec<(String, String, String)> {
@@ -680,16 +681,41 @@ fn a_diff_with_its_checkout_reports_only_changed_lines_when_asked() {
 
     // Whole checkout: every resource's findings, named as the diff names the files.
     let out = reviewgate(
-        &["review", "--no-config", "--format", "json", diff_arg, checkout_arg],
+        &[
+            "review",
+            "--no-config",
+            "--format",
+            "json",
+            diff_arg,
+            checkout_arg,
+        ],
         None,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let all = findings_of(&json(&out));
-    for resource in ["aws_s3_bucket.site", "aws_s3_bucket.kept", "aws_s3_bucket.untouched"] {
-        assert!(all.iter().any(|(_, r, _)| r == resource), "{resource}: {all:?}");
+    for resource in [
+        "aws_s3_bucket.site",
+        "aws_s3_bucket.kept",
+        "aws_s3_bucket.untouched",
+    ] {
+        assert!(
+            all.iter().any(|(_, r, _)| r == resource),
+            "{resource}: {all:?}"
+        );
     }
-    assert!(all.iter().any(|(_, _, f)| f == "modules/store/main.tf"), "{all:?}");
-    assert!(all.iter().all(|(_, _, f)| !f.contains("checkout")), "{all:?}");
+    assert!(
+        all.iter().any(|(_, _, f)| f == "modules/store/main.tf"),
+        "{all:?}"
+    );
+    assert!(
+        all.iter().all(|(_, _, f)| !f.contains("checkout")),
+        "{all:?}"
+    );
 
     // Changed lines only: the new bucket's block, nothing else; stderr says how many
     // findings were left out.
@@ -705,23 +731,38 @@ fn a_diff_with_its_checkout_reports_only_changed_lines_when_asked() {
         ],
         None,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let changed = findings_of(&json(&out));
     assert!(!changed.is_empty());
     assert!(
-        changed.iter().all(|(_, r, f)| r == "aws_s3_bucket.site" && f == "main.tf"),
+        changed
+            .iter()
+            .all(|(_, r, f)| r == "aws_s3_bucket.site" && f == "main.tf"),
         "{changed:?}"
     );
     let left_out = all.len() - changed.len();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("{left_out} finding(s) on unchanged lines left out")),
+        stderr.contains(&format!(
+            "{left_out} finding(s) on unchanged lines left out"
+        )),
         "{stderr}"
     );
 
     // The text says it in its summary line.
     let out = reviewgate(
-        &["review", "--no-config", "--changed-lines-only", diff_arg, checkout_arg],
+        &[
+            "review",
+            "--no-config",
+            "--changed-lines-only",
+            diff_arg,
+            checkout_arg,
+        ],
         None,
     );
     let text = stdout(&out);
@@ -747,7 +788,10 @@ fn changed_lines_only_without_a_diff_is_refused() {
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--changed-lines-only needs a diff"), "{stderr}");
+    assert!(
+        stderr.contains("--changed-lines-only needs a diff"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -763,8 +807,16 @@ fn a_new_terraform_file_in_a_diff_is_reviewed_as_configuration() {
     let diff = git_stdout(repo, &["diff", "--cached"]);
     assert!(diff.contains("new file mode"), "{diff}");
 
-    let out = reviewgate(&["review", "--no-config", "--format", "json", "-"], Some(&diff));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = reviewgate(
+        &["review", "--no-config", "--format", "json", "-"],
+        Some(&diff),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let review = json(&out);
     let findings = findings_of(&review);
     // A configuration rule on the bucket, at the new file's lines: the public ACL.
@@ -776,15 +828,30 @@ fn a_new_terraform_file_in_a_diff_is_reviewed_as_configuration() {
     );
     assert_eq!(review["resources"], 1, "{review}");
     // A diff is a change, so the account-wide CloudTrail rule runs on the bucket ...
-    assert!(findings.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"), "{findings:?}");
+    assert!(
+        findings.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
+        "{findings:?}"
+    );
     // ... but not on a scan of the same file as it stands in the repository.
     let out = reviewgate(
-        &["review", "--no-config", "--format", "json", repo.to_str().expect("utf-8")],
+        &[
+            "review",
+            "--no-config",
+            "--format",
+            "json",
+            repo.to_str().expect("utf-8"),
+        ],
         None,
     );
     let scan = findings_of(&json(&out));
-    assert!(scan.iter().any(|(_, r, _)| r == "aws_s3_bucket.site"), "{scan:?}");
-    assert!(!scan.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"), "{scan:?}");
+    assert!(
+        scan.iter().any(|(_, r, _)| r == "aws_s3_bucket.site"),
+        "{scan:?}"
+    );
+    assert!(
+        !scan.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
+        "{scan:?}"
+    );
 }
 
 #[test]
@@ -805,8 +872,14 @@ fn text_output_has_one_heading_per_resource_with_its_findings_below() {
         .filter(|l| l.starts_with("aws_s3_bucket."))
         .collect();
     assert_eq!(headings.len(), 2, "{text}");
-    assert!(headings[0].starts_with("aws_s3_bucket.site  ") && headings[0].ends_with("main.tf:1"), "{text}");
-    assert!(headings[1].starts_with("aws_s3_bucket.other  ") && headings[1].ends_with("main.tf:6"), "{text}");
+    assert!(
+        headings[0].starts_with("aws_s3_bucket.site  ") && headings[0].ends_with("main.tf:1"),
+        "{text}"
+    );
+    assert!(
+        headings[1].starts_with("aws_s3_bucket.other  ") && headings[1].ends_with("main.tf:6"),
+        "{text}"
+    );
     // Below each heading, its findings, most severe first.
     let block: Vec<&str> = text
         .split(headings[0])
@@ -823,5 +896,8 @@ fn text_output_has_one_heading_per_resource_with_its_findings_below() {
             .position(|s| line.trim_start().starts_with(s))
             .expect("a severity")
     };
-    assert!(block.windows(2).all(|w| rank(w[0]) <= rank(w[1])), "{block:?}");
+    assert!(
+        block.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{block:?}"
+    );
 }

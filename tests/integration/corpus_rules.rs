@@ -55,10 +55,10 @@ fn every_claimed_trivy_check_flags_bad_and_passes_good_snippets() {
         for rule in &claiming {
             for (kind, list) in [("bad", &snippets.bad), ("good", &snippets.good)] {
                 for (i, snippet) in list.iter().enumerate() {
-                    let cs = ChangeSet::from_documents(Origin::Local, [snippet_document(
-                        rule.id.as_str(),
-                        snippet,
-                    )]);
+                    let cs = ChangeSet::from_documents(
+                        Origin::Local,
+                        [snippet_document(rule.id.as_str(), snippet)],
+                    );
                     let review = review(&cs);
                     let flagged = review
                         .findings

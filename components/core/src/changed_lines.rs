@@ -142,7 +142,9 @@ mod tests {
     #[test]
     fn a_resource_is_changed_when_any_line_of_its_block_is() {
         // Line 6 of the new file is `bucket = "new"`.
-        let cs = change("--- a/main.tf\n+++ b/main.tf\n@@ -6 +6 @@\n-  bucket = \"x\"\n+  bucket = \"new\"\n");
+        let cs = change(
+            "--- a/main.tf\n+++ b/main.tf\n@@ -6 +6 @@\n-  bucket = \"x\"\n+  bucket = \"new\"\n",
+        );
         let lines = ChangedLines::of(&cs);
         let review = crate::review::review(&cs);
         let kept: Vec<&str> = review
@@ -162,7 +164,9 @@ mod tests {
     #[test]
     fn a_removed_line_touches_its_neighbours() {
         // Removing the old bucket's line 2 leaves lines 1 and 2 (now `}`) touched.
-        let cs = change("--- a/main.tf\n+++ b/main.tf\n@@ -1,3 +1,2 @@\n resource \"aws_s3_bucket\" \"old\" {\n-  force_destroy = true\n   bucket = \"old\"\n");
+        let cs = change(
+            "--- a/main.tf\n+++ b/main.tf\n@@ -1,3 +1,2 @@\n resource \"aws_s3_bucket\" \"old\" {\n-  force_destroy = true\n   bucket = \"old\"\n",
+        );
         let lines = ChangedLines::of(&cs);
         assert!(lines.touches("main.tf", 1, 1));
         assert!(lines.touches("main.tf", 2, 2));
@@ -172,7 +176,9 @@ mod tests {
 
     #[test]
     fn findings_that_cannot_be_placed_are_kept() {
-        let lines = ChangedLines::of(&change("--- a/main.tf\n+++ b/main.tf\n@@ -20 +20 @@\n-a\n+b\n"));
+        let lines = ChangedLines::of(&change(
+            "--- a/main.tf\n+++ b/main.tf\n@@ -20 +20 @@\n-a\n+b\n",
+        ));
         let review = crate::review::review(&ChangeSet::from_documents(
             Origin::Local,
             [Document::detect("main.tf", MAIN_TF)],

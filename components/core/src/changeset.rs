@@ -216,8 +216,12 @@ impl ChangeSet {
     /// be read. Running it again adds nothing.
     fn read_files_added_by_diffs(&mut self) {
         // Also the files added so far: the same diff may be given twice.
-        let mut read: std::collections::HashSet<&str> =
-            self.configuration.files.iter().map(String::as_str).collect();
+        let mut read: std::collections::HashSet<&str> = self
+            .configuration
+            .files
+            .iter()
+            .map(String::as_str)
+            .collect();
         let mut added = Vec::new();
         for file in &self.changed_files {
             if file.status != FileStatus::Added || file.binary {
@@ -271,18 +275,16 @@ impl ChangeSet {
             message,
         };
         match kind {
-            InputKind::Plan => {
-                match parse_plan(path, content) {
-                    Ok(plan) => self.plans.push(plan),
-                    Err(e) => {
-                        let column = match &e {
-                            crate::plan::PlanError::Json { column, .. } => Some(*column),
-                            _ => None,
-                        };
-                        self.errors.push(error(e.line(), column, e.to_string()));
-                    }
+            InputKind::Plan => match parse_plan(path, content) {
+                Ok(plan) => self.plans.push(plan),
+                Err(e) => {
+                    let column = match &e {
+                        crate::plan::PlanError::Json { column, .. } => Some(*column),
+                        _ => None,
+                    };
+                    self.errors.push(error(e.line(), column, e.to_string()));
                 }
-            }
+            },
             InputKind::Diff => match parse_unified_diff(content) {
                 Ok(files) => self.changed_files.extend(files),
                 Err(e) => self.errors.push(error(e.line(), None, e.to_string())),
@@ -372,7 +374,8 @@ mod tests {
 
     #[test]
     fn a_terraform_file_a_diff_adds_is_reviewed_as_configuration() {
-        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", ADDS_MAIN_TF)]);
+        let cs =
+            ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", ADDS_MAIN_TF)]);
         assert!(cs.errors.is_empty(), "{:?}", cs.errors);
         assert_eq!(cs.configuration.files, ["main.tf"]);
         let bucket = &cs.configuration.resources[0];
@@ -386,15 +389,24 @@ mod tests {
         let whole = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n";
         // Whichever comes first: the backend sends the diff, then the files.
         for documents in [
-            [Document::detect("pr.diff", ADDS_MAIN_TF), Document::detect("main.tf", whole)],
-            [Document::detect("main.tf", whole), Document::detect("pr.diff", ADDS_MAIN_TF)],
+            [
+                Document::detect("pr.diff", ADDS_MAIN_TF),
+                Document::detect("main.tf", whole),
+            ],
+            [
+                Document::detect("main.tf", whole),
+                Document::detect("pr.diff", ADDS_MAIN_TF),
+            ],
         ] {
             let cs = ChangeSet::from_documents(Origin::Local, documents);
             assert!(cs.errors.is_empty(), "{:?}", cs.errors);
             assert_eq!(cs.configuration.resources.len(), 1);
         }
         // Nor does the same diff given twice declare it twice.
-        let twice = [Document::detect("a.diff", ADDS_MAIN_TF), Document::detect("b.diff", ADDS_MAIN_TF)];
+        let twice = [
+            Document::detect("a.diff", ADDS_MAIN_TF),
+            Document::detect("b.diff", ADDS_MAIN_TF),
+        ];
         let cs = ChangeSet::from_documents(Origin::Local, twice);
         assert!(cs.errors.is_empty(), "{:?}", cs.errors);
         assert_eq!(cs.configuration.resources.len(), 1);
@@ -402,16 +414,25 @@ mod tests {
 
     #[test]
     fn an_added_file_the_diff_does_not_hold_whole_is_an_error_not_a_pass() {
-        let partial = "--- /dev/null\n+++ b/main.tf\n@@ -0,0 +5,1 @@\n+resource \"aws_s3_bucket\" \"b\" {}\n";
+        let partial =
+            "--- /dev/null\n+++ b/main.tf\n@@ -0,0 +5,1 @@\n+resource \"aws_s3_bucket\" \"b\" {}\n";
         let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", partial)]);
         assert!(cs.configuration.resources.is_empty());
         assert_eq!(cs.errors.len(), 1);
         assert_eq!(cs.errors[0].file, "main.tf");
-        assert!(cs.errors[0].message.contains("do not hold all of it"), "{}", cs.errors[0].message);
+        assert!(
+            cs.errors[0].message.contains("do not hold all of it"),
+            "{}",
+            cs.errors[0].message
+        );
         // Modified files and files that are not configuration stay diff lines.
         let other = "--- /dev/null\n+++ b/README.md\n@@ -0,0 +1 @@\n+hello\n--- a/x.tf\n+++ b/x.tf\n@@ -1 +1 @@\n-a\n+b\n";
         let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", other)]);
-        assert!(cs.errors.is_empty() && cs.configuration.files.is_empty(), "{:?}", cs.errors);
+        assert!(
+            cs.errors.is_empty() && cs.configuration.files.is_empty(),
+            "{:?}",
+            cs.errors
+        );
     }
 
     #[test]

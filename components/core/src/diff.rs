@@ -589,7 +589,12 @@ Binary files a/logo.png and b/logo.png differ
             Some("variable \"a\" {}\nvariable \"b\" {}")
         );
         // Modified, deleted and binary files are not whole in a diff.
-        assert!(files.iter().filter(|f| f.path != "new.tf").all(|f| f.added_text().is_none()));
+        assert!(
+            files
+                .iter()
+                .filter(|f| f.path != "new.tf")
+                .all(|f| f.added_text().is_none())
+        );
         // A hand-written "new file" whose hunk starts at line 7 leaves lines 1-6 unseen.
         let gap = "diff --git a/x.tf b/x.tf\nnew file mode 100644\n--- /dev/null\n+++ b/x.tf\n@@ -0,0 +7,1 @@\n+locals {}\n";
         let files = parse_unified_diff(gap).expect("valid diff");

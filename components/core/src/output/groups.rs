@@ -59,8 +59,7 @@ impl<'a> FindingGroup<'a> {
 /// line) give the group with the most severe finding first.
 pub fn by_subject<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<FindingGroup<'a>> {
     let mut groups: Vec<FindingGroup<'a>> = Vec::new();
-    let mut index: std::collections::HashMap<Subject<'a>, usize> =
-        std::collections::HashMap::new();
+    let mut index: std::collections::HashMap<Subject<'a>, usize> = std::collections::HashMap::new();
     for finding in findings {
         let subject = match (finding.resource.as_deref(), finding.file.as_deref()) {
             (Some(address), file) => Subject::Resource { address, file },
@@ -99,7 +98,8 @@ mod tests {
         let hcl = "resource \"aws_s3_bucket\" \"a\" {}\n\nresource \"aws_security_group\" \"web\" {\n  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }\n}\n";
         // Built at run time so the repository holds no string that looks live.
         let key = ["AKIA", "Q7RZ2M4KXW9PLT3B"].concat();
-        let diff = format!("--- a/app.env\n+++ b/app.env\n@@ -1 +1 @@\n-x\n+AWS_ACCESS_KEY_ID={key}\n");
+        let diff =
+            format!("--- a/app.env\n+++ b/app.env\n@@ -1 +1 @@\n-x\n+AWS_ACCESS_KEY_ID={key}\n");
         let cs = ChangeSet::from_documents(
             Origin::Local,
             [
@@ -136,7 +136,11 @@ mod tests {
             .expect("the diff's secret, by file");
         assert_eq!((secret.line, secret.file()), (Some(1), Some("app.env")));
         // Groups come most severe first.
-        assert!(groups.windows(2).all(|w| w[0].severity() >= w[1].severity()));
+        assert!(
+            groups
+                .windows(2)
+                .all(|w| w[0].severity() >= w[1].severity())
+        );
     }
 
     #[test]

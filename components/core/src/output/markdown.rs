@@ -263,7 +263,12 @@ fn header(review: &Review, active: &[&Finding]) -> String {
 /// What a group is about, as its heading shows it: the resource address, and
 /// where to look.
 fn group_heading(group: &FindingGroup<'_>) -> String {
-    let place = location(group.file(), group.line.map(|l| l as usize), None, Inline::Text);
+    let place = location(
+        group.file(),
+        group.line.map(|l| l as usize),
+        None,
+        Inline::Text,
+    );
     match group.subject {
         Subject::Resource { address, .. } if place.is_empty() => code(address, Inline::Text),
         Subject::Resource { address, .. } => {

@@ -530,7 +530,10 @@ mod tests {
 
     #[test]
     fn account_wide_rules_are_catalog_rules() {
-        for id in aws::ACCOUNT_WIDE_RULES.iter().flat_map(|family| family.iter()) {
+        for id in aws::ACCOUNT_WIDE_RULES
+            .iter()
+            .flat_map(|family| family.iter())
+        {
             let meta = find_rule(id).unwrap_or_else(|| panic!("{id} is not a rule"));
             assert_eq!(meta.scope(), RuleScope::Account, "{id}");
         }
@@ -560,7 +563,10 @@ mod tests {
         // A diff that adds the file is a change too, and so is a plan.
         let added = format!(
             "--- /dev/null\n+++ b/main.tf\n@@ -0,0 +1,3 @@\n{}",
-            BUCKET.lines().map(|l| format!("+{l}\n")).collect::<String>()
+            BUCKET
+                .lines()
+                .map(|l| format!("+{l}\n"))
+                .collect::<String>()
         );
         let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"after":{"bucket":"b"}}}]}"#;
         for (path, text) in [("pr.diff", added.as_str()), ("plan.json", plan)] {

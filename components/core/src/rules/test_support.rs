@@ -17,7 +17,10 @@ pub(crate) fn change_of(path: &str, text: &str) -> Review {
     let diff = format!("--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-\n+\n");
     let cs = ChangeSet::from_documents(
         Origin::Local,
-        [Document::detect(path, text), Document::detect("change.diff", diff)],
+        [
+            Document::detect(path, text),
+            Document::detect("change.diff", diff),
+        ],
     );
     assert!(cs.errors.is_empty(), "{:?}", cs.errors);
     review(&cs)
