@@ -83,7 +83,7 @@ pub fn by_subject<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Fi
     }
     for group in &mut groups {
         // Stable: equals keep the order they were given in.
-        group.findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        group.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
     groups
 }
