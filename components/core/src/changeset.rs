@@ -127,8 +127,7 @@ impl std::fmt::Display for InputError {
 
 /// What a review looks at, which decides what a rule may conclude from what it
 /// does not see (see `rules::RuleScope`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReviewScope {
     /// A change: a diff or a plan says what changes (a pull request, a Spacelift
     /// run, `reviewgate review pr.diff`, `reviewgate review plan.json`), whatever
