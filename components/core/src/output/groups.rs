@@ -83,7 +83,9 @@ pub fn by_subject<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<Fi
     }
     for group in &mut groups {
         // Stable: equals keep the order they were given in.
-        group.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        group
+            .findings
+            .sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
     groups
 }
