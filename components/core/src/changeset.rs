@@ -190,8 +190,8 @@ impl ChangeSet {
     }
 
     /// Completes the configuration and evaluates it (see `crate::evaluate`): the
-    /// Terraform files a diff adds whole are read as configuration (see
-    /// [`ChangeSet::read_files_added_by_diffs`]), then resources become their
+    /// Terraform files a diff adds whole are read as configuration, unless they
+    /// were given whole too, then resources become their
     /// `count`/`for_each` instances with evaluated attributes. `from_documents` does
     /// it once every document is in; call it after adding documents one by one.
     pub fn evaluate(&mut self) {
