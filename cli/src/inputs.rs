@@ -94,7 +94,30 @@ pub fn list(
             Err(e) => collected.errors.push(read_error(&display, &e)),
         }
     }
+    drop_walked_duplicates(&mut collected.pending);
     collected
+}
+
+/// Leaves out a file found while walking a directory that is also named on the
+/// command line (`reviewgate review pr.diff .` with `pr.diff` in `.`): read twice, a
+/// diff would count its lines twice and a file declare its resources twice.
+fn drop_walked_duplicates(pending: &mut Vec<(PathBuf, bool)>) {
+    let named: Vec<(PathBuf, std::ffi::OsString)> = pending
+        .iter()
+        .filter(|(_, explicit)| *explicit)
+        .filter_map(|(path, _)| Some((fs::canonicalize(path).ok()?, path.file_name()?.to_owned())))
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    pending.retain(|(path, explicit)| {
+        // Only a file of the same name can be the same file: canonicalize just those.
+        *explicit
+            || !named.iter().any(|(canonical, name)| {
+                path.file_name() == Some(name.as_os_str())
+                    && fs::canonicalize(path).is_ok_and(|p| p == *canonical)
+            })
+    });
 }
 
 /// Recursively reads the inputs under a directory, in sorted order, skipping
@@ -154,6 +177,43 @@ pub fn read_files(files: &[(PathBuf, bool)], forced: Option<InputKind>) -> Colle
         }
     }
     collected
+}
+
+/// The checkout a diff applies to, in `reviewgate review CHANGE.diff CHECKOUT/`:
+/// the one directory among `paths` when a diff is given too (a `.diff`/`.patch` file
+/// named on the command line, stdin read as a diff, or `--input-format diff`).
+/// Its files are then named as the diff names them, relative to it, so a finding
+/// and the diff's lines meet on the same path.
+pub fn checkout(
+    paths: &[PathBuf],
+    listing: &Collected,
+    forced: Option<InputKind>,
+) -> Option<PathBuf> {
+    let diff_given = forced == Some(InputKind::Diff)
+        || listing
+            .documents
+            .iter()
+            .any(|d| d.resolved_kind() == Some(InputKind::Diff))
+        || listing.pending.iter().any(|(path, explicit)| {
+            *explicit
+                && detect::kind_from_path(&path.to_string_lossy())
+                    == Some(PathKind::Known(InputKind::Diff))
+        });
+    let mut directories = paths.iter().filter(|p| p.is_dir());
+    match (diff_given, directories.next(), directories.next()) {
+        (true, Some(directory), None) => Some(directory.clone()),
+        _ => None,
+    }
+}
+
+/// `path` as a diff names it when it is under `checkout`: relative, `/`-separated.
+pub fn name_in_checkout(path: &Path, checkout: &Path) -> Option<String> {
+    let relative = path.strip_prefix(checkout).ok()?;
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// Reads one listed file. `Ok(None)` for a JSON file found while walking a
@@ -218,6 +278,43 @@ mod tests {
         assert_eq!(c.documents.len(), 1);
         assert_eq!(c.documents[0].path, STDIN_NAME);
         assert_eq!(c.documents[0].kind, Some(InputKind::Tfvars));
+    }
+
+    #[test]
+    fn a_file_named_and_found_in_a_named_directory_is_read_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let diff = dir.path().join("pr.diff");
+        fs::write(&diff, "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n").expect("write");
+        fs::write(dir.path().join("main.tf"), "locals {}\n").expect("write");
+        let c = collect(
+            &[diff.clone(), dir.path().to_path_buf()],
+            None,
+            &mut "".as_bytes(),
+            &|_| false,
+        );
+        let paths: Vec<&str> = c.documents.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths.len(), 2, "{paths:?}");
+        assert_eq!(paths.iter().filter(|p| p.ends_with("pr.diff")).count(), 1);
+        // The directory with a diff is the diff's checkout; a directory alone is not.
+        let listing = list(
+            &[diff.clone(), dir.path().to_path_buf()],
+            None,
+            &mut "".as_bytes(),
+            &|_| false,
+        );
+        let checkout_dir = checkout(&[diff, dir.path().to_path_buf()], &listing, None);
+        assert_eq!(checkout_dir.as_deref(), Some(dir.path()));
+        assert_eq!(
+            name_in_checkout(&dir.path().join("m/main.tf"), dir.path()).as_deref(),
+            Some("m/main.tf")
+        );
+        let alone = list(
+            &[dir.path().to_path_buf()],
+            None,
+            &mut "".as_bytes(),
+            &|_| false,
+        );
+        assert_eq!(checkout(&[dir.path().to_path_buf()], &alone, None), None);
     }
 
     #[test]

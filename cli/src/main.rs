@@ -22,7 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use reviewgate_core::compliance::{self, Framework};
 use reviewgate_core::output::{escape, markdown, sarif};
-use reviewgate_core::review::review_with_findings;
+use reviewgate_core::review::{review_changed_lines_with_findings, review_with_findings};
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Severity, rules};
 
 #[global_allocator]
@@ -76,9 +76,15 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ReviewArgs {
-    /// Files or directories (searched recursively); `-` reads stdin.
+    /// Files or directories (searched recursively); `-` reads stdin. A diff with one
+    /// directory (`CHANGE.diff CHECKOUT/`) reviews the change with the checkout it
+    /// applies to as context: the checkout's files are named as the diff names them.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Report only findings on lines the diff changes (a finding about a resource
+    /// counts when any line of its block changed), and say how many were left out.
+    #[arg(long)]
+    changed_lines_only: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -204,9 +210,15 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
         &mut io::stdin().lock(),
         &excluded,
     );
+    let checkout = inputs::checkout(&args.paths, &listing, args.input_format);
     // An upload sends the documents themselves: keep them only then.
     let mut kept = args.upload.as_ref().map(|_| Vec::new());
-    let (mut change_set, mut errors) = read_and_parse(listing, args.input_format, kept.as_mut());
+    let (mut change_set, mut errors) = read_and_parse(
+        listing,
+        args.input_format,
+        checkout.as_deref(),
+        kept.as_mut(),
+    );
     if change_set.plans.is_empty()
         && change_set.configuration.files.is_empty()
         && change_set.changed_files.is_empty()
@@ -219,7 +231,22 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
     errors.append(&mut change_set.errors);
     change_set.errors = errors;
 
-    let mut review = review_with_findings(&change_set, &settings.config, gate_findings);
+    let (mut review, unchanged) = if args.changed_lines_only {
+        if change_set.changed_files.is_empty() {
+            anyhow::bail!(
+                "--changed-lines-only needs a diff to say which lines changed: \
+                 reviewgate review CHANGE.diff CHECKOUT/"
+            );
+        }
+        let (review, left_out) =
+            review_changed_lines_with_findings(&change_set, &settings.config, gate_findings);
+        (review, Some(left_out))
+    } else {
+        (
+            review_with_findings(&change_set, &settings.config, gate_findings),
+            None,
+        )
+    };
     // Said on stdout in text, on stderr beside the machine formats, whose shape stays
     // the documented one.
     let framework_note = args.framework.map(|framework| {
@@ -255,10 +282,16 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
             let color = !args.no_color
                 && std::env::var_os("NO_COLOR").is_none()
                 && io::stdout().is_terminal();
-            render::text(&mut out, &change_set, &review, color)?;
+            render::text(&mut out, &change_set, &review, unchanged, color)?;
         }
     }
     out.flush()?;
+    // The other formats are for machines or a comment: the note goes to stderr.
+    if let (Some(left_out), false) = (unchanged, args.format == Format::Text) {
+        eprintln!(
+            "reviewgate: {left_out} finding(s) on unchanged lines left out (--changed-lines-only)"
+        );
+    }
 
     if let (Some(server), Some(documents)) = (&args.upload, &kept) {
         let options = upload::Upload {
@@ -302,15 +335,24 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
 /// Reads and parses the listed files one at a time, so a file's text is freed as
 /// soon as it is parsed. (Parallel batches were measured: on the project's 2-core
 /// machine they saved nothing on 3,380 files and raised peak memory by a quarter.)
+/// Files under `checkout` are named relative to it (see [`inputs::checkout`]).
 fn read_and_parse(
     listing: inputs::Collected,
     forced: Option<InputKind>,
+    checkout: Option<&std::path::Path>,
     mut kept: Option<&mut Vec<Document>>,
 ) -> (ChangeSet, Vec<reviewgate_core::InputError>) {
     let mut errors = listing.errors;
     let files = listing.pending.iter().filter_map(|(path, explicit)| {
         match inputs::read_one(path, forced, *explicit) {
-            Ok(document) => document,
+            Ok(mut document) => {
+                if let (Some(document), Some(checkout)) = (document.as_mut(), checkout)
+                    && let Some(name) = inputs::name_in_checkout(path, checkout)
+                {
+                    document.path = name;
+                }
+                document
+            }
             Err(error) => {
                 errors.push(error);
                 None

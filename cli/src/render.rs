@@ -1,6 +1,7 @@
-//! Text output for people: planned changes, findings grouped by file, input errors,
-//! and a summary line with the risk. Other formats come from the core (`Review` as
-//! JSON, `output::sarif`, `output::markdown`).
+//! Text output for people: planned changes, findings grouped by resource (by file
+//! for findings about no resource), input errors, and a summary line with the risk.
+//! Other formats come from the core (`Review` as JSON, `output::sarif`,
+//! `output::markdown`).
 //!
 //! Every string a change's author chose (paths, addresses, reasons, messages, plugin
 //! rule ids) goes through [`shown`]: a file named `\x1b[2J` must not clear the
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use reviewgate_core::output::escape::{self, Inline};
+use reviewgate_core::output::groups::{self, Subject};
 use reviewgate_core::{
     ChangeAction, ChangeSet, Finding, Resource, Review, RiskLevel, RuleInfo, Severity,
 };
@@ -53,11 +55,14 @@ impl Style {
     }
 }
 
-/// Prints planned changes, findings by file, errors and the summary.
+/// Prints planned changes, findings by resource, errors and the summary;
+/// `unchanged` is how many findings on unchanged lines were left out, when only
+/// changed lines are reviewed.
 pub fn text(
     out: &mut dyn Write,
     change_set: &ChangeSet,
     review: &Review,
+    unchanged: Option<usize>,
     color: bool,
 ) -> io::Result<()> {
     let style = Style { color };
@@ -109,17 +114,24 @@ pub fn text(
         writeln!(out)?;
     }
 
-    // Findings grouped by file, files in order, most severe first within a file.
-    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for finding in &review.findings {
-        by_file
-            .entry(finding.file.as_deref().unwrap_or("(change set)"))
-            .or_default()
-            .push(finding);
-    }
-    for (file, findings) in &by_file {
-        writeln!(out, "{}", style.bold(&shown(file)))?;
-        for finding in findings {
+    // One heading per resource (per file for findings about no resource), the
+    // resource with the most severe finding first, its findings below it.
+    for group in groups::by_subject(&review.findings) {
+        let place = match (group.file(), group.line) {
+            (Some(file), Some(line)) => format!("{}:{line}", shown(file)),
+            (Some(file), None) => shown(file).into_owned(),
+            (None, _) => String::new(),
+        };
+        let heading = match group.subject {
+            Subject::Resource { address, .. } if place.is_empty() => style.bold(&shown(address)),
+            Subject::Resource { address, .. } => {
+                format!("{}  {}", style.bold(&shown(address)), style.dim(&place))
+            }
+            Subject::File(_) => style.bold(&place),
+            Subject::Change => style.bold("(change set)"),
+        };
+        writeln!(out, "{heading}")?;
+        for finding in &group.findings {
             let lines = match (finding.line, finding.end_line) {
                 (Some(start), Some(end)) if end > start => format!("{start}-{end}"),
                 (Some(start), _) => start.to_string(),
@@ -255,7 +267,7 @@ pub fn text(
     writeln!(out)?;
     writeln!(
         out,
-        "{risk} · {} finding(s){} · {} suppressed · {} undetermined · {} resource(s) · {} input error(s)",
+        "{risk} · {} finding(s){} · {} suppressed · {} undetermined · {} resource(s) · {} input error(s){}",
         active.len(),
         if counts.is_empty() {
             String::new()
@@ -265,7 +277,10 @@ pub fn text(
         review.findings.len() - active.len(),
         review.undetermined.len(),
         review.resources,
-        review.errors.len()
+        review.errors.len(),
+        unchanged.map_or(String::new(), |n| format!(
+            " · {n} on unchanged lines left out"
+        ))
     )
 }
 
@@ -400,7 +415,7 @@ mod tests {
             "findings carry the hostile path"
         );
         let mut out = Vec::new();
-        text(&mut out, &change_set, &review, color).expect("rendered");
+        text(&mut out, &change_set, &review, Some(0), color).expect("rendered");
         String::from_utf8(out).expect("UTF-8")
     }
 

@@ -773,3 +773,287 @@ fn file_names_cannot_send_control_sequences_to_the_terminal() {
         );
     }
 }
+
+/// `git` in `dir`, which must succeed; its stdout.
+fn git_stdout(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 diff")
+}
+
+/// A bucket already in the repository before the change under review.
+const OLD_BUCKET: &str =
+    "resource \"aws_s3_bucket\" \"kept\" {\n  bucket = \"kept\"\n  acl    = \"public-read\"\n}\n";
+
+/// (rule, resource, file) of a JSON review's findings.
+fn findings_of(review: &serde_json::Value) -> Vec<(String, String, String)> {
+    review["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let text = |key: &str| f[key].as_str().unwrap_or_default().to_owned();
+            (text("rule_id"), text("resource"), text("file"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_diff_with_its_checkout_reports_only_changed_lines_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let checkout = dir.path().join("checkout");
+    fs::create_dir_all(checkout.join("modules/store")).expect("mkdir");
+    git(&checkout, &["init", "-q", "-b", "main"]);
+    fs::write(checkout.join("main.tf"), OLD_BUCKET).expect("write");
+    fs::write(
+        checkout.join("modules/store/main.tf"),
+        "resource \"aws_s3_bucket\" \"untouched\" {}\n",
+    )
+    .expect("write");
+    git(&checkout, &["add", "."]);
+    git(&checkout, &["commit", "-q", "-m", "base"]);
+    // The change: a new bucket below the old one; the module is left alone.
+    fs::write(
+        checkout.join("main.tf"),
+        format!("{OLD_BUCKET}\n{OPEN_BUCKET}"),
+    )
+    .expect("write");
+    let diff = git_stdout(&checkout, &["diff"]);
+    let diff_path = dir.path().join("change.diff");
+    fs::write(&diff_path, &diff).expect("write");
+    let (diff_arg, checkout_arg) = (
+        diff_path.to_str().expect("utf-8"),
+        checkout.to_str().expect("utf-8"),
+    );
+
+    // Whole checkout: every resource's findings, named as the diff names the files.
+    let out = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--format",
+            "json",
+            diff_arg,
+            checkout_arg,
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = findings_of(&json(&out));
+    for resource in [
+        "aws_s3_bucket.site",
+        "aws_s3_bucket.kept",
+        "aws_s3_bucket.untouched",
+    ] {
+        assert!(
+            all.iter().any(|(_, r, _)| r == resource),
+            "{resource}: {all:?}"
+        );
+    }
+    assert!(
+        all.iter().any(|(_, _, f)| f == "modules/store/main.tf"),
+        "{all:?}"
+    );
+    assert!(
+        all.iter().all(|(_, _, f)| !f.contains("checkout")),
+        "{all:?}"
+    );
+
+    // Changed lines only: the new bucket's block, nothing else; stderr says how many
+    // findings were left out.
+    let out = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--changed-lines-only",
+            "--format",
+            "json",
+            diff_arg,
+            checkout_arg,
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let changed = findings_of(&json(&out));
+    assert!(!changed.is_empty());
+    assert!(
+        changed
+            .iter()
+            .all(|(_, r, f)| r == "aws_s3_bucket.site" && f == "main.tf"),
+        "{changed:?}"
+    );
+    let left_out = all.len() - changed.len();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{left_out} finding(s) on unchanged lines left out"
+        )),
+        "{stderr}"
+    );
+
+    // The text says it in its summary line.
+    let out = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--changed-lines-only",
+            diff_arg,
+            checkout_arg,
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("· {left_out} on unchanged lines left out")),
+        "{text}"
+    );
+    assert!(!text.contains("aws_s3_bucket.kept"), "{text}");
+}
+
+#[test]
+fn changed_lines_only_without_a_diff_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("main.tf"), OPEN_BUCKET).expect("write");
+    let out = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--changed-lines-only",
+            dir.path().to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--changed-lines-only needs a diff"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_new_terraform_file_in_a_diff_is_reviewed_as_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    fs::write(repo.join("README.md"), "infra\n").expect("write");
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "base"]);
+    fs::write(repo.join("main.tf"), OPEN_BUCKET).expect("write");
+    git(repo, &["add", "main.tf"]);
+    let diff = git_stdout(repo, &["diff", "--cached"]);
+    assert!(diff.contains("new file mode"), "{diff}");
+
+    let out = reviewgate(
+        &["review", "--no-config", "--format", "json", "-"],
+        Some(&diff),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = json(&out);
+    let findings = findings_of(&review);
+    // A configuration rule on the bucket, at the new file's lines: the public ACL.
+    assert!(
+        findings
+            .iter()
+            .any(|(_, r, f)| r == "aws_s3_bucket.site" && f == "main.tf"),
+        "{findings:?}"
+    );
+    assert_eq!(review["resources"], 1, "{review}");
+    // A diff is a change, so the account-wide CloudTrail rule runs on the bucket ...
+    assert!(
+        findings.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
+        "{findings:?}"
+    );
+    // ... but not on a scan of the same file as it stands in the repository.
+    let out = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--format",
+            "json",
+            repo.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    let scan = findings_of(&json(&out));
+    assert!(
+        scan.iter().any(|(_, r, _)| r == "aws_s3_bucket.site"),
+        "{scan:?}"
+    );
+    assert!(
+        !scan.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
+        "{scan:?}"
+    );
+}
+
+#[test]
+fn text_output_has_one_heading_per_resource_with_its_findings_below() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("main.tf"),
+        format!("{OPEN_BUCKET}\n{OLD_BUCKET}").replace("\"kept\" {", "\"other\" {"),
+    )
+    .expect("write");
+    let out = reviewgate(
+        &["review", "--no-config", dir.path().to_str().expect("utf-8")],
+        None,
+    );
+    let text = stdout(&out);
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("aws_s3_bucket."))
+        .collect();
+    assert_eq!(headings.len(), 2, "{text}");
+    assert!(
+        headings[0].starts_with("aws_s3_bucket.site  ") && headings[0].ends_with("main.tf:1"),
+        "{text}"
+    );
+    assert!(
+        headings[1].starts_with("aws_s3_bucket.other  ") && headings[1].ends_with("main.tf:6"),
+        "{text}"
+    );
+    // Below each heading, its findings, most severe first.
+    let block: Vec<&str> = text
+        .split(headings[0])
+        .nth(1)
+        .expect("the first block")
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(block.len() > 1, "{text}");
+    let rank = |line: &str| {
+        ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"]
+            .iter()
+            .position(|s| line.trim_start().starts_with(s))
+            .expect("a severity")
+    };
+    assert!(
+        block.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{block:?}"
+    );
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 
-use reviewgate_core::rules::{catalog, find_rule};
+use reviewgate_core::rules::{RuleScope, catalog, find_rule};
 use reviewgate_core::{ChangeSet, Document, Origin, review};
 use reviewgate_integration_tests::corpus_path;
 
@@ -57,7 +57,7 @@ fn every_claimed_trivy_check_flags_bad_and_passes_good_snippets() {
                 for (i, snippet) in list.iter().enumerate() {
                     let cs = ChangeSet::from_documents(
                         Origin::Local,
-                        [Document::detect("main.tf", snippet.as_str())],
+                        [snippet_document(rule.id.as_str(), snippet)],
                     );
                     let review = review(&cs);
                     let flagged = review
@@ -97,6 +97,27 @@ fn every_claimed_trivy_check_flags_bad_and_passes_good_snippets() {
         failures.join("\n\n")
     );
     assert!(!covered.is_empty());
+}
+
+/// A snippet as the rule is meant to see it: a file on its own, or — for a rule that
+/// fails a resource for something account-wide missing, which runs on changes only
+/// (`RuleScope::Account`) — a file a pull request adds, as a diff.
+fn snippet_document(rule_id: &str, snippet: &str) -> Document {
+    let account_wide = find_rule(rule_id).is_some_and(|m| m.scope() == RuleScope::Account);
+    if !account_wide {
+        return Document::detect("main.tf", snippet);
+    }
+    let lines: Vec<&str> = snippet.lines().collect();
+    let mut diff = format!(
+        "diff --git a/main.tf b/main.tf\nnew file mode 100644\n--- /dev/null\n+++ b/main.tf\n@@ -0,0 +1,{} @@\n",
+        lines.len()
+    );
+    for line in lines {
+        diff.push('+');
+        diff.push_str(line);
+        diff.push('\n');
+    }
+    Document::detect("pr.diff", diff)
 }
 
 #[test]

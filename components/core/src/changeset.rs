@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{self, InputKind};
-use crate::diff::{ChangedFile, parse_unified_diff};
+use crate::diff::{ChangedFile, FileStatus, parse_unified_diff};
 use crate::hcl;
 use crate::plan::{Plan, parse_plan};
 use crate::resource::Resource;
@@ -125,6 +125,19 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// What a review looks at, which decides what a rule may conclude from what it
+/// does not see (see `rules::RuleScope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewScope {
+    /// A change: a diff or a plan says what changes (a pull request, a Spacelift
+    /// run, `reviewgate review pr.diff`, `reviewgate review plan.json`), whatever
+    /// configuration comes with it.
+    Change,
+    /// Terraform configuration as it stands, with no diff or plan beside it: a scan
+    /// of a repository or of some of its files (`reviewgate review DIR`).
+    Repository,
+}
+
 /// Everything parsed out of a change's documents.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChangeSet {
@@ -150,6 +163,16 @@ impl ChangeSet {
             .chain(self.plans.iter().flat_map(|p| p.resources.iter()))
     }
 
+    /// Whether this is a change or a scan of configuration as it stands: a
+    /// repository scan is configuration with no diff and no plan.
+    pub fn scope(&self) -> ReviewScope {
+        if self.plans.is_empty() && self.changed_files.is_empty() {
+            ReviewScope::Repository
+        } else {
+            ReviewScope::Change
+        }
+    }
+
     /// Parses every document. Never fails as a whole: problems become [`InputError`]s.
     pub fn from_documents(
         origin: Origin,
@@ -166,10 +189,13 @@ impl ChangeSet {
         change_set
     }
 
-    /// Evaluates the configuration (see `crate::evaluate`): resources become their
+    /// Completes the configuration and evaluates it (see `crate::evaluate`): the
+    /// Terraform files a diff adds whole are read as configuration, unless they
+    /// were given whole too, then resources become their
     /// `count`/`for_each` instances with evaluated attributes. `from_documents` does
     /// it once every document is in; call it after adding documents one by one.
     pub fn evaluate(&mut self) {
+        self.read_files_added_by_diffs();
         for problem in crate::evaluate::evaluate(&mut self.configuration) {
             self.errors.push(InputError {
                 file: problem.file,
@@ -178,6 +204,49 @@ impl ChangeSet {
                 kind: Some(InputKind::Terraform),
                 message: problem.message,
             });
+        }
+    }
+
+    /// A Terraform file a diff adds is all there in the diff, so it is reviewed as
+    /// configuration like a file given whole — unless it was given whole too (a pull
+    /// request's diff next to its changed files, a diff next to its checkout), which
+    /// would declare every resource twice. An added file whose hunks do not hold it
+    /// whole is an input error rather than a silent pass: only its added lines could
+    /// be read. Running it again adds nothing.
+    fn read_files_added_by_diffs(&mut self) {
+        // Also the files added so far: the same diff may be given twice.
+        let mut read: std::collections::HashSet<&str> = self
+            .configuration
+            .files
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let mut added = Vec::new();
+        for file in &self.changed_files {
+            if file.status != FileStatus::Added || file.binary {
+                continue;
+            }
+            let Some(kind) = configuration_kind(&file.path) else {
+                continue;
+            };
+            if !read.insert(file.path.as_str()) {
+                continue;
+            }
+            match file.added_text() {
+                Some(text) => added.push((file.path.clone(), kind, text)),
+                None => self.errors.push(InputError {
+                    file: file.path.clone(),
+                    line: None,
+                    column: None,
+                    kind: Some(InputKind::Diff),
+                    message: "the diff adds this file but its hunks do not hold all of it \
+                              (they skip or repeat lines): only its added lines were reviewed"
+                        .into(),
+                }),
+            }
+        }
+        for (path, kind, text) in added {
+            self.add_configuration(&path, kind, &text);
         }
     }
 
@@ -204,34 +273,47 @@ impl ChangeSet {
             kind: Some(kind),
             message,
         };
+        match kind {
+            InputKind::Plan => match parse_plan(path, content) {
+                Ok(plan) => self.plans.push(plan),
+                Err(e) => {
+                    let column = match &e {
+                        crate::plan::PlanError::Json { column, .. } => Some(*column),
+                        _ => None,
+                    };
+                    self.errors.push(error(e.line(), column, e.to_string()));
+                }
+            },
+            InputKind::Diff => match parse_unified_diff(content) {
+                Ok(files) => self.changed_files.extend(files),
+                Err(e) => self.errors.push(error(e.line(), None, e.to_string())),
+            },
+            InputKind::Terraform
+            | InputKind::Tfvars
+            | InputKind::LockFile
+            | InputKind::TerraformJson
+            | InputKind::TfvarsJson => self.add_configuration(path, kind, content),
+        }
+    }
+
+    /// Parses one configuration file (`kind` is one of the configuration kinds) into
+    /// the configuration; its problems become input errors.
+    fn add_configuration(&mut self, path: &str, kind: InputKind, content: &str) {
         let config_result = match kind {
-            InputKind::Plan => {
-                match parse_plan(path, content) {
-                    Ok(plan) => self.plans.push(plan),
-                    Err(e) => {
-                        let column = match &e {
-                            crate::plan::PlanError::Json { column, .. } => Some(*column),
-                            _ => None,
-                        };
-                        self.errors.push(error(e.line(), column, e.to_string()));
-                    }
-                }
-                return;
-            }
-            InputKind::Diff => {
-                match parse_unified_diff(content) {
-                    Ok(files) => self.changed_files.extend(files),
-                    Err(e) => self.errors.push(error(e.line(), None, e.to_string())),
-                }
-                return;
-            }
             InputKind::Terraform => hcl::parse_terraform(path, content),
             InputKind::Tfvars => hcl::parse_tfvars(path, content),
             InputKind::LockFile => hcl::parse_lock_file(path, content),
             InputKind::TerraformJson => tfjson::parse_terraform_json(path, content),
             InputKind::TfvarsJson => tfjson::parse_tfvars_json(path, content),
+            InputKind::Plan | InputKind::Diff => return,
         };
-        let to_error = |e: ConfigError| error(Some(e.line), Some(e.column), e.message);
+        let to_error = |e: ConfigError| InputError {
+            file: path.to_owned(),
+            line: Some(e.line),
+            column: Some(e.column),
+            kind: Some(kind),
+            message: e.message,
+        };
         match config_result {
             Ok(ParsedFile {
                 configuration,
@@ -242,6 +324,17 @@ impl ChangeSet {
             }
             Err(e) => self.errors.push(to_error(e)),
         }
+    }
+}
+
+/// The configuration kind a path's name gives, if any: what a file added by a diff
+/// is read as.
+fn configuration_kind(path: &str) -> Option<InputKind> {
+    match detect::kind_from_path(path)? {
+        // A `.json` file might be a plan someone committed: not configuration.
+        detect::PathKind::Known(InputKind::Plan | InputKind::Diff)
+        | detect::PathKind::NeedsContent => None,
+        detect::PathKind::Known(kind) => Some(kind),
     }
 }
 
@@ -274,6 +367,71 @@ mod tests {
         );
         assert_eq!(cs.errors[1].file, "package.json");
         assert!(cs.errors[1].message.starts_with("unrecognised input"));
+    }
+
+    const ADDS_MAIN_TF: &str = "diff --git a/main.tf b/main.tf\nnew file mode 100644\n--- /dev/null\n+++ b/main.tf\n@@ -0,0 +1,3 @@\n+resource \"aws_s3_bucket\" \"logs\" {\n+  bucket = \"logs\"\n+}\n";
+
+    #[test]
+    fn a_terraform_file_a_diff_adds_is_reviewed_as_configuration() {
+        let cs =
+            ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", ADDS_MAIN_TF)]);
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        assert_eq!(cs.configuration.files, ["main.tf"]);
+        let bucket = &cs.configuration.resources[0];
+        assert_eq!(bucket.address.to_string(), "aws_s3_bucket.logs");
+        assert_eq!(bucket.source.file, "main.tf");
+        assert_eq!(bucket.source.lines.map(|l| (l.start, l.end)), Some((1, 3)));
+    }
+
+    #[test]
+    fn an_added_file_given_whole_too_is_read_once() {
+        let whole = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"logs\"\n}\n";
+        // Whichever comes first: the backend sends the diff, then the files.
+        for documents in [
+            [
+                Document::detect("pr.diff", ADDS_MAIN_TF),
+                Document::detect("main.tf", whole),
+            ],
+            [
+                Document::detect("main.tf", whole),
+                Document::detect("pr.diff", ADDS_MAIN_TF),
+            ],
+        ] {
+            let cs = ChangeSet::from_documents(Origin::Local, documents);
+            assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+            assert_eq!(cs.configuration.resources.len(), 1);
+        }
+        // Nor does the same diff given twice declare it twice.
+        let twice = [
+            Document::detect("a.diff", ADDS_MAIN_TF),
+            Document::detect("b.diff", ADDS_MAIN_TF),
+        ];
+        let cs = ChangeSet::from_documents(Origin::Local, twice);
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        assert_eq!(cs.configuration.resources.len(), 1);
+    }
+
+    #[test]
+    fn an_added_file_the_diff_does_not_hold_whole_is_an_error_not_a_pass() {
+        let partial =
+            "--- /dev/null\n+++ b/main.tf\n@@ -0,0 +5,1 @@\n+resource \"aws_s3_bucket\" \"b\" {}\n";
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", partial)]);
+        assert!(cs.configuration.resources.is_empty());
+        assert_eq!(cs.errors.len(), 1);
+        assert_eq!(cs.errors[0].file, "main.tf");
+        assert!(
+            cs.errors[0].message.contains("do not hold all of it"),
+            "{}",
+            cs.errors[0].message
+        );
+        // Modified files and files that are not configuration stay diff lines.
+        let other = "--- /dev/null\n+++ b/README.md\n@@ -0,0 +1 @@\n+hello\n--- a/x.tf\n+++ b/x.tf\n@@ -1 +1 @@\n-a\n+b\n";
+        let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("pr.diff", other)]);
+        assert!(
+            cs.errors.is_empty() && cs.configuration.files.is_empty(),
+            "{:?}",
+            cs.errors
+        );
     }
 
     #[test]

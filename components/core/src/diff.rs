@@ -52,6 +52,30 @@ impl ChangedFile {
             })
     }
 
+    /// The whole text of a file the diff adds, when the diff holds all of it: an
+    /// added, non-binary file whose hunks are added lines numbered 1, 2, 3, … with
+    /// nothing else. `None` for any other file, or for hunks that skip or repeat a
+    /// line — a hand-written diff must not make reviewgate review a file it has not
+    /// seen whole.
+    pub fn added_text(&self) -> Option<String> {
+        if self.status != FileStatus::Added || self.binary {
+            return None;
+        }
+        let mut text = String::new();
+        let mut expected = 1u32;
+        for line in self.hunks.iter().flat_map(|h| h.lines.iter()) {
+            if line.kind != LineKind::Added || line.new_line != Some(expected) {
+                return None;
+            }
+            expected = expected.checked_add(1)?;
+            text.push_str(&line.text);
+            if !line.no_newline_at_end {
+                text.push('\n');
+            }
+        }
+        Some(text)
+    }
+
     /// Number of added and removed lines.
     pub fn line_counts(&self) -> (usize, usize) {
         let mut added = 0;
@@ -555,6 +579,31 @@ Binary files a/logo.png and b/logo.png differ
         assert_eq!(files[0].hunks[0].section, "terraform {");
         assert!(files[1].hunks[0].lines[1].no_newline_at_end);
         assert_eq!(files[2].line_counts(), (0, 1));
+    }
+
+    #[test]
+    fn an_added_file_is_whole_only_when_its_lines_run_from_the_first() {
+        let files = parse_unified_diff(GIT_DIFF).expect("valid diff");
+        assert_eq!(
+            files[1].added_text().as_deref(),
+            Some("variable \"a\" {}\nvariable \"b\" {}")
+        );
+        // Modified, deleted and binary files are not whole in a diff.
+        assert!(
+            files
+                .iter()
+                .filter(|f| f.path != "new.tf")
+                .all(|f| f.added_text().is_none())
+        );
+        // A hand-written "new file" whose hunk starts at line 7 leaves lines 1-6 unseen.
+        let gap = "diff --git a/x.tf b/x.tf\nnew file mode 100644\n--- /dev/null\n+++ b/x.tf\n@@ -0,0 +7,1 @@\n+locals {}\n";
+        let files = parse_unified_diff(gap).expect("valid diff");
+        assert_eq!(files[0].status, FileStatus::Added);
+        assert_eq!(files[0].added_text(), None);
+        // Two hunks that both start at line 1 repeat it.
+        let twice = "--- /dev/null\n+++ b/x.tf\n@@ -0,0 +1 @@\n+a\n@@ -0,0 +1 @@\n+b\n";
+        let files = parse_unified_diff(twice).expect("valid diff");
+        assert_eq!(files[0].added_text(), None);
     }
 
     #[test]

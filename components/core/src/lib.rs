@@ -13,6 +13,7 @@
 //! one that imports it back.
 
 pub mod address;
+pub mod changed_lines;
 pub mod changeset;
 pub mod compliance;
 pub mod config;
@@ -39,7 +40,7 @@ pub mod tfjson;
 pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModuleStep};
-pub use changeset::{ChangeSet, Document, InputError, Origin};
+pub use changeset::{ChangeSet, Document, InputError, Origin, ReviewScope};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
 pub use external::{ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailureKind};

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::changed_lines::ChangedLines;
 use crate::changeset::{ChangeSet, InputError};
 use crate::config::ReviewConfig;
 use crate::diff::FileStatus;
@@ -122,7 +123,7 @@ pub fn review(change_set: &ChangeSet) -> Review {
 /// Reviews a change set: summarises it, runs every rule, applies inline
 /// suppressions and the configuration's filters, and scores the risk.
 pub fn review_with(change_set: &ChangeSet, config: &ReviewConfig) -> Review {
-    review_merging(change_set, config, Vec::new(), Vec::new(), 0)
+    review_merging(change_set, config, Vec::new(), Vec::new(), 0, None).0
 }
 
 /// [`review_with`] plus `findings` the caller made about the change outside the
@@ -133,7 +134,19 @@ pub fn review_with_findings(
     config: &ReviewConfig,
     findings: Vec<Finding>,
 ) -> Review {
-    review_merging(change_set, config, findings, Vec::new(), 0)
+    review_merging(change_set, config, findings, Vec::new(), 0, None).0
+}
+
+/// [`review_with_findings`] keeping only what is on the lines the change set's diffs
+/// touch (see [`ChangedLines`]): findings, and checks left undetermined. Also
+/// returns how many findings were left out, which every rendering should say.
+pub fn review_changed_lines_with_findings(
+    change_set: &ChangeSet,
+    config: &ReviewConfig,
+    findings: Vec<Finding>,
+) -> (Review, usize) {
+    let changed = ChangedLines::of(change_set);
+    review_merging(change_set, config, findings, Vec::new(), 0, Some(&changed))
 }
 
 /// Reviews a change set with the built-in rules and merges what external checks
@@ -157,25 +170,37 @@ pub fn review_with_external(
             }),
         }
     }
-    review_merging(change_set, config, findings, failed, external.len())
+    review_merging(change_set, config, findings, failed, external.len(), None).0
 }
 
 /// [`review_with`] plus findings from `external_checks` external checks (see
-/// [`crate::external`]), of which those in `failed` could not run.
+/// [`crate::external`]), of which those in `failed` could not run; with `changed`,
+/// only what is on changed lines, and how many findings were left out for it.
 fn review_merging(
     change_set: &ChangeSet,
     config: &ReviewConfig,
     external_findings: Vec<Finding>,
     failed: Vec<FailedCheck>,
     external_checks: usize,
-) -> Review {
-    let evaluation = rules::evaluate(change_set);
-    let mut findings = evaluation.findings;
+    changed: Option<&ChangedLines>,
+) -> (Review, usize) {
+    let mut evaluation = rules::evaluate(change_set);
+    let mut findings = std::mem::take(&mut evaluation.findings);
     findings.extend(secrets::scan(change_set));
     findings.extend(external_findings);
     let resources: Vec<&Resource> = change_set.resources().collect();
     suppress::apply(&mut findings, &resources);
     findings.retain(|f| !config.filters_out(f));
+    let mut unchanged = 0;
+    if let Some(changed) = changed {
+        // Before scoring: what is left out does not count towards the risk.
+        let before = findings.len();
+        findings.retain(|f| changed.keeps_finding(f));
+        unchanged = before - findings.len();
+        evaluation
+            .undetermined
+            .retain(|u| changed.keeps_undetermined(u));
+    }
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -206,7 +231,7 @@ fn review_merging(
         changed_resources,
     };
     let plan_resources: usize = change_set.plans.iter().map(|p| p.resources.len()).sum();
-    Review {
+    let review = Review {
         risk: Some(risk::score(&findings, &coverage)),
         findings,
         changes,
@@ -214,7 +239,8 @@ fn review_merging(
         errors: change_set.errors.clone(),
         undetermined: evaluation.undetermined,
         failed_checks: failed,
-    }
+    };
+    (review, unchanged)
 }
 
 /// The change summary alone.

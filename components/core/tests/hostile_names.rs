@@ -190,10 +190,10 @@ fn assert_safe_markdown(markdown: &str) -> Vec<String> {
     );
     assert!(
         headings <= 2,
-        "{headings} headings: only the title and top findings"
+        "{headings} headings: only the title and the findings by resource"
     );
     assert!(
-        row_widths.iter().all(|w| *w == 2 || *w == 5),
+        row_widths.iter().all(|w| *w == 2 || *w == 6),
         "every table row keeps its columns: {row_widths:?}"
     );
     assert_eq!(opened, closed, "every folded section is closed");
@@ -228,8 +228,8 @@ fn hostile_names_cannot_hijack_the_pr_comment() {
         "{cut:?}"
     );
     // Every location is one code span holding exactly the path and line: in the table
-    // (where `|` is escaped) and the suppressed list, and in the top findings for the
-    // first ten.
+    // (where `|` is escaped) and the suppressed list, and in the headings of the first
+    // ten resources.
     for (i, name) in hostile_names().iter().enumerate() {
         let location = format!("{}:{}", shown(name), i + 1);
         let expected = if i < 10 { 3 } else { 2 };

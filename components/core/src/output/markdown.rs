@@ -1,5 +1,6 @@
-//! A pull-request comment: risk at a glance, a summary table, the findings that
-//! matter most with `file:line`, and everything else folded away.
+//! A pull-request comment: risk at a glance, a summary table, the resources whose
+//! findings matter most — each under one heading with its `file:line`, its findings
+//! below it — and everything else folded away.
 //!
 //! The comment starts with a hidden marker so a bot can find and edit its own
 //! comment instead of posting a new one per push (as PR-Agent does), and it always
@@ -15,6 +16,7 @@
 use std::fmt::Write as _;
 
 use super::escape::{self, Inline};
+use super::groups::{self, FindingGroup, Subject};
 use crate::finding::{Finding, Severity};
 use crate::review::Review;
 use crate::risk::RiskLevel;
@@ -23,8 +25,9 @@ use crate::risk::RiskLevel;
 pub const MARKER: &str = "<!-- reviewgate:review -->";
 /// GitHub rejects comment bodies longer than this (characters).
 pub const GITHUB_COMMENT_LIMIT: usize = 65_536;
-/// How many findings are shown outside the folded table.
-const TOP_FINDINGS: usize = 10;
+/// How many resources (or files, for findings about no resource) are shown with
+/// their findings outside the folded table.
+const TOP_GROUPS: usize = 10;
 /// How many suppressed findings, undetermined checks and input errors are listed.
 const SUPPRESSED_SHOWN: usize = 50;
 const UNDETERMINED_SHOWN: usize = 30;
@@ -257,62 +260,106 @@ fn header(review: &Review, active: &[&Finding]) -> String {
     out
 }
 
-fn top_findings(active: &[&Finding]) -> Section {
-    let lines = active
-        .iter()
-        .take(TOP_FINDINGS)
-        .enumerate()
-        .map(|(i, finding)| {
-            let resource = finding
-                .resource
-                .as_deref()
-                .map(|r| format!(" on {}", code(r, Inline::Text)))
-                .unwrap_or_default();
-            format!(
-                "{}. {} **{}** {}{} — {}\n",
-                i + 1,
-                emoji(finding.severity),
-                name(&finding.rule_id),
-                finding_location(finding, Inline::Text),
-                resource,
-                message(&finding.message, Inline::Text)
-            )
-        })
-        .collect();
-    Section {
-        open: "### Top findings\n\n".into(),
-        lines,
-        total: active.len().min(TOP_FINDINGS),
-        close: "\n".into(),
-        what: "top finding(s)",
+/// What a group is about, as its heading shows it: the resource address, and
+/// where to look.
+fn group_heading(group: &FindingGroup<'_>) -> String {
+    let place = location(
+        group.file(),
+        group.line.map(|l| l as usize),
+        None,
+        Inline::Text,
+    );
+    match group.subject {
+        Subject::Resource { address, .. } if place.is_empty() => code(address, Inline::Text),
+        Subject::Resource { address, .. } => {
+            format!("{} in {place}", code(address, Inline::Text))
+        }
+        Subject::File(_) => place,
+        Subject::Change => "the change as a whole".into(),
     }
 }
 
-fn all_findings(active: &[&Finding]) -> Section {
-    let lines = active
+/// A finding's lines, within its group's file.
+fn lines_of(finding: &Finding) -> String {
+    match (finding.line, finding.end_line) {
+        (Some(start), Some(end)) if end > start => format!(" · lines {start}–{end}"),
+        (Some(start), _) => format!(" · line {start}"),
+        _ => String::new(),
+    }
+}
+
+/// The first groups, each a bold heading and its findings as a list: one unit, so a
+/// group is shown whole or not at all.
+fn top_groups(groups: &[FindingGroup<'_>]) -> Section {
+    let lines = groups
         .iter()
-        .map(|finding| {
-            format!(
-                "| {} {} | {} | {} | {} | {} |\n",
-                emoji(finding.severity),
-                title_case(finding.severity),
-                name(&finding.rule_id),
-                finding_location(finding, Inline::TableCell),
-                message(&finding.message, Inline::TableCell),
-                message(
-                    finding.remediation.as_deref().unwrap_or_default(),
-                    Inline::TableCell
+        .take(TOP_GROUPS)
+        .map(|group| {
+            let mut text = format!(
+                "{} **{}**\n\n",
+                emoji(group.severity()),
+                group_heading(group)
+            );
+            for finding in &group.findings {
+                let _ = writeln!(
+                    text,
+                    "- {} **{}**{} — {}",
+                    emoji(finding.severity),
+                    name(&finding.rule_id),
+                    lines_of(finding),
+                    message(&finding.message, Inline::Text)
+                );
+            }
+            text.push('\n');
+            text
+        })
+        .collect();
+    let rest = groups.len().saturating_sub(TOP_GROUPS);
+    Section {
+        open: "### Findings by resource\n\n".into(),
+        lines,
+        total: groups.len().min(TOP_GROUPS),
+        close: if rest > 0 {
+            format!("_{rest} more resource(s) or file(s) with findings in the table below._\n\n")
+        } else {
+            String::new()
+        },
+        what: "resource(s) with findings",
+    }
+}
+
+/// Every finding, a row each, the rows of a resource together.
+fn all_findings(groups: &[FindingGroup<'_>], count: usize) -> Section {
+    let lines = groups
+        .iter()
+        .flat_map(|group| {
+            let resource = match group.subject {
+                Subject::Resource { address, .. } => code(address, Inline::TableCell),
+                Subject::File(_) | Subject::Change => String::new(),
+            };
+            group.findings.iter().map(move |finding| {
+                format!(
+                    "| {} {} | {} | {} | {} | {} | {} |\n",
+                    emoji(finding.severity),
+                    title_case(finding.severity),
+                    name(&finding.rule_id),
+                    resource,
+                    finding_location(finding, Inline::TableCell),
+                    message(&finding.message, Inline::TableCell),
+                    message(
+                        finding.remediation.as_deref().unwrap_or_default(),
+                        Inline::TableCell
+                    )
                 )
-            )
+            })
         })
         .collect();
     Section {
         open: format!(
-            "<details><summary>All findings ({})</summary>\n\n| Severity | Rule | Location | Message | Fix |\n|---|---|---|---|---|\n",
-            active.len()
+            "<details><summary>All findings ({count})</summary>\n\n| Severity | Rule | Resource | Location | Message | Fix |\n|---|---|---|---|---|---|\n"
         ),
         lines,
-        total: active.len(),
+        total: count,
         close: "\n</details>\n\n".into(),
         what: "finding(s)",
     }
@@ -398,6 +445,7 @@ fn input_errors(review: &Review) -> Section {
 /// The comment body in at most `limit` characters when the header and footer fit.
 fn compose(review: &Review, tool_version: &str, limit: usize) -> String {
     let active: Vec<&Finding> = review.findings.iter().filter(|f| !f.suppressed).collect();
+    let grouped = groups::by_subject(active.iter().copied());
     let head = header(review, &active);
     let footer = format!(
         "<sub>reviewgate {} · rules only</sub>\n",
@@ -409,15 +457,15 @@ fn compose(review: &Review, tool_version: &str, limit: usize) -> String {
 
     // In reading order; empty sections are not shown.
     let sections: [Option<Section>; 5] = [
-        (!active.is_empty()).then(|| top_findings(&active)),
-        (!active.is_empty()).then(|| all_findings(&active)),
+        (!active.is_empty()).then(|| top_groups(&grouped)),
+        (!active.is_empty()).then(|| all_findings(&grouped, active.len())),
         Some(suppressed(review)),
         Some(undetermined(review)),
         Some(input_errors(review)),
     ]
     .map(|s| s.filter(|s| s.total > 0));
-    // Room is given in order of importance: top findings, input errors, undetermined
-    // checks, suppressed findings, and last the full table.
+    // Room is given in order of importance: the top resources' findings, input
+    // errors, undetermined checks, suppressed findings, and last the full table.
     let mut fitted: [Option<String>; 5] = Default::default();
     for index in [0, 4, 3, 2, 1] {
         if let Some(section) = &sections[index] {

@@ -18,7 +18,7 @@ mod test_support;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::changeset::ChangeSet;
+use crate::changeset::{ChangeSet, ReviewScope};
 use crate::finding::{Finding, Frameworks, RuleInfo, Severity, SharedAliases, SharedFrameworks};
 use crate::resource::{ChangeAction, PlannedChange, Resource};
 
@@ -47,7 +47,42 @@ pub struct RuleMeta {
     pub resource_types: &'static [&'static str],
 }
 
+/// What a rule needs to have seen before it may fail a resource for what is not
+/// there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleScope {
+    /// The resource and the resources that configure it (a bucket and its own
+    /// `aws_s3_bucket_*` resources, a VPC and its flow logs, a group and its
+    /// policies): they are declared together, so a scan of a repository sees them
+    /// all and may judge the resource. Most rules.
+    Resource,
+    /// Something the account has once, wherever it is declared (a CloudTrail trail
+    /// for every bucket): the rule fails when none is reviewed with the resource.
+    /// Run on a change, where it asks the author about what they add; not on a
+    /// scan of a repository, where the account's setting usually lives in another
+    /// one and the rule would fail every resource of its type for nothing.
+    Account,
+}
+
 impl RuleMeta {
+    /// What the rule needs to have seen (see [`RuleScope`]). Kept out of the rule
+    /// literals: few rules are account-wide, and each family lists its own.
+    pub fn scope(&self) -> RuleScope {
+        if aws::ACCOUNT_WIDE_RULES
+            .iter()
+            .any(|family| family.contains(&self.id))
+        {
+            RuleScope::Account
+        } else {
+            RuleScope::Resource
+        }
+    }
+
+    /// Whether the rule runs in a review of this scope.
+    fn runs_on(&self, scope: ReviewScope) -> bool {
+        scope == ReviewScope::Change || self.scope() == RuleScope::Resource
+    }
+
     /// The catalog entry.
     pub fn info(&self) -> RuleInfo {
         RuleInfo {
@@ -234,11 +269,13 @@ fn in_scope(resource: &Resource) -> bool {
 }
 
 /// Runs every rule: resource rules over every in-scope resource, change rules over
-/// every planned change, plan rules over every plan. Resources are checked on
+/// every planned change, plan rules over every plan; on a scan of a repository,
+/// account-wide rules are left out (see [`RuleScope`]). Resources are checked on
 /// several threads where the platform has them; the result is the same as checking
 /// them one by one in input order.
 pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
     let context = Context::new(change_set);
+    let scope = change_set.scope();
     let in_scope: Vec<&Resource> = context
         .resources()
         .iter()
@@ -260,7 +297,7 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
     for part in crate::parallel::map_chunks(&in_scope, |resources| {
         let mut part = Evaluation::default();
         for resource in resources {
-            check_resource(&context, resource, &mut part);
+            check_resource(&context, scope, resource, &mut part);
         }
         part
     }) {
@@ -299,11 +336,16 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
 }
 
 /// Every resource rule for the resource's type.
-fn check_resource(context: &Context<'_>, resource: &Resource, evaluation: &mut Evaluation) {
+fn check_resource(
+    context: &Context<'_>,
+    scope: ReviewScope,
+    resource: &Resource,
+    evaluation: &mut Evaluation,
+) {
     evaluation.resources_in_scope += 1;
     let rules = resource_rules_for(resource.resource_type());
     let mut subject = Subject::new(resource);
-    for rule in rules {
+    for rule in rules.iter().filter(|rule| rule.meta.runs_on(scope)) {
         evaluation.checks += 1;
         let mut verdicts = Verdicts::default();
         (rule.check)(resource, context, &mut verdicts);
@@ -485,6 +527,55 @@ fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_wide_rules_are_catalog_rules() {
+        for id in aws::ACCOUNT_WIDE_RULES
+            .iter()
+            .flat_map(|family| family.iter())
+        {
+            let meta = find_rule(id).unwrap_or_else(|| panic!("{id} is not a rule"));
+            assert_eq!(meta.scope(), RuleScope::Account, "{id}");
+        }
+        let versioning = find_rule("RG-AWS-S3-004").expect("rule");
+        assert_eq!(versioning.scope(), RuleScope::Resource);
+    }
+
+    /// A bucket with no trail and no versioning, reviewed as a repository scan and as
+    /// part of a change: the trail is account-wide, the versioning the bucket's own.
+    #[test]
+    fn account_wide_rules_run_on_changes_only() {
+        use crate::changeset::{Document, Origin};
+        use crate::rules::test_support::{change_of, flagged, hcl};
+        const BUCKET: &str = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n";
+        let bucket = ["aws_s3_bucket.b"];
+
+        let scan = hcl(BUCKET);
+        assert_eq!(flagged(&scan, "RG-AWS-S3-004"), bucket);
+        assert!(flagged(&scan, "RG-AWS-S3-012").is_empty());
+        assert!(flagged(&scan, "RG-AWS-S3-013").is_empty());
+
+        let change = change_of("main.tf", BUCKET);
+        assert_eq!(flagged(&change, "RG-AWS-S3-004"), bucket);
+        assert_eq!(flagged(&change, "RG-AWS-S3-012"), bucket);
+        assert_eq!(flagged(&change, "RG-AWS-S3-013"), bucket);
+
+        // A diff that adds the file is a change too, and so is a plan.
+        let added = format!(
+            "--- /dev/null\n+++ b/main.tf\n@@ -0,0 +1,3 @@\n{}",
+            BUCKET
+                .lines()
+                .map(|l| format!("+{l}\n"))
+                .collect::<String>()
+        );
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_s3_bucket.b","type":"aws_s3_bucket","name":"b","change":{"actions":["create"],"after":{"bucket":"b"}}}]}"#;
+        for (path, text) in [("pr.diff", added.as_str()), ("plan.json", plan)] {
+            let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
+            assert_eq!(cs.scope(), ReviewScope::Change, "{path}");
+            let review = crate::review::review(&cs);
+            assert_eq!(flagged(&review, "RG-AWS-S3-012"), bucket, "{path}");
+        }
+    }
 
     #[test]
     fn rule_ids_are_unique_and_well_formed() {

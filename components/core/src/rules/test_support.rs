@@ -11,6 +11,21 @@ pub(crate) fn review_of(path: &str, text: &str) -> Review {
     review(&cs)
 }
 
+/// Reviews one configuration document as part of a change: with a diff that touches
+/// it, so account-wide rules run (see `rules::RuleScope`).
+pub(crate) fn change_of(path: &str, text: &str) -> Review {
+    let diff = format!("--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-\n+\n");
+    let cs = ChangeSet::from_documents(
+        Origin::Local,
+        [
+            Document::detect(path, text),
+            Document::detect("change.diff", diff),
+        ],
+    );
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    review(&cs)
+}
+
 /// Reviews one `main.tf`.
 pub(crate) fn hcl(text: &str) -> Review {
     review_of("main.tf", text)

@@ -703,6 +703,16 @@ fn diff_adding(path: &str, content: &str) -> String {
     diff
 }
 
+/// A diff that rewrites `path` to `content` (a modified file: only its added lines
+/// are read, unlike a file the diff adds whole).
+fn diff_rewriting(path: &str, content: &str) -> String {
+    diff_adding(path, content).replacen(
+        "new file mode 100644\n--- /dev/null",
+        &format!("--- a/{path}"),
+        1,
+    )
+}
+
 fn config_fixture() -> (ChangeSet, Vec<String>) {
     let key_id = aws_key_id(120);
     let secret = aws_secret(121);
@@ -982,19 +992,25 @@ fn configuration_files_take_unquoted_values_only_from_shell_lines() {
     );
     let cs = ChangeSet::from_documents(
         Origin::Local,
-        [Document::detect("pr.diff", diff_adding("main.tf", &tf))],
+        [Document::detect("pr.diff", diff_rewriting("main.tf", &tf))],
     );
     let found: Vec<(Option<u32>, String)> = scan(&cs)
         .into_iter()
         .map(|f| (f.line, f.rule_id.into_owned()))
         .collect();
     assert_eq!(found, [(Some(4), "RG-SECRET-037".to_owned())]);
-    // The same heredoc from the parsed configuration.
-    let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", tf)]);
-    let findings = scan(&cs);
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    assert_eq!(findings[0].line, Some(3));
-    assert!(findings[0].message.contains("attribute `user_data`"));
+    // The same heredoc from the parsed configuration, given whole or added whole by
+    // a diff: reported once, from the configuration.
+    for document in [
+        Document::detect("main.tf", tf.clone()),
+        Document::detect("pr.diff", diff_adding("main.tf", &tf)),
+    ] {
+        let cs = ChangeSet::from_documents(Origin::Local, [document]);
+        let findings = scan(&cs);
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].line, Some(3));
+        assert!(findings[0].message.contains("attribute `user_data`"));
+    }
 }
 
 #[test]

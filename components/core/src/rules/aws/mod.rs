@@ -71,3 +71,7 @@ pub(super) const RULES: &[&[ResourceRule]] = &[
     machine_learning::RULES,
     state_secrets::RULES,
 ];
+
+/// The rules of every family whose verdict rests on something account-wide being
+/// absent from what is reviewed (see [`super::RuleScope::Account`]).
+pub(super) const ACCOUNT_WIDE_RULES: &[&[&str]] = &[s3::ACCOUNT_WIDE_RULES];

@@ -253,7 +253,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-012",
             title: "S3 object-level write events are not logged by CloudTrail",
             severity: Severity::Low,
-            description: "CloudTrail does not record object-level (data event) API calls such as PutObject and DeleteObject unless a trail's event selector asks for them; without them, changes to objects cannot be attributed. Checks the trails in the same change.",
+            description: "CloudTrail does not record object-level (data event) API calls such as PutObject and DeleteObject unless a trail's event selector asks for them; without them, changes to objects cannot be attributed. Checks the trails in the same change; not run on a scan of a repository, where the account's trail usually lives in another one.",
             remediation: "Add to an `aws_cloudtrail` an `event_selector` with `read_write_type` `All` or `WriteOnly` and a `data_resource` of type `AWS::S3::Object` whose `values` include `arn:aws:s3:::BUCKET/` (or `arn:aws:s3` for every bucket).",
             aliases: &["AWS-0171", "AVD-AWS-0171"],
             frameworks: &[
@@ -272,7 +272,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-S3-013",
             title: "S3 object-level read events are not logged by CloudTrail",
             severity: Severity::Low,
-            description: "CloudTrail does not record object-level (data event) API calls such as GetObject unless a trail's event selector asks for them; without them, who read which object cannot be established after a leak. Checks the trails in the same change.",
+            description: "CloudTrail does not record object-level (data event) API calls such as GetObject unless a trail's event selector asks for them; without them, who read which object cannot be established after a leak. Checks the trails in the same change; not run on a scan of a repository, where the account's trail usually lives in another one.",
             remediation: "Add to an `aws_cloudtrail` an `event_selector` with `read_write_type` `All` or `ReadOnly` and a `data_resource` of type `AWS::S3::Object` whose `values` include `arn:aws:s3:::BUCKET/` (or `arn:aws:s3` for every bucket).",
             aliases: &["AWS-0172", "AVD-AWS-0172"],
             frameworks: &[
@@ -287,6 +287,14 @@ pub(super) const RULES: &[ResourceRule] = &[
         check: check_object_read_logging,
     },
 ];
+
+/// Rules that fail a bucket because no CloudTrail trail reviewed with it logs its
+/// object events. A trail is an account's (often an organisation's), usually
+/// declared in another repository than the buckets, so its absence from a
+/// repository proves nothing. Every other S3 rule judges a bucket by its own
+/// attributes and its own `aws_s3_bucket_*` resources, which live beside it; an
+/// account-level public access block only ever exempts a bucket from them.
+pub(super) const ACCOUNT_WIDE_RULES: &[&str] = &["RG-AWS-S3-012", "RG-AWS-S3-013"];
 
 /// Encryption is on when the inline rule or a split configuration resource names an
 /// algorithm.
@@ -1682,7 +1690,7 @@ resource "aws_s3_bucket_versioning" "split" {
 
     #[test]
     fn object_logging_follows_classic_and_advanced_selectors() {
-        let review = review_of(
+        let review = change_of(
             "main.tf",
             r#"
 resource "aws_s3_bucket" "named" { bucket = "named" }
