@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::{self, InputKind};
 use crate::diff::{ChangedFile, parse_unified_diff};
+use crate::evaluate::VariableInputs;
 use crate::hcl;
 use crate::plan::{Plan, parse_plan};
 use crate::resource::Resource;
@@ -155,6 +156,16 @@ impl ChangeSet {
         origin: Origin,
         documents: impl IntoIterator<Item = Document>,
     ) -> ChangeSet {
+        Self::from_documents_with_inputs(origin, documents, &VariableInputs::default())
+    }
+
+    /// [`ChangeSet::from_documents`] with values for the root modules' variables
+    /// given from outside the configuration (`TF_VAR_`, `-var`, `-var-file`).
+    pub fn from_documents_with_inputs(
+        origin: Origin,
+        documents: impl IntoIterator<Item = Document>,
+        inputs: &VariableInputs,
+    ) -> ChangeSet {
         let mut change_set = ChangeSet {
             origin,
             ..ChangeSet::default()
@@ -162,7 +173,7 @@ impl ChangeSet {
         for document in documents {
             change_set.add_document(&document);
         }
-        change_set.evaluate();
+        change_set.evaluate_with(inputs);
         change_set
     }
 
@@ -170,7 +181,13 @@ impl ChangeSet {
     /// `count`/`for_each` instances with evaluated attributes. `from_documents` does
     /// it once every document is in; call it after adding documents one by one.
     pub fn evaluate(&mut self) {
-        for problem in crate::evaluate::evaluate(&mut self.configuration) {
+        self.evaluate_with(&VariableInputs::default());
+    }
+
+    /// [`ChangeSet::evaluate`] with values for the root modules' variables given
+    /// from outside the configuration.
+    pub fn evaluate_with(&mut self, inputs: &VariableInputs) {
+        for problem in crate::evaluate::evaluate(&mut self.configuration, inputs) {
             self.errors.push(InputError {
                 file: problem.file,
                 line: problem.line,

@@ -41,6 +41,7 @@ pub use address::{Address, InstanceKey, Mode, ModuleStep};
 pub use changeset::{ChangeSet, Document, InputError, Origin};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
+pub use evaluate::{CommandLineVariable, VarArgumentError, VariableInputs};
 pub use external::{ExternalError, ExternalFinding, ExternalResult, ExternalRule, FailureKind};
 pub use finding::{Finding, RuleInfo, Severity};
 pub use plan::{Plan, PlanError, parse_plan};
