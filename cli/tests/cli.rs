@@ -617,3 +617,131 @@ fn file_names_cannot_send_control_sequences_to_the_terminal() {
         );
     }
 }
+
+// Root variables from outside the configuration: --var, --var-file, TF_VAR_.
+
+const SSH_RULE: &str = r#"variable "admin_cidrs" {
+  type    = list(string)
+  default = ["10.0.0.0/8"]
+}
+
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = var.admin_cidrs
+  security_group_id = "sg-0123456789abcdef0"
+}
+"#;
+
+fn review_with_env(args: &[&str], environment: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reviewgate"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .envs(environment.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run reviewgate")
+}
+
+fn ssh_open(output: &Output) -> bool {
+    json(output)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["rule_id"] == "RG-AWS-EC2-002")
+}
+
+#[test]
+fn var_var_file_and_tf_var_set_root_variables_in_terraforms_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("main.tf"), SSH_RULE).expect("write");
+    let root = dir.path().to_str().expect("utf-8");
+    let open = "admin_cidrs=[\"0.0.0.0/0\"]";
+    let closed = "admin_cidrs=[\"192.168.0.0/16\"]";
+    let review = |args: &[&str], environment: &[(&str, &str)]| {
+        let mut all = vec!["review", "--format", "json", root];
+        all.extend_from_slice(args);
+        let out = review_with_env(&all, environment);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ssh_open(&out)
+    };
+    assert!(!review(&[], &[]), "the default is closed");
+    assert!(review(&["--var", open], &[]));
+    assert!(review(&[], &[("TF_VAR_admin_cidrs", "[\"0.0.0.0/0\"]")]));
+
+    let var_file = dir.path().join("open.tfvars.json");
+    fs::write(&var_file, r#"{"admin_cidrs": ["0.0.0.0/0"]}"#).expect("write");
+    let var_file = var_file.to_str().expect("utf-8");
+    // Command-line order decides between --var and --var-file.
+    assert!(review(&["--var", closed, "--var-file", var_file], &[]));
+    assert!(!review(&["--var-file", var_file, "--var", closed], &[]));
+
+    // terraform.tfvars beats the environment; the command line beats both.
+    fs::write(
+        dir.path().join("terraform.tfvars"),
+        "admin_cidrs = [\"172.16.0.0/12\"]\n",
+    )
+    .expect("write");
+    assert!(!review(&[], &[("TF_VAR_admin_cidrs", "[\"0.0.0.0/0\"]")]));
+    assert!(review(&["--var", open], &[]));
+}
+
+#[test]
+fn bad_variable_arguments_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("main.tf"), SSH_RULE).expect("write");
+    let root = dir.path().to_str().expect("utf-8");
+
+    let out = reviewgate(&["review", root, "--var", "admin_cidrs"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has no `=`"), "{stderr}");
+
+    let broken = dir.path().join("broken.tfvars");
+    fs::write(&broken, "admin_cidrs = [\n").expect("write");
+    let out = reviewgate(
+        &[
+            "review",
+            "--format",
+            "json",
+            root,
+            "--var-file",
+            broken.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let review = json(&out);
+    let errors = review["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("broken.tfvars"))
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("variables file:"))),
+        "{review}"
+    );
+
+    let out = reviewgate(
+        &["review", root, "--var-file", "/no/such/file.tfvars"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--var-file /no/such/file.tfvars: cannot read"),
+        "{stderr}"
+    );
+
+    let out = reviewgate(&["review", root, "--var", "undeclared=1"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("no root module"), "{}", stdout(&out));
+}
