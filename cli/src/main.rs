@@ -82,7 +82,8 @@ struct ReviewArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Read every file and stdin as this format instead of detecting it
-    /// (plan, terraform, terraform-json, tfvars, tfvars-json, lock-file, diff).
+    /// (plan, terraform, terraform-json, tfvars, tfvars-json, lock-file, diff,
+    /// module-manifest).
     #[arg(long, value_name = "FORMAT", value_parser = parse_input_kind)]
     input_format: Option<InputKind>,
     /// Set a root module variable, as `terraform plan -var` does: a raw string for a

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::{self, InputKind};
 use crate::diff::{ChangedFile, parse_unified_diff};
-use crate::evaluate::VariableInputs;
+use crate::evaluate::{UnevaluatedModule, VariableInputs};
 use crate::hcl;
+use crate::module_manifest;
 use crate::plan::{Plan, parse_plan};
 use crate::resource::Resource;
 use crate::terraform::{ConfigError, Configuration, ParsedFile};
@@ -139,6 +140,9 @@ pub struct ChangeSet {
     pub configuration: Configuration,
     /// Documents (or blocks in them) that could not be used.
     pub errors: Vec<InputError>,
+    /// Module calls whose module could not be evaluated (its files are not among
+    /// the documents), set by [`ChangeSet::evaluate`].
+    pub unevaluated_modules: Vec<UnevaluatedModule>,
 }
 
 impl ChangeSet {
@@ -187,7 +191,9 @@ impl ChangeSet {
     /// [`ChangeSet::evaluate`] with values for the root modules' variables given
     /// from outside the configuration.
     pub fn evaluate_with(&mut self, inputs: &VariableInputs) {
-        for problem in crate::evaluate::evaluate(&mut self.configuration, inputs) {
+        let (problems, unevaluated) = crate::evaluate::evaluate(&mut self.configuration, inputs);
+        self.unevaluated_modules.extend(unevaluated);
+        for problem in problems {
             self.errors.push(InputError {
                 file: problem.file,
                 line: problem.line,
@@ -247,6 +253,7 @@ impl ChangeSet {
             InputKind::LockFile => hcl::parse_lock_file(path, content),
             InputKind::TerraformJson => tfjson::parse_terraform_json(path, content),
             InputKind::TfvarsJson => tfjson::parse_tfvars_json(path, content),
+            InputKind::ModuleManifest => module_manifest::parse_module_manifest(path, content),
         };
         let to_error = |e: ConfigError| error(Some(e.line), Some(e.column), e.message);
         match config_result {

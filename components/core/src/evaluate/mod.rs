@@ -35,6 +35,7 @@ use expr::{Eval, Evaluator, Frame, Names};
 use inputs::{Given, RootInputs};
 
 pub use inputs::{CommandLineVariable, VarArgumentError, VariableInputs};
+pub use modules::UnevaluatedModule;
 use values::{Failure, unknown_with};
 
 /// Evaluation steps one module directory may take: far above what real modules need
@@ -61,12 +62,19 @@ pub(crate) struct Problem {
 
 /// Evaluates every module directory of a configuration in place, root modules'
 /// variables also taking `inputs`: resources become their instances with
-/// evaluated attributes. Returns what was invalid.
-pub(crate) fn evaluate(configuration: &mut Configuration, inputs: &VariableInputs) -> Vec<Problem> {
+/// evaluated attributes. Returns what was invalid and the module calls that could
+/// not be evaluated.
+pub(crate) fn evaluate(
+    configuration: &mut Configuration,
+    inputs: &VariableInputs,
+) -> (Vec<Problem>, Vec<UnevaluatedModule>) {
     let mut input_problems = Vec::new();
     let root_inputs = RootInputs::resolve(inputs, &mut input_problems);
-    if configuration.resources.is_empty() && configuration.locals.is_empty() {
-        return input_problems;
+    if configuration.resources.is_empty()
+        && configuration.locals.is_empty()
+        && configuration.module_calls.is_empty()
+    {
+        return (input_problems, Vec::new());
     }
     let resources = std::mem::take(&mut configuration.resources);
     let mut scopes: Vec<Scope<'_>> = Vec::new();
@@ -151,6 +159,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration, inputs: &VariableInput
         .collect();
     let mut evaluated = Vec::with_capacity(root_resources.len());
     let mut module_problems = Vec::new();
+    let mut unevaluated = Vec::new();
     let mut calls_done = vec![false; scopes.len()];
     let mut evaluate_calls = |i: usize, evaluated: &mut Vec<Resource>| {
         if std::mem::replace(&mut calls_done[i], true) || calls.is_called(&scopes[i].dir) {
@@ -163,6 +172,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration, inputs: &VariableInput
             configuration,
             out: evaluated,
             problems: &mut module_problems,
+            unevaluated: &mut unevaluated,
         };
         modules.evaluate_calls(&scopes[i], &mut vec![scopes[i].dir.clone()]);
     };
@@ -191,7 +201,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration, inputs: &VariableInput
     problems.retain(|p| seen.insert((p.file.clone(), p.line, p.message.clone())));
     drop(scopes);
     configuration.resources = evaluated;
-    problems
+    (problems, unevaluated)
 }
 
 /// The directory part of a path: a module is a directory.

@@ -1336,3 +1336,159 @@ mod arbitrary {
         }
     }
 }
+
+// Modules installed by `terraform init`, and calls that are not evaluated.
+
+const MANIFEST: &str = r#"{"Modules":[
+  {"Key":"","Source":"","Dir":"."},
+  {"Key":"db","Source":"registry.terraform.io/acme/db/aws","Version":"1.2.0","Dir":".terraform/modules/db"},
+  {"Key":"db.sg","Source":"git::https://example.com/sg.git?ref=v1","Dir":".terraform/modules/db.sg"}
+]}"#;
+
+fn installed_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "infra/main.tf",
+            r#"
+module "db" {
+  source  = "acme/db/aws"
+  version = "~> 1.0"
+  count   = 2
+  name    = "orders"
+}
+module "cache" {
+  source  = "acme/cache/aws"
+  version = "2.0.0"
+}
+resource "x_thing" "t" {
+  endpoint = module.db[0].endpoint
+}
+"#,
+        ),
+        ("infra/.terraform/modules/modules.json", MANIFEST),
+        (
+            "infra/.terraform/modules/db/main.tf",
+            r#"variable "name" {}
+module "sg" {
+  source = "git::https://example.com/sg.git?ref=v1"
+  open   = true
+}
+resource "aws_db_instance" "this" {
+  identifier          = var.name
+  publicly_accessible = true
+}
+output "endpoint" { value = "${var.name}.db.example.com" }
+"#,
+        ),
+        (
+            "infra/.terraform/modules/db.sg/main.tf",
+            "variable \"open\" {}\nresource \"x_rule\" \"r\" {\n  open = var.open\n}\n",
+        ),
+    ]
+}
+
+#[test]
+fn installed_registry_and_git_modules_are_evaluated_per_call_instance() {
+    let cs = one(&installed_files());
+    let db = resource(&cs, "module.db[1].aws_db_instance.this");
+    assert_eq!(db.source.file, "infra/.terraform/modules/db/main.tf");
+    assert_eq!(db.source.lines.map(|l| l.start), Some(6));
+    assert_eq!(attr(db, "identifier"), &json(r#""orders""#));
+    assert_eq!(
+        attr(resource(&cs, "module.db[0].module.sg.x_rule.r"), "open"),
+        &Value::Bool(true)
+    );
+    assert_eq!(
+        attr(resource(&cs, "x_thing.t"), "endpoint"),
+        &json(r#""orders.db.example.com""#)
+    );
+    // The installed directories are modules, never roots of their own.
+    assert!(
+        !addresses(&cs)
+            .iter()
+            .any(|a| a.starts_with("aws_db_instance")),
+        "{:?}",
+        addresses(&cs)
+    );
+    // Findings point into the module and name the call.
+    let public: Vec<_> = review(&cs)
+        .findings
+        .into_iter()
+        .filter(|f| f.resource.as_deref() == Some("module.db[0].aws_db_instance.this"))
+        .collect();
+    assert!(
+        public
+            .iter()
+            .any(|f| f.file.as_deref() == Some("infra/.terraform/modules/db/main.tf")),
+        "{public:?}"
+    );
+}
+
+#[test]
+fn a_module_that_is_not_present_is_recorded_once_naming_its_source() {
+    let cs = one(&installed_files());
+    assert_eq!(
+        cs.unevaluated_modules.len(),
+        1,
+        "{:?}",
+        cs.unevaluated_modules
+    );
+    let cache = &cs.unevaluated_modules[0];
+    assert_eq!(cache.module, "module.cache");
+    assert_eq!(cache.source.as_deref(), Some("acme/cache/aws"));
+    assert_eq!(cache.version.as_deref(), Some("2.0.0"));
+    assert_eq!(
+        (cache.file.as_str(), cache.line),
+        ("infra/main.tf", Some(8))
+    );
+    assert!(cache.reason.contains("not installed"), "{}", cache.reason);
+
+    // Without `terraform init` nothing is installed: each call is recorded once,
+    // the nested one never reached, however many instances the caller has.
+    let files: Vec<_> = installed_files()
+        .into_iter()
+        .filter(|(path, _)| !path.contains(".terraform/"))
+        .collect();
+    let cs = change_set(&files);
+    let modules: Vec<&str> = cs
+        .unevaluated_modules
+        .iter()
+        .map(|m| m.module.as_str())
+        .collect();
+    assert_eq!(modules, ["module.db", "module.cache"]);
+    assert_eq!(review(&cs).not_evaluated, cs.unevaluated_modules);
+}
+
+#[test]
+fn a_nested_call_not_present_is_recorded_under_its_caller() {
+    let files: Vec<_> = installed_files()
+        .into_iter()
+        .filter(|(path, _)| !path.contains("db.sg"))
+        .collect();
+    let cs = one(&files);
+    let modules: Vec<(&str, Option<&str>)> = cs
+        .unevaluated_modules
+        .iter()
+        .map(|m| (m.module.as_str(), m.source.as_deref()))
+        .collect();
+    assert_eq!(
+        modules,
+        [
+            (
+                "module.db.module.sg",
+                Some("git::https://example.com/sg.git?ref=v1")
+            ),
+            ("module.cache", Some("acme/cache/aws")),
+        ]
+    );
+}
+
+#[test]
+fn a_root_of_module_calls_only_still_reports_them() {
+    let cs = one(&[(
+        "main.tf",
+        "module \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n",
+    )]);
+    assert_eq!(cs.unevaluated_modules.len(), 1);
+    assert_eq!(cs.unevaluated_modules[0].module, "module.vpc");
+}
