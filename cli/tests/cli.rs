@@ -745,3 +745,81 @@ fn bad_variable_arguments_exit_2_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stdout(&out).contains("no root module"), "{}", stdout(&out));
 }
+
+// Modules installed by `terraform init`.
+
+#[test]
+fn installed_modules_are_reviewed_and_missing_ones_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs::write(
+        root.join("main.tf"),
+        r#"module "net" {
+  source      = "acme/net/aws"
+  version     = "~> 1.0"
+  admin_cidrs = ["0.0.0.0/0"]
+}
+
+module "dns" {
+  source = "acme/dns/aws"
+}
+"#,
+    )
+    .expect("write");
+    let modules = root.join(".terraform/modules");
+    fs::create_dir_all(modules.join("net/examples/complete")).expect("mkdir");
+    fs::write(
+        modules.join("modules.json"),
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},
+            {"Key":"net","Source":"registry.terraform.io/acme/net/aws","Version":"1.4.0","Dir":".terraform/modules/net"},
+            {"Key":"dns","Source":"registry.terraform.io/acme/dns/aws","Version":"1.0.0","Dir":"../outside"}]}"#,
+        // A manifest naming a directory outside .terraform/modules is not followed.
+    )
+    .expect("write");
+    fs::write(
+        modules.join("net/main.tf"),
+        SSH_RULE.replace("default = [\"10.0.0.0/8\"]", ""),
+    )
+    .expect("write");
+    // A module's examples are not part of it.
+    fs::write(
+        modules.join("net/examples/complete/main.tf"),
+        "resource \"aws_s3_bucket\" \"example\" {}\n",
+    )
+    .expect("write");
+    let root_arg = root.to_str().expect("utf-8");
+
+    let out = reviewgate(&["review", "--format", "json", root_arg], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = json(&out);
+    let ssh = review["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "RG-AWS-EC2-002")
+        .unwrap_or_else(|| panic!("no SSH finding in the installed module: {review}"));
+    assert_eq!(ssh["resource"], "module.net.aws_security_group_rule.ssh");
+    assert!(
+        ssh["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(".terraform/modules/net/main.tf")),
+        "{ssh}"
+    );
+    assert!(
+        !review.to_string().contains("aws_s3_bucket.example"),
+        "examples were reviewed: {review}"
+    );
+    let missing = review["not_evaluated"].as_array().expect("not_evaluated");
+    assert_eq!(missing.len(), 1, "{review}");
+    assert_eq!(missing[0]["module"], "module.dns");
+    assert_eq!(missing[0]["source"], "acme/dns/aws");
+
+    let text = stdout(&reviewgate(&["review", root_arg], None));
+    assert!(text.contains("1 module(s) not evaluated"), "{text}");
+    assert!(text.contains("module.dns (acme/dns/aws)"), "{text}");
+}
