@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use reviewgate_core::detect::{self, PathKind};
 use reviewgate_core::encoding::{NotText, decode_text};
+use reviewgate_core::module_manifest;
 use reviewgate_core::{Document, InputError, InputKind};
 
 /// What was read.
@@ -121,7 +122,9 @@ fn drop_walked_duplicates(pending: &mut Vec<(PathBuf, bool)>) {
 }
 
 /// Recursively reads the inputs under a directory, in sorted order, skipping
-/// `.terraform/` and other downloaded-module caches. Files that are not inputs
+/// `.terraform/` and other downloaded-module caches — except the modules
+/// `terraform init` installed for a root module, listed in its
+/// `.terraform/modules/modules.json` ([`installed_modules`]). Files that are not inputs
 /// (`README.md`, `package.json`) are skipped silently here — unlike a file named on
 /// the command line, nobody asked for them.
 fn walk(dir: &Path, excluded: &dyn Fn(&Path) -> bool, collected: &mut Collected) {
@@ -152,13 +155,73 @@ fn walk(dir: &Path, excluded: &dyn Fn(&Path) -> bool, collected: &mut Collected)
             continue;
         }
         if is_dir {
-            if !detect::is_ignored_dir(name) {
+            if name == ".terraform" {
+                installed_modules(&path, collected);
+            } else if !detect::is_ignored_dir(name) {
                 walk(&path, excluded, collected);
             }
         } else if detect::kind_from_path(name).is_some() {
             collected.pending.push((path, false));
         }
     }
+}
+
+/// Lists a root module's `.terraform/modules/modules.json` and the configuration
+/// files of each module it records, so that registry and git modules are evaluated
+/// like local ones. Only directories under `.terraform/modules/` are read, and only
+/// their own files (a module's examples and tests are not part of it; its
+/// submodules have entries of their own); a manifest naming anything else is not
+/// followed there.
+fn installed_modules(dot_terraform: &Path, collected: &mut Collected) {
+    let modules = dot_terraform.join("modules");
+    let manifest = modules.join("modules.json");
+    let Ok(meta) = fs::symlink_metadata(&manifest) else {
+        return;
+    };
+    if !meta.is_file() {
+        return;
+    }
+    let display = manifest.display().to_string();
+    let text = match fs::read(&manifest).map(decode_text) {
+        Ok(Ok(text)) => text,
+        Ok(Err(e)) => return collected.errors.push(not_text(&display, None, &e)),
+        Err(e) => return collected.errors.push(read_error(&display, &e)),
+    };
+    // The core reads the manifest again as a document; here only the directories
+    // matter, resolved exactly as the core resolves them.
+    let Ok(parsed) = module_manifest::parse_module_manifest(&display, &text) else {
+        collected.documents.push(Document::detect(display, text));
+        return;
+    };
+    let allowed = format!("{}/", modules.display());
+    for module in &parsed.configuration.installed_modules {
+        if !(module.dir.starts_with(&allowed) || module.dir == allowed.trim_end_matches('/')) {
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(&module.dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    matches!(
+                        detect::kind_from_path(n),
+                        Some(PathKind::Known(
+                            InputKind::Terraform | InputKind::TerraformJson
+                        ))
+                    )
+                })
+            })
+            .collect();
+        files.sort();
+        collected
+            .pending
+            .extend(files.into_iter().map(|p| (p, false)));
+    }
+    collected.documents.push(Document::detect(display, text));
 }
 
 /// Reads listed files into documents; unreadable files become errors.

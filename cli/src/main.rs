@@ -13,17 +13,20 @@ mod serve;
 mod server_config;
 mod settings;
 mod upload;
+mod variables;
 mod webhook;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use reviewgate_core::compliance::{self, Framework};
 use reviewgate_core::output::{escape, markdown, sarif};
 use reviewgate_core::review::{review_changed_lines_with_findings, review_with_findings};
-use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Severity, rules};
+use reviewgate_core::{
+    ChangeSet, CommandLineVariable, Document, InputKind, Origin, Severity, VariableInputs, rules,
+};
 
 #[global_allocator]
 static ALLOCATOR: alloc::PeakAllocator = alloc::PeakAllocator;
@@ -89,9 +92,20 @@ struct ReviewArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Read every file and stdin as this format instead of detecting it
-    /// (plan, terraform, terraform-json, tfvars, tfvars-json, lock-file, diff).
+    /// (plan, terraform, terraform-json, tfvars, tfvars-json, lock-file, diff,
+    /// module-manifest).
     #[arg(long, value_name = "FORMAT", value_parser = parse_input_kind)]
     input_format: Option<InputKind>,
+    /// Set a root module variable, as `terraform plan -var` does: a raw string for a
+    /// variable of no type or a primitive one, an HCL literal (`["a","b"]`) for any
+    /// other. Repeatable; with --var-file, the last one typed wins.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    vars: Vec<CommandLineVariable>,
+    /// Read root module variables from a `.tfvars` (or `.tfvars.json`) file, as
+    /// `terraform plan -var-file` does. Repeatable. `TF_VAR_NAME` environment
+    /// variables are read too, below every tfvars file.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
     /// Exit 1 when an unsuppressed finding is at or above this severity
     /// (default: `fail_on` from .reviewgate.toml, else never).
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
@@ -158,10 +172,44 @@ fn parse_input_kind(s: &str) -> Result<InputKind, String> {
     s.parse()
 }
 
+fn parse_var(s: &str) -> Result<CommandLineVariable, String> {
+    CommandLineVariable::parse_var(s).map_err(|e| e.to_string())
+}
+
+/// `--var` and `--var-file` in the order they were typed: Terraform lets a later
+/// one win, whichever kind it is, and clap keeps each kind in its own list.
+fn variable_arguments(
+    matches: Option<&clap::ArgMatches>,
+    args: &mut ReviewArgs,
+) -> Vec<(usize, variables::Argument)> {
+    let positions = |id: &str| -> Vec<usize> {
+        matches
+            .and_then(|m| m.indices_of(id))
+            .map(Iterator::collect)
+            .unwrap_or_default()
+    };
+    let vars = std::mem::take(&mut args.vars)
+        .into_iter()
+        .map(variables::Argument::Var);
+    let files = std::mem::take(&mut args.var_files)
+        .into_iter()
+        .map(variables::Argument::File);
+    positions("vars")
+        .into_iter()
+        .zip(vars)
+        .chain(positions("var_files").into_iter().zip(files))
+        .collect()
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let result = match cli.command {
-        Command::Review(args) => run_review(args),
+        Command::Review(mut args) => {
+            let arguments = variable_arguments(matches.subcommand_matches("review"), &mut args);
+            variables::collect(std::env::vars_os(), arguments)
+                .and_then(|inputs| run_review(args, &inputs))
+        }
         Command::Rules { format } => run_rules(format),
         Command::Frameworks(args) => frameworks::run(args).map(|()| EXIT_OK),
         Command::Bench(args) => {
@@ -193,7 +241,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
+fn run_review(args: ReviewArgs, variables: &VariableInputs) -> anyhow::Result<u8> {
     let (settings, gate_findings) = match &args.settings_from {
         Some(revision) => {
             settings::load_at_revision(&args.paths, args.config.as_deref(), revision)?
@@ -217,6 +265,7 @@ fn run_review(args: ReviewArgs) -> anyhow::Result<u8> {
         listing,
         args.input_format,
         checkout.as_deref(),
+        variables,
         kept.as_mut(),
     );
     if change_set.plans.is_empty()
@@ -340,6 +389,7 @@ fn read_and_parse(
     listing: inputs::Collected,
     forced: Option<InputKind>,
     checkout: Option<&std::path::Path>,
+    variables: &VariableInputs,
     mut kept: Option<&mut Vec<Document>>,
 ) -> (ChangeSet, Vec<reviewgate_core::InputError>) {
     let mut errors = listing.errors;
@@ -364,7 +414,7 @@ fn read_and_parse(
             kept.push(d.clone());
         }
     });
-    let change_set = ChangeSet::from_documents(Origin::Local, documents);
+    let change_set = ChangeSet::from_documents_with_inputs(Origin::Local, documents, variables);
     (change_set, errors)
 }
 

@@ -235,6 +235,31 @@ pub fn text(
         }
     }
 
+    if !review.not_evaluated.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} module(s) not evaluated — their resources are not reviewed:",
+            review.not_evaluated.len()
+        )?;
+        for module in &review.not_evaluated {
+            let at = match module.line {
+                Some(line) => format!("{}:{line}", module.file),
+                None => module.file.clone(),
+            };
+            writeln!(
+                out,
+                "  {}",
+                shown(&format!(
+                    "{at}: {} ({}): {}",
+                    module.module,
+                    module.source.as_deref().unwrap_or("a computed source"),
+                    module.reason
+                ))
+            )?;
+        }
+    }
+
     let active: Vec<&Finding> = review.findings.iter().filter(|f| !f.suppressed).collect();
     let mut counts = Vec::new();
     for severity in Severity::ALL.iter().rev() {

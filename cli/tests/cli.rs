@@ -939,6 +939,103 @@ fn changed_lines_only_without_a_diff_is_refused() {
             "--no-config",
             "--changed-lines-only",
             dir.path().to_str().expect("utf-8"),
+
+// Root variables from outside the configuration: --var, --var-file, TF_VAR_.
+
+const SSH_RULE: &str = r#"variable "admin_cidrs" {
+  type    = list(string)
+  default = ["10.0.0.0/8"]
+}
+
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = var.admin_cidrs
+  security_group_id = "sg-0123456789abcdef0"
+}
+"#;
+
+fn review_with_env(args: &[&str], environment: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_reviewgate"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .envs(environment.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run reviewgate")
+}
+
+fn ssh_open(output: &Output) -> bool {
+    json(output)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["rule_id"] == "RG-AWS-EC2-002")
+}
+
+#[test]
+fn var_var_file_and_tf_var_set_root_variables_in_terraforms_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("main.tf"), SSH_RULE).expect("write");
+    let root = dir.path().to_str().expect("utf-8");
+    let open = "admin_cidrs=[\"0.0.0.0/0\"]";
+    let closed = "admin_cidrs=[\"192.168.0.0/16\"]";
+    let review = |args: &[&str], environment: &[(&str, &str)]| {
+        let mut all = vec!["review", "--format", "json", root];
+        all.extend_from_slice(args);
+        let out = review_with_env(&all, environment);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ssh_open(&out)
+    };
+    assert!(!review(&[], &[]), "the default is closed");
+    assert!(review(&["--var", open], &[]));
+    assert!(review(&[], &[("TF_VAR_admin_cidrs", "[\"0.0.0.0/0\"]")]));
+
+    let var_file = dir.path().join("open.tfvars.json");
+    fs::write(&var_file, r#"{"admin_cidrs": ["0.0.0.0/0"]}"#).expect("write");
+    let var_file = var_file.to_str().expect("utf-8");
+    // Command-line order decides between --var and --var-file.
+    assert!(review(&["--var", closed, "--var-file", var_file], &[]));
+    assert!(!review(&["--var-file", var_file, "--var", closed], &[]));
+
+    // terraform.tfvars beats the environment; the command line beats both.
+    fs::write(
+        dir.path().join("terraform.tfvars"),
+        "admin_cidrs = [\"172.16.0.0/12\"]\n",
+    )
+    .expect("write");
+    assert!(!review(&[], &[("TF_VAR_admin_cidrs", "[\"0.0.0.0/0\"]")]));
+    assert!(review(&["--var", open], &[]));
+}
+
+#[test]
+fn bad_variable_arguments_exit_2_with_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("main.tf"), SSH_RULE).expect("write");
+    let root = dir.path().to_str().expect("utf-8");
+
+    let out = reviewgate(&["review", root, "--var", "admin_cidrs"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("has no `=`"), "{stderr}");
+
+    let broken = dir.path().join("broken.tfvars");
+    fs::write(&broken, "admin_cidrs = [\n").expect("write");
+    let out = reviewgate(
+        &[
+            "review",
+            "--format",
+            "json",
+            root,
+            "--var-file",
+            broken.to_str().expect("utf-8"),
         ],
         None,
     );
@@ -967,6 +1064,79 @@ fn a_new_terraform_file_in_a_diff_is_reviewed_as_configuration() {
         &["review", "--no-config", "--format", "json", "-"],
         Some(&diff),
     );
+
+    let review = json(&out);
+    let errors = review["errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("broken.tfvars"))
+            && e["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("variables file:"))),
+        "{review}"
+    );
+
+    let out = reviewgate(
+        &["review", root, "--var-file", "/no/such/file.tfvars"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--var-file /no/such/file.tfvars: cannot read"),
+        "{stderr}"
+    );
+
+    let out = reviewgate(&["review", root, "--var", "undeclared=1"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).contains("no root module"), "{}", stdout(&out));
+}
+
+// Modules installed by `terraform init`.
+
+#[test]
+fn installed_modules_are_reviewed_and_missing_ones_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    fs::write(
+        root.join("main.tf"),
+        r#"module "net" {
+  source      = "acme/net/aws"
+  version     = "~> 1.0"
+  admin_cidrs = ["0.0.0.0/0"]
+}
+
+module "dns" {
+  source = "acme/dns/aws"
+}
+"#,
+    )
+    .expect("write");
+    let modules = root.join(".terraform/modules");
+    fs::create_dir_all(modules.join("net/examples/complete")).expect("mkdir");
+    fs::write(
+        modules.join("modules.json"),
+        r#"{"Modules":[{"Key":"","Source":"","Dir":"."},
+            {"Key":"net","Source":"registry.terraform.io/acme/net/aws","Version":"1.4.0","Dir":".terraform/modules/net"},
+            {"Key":"dns","Source":"registry.terraform.io/acme/dns/aws","Version":"1.0.0","Dir":"../outside"}]}"#,
+        // A manifest naming a directory outside .terraform/modules is not followed.
+    )
+    .expect("write");
+    fs::write(
+        modules.join("net/main.tf"),
+        SSH_RULE.replace("default = [\"10.0.0.0/8\"]", ""),
+    )
+    .expect("write");
+    // A module's examples are not part of it.
+    fs::write(
+        modules.join("net/examples/complete/main.tf"),
+        "resource \"aws_s3_bucket\" \"example\" {}\n",
+    )
+    .expect("write");
+    let root_arg = root.to_str().expect("utf-8");
+
+    let out = reviewgate(&["review", "--format", "json", root_arg], None);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -1056,4 +1226,30 @@ fn text_output_has_one_heading_per_resource_with_its_findings_below() {
         block.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
         "{block:?}"
     );
+
+    let ssh = review["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "RG-AWS-EC2-002")
+        .unwrap_or_else(|| panic!("no SSH finding in the installed module: {review}"));
+    assert_eq!(ssh["resource"], "module.net.aws_security_group_rule.ssh");
+    assert!(
+        ssh["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with(".terraform/modules/net/main.tf")),
+        "{ssh}"
+    );
+    assert!(
+        !review.to_string().contains("aws_s3_bucket.example"),
+        "examples were reviewed: {review}"
+    );
+    let missing = review["not_evaluated"].as_array().expect("not_evaluated");
+    assert_eq!(missing.len(), 1, "{review}");
+    assert_eq!(missing[0]["module"], "module.dns");
+    assert_eq!(missing[0]["source"], "acme/dns/aws");
+
+    let text = stdout(&reviewgate(&["review", root_arg], None));
+    assert!(text.contains("1 module(s) not evaluated"), "{text}");
+    assert!(text.contains("module.dns (acme/dns/aws)"), "{text}");
 }

@@ -52,6 +52,12 @@ function review(r) {
     }),
     undetermined: r.undetermined.map((u) =>
       Object.fromEntries(Object.entries(u).map(([k, v]) => [snake(k), v ?? null]))),
+    not_evaluated: r.notEvaluated.map((m) => {
+      const o = { module: m.module, source: m.source ?? null, file: m.file,
+        line: m.line ?? null, reason: m.reason };
+      if (m.version !== undefined) o.version = m.version;
+      return o;
+    }),
     risk: r.risk && { score: r.risk.score, level: r.risk.level, confidence: r.risk.confidence,
       factors: r.risk.factors },
   };

@@ -21,7 +21,7 @@ use reviewgate_core::review::RiskFactor;
 use reviewgate_core::rules::Undetermined;
 use reviewgate_core::{
     Document, ExternalError, ExternalFinding, ExternalResult, FailedCheck, FailureKind, Finding,
-    InputError, InputKind, Review, Risk, RiskLevel, RuleInfo, Severity,
+    InputError, InputKind, Review, Risk, RiskLevel, RuleInfo, Severity, UnevaluatedModule,
 };
 
 use super::wit;
@@ -66,6 +66,7 @@ enum_conversions!(InputKind {
     TfvarsJson,
     LockFile,
     Diff,
+    ModuleManifest,
 });
 enum_conversions!(RiskLevel {
     Low,
@@ -309,6 +310,32 @@ impl From<wit::Undetermined> for Undetermined {
     }
 }
 
+impl From<UnevaluatedModule> for wit::UnevaluatedModule {
+    fn from(u: UnevaluatedModule) -> Self {
+        wit::UnevaluatedModule {
+            module: u.module,
+            source: u.source,
+            version: u.version,
+            file: u.file,
+            line: u.line,
+            reason: u.reason,
+        }
+    }
+}
+
+impl From<wit::UnevaluatedModule> for UnevaluatedModule {
+    fn from(u: wit::UnevaluatedModule) -> Self {
+        UnevaluatedModule {
+            module: u.module,
+            source: u.source,
+            version: u.version,
+            file: u.file,
+            line: u.line,
+            reason: u.reason,
+        }
+    }
+}
+
 impl From<Risk> for wit::Risk {
     fn from(risk: Risk) -> Self {
         wit::Risk {
@@ -358,6 +385,7 @@ impl From<Review> for wit::Review {
             resources: saturate(review.resources),
             errors: convert_each(review.errors),
             undetermined: convert_each(review.undetermined),
+            not_evaluated: convert_each(review.not_evaluated),
             risk: review.risk.map(Into::into),
             failed_checks: convert_each(review.failed_checks),
         }
@@ -375,6 +403,7 @@ impl TryFrom<wit::Review> for Review {
             resources: widen(review.resources),
             errors: convert_each(review.errors),
             undetermined: convert_each(review.undetermined),
+            not_evaluated: convert_each(review.not_evaluated),
             risk: review.risk.map(Into::into),
             failed_checks: convert_each(review.failed_checks),
         })

@@ -11,7 +11,7 @@ use reviewgate_core::review::{
 use reviewgate_core::rules::Undetermined;
 use reviewgate_core::{
     Document, ExternalError, ExternalFinding, ExternalResult, FailedCheck, FailureKind, Finding,
-    InputError, InputKind, Review, Risk, RiskLevel, Severity,
+    InputError, InputKind, Review, Risk, RiskLevel, Severity, UnevaluatedModule,
 };
 
 use super::wit;
@@ -129,6 +129,14 @@ fn review() -> Review {
                 reason: "ami is known only after apply".to_owned(),
             },
         ],
+        not_evaluated: vec![UnevaluatedModule {
+            module: "module.app.module.db".to_owned(),
+            source: Some("terraform-aws-modules/rds/aws".to_owned()),
+            version: Some("~> 6.0".to_owned()),
+            file: "app/main.tf".to_owned(),
+            line: Some(3),
+            reason: "its files are not among the reviewed files".to_owned(),
+        }],
         risk: Some(Risk {
             score: 87,
             level: RiskLevel::Critical,
@@ -170,6 +178,7 @@ fn a_review_round_trips() {
         resources: 0,
         errors: Vec::new(),
         undetermined: Vec::new(),
+        not_evaluated: Vec::new(),
         risk: None,
         failed_checks: Vec::new(),
     };

@@ -377,6 +377,7 @@ pub fn delta_review(delta: &SpaceliftDelta) -> Review {
         resources: changed,
         errors: Vec::new(),
         undetermined: Vec::new(),
+        not_evaluated: Vec::new(),
         failed_checks: Vec::new(),
     }
 }

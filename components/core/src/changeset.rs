@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::detect::{self, InputKind};
 use crate::diff::{ChangedFile, FileStatus, parse_unified_diff};
+use crate::evaluate::{UnevaluatedModule, VariableInputs};
 use crate::hcl;
+use crate::module_manifest;
 use crate::plan::{Plan, parse_plan};
 use crate::resource::Resource;
 use crate::terraform::{ConfigError, Configuration, ParsedFile};
@@ -151,6 +153,9 @@ pub struct ChangeSet {
     pub configuration: Configuration,
     /// Documents (or blocks in them) that could not be used.
     pub errors: Vec<InputError>,
+    /// Module calls whose module could not be evaluated (its files are not among
+    /// the documents), set by [`ChangeSet::evaluate`].
+    pub unevaluated_modules: Vec<UnevaluatedModule>,
 }
 
 impl ChangeSet {
@@ -178,6 +183,16 @@ impl ChangeSet {
         origin: Origin,
         documents: impl IntoIterator<Item = Document>,
     ) -> ChangeSet {
+        Self::from_documents_with_inputs(origin, documents, &VariableInputs::default())
+    }
+
+    /// [`ChangeSet::from_documents`] with values for the root modules' variables
+    /// given from outside the configuration (`TF_VAR_`, `-var`, `-var-file`).
+    pub fn from_documents_with_inputs(
+        origin: Origin,
+        documents: impl IntoIterator<Item = Document>,
+        inputs: &VariableInputs,
+    ) -> ChangeSet {
         let mut change_set = ChangeSet {
             origin,
             ..ChangeSet::default()
@@ -185,7 +200,7 @@ impl ChangeSet {
         for document in documents {
             change_set.add_document(&document);
         }
-        change_set.evaluate();
+        change_set.evaluate_with(inputs);
         change_set
     }
 
@@ -195,8 +210,16 @@ impl ChangeSet {
     /// `count`/`for_each` instances with evaluated attributes. `from_documents` does
     /// it once every document is in; call it after adding documents one by one.
     pub fn evaluate(&mut self) {
+        self.evaluate_with(&VariableInputs::default());
+    }
+
+    /// [`ChangeSet::evaluate`] with values for the root modules' variables given
+    /// from outside the configuration.
+    pub fn evaluate_with(&mut self, inputs: &VariableInputs) {
         self.read_files_added_by_diffs();
-        for problem in crate::evaluate::evaluate(&mut self.configuration) {
+        let (problems, unevaluated) = crate::evaluate::evaluate(&mut self.configuration, inputs);
+        self.unevaluated_modules.extend(unevaluated);
+        for problem in problems {
             self.errors.push(InputError {
                 file: problem.file,
                 line: problem.line,
@@ -292,7 +315,8 @@ impl ChangeSet {
             | InputKind::Tfvars
             | InputKind::LockFile
             | InputKind::TerraformJson
-            | InputKind::TfvarsJson => self.add_configuration(path, kind, content),
+            | InputKind::TfvarsJson
+            | InputKind::ModuleManifest => self.add_configuration(path, kind, content),
         }
     }
 
@@ -305,6 +329,7 @@ impl ChangeSet {
             InputKind::LockFile => hcl::parse_lock_file(path, content),
             InputKind::TerraformJson => tfjson::parse_terraform_json(path, content),
             InputKind::TfvarsJson => tfjson::parse_tfvars_json(path, content),
+            InputKind::ModuleManifest => module_manifest::parse_module_manifest(path, content),
             InputKind::Plan | InputKind::Diff => return,
         };
         let to_error = |e: ConfigError| InputError {

@@ -23,11 +23,13 @@ pub enum InputKind {
     LockFile,
     /// A unified diff (`.diff`, `.patch`).
     Diff,
+    /// `.terraform/modules/modules.json`: the modules `terraform init` installed.
+    ModuleManifest,
 }
 
 impl InputKind {
     /// Every kind, for help texts.
-    pub const ALL: [InputKind; 7] = [
+    pub const ALL: [InputKind; 8] = [
         InputKind::Plan,
         InputKind::Terraform,
         InputKind::TerraformJson,
@@ -35,6 +37,7 @@ impl InputKind {
         InputKind::TfvarsJson,
         InputKind::LockFile,
         InputKind::Diff,
+        InputKind::ModuleManifest,
     ];
 
     /// The name used on the command line and in JSON.
@@ -47,6 +50,7 @@ impl InputKind {
             InputKind::TfvarsJson => "tfvars-json",
             InputKind::LockFile => "lock-file",
             InputKind::Diff => "diff",
+            InputKind::ModuleManifest => "module-manifest",
         }
     }
 }
@@ -77,7 +81,9 @@ impl FromStr for InputKind {
 /// need [`sniff`]: they may be plans. `None` means "not an input we review".
 pub fn kind_from_path(path: &str) -> Option<PathKind> {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let kind = if name == ".terraform.lock.hcl" {
+    let kind = if crate::module_manifest::is_manifest_path(path) {
+        PathKind::Known(InputKind::ModuleManifest)
+    } else if name == ".terraform.lock.hcl" {
         PathKind::Known(InputKind::LockFile)
     } else if name.ends_with(".tf.json") {
         PathKind::Known(InputKind::TerraformJson)
@@ -188,6 +194,11 @@ mod tests {
             ("pr.diff", Some(PathKind::Known(InputKind::Diff))),
             ("0001-fix.patch", Some(PathKind::Known(InputKind::Diff))),
             ("plan.json", Some(PathKind::NeedsContent)),
+            (
+                "infra/.terraform/modules/modules.json",
+                Some(PathKind::Known(InputKind::ModuleManifest)),
+            ),
+            ("modules.json", Some(PathKind::NeedsContent)),
             ("README.md", None),
             ("main.tftpl", None),
         ];

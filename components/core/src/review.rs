@@ -8,6 +8,7 @@ use crate::changed_lines::ChangedLines;
 use crate::changeset::{ChangeSet, InputError};
 use crate::config::ReviewConfig;
 use crate::diff::FileStatus;
+use crate::evaluate::UnevaluatedModule;
 use crate::external::{ExternalResult, FailureKind};
 use crate::finding::Finding;
 use crate::resource::ChangeAction;
@@ -36,6 +37,10 @@ pub struct Review {
     /// Checks that could not be decided because a value is known only after apply.
     #[serde(default)]
     pub undetermined: Vec<Undetermined>,
+    /// Module calls whose module was not evaluated: their resources are not
+    /// reviewed. One entry per call, naming its source.
+    #[serde(default)]
+    pub not_evaluated: Vec<UnevaluatedModule>,
     /// Risk score and confidence.
     pub risk: Option<Risk>,
     /// External checks (policy plugins) that could not run; absent when none failed.
@@ -226,8 +231,14 @@ fn review_merging(
         resources: evaluation.resources_in_scope,
         resources_with_rules: evaluation.resources_checked,
         // An external check looks at every resource; one that failed decided none.
-        checks: evaluation.checks + external_checks * per_check.max(1),
-        undetermined: evaluation.undetermined.len() + failed.len() * per_check.max(1),
+        // A module not evaluated is a check of its resources that could not be
+        // made: it lowers confidence like a value unknown until apply.
+        checks: evaluation.checks
+            + external_checks * per_check.max(1)
+            + change_set.unevaluated_modules.len(),
+        undetermined: evaluation.undetermined.len()
+            + failed.len() * per_check.max(1)
+            + change_set.unevaluated_modules.len(),
         changed_resources,
     };
     let plan_resources: usize = change_set.plans.iter().map(|p| p.resources.len()).sum();
@@ -238,6 +249,7 @@ fn review_merging(
         resources: change_set.configuration.resources.len() + plan_resources,
         errors: change_set.errors.clone(),
         undetermined: evaluation.undetermined,
+        not_evaluated: change_set.unevaluated_modules.clone(),
         failed_checks: failed,
     };
     (review, unchanged)

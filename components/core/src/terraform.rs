@@ -27,6 +27,8 @@ pub struct Configuration {
     pub variable_values: Vec<VariableValue>,
     /// Providers pinned in `.terraform.lock.hcl`.
     pub locked_providers: Vec<LockedProvider>,
+    /// Modules `terraform init` installed, from `.terraform/modules/modules.json`.
+    pub installed_modules: Vec<InstalledModule>,
     /// The files that parsed, in the order they were added.
     pub files: Vec<String>,
 }
@@ -42,6 +44,7 @@ impl Configuration {
         self.providers.extend(other.providers);
         self.variable_values.extend(other.variable_values);
         self.locked_providers.extend(other.locked_providers);
+        self.installed_modules.extend(other.installed_modules);
         self.files.extend(other.files);
     }
 
@@ -148,6 +151,23 @@ pub struct LockedProvider {
     /// How many package hashes are pinned.
     pub hashes: usize,
     /// Where it is recorded.
+    pub source: SourceSpan,
+}
+
+/// A module `terraform init` installed (an entry of
+/// `.terraform/modules/modules.json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InstalledModule {
+    /// The call path: `db` for `module "db"` in the root, `db.sg` for `module "sg"`
+    /// inside it; empty for the root module itself.
+    pub key: String,
+    /// The `source` as Terraform recorded it.
+    pub source_address: String,
+    /// The version installed, for a registry module.
+    pub version: Option<String>,
+    /// Its directory, as reviewed paths name it.
+    pub dir: String,
+    /// The manifest it is recorded in.
     pub source: SourceSpan,
 }
 

@@ -171,3 +171,60 @@ fn no_output_format_contains_a_full_secret() {
         }
     }
 }
+
+/// A root calling a registry module that `terraform init` has not installed.
+const UNINSTALLED_MODULE: &str = r#"
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 5.0"
+}
+resource "aws_s3_bucket" "open" {}
+"#;
+
+#[test]
+fn a_module_not_evaluated_is_a_sarif_notification_and_a_markdown_section() {
+    let review = review_of(UNINSTALLED_MODULE);
+    assert_eq!(review.not_evaluated.len(), 1, "{:?}", review.not_evaluated);
+
+    let log = sarif::to_value(&review, "0.1.0");
+    support::assert_valid_sarif(&log);
+    let notifications = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notifications.len(), 1);
+    let note = &notifications[0];
+    assert_eq!(note["level"], "note");
+    assert_eq!(note["descriptor"]["id"], "reviewgate/module-not-evaluated");
+    let text = note["message"]["text"].as_str().expect("text");
+    assert!(
+        text.starts_with("module.vpc (terraform-aws-modules/vpc/aws) is not evaluated"),
+        "{text}"
+    );
+    let location = &note["locations"][0];
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        "modules/my%20bucket/main.tf"
+    );
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 2);
+    // Results stay the findings: a module not evaluated is no alert.
+    assert_eq!(
+        log["runs"][0]["results"].as_array().expect("results").len(),
+        review.findings.len()
+    );
+    // A review with every module evaluated has no invocation to report.
+    let clean = sarif::to_value(&review_of(TWO_BUCKETS), "0.1.0");
+    assert!(clean["runs"][0].get("invocations").is_none());
+
+    let comment = markdown::render(&review, "0.1.0");
+    assert!(comment.contains("Modules not evaluated (1)"), "{comment}");
+    assert!(
+        comment.contains(
+            "`module.vpc` (`terraform-aws-modules/vpc/aws`) at `modules/my bucket/main.tf:2`"
+        ),
+        "{comment}"
+    );
+
+    let json = serde_json::to_value(&review).expect("json");
+    assert_eq!(json["not_evaluated"][0]["module"], "module.vpc");
+    assert_eq!(json["not_evaluated"][0]["version"], "~> 5.0");
+}

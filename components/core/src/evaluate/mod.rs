@@ -1,7 +1,8 @@
 //! Configuration evaluated the way Terraform evaluates it during plan, one module
-//! directory at a time: variables take their defaults and the values of the
-//! directory's `terraform.tfvars` and `*.auto.tfvars` files (converted to their
-//! declared types, `optional()` defaults filled in), locals are evaluated on first
+//! directory at a time: variables take their defaults, `TF_VAR_` values, the
+//! directory's `terraform.tfvars` and `*.auto.tfvars` files and `-var` /
+//! `-var-file` values, in Terraform's precedence (`inputs.rs`), converted to their
+//! declared types with `optional()` defaults filled in; locals are evaluated on first
 //! use (a cycle is an input error naming it), and every resource's attributes are
 //! evaluated for each of its `count`/`for_each` instances, with `dynamic` blocks
 //! expanded.
@@ -15,6 +16,7 @@
 
 mod expr;
 mod functions;
+mod inputs;
 mod instances;
 mod modules;
 mod types;
@@ -30,6 +32,10 @@ use crate::terraform::{Configuration, Local, Variable, VariableValue};
 use crate::value::{Sensitive, Unknown, UnknownCause, Value};
 
 use expr::{Eval, Evaluator, Frame, Names};
+use inputs::{Given, RootInputs};
+
+pub use inputs::{CommandLineVariable, VarArgumentError, VariableInputs};
+pub use modules::UnevaluatedModule;
 use values::{Failure, unknown_with};
 
 /// Evaluation steps one module directory may take: far above what real modules need
@@ -54,11 +60,21 @@ pub(crate) struct Problem {
     pub message: String,
 }
 
-/// Evaluates every module directory of a configuration in place: resources become
-/// their instances with evaluated attributes. Returns what was invalid.
-pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
-    if configuration.resources.is_empty() && configuration.locals.is_empty() {
-        return Vec::new();
+/// Evaluates every module directory of a configuration in place, root modules'
+/// variables also taking `inputs`: resources become their instances with
+/// evaluated attributes. Returns what was invalid and the module calls that could
+/// not be evaluated.
+pub(crate) fn evaluate(
+    configuration: &mut Configuration,
+    inputs: &VariableInputs,
+) -> (Vec<Problem>, Vec<UnevaluatedModule>) {
+    let mut input_problems = Vec::new();
+    let root_inputs = RootInputs::resolve(inputs, &mut input_problems);
+    if configuration.resources.is_empty()
+        && configuration.locals.is_empty()
+        && configuration.module_calls.is_empty()
+    {
+        return (input_problems, Vec::new());
     }
     let resources = std::mem::take(&mut configuration.resources);
     let mut scopes: Vec<Scope<'_>> = Vec::new();
@@ -103,6 +119,27 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
         scope_of(directory(&call.source.file), &mut scopes);
     }
     let calls = modules::Calls::new(configuration, |dir| by_dir.contains_key(dir));
+    for scope in &mut scopes {
+        if !calls.is_called(&scope.dir) {
+            scope.root_inputs = Some(&root_inputs);
+        }
+    }
+    // Terraform refuses a `-var` that the root module does not declare.
+    let mut refused = std::collections::HashSet::new();
+    for name in root_inputs.var_names() {
+        let declared = scopes
+            .iter()
+            .any(|s| s.root_inputs.is_some() && s.variables.contains_key(name.as_str()));
+        if !declared && refused.insert(name) {
+            input_problems.push(Problem {
+                file: format!("-var {name}"),
+                line: None,
+                message: format!(
+                    "a value is given for variable \"{name}\", which no root module under review declares"
+                ),
+            });
+        }
+    }
     // A called directory is a module: its blocks are evaluated once per call.
     let mut module_resources: HashMap<String, Vec<Resource>> = HashMap::new();
     let mut root_resources: Vec<(usize, Resource)> = Vec::with_capacity(resources.len());
@@ -122,6 +159,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
         .collect();
     let mut evaluated = Vec::with_capacity(root_resources.len());
     let mut module_problems = Vec::new();
+    let mut unevaluated = Vec::new();
     let mut calls_done = vec![false; scopes.len()];
     let mut evaluate_calls = |i: usize, evaluated: &mut Vec<Resource>| {
         if std::mem::replace(&mut calls_done[i], true) || calls.is_called(&scopes[i].dir) {
@@ -134,6 +172,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
             configuration,
             out: evaluated,
             problems: &mut module_problems,
+            unevaluated: &mut unevaluated,
         };
         modules.evaluate_calls(&scopes[i], &mut vec![scopes[i].dir.clone()]);
     };
@@ -152,7 +191,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
             let _ = scopes[i].local(&local.name);
         }
     }
-    let mut problems = Vec::new();
+    let mut problems = input_problems;
     for scope in &scopes {
         problems.extend(scope.problems.take());
     }
@@ -162,7 +201,7 @@ pub(crate) fn evaluate(configuration: &mut Configuration) -> Vec<Problem> {
     problems.retain(|p| seen.insert((p.file.clone(), p.line, p.message.clone())));
     drop(scopes);
     configuration.resources = evaluated;
-    problems
+    (problems, unevaluated)
 }
 
 /// The directory part of a path: a module is a directory.
@@ -180,6 +219,8 @@ struct Scope<'c> {
     variables: HashMap<&'c str, &'c Variable>,
     /// `terraform.tfvars` and `*.auto.tfvars` assignments, in loading order.
     tfvars: Vec<(u8, &'c str, &'c VariableValue)>,
+    /// `TF_VAR_`, `-var` and `-var-file` values, for a root module only.
+    root_inputs: Option<&'c RootInputs>,
     variable_values: RefCell<HashMap<&'c str, Value>>,
     locals: HashMap<&'c str, &'c Local>,
     local_values: RefCell<HashMap<&'c str, Value>>,
@@ -205,6 +246,7 @@ impl<'c> Scope<'c> {
             dir,
             variables: HashMap::new(),
             tfvars: Vec::new(),
+            root_inputs: None,
             variable_values: RefCell::new(HashMap::new()),
             locals: HashMap::new(),
             local_values: RefCell::new(HashMap::new()),
@@ -232,6 +274,34 @@ impl<'c> Scope<'c> {
         scope.module = module;
         scope.inputs = Some(inputs);
         scope
+    }
+
+    /// The value given for a variable, by Terraform's precedence: a module
+    /// instance's from its call; a root's from the command line, else its
+    /// directory's tfvars files, else `TF_VAR_`. An error names where a value
+    /// that cannot be read came from.
+    fn given(&self, variable: &Variable) -> Result<Option<Value>, (String, String)> {
+        let name = variable.name.as_str();
+        if let Some(inputs) = &self.inputs {
+            return Ok(inputs.get(name).cloned());
+        }
+        let read = |given: &Given| match given {
+            Given::Value(value) => Ok(value.clone()),
+            Given::Raw { origin, text } => {
+                inputs::read_raw(variable, text).map_err(|message| (origin.clone(), message))
+            }
+        };
+        if let Some(given) = self.root_inputs.and_then(|r| r.command_line(name)) {
+            return read(given).map(Some);
+        }
+        if let Some((_, _, assignment)) = self.tfvars.iter().rev().find(|(_, _, v)| v.name == name)
+        {
+            return Ok(Some(assignment.value.clone()));
+        }
+        match self.root_inputs.and_then(|r| r.environment(name)) {
+            Some(given) => read(given).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn problem(&self, file: &str, line: Option<u32>, message: String) {
@@ -388,16 +458,13 @@ impl Names for Scope<'_> {
             return value.clone();
         }
         let value = self.variables.get_key_value(name).map(|(&key, variable)| {
-            let given = match &self.inputs {
-                Some(inputs) => inputs.get(name),
-                None => self
-                    .tfvars
-                    .iter()
-                    .rev()
-                    .find(|(_, _, v)| v.name == name)
-                    .map(|(_, _, v)| &v.value),
+            let value = match self.given(variable) {
+                Ok(given) => variable_value(variable, given.as_ref()),
+                Err((origin, message)) => {
+                    self.problem(&origin, None, message.clone());
+                    expr::invalid(&message, Some(format!("var.{name}")))
+                }
             };
-            let value = variable_value(variable, given);
             self.variable_values.borrow_mut().insert(key, value.clone());
             value
         });

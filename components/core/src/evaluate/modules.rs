@@ -3,10 +3,15 @@
 //! instance, with the call's arguments as the module's variables, under the
 //! call's address (`module.x.aws_s3_bucket.this[0]`), and its outputs become
 //! `module.x.NAME` in the caller. A directory called this way is a module, not a
-//! root: it is evaluated through its calls only. Other sources (the registry, git)
-//! stay unknown, saying so.
+//! root: it is evaluated through its calls only. A registry or git module that
+//! `terraform init` installed (`.terraform/modules/modules.json`) is found by its
+//! call's key and evaluated the same way when its files are reviewed. Any other
+//! call is not evaluated: its outputs stay unknown, saying so, and the call is
+//! recorded as an [`UnevaluatedModule`] so that no output passes over it silently.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
 
 use super::expr::Frame;
 use super::instances::{self, count_instances, for_each_instances};
@@ -14,7 +19,7 @@ use super::values::Failure;
 use super::{Scope, directory};
 use crate::address::ModuleStep;
 use crate::resource::Resource;
-use crate::terraform::{Configuration, ModuleCall};
+use crate::terraform::{Configuration, InstalledModule, ModuleCall};
 use crate::value::{Value, ValueMap};
 
 /// Modules nest at most this deep.
@@ -49,29 +54,111 @@ pub(super) fn local_source(caller_dir: &str, source: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// A module call that was not evaluated: its resources are not reviewed, and what
+/// reads its outputs is unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnevaluatedModule {
+    /// The call's address without instance keys (`module.app.module.db`).
+    pub module: String,
+    /// The call's `source`, when it is a literal.
+    pub source: Option<String>,
+    /// The call's `version` constraint, when it is a literal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The file of the call.
+    pub file: String,
+    /// The call's first line, when known.
+    pub line: Option<u32>,
+    /// Why it is not evaluated.
+    pub reason: String,
+}
+
+/// The modules `terraform init` installed, by directory and by call key, per root
+/// module (each root has its own manifest).
+struct Installed<'c> {
+    /// Directory → (root, key).
+    by_dir: HashMap<&'c str, (&'c str, &'c str)>,
+    /// (root, key) → directory.
+    by_key: HashMap<(&'c str, &'c str), &'c str>,
+}
+
+impl<'c> Installed<'c> {
+    fn new(modules: &'c [InstalledModule]) -> Self {
+        let mut installed = Installed {
+            by_dir: HashMap::new(),
+            by_key: HashMap::new(),
+        };
+        for module in modules {
+            let root = crate::module_manifest::root_of(&module.source.file).unwrap_or("");
+            // A local module called from two places has one directory and two
+            // keys: the first is kept (its calls resolve alike from either).
+            installed
+                .by_dir
+                .entry(module.dir.as_str())
+                .or_insert((root, module.key.as_str()));
+            installed
+                .by_key
+                .insert((root, module.key.as_str()), module.dir.as_str());
+            // Terraform records the root as key "" in "."; a manifest without that
+            // entry still belongs to its root.
+            installed.by_dir.entry(root).or_insert((root, ""));
+        }
+        installed
+    }
+
+    /// The directory `terraform init` installed the call `name` made from
+    /// `caller` in, if it did.
+    fn dir_of_call(&self, caller: &str, name: &str) -> Option<String> {
+        let (root, key) = self.by_dir.get(caller).copied()?;
+        let child = if key.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{key}.{name}")
+        };
+        self.by_key
+            .get(&(root, child.as_str()))
+            .map(|dir| (*dir).to_owned())
+    }
+
+    /// The directories of installed modules, the roots left out.
+    fn module_dirs(&self) -> impl Iterator<Item = &'c str> + '_ {
+        self.by_dir
+            .iter()
+            .filter(|(_, (_, key))| !key.is_empty())
+            .map(|(dir, _)| *dir)
+    }
+}
+
 /// The module calls of a configuration, resolved against the reviewed directories.
 pub(super) struct Calls<'c> {
     /// Per calling directory: each call and the directory it evaluates, if any.
     by_caller: HashMap<&'c str, Vec<(&'c ModuleCall, Option<String>)>>,
-    called: std::collections::HashSet<String>,
+    called: HashSet<String>,
 }
 
 impl<'c> Calls<'c> {
     pub fn new(configuration: &'c Configuration, reviewed: impl Fn(&str) -> bool) -> Self {
+        let installed = Installed::new(&configuration.installed_modules);
         let mut by_caller: HashMap<&str, Vec<_>> = HashMap::new();
         for call in &configuration.module_calls {
             let caller = directory(&call.source.file);
             let target = call
                 .source_address
                 .as_deref()
-                .and_then(|source| local_source(caller, source))
+                .and_then(|source| {
+                    local_source(caller, source)
+                        .or_else(|| installed.dir_of_call(caller, &call.name))
+                })
                 .filter(|dir| dir != caller && reviewed(dir));
             by_caller.entry(caller).or_default().push((call, target));
         }
+        // An installed module's directory is a module even when no reviewed call
+        // reaches it (a stale entry): Terraform never runs it as a root.
         let called = by_caller
             .values()
             .flatten()
             .filter_map(|(_, target)| target.clone())
+            .chain(installed.module_dirs().map(str::to_owned))
             .collect();
         Calls { by_caller, called }
     }
@@ -96,6 +183,8 @@ pub(super) struct Modules<'s, 'c> {
     pub configuration: &'c Configuration,
     pub out: &'s mut Vec<Resource>,
     pub problems: &'s mut Vec<super::Problem>,
+    /// Calls not evaluated, once per call (not per instance of its caller).
+    pub unevaluated: &'s mut Vec<UnevaluatedModule>,
 }
 
 impl<'c> Modules<'_, 'c> {
@@ -112,6 +201,7 @@ impl<'c> Modules<'_, 'c> {
                     call.name.clone(),
                     format!("module \"{}\" ({source}) is not evaluated", call.name),
                 );
+                self.record_unevaluated(caller, call);
                 continue;
             };
             if stack.len() >= MAX_MODULE_DEPTH || stack.contains(target) {
@@ -208,6 +298,43 @@ impl<'c> Modules<'_, 'c> {
                 .borrow_mut()
                 .insert(call.name.clone(), value);
         }
+    }
+
+    /// Records a call whose module's files are not among the reviewed ones.
+    fn record_unevaluated(&mut self, caller: &Scope<'c>, call: &ModuleCall) {
+        let line = call.source.lines.map(|l| l.start);
+        let module: String = caller
+            .module
+            .iter()
+            .map(|step| format!("module.{}.", step.name))
+            .chain(std::iter::once(format!("module.{}", call.name)))
+            .collect();
+        if self
+            .unevaluated
+            .iter()
+            .any(|u| u.module == module && u.file == call.source.file)
+        {
+            return;
+        }
+        let source = call.source_address.clone();
+        let reason = match source.as_deref() {
+            None => "its source is not a literal string".to_owned(),
+            Some(source) => match local_source(&caller.dir, source) {
+                Some(dir) => format!(
+                    "its directory ({}) is not among the reviewed files",
+                    if dir.is_empty() { "." } else { &dir }
+                ),
+                None => "its files are not among the reviewed files: it is not installed (`terraform init` installs it into .terraform/modules)".to_owned(),
+            },
+        };
+        self.unevaluated.push(UnevaluatedModule {
+            module,
+            source,
+            version: call.version.clone(),
+            file: call.source.file.clone(),
+            line,
+            reason,
+        });
     }
 
     /// The instances a call's `count` / `for_each` make, each with its frame.

@@ -109,6 +109,256 @@ variable "flag" { type = bool }
     assert_eq!(attr(t, "flag"), &Value::Bool(true));
 }
 
+fn with_inputs(files: &[(&str, &str)], inputs: &crate::VariableInputs) -> ChangeSet {
+    ChangeSet::from_documents_with_inputs(
+        Origin::Local,
+        files
+            .iter()
+            .map(|(path, text)| Document::detect(*path, *text)),
+        inputs,
+    )
+}
+
+fn var(name: &str, value: &str) -> crate::CommandLineVariable {
+    crate::CommandLineVariable::Var {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+fn var_file(path: &str, text: &str) -> crate::CommandLineVariable {
+    crate::CommandLineVariable::File(Document::detect(path, text))
+}
+
+/// One variable per precedence step, each set by every step up to its own: the
+/// value seen is the step's.
+const PRECEDENCE_FILES: &[(&str, &str)] = &[
+    (
+        "variables.tf",
+        r#"
+variable "default" { default = "default" }
+variable "env" { default = "default" }
+variable "tfvars" { default = "default" }
+variable "tfvars_json" { default = "default" }
+variable "auto" { default = "default" }
+variable "auto_json" { default = "default" }
+variable "cli" { default = "default" }
+"#,
+    ),
+    (
+        "terraform.tfvars",
+        "tfvars = \"tfvars\"\ntfvars_json = \"tfvars\"\nauto = \"tfvars\"\nauto_json = \"tfvars\"\ncli = \"tfvars\"\n",
+    ),
+    (
+        "terraform.tfvars.json",
+        r#"{"tfvars_json": "tfvars.json", "auto": "tfvars.json", "auto_json": "tfvars.json", "cli": "tfvars.json"}"#,
+    ),
+    // Lexical order: a.auto.tfvars, then b.auto.tfvars.json.
+    (
+        "b.auto.tfvars.json",
+        r#"{"auto_json": "b.auto.tfvars.json", "cli": "b.auto"}"#,
+    ),
+    (
+        "a.auto.tfvars",
+        "auto = \"a.auto\"\nauto_json = \"a.auto\"\ncli = \"a.auto\"\n",
+    ),
+    (
+        "main.tf",
+        r#"resource "x_thing" "t" {
+  default     = var.default
+  env         = var.env
+  tfvars      = var.tfvars
+  tfvars_json = var.tfvars_json
+  auto        = var.auto
+  auto_json   = var.auto_json
+  cli         = var.cli
+}"#,
+    ),
+];
+
+#[test]
+fn outside_values_take_terraforms_precedence() {
+    let everywhere = ["env", "tfvars", "tfvars_json", "auto", "auto_json", "cli"];
+    let inputs = crate::VariableInputs {
+        environment: everywhere
+            .iter()
+            .map(|n| ((*n).to_owned(), "env".to_owned()))
+            .collect(),
+        command_line: vec![
+            var("cli", "first"),
+            var_file("prod.tfvars", "cli = \"file\"\n"),
+            var("cli", "cli"),
+        ],
+    };
+    let cs = with_inputs(PRECEDENCE_FILES, &inputs);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let t = resource(&cs, "x_thing.t");
+    for (name, expected) in [
+        ("default", "default"),
+        ("env", "env"),
+        ("tfvars", "tfvars"),
+        ("tfvars_json", "tfvars.json"),
+        ("auto", "a.auto"),
+        ("auto_json", "b.auto.tfvars.json"),
+        ("cli", "cli"),
+    ] {
+        assert_eq!(attr(t, name), &Value::String(expected.into()), "{name}");
+    }
+}
+
+#[test]
+fn a_later_var_file_beats_an_earlier_var() {
+    let inputs = crate::VariableInputs {
+        environment: Vec::new(),
+        command_line: vec![
+            var("cli", "var"),
+            var_file("late.tfvars.json", r#"{"cli": "late file"}"#),
+        ],
+    };
+    let cs = with_inputs(PRECEDENCE_FILES, &inputs);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    assert_eq!(
+        attr(resource(&cs, "x_thing.t"), "cli"),
+        &Value::String("late file".into())
+    );
+}
+
+#[test]
+fn var_values_are_raw_strings_for_primitive_types_and_expressions_otherwise() {
+    let files = [
+        (
+            "variables.tf",
+            r#"
+variable "untyped" {}
+variable "name" { type = string }
+variable "port" { type = number }
+variable "public" { type = bool }
+variable "cidrs" { type = list(string) }
+variable "tags" { type = map(string) }
+"#,
+        ),
+        (
+            "main.tf",
+            r#"resource "x_thing" "t" {
+  untyped = var.untyped
+  name    = var.name
+  port    = var.port
+  public  = var.public
+  cidrs   = var.cidrs
+  tags    = var.tags
+}"#,
+        ),
+    ];
+    let inputs = crate::VariableInputs {
+        environment: vec![("tags".into(), r#"{ team = "a", env = "prod" }"#.into())],
+        command_line: vec![
+            var("untyped", r#"["not", "a", "list"]"#),
+            var("name", r#""quoted""#),
+            var("port", "443"),
+            var("public", "true"),
+            var("cidrs", r#"["0.0.0.0/0"]"#),
+        ],
+    };
+    let cs = with_inputs(&files, &inputs);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(
+        attr(t, "untyped"),
+        &Value::String(r#"["not", "a", "list"]"#.into())
+    );
+    assert_eq!(attr(t, "name"), &Value::String(r#""quoted""#.into()));
+    assert_eq!(attr(t, "port"), &json("443"));
+    assert_eq!(attr(t, "public"), &Value::Bool(true));
+    assert_eq!(attr(t, "cidrs"), &json(r#"["0.0.0.0/0"]"#));
+    assert_eq!(attr(t, "tags"), &json(r#"{"env": "prod", "team": "a"}"#));
+}
+
+#[test]
+fn bad_outside_values_are_input_errors() {
+    let files = [
+        (
+            "variables.tf",
+            "variable \"cidrs\" { type = list(string) }\nvariable \"tags\" { type = map(string) }\n",
+        ),
+        (
+            "main.tf",
+            "resource \"x_thing\" \"t\" {\n  cidrs = var.cidrs\n  tags = var.tags\n}\n",
+        ),
+    ];
+    let inputs = crate::VariableInputs {
+        environment: vec![("tags".into(), "{ team = ".into())],
+        command_line: vec![
+            var("cidrs", "[var.other]"),
+            var("undeclared", "x"),
+            var_file("broken.tfvars", "cidrs = [\n"),
+        ],
+    };
+    let cs = with_inputs(&files, &inputs);
+    let errors: Vec<(String, String)> = cs
+        .errors
+        .iter()
+        .map(|e| (e.file.clone(), e.message.clone()))
+        .collect();
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(
+        errors[0].0 == "broken.tfvars" && errors[0].1.starts_with("variables file:"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].0 == "-var undeclared" && errors[1].1.contains("no root module"),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(f, m)| f == "-var cidrs" && m.contains("must be a literal")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|(f, m)| f == "TF_VAR_tags" && m.contains("not a valid expression")),
+        "{errors:?}"
+    );
+    // A value that cannot be read leaves the attribute unknown, never a pass.
+    let t = resource(&cs, "x_thing.t");
+    assert!(attr(t, "cidrs").is_unknown());
+    assert!(attr(t, "tags").is_unknown());
+}
+
+#[test]
+fn outside_values_reach_root_modules_only() {
+    let files = [
+        ("variables.tf", "variable \"name\" { default = \"root\" }\n"),
+        (
+            "main.tf",
+            "module \"child\" {\n  source = \"./child\"\n}\nresource \"x_thing\" \"t\" { name = var.name }\n",
+        ),
+        (
+            "child/variables.tf",
+            "variable \"name\" { default = \"child\" }\n",
+        ),
+        (
+            "child/main.tf",
+            "resource \"x_thing\" \"c\" { name = var.name }\n",
+        ),
+    ];
+    let inputs = crate::VariableInputs {
+        environment: Vec::new(),
+        command_line: vec![var("name", "given")],
+    };
+    let cs = with_inputs(&files, &inputs);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    assert_eq!(
+        attr(resource(&cs, "x_thing.t"), "name"),
+        &json(r#""given""#)
+    );
+    assert_eq!(
+        attr(resource(&cs, "module.child.x_thing.c"), "name"),
+        &json(r#""child""#)
+    );
+}
+
 #[test]
 fn variables_and_locals_belong_to_their_directory() {
     let cs = one(&[
@@ -1085,4 +1335,160 @@ mod arbitrary {
             prop_assert!(started.elapsed() < std::time::Duration::from_secs(2));
         }
     }
+}
+
+// Modules installed by `terraform init`, and calls that are not evaluated.
+
+const MANIFEST: &str = r#"{"Modules":[
+  {"Key":"","Source":"","Dir":"."},
+  {"Key":"db","Source":"registry.terraform.io/acme/db/aws","Version":"1.2.0","Dir":".terraform/modules/db"},
+  {"Key":"db.sg","Source":"git::https://example.com/sg.git?ref=v1","Dir":".terraform/modules/db.sg"}
+]}"#;
+
+fn installed_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        (
+            "infra/main.tf",
+            r#"
+module "db" {
+  source  = "acme/db/aws"
+  version = "~> 1.0"
+  count   = 2
+  name    = "orders"
+}
+module "cache" {
+  source  = "acme/cache/aws"
+  version = "2.0.0"
+}
+resource "x_thing" "t" {
+  endpoint = module.db[0].endpoint
+}
+"#,
+        ),
+        ("infra/.terraform/modules/modules.json", MANIFEST),
+        (
+            "infra/.terraform/modules/db/main.tf",
+            r#"variable "name" {}
+module "sg" {
+  source = "git::https://example.com/sg.git?ref=v1"
+  open   = true
+}
+resource "aws_db_instance" "this" {
+  identifier          = var.name
+  publicly_accessible = true
+}
+output "endpoint" { value = "${var.name}.db.example.com" }
+"#,
+        ),
+        (
+            "infra/.terraform/modules/db.sg/main.tf",
+            "variable \"open\" {}\nresource \"x_rule\" \"r\" {\n  open = var.open\n}\n",
+        ),
+    ]
+}
+
+#[test]
+fn installed_registry_and_git_modules_are_evaluated_per_call_instance() {
+    let cs = one(&installed_files());
+    let db = resource(&cs, "module.db[1].aws_db_instance.this");
+    assert_eq!(db.source.file, "infra/.terraform/modules/db/main.tf");
+    assert_eq!(db.source.lines.map(|l| l.start), Some(6));
+    assert_eq!(attr(db, "identifier"), &json(r#""orders""#));
+    assert_eq!(
+        attr(resource(&cs, "module.db[0].module.sg.x_rule.r"), "open"),
+        &Value::Bool(true)
+    );
+    assert_eq!(
+        attr(resource(&cs, "x_thing.t"), "endpoint"),
+        &json(r#""orders.db.example.com""#)
+    );
+    // The installed directories are modules, never roots of their own.
+    assert!(
+        !addresses(&cs)
+            .iter()
+            .any(|a| a.starts_with("aws_db_instance")),
+        "{:?}",
+        addresses(&cs)
+    );
+    // Findings point into the module and name the call.
+    let public: Vec<_> = review(&cs)
+        .findings
+        .into_iter()
+        .filter(|f| f.resource.as_deref() == Some("module.db[0].aws_db_instance.this"))
+        .collect();
+    assert!(
+        public
+            .iter()
+            .any(|f| f.file.as_deref() == Some("infra/.terraform/modules/db/main.tf")),
+        "{public:?}"
+    );
+}
+
+#[test]
+fn a_module_that_is_not_present_is_recorded_once_naming_its_source() {
+    let cs = one(&installed_files());
+    assert_eq!(
+        cs.unevaluated_modules.len(),
+        1,
+        "{:?}",
+        cs.unevaluated_modules
+    );
+    let cache = &cs.unevaluated_modules[0];
+    assert_eq!(cache.module, "module.cache");
+    assert_eq!(cache.source.as_deref(), Some("acme/cache/aws"));
+    assert_eq!(cache.version.as_deref(), Some("2.0.0"));
+    assert_eq!(
+        (cache.file.as_str(), cache.line),
+        ("infra/main.tf", Some(8))
+    );
+    assert!(cache.reason.contains("not installed"), "{}", cache.reason);
+
+    // Without `terraform init` nothing is installed: each call is recorded once,
+    // the nested one never reached, however many instances the caller has.
+    let files: Vec<_> = installed_files()
+        .into_iter()
+        .filter(|(path, _)| !path.contains(".terraform/"))
+        .collect();
+    let cs = change_set(&files);
+    let modules: Vec<&str> = cs
+        .unevaluated_modules
+        .iter()
+        .map(|m| m.module.as_str())
+        .collect();
+    assert_eq!(modules, ["module.db", "module.cache"]);
+    assert_eq!(review(&cs).not_evaluated, cs.unevaluated_modules);
+}
+
+#[test]
+fn a_nested_call_not_present_is_recorded_under_its_caller() {
+    let files: Vec<_> = installed_files()
+        .into_iter()
+        .filter(|(path, _)| !path.contains("db.sg"))
+        .collect();
+    let cs = one(&files);
+    let modules: Vec<(&str, Option<&str>)> = cs
+        .unevaluated_modules
+        .iter()
+        .map(|m| (m.module.as_str(), m.source.as_deref()))
+        .collect();
+    assert_eq!(
+        modules,
+        [
+            (
+                "module.db.module.sg",
+                Some("git::https://example.com/sg.git?ref=v1")
+            ),
+            ("module.cache", Some("acme/cache/aws")),
+        ]
+    );
+}
+
+#[test]
+fn a_root_of_module_calls_only_still_reports_them() {
+    let cs = one(&[(
+        "main.tf",
+        "module \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n",
+    )]);
+    assert_eq!(cs.unevaluated_modules.len(), 1);
+    assert_eq!(cs.unevaluated_modules[0].module, "module.vpc");
 }

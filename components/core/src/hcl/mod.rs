@@ -80,6 +80,18 @@ pub fn parse_tfvars(path: &str, source: &str) -> Result<ParsedFile, ConfigError>
     Ok(parsed)
 }
 
+/// Parses one value written alone, as Terraform reads `-var NAME=VALUE` and
+/// `TF_VAR_NAME` for a variable of a complex type (`["a", "b"]`, `{ k = 1 }`).
+/// Whatever is not a literal stays unknown, for the caller to refuse.
+pub fn parse_value(source: &str) -> Result<Value, ConfigError> {
+    let expression = hcl_edit::parser::parse_expr(source).map_err(|e| ConfigError {
+        line: e.location().line(),
+        column: e.location().column(),
+        message: e.message().to_owned(),
+    })?;
+    Ok(Ctx::new("", source).eval(&expression))
+}
+
 /// Parses `.terraform.lock.hcl`.
 pub fn parse_lock_file(path: &str, source: &str) -> Result<ParsedFile, ConfigError> {
     let body = parse_body(source)?;

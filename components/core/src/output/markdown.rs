@@ -31,6 +31,7 @@ const TOP_GROUPS: usize = 10;
 /// How many suppressed findings, undetermined checks and input errors are listed.
 const SUPPRESSED_SHOWN: usize = 50;
 const UNDETERMINED_SHOWN: usize = 30;
+const NOT_EVALUATED_SHOWN: usize = 30;
 const ERRORS_SHOWN: usize = 30;
 /// Longest path, address or rule id shown, in characters before escaping: a
 /// 10,000-character name must not crowd out every other finding.
@@ -417,6 +418,41 @@ fn undetermined(review: &Review) -> Section {
     }
 }
 
+fn not_evaluated(review: &Review) -> Section {
+    let lines = review
+        .not_evaluated
+        .iter()
+        .take(NOT_EVALUATED_SHOWN)
+        .map(|module| {
+            format!(
+                "- {} ({}) at {} — {}\n",
+                code(&module.module, Inline::Text),
+                code(
+                    module.source.as_deref().unwrap_or("a computed source"),
+                    Inline::Text
+                ),
+                location(
+                    Some(&module.file),
+                    module.line.map(|l| l as usize),
+                    None,
+                    Inline::Text
+                ),
+                message(&module.reason, Inline::Text)
+            )
+        })
+        .collect();
+    Section {
+        open: format!(
+            "<details><summary>⚠️ Modules not evaluated ({}): their resources are not reviewed</summary>\n\n",
+            review.not_evaluated.len()
+        ),
+        lines,
+        total: review.not_evaluated.len(),
+        close: "\n</details>\n\n".into(),
+        what: "module(s) not evaluated",
+    }
+}
+
 fn input_errors(review: &Review) -> Section {
     let lines = review
         .errors
@@ -456,18 +492,20 @@ fn compose(review: &Review, tool_version: &str, limit: usize) -> String {
         .saturating_sub(NOTE_ROOM);
 
     // In reading order; empty sections are not shown.
-    let sections: [Option<Section>; 5] = [
+    let sections: [Option<Section>; 6] = [
         (!active.is_empty()).then(|| top_groups(&grouped)),
         (!active.is_empty()).then(|| all_findings(&grouped, active.len())),
         Some(suppressed(review)),
         Some(undetermined(review)),
+        Some(not_evaluated(review)),
         Some(input_errors(review)),
     ]
     .map(|s| s.filter(|s| s.total > 0));
     // Room is given in order of importance: the top resources' findings, input
-    // errors, undetermined checks, suppressed findings, and last the full table.
-    let mut fitted: [Option<String>; 5] = Default::default();
-    for index in [0, 4, 3, 2, 1] {
+    // errors, modules not evaluated, undetermined checks, suppressed findings, and
+    // last the full table.
+    let mut fitted: [Option<String>; 6] = Default::default();
+    for index in [0, 5, 4, 3, 2, 1] {
         if let Some(section) = &sections[index] {
             fitted[index] = section.fit(&mut room);
         }

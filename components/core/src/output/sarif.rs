@@ -4,7 +4,9 @@
 //! the `security-severity` GitHub uses to rank alerts; each finding becomes a result
 //! with its file and lines, the resource as a logical location, a stable
 //! `partialFingerprints` entry so alerts survive unrelated edits, and — when
-//! suppressed — an in-source suppression with its justification.
+//! suppressed — an in-source suppression with its justification. A module call
+//! that was not evaluated is a note-level tool execution notification of the run's
+//! invocation (SARIF §3.20.21): something the tool could not look at, not a result.
 //! The output is checked against the official OASIS schema in the tests.
 //!
 //! Messages quote what a change's author wrote, and GitHub renders them: plain-text
@@ -65,9 +67,58 @@ fn build(review: &Review, tool_version: &str) -> Log {
             },
             results,
             column_kind: "unicodeCodePoints",
+            invocations: invocations(review),
         }],
     }
 }
+
+/// The run's invocation when it has something to say: modules not evaluated.
+fn invocations(review: &Review) -> Vec<Invocation> {
+    if review.not_evaluated.is_empty() {
+        return Vec::new();
+    }
+    let notifications = review
+        .not_evaluated
+        .iter()
+        .map(|module| Notification {
+            descriptor: NotificationDescriptor {
+                id: NOT_EVALUATED_NOTIFICATION,
+            },
+            level: "note",
+            message: Text {
+                text: escape::sarif_text(&format!(
+                    "{} ({}) is not evaluated: {}. Its resources are not reviewed.",
+                    module.module,
+                    module.source.as_deref().unwrap_or("a computed source"),
+                    module.reason
+                )),
+            },
+            locations: vec![Location {
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation {
+                        uri: file_uri(&module.file),
+                        uri_base_id: "%SRCROOT%",
+                    },
+                    region: Region {
+                        start_line: module.line.unwrap_or(1).max(1),
+                        end_line: None,
+                    },
+                },
+                logical_locations: vec![LogicalLocation {
+                    fully_qualified_name: module.module.clone(),
+                    kind: "module",
+                }],
+            }],
+        })
+        .collect();
+    vec![Invocation {
+        execution_successful: true,
+        tool_execution_notifications: notifications,
+    }]
+}
+
+/// The notification id of a module call that was not evaluated.
+const NOT_EVALUATED_NOTIFICATION: &str = "reviewgate/module-not-evaluated";
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -244,6 +295,28 @@ struct Run {
     tool: Tool,
     results: Vec<SarifResult>,
     column_kind: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    descriptor: NotificationDescriptor,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+}
+
+#[derive(Serialize)]
+struct NotificationDescriptor {
+    id: &'static str,
 }
 
 #[derive(Serialize)]

@@ -16,10 +16,14 @@ use crate::rules::values::{Tri, plain};
 use crate::rules::{Context, ResourceRule, RuleMeta, Verdicts};
 use crate::value::Value;
 
+/// As the secrets catalog maps credentials in code (PCI DSS 4.0 8.3.2: authentication
+/// factors unreadable in storage; 8.6.2: none hard coded), plus SC-28 and CSF PR.DS-01
+/// (data at rest), since the state file is where the value ends up.
 const HARD_CODED_SECRETS: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
-    ("pci-dss-3.2.1", &["8.2.1"]),
+    ("pci-dss-4.0", &["8.3.2", "8.6.2"]),
     ("nist-800-53-r5", &["IA-5(7)", "SC-28"]),
+    ("nist-csf-2.0", &["PR.AA-01", "PR.DS-01"]),
 ];
 
 /// An argument whose value Terraform keeps in state, and what to use instead.
