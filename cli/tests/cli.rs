@@ -939,6 +939,124 @@ fn changed_lines_only_without_a_diff_is_refused() {
             "--no-config",
             "--changed-lines-only",
             dir.path().to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--changed-lines-only needs a diff"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_new_terraform_file_in_a_diff_is_reviewed_as_configuration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    fs::write(repo.join("README.md"), "infra\n").expect("write");
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "base"]);
+    fs::write(repo.join("main.tf"), OPEN_BUCKET).expect("write");
+    git(repo, &["add", "main.tf"]);
+    let diff = git_stdout(repo, &["diff", "--cached"]);
+    assert!(diff.contains("new file mode"), "{diff}");
+
+    let out = reviewgate(
+        &["review", "--no-config", "--format", "json", "-"],
+        Some(&diff),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = json(&out);
+    let findings = findings_of(&review);
+    // A configuration rule on the bucket, at the new file's lines: the public ACL.
+    assert!(
+        findings
+            .iter()
+            .any(|(_, r, f)| r == "aws_s3_bucket.site" && f == "main.tf"),
+        "{findings:?}"
+    );
+    assert_eq!(review["resources"], 1, "{review}");
+    // A diff is a change, so the account-wide CloudTrail rule runs on the bucket ...
+    assert!(
+        findings.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
+        "{findings:?}"
+    );
+    // ... but not on a scan of the same file as it stands in the repository.
+    let out = reviewgate(
+        &[
+            "review",
+            "--no-config",
+            "--format",
+            "json",
+            repo.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    let scan = findings_of(&json(&out));
+    assert!(
+        scan.iter().any(|(_, r, _)| r == "aws_s3_bucket.site"),
+        "{scan:?}"
+    );
+    assert!(
+        !scan.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
+        "{scan:?}"
+    );
+}
+
+#[test]
+fn text_output_has_one_heading_per_resource_with_its_findings_below() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(
+        dir.path().join("main.tf"),
+        format!("{OPEN_BUCKET}\n{OLD_BUCKET}").replace("\"kept\" {", "\"other\" {"),
+    )
+    .expect("write");
+    let out = reviewgate(
+        &["review", "--no-config", dir.path().to_str().expect("utf-8")],
+        None,
+    );
+    let text = stdout(&out);
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("aws_s3_bucket."))
+        .collect();
+    assert_eq!(headings.len(), 2, "{text}");
+    assert!(
+        headings[0].starts_with("aws_s3_bucket.site  ") && headings[0].ends_with("main.tf:1"),
+        "{text}"
+    );
+    assert!(
+        headings[1].starts_with("aws_s3_bucket.other  ") && headings[1].ends_with("main.tf:6"),
+        "{text}"
+    );
+    // Below each heading, its findings, most severe first.
+    let block: Vec<&str> = text
+        .split(headings[0])
+        .nth(1)
+        .expect("the first block")
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert!(block.len() > 1, "{text}");
+    let rank = |line: &str| {
+        ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"]
+            .iter()
+            .position(|s| line.trim_start().starts_with(s))
+            .expect("a severity")
+    };
+    assert!(
+        block.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
+        "{block:?}"
+    );
+}
 
 // Root variables from outside the configuration: --var, --var-file, TF_VAR_.
 
@@ -1040,31 +1158,6 @@ fn bad_variable_arguments_exit_2_with_a_message() {
         None,
     );
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("--changed-lines-only needs a diff"),
-        "{stderr}"
-    );
-}
-
-#[test]
-fn a_new_terraform_file_in_a_diff_is_reviewed_as_configuration() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let repo = dir.path();
-    git(repo, &["init", "-q", "-b", "main"]);
-    fs::write(repo.join("README.md"), "infra\n").expect("write");
-    git(repo, &["add", "."]);
-    git(repo, &["commit", "-q", "-m", "base"]);
-    fs::write(repo.join("main.tf"), OPEN_BUCKET).expect("write");
-    git(repo, &["add", "main.tf"]);
-    let diff = git_stdout(repo, &["diff", "--cached"]);
-    assert!(diff.contains("new file mode"), "{diff}");
-
-    let out = reviewgate(
-        &["review", "--no-config", "--format", "json", "-"],
-        Some(&diff),
-    );
-
     let review = json(&out);
     let errors = review["errors"].as_array().expect("errors");
     assert!(
@@ -1144,89 +1237,6 @@ module "dns" {
         String::from_utf8_lossy(&out.stderr)
     );
     let review = json(&out);
-    let findings = findings_of(&review);
-    // A configuration rule on the bucket, at the new file's lines: the public ACL.
-    assert!(
-        findings
-            .iter()
-            .any(|(_, r, f)| r == "aws_s3_bucket.site" && f == "main.tf"),
-        "{findings:?}"
-    );
-    assert_eq!(review["resources"], 1, "{review}");
-    // A diff is a change, so the account-wide CloudTrail rule runs on the bucket ...
-    assert!(
-        findings.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
-        "{findings:?}"
-    );
-    // ... but not on a scan of the same file as it stands in the repository.
-    let out = reviewgate(
-        &[
-            "review",
-            "--no-config",
-            "--format",
-            "json",
-            repo.to_str().expect("utf-8"),
-        ],
-        None,
-    );
-    let scan = findings_of(&json(&out));
-    assert!(
-        scan.iter().any(|(_, r, _)| r == "aws_s3_bucket.site"),
-        "{scan:?}"
-    );
-    assert!(
-        !scan.iter().any(|(id, _, _)| id == "RG-AWS-S3-012"),
-        "{scan:?}"
-    );
-}
-
-#[test]
-fn text_output_has_one_heading_per_resource_with_its_findings_below() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fs::write(
-        dir.path().join("main.tf"),
-        format!("{OPEN_BUCKET}\n{OLD_BUCKET}").replace("\"kept\" {", "\"other\" {"),
-    )
-    .expect("write");
-    let out = reviewgate(
-        &["review", "--no-config", dir.path().to_str().expect("utf-8")],
-        None,
-    );
-    let text = stdout(&out);
-    let headings: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("aws_s3_bucket."))
-        .collect();
-    assert_eq!(headings.len(), 2, "{text}");
-    assert!(
-        headings[0].starts_with("aws_s3_bucket.site  ") && headings[0].ends_with("main.tf:1"),
-        "{text}"
-    );
-    assert!(
-        headings[1].starts_with("aws_s3_bucket.other  ") && headings[1].ends_with("main.tf:6"),
-        "{text}"
-    );
-    // Below each heading, its findings, most severe first.
-    let block: Vec<&str> = text
-        .split(headings[0])
-        .nth(1)
-        .expect("the first block")
-        .lines()
-        .skip(1)
-        .take_while(|l| l.starts_with("  "))
-        .collect();
-    assert!(block.len() > 1, "{text}");
-    let rank = |line: &str| {
-        ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"]
-            .iter()
-            .position(|s| line.trim_start().starts_with(s))
-            .expect("a severity")
-    };
-    assert!(
-        block.windows(2).all(|w| rank(w[0]) <= rank(w[1])),
-        "{block:?}"
-    );
-
     let ssh = review["findings"]
         .as_array()
         .expect("findings")

@@ -5,11 +5,14 @@
 //! the references of the plan's `configuration` section), and an `expect` file naming
 //! verdicts both paths must reach (`not …`: must not reach), so that agreeing on
 //! nothing cannot pass, and `plan only: …` verdicts where a plan cannot carry what
-//! the configuration says (each with its reason after ` # `).
+//! the configuration says (each with its reason after ` # `). Account-wide rules
+//! (`RuleScope::Account`) are left out: by design they run on a change (a plan) and
+//! not on a scan of configuration as it stands (`main.tf` alone).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use reviewgate_core::rules::{RuleScope, find_rule};
 use reviewgate_core::{ChangeSet, Document, Origin, Review, review};
 
 fn cases() -> Vec<PathBuf> {
@@ -32,17 +35,23 @@ fn review_file(case: &Path, name: &str) -> Review {
     review(&cs)
 }
 
+/// Whether a rule judges a resource on its own, the same in either scope.
+fn resource_scoped(rule_id: &str) -> bool {
+    find_rule(rule_id).is_some_and(|rule| rule.scope() == RuleScope::Resource)
+}
+
 /// `finding RULE ADDRESS` and `undetermined RULE ADDRESS` lines, rule findings only
 /// (secret scanning reads the text of a file, which a plan does not have).
 fn verdicts(review: &Review) -> BTreeSet<String> {
     let findings = review
         .findings
         .iter()
-        .filter(|f| f.rule_id.starts_with("RG-AWS-"))
+        .filter(|f| f.rule_id.starts_with("RG-AWS-") && resource_scoped(&f.rule_id))
         .filter_map(|f| Some(format!("finding {} {}", f.rule_id, f.resource.as_deref()?)));
     let undetermined = review
         .undetermined
         .iter()
+        .filter(|u| resource_scoped(&u.rule_id))
         .map(|u| format!("undetermined {} {}", u.rule_id, u.resource));
     findings.chain(undetermined).collect()
 }

@@ -1095,8 +1095,11 @@ fn pinecone_body(body: &str) -> bool {
     body.contains('_')
 }
 
+/// One field of a token body: its length and the class of its bytes.
+type Field = (usize, fn(u8) -> bool);
+
 /// `body` is `fields` joined by `separator`: each of its length and alphabet.
-fn fields(body: &str, separator: u8, fields: &[(usize, fn(u8) -> bool)]) -> bool {
+fn fields(body: &str, separator: u8, fields: &[Field]) -> bool {
     let parts: Vec<&[u8]> = body.as_bytes().split(|b| *b == separator).collect();
     parts.len() == fields.len()
         && parts

@@ -12,7 +12,6 @@ use crate::rules::values::{configured, contains_string, known_blocks, lookup};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::ValueMap;
 
-use super::exposure::{CALLER_KEYS, open_to_anyone};
 use super::iam::report;
 
 const DETECTOR: &str = "aws_guardduty_detector";
@@ -719,7 +718,7 @@ fn check_log_policy_open(resource: &Resource, ctx: &Context<'_>, out: &mut Verdi
         ctx,
         out,
         vec![(attribute.to_owned(), resource.attributes.get(attribute))],
-        |document| document.find(|s| open_to_anyone(s, CALLER_KEYS)),
+        |document| document.find_public_grant(),
         |what| format!("policy of `{}` {what}", resource.address),
     );
 }

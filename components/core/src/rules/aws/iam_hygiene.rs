@@ -2,15 +2,15 @@
 //! long-lived user credentials and the secrets Terraform keeps for them in state,
 //! and role trust policies that let in more callers than intended.
 //!
-//! Trust policies are read through [`super::policy`]; which conditions pin a caller
-//! down is [`super::exposure`]'s call.
+//! Trust policies are read through [`super::policy`]. A `"*"` trust behind conditions
+//! that do not name the caller is RG-AWS-IAM-017's finding (`iam`), read there as AWS
+//! evaluates it.
 
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::configured;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
-use super::exposure::{TRUST_KEYS, open_behind_weak_conditions};
 use super::iam::{report, user_name};
 use super::policy::{Principal, Statement, Text, when};
 
@@ -119,19 +119,6 @@ pub(super) const RULES: &[ResourceRule] = &[
             resource_types: &[LOGIN_PROFILE],
         },
         check: check_password_in_state,
-    },
-    ResourceRule {
-        meta: RuleMeta {
-            id: "RG-AWS-IAM-024",
-            title: "IAM role trust policy lets any principal in behind conditions that do not restrict the caller",
-            severity: Severity::Critical,
-            description: "A trust statement for principal `*` is only safe when a condition pins the caller down: `sts:ExternalId`, `aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceAccount` or `aws:SourceArn` with a matching operator. Conditions on other keys, negated operators, `…IfExists` and `ForAllValues:` operators (which a request without the key satisfies) let any AWS account assume the role. Unconditioned statements are RG-AWS-IAM-017's finding.",
-            remediation: "Name the trusted principals, or add a `StringEquals` condition on `aws:PrincipalOrgID` or `sts:ExternalId`.",
-            aliases: &[],
-            frameworks: TRUST,
-            resource_types: &["aws_iam_role"],
-        },
-        check: check_trust_weak_conditions,
     },
     ResourceRule {
         meta: RuleMeta {
@@ -317,12 +304,6 @@ fn report_trust(
         |document| document.find(&find),
         |what| format!("trust policy of `{}` {what}", role.address),
     );
-}
-
-fn check_trust_weak_conditions(role: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    report_trust(role, ctx, out, |s| {
-        open_behind_weak_conditions(s, TRUST_KEYS)
-    });
 }
 
 /// `arn:aws:iam::<account>:root` or a bare 12-digit account id, without wildcards
@@ -568,9 +549,15 @@ resource "aws_iam_access_key" "variable" {
             ),
         ]
         .concat());
+        // A condition that does not name the caller (a region, a negated operator) is
+        // no fence: RG-AWS-IAM-017 reports it with the unconditioned statement.
         assert_eq!(
-            flagged(&review, "RG-AWS-IAM-024"),
-            ["aws_iam_role.region_only", "aws_iam_role.not_equals"]
+            flagged(&review, "RG-AWS-IAM-017"),
+            [
+                "aws_iam_role.region_only",
+                "aws_iam_role.not_equals",
+                "aws_iam_role.unconditioned"
+            ]
         );
         assert_eq!(flagged(&review, "RG-AWS-IAM-025"), ["aws_iam_role.vendor"]);
         assert_eq!(

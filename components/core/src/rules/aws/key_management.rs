@@ -3,8 +3,8 @@
 //! encrypted with a customer managed key and rotated.
 //!
 //! Key rotation is RG-AWS-KMS-001 (in `logging`); which key an attribute names is
-//! [`super::kms::kms_key`]'s call, and which conditions pin a caller down is
-//! [`super::exposure`]'s.
+//! [`super::kms::kms_key`]'s call, and who a policy lets in is
+//! [`super::policy::Document::find_public_grant`]'s.
 
 use crate::finding::Severity;
 use crate::resource::Resource;
@@ -12,7 +12,6 @@ use crate::rules::values::{configured, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
 
-use super::exposure::{CALLER_KEYS, open_to_anyone};
 use super::iam::report;
 use super::logging::require_customer_key;
 
@@ -38,24 +37,6 @@ const POLICY_EXPOSURE: &[(&str, &[&str])] = &[
 
 /// Recoverability of keys and secrets.
 const RECOVERY: &[(&str, &[&str])] = &[("soc2", &["A1.2"]), ("nist-800-53-r5", &["SC-12"])];
-
-/// Key policy condition keys that also pin the caller down: the calling account.
-const KEY_CALLER_KEYS: &[&str] = &[
-    "kms:CallerAccount",
-    "aws:SourceArn",
-    "aws:SourceAccount",
-    "aws:SourceOwner",
-    "aws:SourceVpce",
-    "aws:SourceVpc",
-    "aws:SourceIp",
-    "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths",
-    "aws:PrincipalAccount",
-    "aws:PrincipalArn",
-    "aws:PrincipalServiceName",
-    "aws:userid",
-    "aws:username",
-];
 
 /// The shortest deletion window (days) reported as safe: two weeks gives a team that
 /// reviews weekly a full cycle to notice a scheduled deletion and cancel it.
@@ -260,7 +241,7 @@ fn check_key_policy_open(resource: &Resource, ctx: &Context<'_>, out: &mut Verdi
         ctx,
         out,
         vec![("policy".to_owned(), key_policy(resource))],
-        |document| document.find(|s| open_to_anyone(s, KEY_CALLER_KEYS)),
+        |document| document.find_public_grant(),
         |what| format!("key policy of `{}` {what}", resource.address),
     );
 }
@@ -417,7 +398,7 @@ fn check_secret_policy_open(resource: &Resource, ctx: &Context<'_>, out: &mut Ve
         ctx,
         out,
         vec![("policy".to_owned(), policy)],
-        |document| document.find(|s| open_to_anyone(s, CALLER_KEYS)),
+        |document| document.find_public_grant(),
         |what| format!("secret policy of `{}` {what}", resource.address),
     );
 }

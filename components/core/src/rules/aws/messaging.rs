@@ -3,8 +3,8 @@
 //! deliveries for the subscriptions it has, and whether a queue has somewhere to put
 //! messages it cannot process.
 //!
-//! RG-AWS-SQS-001/002 (in `iam`) already report wildcard actions and unconditioned
-//! public statements in queue policies; the rules here cover what they leave out.
+//! RG-AWS-SQS-001/002 (in `iam`) already report wildcard actions and public
+//! statements in queue policies; the rules here cover what they leave out.
 
 use crate::finding::Severity;
 use crate::resource::Resource;
@@ -16,9 +16,6 @@ use crate::rules::values::{configured, is_managed};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
 
-use super::exposure::{
-    CALLER_KEYS, denies_insecure_transport, open_behind_weak_conditions, open_to_anyone,
-};
 use super::iam::report;
 use super::policy::{self, when};
 
@@ -104,19 +101,6 @@ pub(super) const RULES: &[ResourceRule] = &[
     },
     ResourceRule {
         meta: RuleMeta {
-            id: "RG-AWS-SQS-012",
-            title: "SQS queue policy lets any principal in behind conditions that do not restrict the caller",
-            severity: Severity::High,
-            description: "A queue policy statement for principal `*` is only safe when a condition pins the caller down (`aws:SourceArn`, `aws:SourceAccount`, `aws:PrincipalOrgID`, `aws:SourceVpce`, `aws:PrincipalAccount`, … with a matching operator). Conditions on other keys, negated operators, `…IfExists` and `ForAllValues:` operators let any AWS account send or read messages. Unconditioned statements are RG-AWS-SQS-002's finding.",
-            remediation: "Condition the statement on `aws:SourceArn` (the SNS topic or S3 bucket that sends) or `aws:PrincipalOrgID` with `StringEquals`/`ArnLike`, or name the principals.",
-            aliases: &[],
-            frameworks: POLICY_EXPOSURE,
-            resource_types: &[QUEUE, QUEUE_POLICY],
-        },
-        check: check_queue_weak_conditions,
-    },
-    ResourceRule {
-        meta: RuleMeta {
             id: "RG-AWS-SQS-013",
             title: "SQS queue policy does not refuse requests without TLS",
             severity: Severity::Low,
@@ -167,7 +151,7 @@ fn check_topic_open(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
         ctx,
         out,
         resource_policy(resource),
-        |document| document.find(|s| open_to_anyone(s, CALLER_KEYS)),
+        |document| document.find_public_grant(),
         |what| format!("topic policy of `{}` {what}", resource.address),
     );
 }
@@ -195,7 +179,7 @@ fn require_tls_deny(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
     let what = what_policy(resource);
     for (path, value) in resource_policy(resource) {
         match policy::document(ctx, resource, value) {
-            Tri::Known(document) => match denies_insecure_transport(&document) {
+            Tri::Known(document) => match document.denies_insecure_transport() {
                 Tri::Known(true) => {}
                 Tri::Known(false) | Tri::Missing => out.fail(
                     format!(
@@ -270,17 +254,6 @@ fn check_topic_delivery_logging(topic: &Resource, ctx: &Context<'_>, out: &mut V
             "a subscription protocol or a feedback role of the topic is not known statically",
         );
     }
-}
-
-fn check_queue_weak_conditions(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    report(
-        resource,
-        ctx,
-        out,
-        resource_policy(resource),
-        |document| document.find(|s| open_behind_weak_conditions(s, CALLER_KEYS)),
-        |what| format!("queue policy of `{}` {what}", resource.address),
-    );
 }
 
 /// Keys under which a resource says where its failed work goes: a Lambda function's
@@ -525,14 +498,14 @@ resource "aws_sqs_queue_policy" "from_topic" {
   })
 }
 "#);
-        // The unconditioned statement is RG-AWS-SQS-002's.
-        assert_eq!(
-            flagged(&review, "RG-AWS-SQS-012"),
-            ["aws_sqs_queue_policy.if_exists"]
-        );
+        // An `…IfExists` condition lets a caller without the key in: as open as no
+        // condition at all.
         assert_eq!(
             flagged(&review, "RG-AWS-SQS-002"),
-            ["aws_sqs_queue_policy.unconditioned"]
+            [
+                "aws_sqs_queue_policy.if_exists",
+                "aws_sqs_queue_policy.unconditioned"
+            ]
         );
         assert_eq!(
             flagged(&review, "RG-AWS-SQS-013"),

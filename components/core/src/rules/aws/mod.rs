@@ -14,7 +14,6 @@ mod data_stores;
 mod detection;
 mod edge;
 mod end_user;
-mod exposure;
 mod iam;
 mod iam_change;
 mod iam_hygiene;

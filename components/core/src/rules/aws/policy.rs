@@ -582,6 +582,17 @@ impl Document {
         }
     }
 
+    /// Whether the policy denies every principal any request made without TLS
+    /// (`"aws:SecureTransport": "false"` in a deny statement for `*`).
+    pub(super) fn denies_insecure_transport(&self) -> Tri<bool> {
+        self.any(|s| {
+            s.denies().and(|| {
+                s.has_wildcard_principal()
+                    .and(|| s.has_condition_key(&["aws:SecureTransport"]))
+            })
+        })
+    }
+
     /// The first statement that lets anyone in, as AWS evaluates it: an `Allow` to a
     /// wildcard principal with no condition that names the callers
     /// ([`Statement::restricts_callers`]), and no `Deny` of everyone but named
