@@ -1,5 +1,7 @@
 //! Text output for people: planned changes, findings grouped by resource (by file
-//! for findings about no resource), input errors, and a summary line with the risk.
+//! for findings about no resource), input errors, modules not evaluated, checks that
+//! could not be decided (one line per resource and cause), and a summary line with
+//! the risk.
 //! Other formats come from the core (`Review` as JSON, `output::sarif`,
 //! `output::markdown`).
 //!
@@ -12,6 +14,7 @@ use std::io::{self, Write};
 
 use reviewgate_core::output::escape::{self, Inline};
 use reviewgate_core::output::groups::{self, Subject};
+use reviewgate_core::rules;
 use reviewgate_core::{
     ChangeAction, ChangeSet, Finding, Resource, Review, RiskLevel, RuleInfo, Severity,
 };
@@ -58,6 +61,9 @@ impl Style {
 /// Prints planned changes, findings by resource, errors and the summary;
 /// `unchanged` is how many findings on unchanged lines were left out, when only
 /// changed lines are reviewed.
+/// How many (resource, cause) lines of undetermined checks the text lists.
+const UNDETERMINED_SHOWN: usize = 20;
+
 pub fn text(
     out: &mut dyn Write,
     change_set: &ChangeSet,
@@ -256,6 +262,39 @@ pub fn text(
                     module.source.as_deref().unwrap_or("a computed source"),
                     module.reason
                 ))
+            )?;
+        }
+    }
+
+    let open = rules::by_cause(&review.undetermined);
+    if !open.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Could not tell ({} check(s)), by resource and cause:",
+            review.undetermined.len()
+        )?;
+        for group in open.iter().take(UNDETERMINED_SHOWN) {
+            let rules: Vec<&str> = group.checks.iter().map(|c| c.rule_id.as_str()).collect();
+            let what = match group.checks.as_slice() {
+                [only] => only.reason.as_str(),
+                _ => group.cause,
+            };
+            writeln!(
+                out,
+                "  {}",
+                shown(&format!(
+                    "{} — {what} ({})",
+                    group.resource,
+                    rules.join(", ")
+                ))
+            )?;
+        }
+        if open.len() > UNDETERMINED_SHOWN {
+            writeln!(
+                out,
+                "  … and {} more (all of them in --format json)",
+                open.len() - UNDETERMINED_SHOWN
             )?;
         }
     }

@@ -294,6 +294,7 @@ impl From<Undetermined> for wit::Undetermined {
             file: u.file,
             line: u.line,
             reason: u.reason,
+            cause: u.cause,
         }
     }
 }
@@ -306,6 +307,7 @@ impl From<wit::Undetermined> for Undetermined {
             file: u.file,
             line: u.line,
             reason: u.reason,
+            cause: u.cause,
         }
     }
 }

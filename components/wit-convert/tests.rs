@@ -120,6 +120,7 @@ fn review() -> Review {
                 file: "plan.json".to_owned(),
                 line: None,
                 reason: "acl is known only after apply".to_owned(),
+                cause: "known only after apply".to_owned(),
             },
             Undetermined {
                 rule_id: "RG-AWS-EC2-002".to_owned(),
@@ -127,6 +128,7 @@ fn review() -> Review {
                 file: "main.tf".to_owned(),
                 line: Some(12),
                 reason: "ami is known only after apply".to_owned(),
+                cause: "known only after apply".to_owned(),
             },
         ],
         not_evaluated: vec![UnevaluatedModule {

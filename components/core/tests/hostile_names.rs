@@ -94,6 +94,7 @@ fn hostile_review() -> Review {
             file: name.clone(),
             line: Some(line),
             reason: format!("`{name}` is known only after apply"),
+            cause: "known only after apply".to_owned(),
         });
         review.errors.push(InputError {
             file: name.clone(),

@@ -20,6 +20,7 @@ use super::groups::{self, FindingGroup, Subject};
 use crate::finding::{Finding, Severity};
 use crate::review::Review;
 use crate::risk::RiskLevel;
+use crate::rules::by_cause;
 
 /// The hidden marker that identifies reviewgate's comment.
 pub const MARKER: &str = "<!-- reviewgate:review -->";
@@ -392,29 +393,36 @@ fn suppressed(review: &Review) -> Section {
     }
 }
 
+/// One line per resource and cause, naming the rules it leaves open: a variable
+/// without a value is said once, not once per rule that reads it.
 fn undetermined(review: &Review) -> Section {
-    let lines = review
-        .undetermined
+    let groups = by_cause(&review.undetermined);
+    let lines = groups
         .iter()
         .take(UNDETERMINED_SHOWN)
-        .map(|item| {
+        .map(|group| {
+            let rules: Vec<String> = group.checks.iter().map(|c| name(&c.rule_id)).collect();
+            let what = match group.checks.as_slice() {
+                [only] => message(&only.reason, Inline::Text),
+                _ => message(group.cause, Inline::Text),
+            };
             format!(
-                "- **{}** {} — {}\n",
-                name(&item.rule_id),
-                code(&item.resource, Inline::Text),
-                message(&item.reason, Inline::Text)
+                "- {} — {what} ({})\n",
+                code(group.resource, Inline::Text),
+                rules.join(", ")
             )
         })
         .collect();
     Section {
         open: format!(
-            "<details><summary>Could not tell ({}): values known only after apply</summary>\n\n",
-            review.undetermined.len()
+            "<details><summary>Could not tell ({} check(s) on {} resource(s) and cause(s))</summary>\n\n",
+            review.undetermined.len(),
+            groups.len()
         ),
         lines,
-        total: review.undetermined.len(),
+        total: groups.len(),
         close: "\n</details>\n\n".into(),
-        what: "undetermined check(s)",
+        what: "undetermined resource(s) and cause(s)",
     }
 }
 

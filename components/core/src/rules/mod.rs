@@ -190,6 +190,59 @@ pub struct Undetermined {
     pub line: Option<u32>,
     /// What is not known.
     pub reason: String,
+    /// Why: the cause the check shares with every other check it leaves open on the
+    /// resource (`no value given for variable "enc"`, `known only after apply`,
+    /// `module "this" is not evaluated`); the reason itself when the check's reason
+    /// names no value. [`by_cause`] groups checks by resource and cause.
+    #[serde(default)]
+    pub cause: String,
+}
+
+/// The checks one cause leaves open on one resource: what a reader acts on (give
+/// the variable a value, evaluate the module), listed once however many rules it
+/// stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UndeterminedCause<'r> {
+    /// The resource address.
+    pub resource: &'r str,
+    /// The resource's file.
+    pub file: &'r str,
+    /// The resource's first line, when known.
+    pub line: Option<u32>,
+    /// The shared cause.
+    pub cause: &'r str,
+    /// The checks it leaves open, in review order.
+    pub checks: Vec<&'r Undetermined>,
+}
+
+/// Undetermined checks grouped by resource and cause, in order of first appearance.
+pub fn by_cause(undetermined: &[Undetermined]) -> Vec<UndeterminedCause<'_>> {
+    let mut groups: Vec<UndeterminedCause<'_>> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::new();
+    for check in undetermined {
+        let cause = if check.cause.is_empty() {
+            check.reason.as_str()
+        } else {
+            check.cause.as_str()
+        };
+        match index.entry((check.resource.as_str(), cause)) {
+            std::collections::hash_map::Entry::Occupied(slot) => {
+                groups[*slot.get()].checks.push(check);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(groups.len());
+                groups.push(UndeterminedCause {
+                    resource: &check.resource,
+                    file: &check.file,
+                    line: check.line,
+                    cause,
+                    checks: vec![check],
+                });
+            }
+        }
+    }
+    groups
 }
 
 /// The result of running every rule.
@@ -421,25 +474,39 @@ fn record(
                 found.resource = Some(subject.address());
                 evaluation.findings.push(found);
             }
-            Outcome::CannotTell { reason } => evaluation.undetermined.push(Undetermined {
-                rule_id: meta.id.to_owned(),
-                resource: subject.address(),
-                file: resource.source.file.clone(),
-                line: resource.source.lines.map(|l| l.start),
-                reason: true_reason(resource, reason),
-            }),
+            Outcome::CannotTell { reason } => {
+                let (reason, cause) = true_reason(resource, reason);
+                evaluation.undetermined.push(Undetermined {
+                    rule_id: meta.id.to_owned(),
+                    resource: subject.address(),
+                    file: resource.source.file.clone(),
+                    line: resource.source.lines.map(|l| l.start),
+                    reason,
+                    cause,
+                });
+            }
         }
     }
 }
 
-/// A check's "cannot tell" with the true cause when configuration says it: rules
-/// word an unknown value as "known only after apply", but in configuration it may
-/// be a variable with no value or a module that is not evaluated. The cause is the
-/// unknown attribute the reason names (`kms_key_id`), else the one cause every
-/// unknown value of the resource shares.
-fn true_reason(resource: &Resource, reason: String) -> String {
+/// A check's "cannot tell" with the true cause when configuration says it, and that
+/// cause: rules word an unknown value as "known only after apply", but in
+/// configuration it may be a variable with no value or a module that is not
+/// evaluated. The cause is the unknown attribute the reason names (`kms_key_id`),
+/// else the one cause every unknown value of the resource shares. In a plan every
+/// unknown value is known only after apply. A reason that names no unknown value
+/// ("the policy before or after the change is not known statically") or whose
+/// values have several causes is its own cause.
+fn true_reason(resource: &Resource, reason: String) -> (String, String) {
+    const AFTER_APPLY: &str = "known only after apply";
+    let vague = reason.contains(AFTER_APPLY) || reason.contains("not known statically");
     if resource.change.is_some() {
-        return reason;
+        let cause = if vague {
+            AFTER_APPLY.to_owned()
+        } else {
+            reason.clone()
+        };
+        return (reason, cause);
     }
     let named =
         reason
@@ -460,9 +527,13 @@ fn true_reason(resource: &Resource, reason: String) -> String {
         }
         reasons.pop()
     });
-    let Some(cause) = cause.filter(|c| !c.starts_with("known only after apply")) else {
-        return reason;
+    // Several causes, none named: the reason is the most that can be said.
+    let Some(cause) = cause else {
+        return (reason.clone(), reason);
     };
+    if cause.starts_with(AFTER_APPLY) {
+        return (reason, cause);
+    }
     for (vague, plain) in [
         ("is known only after apply", "is not known"),
         ("are known only after apply", "are not known"),
@@ -472,10 +543,13 @@ fn true_reason(resource: &Resource, reason: String) -> String {
         ("values not known statically", "values not known"),
     ] {
         if reason.contains(vague) {
-            return format!("{}: {cause}", reason.replacen(vague, plain, 1));
+            return (
+                format!("{}: {cause}", reason.replacen(vague, plain, 1)),
+                cause,
+            );
         }
     }
-    format!("{reason} ({cause})")
+    (format!("{reason} ({cause})"), cause)
 }
 
 /// The distinct reasons of the unknown values in `value`, at most two.
@@ -527,6 +601,73 @@ fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn review_of(documents: &[(&str, &str)]) -> crate::Review {
+        crate::review(&ChangeSet::from_documents(
+            crate::Origin::Local,
+            documents
+                .iter()
+                .map(|(path, text)| crate::Document::detect(*path, *text)),
+        ))
+    }
+
+    #[test]
+    fn undetermined_checks_read_once_per_resource_and_cause() {
+        let review = review_of(&[(
+            "main.tf",
+            r#"
+variable "enc" {}
+variable "protect" {}
+resource "aws_db_instance" "db" {
+  engine                              = "postgres"
+  storage_encrypted                   = var.enc
+  iam_database_authentication_enabled = var.enc
+  deletion_protection                 = var.protect
+}
+"#,
+        )]);
+        let causes: Vec<(&str, &str, Vec<&str>)> = by_cause(&review.undetermined)
+            .into_iter()
+            .map(|g| {
+                let rules = g.checks.iter().map(|c| c.rule_id.as_str()).collect();
+                (g.resource, g.cause, rules)
+            })
+            .collect();
+        assert_eq!(
+            causes,
+            [
+                (
+                    "aws_db_instance.db",
+                    "no value given for variable \"enc\"",
+                    vec!["RG-AWS-RDS-001", "RG-AWS-RDS-008"]
+                ),
+                (
+                    "aws_db_instance.db",
+                    "no value given for variable \"protect\"",
+                    vec!["RG-AWS-RDS-005"]
+                ),
+            ]
+        );
+        // Each check still says which value it needed.
+        assert!(
+            review.undetermined[0]
+                .reason
+                .contains("`storage_encrypted`"),
+            "{:?}",
+            review.undetermined
+        );
+    }
+
+    #[test]
+    fn in_a_plan_every_unknown_value_shares_one_cause() {
+        let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_db_instance.db","mode":"managed","type":"aws_db_instance","name":"db","change":{"actions":["create"],"before":null,"after":{"engine":"postgres"},"after_unknown":{"storage_encrypted":true,"deletion_protection":true,"iam_database_authentication_enabled":true}}}]}"#;
+        let review = review_of(&[("plan.json", plan)]);
+        let groups = by_cause(&review.undetermined);
+        assert!(!review.undetermined.is_empty());
+        assert_eq!(groups.len(), 1, "{groups:?}");
+        assert_eq!(groups[0].cause, "known only after apply");
+        assert_eq!(groups[0].checks.len(), review.undetermined.len());
+    }
 
     #[test]
     fn account_wide_rules_are_catalog_rules() {
