@@ -146,7 +146,7 @@ mod tests {
             "--- a/main.tf\n+++ b/main.tf\n@@ -6 +6 @@\n-  bucket = \"x\"\n+  bucket = \"new\"\n",
         );
         let lines = ChangedLines::of(&cs);
-        let review = crate::review::review(&cs);
+        let review = crate::rules::evaluate(&cs);
         let kept: Vec<&str> = review
             .findings
             .iter()
@@ -179,7 +179,7 @@ mod tests {
         let lines = ChangedLines::of(&change(
             "--- a/main.tf\n+++ b/main.tf\n@@ -20 +20 @@\n-a\n+b\n",
         ));
-        let review = crate::review::review(&ChangeSet::from_documents(
+        let review = crate::rules::evaluate(&ChangeSet::from_documents(
             Origin::Local,
             [Document::detect("main.tf", MAIN_TF)],
         ));

@@ -602,19 +602,9 @@ fn finding(
 mod tests {
     use super::*;
 
-    fn review_of(documents: &[(&str, &str)]) -> crate::Review {
-        crate::review(&ChangeSet::from_documents(
-            crate::Origin::Local,
-            documents
-                .iter()
-                .map(|(path, text)| crate::Document::detect(*path, *text)),
-        ))
-    }
-
     #[test]
     fn undetermined_checks_read_once_per_resource_and_cause() {
-        let review = review_of(&[(
-            "main.tf",
+        let review = test_support::hcl(
             r#"
 variable "enc" {}
 variable "protect" {}
@@ -625,7 +615,7 @@ resource "aws_db_instance" "db" {
   deletion_protection                 = var.protect
 }
 "#,
-        )]);
+        );
         let causes: Vec<(&str, &str, Vec<&str>)> = by_cause(&review.undetermined)
             .into_iter()
             .map(|g| {
@@ -661,7 +651,7 @@ resource "aws_db_instance" "db" {
     #[test]
     fn in_a_plan_every_unknown_value_shares_one_cause() {
         let plan = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_db_instance.db","mode":"managed","type":"aws_db_instance","name":"db","change":{"actions":["create"],"before":null,"after":{"engine":"postgres"},"after_unknown":{"storage_encrypted":true,"deletion_protection":true,"iam_database_authentication_enabled":true}}}]}"#;
-        let review = review_of(&[("plan.json", plan)]);
+        let review = test_support::review_of("plan.json", plan);
         let groups = by_cause(&review.undetermined);
         assert!(!review.undetermined.is_empty());
         assert_eq!(groups.len(), 1, "{groups:?}");
@@ -687,7 +677,7 @@ resource "aws_db_instance" "db" {
     #[test]
     fn account_wide_rules_run_on_changes_only() {
         use crate::changeset::{Document, Origin};
-        use crate::rules::test_support::{change_of, flagged, hcl};
+        use crate::rules::test_support::{change_of, flagged, hcl, review_of};
         const BUCKET: &str = "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n";
         let bucket = ["aws_s3_bucket.b"];
 
@@ -713,7 +703,7 @@ resource "aws_db_instance" "db" {
         for (path, text) in [("pr.diff", added.as_str()), ("plan.json", plan)] {
             let cs = ChangeSet::from_documents(Origin::Local, [Document::detect(path, text)]);
             assert_eq!(cs.scope(), ReviewScope::Change, "{path}");
-            let review = crate::review::review(&cs);
+            let review = review_of(path, text);
             assert_eq!(flagged(&review, "RG-AWS-S3-012"), bucket, "{path}");
         }
     }
