@@ -3,8 +3,9 @@
 //! instance, with the call's arguments as the module's variables, under the
 //! call's address (`module.x.aws_s3_bucket.this[0]`), and its outputs become
 //! `module.x.NAME` in the caller. A directory called this way is a module, not a
-//! root: it is evaluated through its calls only. A registry or git module that
-//! `terraform init` installed (`.terraform/modules/modules.json`) is found by its
+//! root: it is evaluated through its calls only — unless it calls itself, or is
+//! called only by modules it calls: then it is a root and the cycle an input error.
+//! A registry or git module that `terraform init` installed (`.terraform/modules/modules.json`) is found by its
 //! call's key and evaluated the same way when its files are reviewed. Any other
 //! call is not evaluated: its outputs stay unknown, saying so, and the call is
 //! recorded as an [`UnevaluatedModule`] so that no output passes over it silently.
@@ -149,17 +150,41 @@ impl<'c> Calls<'c> {
                     local_source(caller, source)
                         .or_else(|| installed.dir_of_call(caller, &call.name))
                 })
-                .filter(|dir| dir != caller && reviewed(dir));
+                .filter(|dir| reviewed(dir));
             by_caller.entry(caller).or_default().push((call, target));
         }
+        // A directory that calls itself is still run as a root: its call is a cycle,
+        // which evaluating it reports.
+        let mut called: HashSet<String> = by_caller
+            .iter()
+            .flat_map(|(caller, calls)| {
+                calls
+                    .iter()
+                    .filter_map(move |(_, target)| target.clone().filter(|t| t != caller))
+            })
+            .collect();
+        // Directories that only call each other (a → b → a) have no root above them:
+        // each is run as a root, so the cycle is reported rather than nothing being
+        // reviewed.
+        let mut reachable: HashSet<&str> = HashSet::new();
+        let mut queue: Vec<&str> = by_caller
+            .keys()
+            .copied()
+            .filter(|dir| !called.contains(*dir))
+            .collect();
+        while let Some(dir) = queue.pop() {
+            if reachable.insert(dir) {
+                for (_, target) in by_caller.get(dir).map_or(&[][..], Vec::as_slice) {
+                    if let Some(target) = target.as_deref() {
+                        queue.push(target);
+                    }
+                }
+            }
+        }
+        called.retain(|dir| reachable.contains(dir.as_str()));
         // An installed module's directory is a module even when no reviewed call
         // reaches it (a stale entry): Terraform never runs it as a root.
-        let called = by_caller
-            .values()
-            .flatten()
-            .filter_map(|(_, target)| target.clone())
-            .chain(installed.module_dirs().map(str::to_owned))
-            .collect();
+        called.extend(installed.module_dirs().map(str::to_owned));
         Calls { by_caller, called }
     }
 

@@ -1492,3 +1492,99 @@ fn a_root_of_module_calls_only_still_reports_them() {
     assert_eq!(cs.unevaluated_modules.len(), 1);
     assert_eq!(cs.unevaluated_modules[0].module, "module.vpc");
 }
+
+#[test]
+fn a_module_calling_itself_or_a_cycle_of_modules_is_an_input_error_not_silence() {
+    let cs = change_set(&[
+        (
+            "self/main.tf",
+            "module \"me\" {\n  source = \"./\"\n}\nresource \"aws_s3_bucket\" \"kept\" {\n  bucket = \"kept\"\n}\n",
+        ),
+        (
+            "a/main.tf",
+            "module \"b\" {\n  source = \"../b\"\n}\nresource \"aws_s3_bucket\" \"in_a\" {\n  bucket = \"a\"\n}\n",
+        ),
+        ("b/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n"),
+    ]);
+    let errors: Vec<String> = cs
+        .errors
+        .iter()
+        .map(|e| format!("{}:{}: {}", e.file, e.line.unwrap_or(0), e.message))
+        .collect();
+    assert!(
+        errors.contains(
+            &"self/main.tf:1: module \"me\": modules call each other in a cycle: self → self"
+                .to_owned()
+        ),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("a/main.tf:1: module \"b\"") && e.ends_with("b → a → b")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("b/main.tf:1: module \"a\"") && e.ends_with("a → b → a")),
+        "{errors:?}"
+    );
+    // Each directory is still reviewed as a root: nothing goes silent.
+    let addresses = addresses(&cs);
+    assert!(
+        addresses.contains(&"aws_s3_bucket.kept".to_owned()),
+        "{addresses:?}"
+    );
+    assert!(
+        addresses.contains(&"aws_s3_bucket.in_a".to_owned()),
+        "{addresses:?}"
+    );
+    // Not also reported as a module that is missing.
+    assert!(
+        cs.unevaluated_modules.is_empty(),
+        "{:?}",
+        cs.unevaluated_modules
+    );
+}
+
+#[test]
+fn modules_nested_deeper_than_the_limit_are_an_input_error() {
+    let mut files: Vec<(String, String)> = (0..12)
+        .map(|i| {
+            (
+                format!("m{i}/main.tf"),
+                format!(
+                    "module \"next\" {{\n  source = \"../m{}\"\n}}\nresource \"aws_sqs_queue\" \"q\" {{}}\n",
+                    i + 1
+                ),
+            )
+        })
+        .collect();
+    files.push((
+        "m12/main.tf".into(),
+        "resource \"aws_sqs_queue\" \"q\" {}\n".into(),
+    ));
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let cs = change_set(&borrowed);
+    assert!(
+        cs.errors
+            .iter()
+            .any(|e| e.message.contains("modules nest more than 8 deep")),
+        "{:?}",
+        cs.errors
+    );
+    // The levels within the limit are evaluated.
+    let addresses = addresses(&cs);
+    assert!(
+        addresses.contains(&"aws_sqs_queue.q".to_owned()),
+        "{addresses:?}"
+    );
+    assert!(
+        addresses.contains(&"module.next.module.next.aws_sqs_queue.q".to_owned()),
+        "{addresses:?}"
+    );
+}
