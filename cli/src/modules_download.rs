@@ -394,7 +394,7 @@ impl Downloader {
     /// Adds the Terraform files of one module directory (not its subdirectories:
     /// a module is one directory, and examples beside it are not part of it).
     fn read_module_dir(&mut self, dir: &str) -> Result<(), String> {
-        if !self.read_dirs.insert(dir.to_owned()) {
+        if self.read_dirs.contains(dir) {
             return Ok(());
         }
         let entries = std::fs::read_dir(dir).map_err(|e| {
@@ -412,13 +412,17 @@ impl Downloader {
                 "not evaluated: the downloaded module has no .tf files in {dir}"
             ));
         }
+        let mut documents = Vec::with_capacity(names.len());
         for name in names {
             let path = format!("{dir}/{name}");
             let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
             let content = reviewgate_core::encoding::decode_text(bytes)
                 .map_err(|_| format!("not evaluated: {path} is not text"))?;
-            self.added.push(Document::detect(path, content));
+            documents.push(Document::detect(path, content));
         }
+        // All of a module or none of it.
+        self.added.extend(documents);
+        self.read_dirs.insert(dir.to_owned());
         Ok(())
     }
 

@@ -106,11 +106,16 @@ impl FakeRegistry {
     }
 
     fn requested(&self, path: &str) -> bool {
+        self.times_requested(path) > 0
+    }
+
+    fn times_requested(&self, path: &str) -> usize {
         self.requests
             .lock()
             .expect("requests")
             .iter()
-            .any(|p| p == path)
+            .filter(|p| *p == path)
+            .count()
     }
 }
 
@@ -371,6 +376,11 @@ module "network" {{
         "{text}"
     );
     assert!(text.contains("source type not downloaded: git"), "{text}");
+    // Both calls of 1.5.0 and both runs used one download: the cache.
+    assert_eq!(
+        registry.times_requested("/archives/acme-bucket-aws-1.5.0.tar.gz"),
+        1
+    );
 }
 
 #[test]
