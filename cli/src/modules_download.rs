@@ -126,15 +126,34 @@ pub fn evaluate_with_downloads(
     let Downloader {
         reasons, resolved, ..
     } = downloader;
+    // The core evaluates a directory that declares something; a module of only
+    // outputs or comments is not one.
+    let declaring: HashSet<String> = {
+        let configuration = &change_set.configuration;
+        configuration
+            .variables
+            .iter()
+            .map(|v| &v.source.file)
+            .chain(configuration.locals.iter().map(|l| &l.source.file))
+            .chain(configuration.resources.iter().map(|r| &r.source.file))
+            .chain(configuration.module_calls.iter().map(|c| &c.source.file))
+            .map(|file| directory(file).to_owned())
+            .collect()
+    };
     with_reasons(change_set, |module| {
         let id = (module.module.clone(), module.file.clone());
         if let Some(reason) = reasons.get(&id) {
             return (!reason.is_empty()).then(|| reason.clone());
         }
         if let Some(dir) = resolved.get(&id) {
-            return Some(format!(
-                "downloaded into {dir}, but its files could not be evaluated there"
-            ));
+            return Some(if declaring.contains(dir) {
+                format!("downloaded into {dir}, but its files could not be evaluated there")
+            } else {
+                format!(
+                    "downloaded into {dir}, which declares no variables, locals, resources \
+                     or module calls to evaluate"
+                )
+            });
         }
         // Read only in the last round: too deep to follow.
         registry_source(module)

@@ -421,6 +421,13 @@ fn registry_failures_and_hostile_archives_become_reasons() {
         builder.into_inner().expect("tar").finish().expect("gzip")
     };
     registry.module("acme/bomb/aws", &[("1.0.0", bomb)]);
+    registry.module(
+        "acme/outputs/aws",
+        &[(
+            "1.0.0",
+            tar_gz(&[("outputs.tf", b"output \"id\" {\n  value = \"x\"\n}\n")]),
+        )],
+    );
     registry.route(
         "/v1/modules/acme/badjson/aws/versions",
         Answer::json("{\"modules\": ["),
@@ -442,6 +449,7 @@ fn registry_failures_and_hostile_archives_become_reasons() {
             call("escape", "escape", "1.0.0"),
             call("bomb", "bomb", "1.0.0"),
             call("badjson", "badjson", "1.0.0"),
+            call("outputs", "outputs", "1.0.0"),
         ]
         .concat(),
     )
@@ -477,6 +485,8 @@ fn registry_failures_and_hostile_archives_become_reasons() {
     );
     let bad_json = reason(&review, "module.badjson");
     assert!(bad_json.contains("bad JSON"), "{bad_json}");
+    let outputs = reason(&review, "module.outputs");
+    assert!(outputs.contains("declares no variables"), "{outputs}");
     assert!(
         review["findings"]
             .as_array()
@@ -520,4 +530,69 @@ fn plain_http_and_loopback_are_refused_without_the_test_switch() {
     let refused = reason(&review, "module.bucket");
     assert!(refused.contains("not a public address"), "{refused}");
     assert!(!registry.requested("/.well-known/terraform.json"));
+}
+
+#[test]
+fn downloads_are_bounded_in_depth_and_count() {
+    let registry = FakeRegistry::start();
+    let host = registry.host.clone();
+    let call = |name: &str, module: &str| {
+        format!(
+            "module \"{name}\" {{\n  source  = \"{host}/acme/{module}/aws\"\n  version = \"1.0.0\"\n}}\n"
+        )
+    };
+    // d1 calls d2 calls … d7: only five levels are downloaded.
+    for level in 1..=7 {
+        let main = format!(
+            "resource \"aws_s3_bucket\" \"level{level}\" {{\n  bucket = \"l{level}\"\n}}\n{}",
+            call(&format!("d{}", level + 1), &format!("d{}", level + 1))
+        );
+        registry.module(
+            &format!("acme/d{level}/aws"),
+            &[("1.0.0", tar_gz(&[("main.tf", main.as_bytes())]))],
+        );
+    }
+    // 26 single modules: one too many.
+    let mut many_calls = String::new();
+    for i in 0..26 {
+        registry.module(
+            &format!("acme/m{i}/aws"),
+            &[(
+                "1.0.0",
+                tar_gz(&[("main.tf", b"variable \"x\" {\n  default = 1\n}\n")]),
+            )],
+        );
+        many_calls.push_str(&call(&format!("m{i}"), &format!("m{i}")));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cache = dir.path().join("cache");
+    let deep_root = dir.path().join("deep");
+    let many_root = dir.path().join("many");
+    for (root, text) in [(&deep_root, call("d1", "d1")), (&many_root, many_calls)] {
+        std::fs::create_dir(root).expect("mkdir");
+        std::fs::write(root.join("main.tf"), text).expect("write");
+    }
+
+    let flags = ["--format", "json", "--download-modules"];
+    let review = review_json(&reviewgate(&deep_root, &cache, &flags, true));
+    let text = review.to_string();
+    assert!(
+        text.contains("module.d1.module.d2.module.d3.module.d4.module.d5.aws_s3_bucket.level5"),
+        "{review}"
+    );
+    let deep = reason(
+        &review,
+        "module.d1.module.d2.module.d3.module.d4.module.d5.module.d6",
+    );
+    assert_eq!(deep, "not downloaded: modules nest more than 5 deep");
+    assert!(!text.contains("level6"), "{review}");
+    assert_eq!(review["not_evaluated"].as_array().map(Vec::len), Some(1));
+
+    let review = review_json(&reviewgate(&many_root, &cache, &flags, true));
+    let not_evaluated = review["not_evaluated"].as_array().expect("not_evaluated");
+    assert_eq!(not_evaluated.len(), 1, "{review}");
+    assert_eq!(
+        reason(&review, "module.m25"),
+        "not downloaded: a review downloads at most 25 modules"
+    );
 }
