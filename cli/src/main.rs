@@ -8,7 +8,6 @@ mod alloc;
 mod bench;
 mod frameworks;
 mod inputs;
-mod module_archive;
 mod modules_download;
 mod render;
 mod serve;
@@ -16,7 +15,6 @@ mod server_config;
 mod settings;
 mod upload;
 mod variables;
-mod version_constraint;
 mod webhook;
 
 use std::io::{self, IsTerminal, Write};

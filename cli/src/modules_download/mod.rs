@@ -23,29 +23,30 @@
 //! `REVIEWGATE_REGISTRY_INSECURE_LOCALHOST=1`, for tests), no address that is
 //! not public (checked at DNS resolution, so a name cannot point inside), no
 //! credentials sent to any host, timeouts, size caps on every body and on what
-//! an archive unpacks to (`module_archive.rs`), registry answers validated before
+//! an archive unpacks to (`archive.rs`), registry answers validated before
 //! they name a cache path. Whatever fails becomes that call's "not evaluated"
 //! reason: a download never fails the review.
 
-use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+mod archive;
+mod constraint;
+mod http;
+mod source;
 
-use reqwest::Url;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
 use reviewgate_core::terraform::InstalledModule;
 use reviewgate_core::{ChangeSet, Document, SourceSpan, UnevaluatedModule, VariableInputs};
 
-use crate::module_archive::{self, ArchiveFormat, UnpackLimits};
-use crate::version_constraint::VersionConstraints;
+use archive::UnpackLimits;
+use constraint::VersionConstraints;
+use http::{Http, Url, is_loopback_host};
+use source::{RegistryAddress, archive_location, is_local, parse_registry_address, source_type};
 
 /// The environment variable that lets the registry and archives be reached over
 /// plain HTTP on loopback addresses (a test's fake registry); nothing else.
 pub const INSECURE_LOCALHOST_ENV: &str = "REVIEWGATE_REGISTRY_INSECURE_LOCALHOST";
 
-/// Terraform's default registry host.
-const DEFAULT_REGISTRY_HOST: &str = "registry.terraform.io";
 /// Registry modules downloaded for one review, nested ones included.
 const MAX_MODULES: usize = 25;
 /// How deep a downloaded module may sit (`module.a.module.b` is 2).
@@ -59,12 +60,6 @@ const UNPACK_LIMITS: UnpackLimits = UnpackLimits {
     max_bytes: 50 * 1024 * 1024,
     max_entries: 5_000,
 };
-/// A registry's JSON answers (discovery, versions) are small.
-const MAX_JSON_BYTES: u64 = 1024 * 1024;
-/// Redirects followed per request, each checked like the first URL.
-const MAX_REDIRECTS: usize = 5;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Downloads the registry modules `change_set` could not evaluate and parses the
 /// documents again with them; calls that could not be downloaded keep their
@@ -189,23 +184,6 @@ struct Package {
     root: String,
     /// The root module whose configuration it belongs to.
     config_root: String,
-}
-
-/// A registry module's address.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct RegistryAddress {
-    host: String,
-    namespace: String,
-    name: String,
-    provider: String,
-    /// `//SUBDIR` of the source: a module inside the package.
-    subdir: String,
-}
-
-impl RegistryAddress {
-    fn path(&self) -> String {
-        format!("{}/{}/{}", self.namespace, self.name, self.provider)
-    }
 }
 
 struct Downloader {
@@ -548,7 +526,7 @@ impl Downloader {
             .join(&address.name)
             .join(&address.provider)
             .join(version);
-        let marker = cached.with_extension_marker();
+        let marker = completion_marker(&cached);
         if cached.is_dir()
             && let Ok(subdir) = std::fs::read_to_string(&marker)
         {
@@ -569,7 +547,7 @@ impl Downloader {
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir(&staging)
             .map_err(|e| format!("cannot write the module cache {}: {e}", staging.display()))?;
-        if let Err(error) = module_archive::unpack(&bytes, format, &staging, UNPACK_LIMITS) {
+        if let Err(error) = archive::unpack(&bytes, format, &staging, UNPACK_LIMITS) {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(format!("{archive_url} refused: {error}"));
         }
@@ -582,18 +560,12 @@ impl Downloader {
     }
 }
 
-trait MarkerPath {
-    /// `VERSION.subdir` beside `VERSION/`: the archive's `//subdir`, written last,
-    /// so its presence says the directory is complete.
-    fn with_extension_marker(&self) -> PathBuf;
-}
-
-impl MarkerPath for PathBuf {
-    fn with_extension_marker(&self) -> PathBuf {
-        let mut name = self.file_name().unwrap_or_default().to_os_string();
-        name.push(".subdir");
-        self.with_file_name(name)
-    }
+/// `VERSION.subdir` beside `VERSION/`: the archive's `//subdir`, written last,
+/// so its presence says the directory is complete.
+fn completion_marker(unpacked: &Path) -> PathBuf {
+    let mut name = unpacked.file_name().unwrap_or_default().to_os_string();
+    name.push(".subdir");
+    unpacked.with_file_name(name)
 }
 
 fn path_string(path: &Path) -> String {
@@ -620,10 +592,6 @@ fn registry_source(module: &UnevaluatedModule) -> Option<&str> {
         .source
         .as_deref()
         .filter(|s| parse_registry_address(s).is_some())
-}
-
-fn is_local(source: &str) -> bool {
-    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
 }
 
 /// The directory part of a path, as the core names module directories.
@@ -654,465 +622,9 @@ fn join_within(dir: &str, relative: &str, within: &str) -> Option<String> {
     inside.then_some(joined)
 }
 
-/// `[HOST/]NAMESPACE/NAME/PROVIDER[//SUBDIR]` as Terraform reads a module
-/// registry source (`internal/addrs/module_source.go`); `None` for any other.
-fn parse_registry_address(source: &str) -> Option<RegistryAddress> {
-    if source.contains("::") || source.contains("://") || is_local(source) {
-        return None;
-    }
-    let (address, subdir) = match source.split_once("//") {
-        Some((address, subdir)) => (address, subdir.trim_matches('/')),
-        None => (source, ""),
-    };
-    if subdir.split('/').any(|s| s == "..") {
-        return None;
-    }
-    let parts: Vec<&str> = address.split('/').collect();
-    let (host, rest) = match parts.as_slice() {
-        [namespace, name, provider] => (
-            DEFAULT_REGISTRY_HOST.to_owned(),
-            [*namespace, *name, *provider],
-        ),
-        [host, namespace, name, provider] => {
-            let host = host.to_ascii_lowercase();
-            if !valid_host(&host) || host == "github.com" || host == "bitbucket.org" {
-                return None;
-            }
-            (host, [*namespace, *name, *provider])
-        }
-        _ => return None,
-    };
-    let [namespace, name, provider] = rest;
-    let label = |s: &str| {
-        (1..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-    };
-    let provider_ok = (1..=64).contains(&provider.len())
-        && provider
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-    (label(namespace) && label(name) && provider_ok).then(|| RegistryAddress {
-        host,
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-        provider: provider.to_owned(),
-        subdir: subdir.to_owned(),
-    })
-}
-
-/// A host name, optionally with a port: letters, digits, dots and hyphens.
-fn valid_host(host: &str) -> bool {
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) => (name, Some(port)),
-        None => (host, None),
-    };
-    !name.is_empty()
-        && name.len() <= 253
-        && (name.contains('.') || name == "localhost")
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        && !name.starts_with(['.', '-'])
-        && port.is_none_or(|p| p.parse::<u16>().is_ok())
-}
-
-/// What kind of source a non-registry, non-local address is, as go-getter
-/// would detect it.
-fn source_type(source: &str) -> String {
-    if let Some((forced, _)) = source.split_once("::")
-        && !forced.is_empty()
-        && forced.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        return match forced {
-            "https" => "http".to_owned(),
-            other => other.to_ascii_lowercase(),
-        };
-    }
-    let lower = source.to_ascii_lowercase();
-    if lower.starts_with("github.com/")
-        || lower.starts_with("bitbucket.org/")
-        || lower.starts_with("git@")
-        || lower.ends_with(".git")
-        || lower.contains(".git?")
-        || lower.contains(".git//")
-    {
-        "git".to_owned()
-    } else if lower.contains(".amazonaws.com/") {
-        "s3".to_owned()
-    } else if lower.starts_with("www.googleapis.com/storage") {
-        "gcs".to_owned()
-    } else if lower.starts_with("http://") || lower.starts_with("https://") {
-        "http".to_owned()
-    } else {
-        "unknown".to_owned()
-    }
-}
-
-/// An `X-Terraform-Get` value as go-getter reads it: the archive's URL (relative
-/// ones against the download URL, `archive` taken out of the query), the
-/// `//subdir` within it, and the format.
-fn archive_location(location: &str, base: &Url) -> Result<(Url, String, ArchiveFormat), String> {
-    let forced = location
-        .split_once("::")
-        .filter(|(f, _)| f.bytes().all(|b| b.is_ascii_alphanumeric()));
-    let location = match forced {
-        Some(("http" | "https", rest)) => rest,
-        Some(_) => {
-            return Err(format!(
-                "source type not downloaded: {} (the registry points to {location})",
-                source_type(location)
-            ));
-        }
-        None => location,
-    };
-    let kind = source_type(location);
-    if kind != "http" && kind != "unknown" {
-        return Err(format!(
-            "source type not downloaded: {kind} (the registry points to {location})"
-        ));
-    }
-    // `//` after the scheme's starts the subdirectory, up to the query.
-    let after_scheme = location.find("://").map_or(0, |i| i + 3);
-    let (url_text, subdir) = match location[after_scheme..].find("//") {
-        Some(i) => {
-            let split = after_scheme + i;
-            let (path_part, rest) = location.split_at(split);
-            let rest = &rest[2..];
-            let (subdir, query) = match rest.split_once('?') {
-                Some((subdir, query)) => (subdir, format!("?{query}")),
-                None => (rest, String::new()),
-            };
-            (
-                format!("{path_part}{query}"),
-                subdir.trim_matches('/').to_owned(),
-            )
-        }
-        None => (location.to_owned(), String::new()),
-    };
-    let mut url = base
-        .join(&url_text)
-        .map_err(|e| format!("the registry's X-Terraform-Get is not a URL: {e}"))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(format!(
-            "source type not downloaded: {} (the registry points to {url})",
-            url.scheme()
-        ));
-    }
-    let archive = url
-        .query_pairs()
-        .find(|(k, _)| k == "archive")
-        .map(|(_, v)| v.into_owned());
-    let kept: Vec<(String, String)> = url
-        .query_pairs()
-        .filter(|(k, _)| k != "archive")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        url.set_query(None);
-    } else {
-        url.query_pairs_mut().clear().extend_pairs(kept);
-    }
-    let format = archive
-        .as_deref()
-        .and_then(ArchiveFormat::from_name)
-        .or_else(|| ArchiveFormat::from_name(url.path()))
-        .ok_or_else(|| {
-            format!("source type not downloaded: http (not a .tar.gz or .zip archive: {url})")
-        })?;
-    Ok((url, subdir, format))
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => host,
-    };
-    let name = name.trim_start_matches('[').trim_end_matches(']');
-    name == "localhost" || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Whether an address is one a download may reach: public ones, and loopback
-/// when the insecure-localhost switch is on.
-fn reachable_ip(ip: IpAddr, allow_loopback: bool) -> bool {
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    };
-    if ip.is_loopback() {
-        return allow_loopback;
-    }
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            !(v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80)
-        }
-    }
-}
-
-/// The one HTTP client: HTTPS to public addresses, no credentials, no cookies,
-/// timeouts, every redirect checked.
-struct Http {
-    client: Result<reqwest::blocking::Client, String>,
-    insecure_localhost: bool,
-}
-
-/// Resolves names to public addresses only, so a registry's host name cannot
-/// lead a download to an internal service.
-struct PublicAddresses {
-    allow_loopback: bool,
-}
-
-impl reqwest::dns::Resolve for PublicAddresses {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_loopback = self.allow_loopback;
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addresses: Vec<SocketAddr> = (host.as_str(), 0)
-                .to_socket_addrs()?
-                .filter(|a| reachable_ip(a.ip(), allow_loopback))
-                .collect();
-            if addresses.is_empty() {
-                return Err(format!("{host} has no public address").into());
-            }
-            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-impl Http {
-    fn new(insecure_localhost: bool) -> Self {
-        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-            } else if let Err(why) = permitted(attempt.url(), insecure_localhost) {
-                attempt.error(why)
-            } else {
-                attempt.follow()
-            }
-        });
-        let mut builder = reqwest::blocking::Client::builder()
-            .user_agent(concat!("reviewgate/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .redirect(redirects)
-            .dns_resolver(Arc::new(PublicAddresses {
-                allow_loopback: insecure_localhost,
-            }));
-        if insecure_localhost {
-            // A proxy from the environment must not stand between a test and its
-            // fake registry.
-            builder = builder.no_proxy();
-        }
-        Http {
-            client: builder.build().map_err(|e| format!("no HTTP client: {e}")),
-            insecure_localhost,
-        }
-    }
-
-    /// A body of at most `limit` bytes from a 200 answer.
-    fn get(&self, url: &Url, limit: u64) -> Result<Vec<u8>, String> {
-        let response = self.send(url)?;
-        if response.status() != reqwest::StatusCode::OK {
-            return Err(format!("{url} answered {}", response.status()));
-        }
-        read_limited(response, url, limit)
-    }
-
-    fn get_json(&self, url: &Url) -> Result<serde_json::Value, String> {
-        let body = self.get(url, MAX_JSON_BYTES)?;
-        serde_json::from_slice(&body).map_err(|e| format!("{url} answered with bad JSON: {e}"))
-    }
-
-    /// The download endpoint's answer: 204 with `X-Terraform-Get`, or 200 with
-    /// `{"location": …}` (registries that answer in the body).
-    fn get_location(&self, url: &Url) -> Result<String, String> {
-        let response = self.send(url)?;
-        let status = response.status();
-        if let Some(location) = response
-            .headers()
-            .get("x-terraform-get")
-            .and_then(|v| v.to_str().ok())
-            .filter(|_| status.is_success())
-        {
-            return Ok(location.to_owned());
-        }
-        if status == reqwest::StatusCode::OK {
-            let body = read_limited(response, url, MAX_JSON_BYTES)?;
-            let json: serde_json::Value = serde_json::from_slice(&body)
-                .map_err(|e| format!("{url} answered with bad JSON: {e}"))?;
-            if let Some(location) = json.get("location").and_then(serde_json::Value::as_str) {
-                return Ok(location.to_owned());
-            }
-        }
-        Err(format!("{url} answered {status} without X-Terraform-Get"))
-    }
-
-    fn send(&self, url: &Url) -> Result<reqwest::blocking::Response, String> {
-        permitted(url, self.insecure_localhost)?;
-        let client = self.client.as_ref().map_err(Clone::clone)?;
-        client.get(url.clone()).send().map_err(|e| {
-            // reqwest's chain says why (timeout, TLS, refused address).
-            let mut message = format!("{url}: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            message
-        })
-    }
-}
-
-fn read_limited(
-    response: reqwest::blocking::Response,
-    url: &Url,
-    limit: u64,
-) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(format!("{url} is larger than {limit} bytes"));
-    }
-    let mut body = Vec::new();
-    response
-        .take(limit + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| format!("{url}: {e}"))?;
-    if body.len() as u64 > limit {
-        return Err(format!("{url} is larger than {limit} bytes"));
-    }
-    Ok(body)
-}
-
-/// Whether a URL may be fetched at all: HTTPS (HTTP only to loopback with the
-/// switch on), no user name or password in it, no IP literal that is not public.
-fn permitted(url: &Url, insecure_localhost: bool) -> Result<(), String> {
-    let host = url.host_str().unwrap_or_default();
-    let loopback_allowed = insecure_localhost && is_loopback_host(host);
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback_allowed => {}
-        other => {
-            return Err(format!(
-                "{url} refused: only https URLs are fetched, not {other}"
-            ));
-        }
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "{} refused: it carries credentials",
-            url.host_str().unwrap_or_default()
-        ));
-    }
-    let literal = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>();
-    if let Ok(ip) = literal
-        && !reachable_ip(ip, insecure_localhost)
-    {
-        return Err(format!("{url} refused: {ip} is not a public address"));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_registry_addresses_as_terraform_does() {
-        let address =
-            parse_registry_address("terraform-aws-modules/s3-bucket/aws").expect("3 parts");
-        assert_eq!(address.host, "registry.terraform.io");
-        assert_eq!(address.path(), "terraform-aws-modules/s3-bucket/aws");
-        let address =
-            parse_registry_address("app.terraform.io/acme/vpc/aws//modules/subnets").expect("host");
-        assert_eq!(address.host, "app.terraform.io");
-        assert_eq!(address.subdir, "modules/subnets");
-        assert_eq!(
-            parse_registry_address("127.0.0.1:8080/acme/bucket/aws").map(|a| a.host),
-            Some("127.0.0.1:8080".to_owned())
-        );
-        for other in [
-            "github.com/acme/module",
-            "git::https://example.com/x.git",
-            "./modules/x",
-            "acme/bucket/AWS",
-            "a/b/c/d/e",
-            "s3::https://s3.amazonaws.com/bucket/x.zip",
-            "acme/bucket/aws//../x",
-        ] {
-            assert!(parse_registry_address(other).is_none(), "{other}");
-        }
-    }
-
-    #[test]
-    fn names_source_types() {
-        assert_eq!(source_type("git::https://example.com/x.git"), "git");
-        assert_eq!(source_type("github.com/acme/module"), "git");
-        assert_eq!(source_type("git@github.com:acme/module.git"), "git");
-        assert_eq!(source_type("s3::https://s3.amazonaws.com/b/x.zip"), "s3");
-        assert_eq!(source_type("bucket.s3.amazonaws.com/x.zip"), "s3");
-        assert_eq!(
-            source_type("gcs::https://www.googleapis.com/storage/v1/b/x"),
-            "gcs"
-        );
-        assert_eq!(source_type("https://example.com/x.zip"), "http");
-    }
-
-    #[test]
-    fn reads_x_terraform_get_like_go_getter() {
-        let base = Url::parse("https://registry.example.com/v1/modules/a/b/c/1.0.0/download")
-            .expect("url");
-        let (url, subdir, format) =
-            archive_location("https://cdn.example.com/m.tar.gz//sub/dir?sig=1", &base)
-                .expect("archive");
-        assert_eq!(url.as_str(), "https://cdn.example.com/m.tar.gz?sig=1");
-        assert_eq!(subdir, "sub/dir");
-        assert_eq!(format, ArchiveFormat::TarGz);
-        let (url, subdir, format) =
-            archive_location("/archives/m?archive=zip", &base).expect("relative");
-        assert_eq!(url.as_str(), "https://registry.example.com/archives/m");
-        assert_eq!(subdir, "");
-        assert_eq!(format, ArchiveFormat::Zip);
-        let error =
-            archive_location("git::https://example.com/x.git?ref=v1", &base).expect_err("git");
-        assert!(
-            error.starts_with("source type not downloaded: git"),
-            "{error}"
-        );
-        assert!(archive_location("https://example.com/x", &base).is_err());
-    }
-
-    #[test]
-    fn fetches_https_public_addresses_only() {
-        let url = |s: &str| Url::parse(s).expect("url");
-        assert!(permitted(&url("https://registry.terraform.io/x"), false).is_ok());
-        assert!(permitted(&url("http://registry.terraform.io/x"), false).is_err());
-        assert!(permitted(&url("http://127.0.0.1:8080/x"), false).is_err());
-        assert!(permitted(&url("http://127.0.0.1:8080/x"), true).is_ok());
-        assert!(permitted(&url("http://10.0.0.1/x"), true).is_err());
-        assert!(permitted(&url("https://169.254.169.254/x"), false).is_err());
-        assert!(permitted(&url("https://[::ffff:10.0.0.1]/x"), false).is_err());
-        assert!(permitted(&url("https://user:pw@example.com/x"), false).is_err());
-    }
 
     #[test]
     fn joins_stay_inside_their_directory() {
