@@ -44,12 +44,15 @@ impl Answer {
     }
 }
 
+/// Each request's path and its `Authorization` header.
+type Requests = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
 /// A registry that answers from a table (404 for anything else) and records the
 /// paths asked for.
 struct FakeRegistry {
     host: String,
     routes: Arc<Mutex<HashMap<String, Answer>>>,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: Requests,
 }
 
 impl FakeRegistry {
@@ -57,7 +60,7 @@ impl FakeRegistry {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let host = listener.local_addr().expect("addr").to_string();
         let routes: Arc<Mutex<HashMap<String, Answer>>> = Arc::default();
-        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
+        let requests: Requests = Arc::default();
         routes.lock().expect("routes").insert(
             "/.well-known/terraform.json".into(),
             Answer::json(r#"{"modules.v1": "/v1/modules/"}"#),
@@ -114,23 +117,40 @@ impl FakeRegistry {
             .lock()
             .expect("requests")
             .iter()
-            .filter(|p| *p == path)
+            .filter(|(p, _)| p == path)
             .count()
+    }
+
+    /// The `Authorization` headers sent with requests for `path`.
+    fn authorizations(&self, path: &str) -> Vec<Option<String>> {
+        self.requests
+            .lock()
+            .expect("requests")
+            .iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, authorization)| authorization.clone())
+            .collect()
     }
 }
 
 fn answer(
     stream: TcpStream,
     routes: &Mutex<HashMap<String, Answer>>,
-    requests: &Mutex<Vec<String>>,
+    requests: &Mutex<Vec<(String, Option<String>)>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
+    let mut authorization = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            authorization = Some(value.trim().to_owned());
         }
     }
     let path = request_line
@@ -138,7 +158,10 @@ fn answer(
         .nth(1)
         .unwrap_or("/")
         .to_owned();
-    requests.lock().expect("requests").push(path.clone());
+    requests
+        .lock()
+        .expect("requests")
+        .push((path.clone(), authorization));
     let found = routes.lock().expect("routes").get(&path).cloned();
     let answer = found.unwrap_or(Answer {
         status: 404,
@@ -595,4 +618,57 @@ fn downloads_are_bounded_in_depth_and_count() {
         reason(&review, "module.m25"),
         "not downloaded: a review downloads at most 25 modules"
     );
+}
+
+#[test]
+fn a_registry_token_goes_to_the_registry_host_only() {
+    let registry = FakeRegistry::start();
+    let archives = FakeRegistry::start();
+    let host = registry.host.clone();
+    let archive = tar_gz(&[("main.tf", bucket_module("tokened").as_bytes())]);
+    archives.route("/m.tar.gz", Answer::bytes(archive));
+    registry.route(
+        "/v1/modules/acme/private/aws/versions",
+        Answer::json(r#"{"modules":[{"versions":[{"version":"1.0.0"}]}]}"#),
+    );
+    registry.route(
+        "/v1/modules/acme/private/aws/1.0.0/download",
+        Answer::get(&format!("http://{}/m.tar.gz", archives.host)),
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("infra");
+    std::fs::create_dir(&root).expect("mkdir");
+    std::fs::write(
+        root.join("main.tf"),
+        format!("module \"private\" {{\n  source  = \"{host}/acme/private/aws\"\n  version = \"1.0.0\"\n  acl     = \"public-read\"\n}}\n"),
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_reviewgate"))
+        .args(["review", "--format", "json", "--download-modules"])
+        .arg(&root)
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("REVIEWGATE_REGISTRY_INSECURE_LOCALHOST", "1")
+        .env("TF_TOKEN_127_0_0_1", "s3cret")
+        .output()
+        .expect("run reviewgate");
+    let review = review_json(&out);
+    assert!(
+        finding(&review, "module.private.aws_s3_bucket_acl.tokened").is_some(),
+        "{review}"
+    );
+    let bearer = Some("Bearer s3cret".to_owned());
+    for path in [
+        "/.well-known/terraform.json",
+        "/v1/modules/acme/private/aws/versions",
+        "/v1/modules/acme/private/aws/1.0.0/download",
+    ] {
+        assert_eq!(
+            registry.authorizations(path),
+            vec![bearer.clone()],
+            "{path}"
+        );
+    }
+    assert_eq!(archives.authorizations("/m.tar.gz"), vec![None]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret"));
 }

@@ -1,7 +1,7 @@
 //! The one HTTP client of module downloads, and what it may reach: HTTPS to
 //! public addresses (checked for IP literals, at every redirect, and at DNS
-//! resolution, so a name cannot point inside), no credentials, timeouts, bodies
-//! read up to a limit.
+//! resolution, so a name cannot point inside), a registry's token to its host
+//! only, timeouts, bodies read up to a limit.
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
@@ -58,7 +58,7 @@ fn reachable_ip(ip: IpAddr, allow_loopback: bool) -> bool {
     }
 }
 
-/// The one HTTP client: HTTPS to public addresses, no credentials, no cookies,
+/// The one HTTP client: HTTPS to public addresses, no credentials of its own, no cookies,
 /// timeouts, every redirect checked.
 pub(super) struct Http {
     client: Result<reqwest::blocking::Client, String>,
@@ -119,23 +119,36 @@ impl Http {
     }
 
     /// A body of at most `limit` bytes from a 200 answer.
-    pub(super) fn get(&self, url: &Url, limit: u64) -> Result<Vec<u8>, String> {
-        let response = self.send(url)?;
+    pub(super) fn get(
+        &self,
+        url: &Url,
+        limit: u64,
+        token: Option<&RegistryToken>,
+    ) -> Result<Vec<u8>, String> {
+        let response = self.send(url, token)?;
         if response.status() != reqwest::StatusCode::OK {
             return Err(format!("{url} answered {}", response.status()));
         }
         read_limited(response, url, limit)
     }
 
-    pub(super) fn get_json(&self, url: &Url) -> Result<serde_json::Value, String> {
-        let body = self.get(url, MAX_JSON_BYTES)?;
+    pub(super) fn get_json(
+        &self,
+        url: &Url,
+        token: Option<&RegistryToken>,
+    ) -> Result<serde_json::Value, String> {
+        let body = self.get(url, MAX_JSON_BYTES, token)?;
         serde_json::from_slice(&body).map_err(|e| format!("{url} answered with bad JSON: {e}"))
     }
 
     /// The download endpoint's answer: 204 with `X-Terraform-Get`, or 200 with
     /// `{"location": …}` (registries that answer in the body).
-    pub(super) fn get_location(&self, url: &Url) -> Result<String, String> {
-        let response = self.send(url)?;
+    pub(super) fn get_location(
+        &self,
+        url: &Url,
+        token: Option<&RegistryToken>,
+    ) -> Result<String, String> {
+        let response = self.send(url, token)?;
         let status = response.status();
         if let Some(location) = response
             .headers()
@@ -156,10 +169,19 @@ impl Http {
         Err(format!("{url} answered {status} without X-Terraform-Get"))
     }
 
-    fn send(&self, url: &Url) -> Result<reqwest::blocking::Response, String> {
+    fn send(
+        &self,
+        url: &Url,
+        token: Option<&RegistryToken>,
+    ) -> Result<reqwest::blocking::Response, String> {
         permitted(url, self.insecure_localhost)?;
         let client = self.client.as_ref().map_err(Clone::clone)?;
-        client.get(url.clone()).send().map_err(|e| {
+        let mut request = client.get(url.clone());
+        // reqwest drops the header itself on a redirect to another host.
+        if let Some(token) = token.filter(|t| t.host == host_and_port(url)) {
+            request = request.bearer_auth(&token.token);
+        }
+        request.send().map_err(|e| {
             // reqwest's chain says why (timeout, TLS, refused address).
             let mut message = format!("{url}: {e}");
             let mut source = std::error::Error::source(&e);
@@ -169,6 +191,49 @@ impl Http {
             }
             message
         })
+    }
+}
+
+/// A registry's API token, read as Terraform reads it (`TF_TOKEN_` and the host
+/// name with `.` as `_` and `-` as `__`): sent to that registry host's API only,
+/// never to another host (a `modules.v1` elsewhere, an archive's server).
+pub(super) struct RegistryToken {
+    /// `HOST[:PORT]` as the module source names it.
+    host: String,
+    token: String,
+}
+
+impl std::fmt::Debug for RegistryToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RegistryToken({}, redacted)", self.host)
+    }
+}
+
+impl RegistryToken {
+    /// The token the environment holds for `host`, if any.
+    pub(super) fn from_env(host: &str) -> Option<Self> {
+        let name = host.split(':').next().unwrap_or(host);
+        let variables = [
+            format!("TF_TOKEN_{}", name.replace('.', "_").replace('-', "__")),
+            format!("TF_TOKEN_{}", name.replace('.', "_")),
+        ];
+        let token = variables
+            .iter()
+            .find_map(|variable| std::env::var(variable).ok())
+            .filter(|token| !token.is_empty())?;
+        Some(RegistryToken {
+            host: host.to_owned(),
+            token,
+        })
+    }
+}
+
+/// `HOST[:PORT]` of a URL, the port only when it is written.
+fn host_and_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
     }
 }
 

@@ -21,10 +21,10 @@
 //! The source is chosen by the change's author, so every step assumes a hostile
 //! server: HTTPS only (plain HTTP to loopback only with
 //! `REVIEWGATE_REGISTRY_INSECURE_LOCALHOST=1`, for tests), no address that is
-//! not public (checked at DNS resolution, so a name cannot point inside), no
-//! credentials sent to any host, timeouts, size caps on every body and on what
-//! an archive unpacks to (`archive.rs`), registry answers validated before
-//! they name a cache path. Whatever fails becomes that call's "not evaluated"
+//! not public (checked at DNS resolution, so a name cannot point inside), a
+//! registry token (`TF_TOKEN_<host>`) sent to its registry host only, timeouts,
+//! size caps on every body and on what an archive unpacks to (`archive.rs`),
+//! registry answers validated before they name a cache path. Whatever fails becomes that call's "not evaluated"
 //! reason: a download never fails the review.
 
 mod archive;
@@ -40,7 +40,7 @@ use reviewgate_core::{ChangeSet, Document, SourceSpan, UnevaluatedModule, Variab
 
 use archive::UnpackLimits;
 use constraint::VersionConstraints;
-use http::{Http, Url, is_loopback_host};
+use http::{Http, RegistryToken, Url, is_loopback_host};
 use source::{RegistryAddress, archive_location, is_local, parse_registry_address, source_type};
 
 /// The environment variable that lets the registry and archives be reached over
@@ -466,7 +466,9 @@ impl Downloader {
         };
         let discovery = Url::parse(&format!("{scheme}://{host}/.well-known/terraform.json"))
             .map_err(|e| format!("{host} is not a registry host: {e}"))?;
-        let services: serde_json::Value = self.http.get_json(&discovery)?;
+        let token = RegistryToken::from_env(host);
+        let token = token.as_ref();
+        let services: serde_json::Value = self.http.get_json(&discovery, token)?;
         let base = services
             .get("modules.v1")
             .and_then(serde_json::Value::as_str)
@@ -483,7 +485,7 @@ impl Downloader {
             .join(&format!("{}/", address.path()))
             .map_err(|e| e.to_string())?;
         let versions_url = module_url.join("versions").map_err(|e| e.to_string())?;
-        let listing: serde_json::Value = self.http.get_json(&versions_url)?;
+        let listing: serde_json::Value = self.http.get_json(&versions_url, token)?;
         let versions: Vec<&str> = listing
             .get("modules")
             .and_then(serde_json::Value::as_array)
@@ -535,9 +537,9 @@ impl Downloader {
         let download_url = module_url
             .join(&format!("{version}/download"))
             .map_err(|e| e.to_string())?;
-        let location = self.http.get_location(&download_url)?;
+        let location = self.http.get_location(&download_url, token)?;
         let (archive_url, subdir, format) = archive_location(&location, &download_url)?;
-        let bytes = self.http.get(&archive_url, MAX_ARCHIVE_BYTES)?;
+        let bytes = self.http.get(&archive_url, MAX_ARCHIVE_BYTES, None)?;
         let parent = cached.parent().ok_or("no cache directory")?;
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create the module cache {}: {e}", parent.display()))?;
