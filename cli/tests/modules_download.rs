@@ -332,7 +332,20 @@ module "inner" {{
 module "network" {{
   source = "git::https://example.com/network.git?ref=v1.0.0"
 }}
+
+module "app" {{
+  source = "./modules/app"
+}}
 "#
+        ),
+    )
+    .expect("write");
+    // A registry call inside a local module of the reviewed files.
+    std::fs::create_dir_all(root.join("modules/app")).expect("mkdir");
+    std::fs::write(
+        root.join("modules/app/main.tf"),
+        format!(
+            "module \"store\" {{\n  source  = \"{host}/acme/bucket/aws\"\n  version = \"1.0.0\"\n  acl     = \"public-read\"\n}}\n"
         ),
     )
     .expect("write");
@@ -374,9 +387,13 @@ module "network" {{
         .is_some(),
         "the nested module was not downloaded: {review}"
     );
+    assert!(
+        finding(&review, "module.app.module.store.aws_s3_bucket_acl.v1_0").is_some(),
+        "the module called from a local module was not downloaded: {review}"
+    );
     let text = review.to_string();
     for absent in [
-        "v1_0",
+        "module.bucket.aws_s3_bucket_acl.v1_0",
         "v2_0",
         "aws_s3_bucket_acl.rc",
         "aws_s3_bucket.example",
