@@ -8,6 +8,7 @@ mod alloc;
 mod bench;
 mod frameworks;
 mod inputs;
+mod modules_download;
 mod render;
 mod serve;
 mod server_config;
@@ -125,6 +126,11 @@ struct ReviewArgs {
     /// would loosen is reported as RG-GATE-001.
     #[arg(long, value_name = "REV", conflicts_with = "no_config")]
     settings_from: Option<String>,
+    /// Download the registry modules that are not installed (Terraform's module
+    /// registry protocol, HTTPS only) into the cache and evaluate them like
+    /// installed ones; other sources (git, S3, ...) stay not evaluated.
+    #[arg(long)]
+    download_modules: bool,
     /// Never colour the text output (also: NO_COLOR=1).
     #[arg(long)]
     no_color: bool,
@@ -259,8 +265,9 @@ fn run_review(args: ReviewArgs, variables: &VariableInputs) -> anyhow::Result<u8
         &excluded,
     );
     let checkout = inputs::checkout(&args.paths, &listing, args.input_format);
-    // An upload sends the documents themselves: keep them only then.
-    let mut kept = args.upload.as_ref().map(|_| Vec::new());
+    // An upload sends the documents themselves, and downloaded modules are read
+    // with them again: keep them only then.
+    let mut kept = (args.upload.is_some() || args.download_modules).then(Vec::new);
     let (mut change_set, mut errors) = read_and_parse(
         listing,
         args.input_format,
@@ -268,6 +275,12 @@ fn run_review(args: ReviewArgs, variables: &VariableInputs) -> anyhow::Result<u8
         variables,
         kept.as_mut(),
     );
+    if args.download_modules
+        && let Some(documents) = &kept
+        && !change_set.unevaluated_modules.is_empty()
+    {
+        change_set = modules_download::evaluate_with_downloads(change_set, documents, variables);
+    }
     if change_set.plans.is_empty()
         && change_set.configuration.files.is_empty()
         && change_set.changed_files.is_empty()
