@@ -61,7 +61,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Medium,
             description: "Resources launched without a security group land in the VPC's default group. Rules on it (inline `ingress`/`egress`, or rule resources attached to it) give them access nobody chose for them. Managed with no rules, `aws_default_security_group` removes every rule, which is the goal.",
             remediation: "Remove every `ingress`/`egress` block and rule resource from the default security group, and give resources their own groups.",
-            aliases: &["CKV2_AWS_12"],
+            aliases: &[],
             frameworks: &[
                 ("cis-aws-3.0", &["5.4"]),
                 ("soc2", &["CC6.6"]),
