@@ -6,7 +6,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::plan_values::PlanValues;
@@ -65,6 +65,12 @@ pub struct Resource {
     /// one instance per block.
     #[serde(skip)]
     pub evaluated: Option<Arc<Vec<String>>>,
+    /// Where evaluated values came from, by dotted attribute path: for each
+    /// attribute whose expression read a variable or a local, the chain of links
+    /// from where the value was set to the attribute. Empty for literal
+    /// configuration and for plans, so it costs nothing there.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub provenance: BTreeMap<String, Vec<ProvenanceLink>>,
 }
 
 impl Resource {
@@ -89,6 +95,34 @@ impl Resource {
             Some(Value::Map(map)) => vec![map],
             _ => Vec::new(),
         }
+    }
+
+    /// The provenance chain of the value at `path` (an attribute a finding names):
+    /// its own chain, else its nearest parent's (the block it sits in), else the
+    /// first chain inside it (a finding that names a block whose values were
+    /// computed). Empty when the values there are literal.
+    pub fn provenance_of(&self, path: &str) -> &[ProvenanceLink] {
+        if self.provenance.is_empty() {
+            return &[];
+        }
+        if let Some(chain) = self.provenance.get(path) {
+            return chain;
+        }
+        let mut parent = path;
+        while let Some((head, _)) = parent.rsplit_once('.') {
+            if let Some(chain) = self.provenance.get(head) {
+                return chain;
+            }
+            parent = head;
+        }
+        self.provenance
+            .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
+            .next()
+            .filter(|(key, _)| {
+                key.strip_prefix(path)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .map_or(&[], |(_, chain)| chain.as_slice())
     }
 
     /// The line range of an attribute, falling back to the resource's own lines.
@@ -203,6 +237,54 @@ pub struct Suppression {
     pub line: u32,
     /// The syntax used.
     pub syntax: SuppressionSyntax,
+}
+
+/// One link of a value's provenance: a place the value passed through on its way
+/// to an attribute (`terraform.tfvars:12`, `var.encrypted`, `local.flag`,
+/// `module.db.var.encrypted`, the attribute itself).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenanceLink {
+    /// The file, or where a value given from outside any file came from (`--var`,
+    /// `TF_VAR_encrypted`).
+    pub file: String,
+    /// The 1-based line, when known.
+    pub line: Option<u32>,
+    /// What sits there: `var.encrypted`, `local.flag`, `module.db.var.encrypted`,
+    /// `module.db argument encrypted`, `aws_db_instance.this.storage_encrypted`.
+    pub name: String,
+    /// Inline suppressions written at this link, which cover the findings whose
+    /// values pass through it. Not part of any rendering.
+    #[serde(skip)]
+    pub suppressions: Vec<Suppression>,
+}
+
+impl ProvenanceLink {
+    /// How a chain is shown to people: the first link (where the value was set) by
+    /// its place, the others by name, joined with arrows —
+    /// `terraform.tfvars:12 → var.encrypted → aws_db_instance.this.storage_encrypted`.
+    /// `escape` makes each part safe for the rendering.
+    pub fn chain_text(chain: &[ProvenanceLink], escape: impl Fn(&str) -> String) -> String {
+        let mut text = String::new();
+        for (i, link) in chain.iter().enumerate() {
+            if i > 0 {
+                text.push_str(" → ");
+            }
+            if i == 0 {
+                text.push_str(&escape(&link.place()));
+            } else {
+                text.push_str(&escape(&link.name));
+            }
+        }
+        text
+    }
+
+    /// `file:line`, or the file alone when there is no line (`--var`).
+    pub fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.file),
+            None => self.file.clone(),
+        }
+    }
 }
 
 /// Terraform meta-arguments of a `resource` or `data` block.

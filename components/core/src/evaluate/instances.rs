@@ -4,10 +4,11 @@
 //! unknown `count.index` / `each.*` when they are not.
 
 use super::expr::{Evaluator, Frame, append_blocks, iterate_for_each};
+use super::provenance::Tracing;
 use super::values::{Failure, MAX_INSTANCES, as_index, unknown_among, unknown_with};
 use super::{Scope, already_evaluated};
 use crate::address::InstanceKey;
-use crate::resource::{DynamicBlock, Resource};
+use crate::resource::{DynamicBlock, ProvenanceLink, Resource};
 use crate::value::{UnknownCause, Value, ValueMap};
 
 /// Pushes the instances of `resource` onto `out`.
@@ -238,6 +239,7 @@ fn evaluate_instance(
     let address = instance.address.clone();
     let mut attributes = std::mem::take(instance.attributes.values_mut());
     let names: Vec<String> = attributes.keys().map(str::to_owned).collect();
+    let mut traced = Vec::new();
     for name in names {
         let Some(value) = attributes.get_mut(&name) else {
             continue;
@@ -245,7 +247,9 @@ fn evaluate_instance(
         if !needs_evaluation(value) {
             continue;
         }
-        let result = scope.evaluate_parsed(value, frame, json);
+        let mut tracing = Tracing::at(&name);
+        let result = scope.evaluate_parsed_traced(value, frame, json, Some(&mut tracing));
+        traced.append(&mut tracing.read);
         *value = scope.settle(
             result,
             expression_of(value),
@@ -258,6 +262,19 @@ fn evaluate_instance(
         expand_dynamic(scope, instance, &mut attributes, block, frame);
     }
     *instance.attributes.values_mut() = attributes;
+    for (path, read) in traced {
+        let mut chain = scope.chain_of(&read);
+        if chain.is_empty() {
+            continue;
+        }
+        chain.push(ProvenanceLink {
+            file: file.clone(),
+            line: instance.lines_of(&path).map(|l| l.start),
+            name: format!("{address}.{path}"),
+            suppressions: Vec::new(),
+        });
+        instance.provenance.insert(path, chain);
+    }
     let meta = &mut instance.meta;
     for slot in [&mut meta.prevent_destroy, &mut meta.create_before_destroy] {
         if let Some(value) = slot.as_mut().filter(|v| needs_evaluation(v)) {
