@@ -1495,11 +1495,11 @@ fn a_root_of_module_calls_only_still_reports_them() {
 
 // Provenance.
 
-/// The findings of `rule`, each with its chain as (file, line, name).
-fn provenance_of(
-    cs: &ChangeSet,
-    rule: &str,
-) -> Vec<(crate::Finding, Vec<(String, Option<u32>, String)>)> {
+/// A provenance link as (file, line, name), to compare whole chains at a glance.
+type Link = (String, Option<u32>, String);
+
+/// The findings of `rule`, each with its chain.
+fn provenance_of(cs: &ChangeSet, rule: &str) -> Vec<(crate::Finding, Vec<Link>)> {
     review(cs)
         .findings
         .into_iter()
@@ -1515,7 +1515,7 @@ fn provenance_of(
         .collect()
 }
 
-fn link(file: &str, line: Option<u32>, name: &str) -> (String, Option<u32>, String) {
+fn link(file: &str, line: Option<u32>, name: &str) -> Link {
     (file.to_owned(), line, name.to_owned())
 }
 
