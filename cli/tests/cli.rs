@@ -1267,8 +1267,7 @@ module "dns" {
 // Value provenance: where an evaluated value came from, in every format.
 
 #[test]
-fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_suppresses_it()
-{
+fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_suppresses_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let write = |path: &str, text: &str| {
         let path = dir.path().join(path);
@@ -1311,7 +1310,10 @@ fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_s
 
     let finding = rds(&json(&run("json")));
     let links = finding["provenance"].as_array().expect("provenance");
-    let names: Vec<&str> = links.iter().map(|l| l["name"].as_str().unwrap_or_default()).collect();
+    let names: Vec<&str> = links
+        .iter()
+        .map(|l| l["name"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(
         names,
         [
@@ -1322,7 +1324,11 @@ fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_s
             "module.db.aws_db_instance.this.storage_encrypted"
         ]
     );
-    assert!(links[0]["file"].as_str().is_some_and(|f| f.ends_with("terraform.tfvars")));
+    assert!(
+        links[0]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("terraform.tfvars"))
+    );
     assert_eq!(links[0]["line"], 2);
 
     let text = stdout(&run("text"));
@@ -1340,7 +1346,9 @@ fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_s
         .find(|r| r["ruleId"] == "RG-AWS-RDS-001")
         .cloned()
         .expect("result");
-    let related = result["relatedLocations"].as_array().expect("relatedLocations");
+    let related = result["relatedLocations"]
+        .as_array()
+        .expect("relatedLocations");
     assert_eq!(related.len(), 5);
     assert_eq!(related[3]["message"]["text"], "module.db.var.encrypted");
     assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 2);
