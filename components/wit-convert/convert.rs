@@ -112,7 +112,7 @@ impl From<Finding> for wit::Finding {
             frameworks: frameworks_to_wit(&f.frameworks),
             suppressed: f.suppressed,
             suppression_reason: f.suppression_reason,
-            suppressed_at: f.suppressed_at.map(Into::into),
+            suppressed_at: f.suppressed_at.map(|link| (*link).into()),
             provenance: f.provenance.into_iter().map(Into::into).collect(),
         }
     }
@@ -155,7 +155,7 @@ impl From<wit::Finding> for Finding {
             frameworks: Arc::new(frameworks_from_wit(f.frameworks)),
             suppressed: f.suppressed,
             suppression_reason: f.suppression_reason,
-            suppressed_at: f.suppressed_at.map(Into::into),
+            suppressed_at: f.suppressed_at.map(|link| Box::new(link.into())),
             provenance: f.provenance.into_iter().map(Into::into).collect(),
         }
     }

@@ -64,11 +64,13 @@ fn findings() -> Vec<Finding> {
                 suppressed: severity == Severity::Critical,
                 suppression_reason: (severity == Severity::Critical)
                     .then(|| "accepted risk".to_owned()),
-                suppressed_at: (severity == Severity::Critical).then(|| ProvenanceLink {
-                    file: "terraform.tfvars".to_owned(),
-                    line: Some(2),
-                    name: "var.encrypted".to_owned(),
-                    suppressions: Vec::new(),
+                suppressed_at: (severity == Severity::Critical).then(|| {
+                    Box::new(ProvenanceLink {
+                        file: "terraform.tfvars".to_owned(),
+                        line: Some(2),
+                        name: "var.encrypted".to_owned(),
+                        suppressions: Vec::new(),
+                    })
                 }),
                 provenance: if located {
                     vec![

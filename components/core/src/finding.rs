@@ -116,9 +116,10 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,
     /// The link of the value's provenance the suppression sat at, when it was not
-    /// on the resource itself (a `.tfvars` line, a `variable` block…).
+    /// on the resource itself (a `.tfvars` line, a `variable` block…). Boxed: a
+    /// large plan has tens of thousands of findings and almost none have it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppressed_at: Option<ProvenanceLink>,
+    pub suppressed_at: Option<Box<ProvenanceLink>>,
     /// Where the value the verdict rests on came from, first where it was set, last
     /// the attribute the rule read; empty when that value is written literally.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::plan_values::PlanValues;
-use crate::value::{Value, ValueMap};
+use crate::value::{Text, Value, ValueMap};
 
 /// One-based, inclusive line range in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -66,11 +66,15 @@ pub struct Resource {
     #[serde(skip)]
     pub evaluated: Option<Arc<Vec<String>>>,
     /// Where evaluated values came from, by dotted attribute path: for each
-    /// attribute whose expression read a variable or a local, the chain of links
-    /// from where the value was set to the attribute. Empty for literal
-    /// configuration and for plans, so it costs nothing there.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub provenance: BTreeMap<String, Vec<ProvenanceLink>>,
+    /// attribute whose expression read a variable or a local, the links from where
+    /// the value was set up to the name the expression read. The chain is shared
+    /// by every attribute that reads the same name (the attribute's own link is
+    /// added by [`Resource::provenance_of`]). Empty for literal configuration and
+    /// for plans, so it costs nothing there.
+    /// Sorted by path; a vector rather than a map because most resources have
+    /// none or a few, and a map's node is larger than a whole list of them.
+    #[serde(skip)]
+    pub provenance: Vec<(Text, Arc<[ProvenanceLink]>)>,
 }
 
 impl Resource {
@@ -97,32 +101,48 @@ impl Resource {
         }
     }
 
-    /// The provenance chain of the value at `path` (an attribute a finding names):
-    /// its own chain, else its nearest parent's (the block it sits in), else the
-    /// first chain inside it (a finding that names a block whose values were
-    /// computed). Empty when the values there are literal.
-    pub fn provenance_of(&self, path: &str) -> &[ProvenanceLink] {
+    /// The provenance chain of the value at `path` (an attribute a finding names),
+    /// ending with the attribute: its own chain, else its nearest parent's (the
+    /// block it sits in), else the first chain inside it (a finding that names a
+    /// block whose values were computed). Empty when the values there are literal.
+    pub fn provenance_of(&self, path: &str) -> Vec<ProvenanceLink> {
         if self.provenance.is_empty() {
-            return &[];
+            return Vec::new();
         }
-        if let Some(chain) = self.provenance.get(path) {
-            return chain;
-        }
-        let mut parent = path;
-        while let Some((head, _)) = parent.rsplit_once('.') {
-            if let Some(chain) = self.provenance.get(head) {
-                return chain;
+        let chain_at = |key: &str| {
+            self.provenance
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| &self.provenance[i])
+        };
+        let found = chain_at(path).or_else(|| {
+            let mut parent = path;
+            while let Some((head, _)) = parent.rsplit_once('.') {
+                if let Some(found) = chain_at(head) {
+                    return Some(found);
+                }
+                parent = head;
             }
-            parent = head;
-        }
-        self.provenance
-            .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
-            .next()
-            .filter(|(key, _)| {
-                key.strip_prefix(path)
-                    .is_some_and(|rest| rest.starts_with('.'))
-            })
-            .map_or(&[], |(_, chain)| chain.as_slice())
+            // The first path inside it: sorted, so among those after `path` that
+            // start with it.
+            let after = self.provenance.partition_point(|(k, _)| k.as_str() <= path);
+            self.provenance[after..]
+                .iter()
+                .take_while(|(key, _)| key.starts_with(path))
+                .find(|(key, _)| key[path.len()..].starts_with('.'))
+        });
+        let Some((key, chain)) = found else {
+            return Vec::new();
+        };
+        let mut links = Vec::with_capacity(chain.len() + 1);
+        links.extend_from_slice(chain);
+        links.push(ProvenanceLink {
+            file: self.source.file.clone(),
+            line: self.lines_of(key).map(|l| l.start),
+            name: format!("{}.{key}", self.address),
+            suppressions: Vec::new(),
+        });
+        links
     }
 
     /// The line range of an attribute, falling back to the resource's own lines.

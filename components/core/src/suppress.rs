@@ -256,7 +256,7 @@ fn apply_at_links(findings: &mut Vec<Finding>) {
                 .clone()
                 .unwrap_or_else(|| "no reason given".to_owned()),
         );
-        finding.suppressed_at = Some(at);
+        finding.suppressed_at = Some(Box::new(at));
     }
     for (link, suppression) in unexplained {
         findings.push(Finding {

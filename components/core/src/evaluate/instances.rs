@@ -8,7 +8,7 @@ use super::provenance::Tracing;
 use super::values::{Failure, MAX_INSTANCES, as_index, unknown_among, unknown_with};
 use super::{Scope, already_evaluated};
 use crate::address::InstanceKey;
-use crate::resource::{DynamicBlock, ProvenanceLink, Resource};
+use crate::resource::{DynamicBlock, Resource};
 use crate::value::{UnknownCause, Value, ValueMap};
 
 /// Pushes the instances of `resource` onto `out`.
@@ -263,18 +263,12 @@ fn evaluate_instance(
     }
     *instance.attributes.values_mut() = attributes;
     for (path, read) in traced {
-        let mut chain = scope.chain_of(&read);
-        if chain.is_empty() {
-            continue;
+        if let Some(chain) = scope.chain_of(&read) {
+            instance.provenance.push((path.into(), chain));
         }
-        chain.push(ProvenanceLink {
-            file: file.clone(),
-            line: instance.lines_of(&path).map(|l| l.start),
-            name: format!("{address}.{path}"),
-            suppressions: Vec::new(),
-        });
-        instance.provenance.insert(path, chain);
     }
+    // Each path is traced once; sorted for `Resource::provenance_of`.
+    instance.provenance.sort_by(|(a, _), (b, _)| a.cmp(b));
     let meta = &mut instance.meta;
     for slot in [&mut meta.prevent_destroy, &mut meta.create_before_destroy] {
         if let Some(value) = slot.as_mut().filter(|v| needs_evaluation(v)) {

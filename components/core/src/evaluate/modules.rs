@@ -420,9 +420,8 @@ fn argument_chain(
     let mut chain = tracing
         .read
         .iter()
-        .map(|(_, read)| caller.chain_of(read))
-        .find(|chain| !chain.is_empty())
-        .unwrap_or_default();
+        .find_map(|(_, read)| caller.chain_of(read))
+        .map_or_else(Vec::new, |chain| chain.to_vec());
     let argument = call.arguments.get(name);
     chain.push(ProvenanceLink {
         file: call.source.file.clone(),

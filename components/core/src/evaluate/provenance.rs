@@ -15,6 +15,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::Scope;
 use super::inputs::Given;
@@ -24,7 +25,7 @@ use crate::resource::{ProvenanceLink, SourceSpan, Suppression};
 const MAX_CHAIN: usize = 64;
 
 /// A name an expression read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Reference {
     /// `var.NAME`.
     Variable(String),
@@ -38,6 +39,8 @@ pub(super) enum Reference {
 pub(super) struct Trace {
     collecting: RefCell<Vec<Vec<Reference>>>,
     local_references: RefCell<HashMap<String, Vec<Reference>>>,
+    /// Chains built so far, by the name they lead to (`None`: that name has none).
+    chains: RefCell<HashMap<Reference, Option<Arc<[ProvenanceLink]>>>>,
 }
 
 impl Trace {
@@ -117,9 +120,21 @@ pub(super) fn link_at(
 }
 
 impl Scope<'_> {
-    /// The chain of the first of `references` that has one; empty for none.
-    pub(super) fn chain_of(&self, references: &[Reference]) -> Vec<ProvenanceLink> {
-        self.chain_among(references, &mut Vec::new())
+    /// The chain of the first of `references` that has one, shared by every
+    /// expression of this module instance that reads the same name.
+    pub(super) fn chain_of(&self, references: &[Reference]) -> Option<Arc<[ProvenanceLink]>> {
+        references.iter().find_map(|reference| {
+            if let Some(chain) = self.trace.chains.borrow().get(reference) {
+                return chain.clone();
+            }
+            let chain = self.chain_to(reference, &mut Vec::new());
+            let chain = (!chain.is_empty()).then(|| Arc::from(chain));
+            self.trace
+                .chains
+                .borrow_mut()
+                .insert(reference.clone(), chain.clone());
+            chain
+        })
     }
 
     fn chain_among(

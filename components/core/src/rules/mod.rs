@@ -524,7 +524,7 @@ fn finding(
         suppressed_at: None,
         // The chain of the value the verdict rests on, when it was evaluated.
         provenance: match (resource, attribute) {
-            (Some(r), Some(path)) => r.provenance_of(path).to_vec(),
+            (Some(r), Some(path)) => r.provenance_of(path),
             _ => Vec::new(),
         },
     }
