@@ -121,7 +121,12 @@ impl Given {
                 source,
                 suppressions,
                 ..
-            } => super::provenance::link_at(source, reference.to_owned(), suppressions),
+            } => ProvenanceLink {
+                file: source.file.clone(),
+                line: source.lines.map(|l| l.start),
+                name: reference.to_owned(),
+                suppressions: suppressions.clone(),
+            },
         }
     }
 }
