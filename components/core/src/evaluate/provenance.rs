@@ -6,7 +6,10 @@
 //! Recording is kept off the common path: only an attribute whose expression is
 //! not a literal is traced, and a trace is the list of the names its expression
 //! read (`var.x`, `local.y`), noted as they are resolved. Chains are built from
-//! those names afterwards, so no [`Value`](crate::value::Value) carries any of it.
+//! those names afterwards, so no [`Value`](crate::value::Value) carries any of it;
+//! each name's chain is built once per module instance and shared (`Arc`) by every
+//! attribute that reads it, and the attribute's own link is added only when a
+//! finding asks for the chain (`Resource::provenance_of`).
 //! When an expression reads several names, the chain follows the first one read
 //! that has a chain of its own (`var.enabled ? var.a : var.b` follows
 //! `var.enabled`). Chain building cannot loop: a name already on the chain ends
@@ -106,11 +109,7 @@ impl Tracing {
 }
 
 /// A link at a source span.
-pub(super) fn link_at(
-    source: &SourceSpan,
-    name: String,
-    suppressions: &[Suppression],
-) -> ProvenanceLink {
+fn link_at(source: &SourceSpan, name: String, suppressions: &[Suppression]) -> ProvenanceLink {
     ProvenanceLink {
         file: source.file.clone(),
         line: source.lines.map(|l| l.start),
