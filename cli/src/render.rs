@@ -14,6 +14,7 @@ use std::io::{self, Write};
 
 use reviewgate_core::output::escape::{self, Inline};
 use reviewgate_core::output::groups::{self, Subject};
+use reviewgate_core::resource::ProvenanceLink;
 use reviewgate_core::rules;
 use reviewgate_core::{
     ChangeAction, ChangeSet, Finding, Resource, Review, RiskLevel, RuleInfo, Severity,
@@ -152,13 +153,26 @@ pub fn text(
             );
             if finding.suppressed {
                 let reason = shown(finding.suppression_reason.as_deref().unwrap_or_default());
+                let at = finding
+                    .suppressed_at
+                    .as_ref()
+                    .map_or(String::new(), |link| {
+                        format!(" at {} {}", shown(&link.place()), shown(&link.name))
+                    });
                 writeln!(
                     out,
                     "{}",
-                    style.dim(&format!("{line}  [suppressed: {reason}]"))
+                    style.dim(&format!("{line}  [suppressed{at}: {reason}]"))
                 )?;
             } else {
                 writeln!(out, "{line}")?;
+            }
+            if !finding.provenance.is_empty() {
+                // Where the value the verdict rests on came from.
+                let chain = ProvenanceLink::chain_text(&finding.provenance, |part| {
+                    shown(part).into_owned()
+                });
+                writeln!(out, "{}", style.dim(&format!("      via {chain}")))?;
             }
         }
         writeln!(out)?;

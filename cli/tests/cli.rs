@@ -1263,3 +1263,110 @@ module "dns" {
     assert!(text.contains("1 module(s) not evaluated"), "{text}");
     assert!(text.contains("module.dns (acme/dns/aws)"), "{text}");
 }
+
+// Value provenance: where an evaluated value came from, in every format.
+
+#[test]
+fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_suppresses_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    };
+    write("variables.tf", "variable \"encrypted\" {}\n");
+    write("terraform.tfvars", "\nencrypted = false\n");
+    write(
+        "main.tf",
+        "module \"db\" {\n  source    = \"./modules/x\"\n  encrypted = var.encrypted\n}\n",
+    );
+    write(
+        "modules/x/variables.tf",
+        "variable \"encrypted\" {\n  type = bool\n}\n",
+    );
+    write(
+        "modules/x/main.tf",
+        "resource \"aws_db_instance\" \"this\" {\n  storage_encrypted = var.encrypted\n}\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+    let run = |format: &str| {
+        let out = reviewgate(&["review", "--format", format, root], None);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    let rds = |review: &serde_json::Value| {
+        review["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["rule_id"] == "RG-AWS-RDS-001")
+            .cloned()
+            .expect("the RDS encryption finding")
+    };
+
+    let finding = rds(&json(&run("json")));
+    let links = finding["provenance"].as_array().expect("provenance");
+    let names: Vec<&str> = links
+        .iter()
+        .map(|l| l["name"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "var.encrypted",
+            "var.encrypted",
+            "module.db argument encrypted",
+            "module.db.var.encrypted",
+            "module.db.aws_db_instance.this.storage_encrypted"
+        ]
+    );
+    assert!(
+        links[0]["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("terraform.tfvars"))
+    );
+    assert_eq!(links[0]["line"], 2);
+
+    let text = stdout(&run("text"));
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("via ")
+            && l.contains("terraform.tfvars:2 → var.encrypted → module.db argument encrypted → module.db.var.encrypted → module.db.aws_db_instance.this.storage_encrypted")),
+        "{text}"
+    );
+
+    let sarif = json(&run("sarif"));
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "RG-AWS-RDS-001")
+        .cloned()
+        .expect("result");
+    let related = result["relatedLocations"]
+        .as_array()
+        .expect("relatedLocations");
+    assert_eq!(related.len(), 5);
+    assert_eq!(related[3]["message"]["text"], "module.db.var.encrypted");
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 2);
+
+    let markdown = stdout(&run("markdown"));
+    assert!(markdown.contains("via `"), "{markdown}");
+    assert!(markdown.contains("module.db.var.encrypted"), "{markdown}");
+
+    // The same skip a resource takes, written above the tfvars line.
+    write(
+        "terraform.tfvars",
+        "# reviewgate:skip=RG-AWS-RDS-001 scratch database\nencrypted = false\n",
+    );
+    let finding = rds(&json(&run("json")));
+    assert_eq!(finding["suppressed"], true);
+    assert_eq!(finding["suppression_reason"], "scratch database");
+    assert_eq!(finding["suppressed_at"]["line"], 2);
+    assert_eq!(finding["suppressed_at"]["name"], "var.encrypted");
+    let text = stdout(&run("text"));
+    assert!(text.contains("[suppressed at "), "{text}");
+}

@@ -36,6 +36,9 @@ function finding(f) {
     json.frameworks = Object.fromEntries(f.frameworks.map((r) => [r.framework, r.controls]));
   }
   if (f.suppressionReason !== undefined) json.suppression_reason = f.suppressionReason;
+  const link = (l) => ({ file: l.file, line: l.line ?? null, name: l.name });
+  if (f.suppressedAt !== undefined) json.suppressed_at = link(f.suppressedAt);
+  if (f.provenance.length) json.provenance = f.provenance.map(link);
   return json;
 }
 

@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use reviewgate_core::finding::Frameworks;
+use reviewgate_core::resource::ProvenanceLink;
 use reviewgate_core::review::RiskFactor;
 use reviewgate_core::rules::Undetermined;
 use reviewgate_core::{
@@ -111,6 +112,29 @@ impl From<Finding> for wit::Finding {
             frameworks: frameworks_to_wit(&f.frameworks),
             suppressed: f.suppressed,
             suppression_reason: f.suppression_reason,
+            suppressed_at: f.suppressed_at.map(|link| (*link).into()),
+            provenance: f.provenance.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<ProvenanceLink> for wit::ProvenanceLink {
+    fn from(link: ProvenanceLink) -> Self {
+        wit::ProvenanceLink {
+            file: link.file,
+            line: link.line,
+            name: link.name,
+        }
+    }
+}
+
+impl From<wit::ProvenanceLink> for ProvenanceLink {
+    fn from(link: wit::ProvenanceLink) -> Self {
+        ProvenanceLink {
+            file: link.file,
+            line: link.line,
+            name: link.name,
+            suppressions: Vec::new(),
         }
     }
 }
@@ -131,6 +155,8 @@ impl From<wit::Finding> for Finding {
             frameworks: Arc::new(frameworks_from_wit(f.frameworks)),
             suppressed: f.suppressed,
             suppression_reason: f.suppression_reason,
+            suppressed_at: f.suppressed_at.map(|link| Box::new(link.into())),
+            provenance: f.provenance.into_iter().map(Into::into).collect(),
         }
     }
 }

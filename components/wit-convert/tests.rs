@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use reviewgate_core::resource::ProvenanceLink;
 use reviewgate_core::review::{
     ChangeSummary, ConfigurationSummary, DiffSummary, PlanSummary, RiskFactor,
 };
@@ -63,6 +64,32 @@ fn findings() -> Vec<Finding> {
                 suppressed: severity == Severity::Critical,
                 suppression_reason: (severity == Severity::Critical)
                     .then(|| "accepted risk".to_owned()),
+                suppressed_at: (severity == Severity::Critical).then(|| {
+                    Box::new(ProvenanceLink {
+                        file: "terraform.tfvars".to_owned(),
+                        line: Some(2),
+                        name: "var.encrypted".to_owned(),
+                        suppressions: Vec::new(),
+                    })
+                }),
+                provenance: if located {
+                    vec![
+                        ProvenanceLink {
+                            file: "--var".to_owned(),
+                            line: None,
+                            name: "var.encrypted".to_owned(),
+                            suppressions: Vec::new(),
+                        },
+                        ProvenanceLink {
+                            file: "main.tf".to_owned(),
+                            line: Some(n * 10),
+                            name: format!("aws_s3_bucket.b{n}.encrypted"),
+                            suppressions: Vec::new(),
+                        },
+                    ]
+                } else {
+                    Vec::new()
+                },
             }
         })
         .collect()

@@ -179,5 +179,7 @@ fn finding(f: FindingInput) -> Finding {
         frameworks: Arc::new(f.frameworks),
         suppressed: f.suppressed.is_some(),
         suppression_reason: f.suppressed.flatten(),
+        suppressed_at: None,
+        provenance: Vec::new(),
     }
 }

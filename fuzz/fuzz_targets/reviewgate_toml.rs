@@ -62,6 +62,8 @@ fuzz_target!(|data: &[u8]| {
             frameworks: Arc::default(),
             suppressed: false,
             suppression_reason: None,
+            suppressed_at: None,
+            provenance: Vec::new(),
         };
         assert!(config.filters_out(&finding), "{rule:?} is disabled");
     }

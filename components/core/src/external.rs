@@ -154,6 +154,8 @@ impl ExternalFinding {
             frameworks: Default::default(),
             suppressed: false,
             suppression_reason: None,
+            suppressed_at: None,
+            provenance: Vec::new(),
         }
     }
 }

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::resource::ProvenanceLink;
+
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -113,6 +115,15 @@ pub struct Finding {
     /// Why it is suppressed, as the suppression says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suppression_reason: Option<String>,
+    /// The link of the value's provenance the suppression sat at, when it was not
+    /// on the resource itself (a `.tfvars` line, a `variable` block…). Boxed: a
+    /// large plan has tens of thousands of findings and almost none have it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed_at: Option<Box<ProvenanceLink>>,
+    /// Where the value the verdict rests on came from, first where it was set, last
+    /// the attribute the rule read; empty when that value is written literally.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<ProvenanceLink>,
 }
 
 fn no_frameworks(frameworks: &SharedFrameworks) -> bool {

@@ -182,6 +182,8 @@ fn finding(message: String, line: Option<u32>) -> Finding {
         frameworks: Default::default(),
         suppressed: false,
         suppression_reason: None,
+        suppressed_at: None,
+        provenance: Vec::new(),
     }
 }
 

@@ -339,6 +339,7 @@ fn convert_change(
             importing: rc.change.importing.is_some(),
         }),
         evaluated: None,
+        provenance: Default::default(),
     })
 }
 

@@ -6,11 +6,11 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::plan_values::PlanValues;
-use crate::value::{Value, ValueMap};
+use crate::value::{Text, Value, ValueMap};
 
 /// One-based, inclusive line range in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -65,6 +65,16 @@ pub struct Resource {
     /// one instance per block.
     #[serde(skip)]
     pub evaluated: Option<Arc<Vec<String>>>,
+    /// Where evaluated values came from, by dotted attribute path: for each
+    /// attribute whose expression read a variable or a local, the links from where
+    /// the value was set up to the name the expression read. The chain is shared
+    /// by every attribute that reads the same name (the attribute's own link is
+    /// added by [`Resource::provenance_of`]). Empty for literal configuration and
+    /// for plans, so it costs nothing there.
+    /// Sorted by path; a vector rather than a map because most resources have
+    /// none or a few, and a map's node is larger than a whole list of them.
+    #[serde(skip)]
+    pub provenance: Vec<(Text, Arc<[ProvenanceLink]>)>,
 }
 
 impl Resource {
@@ -89,6 +99,50 @@ impl Resource {
             Some(Value::Map(map)) => vec![map],
             _ => Vec::new(),
         }
+    }
+
+    /// The provenance chain of the value at `path` (an attribute a finding names),
+    /// ending with the attribute: its own chain, else its nearest parent's (the
+    /// block it sits in), else the first chain inside it (a finding that names a
+    /// block whose values were computed). Empty when the values there are literal.
+    pub fn provenance_of(&self, path: &str) -> Vec<ProvenanceLink> {
+        if self.provenance.is_empty() {
+            return Vec::new();
+        }
+        let chain_at = |key: &str| {
+            self.provenance
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| &self.provenance[i])
+        };
+        let found = chain_at(path).or_else(|| {
+            let mut parent = path;
+            while let Some((head, _)) = parent.rsplit_once('.') {
+                if let Some(found) = chain_at(head) {
+                    return Some(found);
+                }
+                parent = head;
+            }
+            // The first path inside it: sorted, so among those after `path` that
+            // start with it.
+            let after = self.provenance.partition_point(|(k, _)| k.as_str() <= path);
+            self.provenance[after..]
+                .iter()
+                .take_while(|(key, _)| key.starts_with(path))
+                .find(|(key, _)| key[path.len()..].starts_with('.'))
+        });
+        let Some((key, chain)) = found else {
+            return Vec::new();
+        };
+        let mut links = Vec::with_capacity(chain.len() + 1);
+        links.extend_from_slice(chain);
+        links.push(ProvenanceLink {
+            file: self.source.file.clone(),
+            line: self.lines_of(key).map(|l| l.start),
+            name: format!("{}.{key}", self.address),
+            suppressions: Vec::new(),
+        });
+        links
     }
 
     /// The line range of an attribute, falling back to the resource's own lines.
@@ -203,6 +257,54 @@ pub struct Suppression {
     pub line: u32,
     /// The syntax used.
     pub syntax: SuppressionSyntax,
+}
+
+/// One link of a value's provenance: a place the value passed through on its way
+/// to an attribute (`terraform.tfvars:12`, `var.encrypted`, `local.flag`,
+/// `module.db.var.encrypted`, the attribute itself).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenanceLink {
+    /// The file, or where a value given from outside any file came from (`--var`,
+    /// `TF_VAR_encrypted`).
+    pub file: String,
+    /// The 1-based line, when known.
+    pub line: Option<u32>,
+    /// What sits there: `var.encrypted`, `local.flag`, `module.db.var.encrypted`,
+    /// `module.db argument encrypted`, `aws_db_instance.this.storage_encrypted`.
+    pub name: String,
+    /// Inline suppressions written at this link, which cover the findings whose
+    /// values pass through it. Not part of any rendering.
+    #[serde(skip)]
+    pub suppressions: Vec<Suppression>,
+}
+
+impl ProvenanceLink {
+    /// How a chain is shown to people: the first link (where the value was set) by
+    /// its place, the others by name, joined with arrows —
+    /// `terraform.tfvars:12 → var.encrypted → aws_db_instance.this.storage_encrypted`.
+    /// `escape` makes each part safe for the rendering.
+    pub fn chain_text(chain: &[ProvenanceLink], escape: impl Fn(&str) -> String) -> String {
+        let mut text = String::new();
+        for (i, link) in chain.iter().enumerate() {
+            if i > 0 {
+                text.push_str(" → ");
+            }
+            if i == 0 {
+                text.push_str(&escape(&link.place()));
+            } else {
+                text.push_str(&escape(&link.name));
+            }
+        }
+        text
+    }
+
+    /// `file:line`, or the file alone when there is no line (`--var`).
+    pub fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.file),
+            None => self.file.clone(),
+        }
+    }
 }
 
 /// Terraform meta-arguments of a `resource` or `data` block.

@@ -216,6 +216,8 @@ mod tests {
             frameworks: Default::default(),
             suppressed,
             suppression_reason: None,
+            suppressed_at: None,
+            provenance: Vec::new(),
         }
     }
 

@@ -14,13 +14,18 @@
 //! suppression without a reason is itself reported, because an unexplained skip is
 //! how real problems get waved through.
 //!
+//! A finding whose value was evaluated is also suppressed by a comment at any link
+//! of its provenance (`Resource::provenance`): above the `.tfvars` line that sets
+//! the value, in or above the `variable` block, the local or the module call's
+//! argument it passes through. The finding then says at which link it sat.
+//!
 //! [`Suppression`] itself is part of the resource model (`resource`): the HCL parser
 //! reads suppressions with [`extract`] while it builds each resource.
 
 use std::collections::HashMap;
 
 use crate::finding::{Finding, Severity};
-use crate::resource::{LineRange, Resource, Suppression, SuppressionSyntax};
+use crate::resource::{LineRange, ProvenanceLink, Resource, Suppression, SuppressionSyntax};
 
 /// The id of the finding reported for a suppression without a reason.
 pub const MISSING_REASON_RULE: &str = "RG-SUPPRESS-001";
@@ -137,8 +142,14 @@ fn matches(suppression: &Suppression, finding: &Finding) -> bool {
 ///
 /// `resources` are all resources of the change; a finding's resource is found by
 /// address and file. Plan resources take the suppressions of the configuration
-/// block they come from when both are reviewed together.
+/// block they come from when both are reviewed together. Then the findings left
+/// are matched against the suppressions at the links of their provenance.
 pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
+    apply_on_resources(findings, resources);
+    apply_at_links(findings);
+}
+
+fn apply_on_resources(findings: &mut Vec<Finding>, resources: &[&Resource]) {
     if resources.iter().all(|r| r.suppressions.is_empty()) {
         // Plans and most configurations have none: skip indexing every address.
         return;
@@ -188,11 +199,7 @@ pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
                 title: "Suppression without a reason".into(),
                 message: format!(
                     "`{}` suppresses {} on `{}` without saying why",
-                    match suppression.syntax {
-                        SuppressionSyntax::Reviewgate => "reviewgate:skip",
-                        SuppressionSyntax::Checkov => "checkov:skip",
-                        SuppressionSyntax::Trivy => "trivy:ignore",
-                    },
+                    syntax_name(suppression.syntax),
                     suppression.rule,
                     resource.address
                 ),
@@ -207,8 +214,84 @@ pub fn apply(findings: &mut Vec<Finding>, resources: &[&Resource]) {
                 frameworks: Default::default(),
                 suppressed: false,
                 suppression_reason: None,
+                suppressed_at: None,
+                provenance: Vec::new(),
             });
         }
+    }
+}
+
+/// Marks findings suppressed at a link of their value's provenance (a `.tfvars`
+/// line, a `variable` or `locals` entry, a module call's argument): the first link,
+/// from where the value was set, whose suppressions name the finding's rule. The
+/// finding records that link. A suppression there without a reason is reported
+/// once, like one on a resource.
+fn apply_at_links(findings: &mut Vec<Finding>) {
+    let mut unexplained: Vec<(ProvenanceLink, Suppression)> = Vec::new();
+    for finding in findings.iter_mut().filter(|f| !f.suppressed) {
+        let found = finding.provenance.iter().find_map(|link| {
+            link.suppressions
+                .iter()
+                .find(|s| matches(s, finding))
+                .map(|s| (link, s))
+        });
+        let Some((link, suppression)) = found else {
+            continue;
+        };
+        let at = ProvenanceLink {
+            suppressions: Vec::new(),
+            ..link.clone()
+        };
+        if suppression.reason.is_none()
+            && !unexplained.iter().any(|(l, s)| {
+                l.file == at.file && s.line == suppression.line && s.rule == suppression.rule
+            })
+        {
+            unexplained.push((at.clone(), suppression.clone()));
+        }
+        finding.suppressed = true;
+        finding.suppression_reason = Some(
+            suppression
+                .reason
+                .clone()
+                .unwrap_or_else(|| "no reason given".to_owned()),
+        );
+        finding.suppressed_at = Some(Box::new(at));
+    }
+    for (link, suppression) in unexplained {
+        findings.push(Finding {
+            rule_id: MISSING_REASON_RULE.into(),
+            aliases: Default::default(),
+            severity: Severity::Low,
+            title: "Suppression without a reason".into(),
+            message: format!(
+                "`{}` suppresses {} at `{}` without saying why",
+                syntax_name(suppression.syntax),
+                suppression.rule,
+                link.name
+            ),
+            resource: None,
+            file: Some(link.file),
+            line: Some(suppression.line),
+            end_line: Some(suppression.line),
+            remediation: Some(
+                "Add the reason after the rule id, e.g. `# reviewgate:skip=RG-AWS-S3-004 write-once log bucket`."
+                    .into(),
+            ),
+            frameworks: Default::default(),
+            suppressed: false,
+            suppression_reason: None,
+            suppressed_at: None,
+            provenance: Vec::new(),
+        });
+    }
+}
+
+fn syntax_name(syntax: SuppressionSyntax) -> &'static str {
+    match syntax {
+        SuppressionSyntax::Reviewgate => "reviewgate:skip",
+        SuppressionSyntax::Checkov => "checkov:skip",
+        SuppressionSyntax::Trivy => "trivy:ignore",
     }
 }
 

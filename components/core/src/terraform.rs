@@ -3,9 +3,11 @@
 //! can follow references across files (a bucket in `s3.tf`, its public access block in
 //! `security.tf`).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::resource::{Resource, SourceSpan};
+use crate::resource::{LineRange, Resource, SourceSpan, Suppression};
 use crate::value::{Value, ValueMap};
 
 /// Every block reviewgate understands, from any number of files.
@@ -72,6 +74,20 @@ pub struct ModuleCall {
     pub inputs: ValueMap,
     /// Where it is declared.
     pub source: SourceSpan,
+    /// Where each input argument is written, and the suppressions in or directly
+    /// above it (native syntax only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub arguments: BTreeMap<String, ArgumentSource>,
+}
+
+/// Where a module call's argument is written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArgumentSource {
+    /// Its lines.
+    pub lines: LineRange,
+    /// Inline suppressions in or directly above it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }
 
 /// A `variable "NAME" { … }` declaration.
@@ -89,6 +105,10 @@ pub struct Variable {
     pub sensitive: bool,
     /// Where it is declared.
     pub source: SourceSpan,
+    /// Inline suppressions written in or directly above it: they cover findings
+    /// whose values pass through it (see `Resource::provenance`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }
 
 /// One entry of a `locals { … }` block.
@@ -100,6 +120,10 @@ pub struct Local {
     pub value: Value,
     /// Where it is declared.
     pub source: SourceSpan,
+    /// Inline suppressions written in or directly above it: they cover findings
+    /// whose values pass through it (see `Resource::provenance`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }
 
 /// An `output "NAME" { value = … }` block.
@@ -137,6 +161,10 @@ pub struct VariableValue {
     pub value: Value,
     /// Where it is set.
     pub source: SourceSpan,
+    /// Inline suppressions written in or directly above it: they cover findings
+    /// whose values pass through it (see `Resource::provenance`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }
 
 /// A `provider "registry.terraform.io/…" { version = … }` entry of `.terraform.lock.hcl`.

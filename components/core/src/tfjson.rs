@@ -61,6 +61,7 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                         version: text(inputs.remove("version")),
                         inputs,
                         source: span(),
+                        arguments: BTreeMap::new(),
                     });
                 }
             }
@@ -82,6 +83,7 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
                         source: span(),
+                        suppressions: Vec::new(),
                     });
                 }
             }
@@ -92,6 +94,7 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                             name: name.clone(),
                             value: convert(value),
                             source: span(),
+                            suppressions: Vec::new(),
                         });
                     }
                 }
@@ -147,6 +150,7 @@ pub fn parse_tfvars_json(path: &str, source: &str) -> Result<ParsedFile, ConfigE
                 file: path.to_owned(),
                 lines: None,
             },
+            suppressions: Vec::new(),
         });
     }
     parsed.configuration.files.push(path.to_owned());
@@ -246,6 +250,7 @@ fn resource(
         suppressions: Vec::new(),
         change: None,
         evaluated: None,
+        provenance: Default::default(),
     }
 }
 

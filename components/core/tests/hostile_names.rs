@@ -73,6 +73,8 @@ fn finding(name: &str, severity: Severity, line: u32) -> Finding {
         frameworks: Arc::default(),
         suppressed: false,
         suppression_reason: None,
+        suppressed_at: None,
+        provenance: Vec::new(),
     }
 }
 

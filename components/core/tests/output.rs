@@ -228,3 +228,60 @@ fn a_module_not_evaluated_is_a_sarif_notification_and_a_markdown_section() {
     assert_eq!(json["not_evaluated"][0]["module"], "module.vpc");
     assert_eq!(json["not_evaluated"][0]["version"], "~> 5.0");
 }
+
+#[test]
+fn provenance_is_sarif_related_locations_that_validate_and_a_markdown_chain() {
+    let inputs = reviewgate_core::VariableInputs {
+        environment: Vec::new(),
+        command_line: vec![reviewgate_core::CommandLineVariable::Var {
+            name: "encrypted".into(),
+            value: "false".into(),
+        }],
+    };
+    let cs = ChangeSet::from_documents_with_inputs(
+        Origin::Local,
+        [
+            Document::detect(
+                "variables.tf",
+                "variable \"encrypted\" {\n  type = bool\n}\n\nvariable \"versioning\" {\n  default = \"Suspended\"\n}\n",
+            ),
+            Document::detect(
+                "main.tf",
+                "resource \"aws_db_instance\" \"this\" {\n  storage_encrypted = var.encrypted\n}\n\nresource \"aws_s3_bucket_versioning\" \"v\" {\n  bucket = \"b\"\n  versioning_configuration {\n    status = var.versioning\n  }\n}\n",
+            ),
+        ],
+        &inputs,
+    );
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let review = review(&cs);
+    let log = sarif::to_value(&review, "0.1.0");
+    support::assert_valid_sarif(&log);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let rds = results
+        .iter()
+        .find(|r| r["ruleId"] == "RG-AWS-RDS-001")
+        .expect("the RDS finding");
+    let related = rds["relatedLocations"].as_array().expect("related");
+    assert_eq!(related.len(), 3);
+    // A value typed on the command line has no file to point at.
+    assert!(related[0].get("physicalLocation").is_none());
+    assert_eq!(related[0]["message"]["text"], "var.encrypted (--var)");
+    assert_eq!(related[1]["physicalLocation"]["region"]["startLine"], 1);
+    assert_eq!(
+        related[2]["message"]["text"],
+        "aws_db_instance.this.storage_encrypted"
+    );
+    // Literal findings carry none.
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["ruleId"] != "RG-AWS-RDS-001" && r["ruleId"] != "RG-AWS-S3-004")
+            .all(|r| r.get("relatedLocations").is_none())
+    );
+
+    let comment = markdown::render(&review, "0.1.0");
+    assert!(
+        comment.contains("via `--var → var.encrypted → aws_db_instance.this.storage_encrypted`"),
+        "{comment}"
+    );
+}

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use super::Problem;
 use crate::changeset::Document;
+use crate::resource::{ProvenanceLink, SourceSpan, Suppression};
 use crate::terraform::Variable;
 use crate::value::Value;
 
@@ -93,7 +94,41 @@ pub(super) enum Given {
         text: String,
     },
     /// From a `-var-file`, already a value.
-    Value(Value),
+    Value {
+        value: Value,
+        /// Where in the file, with the suppressions written there.
+        source: SourceSpan,
+        suppressions: Vec<Suppression>,
+    },
+}
+
+impl Given {
+    /// Where the value was given, as the first link of its provenance: the file
+    /// and line of a `-var-file` assignment, else `--var` or `TF_VAR_NAME`.
+    pub fn link(&self, reference: &str) -> ProvenanceLink {
+        match self {
+            Given::Raw { origin, .. } => ProvenanceLink {
+                file: if origin.starts_with("TF_VAR_") {
+                    origin.clone()
+                } else {
+                    "--var".to_owned()
+                },
+                line: None,
+                name: reference.to_owned(),
+                suppressions: Vec::new(),
+            },
+            Given::Value {
+                source,
+                suppressions,
+                ..
+            } => ProvenanceLink {
+                file: source.file.clone(),
+                line: source.lines.map(|l| l.start),
+                name: reference.to_owned(),
+                suppressions: suppressions.clone(),
+            },
+        }
+    }
 }
 
 /// [`VariableInputs`] resolved once per review, for every root module directory.
@@ -160,7 +195,11 @@ impl RootInputs {
                     self.command_line
                         .entry(assignment.name)
                         .or_default()
-                        .push(Given::Value(assignment.value));
+                        .push(Given::Value {
+                            value: assignment.value,
+                            source: assignment.source,
+                            suppressions: assignment.suppressions,
+                        });
                 }
             }
             Err(e) => problems.push(problem(e)),

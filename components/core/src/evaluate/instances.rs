@@ -4,6 +4,7 @@
 //! unknown `count.index` / `each.*` when they are not.
 
 use super::expr::{Evaluator, Frame, append_blocks, iterate_for_each};
+use super::provenance::Tracing;
 use super::values::{Failure, MAX_INSTANCES, as_index, unknown_among, unknown_with};
 use super::{Scope, already_evaluated};
 use crate::address::InstanceKey;
@@ -238,6 +239,7 @@ fn evaluate_instance(
     let address = instance.address.clone();
     let mut attributes = std::mem::take(instance.attributes.values_mut());
     let names: Vec<String> = attributes.keys().map(str::to_owned).collect();
+    let mut traced = Vec::new();
     for name in names {
         let Some(value) = attributes.get_mut(&name) else {
             continue;
@@ -245,7 +247,9 @@ fn evaluate_instance(
         if !needs_evaluation(value) {
             continue;
         }
-        let result = scope.evaluate_parsed(value, frame, json);
+        let mut tracing = Tracing::at(&name);
+        let result = scope.evaluate_parsed_traced(value, frame, json, Some(&mut tracing));
+        traced.append(&mut tracing.read);
         *value = scope.settle(
             result,
             expression_of(value),
@@ -258,6 +262,13 @@ fn evaluate_instance(
         expand_dynamic(scope, instance, &mut attributes, block, frame);
     }
     *instance.attributes.values_mut() = attributes;
+    for (path, read) in traced {
+        if let Some(chain) = scope.chain_of(&read) {
+            instance.provenance.push((path.into(), chain));
+        }
+    }
+    // Each path is traced once; sorted for `Resource::provenance_of`.
+    instance.provenance.sort_by(|(a, _), (b, _)| a.cmp(b));
     let meta = &mut instance.meta;
     for slot in [&mut meta.prevent_destroy, &mut meta.create_before_destroy] {
         if let Some(value) = slot.as_mut().filter(|v| needs_evaluation(v)) {

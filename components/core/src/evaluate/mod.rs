@@ -19,6 +19,7 @@ mod functions;
 mod inputs;
 mod instances;
 mod modules;
+mod provenance;
 mod types;
 mod values;
 
@@ -238,6 +239,10 @@ struct Scope<'c> {
     module_outputs: RefCell<HashMap<String, Value>>,
     /// Why a module call from here is not evaluated, by call name.
     unevaluated: RefCell<HashMap<String, String>>,
+    /// The names traced expressions read (`provenance.rs`).
+    trace: provenance::Trace,
+    /// A module instance's variables' provenance, from its call's arguments.
+    input_chains: HashMap<String, Vec<crate::resource::ProvenanceLink>>,
 }
 
 impl<'c> Scope<'c> {
@@ -258,6 +263,8 @@ impl<'c> Scope<'c> {
             inputs: None,
             module_outputs: RefCell::new(HashMap::new()),
             unevaluated: RefCell::new(HashMap::new()),
+            trace: provenance::Trace::default(),
+            input_chains: HashMap::new(),
         }
     }
 
@@ -267,8 +274,10 @@ impl<'c> Scope<'c> {
         &self,
         module: Vec<crate::address::ModuleStep>,
         inputs: HashMap<String, Value>,
+        input_chains: HashMap<String, Vec<crate::resource::ProvenanceLink>>,
     ) -> Self {
         let mut scope = Scope::new(self.dir.clone());
+        scope.input_chains = input_chains;
         scope.variables = self.variables.clone();
         scope.locals = self.locals.clone();
         scope.module = module;
@@ -286,7 +295,7 @@ impl<'c> Scope<'c> {
             return Ok(inputs.get(name).cloned());
         }
         let read = |given: &Given| match given {
-            Given::Value(value) => Ok(value.clone()),
+            Given::Value { value, .. } => Ok(value.clone()),
             Given::Raw { origin, text } => {
                 inputs::read_raw(variable, text).map_err(|message| (origin.clone(), message))
             }
@@ -315,17 +324,38 @@ impl<'c> Scope<'c> {
     /// A value as parsed, evaluated: expressions the parser left unknown are read
     /// again from their text and evaluated in `frame`.
     fn evaluate_parsed(&self, value: &Value, frame: &Frame, json: bool) -> Eval {
+        self.evaluate_parsed_traced(value, frame, json, None)
+    }
+
+    /// [`Scope::evaluate_parsed`], noting in `tracing` (when given) the names each
+    /// expression reads, by the expression's dotted path.
+    fn evaluate_parsed_traced(
+        &self,
+        value: &Value,
+        frame: &Frame,
+        json: bool,
+        tracing: Option<&mut provenance::Tracing>,
+    ) -> Eval {
         match value {
             Value::Unknown(unknown) if unknown.cause == UnknownCause::NotEvaluated => {
-                match &unknown.expression {
-                    Some(text) => self.evaluate_text(text, unknown, frame, json),
-                    None => Ok(value.clone()),
+                let Some(text) = &unknown.expression else {
+                    return Ok(value.clone());
+                };
+                let Some(tracing) = tracing else {
+                    return self.evaluate_text(text, unknown, frame, json);
+                };
+                self.trace.begin();
+                let result = self.evaluate_text(text, unknown, frame, json);
+                let read = self.trace.end();
+                if !read.is_empty() {
+                    tracing.read.push((tracing.path.clone(), read));
                 }
+                result
             }
             Value::List(_) | Value::Map(_) => {
                 // Nested literals count toward the depth that bounds the stack.
                 self.depth.set(self.depth.get() + 1);
-                let result = self.evaluate_parsed_collection(value, frame, json);
+                let result = self.evaluate_parsed_collection(value, frame, json, tracing);
                 self.depth.set(self.depth.get() - 1);
                 result
             }
@@ -333,25 +363,51 @@ impl<'c> Scope<'c> {
         }
     }
 
-    fn evaluate_parsed_collection(&self, value: &Value, frame: &Frame, json: bool) -> Eval {
+    fn evaluate_parsed_collection(
+        &self,
+        value: &Value,
+        frame: &Frame,
+        json: bool,
+        mut tracing: Option<&mut provenance::Tracing>,
+    ) -> Eval {
         if self.depth.get() > expr::MAX_DEPTH {
             return Err(Failure::Invalid(format!(
                 "values nest more than {} levels deep",
                 expr::MAX_DEPTH
             )));
         }
+        // Each element is traced under its own path (`rule.0.enabled`).
+        let item = |segment: &str, item: &Value, tracing: Option<&mut provenance::Tracing>| {
+            match tracing {
+                None => self.evaluate_parsed_traced(item, frame, json, None),
+                Some(tracing) => {
+                    let len = tracing.path.len();
+                    tracing.path.push('.');
+                    tracing.path.push_str(segment);
+                    let result =
+                        self.evaluate_parsed_traced(item, frame, json, Some(&mut *tracing));
+                    tracing.path.truncate(len);
+                    result
+                }
+            }
+        };
         match value {
             Value::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    out.push(self.evaluate_parsed(item, frame, json)?);
+                for (i, element) in items.iter().enumerate() {
+                    let segment = if tracing.is_some() {
+                        i.to_string()
+                    } else {
+                        String::new()
+                    };
+                    out.push(item(&segment, element, tracing.as_deref_mut())?);
                 }
                 Ok(Value::List(out))
             }
             Value::Map(map) => {
                 let mut out = Vec::with_capacity(map.len());
                 for (k, v) in map.iter() {
-                    out.push((k.into(), self.evaluate_parsed(v, frame, json)?));
+                    out.push((k.into(), item(k, v, tracing.as_deref_mut())?));
                 }
                 Ok(Value::Map(crate::value::ValueMap::from_entries(out)))
             }
@@ -454,6 +510,7 @@ fn variable_value(variable: &Variable, given: Option<&Value>) -> Value {
 
 impl Names for Scope<'_> {
     fn variable(&self, name: &str) -> Value {
+        self.trace.note_variable(name);
         if let Some(value) = self.variable_values.borrow().get(name) {
             return value.clone();
         }
@@ -486,6 +543,7 @@ impl Names for Scope<'_> {
 
     fn local(&self, name: &str) -> Eval {
         if let Some(value) = self.local_values.borrow().get(name) {
+            self.trace.note_local(name);
             return Ok(value.clone());
         }
         let Some((&key, local)) = self.locals.get_key_value(name) else {
@@ -516,6 +574,7 @@ impl Names for Scope<'_> {
             }
         }
         self.evaluating.borrow_mut().push(key);
+        self.trace.begin();
         let result = self
             .evaluate_parsed(&local.value, &Frame::default(), local.source.file.ends_with(".json"))
             .and_then(|value| {
@@ -531,6 +590,7 @@ impl Names for Scope<'_> {
                 }
             });
         self.evaluating.borrow_mut().pop();
+        self.trace.local_read(key, self.trace.end());
         let expression = match &local.value {
             Value::Unknown(u) => u.expression.as_deref(),
             _ => None,
@@ -543,6 +603,7 @@ impl Names for Scope<'_> {
             || format!("local.{name}"),
         );
         self.local_values.borrow_mut().insert(key, value.clone());
+        self.trace.note_local(name);
         Ok(value)
     }
 

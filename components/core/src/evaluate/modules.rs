@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use super::expr::Frame;
 use super::instances::{self, count_instances, for_each_instances};
+use super::provenance::Tracing;
 use super::values::Failure;
 use super::{Scope, directory};
 use crate::address::ModuleStep;
-use crate::resource::Resource;
+use crate::resource::{ProvenanceLink, Resource};
 use crate::terraform::{Configuration, InstalledModule, ModuleCall};
 use crate::value::{Value, ValueMap};
 
@@ -261,13 +262,16 @@ impl<'c> Modules<'_, 'c> {
                     name: call.name.clone(),
                     key: key.clone(),
                 });
+                let mut input_chains = HashMap::new();
                 let inputs = call
                     .inputs
                     .iter()
                     .filter(|(name, _)| !CALL_META_ARGUMENTS.contains(name))
                     .map(|(name, value)| {
                         let json = call.source.file.ends_with(".json");
-                        let result = caller.evaluate_parsed(value, &frame, json);
+                        let mut tracing = Tracing::at(name);
+                        let result =
+                            caller.evaluate_parsed_traced(value, &frame, json, Some(&mut tracing));
                         let value = caller.settle(
                             result,
                             None,
@@ -275,10 +279,14 @@ impl<'c> Modules<'_, 'c> {
                             || call.source.lines.map(|l| l.start),
                             || format!("module \"{}\": {name}", call.name),
                         );
+                        input_chains.insert(
+                            name.to_owned(),
+                            argument_chain(caller, call, name, &tracing),
+                        );
                         (name.to_owned(), value)
                     })
                     .collect();
-                let child = template.instance(path.clone(), inputs);
+                let child = template.instance(path.clone(), inputs, input_chains);
                 self.evaluate_calls(&child, stack);
                 for resource in self.resources.get(target.as_str()).into_iter().flatten() {
                     let mut resource = resource.clone();
@@ -424,6 +432,31 @@ impl<'c> Modules<'_, 'c> {
         }
         Value::Map(map)
     }
+}
+
+/// The provenance of a call's argument: the chain of what its expression read
+/// (none for a literal), then the argument itself.
+fn argument_chain(
+    caller: &Scope<'_>,
+    call: &ModuleCall,
+    name: &str,
+    tracing: &Tracing,
+) -> Vec<ProvenanceLink> {
+    let mut chain = tracing
+        .read
+        .iter()
+        .find_map(|(_, read)| caller.chain_of(read))
+        .map_or_else(Vec::new, |chain| chain.to_vec());
+    let argument = call.arguments.get(name);
+    chain.push(ProvenanceLink {
+        file: call.source.file.clone(),
+        line: argument
+            .map(|a| a.lines.start)
+            .or(call.source.lines.map(|l| l.start)),
+        name: caller.qualified(&format!("module.{} argument {name}", call.name)),
+        suppressions: argument.map(|a| a.suppressions.clone()).unwrap_or_default(),
+    });
+    chain
 }
 
 fn qualify(value: &mut Value, call: &str) {

@@ -1588,3 +1588,268 @@ fn modules_nested_deeper_than_the_limit_are_an_input_error() {
         "{addresses:?}"
     );
 }
+
+// Provenance.
+
+/// A provenance link as (file, line, name), to compare whole chains at a glance.
+type Link = (String, Option<u32>, String);
+
+/// The findings of `rule`, each with its chain.
+fn provenance_of(cs: &ChangeSet, rule: &str) -> Vec<(crate::Finding, Vec<Link>)> {
+    review(cs)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| {
+            let chain = f
+                .provenance
+                .iter()
+                .map(|l| (l.file.clone(), l.line, l.name.clone()))
+                .collect();
+            (f, chain)
+        })
+        .collect()
+}
+
+fn link(file: &str, line: Option<u32>, name: &str) -> Link {
+    (file.to_owned(), line, name.to_owned())
+}
+
+const UNENCRYPTED_DB: &str =
+    "resource \"aws_db_instance\" \"this\" {\n  storage_encrypted = var.encrypted\n}\n";
+
+#[test]
+fn provenance_runs_from_a_tfvars_line_through_the_variable_to_the_attribute() {
+    let cs = one(&[
+        (
+            "variables.tf",
+            "variable \"encrypted\" {\n  type = bool\n}\n",
+        ),
+        (
+            "terraform.tfvars",
+            "# production values\nencrypted = false\n",
+        ),
+        ("main.tf", UNENCRYPTED_DB),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("terraform.tfvars", Some(2), "var.encrypted"),
+            link("variables.tf", Some(1), "var.encrypted"),
+            link("main.tf", Some(2), "aws_db_instance.this.storage_encrypted"),
+        ]
+    );
+    assert_eq!(
+        crate::resource::ProvenanceLink::chain_text(&found[0].0.provenance, str::to_owned),
+        "terraform.tfvars:2 → var.encrypted → aws_db_instance.this.storage_encrypted"
+    );
+}
+
+#[test]
+fn provenance_runs_through_a_module_call_into_the_modules_variable() {
+    let cs = one(&[
+        ("variables.tf", "variable \"encrypted\" {}\n"),
+        ("terraform.tfvars", "encrypted = false\n"),
+        (
+            "main.tf",
+            "module \"db\" {\n  source    = \"./modules/x\"\n  encrypted = var.encrypted\n}\n",
+        ),
+        (
+            "modules/x/variables.tf",
+            "variable \"encrypted\" {\n  type = bool\n}\n",
+        ),
+        ("modules/x/main.tf", UNENCRYPTED_DB),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("terraform.tfvars", Some(1), "var.encrypted"),
+            link("variables.tf", Some(1), "var.encrypted"),
+            link("main.tf", Some(3), "module.db argument encrypted"),
+            link("modules/x/variables.tf", Some(1), "module.db.var.encrypted"),
+            link(
+                "modules/x/main.tf",
+                Some(2),
+                "module.db.aws_db_instance.this.storage_encrypted"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn provenance_runs_through_a_local() {
+    let cs = one(&[(
+        "main.tf",
+        "variable \"encrypted\" {\n  default = false\n}\n\nlocals {\n  encrypt = var.encrypted\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = local.encrypt\n}\n",
+    )]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    // The default is where the value is written: the declaration is the origin.
+    assert_eq!(
+        found[0].1,
+        [
+            link("main.tf", Some(1), "var.encrypted"),
+            link("main.tf", Some(6), "local.encrypt"),
+            link(
+                "main.tf",
+                Some(10),
+                "aws_db_instance.this.storage_encrypted"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_value_given_with_var_says_so_in_its_provenance() {
+    let inputs = crate::VariableInputs {
+        environment: vec![("encrypted".into(), "true".into())],
+        command_line: vec![var("encrypted", "false")],
+    };
+    let cs = with_inputs(
+        &[
+            (
+                "variables.tf",
+                "variable \"encrypted\" {\n  type = bool\n}\n",
+            ),
+            ("main.tf", UNENCRYPTED_DB),
+        ],
+        &inputs,
+    );
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1[0], link("--var", None, "var.encrypted"));
+    assert_eq!(found[0].1.len(), 3);
+}
+
+#[test]
+fn a_value_from_a_var_file_names_the_file_and_line() {
+    let inputs = crate::VariableInputs {
+        environment: Vec::new(),
+        command_line: vec![var_file("env/prod.tfvars", "\nencrypted = false\n")],
+    };
+    let cs = with_inputs(
+        &[
+            (
+                "variables.tf",
+                "variable \"encrypted\" {\n  type = bool\n}\n",
+            ),
+            ("main.tf", UNENCRYPTED_DB),
+        ],
+        &inputs,
+    );
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(
+        found[0].1[0],
+        link("env/prod.tfvars", Some(2), "var.encrypted")
+    );
+}
+
+#[test]
+fn a_suppression_at_the_tfvars_line_suppresses_the_finding_and_says_where() {
+    let cs = one(&[
+        (
+            "variables.tf",
+            "variable \"encrypted\" {\n  type = bool\n}\n",
+        ),
+        (
+            "terraform.tfvars",
+            "# reviewgate:skip=RG-AWS-RDS-001 scratch database, no data\nencrypted = false\n",
+        ),
+        ("main.tf", UNENCRYPTED_DB),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    let finding = &found[0].0;
+    assert!(finding.suppressed);
+    assert_eq!(
+        finding.suppression_reason.as_deref(),
+        Some("scratch database, no data")
+    );
+    let at = finding.suppressed_at.as_ref().expect("the link it sat at");
+    assert_eq!(
+        (at.file.as_str(), at.line, at.name.as_str()),
+        ("terraform.tfvars", Some(2), "var.encrypted")
+    );
+    assert!(
+        at.suppressions.is_empty(),
+        "renderings carry no suppressions"
+    );
+}
+
+#[test]
+fn a_suppression_in_a_variable_block_without_a_reason_is_reported() {
+    let cs = one(&[
+        (
+            "variables.tf",
+            "# checkov:skip=CKV_AWS_16\nvariable \"encrypted\" {\n  default = false\n}\n",
+        ),
+        ("main.tf", UNENCRYPTED_DB),
+    ]);
+    let findings = review(&cs).findings;
+    let rds = findings
+        .iter()
+        .find(|f| f.rule_id == "RG-AWS-RDS-001")
+        .expect("finding");
+    assert!(rds.suppressed);
+    assert_eq!(rds.suppressed_at.as_ref().map(|l| l.line), Some(Some(2)));
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule_id == crate::suppress::MISSING_REASON_RULE
+                && f.file.as_deref() == Some("variables.tf")
+                && f.line == Some(1)),
+        "{findings:?}"
+    );
+}
+
+#[test]
+fn a_literal_value_has_no_provenance() {
+    let cs = one(&[(
+        "main.tf",
+        "variable \"unused\" {\n  default = true\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = false\n}\n",
+    )]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].1.is_empty());
+    assert!(resource(&cs, "aws_db_instance.this").provenance.is_empty());
+}
+
+#[test]
+fn a_cycle_between_locals_ends_as_an_input_error_with_no_loop_in_provenance() {
+    let cs = change_set(&[(
+        "main.tf",
+        "locals {\n  a = local.b\n  b = local.a\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = local.a\n}\n",
+    )]);
+    assert!(
+        cs.errors.iter().any(|e| e.message.contains("cycle")),
+        "{:?}",
+        cs.errors
+    );
+    for chain in resource(&cs, "aws_db_instance.this")
+        .provenance
+        .iter()
+        .map(|(_, c)| c)
+    {
+        assert!(chain.len() <= 4, "{chain:?}");
+    }
+    let _ = review(&cs);
+}
+
+#[test]
+fn a_finding_on_a_block_takes_the_chain_of_a_value_inside_it() {
+    let cs = one(&[(
+        "main.tf",
+        "variable \"enabled\" {\n  default = \"Suspended\"\n}\n\nresource \"aws_s3_bucket_versioning\" \"v\" {\n  bucket = \"b\"\n  versioning_configuration {\n    status = var.enabled\n  }\n}\n",
+    )]);
+    let r = resource(&cs, "aws_s3_bucket_versioning.v");
+    let own = r.provenance_of("versioning_configuration.0.status");
+    assert_eq!(own.len(), 2, "{:?}", r.provenance);
+    assert_eq!(r.provenance_of("versioning_configuration"), own);
+    assert_eq!(r.provenance_of("versioning_configuration.0.status.x"), own);
+    assert!(r.provenance_of("bucket").is_empty());
+}

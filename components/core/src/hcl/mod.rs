@@ -20,11 +20,11 @@ use hcl_edit::template::{Element, Template};
 use hcl_edit::visit::{self, Visit};
 
 use crate::address::{Address, Mode};
-use crate::resource::{DynamicBlock, LineRange, Resource, ResourceMeta, SourceSpan};
+use crate::resource::{DynamicBlock, LineRange, Resource, ResourceMeta, SourceSpan, Suppression};
 use crate::suppress;
 use crate::terraform::{
-    ConfigError, Local, LockedProvider, ModuleCall, Output, ParsedFile, ProviderConfig, Variable,
-    VariableValue,
+    ArgumentSource, ConfigError, Local, LockedProvider, ModuleCall, Output, ParsedFile,
+    ProviderConfig, Variable, VariableValue,
 };
 use crate::value::{Value, ValueMap};
 
@@ -65,6 +65,7 @@ pub fn parse_tfvars(path: &str, source: &str) -> Result<ParsedFile, ConfigError>
                     name: attr.key.as_str().to_owned(),
                     value: ctx.eval(&attr.value),
                     source: ctx.span(attr.span()),
+                    suppressions: ctx.suppressions(attr.span()),
                 })
             }
             Structure::Block(block) => parsed.problems.push(ctx.error_at(
@@ -199,6 +200,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The inline suppressions in and directly above what `span` covers.
+    fn suppressions(&self, span: Option<Range<usize>>) -> Vec<Suppression> {
+        span.map(|span| suppress::extract(&self.source_lines, self.lines.lines(self.source, &span)))
+            .unwrap_or_default()
+    }
+
     fn error_at(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
         let (line, column) = span.map_or((1, 1), |s| self.lines.position(s.start));
         ConfigError {
@@ -245,12 +252,25 @@ impl<'a> Ctx<'a> {
             "module" => expect(1, "name").map(|()| {
                 let mut inputs = self.attributes(&block.body);
                 let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
+                let arguments = block
+                    .body
+                    .attributes()
+                    .filter_map(|attr| {
+                        let span = attr.span()?;
+                        let source = ArgumentSource {
+                            lines: self.lines.lines(self.source, &span),
+                            suppressions: self.suppressions(Some(span)),
+                        };
+                        Some((attr.key.as_str().to_owned(), source))
+                    })
+                    .collect();
                 config.module_calls.push(ModuleCall {
                     name: labels[0].to_owned(),
                     source_address: text(inputs.remove("source")),
                     version: text(inputs.remove("version")),
                     inputs,
                     source: self.span(block.span()),
+                    arguments,
                 });
             }),
             "variable" => expect(1, "name").map(|()| {
@@ -266,6 +286,7 @@ impl<'a> Ctx<'a> {
                         .and_then(|a| self.eval(&a.value).as_bool())
                         .unwrap_or(false),
                     source: self.span(block.span()),
+                    suppressions: self.suppressions(block.span()),
                 });
             }),
             "locals" => expect(0, "none").map(|()| {
@@ -274,6 +295,7 @@ impl<'a> Ctx<'a> {
                         name: attr.key.as_str().to_owned(),
                         value: self.eval(&attr.value),
                         source: self.span(attr.span()),
+                        suppressions: self.suppressions(attr.span()),
                     });
                 }
             }),
@@ -359,6 +381,7 @@ impl<'a> Ctx<'a> {
                 .unwrap_or_default(),
             change: None,
             evaluated: None,
+            provenance: Default::default(),
         }
     }
 

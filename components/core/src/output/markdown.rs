@@ -18,6 +18,7 @@ use std::fmt::Write as _;
 use super::escape::{self, Inline};
 use super::groups::{self, FindingGroup, Subject};
 use crate::finding::{Finding, Severity};
+use crate::resource::ProvenanceLink;
 use crate::review::Review;
 use crate::risk::RiskLevel;
 use crate::rules::by_cause;
@@ -39,6 +40,8 @@ const ERRORS_SHOWN: usize = 30;
 const MAX_NAME_CHARS: usize = 200;
 /// Longest message, remediation or reason shown.
 const MAX_MESSAGE_CHARS: usize = 1_000;
+/// A provenance chain is clipped to this many characters.
+const MAX_CHAIN_CHARS: usize = 600;
 /// Room kept for the note of a section that is cut, and for the closing note.
 const NOTE_ROOM: usize = 300;
 
@@ -281,6 +284,19 @@ fn group_heading(group: &FindingGroup<'_>) -> String {
     }
 }
 
+/// Where the value a finding rests on came from, as a code span after `via`;
+/// empty when it is written literally.
+fn provenance(finding: &Finding, inline: Inline) -> String {
+    if finding.provenance.is_empty() {
+        return String::new();
+    }
+    let chain = ProvenanceLink::chain_text(&finding.provenance, str::to_owned);
+    format!(
+        "via {}",
+        escape::markdown_code_span(&escape::clip(&chain, MAX_CHAIN_CHARS), inline)
+    )
+}
+
 /// A finding's lines, within its group's file.
 fn lines_of(finding: &Finding) -> String {
     match (finding.line, finding.end_line) {
@@ -311,6 +327,10 @@ fn top_groups(groups: &[FindingGroup<'_>]) -> Section {
                     lines_of(finding),
                     message(&finding.message, Inline::Text)
                 );
+                let via = provenance(finding, Inline::Text);
+                if !via.is_empty() {
+                    let _ = writeln!(text, "  - {via}");
+                }
             }
             text.push('\n');
             text
@@ -347,7 +367,10 @@ fn all_findings(groups: &[FindingGroup<'_>], count: usize) -> Section {
                     name(&finding.rule_id),
                     resource,
                     finding_location(finding, Inline::TableCell),
-                    message(&finding.message, Inline::TableCell),
+                    match provenance(finding, Inline::TableCell) {
+                        via if via.is_empty() => message(&finding.message, Inline::TableCell),
+                        via => format!("{}<br>{via}", message(&finding.message, Inline::TableCell)),
+                    },
                     message(
                         finding.remediation.as_deref().unwrap_or_default(),
                         Inline::TableCell
@@ -373,8 +396,17 @@ fn suppressed(review: &Review) -> Section {
         .iter()
         .take(SUPPRESSED_SHOWN)
         .map(|finding| {
+            let at = finding
+                .suppressed_at
+                .as_ref()
+                .map_or(String::new(), |link| {
+                    format!(
+                        " (suppressed at {})",
+                        code(&format!("{} {}", link.place(), link.name), Inline::Text)
+                    )
+                });
             format!(
-                "- **{}** {} — {}\n",
+                "- **{}** {}{at} — {}\n",
                 name(&finding.rule_id),
                 finding_location(finding, Inline::Text),
                 message(

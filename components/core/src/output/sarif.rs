@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use super::escape::{self, Inline};
 use crate::finding::{Finding, Severity};
+use crate::resource::ProvenanceLink;
 use crate::review::Review;
 use crate::rules;
 
@@ -215,6 +216,12 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
                 })
                 .collect(),
         }],
+        related_locations: finding
+            .provenance
+            .iter()
+            .enumerate()
+            .map(|(id, link)| related_location(id, link))
+            .collect(),
         partial_fingerprints: BTreeMap::from([("reviewgate/v1".to_owned(), fingerprint(finding))]),
         suppressions: if finding.suppressed {
             vec![Suppression {
@@ -226,6 +233,32 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult {
         },
         properties: ResultProperties {
             severity: finding.severity.as_str(),
+        },
+    }
+}
+
+/// One link of a finding's provenance: a place in a file, or only its message for
+/// a value given outside any file (`--var`, `TF_VAR_`).
+fn related_location(id: usize, link: &ProvenanceLink) -> RelatedLocation {
+    let outside = link.line.is_none() && (link.file == "--var" || link.file.starts_with("TF_VAR_"));
+    RelatedLocation {
+        id,
+        physical_location: (!outside).then(|| PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: file_uri(&link.file),
+                uri_base_id: "%SRCROOT%",
+            },
+            region: Region {
+                start_line: link.line.unwrap_or(1).max(1),
+                end_line: None,
+            },
+        }),
+        message: Text {
+            text: escape::sarif_text(&if outside {
+                format!("{} ({})", link.name, link.file)
+            } else {
+                link.name.clone()
+            }),
         },
     }
 }
@@ -380,6 +413,9 @@ struct SarifResult {
     level: &'static str,
     message: Text,
     locations: Vec<Location>,
+    /// The links of the finding's provenance, where the value came from first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
@@ -392,6 +428,15 @@ struct Location {
     physical_location: PhysicalLocation,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<PhysicalLocation>,
+    message: Text,
 }
 
 #[derive(Serialize)]

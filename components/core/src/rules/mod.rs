@@ -595,6 +595,12 @@ fn finding(
         frameworks: shared.frameworks.clone(),
         suppressed: false,
         suppression_reason: None,
+        suppressed_at: None,
+        // The chain of the value the verdict rests on, when it was evaluated.
+        provenance: match (resource, attribute) {
+            (Some(r), Some(path)) => r.provenance_of(path),
+            _ => Vec::new(),
+        },
     }
 }
 

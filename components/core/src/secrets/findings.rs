@@ -210,5 +210,7 @@ fn finding(
         frameworks: std::sync::Arc::new(rule.frameworks()),
         suppressed: false,
         suppression_reason: None,
+        suppressed_at: None,
+        provenance: Vec::new(),
     }
 }

@@ -919,6 +919,7 @@ fn sensitive_values_are_scanned_and_stay_masked() {
         suppressions: Vec::new(),
         change: None,
         evaluated: None,
+        provenance: Default::default(),
     };
     let mut cs = ChangeSet::default();
     cs.configuration.resources.push(resource);
