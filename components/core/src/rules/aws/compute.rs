@@ -23,6 +23,7 @@ use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::secrets::{hard_coded_in_script, hard_coded_value};
 use crate::value::{Value, ValueMap};
 
+// Not `controls::ENCRYPTION_AT_REST`: EBS encryption is also CIS AWS 3.0 2.2.1.
 const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
     ("cis-aws-3.0", &["2.2.1"]),
     ("soc2", &["CC6.1"]),
@@ -32,6 +33,7 @@ const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
     ("nist-csf-2.0", &["PR.DS-01"]),
 ];
 
+// Not `controls::CUSTOMER_KEY`: no PCI DSS mapping for these rules.
 const CUSTOMER_KEY: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
     ("nist-800-53-r5", &["SC-12", "SC-28"]),
@@ -51,6 +53,7 @@ const IMDS_V2: &[(&str, &[&str])] = &[
     ("nist-csf-2.0", &["PR.AA-05"]),
 ];
 
+// Not `controls::PUBLIC_NETWORK`: no PCI DSS mapping for these rules.
 const PUBLIC_NETWORK: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.6"]),
     ("nist-800-53-r5", &["AC-4", "SC-7"]),

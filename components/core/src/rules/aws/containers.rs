@@ -7,22 +7,18 @@
 //! rather than as a value.
 
 use super::compute::partial_json_of;
+use super::controls::PUBLIC_NETWORK;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::single_block;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
+// Not `controls::LEAST_PRIVILEGE`: container hardening (privileged mode, a writable root
+// filesystem) adds NIST CM-7 and maps SOC 2 CC6.1 rather than an IAM grant's CC6.3.
 const LEAST_PRIVILEGE: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
     ("nist-800-53-r5", &["AC-6", "CM-7"]),
     ("nist-csf-2.0", &["PR.AA-05"]),
-];
-
-const PUBLIC_NETWORK: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["AC-4", "SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
 ];
 
 const TASK_DEFINITION: &[&str] = &["aws_ecs_task_definition"];
