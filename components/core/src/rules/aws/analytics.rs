@@ -6,7 +6,7 @@
 //! reader as ECS container definitions, so references inside it stay unknown rather
 //! than failing the parse.
 
-use super::compute::partial_json_of;
+use super::compute::json_document;
 use super::controls::{ENCRYPTION_AT_REST, IN_TRANSIT};
 use crate::finding::Severity;
 use crate::resource::Resource;
@@ -187,16 +187,10 @@ fn check_athena_enforced(workgroup: &Resource, _ctx: &Context<'_>, out: &mut Ver
 /// the document has none, `Unknown` when the document is not known statically.
 fn encryption_configuration(resource: &Resource) -> Tri<serde_json::Value> {
     let value = resource.attributes.get("configuration");
-    let document = match Tri::str(value) {
+    let document = match json_document(value) {
+        Tri::Known(json) => json,
         Tri::Missing => return Tri::Missing,
-        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(json) => json,
-            Err(_) => return Tri::Unknown,
-        },
-        Tri::Unknown => match partial_json_of(value) {
-            Some(json) => json,
-            None => return Tri::Unknown,
-        },
+        Tri::Unknown => return Tri::Unknown,
     };
     match document.get("EncryptionConfiguration") {
         Some(config) if config.is_object() => Tri::Known(config.clone()),

@@ -1651,6 +1651,23 @@ pub(super) fn partial_json_of(value: Option<&Value>) -> Option<serde_json::Value
     partial_json(&partial_of(value)?)
 }
 
+/// A JSON document argument (an EMR security configuration, ECS container
+/// definitions): `Missing` when absent, `Unknown` when it is not valid JSON or not
+/// even partly known statically.
+pub(super) fn json_document(value: Option<&Value>) -> Tri<serde_json::Value> {
+    match Tri::str(value) {
+        Tri::Missing => Tri::Missing,
+        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(json) => Tri::Known(json),
+            Err(_) => Tri::Unknown,
+        },
+        Tri::Unknown => match partial_json_of(value) {
+            Some(json) => Tri::Known(json),
+            None => Tri::Unknown,
+        },
+    }
+}
+
 fn partial_json(partial: &Partial) -> Option<serde_json::Value> {
     match partial {
         Partial::Call { name, args } if name == "jsonencode" && args.len() == 1 => {

@@ -6,7 +6,7 @@
 //! reference) read as placeholder strings, which the rules here treat as unknown
 //! rather than as a value.
 
-use super::compute::partial_json_of;
+use super::compute::json_document;
 use super::controls::PUBLIC_NETWORK;
 use crate::finding::Severity;
 use crate::resource::Resource;
@@ -153,16 +153,10 @@ pub(super) const RULES: &[ResourceRule] = &[
 /// The containers of a task definition; `Unknown` when the document is not known.
 fn containers(task: &Resource) -> Tri<Vec<serde_json::Value>> {
     let value = task.attributes.get("container_definitions");
-    let document = match Tri::str(value) {
+    let document = match json_document(value) {
+        Tri::Known(json) => json,
         Tri::Missing => return Tri::Missing,
-        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(json) => json,
-            Err(_) => return Tri::Unknown,
-        },
-        Tri::Unknown => match partial_json_of(value) {
-            Some(json) => json,
-            None => return Tri::Unknown,
-        },
+        Tri::Unknown => return Tri::Unknown,
     };
     match document {
         serde_json::Value::Array(items) => Tri::Known(items),
