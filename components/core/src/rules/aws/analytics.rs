@@ -6,27 +6,12 @@
 //! reader as ECS container definitions, so references inside it stay unknown rather
 //! than failing the parse.
 
-use super::compute::partial_json_of;
+use super::compute::json_document;
+use super::controls::{ENCRYPTION_AT_REST, IN_TRANSIT};
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::single_block;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-
-const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.5.1"]),
-    ("hipaa", &["164.312(a)(2)(iv)"]),
-    ("nist-800-53-r5", &["SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-
-const ENCRYPTION_IN_TRANSIT: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.7"]),
-    ("pci-dss-4.0", &["4.2.1"]),
-    ("hipaa", &["164.312(e)(1)"]),
-    ("nist-800-53-r5", &["SC-8"]),
-    ("nist-csf-2.0", &["PR.DS-02"]),
-];
 
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
@@ -76,7 +61,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Unless `EncryptionConfiguration.EnableInTransitEncryption` is true, data moving between cluster nodes (shuffle, HDFS block transfer, Spark RPC) and to S3 travels unencrypted inside the VPC. AWS defaults it to false.",
             remediation: "Set `\"EnableInTransitEncryption\": true` with an `InTransitEncryptionConfiguration` (TLS certificate provider) in the security configuration's JSON.",
             aliases: &["AWS-0138", "AVD-AWS-0138"],
-            frameworks: ENCRYPTION_IN_TRANSIT,
+            frameworks: IN_TRANSIT,
             resource_types: &["aws_emr_security_configuration"],
         },
         check: check_emr_in_transit,
@@ -202,16 +187,10 @@ fn check_athena_enforced(workgroup: &Resource, _ctx: &Context<'_>, out: &mut Ver
 /// the document has none, `Unknown` when the document is not known statically.
 fn encryption_configuration(resource: &Resource) -> Tri<serde_json::Value> {
     let value = resource.attributes.get("configuration");
-    let document = match Tri::str(value) {
+    let document = match json_document(value) {
+        Tri::Known(json) => json,
         Tri::Missing => return Tri::Missing,
-        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(json) => json,
-            Err(_) => return Tri::Unknown,
-        },
-        Tri::Unknown => match partial_json_of(value) {
-            Some(json) => json,
-            None => return Tri::Unknown,
-        },
+        Tri::Unknown => return Tri::Unknown,
     };
     match document.get("EncryptionConfiguration") {
         Some(config) if config.is_object() => Tri::Known(config.clone()),

@@ -5,18 +5,11 @@
 //! one stage, so the cache and trace rules judge them there; a stage without any
 //! method settings keeps caching and data tracing off, which is the safe side.
 
+use super::controls::ACTIVITY_LOG;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::{is_managed, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-
-const LOGGING: &[(&str, &[&str])] = &[
-    ("soc2", &["CC7.2"]),
-    ("pci-dss-4.0", &["10.2.1"]),
-    ("hipaa", &["164.312(b)"]),
-    ("nist-800-53-r5", &["AU-2", "AU-12"]),
-    ("nist-csf-2.0", &["PR.PS-04"]),
-];
 
 const AUTHENTICATION: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
@@ -35,7 +28,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without `access_log_settings` a stage (REST, HTTP or WebSocket) writes no record of who called which route, from where, with what result: abuse of the API and the source of an incident cannot be traced. Access logging is off unless the block names a destination.",
             remediation: "Add `access_log_settings { destination_arn = aws_cloudwatch_log_group.api.arn format = jsonencode({...}) }` to the stage.",
             aliases: &["AWS-0001", "AVD-AWS-0001", "CKV_AWS_76"],
-            frameworks: LOGGING,
+            frameworks: ACTIVITY_LOG,
             resource_types: STAGES,
         },
         check: check_stage_access_logging,

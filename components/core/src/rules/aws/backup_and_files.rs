@@ -8,36 +8,13 @@
 //! their target; the rules look for them in the same change, and cannot tell when
 //! such a resource names its target through a value not known statically.
 
+use super::controls::{BACKUP, CUSTOMER_KEY, LEAST_PRIVILEGE};
 use super::data_stores::at;
 use super::settings::{attached, require_customer_key};
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::single_block;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Data must be recoverable.
-const BACKUP: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("hipaa", &["164.308(a)(7)(ii)(A)"]),
-    ("nist-800-53-r5", &["CP-9"]),
-    ("nist-csf-2.0", &["PR.DS-11"]),
-];
-/// Data at rest must be encrypted under keys the organisation controls.
-const CUSTOMER_KEY: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.6.1"]),
-    ("nist-800-53-r5", &["SC-12", "SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-/// Access must be limited to what is needed.
-const LEAST_PRIVILEGE: Frameworks = &[
-    ("soc2", &["CC6.3"]),
-    ("pci-dss-4.0", &["7.2.2"]),
-    ("nist-800-53-r5", &["AC-6"]),
-    ("nist-csf-2.0", &["PR.AA-05"]),
-];
 
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {

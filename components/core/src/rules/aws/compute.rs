@@ -23,6 +23,7 @@ use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::secrets::{hard_coded_in_script, hard_coded_value};
 use crate::value::{Value, ValueMap};
 
+// Not `controls::ENCRYPTION_AT_REST`: EBS encryption is also CIS AWS 3.0 2.2.1.
 const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
     ("cis-aws-3.0", &["2.2.1"]),
     ("soc2", &["CC6.1"]),
@@ -32,6 +33,7 @@ const ENCRYPTION_AT_REST: &[(&str, &[&str])] = &[
     ("nist-csf-2.0", &["PR.DS-01"]),
 ];
 
+// Not `controls::CUSTOMER_KEY`: no PCI DSS mapping for these rules.
 const CUSTOMER_KEY: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
     ("nist-800-53-r5", &["SC-12", "SC-28"]),
@@ -51,6 +53,7 @@ const IMDS_V2: &[(&str, &[&str])] = &[
     ("nist-csf-2.0", &["PR.AA-05"]),
 ];
 
+// Not `controls::PUBLIC_NETWORK`: no PCI DSS mapping for these rules.
 const PUBLIC_NETWORK: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.6"]),
     ("nist-800-53-r5", &["AC-4", "SC-7"]),
@@ -1646,6 +1649,23 @@ fn template_text(pieces: &[Piece], json: bool) -> Option<String> {
 /// parts not known statically replaced by placeholder strings.
 pub(super) fn partial_json_of(value: Option<&Value>) -> Option<serde_json::Value> {
     partial_json(&partial_of(value)?)
+}
+
+/// A JSON document argument (an EMR security configuration, ECS container
+/// definitions): `Missing` when absent, `Unknown` when it is not valid JSON or not
+/// even partly known statically.
+pub(super) fn json_document(value: Option<&Value>) -> Tri<serde_json::Value> {
+    match Tri::str(value) {
+        Tri::Missing => Tri::Missing,
+        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(json) => Tri::Known(json),
+            Err(_) => Tri::Unknown,
+        },
+        Tri::Unknown => match partial_json_of(value) {
+            Some(json) => Tri::Known(json),
+            None => Tri::Unknown,
+        },
+    }
 }
 
 fn partial_json(partial: &Partial) -> Option<serde_json::Value> {

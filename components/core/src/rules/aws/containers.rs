@@ -6,23 +6,19 @@
 //! reference) read as placeholder strings, which the rules here treat as unknown
 //! rather than as a value.
 
-use super::compute::partial_json_of;
+use super::compute::json_document;
+use super::controls::PUBLIC_NETWORK;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::single_block;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
+// Not `controls::LEAST_PRIVILEGE`: container hardening (privileged mode, a writable root
+// filesystem) adds NIST CM-7 and maps SOC 2 CC6.1 rather than an IAM grant's CC6.3.
 const LEAST_PRIVILEGE: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),
     ("nist-800-53-r5", &["AC-6", "CM-7"]),
     ("nist-csf-2.0", &["PR.AA-05"]),
-];
-
-const PUBLIC_NETWORK: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["AC-4", "SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
 ];
 
 const TASK_DEFINITION: &[&str] = &["aws_ecs_task_definition"];
@@ -157,16 +153,10 @@ pub(super) const RULES: &[ResourceRule] = &[
 /// The containers of a task definition; `Unknown` when the document is not known.
 fn containers(task: &Resource) -> Tri<Vec<serde_json::Value>> {
     let value = task.attributes.get("container_definitions");
-    let document = match Tri::str(value) {
+    let document = match json_document(value) {
+        Tri::Known(json) => json,
         Tri::Missing => return Tri::Missing,
-        Tri::Known(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(json) => json,
-            Err(_) => return Tri::Unknown,
-        },
-        Tri::Unknown => match partial_json_of(value) {
-            Some(json) => json,
-            None => return Tri::Unknown,
-        },
+        Tri::Unknown => return Tri::Unknown,
     };
     match document {
         serde_json::Value::Array(items) => Tri::Known(items),

@@ -10,25 +10,14 @@
 //! manages, or a reference to an `aws_kms_key` (or customer alias) of the change; any
 //! other reference cannot be told apart until apply.
 
+use super::controls::{ACTIVITY_LOG, BACKUP, ENCRYPTION_AT_REST, Frameworks, IN_TRANSIT};
 use super::kms::{KeyKind, kms_key};
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::{contains_string, is_managed, known_blocks, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
-// Compliance references shared by several rules.
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Data at rest must be encrypted.
-const AT_REST: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.5.1"]),
-    ("hipaa", &["164.312(a)(2)(iv)"]),
-    ("nist-800-53-r5", &["SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-
-/// [`AT_REST`] for the services CIS AWS 3.0 names a recommendation after.
+/// [`ENCRYPTION_AT_REST`] for the services CIS AWS 3.0 names a recommendation after.
 const RDS_AT_REST: Frameworks = &[
     ("cis-aws-3.0", &["2.3.1"]),
     ("soc2", &["CC6.1"]),
@@ -46,6 +35,8 @@ const EFS_AT_REST: Frameworks = &[
     ("nist-800-53-r5", &["SC-28"]),
     ("nist-csf-2.0", &["PR.DS-01"]),
 ];
+// Not `controls::CUSTOMER_KEY`: these rules also name PCI DSS 3.5.1, as the key
+// choice is how the stored account data is rendered unreadable.
 /// Data at rest must be encrypted under keys the organisation controls.
 const CUSTOMER_KEY: Frameworks = &[
     ("soc2", &["CC6.1"]),
@@ -53,29 +44,8 @@ const CUSTOMER_KEY: Frameworks = &[
     ("nist-800-53-r5", &["SC-12", "SC-28"]),
     ("nist-csf-2.0", &["PR.DS-01"]),
 ];
-/// Data in transit must be encrypted.
-const IN_TRANSIT: Frameworks = &[
-    ("soc2", &["CC6.7"]),
-    ("pci-dss-4.0", &["4.2.1"]),
-    ("hipaa", &["164.312(e)(1)"]),
-    ("nist-800-53-r5", &["SC-8"]),
-    ("nist-csf-2.0", &["PR.DS-02"]),
-];
-/// Data must be recoverable.
-const BACKUP: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("hipaa", &["164.308(a)(7)(ii)(A)"]),
-    ("nist-800-53-r5", &["CP-9"]),
-    ("nist-csf-2.0", &["PR.DS-11"]),
-];
-/// Access to data must be logged.
-const AUDIT_LOG: Frameworks = &[
-    ("soc2", &["CC7.2"]),
-    ("pci-dss-4.0", &["10.2.1"]),
-    ("hipaa", &["164.312(b)"]),
-    ("nist-800-53-r5", &["AU-2", "AU-12"]),
-    ("nist-csf-2.0", &["PR.PS-04"]),
-];
+// Not `controls::NETWORK_BOUNDARY`: these rules name PCI DSS 1.4.4 (stores of
+// account data not reachable from untrusted networks) and NIST AC-3 instead of 1.4.1.
 /// Data stores must not be reachable from the internet.
 const NETWORK_BOUNDARY: Frameworks = &[
     ("soc2", &["CC6.6"]),
@@ -195,7 +165,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A DynamoDB Accelerator (DAX) cluster caches table data on its nodes; unlike DynamoDB itself it is unencrypted unless `server_side_encryption { enabled = true }` is set at creation.",
             remediation: "Add `server_side_encryption { enabled = true }` to the `aws_dax_cluster` (this replaces the cluster).",
             aliases: &["AWS-0023", "AVD-AWS-0023", "CKV_AWS_47"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_dax_cluster"],
         },
         check: check_dax_encryption,
@@ -249,7 +219,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without at-rest encryption, cached data on disk (swap, snapshots and backups exported to S3) is in plaintext. It is off by default for the Redis engine and cannot be enabled on an existing group.",
             remediation: "Set `at_rest_encryption_enabled = true` (optionally with `kms_key_id`).",
             aliases: &["AWS-0045", "AVD-AWS-0045", "CKV_AWS_29"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_elasticache_replication_group"],
         },
         check: check_elasticache_at_rest,
@@ -292,7 +262,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Messages published to a topic without server-side encryption are stored unencrypted until delivered. Encryption is enabled by naming a KMS key in `kms_master_key_id`.",
             remediation: "Set `kms_master_key_id` to a customer-managed KMS key (or at least `alias/aws/sns`).",
             aliases: &["AWS-0095", "AVD-AWS-0095", "CKV_AWS_26"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_sns_topic"],
         },
         check: check_sns_encryption,
@@ -319,7 +289,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A queue that names no KMS key and does not enable SQS-managed encryption (SSE-SQS) may store messages unencrypted: queues created before SSE-SQS became the default, and queues with `sqs_managed_sse_enabled = false`, are plaintext.",
             remediation: "Set `kms_master_key_id` to a KMS key, or `sqs_managed_sse_enabled = true`.",
             aliases: &["AWS-0096", "AVD-AWS-0096", "CKV_AWS_27"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_sqs_queue"],
         },
         check: check_sqs_encryption,
@@ -346,7 +316,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without `encrypt_at_rest { enabled = true }` a domain's indices, logs, swap files and automated snapshots are stored unencrypted.",
             remediation: "Add `encrypt_at_rest { enabled = true }` (optionally with `kms_key_id`).",
             aliases: &["AWS-0048", "AVD-AWS-0048", "CKV_AWS_5"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
         },
         check: check_search_encryption_at_rest,
@@ -359,7 +329,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Audit logs record who accessed which index and document and which requests were denied; without an enabled `AUDIT_LOGS` log publishing option there is no trail of data access.",
             remediation: "Add `log_publishing_options { log_type = \"AUDIT_LOGS\", cloudwatch_log_group_arn = … }` (audit logs also need fine-grained access control).",
             aliases: &["AWS-0042", "AVD-AWS-0042", "CKV_AWS_317"],
-            frameworks: AUDIT_LOG,
+            frameworks: ACTIVITY_LOG,
             resource_types: &["aws_elasticsearch_domain", "aws_opensearch_domain"],
         },
         check: check_search_audit_logging,
@@ -438,7 +408,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Broker logs record connections, authentication and authorization failures; without a CloudWatch Logs, Firehose or S3 destination enabled under `logging_info.broker_logs` they are not kept anywhere.",
             remediation: "Add `logging_info { broker_logs { cloudwatch_logs { enabled = true, log_group = … } } }` (or `firehose`/`s3`).",
             aliases: &["AWS-0074", "AVD-AWS-0074", "CKV_AWS_80"],
-            frameworks: AUDIT_LOG,
+            frameworks: ACTIVITY_LOG,
             resource_types: &["aws_msk_cluster"],
         },
         check: check_msk_logging,
@@ -452,7 +422,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Kinesis data streams store records unencrypted unless `encryption_type = \"KMS\"` with a `kms_key_id`; the default is `NONE`.",
             remediation: "Set `encryption_type = \"KMS\"` and `kms_key_id` (a customer-managed key, or `alias/aws/kinesis`).",
             aliases: &["AWS-0064", "AVD-AWS-0064", "CKV_AWS_43"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_kinesis_stream"],
         },
         check: check_kinesis_encryption,
@@ -466,7 +436,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without `audit` (authentication, DDL, authorization events) or `profiler` (slow operations) in `enabled_cloudwatch_logs_exports`, DocumentDB keeps no record of who did what to the data.",
             remediation: "Set `enabled_cloudwatch_logs_exports = [\"audit\", \"profiler\"]` (audit logging also needs `audit_logs` enabled in the cluster parameter group).",
             aliases: &["AWS-0020", "AVD-AWS-0020", "CKV_AWS_85"],
-            frameworks: AUDIT_LOG,
+            frameworks: ACTIVITY_LOG,
             resource_types: &["aws_docdb_cluster"],
         },
         check: check_docdb_log_export,
@@ -479,7 +449,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A DocumentDB cluster is unencrypted unless created with `storage_encrypted = true`; its storage, backups and snapshots are then plaintext and it cannot be encrypted later.",
             remediation: "Set `storage_encrypted = true` (with `kms_key_id` naming a customer-managed key).",
             aliases: &["AWS-0021", "AVD-AWS-0021", "CKV_AWS_74"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_docdb_cluster"],
         },
         check: check_docdb_storage_encryption,
@@ -506,7 +476,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without `audit` in `enable_cloudwatch_logs_exports`, Neptune does not send its audit log (every query and the client that sent it) to CloudWatch, so data access leaves no durable trail.",
             remediation: "Set `enable_cloudwatch_logs_exports = [\"audit\"]` (and `neptune_enable_audit_log = 1` in the cluster parameter group).",
             aliases: &["AWS-0075", "AVD-AWS-0075", "CKV_AWS_101"],
-            frameworks: AUDIT_LOG,
+            frameworks: ACTIVITY_LOG,
             resource_types: &["aws_neptune_cluster"],
         },
         check: check_neptune_log_export,
@@ -519,7 +489,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A Neptune cluster is unencrypted unless created with `storage_encrypted = true`; its storage, backups and snapshots are then plaintext and it cannot be encrypted later.",
             remediation: "Set `storage_encrypted = true` (with `kms_key_arn` naming a customer-managed key).",
             aliases: &["AWS-0076", "AVD-AWS-0076", "CKV_AWS_44"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_neptune_cluster"],
         },
         check: check_neptune_storage_encryption,

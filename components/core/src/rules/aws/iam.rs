@@ -8,6 +8,7 @@
 //! `aws_iam_role`; every policy rule reads all of them, whatever shape the document
 //! has (JSON, `jsonencode`, heredoc, `data "aws_iam_policy_document"`).
 
+use super::controls::LEAST_PRIVILEGE;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::{blocks, configured, is_managed};
@@ -32,13 +33,6 @@ const POLICY_ATTACHMENT_TYPES: &[&str] = &[
     "aws_iam_group_policy_attachment",
     "aws_iam_policy_attachment",
     "aws_iam_role",
-];
-
-const LEAST_PRIVILEGE: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.3"]),
-    ("pci-dss-4.0", &["7.2.2"]),
-    ("nist-800-53-r5", &["AC-6"]),
-    ("nist-csf-2.0", &["PR.AA-05"]),
 ];
 
 pub(super) const RULES: &[ResourceRule] = &[

@@ -2,17 +2,11 @@
 //! EBS settings, instance exposure and hardening, the default security group and
 //! public sharing of machine images.
 
+use super::controls::PUBLIC_NETWORK;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::{is_managed, known_blocks};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-
-const PUBLIC_NETWORK: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["AC-4", "SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
-];
 
 const PUBLIC_SHARING: &[(&str, &[&str])] = &[
     ("soc2", &["CC6.1"]),

@@ -6,6 +6,7 @@
 //! [`super::kms::kms_key`]'s call, and who a policy lets in is
 //! [`super::policy::Document::find_public_grant`]'s.
 
+use super::controls::RESOURCE_POLICY_ACCESS;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::{configured, single_block};
@@ -26,14 +27,6 @@ const KEY_TYPES: &[&str] = &[
 const SECRET: &str = "aws_secretsmanager_secret";
 const SECRET_POLICY: &str = "aws_secretsmanager_secret_policy";
 const SECRET_ROTATION: &str = "aws_secretsmanager_secret_rotation";
-
-/// Key and secret policies open to anyone.
-const POLICY_EXPOSURE: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["7.2.1"]),
-    ("nist-800-53-r5", &["AC-3", "AC-6"]),
-    ("nist-csf-2.0", &["PR.AA-05"]),
-];
 
 /// Recoverability of keys and secrets.
 const RECOVERY: &[(&str, &[&str])] = &[("soc2", &["A1.2"]), ("nist-800-53-r5", &["SC-12"])];
@@ -67,7 +60,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A key policy statement that allows principal `*` with no condition that pins the caller down (`kms:CallerAccount`, `aws:PrincipalOrgID`, `aws:SourceArn`, …) lets any AWS account use or manage the key, and decrypt whatever it protects.",
             remediation: "Name the account root or the roles that need the key in the `Principal`, or add a `StringEquals` condition on `kms:CallerAccount` or `aws:PrincipalOrgID`.",
             aliases: &["CKV_AWS_33"],
-            frameworks: POLICY_EXPOSURE,
+            frameworks: RESOURCE_POLICY_ACCESS,
             resource_types: &[
                 "aws_kms_key",
                 "aws_kms_replica_key",
@@ -184,7 +177,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A resource policy statement on a secret that allows principal `*` with no condition that pins the caller down (`aws:PrincipalOrgID`, `aws:PrincipalAccount`, `aws:SourceVpce`, …) lets any AWS account read or change the secret.",
             remediation: "Name the principals that need the secret, or add a `StringEquals` condition on `aws:PrincipalOrgID` or `aws:PrincipalAccount`; set `block_public_policy = true` on the `aws_secretsmanager_secret_policy`.",
             aliases: &[],
-            frameworks: POLICY_EXPOSURE,
+            frameworks: RESOURCE_POLICY_ACCESS,
             resource_types: &[SECRET, SECRET_POLICY],
         },
         check: check_secret_policy_open,

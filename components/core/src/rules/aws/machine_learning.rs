@@ -7,36 +7,13 @@
 //! internet access and root access unless told otherwise, and a Studio domain sends
 //! traffic through the SageMaker-managed internet path.
 
+use super::controls::{CUSTOMER_KEY, LEAST_PRIVILEGE, NETWORK_BOUNDARY};
 use super::data_stores::at;
 use super::settings::{require_customer_key, require_on};
 use crate::finding::Severity;
 use crate::resource::Resource;
 use crate::rules::values::configured;
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
-
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Workloads must not be reachable from, or reach, the internet without control.
-const NETWORK_BOUNDARY: Frameworks = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
-];
-/// Data at rest must be encrypted under keys the organisation controls.
-const CUSTOMER_KEY: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.6.1"]),
-    ("nist-800-53-r5", &["SC-12", "SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-/// Access must be limited to what is needed.
-const LEAST_PRIVILEGE: Frameworks = &[
-    ("soc2", &["CC6.3"]),
-    ("pci-dss-4.0", &["7.2.2"]),
-    ("nist-800-53-r5", &["AC-6"]),
-    ("nist-csf-2.0", &["PR.AA-05"]),
-];
 
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {

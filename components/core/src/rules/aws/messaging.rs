@@ -6,6 +6,7 @@
 //! RG-AWS-SQS-001/002 (in `iam`) already report wildcard actions and public
 //! statements in queue policies; the rules here cover what they leave out.
 
+use super::controls::IN_TRANSIT;
 use crate::finding::Severity;
 use crate::resource::Resource;
 use std::collections::HashSet;
@@ -29,14 +30,6 @@ const POLICY_EXPOSURE: &[(&str, &[&str])] = &[
     ("pci-dss-4.0", &["7.2.1"]),
     ("nist-800-53-r5", &["AC-3"]),
     ("nist-csf-2.0", &["PR.AA-05"]),
-];
-
-const IN_TRANSIT: &[(&str, &[&str])] = &[
-    ("soc2", &["CC6.7"]),
-    ("pci-dss-4.0", &["4.2.1"]),
-    ("hipaa", &["164.312(e)(1)"]),
-    ("nist-800-53-r5", &["SC-8"]),
-    ("nist-csf-2.0", &["PR.DS-02"]),
 ];
 
 pub(super) const RULES: &[ResourceRule] = &[

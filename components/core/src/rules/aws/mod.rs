@@ -10,6 +10,7 @@ mod backup_and_files;
 mod build_and_config;
 mod compute;
 mod containers;
+mod controls;
 mod data_stores;
 mod detection;
 mod edge;

@@ -7,6 +7,10 @@
 //! DocumentDB and Neptune take TLS and audit settings from cluster parameter groups;
 //! those are read as RDS parameter groups are (`settings::parameter`).
 
+use super::controls::{
+    AUDIT_LOG, BACKUP, CENTRAL_AUTHENTICATION, CUSTOMER_KEY, Frameworks, IN_TRANSIT, PATCHING,
+    RESILIENCE,
+};
 use super::data_stores::at;
 use super::kms::refers_only_to;
 use super::settings::{
@@ -19,23 +23,7 @@ use crate::rules::values::{configured, plain, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::Value;
 
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Data in transit must be encrypted.
-const IN_TRANSIT: Frameworks = &[
-    ("soc2", &["CC6.7"]),
-    ("pci-dss-4.0", &["4.2.1"]),
-    ("hipaa", &["164.312(e)(1)"]),
-    ("nist-800-53-r5", &["SC-8"]),
-    ("nist-csf-2.0", &["PR.DS-02"]),
-];
-/// Data at rest must be encrypted under keys the organisation controls.
-const CUSTOMER_KEY: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.6.1"]),
-    ("nist-800-53-r5", &["SC-12", "SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
+// Not shared with streaming.rs's AUTHENTICATION, which has no HIPAA 164.312(d).
 /// Clients must authenticate.
 const AUTHENTICATION: Frameworks = &[
     ("soc2", &["CC6.1"]),
@@ -43,41 +31,6 @@ const AUTHENTICATION: Frameworks = &[
     ("hipaa", &["164.312(d)"]),
     ("nist-800-53-r5", &["IA-2", "AC-3"]),
     ("nist-csf-2.0", &["PR.AA-03"]),
-];
-/// Database users should authenticate with short-lived, centrally managed credentials.
-const CENTRAL_AUTHENTICATION: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["8.3.1"]),
-    ("nist-800-53-r5", &["IA-2", "AC-2"]),
-    ("nist-csf-2.0", &["PR.AA-01"]),
-];
-/// Data must be recoverable.
-const BACKUP: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("hipaa", &["164.308(a)(7)(ii)(A)"]),
-    ("nist-800-53-r5", &["CP-9"]),
-    ("nist-csf-2.0", &["PR.DS-11"]),
-];
-/// The service must survive the loss of a node or a zone.
-const RESILIENCE: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("nist-800-53-r5", &["CP-10"]),
-    ("nist-csf-2.0", &["PR.IR-03"]),
-];
-/// Access to data must be logged.
-const AUDIT_LOG: Frameworks = &[
-    ("soc2", &["CC7.2"]),
-    ("pci-dss-4.0", &["10.2.1"]),
-    ("hipaa", &["164.312(b)"]),
-    ("nist-800-53-r5", &["AU-2", "AU-12"]),
-    ("nist-csf-2.0", &["DE.CM-09"]),
-];
-/// Known security fixes must be applied.
-const PATCHING: Frameworks = &[
-    ("soc2", &["CC7.1"]),
-    ("pci-dss-4.0", &["6.3.3"]),
-    ("nist-800-53-r5", &["SI-2"]),
-    ("nist-csf-2.0", &["PR.PS-02"]),
 ];
 /// Network rules must say what they are for.
 const DOCUMENTED_NETWORK_RULES: Frameworks =

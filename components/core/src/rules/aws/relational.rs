@@ -9,6 +9,7 @@
 //! replica or from a snapshot may leave `engine` unset and take it from its source;
 //! such rules then say "cannot tell" rather than guess.
 
+use super::controls::{AUDIT_LOG, CENTRAL_AUTHENTICATION, Frameworks, IN_TRANSIT, RESILIENCE};
 use super::data_stores::at;
 use super::settings::{check_classic_resource, parameter, require_on};
 use crate::finding::Severity;
@@ -16,29 +17,6 @@ use crate::resource::Resource;
 use crate::rules::values::{configured, contains_string};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Database users should authenticate with short-lived, centrally managed credentials.
-const CENTRAL_AUTHENTICATION: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["8.3.1"]),
-    ("nist-800-53-r5", &["IA-2", "AC-2"]),
-    ("nist-csf-2.0", &["PR.AA-01"]),
-];
-/// Access to data must be logged.
-const AUDIT_LOG: Frameworks = &[
-    ("soc2", &["CC7.2"]),
-    ("pci-dss-4.0", &["10.2.1"]),
-    ("hipaa", &["164.312(b)"]),
-    ("nist-800-53-r5", &["AU-2", "AU-12"]),
-    ("nist-csf-2.0", &["DE.CM-09"]),
-];
-/// The service must survive the loss of one zone.
-const RESILIENCE: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("nist-800-53-r5", &["CP-10"]),
-    ("nist-csf-2.0", &["PR.IR-03"]),
-];
 /// Operating metrics must be collected to spot anomalies.
 const MONITORING: Frameworks = &[
     ("soc2", &["CC7.2"]),
@@ -52,15 +30,6 @@ const NO_PUBLIC_DATA: Frameworks = &[
     ("nist-800-53-r5", &["AC-3"]),
     ("nist-csf-2.0", &["PR.DS-01"]),
 ];
-/// Data in transit must be encrypted.
-const IN_TRANSIT: Frameworks = &[
-    ("soc2", &["CC6.7"]),
-    ("pci-dss-4.0", &["4.2.1"]),
-    ("hipaa", &["164.312(e)(1)"]),
-    ("nist-800-53-r5", &["SC-8"]),
-    ("nist-csf-2.0", &["PR.DS-02"]),
-];
-
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
         meta: RuleMeta {

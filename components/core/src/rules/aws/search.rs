@@ -6,6 +6,7 @@
 //! `aws_opensearch_domain` and the older `aws_elasticsearch_domain` share these
 //! arguments, so every rule runs on both.
 
+use super::controls::{CUSTOMER_KEY, NETWORK_BOUNDARY, RESILIENCE, RESOURCE_POLICY_ACCESS};
 use super::data_stores::at;
 use super::policy::{self, when};
 use super::settings::{require_customer_key, require_off, require_on};
@@ -15,38 +16,8 @@ use crate::rules::values::{configured, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::{Value, ValueMap};
 
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
 /// Every domain type these rules read.
 const DOMAINS: &[&str] = &["aws_opensearch_domain", "aws_elasticsearch_domain"];
-
-/// Users must be identified and their access limited.
-const ACCESS_CONTROL: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["7.2.1"]),
-    ("nist-800-53-r5", &["AC-3", "AC-6"]),
-    ("nist-csf-2.0", &["PR.AA-05"]),
-];
-/// Data stores must not be reachable from the internet.
-const NETWORK_BOUNDARY: Frameworks = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
-];
-/// The service must survive the loss of a node or a zone.
-const RESILIENCE: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("nist-800-53-r5", &["CP-10"]),
-    ("nist-csf-2.0", &["PR.IR-03"]),
-];
-/// Data at rest must be encrypted under keys the organisation controls.
-const CUSTOMER_KEY: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.6.1"]),
-    ("nist-800-53-r5", &["SC-12", "SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
 
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
@@ -57,7 +28,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without fine-grained access control anyone the domain's access policy admits has full access to every index and document; with it, users and roles are limited per index, document and field, and can sign in through SAML or Cognito. `advanced_security_options.enabled` defaults to false and, once on, cannot be turned off.",
             remediation: "Add `advanced_security_options { enabled = true }` with a `master_user_options` (an IAM master user ARN, or an internal user database) and keep `node_to_node_encryption`, `encrypt_at_rest` and `enforce_https` on, which it requires.",
             aliases: &["CKV2_AWS_52"],
-            frameworks: ACCESS_CONTROL,
+            frameworks: RESOURCE_POLICY_ACCESS,
             resource_types: DOMAINS,
         },
         check: check_fine_grained_access,
@@ -83,7 +54,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "An allow statement with principal `*` and no condition lets any caller use the domain's APIs: on a public endpoint anyone on the internet can read, write or delete indexes unless fine-grained access control stops them.",
             remediation: "Name the IAM roles or accounts allowed in `Principal`, or restrict the statement with a condition such as `aws:SourceIp` or `aws:PrincipalOrgID`.",
             aliases: &[],
-            frameworks: ACCESS_CONTROL,
+            frameworks: RESOURCE_POLICY_ACCESS,
             resource_types: &[
                 "aws_opensearch_domain",
                 "aws_elasticsearch_domain",
@@ -140,7 +111,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "With `anonymous_auth_enabled` fine-grained access control maps unauthenticated requests to an anonymous user: anyone the network and access policy admit can use whatever that user's role allows, without credentials. It defaults to false and exists for migrations.",
             remediation: "Set `anonymous_auth_enabled = false` in `advanced_security_options` once clients authenticate.",
             aliases: &[],
-            frameworks: ACCESS_CONTROL,
+            frameworks: RESOURCE_POLICY_ACCESS,
             resource_types: DOMAINS,
         },
         check: check_anonymous_access,

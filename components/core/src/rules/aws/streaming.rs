@@ -3,6 +3,7 @@
 //! encryption, who may connect to an MSK cluster and from where, and which key
 //! encrypts Kinesis data and video streams.
 
+use super::controls::{CUSTOMER_KEY, ENCRYPTION_AT_REST, Frameworks, NETWORK_BOUNDARY};
 use super::data_stores::at;
 use super::kms::{KeyKind, kms_key};
 use super::settings::{require_customer_key, require_on};
@@ -12,23 +13,7 @@ use crate::rules::values::{known_blocks, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::ValueMap;
 
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Data at rest must be encrypted.
-const AT_REST: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.5.1"]),
-    ("hipaa", &["164.312(a)(2)(iv)"]),
-    ("nist-800-53-r5", &["SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-/// Data at rest must be encrypted under keys the organisation controls.
-const CUSTOMER_KEY: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.6.1"]),
-    ("nist-800-53-r5", &["SC-12", "SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
+// Not shared with nonrelational.rs's AUTHENTICATION, which adds HIPAA 164.312(d).
 /// Clients must authenticate.
 const AUTHENTICATION: Frameworks = &[
     ("soc2", &["CC6.1"]),
@@ -36,14 +21,6 @@ const AUTHENTICATION: Frameworks = &[
     ("nist-800-53-r5", &["IA-2", "AC-3"]),
     ("nist-csf-2.0", &["PR.AA-03"]),
 ];
-/// Data stores must not be reachable from the internet.
-const NETWORK_BOUNDARY: Frameworks = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
-];
-
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
         meta: RuleMeta {
@@ -53,7 +30,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A Direct PUT delivery stream buffers records before delivering them; without `server_side_encryption { enabled = true }` (the default is off) the buffer is not encrypted with KMS. Streams reading from a Kinesis data stream or MSK are not checked: their records are encrypted by the source and Firehose rejects server-side encryption for them.",
             remediation: "Add `server_side_encryption { enabled = true key_type = \"CUSTOMER_MANAGED_CMK\" key_arn = aws_kms_key.firehose.arn }`.",
             aliases: &["CKV_AWS_240"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_kinesis_firehose_delivery_stream"],
         },
         check: check_firehose_encryption,

@@ -6,6 +6,9 @@
 //! `publicly_accessible` on `aws_redshift_cluster` defaults to true in the AWS
 //! provider v5 (v6 turned the default around), so an absent argument fails.
 
+use super::controls::{
+    AUDIT_LOG, BACKUP, CUSTOMER_KEY, ENCRYPTION_AT_REST, IN_TRANSIT, NETWORK_BOUNDARY, PATCHING,
+};
 use super::data_stores::at;
 use super::settings::{
     attached, check_classic_resource, check_description, parameter, require_customer_key,
@@ -16,61 +19,6 @@ use crate::resource::Resource;
 use crate::rules::values::{configured, single_block};
 use crate::rules::{Context, ResourceRule, RuleMeta, Tri, Verdicts};
 use crate::value::ValueMap;
-
-type Frameworks = &'static [(&'static str, &'static [&'static str])];
-
-/// Access to data must be logged.
-const AUDIT_LOG: Frameworks = &[
-    ("soc2", &["CC7.2"]),
-    ("pci-dss-4.0", &["10.2.1"]),
-    ("hipaa", &["164.312(b)"]),
-    ("nist-800-53-r5", &["AU-2", "AU-12"]),
-    ("nist-csf-2.0", &["DE.CM-09"]),
-];
-/// Data stores must not be reachable from the internet.
-const NETWORK_BOUNDARY: Frameworks = &[
-    ("soc2", &["CC6.6"]),
-    ("pci-dss-4.0", &["1.4.1"]),
-    ("nist-800-53-r5", &["SC-7"]),
-    ("nist-csf-2.0", &["PR.IR-01"]),
-];
-/// Data in transit must be encrypted.
-const IN_TRANSIT: Frameworks = &[
-    ("soc2", &["CC6.7"]),
-    ("pci-dss-4.0", &["4.2.1"]),
-    ("hipaa", &["164.312(e)(1)"]),
-    ("nist-800-53-r5", &["SC-8"]),
-    ("nist-csf-2.0", &["PR.DS-02"]),
-];
-/// Data at rest must be encrypted.
-const AT_REST: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.5.1"]),
-    ("hipaa", &["164.312(a)(2)(iv)"]),
-    ("nist-800-53-r5", &["SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-/// Data at rest must be encrypted under keys the organisation controls.
-const CUSTOMER_KEY: Frameworks = &[
-    ("soc2", &["CC6.1"]),
-    ("pci-dss-4.0", &["3.6.1"]),
-    ("nist-800-53-r5", &["SC-12", "SC-28"]),
-    ("nist-csf-2.0", &["PR.DS-01"]),
-];
-/// Data must be recoverable.
-const BACKUP: Frameworks = &[
-    ("soc2", &["A1.2"]),
-    ("hipaa", &["164.308(a)(7)(ii)(A)"]),
-    ("nist-800-53-r5", &["CP-9"]),
-    ("nist-csf-2.0", &["PR.DS-11"]),
-];
-/// Known security fixes must be applied.
-const PATCHING: Frameworks = &[
-    ("soc2", &["CC7.1"]),
-    ("pci-dss-4.0", &["6.3.3"]),
-    ("nist-800-53-r5", &["SI-2"]),
-    ("nist-csf-2.0", &["PR.PS-02"]),
-];
 
 pub(super) const RULES: &[ResourceRule] = &[
     // -------------------------------------------------------------------- Redshift
@@ -216,7 +164,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "With `catalog_encryption_mode = \"DISABLED\"` the Data Catalog's databases, tables, partitions and connection definitions (schemas, locations, sometimes credentials) are stored without KMS encryption.",
             remediation: "Set `catalog_encryption_mode = \"SSE-KMS\"` with `sse_aws_kms_key_id` naming a customer-managed key in `data_catalog_encryption_settings.encryption_at_rest`.",
             aliases: &[],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_glue_data_catalog_encryption_settings"],
         },
         check: check_glue_catalog_encryption,
@@ -247,7 +195,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "A Glue security configuration decides how jobs, crawlers and development endpoints encrypt what they write: S3 output (`s3_encryption`), CloudWatch logs (`cloudwatch_encryption`) and job bookmarks (`job_bookmarks_encryption`). Each mode set to `DISABLED` leaves that data unencrypted.",
             remediation: "Set `s3_encryption_mode = \"SSE-KMS\"`, `cloudwatch_encryption_mode = \"SSE-KMS\"` and `job_bookmarks_encryption_mode = \"CSE-KMS\"`, each with a `kms_key_arn`.",
             aliases: &["CKV_AWS_99"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_glue_security_configuration"],
         },
         check: check_glue_security_configuration,
@@ -260,7 +208,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             description: "Without `security_configuration` a Glue job, crawler or development endpoint writes its S3 output, logs and bookmarks with no Glue-managed encryption.",
             remediation: "Create an `aws_glue_security_configuration` that encrypts S3, CloudWatch and bookmarks, and set `security_configuration` to its name.",
             aliases: &["CKV_AWS_195"],
-            frameworks: AT_REST,
+            frameworks: ENCRYPTION_AT_REST,
             resource_types: &["aws_glue_job", "aws_glue_crawler", "aws_glue_dev_endpoint"],
         },
         check: check_glue_component_configuration,
