@@ -161,7 +161,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::High,
             description: "`authorization_type` defaults to \"NONE\": anyone who can reach the HTTP API can invoke the route (or, for a WebSocket API, open a connection through `$connect`). WebSocket routes other than `$connect` cannot carry authorization and are not checked; CORS preflight (`OPTIONS`) routes are exempt.",
             remediation: "Set `authorization_type` to `AWS_IAM`, `JWT` or `CUSTOM` with an `authorizer_id`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_309"],
             frameworks: AUTHENTICATION,
             resource_types: &["aws_apigatewayv2_route"],
         },

@@ -130,7 +130,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "A secret that never rotates stays valid forever once leaked. Rotation is configured with an `aws_secretsmanager_secret_rotation` for the secret (the provider no longer accepts rotation settings on the secret itself); reported when none in the change names the secret.",
             remediation: "Add an `aws_secretsmanager_secret_rotation` with `secret_id` set to the secret, a `rotation_lambda_arn` (or a managed rotation) and `rotation_rules`.",
-            aliases: &[],
+            aliases: &["CKV2_AWS_57"],
             frameworks: &[
                 ("pci-dss-4.0", &["8.6.3"]),
                 ("nist-800-53-r5", &["IA-5(1)", "SC-12"]),

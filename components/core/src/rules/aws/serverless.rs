@@ -70,7 +70,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "Without `vpc_config` the function runs in a Lambda-managed network with unrestricted outbound internet access: no security group or network ACL limits where it can send data, and VPC flow logs do not see its traffic.",
             remediation: "Add `vpc_config { subnet_ids = [...] security_group_ids = [...] }` with private subnets and egress restricted to what the function needs.",
-            aliases: &[],
+            aliases: &["CKV_AWS_117"],
             frameworks: &[
                 ("soc2", &["CC6.6"]),
                 ("nist-800-53-r5", &["SC-7"]),
@@ -87,7 +87,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "Without `dead_letter_config` or an `aws_lambda_function_event_invoke_config` with an `on_failure` destination, events from asynchronous invocations that fail every retry are discarded, leaving no record of the lost work or of the inputs that caused it.",
             remediation: "Add `dead_letter_config { target_arn = aws_sqs_queue.dlq.arn }`, or an `aws_lambda_function_event_invoke_config` with `destination_config { on_failure { destination = ... } }`.",
-            aliases: &[],
+            aliases: &["CKV_AWS_116"],
             frameworks: &[("soc2", &["A1.2", "CC7.2"]), ("nist-800-53-r5", &["SI-11"])],
             resource_types: FUNCTION,
         },
@@ -117,7 +117,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             severity: Severity::Low,
             description: "A .zip function without `code_signing_config_arn` accepts any deployment package: whoever can call `UpdateFunctionCode` can run code that no trusted publisher signed. Container image functions cannot use code signing and are not checked.",
             remediation: "Create an `aws_lambda_code_signing_config` with your signing profiles and `untrusted_artifact_on_deployment = \"Enforce\"`, and set `code_signing_config_arn` on the function.",
-            aliases: &[],
+            aliases: &["CKV_AWS_272"],
             frameworks: &[
                 ("soc2", &["CC8.1"]),
                 ("nist-800-53-r5", &["CM-14", "SI-7"]),
