@@ -17,7 +17,7 @@ use reviewgate_core::output::markdown;
 use reviewgate_core::review::{ChangeSummary, DiffSummary, PlanSummary};
 use reviewgate_core::risk::RiskFactor;
 use reviewgate_core::rules::{Undetermined, catalog};
-use reviewgate_core::{Finding, InputError, Review, Risk, RiskLevel, Severity};
+use reviewgate_core::{Finding, InputError, Review, Risk, RiskLevel, Severity, UnevaluatedModule};
 
 static RULE_IDS: LazyLock<Vec<String>> =
     LazyLock::new(|| catalog().into_iter().map(|r| r.id).collect());
@@ -26,6 +26,7 @@ static RULE_IDS: LazyLock<Vec<String>> =
 struct Input {
     findings: Vec<FindingInput>,
     undetermined: Vec<UndeterminedInput>,
+    not_evaluated: Vec<NotEvaluatedInput>,
     errors: Vec<ErrorInput>,
     risk: Option<RiskInput>,
     /// Counts are u32: a review counts real plan changes and diff lines.
@@ -55,6 +56,19 @@ struct FindingInput {
 struct UndeterminedInput {
     rule_id: String,
     resource: String,
+    file: String,
+    line: Option<u32>,
+    reason: String,
+    cause: String,
+}
+
+/// A module call the review could not evaluate: its name, source and version are
+/// the author's to choose.
+#[derive(Arbitrary, Debug)]
+struct NotEvaluatedInput {
+    module: String,
+    source: Option<String>,
+    version: Option<String>,
     file: String,
     line: Option<u32>,
     reason: String,
@@ -98,6 +112,19 @@ fn build(input: Input) -> Review {
             file: u.file,
             line: u.line,
             reason: u.reason,
+            cause: u.cause,
+        })
+        .collect();
+    let not_evaluated = input
+        .not_evaluated
+        .into_iter()
+        .map(|m| UnevaluatedModule {
+            module: m.module,
+            source: m.source,
+            version: m.version,
+            file: m.file,
+            line: m.line,
+            reason: m.reason,
         })
         .collect();
     let errors = input
@@ -153,6 +180,7 @@ fn build(input: Input) -> Review {
         resources: 0,
         errors,
         undetermined,
+        not_evaluated,
         risk,
         failed_checks: Vec::new(),
     }

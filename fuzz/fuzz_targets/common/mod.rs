@@ -214,31 +214,53 @@ fn check_secrets_not_rendered(review: &Review, secrets: &[String]) {
     }
 }
 
-/// `review` with every string that input can reach replaced by `x`.
+/// `review` with every string that input can reach replaced by a harmless word:
+/// equal strings by the same word and different ones by different words, so that
+/// what the renderer groups (findings per resource, undetermined checks per resource
+/// and cause) groups alike and only the text itself differs.
 pub fn neutral(review: &Review) -> Review {
     let mut plain = review.clone();
-    let x = || "x".to_owned();
+    let mut words: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut x = |text: &str| {
+        if text.is_empty() {
+            // Empty stays empty: a renderer may treat "no text" apart.
+            return String::new();
+        }
+        let next = words.len();
+        words
+            .entry(text.to_owned())
+            .or_insert_with(|| format!("x{next}"))
+            .clone()
+    };
     for finding in &mut plain.findings {
-        finding.rule_id = Cow::Owned(x());
-        finding.message = x();
-        finding.resource = finding.resource.as_ref().map(|_| x());
-        finding.file = finding.file.as_ref().map(|_| x());
-        finding.remediation = finding.remediation.as_ref().map(|_| Cow::Owned(x()));
-        finding.suppression_reason = finding.suppression_reason.as_ref().map(|_| x());
+        finding.rule_id = Cow::Owned(x(&finding.rule_id));
+        finding.message = x(&finding.message);
+        finding.resource = finding.resource.as_deref().map(&mut x);
+        finding.file = finding.file.as_deref().map(&mut x);
+        finding.remediation = finding.remediation.as_deref().map(|r| Cow::Owned(x(r)));
+        finding.suppression_reason = finding.suppression_reason.as_deref().map(&mut x);
     }
     for item in &mut plain.undetermined {
-        item.rule_id = x();
-        item.resource = x();
-        item.file = x();
-        item.reason = x();
+        item.rule_id = x(&item.rule_id);
+        item.resource = x(&item.resource);
+        item.file = x(&item.file);
+        item.reason = x(&item.reason);
+        item.cause = x(&item.cause);
+    }
+    for module in &mut plain.not_evaluated {
+        module.module = x(&module.module);
+        module.source = module.source.as_deref().map(&mut x);
+        module.version = module.version.as_deref().map(&mut x);
+        module.file = x(&module.file);
+        module.reason = x(&module.reason);
     }
     for error in &mut plain.errors {
-        error.file = x();
-        error.message = x();
+        error.file = x(&error.file);
+        error.message = x(&error.message);
     }
     if let Some(risk) = &mut plain.risk {
         for factor in &mut risk.factors {
-            factor.name = x();
+            factor.name = x(&factor.name);
         }
     }
     plain

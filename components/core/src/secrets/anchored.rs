@@ -173,11 +173,15 @@ impl LineScan<'_> {
             let Some(start) = at.checked_sub(32) else {
                 continue;
             };
+            // Bytes first: `start` may fall inside a multi-byte character, and only
+            // once the 32 bytes are hex digits is it a place to cut the text.
+            if !bytes[start..at].iter().all(|b| lower_hex(*b)) {
+                continue;
+            }
             let dc = run(bytes, at + 3, |b| b.is_ascii_digit(), 2);
             let end = at + 3 + dc;
             let key = &self.line[start..at];
             if (1..=2).contains(&dc)
-                && key.bytes().all(lower_hex)
                 && !(start > 0 && alnum(bytes[start - 1]))
                 && !bytes.get(end).is_some_and(|b| alnum(*b))
                 && looks_random(key, key)

@@ -452,3 +452,17 @@ fn github_and_npm_tokens_need_their_checksum() {
     let token = cat(&["gh", "p_", random, &checksum]);
     assert_eq!(ids(&find_secrets(&quoted(&token))), ["RG-SECRET-003"]);
 }
+
+/// A `-us` whose 32 bytes before it start inside a multi-byte character: no cut
+/// there (found by fuzzing; it panicked).
+#[test]
+fn a_mailchimp_shape_after_multibyte_text_is_not_cut_inside_a_character() {
+    let line = format!("{}ééééé-us12", "a".repeat(27));
+    assert!(
+        find_secrets(&line)
+            .iter()
+            .all(|m| !m.rule_id().contains("MAILCHIMP"))
+    );
+    let line = format!("key = \"{}€{}-us1\"", "0".repeat(10), "a".repeat(30));
+    let _ = find_secrets(&line);
+}
