@@ -192,31 +192,12 @@ fn apply_on_resources(findings: &mut Vec<Finding>, resources: &[&Resource]) {
     }
     for resource in resources {
         for suppression in resource.suppressions.iter().filter(|s| s.reason.is_none()) {
-            findings.push(Finding {
-                rule_id: MISSING_REASON_RULE.into(),
-                aliases: Default::default(),
-                severity: Severity::Low,
-                title: "Suppression without a reason".into(),
-                message: format!(
-                    "`{}` suppresses {} on `{}` without saying why",
-                    syntax_name(suppression.syntax),
-                    suppression.rule,
-                    resource.address
-                ),
-                resource: Some(resource.address.to_string()),
-                file: Some(resource.source.file.clone()),
-                line: Some(suppression.line),
-                end_line: Some(suppression.line),
-                remediation: Some(
-                    "Add the reason after the rule id, e.g. `# reviewgate:skip=RG-AWS-S3-004 write-once log bucket`."
-                        .into(),
-                ),
-                frameworks: Default::default(),
-                suppressed: false,
-                suppression_reason: None,
-                suppressed_at: None,
-                provenance: Vec::new(),
-            });
+            findings.push(missing_reason(
+                suppression,
+                format!("on `{}`", resource.address),
+                Some(resource.address.to_string()),
+                resource.source.file.clone(),
+            ));
         }
     }
 }
@@ -259,31 +240,46 @@ fn apply_at_links(findings: &mut Vec<Finding>) {
         finding.suppressed_at = Some(Box::new(at));
     }
     for (link, suppression) in unexplained {
-        findings.push(Finding {
-            rule_id: MISSING_REASON_RULE.into(),
-            aliases: Default::default(),
-            severity: Severity::Low,
-            title: "Suppression without a reason".into(),
-            message: format!(
-                "`{}` suppresses {} at `{}` without saying why",
-                syntax_name(suppression.syntax),
-                suppression.rule,
-                link.name
-            ),
-            resource: None,
-            file: Some(link.file),
-            line: Some(suppression.line),
-            end_line: Some(suppression.line),
-            remediation: Some(
-                "Add the reason after the rule id, e.g. `# reviewgate:skip=RG-AWS-S3-004 write-once log bucket`."
-                    .into(),
-            ),
-            frameworks: Default::default(),
-            suppressed: false,
-            suppression_reason: None,
-            suppressed_at: None,
-            provenance: Vec::new(),
-        });
+        findings.push(missing_reason(
+            &suppression,
+            format!("at `{}`", link.name),
+            None,
+            link.file,
+        ));
+    }
+}
+
+/// The RG-SUPPRESS-001 finding for a suppression without a reason, `place` saying
+/// where it sits (`on `aws_s3_bucket.b``, `at `var.encrypted``).
+fn missing_reason(
+    suppression: &Suppression,
+    place: String,
+    resource: Option<String>,
+    file: String,
+) -> Finding {
+    Finding {
+        rule_id: MISSING_REASON_RULE.into(),
+        aliases: Default::default(),
+        severity: Severity::Low,
+        title: "Suppression without a reason".into(),
+        message: format!(
+            "`{}` suppresses {} {place} without saying why",
+            syntax_name(suppression.syntax),
+            suppression.rule,
+        ),
+        resource,
+        file: Some(file),
+        line: Some(suppression.line),
+        end_line: Some(suppression.line),
+        remediation: Some(
+            "Add the reason after the rule id, e.g. `# reviewgate:skip=RG-AWS-S3-004 write-once log bucket`."
+                .into(),
+        ),
+        frameworks: Default::default(),
+        suppressed: false,
+        suppression_reason: None,
+        suppressed_at: None,
+        provenance: Vec::new(),
     }
 }
 
