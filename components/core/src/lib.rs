@@ -27,7 +27,7 @@ pub mod gate;
 pub mod hcl;
 pub mod module_manifest;
 pub mod output;
-mod parallel;
+pub mod parallel;
 pub mod plan;
 pub mod plan_values;
 pub mod resource;
@@ -41,7 +41,7 @@ pub mod tfjson;
 pub mod value;
 
 pub use address::{Address, InstanceKey, Mode, ModuleStep};
-pub use changeset::{ChangeSet, Document, InputError, Origin, ReviewScope};
+pub use changeset::{ChangeSet, Document, InputError, Origin, ParsedDocument, ReviewScope};
 pub use detect::InputKind;
 pub use diff::{ChangedFile, DiffError, FileStatus, parse_unified_diff};
 pub use evaluate::{CommandLineVariable, UnevaluatedModule, VarArgumentError, VariableInputs};

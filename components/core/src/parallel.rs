@@ -1,7 +1,7 @@
 //! Running independent work on the machine's cores, with results in input order.
 //!
 //! Rules check each resource on its own, so a large plan's review splits across
-//! threads. Output must not depend on the thread count: work is cut into chunks,
+//! threads; the CLI reads and parses a directory's files the same way. Output must not depend on the thread count: work is cut into chunks,
 //! threads take chunks as they free up (a resource type that is slow to check does
 //! not leave one thread behind), and results come back in chunk order, exactly as
 //! a single thread would produce them. Where threads are unavailable (WebAssembly
@@ -19,7 +19,7 @@ const MAX_THREADS: usize = 16;
 
 /// Runs `work` over contiguous chunks of `items` and returns its results in chunk
 /// order. A panic in `work` propagates to the caller.
-pub(crate) fn map_chunks<T, R>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R>
+pub fn map_chunks<T, R>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R>
 where
     T: Sync,
     R: Send,

@@ -347,15 +347,13 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
         }
     });
     let mut evaluation = Evaluation::default();
-    for part in crate::parallel::map_chunks(&in_scope, |resources| {
+    evaluation.absorb_all(crate::parallel::map_chunks(&in_scope, |resources| {
         let mut part = Evaluation::default();
         for resource in resources {
             check_resource(&context, scope, resource, &mut part);
         }
         part
-    }) {
-        evaluation.absorb(part);
-    }
+    }));
     for plan in &change_set.plans {
         let changed: Vec<(&Resource, &PlannedChange)> = plan
             .resources
@@ -363,15 +361,13 @@ pub fn evaluate(change_set: &ChangeSet) -> Evaluation {
             .filter_map(|r| r.change.as_ref().map(|change| (r, change)))
             .filter(|(_, change)| !matches!(change.action, ChangeAction::NoOp | ChangeAction::Read))
             .collect();
-        for part in crate::parallel::map_chunks(&changed, |changes| {
+        evaluation.absorb_all(crate::parallel::map_chunks(&changed, |changes| {
             let mut part = Evaluation::default();
             for (resource, change) in changes {
                 check_change(&context, resource, change, &mut part);
             }
             part
-        }) {
-            evaluation.absorb(part);
-        }
+        }));
         for rule in change_risk::PLAN_RULES {
             evaluation.checks += 1;
             let mut verdicts = Verdicts::default();
@@ -428,13 +424,22 @@ fn check_change(
 }
 
 impl Evaluation {
-    /// Appends the results of a later part of the same review.
-    fn absorb(&mut self, part: Evaluation) {
-        self.findings.extend(part.findings);
-        self.undetermined.extend(part.undetermined);
-        self.checks += part.checks;
-        self.resources_in_scope += part.resources_in_scope;
-        self.resources_checked += part.resources_checked;
+    /// Appends the results of later parts of the same review, in order. Room for all
+    /// of them is made at once: a repository scan has tens of thousands of findings,
+    /// and growing their list part by part would copy it and hold every size it
+    /// passed through, the largest part of the review's peak memory.
+    fn absorb_all(&mut self, parts: Vec<Evaluation>) {
+        self.findings
+            .reserve(parts.iter().map(|p| p.findings.len()).sum());
+        self.undetermined
+            .reserve(parts.iter().map(|p| p.undetermined.len()).sum());
+        for part in parts {
+            self.findings.extend(part.findings);
+            self.undetermined.extend(part.undetermined);
+            self.checks += part.checks;
+            self.resources_in_scope += part.resources_in_scope;
+            self.resources_checked += part.resources_checked;
+        }
     }
 }
 
