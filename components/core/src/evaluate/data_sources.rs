@@ -133,17 +133,29 @@ impl Scope<'_> {
         if let Some(value) = self.data.read.borrow().get(&memo) {
             return Ok(value.clone());
         }
-        let reference = format!("{address}.{attribute}");
+        // What an unknown value names: the attribute of the data source, then the
+        // instance read (`data.x.y[0]`, as a plan's references name it), so that
+        // rules look at that instance rather than at every one of the block.
+        let mut references = vec![format!("{address}.{attribute}")];
+        if !instance.is_empty() {
+            references.push(format!("{address}{instance}"));
+        }
         let value = match argument(block, attribute) {
             Some(parsed) => {
-                let value = self.evaluate_parsed(parsed, &frame, json)?;
-                // An unknown argument still says which data source it is read from.
-                super::expr::with_reference(value, reference)
+                let mut value = self.evaluate_parsed(parsed, &frame, json)?;
+                if let Value::Unknown(unknown) = &mut value {
+                    for (at, reference) in references.into_iter().enumerate() {
+                        if !unknown.references.contains(&reference) {
+                            unknown.references.insert(at, reference);
+                        }
+                    }
+                }
+                value
             }
-            None => match self.data_read_waits_for(block, &frame, json)? {
-                Some(resource) => unknown_with(UnknownCause::AfterApply, vec![reference, resource]),
-                None => unknown_with(UnknownCause::AfterApply, vec![reference]),
-            },
+            None => {
+                references.extend(self.data_read_waits_for(block, &frame, json)?);
+                unknown_with(UnknownCause::AfterApply, references)
+            }
         };
         self.data.read.borrow_mut().insert(memo, value.clone());
         Ok(value)

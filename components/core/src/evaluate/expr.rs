@@ -800,9 +800,8 @@ fn reference_text(base: &str, operators: &[&TraversalOperator]) -> String {
     reference
 }
 
-/// An unknown value that also names the local, variable or data source it came
-/// through.
-pub(super) fn with_reference(mut value: Value, reference: String) -> Value {
+/// An unknown value that also names the local or variable it came through.
+fn with_reference(mut value: Value, reference: String) -> Value {
     if let Value::Unknown(unknown) = &mut value
         && !unknown.references.contains(&reference)
     {

@@ -698,9 +698,13 @@ resource "x_thing" "each" {
     assert_eq!(attr(t, "first"), &json(r#""alias/aws/s3""#));
     assert_eq!(attr(t, "second"), &json(r#""alias/mine""#));
     assert_eq!(attr(t, "app"), &json(r#""alias/app""#));
+    // An attribute the provider returns names the instance read, as a plan does.
     assert_eq!(
         unknown_of(attr(t, "arn")).references,
-        ["data.aws_kms_alias.keyed.arn"]
+        [
+            "data.aws_kms_alias.keyed.arn",
+            "data.aws_kms_alias.keyed[\"s3\"]"
+        ]
     );
     assert_eq!(attr(t, "missing"), &json(r#""none""#));
     assert_eq!(attr(t, "nokey"), &json(r#""none""#));
