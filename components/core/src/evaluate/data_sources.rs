@@ -16,7 +16,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::Scope;
-use super::expr::Frame;
+use super::expr::{Evaluator, Frame};
 use super::instances::{count_instances, for_each_instances};
 use super::values::{Failure, as_index, to_template_string, unknown_with};
 use crate::address::InstanceKey;
@@ -140,9 +140,16 @@ impl Scope<'_> {
         if !instance.is_empty() {
             references.push(format!("{address}{instance}"));
         }
+        let instance_address = format!("{address}{instance}");
         let value = match argument(block, attribute) {
             Some(parsed) => {
-                let mut value = self.evaluate_parsed(parsed, &frame, json)?;
+                let mut value = self.settle_data(
+                    block,
+                    &instance_address,
+                    attribute,
+                    parsed,
+                    self.evaluate_parsed(parsed, &frame, json),
+                );
                 if let Value::Unknown(unknown) = &mut value {
                     for (at, reference) in references.into_iter().enumerate() {
                         if !unknown.references.contains(&reference) {
@@ -153,7 +160,7 @@ impl Scope<'_> {
                 value
             }
             None => {
-                references.extend(self.data_read_waits_for(block, &frame, json)?);
+                references.extend(self.data_read_waits_for(block, &instance_address, &frame, json));
                 unknown_with(UnknownCause::AfterApply, references)
             }
         };
@@ -226,29 +233,77 @@ impl Scope<'_> {
     }
 
     /// The managed resource a data source's read waits for, when one of its
-    /// arguments is known only after apply: Terraform then reads it during apply,
-    /// not during plan.
+    /// arguments (or of the blocks its `dynamic` blocks make) is known only after
+    /// apply: Terraform then reads it during apply, not during plan.
     fn data_read_waits_for(
         &self,
         block: &Resource,
+        instance_address: &str,
         frame: &Frame,
         json: bool,
-    ) -> Result<Option<String>, Failure> {
+    ) -> Option<String> {
         for (name, parsed) in block.attributes.iter() {
             if argument(block, name).is_none() {
                 continue;
             }
-            let value = match self.evaluate_parsed(parsed, frame, json) {
-                Ok(value) => value,
-                Err(Failure::Invalid(why)) => return Err(Failure::Invalid(why)),
-                // Terraform would fail the read; what it waits for does not matter.
-                Err(Failure::Error(_)) => continue,
-            };
+            let result = self.evaluate_parsed(parsed, frame, json);
+            let value = self.settle_data(block, instance_address, name, parsed, result);
             if let Some(resource) = awaited_resource(&value) {
-                return Ok(Some(resource));
+                return Some(resource);
             }
         }
-        Ok(None)
+        // `dynamic` blocks (a policy document's statements, most often) wait for
+        // what their contents read.
+        for dynamic in &block.meta.dynamic_blocks {
+            let Ok(body) = hcl_edit::parser::parse_body(&dynamic.source) else {
+                continue;
+            };
+            let Some(parsed) = body.blocks().next() else {
+                continue;
+            };
+            let mut evaluator = Evaluator::new(self, frame.clone(), &dynamic.source);
+            let expression = format!("dynamic \"{}\" block", dynamic.name);
+            let value = self.settle(
+                evaluator.dynamic(parsed),
+                Some(&expression),
+                &block.source.file,
+                || {
+                    block
+                        .lines_of(&format!("{}{}", dynamic.within, dynamic.name))
+                        .map(|l| l.start)
+                },
+                || format!("{instance_address}: {expression}"),
+            );
+            if let Some(resource) = awaited_resource(&value) {
+                return Some(resource);
+            }
+        }
+        None
+    }
+
+    /// An argument of a data block as read from elsewhere: an invalid one is
+    /// reported as where the block itself is expanded reports it (the same file,
+    /// line and words, so it is listed once) and read as an unknown value saying
+    /// so, as a local's is.
+    fn settle_data(
+        &self,
+        block: &Resource,
+        instance_address: &str,
+        attribute: &str,
+        parsed: &Value,
+        result: Result<Value, Failure>,
+    ) -> Value {
+        let expression = match parsed {
+            Value::Unknown(unknown) => unknown.expression.as_deref(),
+            _ => None,
+        };
+        self.settle(
+            result,
+            expression,
+            &block.source.file,
+            || block.lines_of(attribute).map(|l| l.start),
+            || format!("{instance_address}: {attribute}"),
+        )
     }
 }
 

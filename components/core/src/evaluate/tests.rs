@@ -754,12 +754,28 @@ fn a_data_source_that_waits_for_a_resource_is_known_only_after_apply() {
         r#"
 resource "aws_kms_key" "k" {}
 data "aws_kms_key" "by_id" { key_id = aws_kms_key.k.key_id }
+resource "aws_s3_bucket" "b" {}
+data "aws_iam_policy_document" "read" {
+  dynamic "statement" {
+    for_each = ["s3:GetObject"]
+    content {
+      actions   = [statement.value]
+      resources = ["${aws_s3_bucket.b.arn}/*"]
+    }
+  }
+}
 resource "x_thing" "t" {
   arn    = data.aws_kms_key.by_id.arn
   key_id = data.aws_kms_key.by_id.key_id
+  policy = data.aws_iam_policy_document.read.json
 }"#,
     )]);
     let t = resource(&cs, "x_thing.t");
+    // What a `dynamic` block makes counts too.
+    assert_eq!(
+        unknown_of(attr(t, "policy")).reason(),
+        "known only after apply (aws_s3_bucket.b.arn)"
+    );
     let arn = unknown_of(attr(t, "arn"));
     // Terraform reads the data source during apply, once the key exists.
     assert_eq!(
@@ -810,6 +826,30 @@ resource "x_thing" "t" { name = data.aws_kms_alias.this.name }"#,
 }
 
 #[test]
+fn an_invalid_data_source_argument_is_one_input_error_wherever_it_is_read() {
+    let cs = change_set(&[(
+        "main.tf",
+        r#"
+data "aws_kms_alias" "bad" {
+  name = True
+}
+resource "x_thing" "t" {
+  name = data.aws_kms_alias.bad.name
+  arn  = data.aws_kms_alias.bad.arn
+}"#,
+    )]);
+    assert_eq!(cs.errors.len(), 1, "{:?}", cs.errors);
+    assert_eq!(cs.errors[0].line, Some(3));
+    assert!(
+        cs.errors[0].message.contains("unknown name `True`"),
+        "{:?}",
+        cs.errors
+    );
+    let t = resource(&cs, "x_thing.t");
+    assert!(matches!(cause(attr(t, "name")), UnknownCause::Invalid(_)));
+}
+
+#[test]
 fn data_sources_that_refer_to_each_other_in_a_cycle_are_an_input_error() {
     let cs = change_set(&[(
         "main.tf",
@@ -818,7 +858,7 @@ data "x_a" "a" { v = data.x_b.b.v }
 data "x_b" "b" { v = data.x_a.a.v }
 resource "x_thing" "t" { v = data.x_a.a.v }"#,
     )]);
-    assert!(!cs.errors.is_empty());
+    assert_eq!(cs.errors.len(), 1, "{:?}", cs.errors);
     for error in &cs.errors {
         assert!(
             error
