@@ -564,6 +564,52 @@ fn evaluates_the_functions_modules_use_most() {
     }
 }
 
+/// `slice` past a list's end fails in Terraform, so a slice of a list not known
+/// statically (the zones a data source returns) that evaluates has exactly its
+/// length: what is counted by it, or indexed by its keys, is known.
+#[test]
+fn a_slice_of_an_unknown_list_has_a_known_length() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+data "aws_availability_zones" "available" {}
+variable "end" {}
+locals {
+  azs     = slice(data.aws_availability_zones.available.names, 0, 3)
+  subnets = [for k, v in local.azs : cidrsubnet("10.0.0.0/16", 8, k)]
+}
+resource "aws_subnet" "s" {
+  count             = length(local.subnets)
+  cidr_block        = local.subnets[count.index]
+  availability_zone = local.azs[count.index]
+}
+resource "x_thing" "t" {
+  open_end = slice(data.aws_availability_zones.available.names, 0, var.end)
+  backward = try(slice(data.aws_availability_zones.available.names, 2, 1), "failed")
+}"#,
+    )]);
+    let subnets: Vec<String> = addresses(&cs)
+        .into_iter()
+        .filter(|a| a.starts_with("aws_subnet"))
+        .collect();
+    assert_eq!(
+        subnets,
+        ["aws_subnet.s[0]", "aws_subnet.s[1]", "aws_subnet.s[2]"]
+    );
+    let last = resource(&cs, "aws_subnet.s[2]");
+    assert_eq!(attr(last, "cidr_block"), &json(r#""10.0.2.0/24""#));
+    assert_eq!(
+        unknown_of(attr(last, "availability_zone")).reason(),
+        "read by the provider during plan (data source data.aws_availability_zones.available)"
+    );
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(
+        cause(attr(t, "open_end")),
+        &UnknownCause::NoValue("end".into())
+    );
+    assert_eq!(attr(t, "backward"), &json(r#""failed""#));
+}
+
 #[test]
 fn unknown_values_say_why_they_are_unknown() {
     let cs = one(&[(
