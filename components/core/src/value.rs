@@ -130,28 +130,38 @@ impl Unknown {
     /// reads; else the first data source, by its address (`data.TYPE.NAME`).
     /// `None` when it names neither (a plan's "known after apply" names nothing).
     pub fn awaited(&self) -> Option<Awaited<'_>> {
-        let resources = self.references.iter().filter(|r| {
-            ![
+        let mut data_source = None;
+        for reference in &self.references {
+            // A module's output names what it read inside the module
+            // (`module.vpc.aws_vpc.this`); anything else of a module's is an output
+            // that is not known for a reason of its own.
+            let mut within = reference.as_str();
+            while let Some(rest) = within.strip_prefix("module.") {
+                match rest.split_once('.') {
+                    Some((_, inner)) => within = inner,
+                    None => break,
+                }
+            }
+            let named = [
                 "var.", "local.", "each.", "count.", "module.", "path.", "self.",
             ]
             .iter()
-            .any(|p| r.starts_with(p))
-        });
-        let mut data_source = None;
-        for reference in resources {
-            if !reference.starts_with("data.") {
-                return Some(Awaited::Resource(reference));
+            .any(|p| within.starts_with(p));
+            if named || !within.contains('.') {
+                continue;
             }
-            data_source.get_or_insert(reference.as_str());
-        }
-        data_source.map(|reference| {
+            let Some(data) = within.strip_prefix("data.") else {
+                return Some(Awaited::Resource(reference));
+            };
             // `data.TYPE.NAME.ATTRIBUTE` is read from `data.TYPE.NAME`.
-            let end = reference
-                .match_indices('.')
-                .nth(2)
-                .map_or(reference.len(), |(at, _)| at);
-            Awaited::DataSource(&reference[..end])
-        })
+            let end = reference.len() - data.len()
+                + data
+                    .match_indices(['.', '['])
+                    .nth(1)
+                    .map_or(data.len(), |(at, _)| at);
+            data_source.get_or_insert(&reference[..end]);
+        }
+        data_source.map(Awaited::DataSource)
     }
 }
 

@@ -401,7 +401,9 @@ pub(super) fn report(
     message: impl Fn(&str) -> String,
 ) {
     let mut failed = false;
-    let mut unknown = false;
+    // The first policy that could not be read, which the message names so that
+    // the undetermined check says why.
+    let mut unknown = None;
     for (path, value) in policies {
         match policy::document(ctx, resource, value) {
             Tri::Known(document) => match check(&document) {
@@ -409,16 +411,22 @@ pub(super) fn report(
                     failed = true;
                     out.fail(message(&what), Some(&path));
                 }
-                Tri::Unknown => unknown = true,
+                Tri::Unknown => {
+                    unknown.get_or_insert(path);
+                }
                 Tri::Missing => {}
             },
-            Tri::Unknown => unknown = true,
+            Tri::Unknown => {
+                unknown.get_or_insert(path);
+            }
             Tri::Missing => {}
         }
     }
-    if unknown && !failed {
+    if let Some(path) = unknown
+        && !failed
+    {
         out.cannot_tell(format!(
-            "the policy of `{}` depends on values not known statically (a variable, a function call, or a value known only after apply)",
+            "the policy of `{}` (`{path}`) depends on values not known statically (a variable, a function call, or a value known only after apply)",
             resource.address
         ));
     }
