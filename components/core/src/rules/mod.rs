@@ -533,7 +533,9 @@ fn true_reason(resource: &Resource, reason: String) -> (String, String) {
     let Some(cause) = cause else {
         return (reason.clone(), reason);
     };
-    if cause.starts_with(AFTER_APPLY) {
+    // A bare "known only after apply" adds nothing to a reason that says so; one
+    // that names what the value waits for does.
+    if cause == AFTER_APPLY {
         return (reason, cause);
     }
     for (vague, plain) in [
@@ -720,7 +722,11 @@ resource "aws_security_group" "g" {
             sg[0]
                 .checks
                 .iter()
-                .all(|c| c.reason.contains("`ingress.0.cidr_blocks`")),
+                // The reason says what the value waits for, not only that it is unknown.
+                .all(|c| c.reason.contains("`ingress.0.cidr_blocks`")
+                    && c.reason.ends_with(
+                        "are not known: known only after apply (module.vpc.aws_vpc.this.arn)"
+                    )),
             "{:?}",
             sg[0].checks
         );
