@@ -16,21 +16,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::Scope;
-use super::expr::{Evaluator, Frame};
+use super::expr::{DataInstances, Evaluator, Frame};
 use super::instances::{count_instances, for_each_instances};
 use super::values::{Failure, as_index, to_template_string, unknown_with};
 use crate::address::InstanceKey;
 use crate::resource::Resource;
 use crate::value::{Awaited, Unknown, UnknownCause, Value};
-
-/// How references select an instance of a data block.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DataInstances {
-    /// No `count` or `for_each`: `data.x.y.attribute`.
-    Single,
-    /// `count` or `for_each`: `data.x.y[KEY].attribute`.
-    Keyed,
-}
 
 /// The data blocks of one module directory, and what has been read from them.
 #[derive(Default)]

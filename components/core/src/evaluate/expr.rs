@@ -10,7 +10,6 @@ use hcl_edit::expr::{
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 
-use super::data_sources::DataInstances;
 use super::functions;
 use super::values::{
     self, Failure, as_bool, as_index, equal, number_from_f64, to_number, to_template_string,
@@ -52,6 +51,15 @@ pub(crate) trait Names {
         key: Option<&Value>,
         attribute: &str,
     ) -> Eval;
+}
+
+/// How references select an instance of a data block ([`Names::data_block`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DataInstances {
+    /// No `count` or `for_each`: `data.x.y.attribute`.
+    Single,
+    /// `count` or `for_each`: `data.x.y[KEY].attribute`.
+    Keyed,
 }
 
 /// Values bound while evaluating: `count.index`, `each.*`, `for` and `dynamic`

@@ -33,8 +33,7 @@ use crate::resource::Resource;
 use crate::terraform::{Configuration, Local, Variable, VariableValue};
 use crate::value::{Sensitive, Unknown, UnknownCause, Value};
 
-use data_sources::DataInstances;
-use expr::{Eval, Evaluator, Frame, Names};
+use expr::{DataInstances, Eval, Evaluator, Frame, Names};
 use inputs::{Given, RootInputs};
 
 pub use inputs::{CommandLineVariable, VarArgumentError, VariableInputs};

@@ -4,8 +4,7 @@
 
 use hcl_edit::expr::{Expression, ObjectKey};
 
-use super::data_sources::DataInstances;
-use super::expr::{Eval, Evaluator, Frame, Names};
+use super::expr::{DataInstances, Eval, Evaluator, Frame, Names};
 use super::values::{Failure, to_number};
 use crate::value::{Text, Value, ValueMap};
 
