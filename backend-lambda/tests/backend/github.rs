@@ -636,7 +636,7 @@ async fn unified_diff_of_pr_files_is_reviewed_as_a_diff() {
         .find(|f| f.file.as_deref() == Some("providers.tf"))
         .unwrap_or_else(|| panic!("the added key is found: {:#?}", review.findings));
     // An added `.tf` file is read as configuration too: the key is reported once, on
-    // the provider block that holds it (lines 1-4), which covers added line 3.
+    // the provider argument that holds it, which covers added line 3.
     assert_eq!(secret.rule_id, "RG-SECRET-001");
     let (start, end) = (secret.line.unwrap_or(0), secret.end_line.or(secret.line));
     assert!(

@@ -46,7 +46,8 @@ pub struct Resource {
     /// Where the block is declared.
     pub source: SourceSpan,
     /// Lines of individual attributes and nested blocks, keyed by dotted path
-    /// (`versioning`, `rule.0.apply_server_side_encryption_by_default.sse_algorithm`).
+    /// (`versioning`, `rule.0.apply_server_side_encryption_by_default.sse_algorithm`),
+    /// and of the entries of objects written in an attribute (`tags.owner`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub attribute_lines: BTreeMap<String, LineRange>,
     /// Meta-arguments (`count`, `for_each`, `depends_on`, `lifecycle`), HCL only.

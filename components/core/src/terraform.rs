@@ -78,6 +78,11 @@ pub struct ModuleCall {
     /// above it (native syntax only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub arguments: BTreeMap<String, ArgumentSource>,
+    /// Where each input and each entry of an object written in one is
+    /// (`tags.owner`), by dotted path (native syntax only): what a finding inside
+    /// an input points at.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attribute_lines: BTreeMap<String, LineRange>,
 }
 
 /// Where a module call's argument is written.
@@ -150,6 +155,11 @@ pub struct ProviderConfig {
     pub attributes: ValueMap,
     /// Where it is declared.
     pub source: SourceSpan,
+    /// Where each argument, nested block and entry of an object written in an
+    /// argument is (`assume_role.0.role_arn`), by dotted path (native syntax only),
+    /// as a resource's `attribute_lines`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub attribute_lines: BTreeMap<String, LineRange>,
 }
 
 /// `name = value` in a `.tfvars` file.

@@ -62,6 +62,7 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                         inputs,
                         source: span(),
                         arguments: BTreeMap::new(),
+                        attribute_lines: BTreeMap::new(),
                     });
                 }
             }
@@ -127,6 +128,7 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                             alias,
                             attributes,
                             source: span(),
+                            attribute_lines: BTreeMap::new(),
                         });
                     }
                 }

@@ -90,27 +90,18 @@ impl Unknown {
     }
 
     /// Why the value is unknown, for people: "no value given for variable
-    /// \"region\"", "known only after apply (aws_s3_bucket.logs.id)".
+    /// \"region\"", "known only after apply (aws_s3_bucket.logs.id)", "read by the
+    /// provider during plan (data source data.aws_kms_alias.s3)".
     pub fn reason(&self) -> String {
         match &self.cause {
             UnknownCause::NotEvaluated => "not evaluated statically".to_owned(),
-            UnknownCause::AfterApply => {
-                // The first resource reference is what the value waits for.
-                let resource = self.references.iter().find(|r| {
-                    ![
-                        "var.", "local.", "each.", "count.", "module.", "path.", "self.",
-                    ]
-                    .iter()
-                    .any(|p| r.starts_with(p))
-                });
-                match resource {
-                    Some(r) if r.starts_with("data.") => {
-                        format!("read by the provider during plan ({r})")
-                    }
-                    Some(r) => format!("known only after apply ({r})"),
-                    None => "known only after apply".to_owned(),
+            UnknownCause::AfterApply => match self.awaited() {
+                Some(Awaited::Resource(r)) => format!("known only after apply ({r})"),
+                Some(Awaited::DataSource(d)) => {
+                    format!("read by the provider during plan (data source {d})")
                 }
-            }
+                None => "known only after apply".to_owned(),
+            },
             UnknownCause::Unconfigured => {
                 "not set in configuration; the provider computes it during apply".to_owned()
             }
@@ -120,6 +111,57 @@ impl Unknown {
             UnknownCause::Outside(what) => what.clone(),
             UnknownCause::Invalid(why) => format!("invalid expression: {why}"),
         }
+    }
+}
+
+/// What a value known only after apply waits for (see [`Unknown::awaited`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Awaited<'u> {
+    /// A managed resource's attribute (`aws_s3_bucket.logs.id`): known once applied.
+    Resource(&'u str),
+    /// A data source (`data.aws_kms_alias.s3`): the provider reads it during plan,
+    /// unless its own arguments wait for apply.
+    DataSource(&'u str),
+}
+
+impl Unknown {
+    /// What the value waits for, from its references: the first managed resource,
+    /// since a value that needs one is known only after apply whatever else it
+    /// reads; else the first data source, by its address (`data.TYPE.NAME`).
+    /// `None` when it names neither (a plan's "known after apply" names nothing).
+    pub fn awaited(&self) -> Option<Awaited<'_>> {
+        let mut data_source = None;
+        for reference in &self.references {
+            // A module's output names what it read inside the module
+            // (`module.vpc.aws_vpc.this`); anything else of a module's is an output
+            // that is not known for a reason of its own.
+            let mut within = reference.as_str();
+            while let Some(rest) = within.strip_prefix("module.") {
+                match rest.split_once('.') {
+                    Some((_, inner)) => within = inner,
+                    None => break,
+                }
+            }
+            let named = [
+                "var.", "local.", "each.", "count.", "module.", "path.", "self.",
+            ]
+            .iter()
+            .any(|p| within.starts_with(p));
+            if named || !within.contains('.') {
+                continue;
+            }
+            let Some(data) = within.strip_prefix("data.") else {
+                return Some(Awaited::Resource(reference));
+            };
+            // `data.TYPE.NAME.ATTRIBUTE` is read from `data.TYPE.NAME`.
+            let end = reference.len() - data.len()
+                + data
+                    .match_indices(['.', '['])
+                    .nth(1)
+                    .map_or(data.len(), |(at, _)| at);
+            data_source.get_or_insert(&reference[..end]);
+        }
+        data_source.map(Awaited::DataSource)
     }
 }
 

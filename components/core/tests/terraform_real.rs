@@ -16,17 +16,29 @@ fn corpus() -> PathBuf {
 
 /// The module's own directory (not its examples or submodules), as documents.
 fn module(name: &str) -> ChangeSet {
-    let dir = corpus().join("terraform-real").join(name);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .flatten()
-        .map(|e| e.path())
+    directories(name, &[""])
+}
+
+/// Directories of a module (`""` for its root, `examples/complete`), as documents
+/// named relative to the module, so that an example's `source = "../../"` finds it.
+fn directories(name: &str, dirs: &[&str]) -> ChangeSet {
+    let root = corpus().join("terraform-real").join(name);
+    let mut paths: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|dir| {
+            let dir = root.join(dir);
+            std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .flatten()
+                .map(|e| e.path())
+        })
         .filter(|p| is_configuration(p))
         .collect();
     paths.sort();
     let documents = paths.iter().map(|p| {
         let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        Document::detect(p.to_string_lossy(), text)
+        let name = p.strip_prefix(&root).unwrap_or(p);
+        Document::detect(name.to_string_lossy(), text)
     });
     ChangeSet::from_documents(Origin::Local, documents)
 }
@@ -171,4 +183,51 @@ fn terraform_aws_modules_vpc_leaves_out_what_its_defaults_turn_off() {
     );
     let review = review(&cs);
     assert!(rules_on(&review, "aws_default_vpc.this").is_empty());
+}
+
+/// The network-acls example counts its ACL rules by subnets over
+/// `slice(data.aws_availability_zones.available.names, 0, 3)`: three zones, so the
+/// rules are expanded and judged, none left undetermined.
+#[test]
+fn terraform_aws_modules_vpc_network_acls_example_expands_and_judges_its_rules() {
+    let cs = directories(
+        "terraform-aws-modules--terraform-aws-vpc",
+        &["", "examples/network-acls"],
+    );
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let addresses = addresses(&cs);
+    let inbound: Vec<&String> = addresses
+        .iter()
+        .filter(|a| a.starts_with("module.vpc.aws_network_acl_rule.public_inbound"))
+        .collect();
+    // `concat(default_inbound, public_inbound)`: one rule and five.
+    assert_eq!(inbound.len(), 6, "{addresses:?}");
+    assert!(
+        addresses.contains(&"module.vpc.aws_subnet.public[2]".to_owned()),
+        "{addresses:?}"
+    );
+    let review = review(&cs);
+    // Rule 120 opens SSH and rule 130 RDP to the internet.
+    for address in [
+        "module.vpc.aws_network_acl_rule.public_inbound[3]",
+        "module.vpc.aws_network_acl_rule.public_inbound[4]",
+    ] {
+        assert!(
+            rules_on(&review, address).contains(&"RG-AWS-VPC-005".to_owned()),
+            "{address}: {:?}",
+            rules_on(&review, address)
+        );
+    }
+    assert!(
+        rules_on(&review, "module.vpc.aws_network_acl_rule.public_inbound[1]").is_empty(),
+        "port 80 is not an admin port"
+    );
+    assert!(
+        review
+            .undetermined
+            .iter()
+            .all(|u| !u.resource.contains("aws_network_acl")),
+        "{:?}",
+        review.undetermined
+    );
 }

@@ -38,6 +38,28 @@ pub(crate) trait Names {
     fn depth(&self) -> &std::cell::Cell<usize>;
     /// `module.NAME`: the call's outputs, or why they are not known.
     fn module(&self, call: &str) -> Result<Value, String>;
+    /// How the module's data block `data.TYPE.NAME` is instanced; `None` when the
+    /// module declares no such block (the reference then stays unknown).
+    fn data_block(&self, data_type: &str, name: &str) -> Option<DataInstances>;
+    /// `data.TYPE.NAME[KEY].ATTRIBUTE` of a block [`Names::data_block`] knows: the
+    /// argument's value when the block writes it, else an unknown value naming
+    /// the data source. `key` is `None` for a block without `count`/`for_each`.
+    fn data_attribute(
+        &self,
+        data_type: &str,
+        name: &str,
+        key: Option<&Value>,
+        attribute: &str,
+    ) -> Eval;
+}
+
+/// How references select an instance of a data block ([`Names::data_block`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DataInstances {
+    /// No `count` or `for_each`: `data.x.y.attribute`.
+    Single,
+    /// `count` or `for_each`: `data.x.y[KEY].attribute`.
+    Keyed,
 }
 
 /// Values bound while evaluating: `count.index`, `each.*`, `for` and `dynamic`
@@ -367,9 +389,8 @@ impl<'a> Evaluator<'a> {
                 let (Some(data_type), Some(data_name)) = (attr(0), attr(1)) else {
                     return Err(needs_attr("a data source's type and name"));
                 };
-                let reference =
-                    reference_text(&format!("data.{data_type}.{data_name}"), &operators[2..]);
-                (unknown_with(UnknownCause::AfterApply, vec![reference]), 2)
+                let (value, used) = self.data_reference(data_type, data_name, &operators[2..])?;
+                (value, 2 + used)
             }
             _ => {
                 let Some(resource_name) = attr(0) else {
@@ -387,6 +408,53 @@ impl<'a> Evaluator<'a> {
                 (unknown_with(UnknownCause::AfterApply, vec![reference]), 1)
             }
         })
+    }
+
+    /// `data.TYPE.NAME` followed by `operators`: one attribute of one instance read
+    /// through [`Names::data_attribute`], and how many operators that took. A data
+    /// source the module does not declare, a splat over its instances or the whole
+    /// object stays unknown, read by the provider.
+    fn data_reference(
+        &mut self,
+        data_type: &str,
+        name: &str,
+        operators: &[&TraversalOperator],
+    ) -> Result<(Value, usize), Failure> {
+        let base = format!("data.{data_type}.{name}");
+        let unread = |operators: &[&TraversalOperator]| {
+            let reference = reference_text(&base, operators);
+            Ok((unknown_with(UnknownCause::AfterApply, vec![reference]), 0))
+        };
+        let Some(instances) = self.names.data_block(data_type, name) else {
+            return unread(operators);
+        };
+        let (key, used) = match (instances, operators.first()) {
+            (DataInstances::Single, _) => (None, 0),
+            (DataInstances::Keyed, Some(TraversalOperator::Index(index))) => {
+                (Some(values::unmark(self.eval(index)?).0), 1)
+            }
+            (DataInstances::Keyed, Some(TraversalOperator::LegacyIndex(n))) => {
+                (Some(Value::Number((*n.value()).into())), 1)
+            }
+            _ => return unread(operators),
+        };
+        let Some(TraversalOperator::GetAttr(attribute)) = operators.get(used) else {
+            return unread(operators);
+        };
+        let attribute = attribute.as_str();
+        if let Some(unknown @ Value::Unknown(_)) = key {
+            // Which instance is not known: nor is its attribute.
+            let read = unknown_with(
+                UnknownCause::AfterApply,
+                vec![format!("{base}.{attribute}")],
+            );
+            let value = unknown_among(&[unknown, read]).unwrap_or_else(Value::unknown_after_apply);
+            return Ok((value, used + 1));
+        }
+        let value = self
+            .names
+            .data_attribute(data_type, name, key.as_ref(), attribute)?;
+        Ok((value, used + 1))
     }
 
     pub fn template(&mut self, template: &Template) -> Eval {

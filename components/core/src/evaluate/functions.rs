@@ -143,6 +143,7 @@ fn dispatch(name: &str, args: Vec<Value>) -> Eval {
             | "tolist"
             | "toset"
             | "tomap"
+            | "slice"
     );
     if !partial_ok && let Some(unknown) = top_level_unknown(&args) {
         return Ok(unknown);
@@ -326,6 +327,27 @@ fn dispatch(name: &str, args: Vec<Value>) -> Eval {
         }
         "slice" => {
             arity(name, &args, 3, 3)?;
+            if args[1].is_unknown() || args[2].is_unknown() {
+                return Ok(top_level_unknown(&args).unwrap_or_else(Value::unknown_after_apply));
+            }
+            if let Value::Unknown(unknown) = &args[0] {
+                // Terraform fails a slice past the end of the list, so one that
+                // evaluates has exactly `end - start` elements, each unknown for the
+                // list's reason: `slice(data.aws_availability_zones.x.names, 0, 3)`
+                // is three zones, and what is counted or indexed by them is known.
+                let (start, end) = (as_index(&args[1])?, as_index(&args[2])?);
+                if start > end {
+                    return Err(Failure::Error("`slice`: indexes out of range".into()));
+                }
+                if end - start > MAX_COLLECTION {
+                    return Err(Failure::Invalid(format!(
+                        "a function result has more than {MAX_COLLECTION} elements"
+                    )));
+                }
+                let mut element = unknown.clone();
+                element.expression = None;
+                return Ok(Value::List(vec![Value::Unknown(element); end - start]));
+            }
             let items = list(&args[0], "the first argument of `slice`")?;
             let (start, end) = (as_index(&args[1])?, as_index(&args[2])?);
             if start > end || end > items.len() {

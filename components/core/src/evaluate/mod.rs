@@ -14,6 +14,7 @@
 //! runaway expansion) are input errors. Every module has a step budget and every
 //! collection a size cap, so no input can make evaluation slow.
 
+mod data_sources;
 mod expr;
 mod functions;
 mod inputs;
@@ -32,7 +33,7 @@ use crate::resource::Resource;
 use crate::terraform::{Configuration, Local, Variable, VariableValue};
 use crate::value::{Sensitive, Unknown, UnknownCause, Value};
 
-use expr::{Eval, Evaluator, Frame, Names};
+use expr::{DataInstances, Eval, Evaluator, Frame, Names};
 use inputs::{Given, RootInputs};
 
 pub use inputs::{CommandLineVariable, VarArgumentError, VariableInputs};
@@ -78,6 +79,13 @@ pub(crate) fn evaluate(
         return (input_problems, Vec::new());
     }
     let resources = std::mem::take(&mut configuration.resources);
+    // Any expression of a module may read its data blocks' arguments, before or
+    // after the blocks themselves are expanded: they are read as written.
+    let data_blocks: Vec<Resource> = resources
+        .iter()
+        .filter(|r| r.address.mode == crate::address::Mode::Data && !already_evaluated(r))
+        .cloned()
+        .collect();
     let mut scopes: Vec<Scope<'_>> = Vec::new();
     let mut by_dir: HashMap<String, usize> = HashMap::new();
     let mut scope_of = |dir: &str, scopes: &mut Vec<Scope<'_>>| -> usize {
@@ -95,6 +103,10 @@ pub(crate) fn evaluate(
     for local in &configuration.locals {
         let i = scope_of(directory(&local.source.file), &mut scopes);
         scopes[i].locals.insert(&local.name, local);
+    }
+    for block in &data_blocks {
+        let i = scope_of(directory(&block.source.file), &mut scopes);
+        scopes[i].data.declare(block);
     }
     for value in &configuration.variable_values {
         // Terraform loads terraform.tfvars, then terraform.tfvars.json, then the
@@ -243,6 +255,8 @@ struct Scope<'c> {
     trace: provenance::Trace,
     /// A module instance's variables' provenance, from its call's arguments.
     input_chains: HashMap<String, Vec<crate::resource::ProvenanceLink>>,
+    /// The directory's data blocks, for `data.TYPE.NAME` references.
+    data: data_sources::DataBlocks<'c>,
 }
 
 impl<'c> Scope<'c> {
@@ -265,6 +279,7 @@ impl<'c> Scope<'c> {
             unevaluated: RefCell::new(HashMap::new()),
             trace: provenance::Trace::default(),
             input_chains: HashMap::new(),
+            data: data_sources::DataBlocks::default(),
         }
     }
 
@@ -280,6 +295,7 @@ impl<'c> Scope<'c> {
         scope.input_chains = input_chains;
         scope.variables = self.variables.clone();
         scope.locals = self.locals.clone();
+        scope.data = self.data.for_instance();
         scope.module = module;
         scope.inputs = Some(inputs);
         scope
@@ -634,6 +650,20 @@ impl Names for Scope<'_> {
 
     fn depth(&self) -> &Cell<usize> {
         &self.depth
+    }
+
+    fn data_block(&self, data_type: &str, name: &str) -> Option<DataInstances> {
+        self.data.instances(data_type, name)
+    }
+
+    fn data_attribute(
+        &self,
+        data_type: &str,
+        name: &str,
+        key: Option<&Value>,
+        attribute: &str,
+    ) -> Eval {
+        self.read_data(data_type, name, key, attribute)
     }
 
     fn module(&self, call: &str) -> Result<Value, String> {

@@ -564,6 +564,52 @@ fn evaluates_the_functions_modules_use_most() {
     }
 }
 
+/// `slice` past a list's end fails in Terraform, so a slice of a list not known
+/// statically (the zones a data source returns) that evaluates has exactly its
+/// length: what is counted by it, or indexed by its keys, is known.
+#[test]
+fn a_slice_of_an_unknown_list_has_a_known_length() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+data "aws_availability_zones" "available" {}
+variable "end" {}
+locals {
+  azs     = slice(data.aws_availability_zones.available.names, 0, 3)
+  subnets = [for k, v in local.azs : cidrsubnet("10.0.0.0/16", 8, k)]
+}
+resource "aws_subnet" "s" {
+  count             = length(local.subnets)
+  cidr_block        = local.subnets[count.index]
+  availability_zone = local.azs[count.index]
+}
+resource "x_thing" "t" {
+  open_end = slice(data.aws_availability_zones.available.names, 0, var.end)
+  backward = try(slice(data.aws_availability_zones.available.names, 2, 1), "failed")
+}"#,
+    )]);
+    let subnets: Vec<String> = addresses(&cs)
+        .into_iter()
+        .filter(|a| a.starts_with("aws_subnet"))
+        .collect();
+    assert_eq!(
+        subnets,
+        ["aws_subnet.s[0]", "aws_subnet.s[1]", "aws_subnet.s[2]"]
+    );
+    let last = resource(&cs, "aws_subnet.s[2]");
+    assert_eq!(attr(last, "cidr_block"), &json(r#""10.0.2.0/24""#));
+    assert_eq!(
+        unknown_of(attr(last, "availability_zone")).reason(),
+        "read by the provider during plan (data source data.aws_availability_zones.available)"
+    );
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(
+        cause(attr(t, "open_end")),
+        &UnknownCause::NoValue("end".into())
+    );
+    assert_eq!(attr(t, "backward"), &json(r#""failed""#));
+}
+
 #[test]
 fn unknown_values_say_why_they_are_unknown() {
     let cs = one(&[(
@@ -605,11 +651,9 @@ resource "x_thing" "t" {
     let Value::Unknown(data) = attr(t, "data_value") else {
         panic!("unknown")
     };
-    assert!(
-        data.reason()
-            .starts_with("read by the provider during plan"),
-        "{}",
-        data.reason()
+    assert_eq!(
+        data.reason(),
+        "read by the provider during plan (data source data.aws_caller_identity.me)"
     );
     assert!(
         matches!(cause(attr(t, "from_mod")), UnknownCause::Outside(m) if m.contains("module \"network\""))
@@ -618,6 +662,261 @@ resource "x_thing" "t" {
     assert!(matches!(
         cause(attr(t, "workspace")),
         UnknownCause::Outside(_)
+    ));
+}
+
+// Data sources.
+
+fn unknown_of(value: &Value) -> &crate::value::Unknown {
+    match value {
+        Value::Unknown(u) => u,
+        other => panic!("expected an unknown value, got {other}"),
+    }
+}
+
+#[test]
+fn a_data_sources_arguments_are_facts_and_its_other_attributes_name_it() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "service" { default = "s3" }
+data "aws_kms_alias" "s3" { name = "alias/aws/${var.service}" }
+data "aws_iam_policy" "admin" { arn = "arn:aws:iam::aws:policy/AdministratorAccess" }
+resource "x_thing" "t" {
+  alias_name = data.aws_kms_alias.s3.name
+  shouted    = upper(data.aws_kms_alias.s3.name)
+  key_arn    = data.aws_kms_alias.s3.target_key_arn
+  policy_arn = data.aws_iam_policy.admin.arn
+  policy_id  = data.aws_iam_policy.admin.id
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "alias_name"), &json(r#""alias/aws/s3""#));
+    assert_eq!(attr(t, "shouted"), &json(r#""ALIAS/AWS/S3""#));
+    assert_eq!(
+        attr(t, "policy_arn"),
+        &json(r#""arn:aws:iam::aws:policy/AdministratorAccess""#)
+    );
+    let key = unknown_of(attr(t, "key_arn"));
+    assert_eq!(key.cause, UnknownCause::AfterApply);
+    assert_eq!(key.references, ["data.aws_kms_alias.s3.target_key_arn"]);
+    assert_eq!(
+        key.reason(),
+        "read by the provider during plan (data source data.aws_kms_alias.s3)"
+    );
+    assert_eq!(
+        unknown_of(attr(t, "policy_id")).references,
+        ["data.aws_iam_policy.admin.id"]
+    );
+    // The data block itself is evaluated like a resource.
+    let alias = resource(&cs, "data.aws_kms_alias.s3");
+    assert_eq!(attr(alias, "name"), &json(r#""alias/aws/s3""#));
+}
+
+#[test]
+fn data_sources_with_count_or_for_each_are_read_per_instance() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+data "aws_kms_alias" "numbered" {
+  count = 2
+  name  = count.index == 0 ? "alias/aws/s3" : "alias/mine"
+}
+data "aws_kms_alias" "keyed" {
+  for_each = { s3 = "aws/s3", app = "app" }
+  name     = "alias/${each.value}"
+}
+resource "x_thing" "t" {
+  first   = data.aws_kms_alias.numbered[0].name
+  second  = data.aws_kms_alias.numbered[1].name
+  app     = data.aws_kms_alias.keyed["app"].name
+  arn     = data.aws_kms_alias.keyed["s3"].arn
+  missing = try(data.aws_kms_alias.numbered[5].name, "none")
+  nokey   = try(data.aws_kms_alias.keyed["db"].name, "none")
+  names   = data.aws_kms_alias.numbered[*].name
+}
+resource "x_thing" "each" {
+  count = 2
+  name  = data.aws_kms_alias.numbered[count.index].name
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    assert_eq!(attr(t, "first"), &json(r#""alias/aws/s3""#));
+    assert_eq!(attr(t, "second"), &json(r#""alias/mine""#));
+    assert_eq!(attr(t, "app"), &json(r#""alias/app""#));
+    // An attribute the provider returns names the instance read, as a plan does.
+    assert_eq!(
+        unknown_of(attr(t, "arn")).references,
+        [
+            "data.aws_kms_alias.keyed.arn",
+            "data.aws_kms_alias.keyed[\"s3\"]"
+        ]
+    );
+    assert_eq!(attr(t, "missing"), &json(r#""none""#));
+    assert_eq!(attr(t, "nokey"), &json(r#""none""#));
+    // A splat over the instances is left to the provider.
+    assert_eq!(
+        unknown_of(attr(t, "names")).references,
+        ["data.aws_kms_alias.numbered"]
+    );
+    assert_eq!(
+        attr(resource(&cs, "x_thing.each[1]"), "name"),
+        &json(r#""alias/mine""#)
+    );
+    assert_eq!(
+        attr(resource(&cs, "data.aws_kms_alias.keyed[\"app\"]"), "name"),
+        &json(r#""alias/app""#)
+    );
+}
+
+#[test]
+fn an_unknown_instance_key_leaves_the_attribute_unknown_for_the_keys_reason() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+variable "which" {}
+data "aws_kms_alias" "numbered" {
+  count = 2
+  name  = "alias/${count.index}"
+}
+resource "x_thing" "t" {
+  name = data.aws_kms_alias.numbered[var.which].name
+}"#,
+    )]);
+    let name = unknown_of(attr(resource(&cs, "x_thing.t"), "name"));
+    assert_eq!(name.cause, UnknownCause::NoValue("which".into()));
+    assert!(
+        name.references
+            .contains(&"data.aws_kms_alias.numbered.name".to_owned()),
+        "{:?}",
+        name.references
+    );
+}
+
+#[test]
+fn a_data_source_that_waits_for_a_resource_is_known_only_after_apply() {
+    let cs = one(&[(
+        "main.tf",
+        r#"
+resource "aws_kms_key" "k" {}
+data "aws_kms_key" "by_id" { key_id = aws_kms_key.k.key_id }
+resource "aws_s3_bucket" "b" {}
+data "aws_iam_policy_document" "read" {
+  dynamic "statement" {
+    for_each = ["s3:GetObject"]
+    content {
+      actions   = [statement.value]
+      resources = ["${aws_s3_bucket.b.arn}/*"]
+    }
+  }
+}
+resource "x_thing" "t" {
+  arn    = data.aws_kms_key.by_id.arn
+  key_id = data.aws_kms_key.by_id.key_id
+  policy = data.aws_iam_policy_document.read.json
+}"#,
+    )]);
+    let t = resource(&cs, "x_thing.t");
+    // What a `dynamic` block makes counts too.
+    assert_eq!(
+        unknown_of(attr(t, "policy")).reason(),
+        "known only after apply (aws_s3_bucket.b.arn)"
+    );
+    let arn = unknown_of(attr(t, "arn"));
+    // Terraform reads the data source during apply, once the key exists.
+    assert_eq!(
+        arn.reason(),
+        "known only after apply (aws_kms_key.k.key_id)"
+    );
+    assert_eq!(arn.references[0], "data.aws_kms_key.by_id.arn");
+    let key_id = unknown_of(attr(t, "key_id"));
+    assert_eq!(
+        key_id.references,
+        ["data.aws_kms_key.by_id.key_id", "aws_kms_key.k.key_id"]
+    );
+    assert_eq!(
+        key_id.reason(),
+        "known only after apply (aws_kms_key.k.key_id)"
+    );
+}
+
+#[test]
+fn a_modules_data_sources_read_each_instances_variables() {
+    let cs = one(&[
+        (
+            "main.tf",
+            r#"
+module "aws_managed" {
+  source = "./key"
+  alias  = "alias/aws/s3"
+}
+module "own" {
+  source = "./key"
+  alias  = "alias/own"
+}"#,
+        ),
+        (
+            "key/main.tf",
+            r#"
+variable "alias" {}
+data "aws_kms_alias" "this" { name = var.alias }
+resource "x_thing" "t" { name = data.aws_kms_alias.this.name }"#,
+        ),
+    ]);
+    for (address, expected) in [
+        ("module.aws_managed.x_thing.t", r#""alias/aws/s3""#),
+        ("module.own.x_thing.t", r#""alias/own""#),
+    ] {
+        assert_eq!(attr(resource(&cs, address), "name"), &json(expected));
+    }
+}
+
+#[test]
+fn an_invalid_data_source_argument_is_one_input_error_wherever_it_is_read() {
+    let cs = change_set(&[(
+        "main.tf",
+        r#"
+data "aws_kms_alias" "bad" {
+  name = True
+}
+resource "x_thing" "t" {
+  name = data.aws_kms_alias.bad.name
+  arn  = data.aws_kms_alias.bad.arn
+}"#,
+    )]);
+    assert_eq!(cs.errors.len(), 1, "{:?}", cs.errors);
+    assert_eq!(cs.errors[0].line, Some(3));
+    assert!(
+        cs.errors[0].message.contains("unknown name `True`"),
+        "{:?}",
+        cs.errors
+    );
+    let t = resource(&cs, "x_thing.t");
+    assert!(matches!(cause(attr(t, "name")), UnknownCause::Invalid(_)));
+}
+
+#[test]
+fn data_sources_that_refer_to_each_other_in_a_cycle_are_an_input_error() {
+    let cs = change_set(&[(
+        "main.tf",
+        r#"
+data "x_a" "a" { v = data.x_b.b.v }
+data "x_b" "b" { v = data.x_a.a.v }
+resource "x_thing" "t" { v = data.x_a.a.v }"#,
+    )]);
+    assert_eq!(cs.errors.len(), 1, "{:?}", cs.errors);
+    for error in &cs.errors {
+        assert!(
+            error
+                .message
+                .contains("data sources refer to each other in a cycle"),
+            "{:?}",
+            cs.errors
+        );
+    }
+    assert!(matches!(
+        cause(attr(resource(&cs, "x_thing.t"), "v")),
+        UnknownCause::Invalid(_)
     ));
 }
 

@@ -4,7 +4,7 @@
 
 use hcl_edit::expr::{Expression, ObjectKey};
 
-use super::expr::{Eval, Evaluator, Frame, Names};
+use super::expr::{DataInstances, Eval, Evaluator, Frame, Names};
 use super::values::{Failure, to_number};
 use crate::value::{Text, Value, ValueMap};
 
@@ -34,6 +34,14 @@ impl Names for NoNames {
     }
     fn module(&self, call: &str) -> Result<Value, String> {
         Err(format!("module \"{call}\" is not evaluated"))
+    }
+    fn data_block(&self, _: &str, _: &str) -> Option<DataInstances> {
+        None
+    }
+    fn data_attribute(&self, data_type: &str, name: &str, _: Option<&Value>, _: &str) -> Eval {
+        Err(Failure::Invalid(format!(
+            "a type's default cannot refer to data.{data_type}.{name}"
+        )))
     }
 }
 

@@ -30,6 +30,9 @@ use crate::value::{Value, ValueMap};
 
 mod partial;
 
+/// Objects in an attribute's value get lines per entry this deep.
+const MAX_ENTRY_DEPTH: usize = 16;
+
 pub use partial::{Partial, Piece};
 
 /// Parses a `.tf` file.
@@ -250,7 +253,7 @@ impl<'a> Ctx<'a> {
                     .push(self.resource(mode, labels[0], labels[1], block));
             }),
             "module" => expect(1, "name").map(|()| {
-                let mut inputs = self.attributes(&block.body);
+                let (mut inputs, attribute_lines) = self.attributes_with_lines(&block.body);
                 let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
                 let arguments = block
                     .body
@@ -271,6 +274,7 @@ impl<'a> Ctx<'a> {
                     inputs,
                     source: self.span(block.span()),
                     arguments,
+                    attribute_lines,
                 });
             }),
             "variable" => expect(1, "name").map(|()| {
@@ -312,7 +316,7 @@ impl<'a> Ctx<'a> {
                 });
             }),
             "provider" => expect(1, "name").map(|()| {
-                let mut attributes = self.attributes(&block.body);
+                let (mut attributes, attribute_lines) = self.attributes_with_lines(&block.body);
                 let alias = attributes
                     .remove("alias")
                     .and_then(|v| v.as_str().map(str::to_owned));
@@ -321,6 +325,7 @@ impl<'a> Ctx<'a> {
                     alias,
                     attributes,
                     source: self.span(block.span()),
+                    attribute_lines,
                 });
             }),
             // terraform, moved, import, removed, check: nothing to review in them yet.
@@ -387,13 +392,72 @@ impl<'a> Ctx<'a> {
 
     /// The attributes of a body (nested blocks included), without line bookkeeping.
     fn attributes(&self, body: &Body) -> ValueMap {
+        self.attributes_with_lines(body).0
+    }
+
+    /// The attributes of a body (nested blocks included) and where each is written,
+    /// by dotted path.
+    fn attributes_with_lines(&self, body: &Body) -> (ValueMap, BTreeMap<String, LineRange>) {
         let mut map = ValueMap::new();
         let mut lines = BTreeMap::new();
         let mut dynamic = Vec::new();
         for structure in body.iter() {
             self.structure_into(structure, "", &mut map, &mut lines, &mut dynamic);
         }
-        map
+        (map, lines)
+    }
+
+    /// Adds where each entry of the objects written in a value is (`tags.owner`,
+    /// `environment.0.value`), so that what is found inside an attribute points at
+    /// its own line rather than the attribute's first.
+    fn entry_lines(
+        &self,
+        path: &str,
+        value: &Expression,
+        lines: &mut BTreeMap<String, LineRange>,
+        depth: usize,
+    ) {
+        // Deeper than anyone writes by hand; the bound keeps the recursion short.
+        if depth > MAX_ENTRY_DEPTH {
+            return;
+        }
+        match value {
+            Expression::Object(object) => {
+                for (key, entry) in object.iter() {
+                    let name = match key {
+                        ObjectKey::Ident(ident) => ident.as_str().to_owned(),
+                        ObjectKey::Expression(Expression::String(s)) => s.value().to_string(),
+                        ObjectKey::Expression(_) => continue,
+                    };
+                    let (Some(from), Some(to)) = (key.span(), entry.expr().span()) else {
+                        continue;
+                    };
+                    let entry_path = format!("{path}.{name}");
+                    lines.insert(
+                        entry_path.clone(),
+                        self.lines.lines(self.source, &(from.start..to.end)),
+                    );
+                    self.entry_lines(&entry_path, entry.expr(), lines, depth + 1);
+                }
+            }
+            Expression::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if !matches!(item, Expression::Object(_) | Expression::Array(_)) {
+                        continue;
+                    }
+                    let Some(span) = item.span() else {
+                        continue;
+                    };
+                    let item_path = format!("{path}.{i}");
+                    lines.insert(item_path.clone(), self.lines.lines(self.source, &span));
+                    self.entry_lines(&item_path, item, lines, depth + 1);
+                }
+            }
+            Expression::Parenthesis(inner) => {
+                self.entry_lines(path, inner.inner(), lines, depth + 1);
+            }
+            _ => {}
+        }
     }
 
     /// Adds one attribute or nested block to `map`. Nested blocks become lists of maps
@@ -409,12 +473,11 @@ impl<'a> Ctx<'a> {
         match structure {
             Structure::Attribute(attr) => {
                 let key = attr.key.as_str();
+                let path = format!("{prefix}{key}");
                 if let Some(span) = attr.span() {
-                    lines.insert(
-                        format!("{prefix}{key}"),
-                        self.lines.lines(self.source, &span),
-                    );
+                    lines.insert(path.clone(), self.lines.lines(self.source, &span));
                 }
+                self.entry_lines(&path, &attr.value, lines, 0);
                 map.insert(key, self.eval(&attr.value));
             }
             Structure::Block(block) if block.has_ident("dynamic") => {

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::address::Mode;
+use crate::address::{Address, Mode};
 use crate::changeset::ChangeSet;
 use crate::resource::{ChangeAction, Resource};
 use crate::rules::values::{Tri, lookup, plain};
@@ -274,24 +274,170 @@ impl<'a> Context<'a> {
     }
 
     /// The resource a value refers to, if it names one in the same module
-    /// (`kms_key_id = aws_kms_key.main.arn` → the `aws_kms_key`).
+    /// (`kms_key_id = aws_kms_key.main.arn` → the `aws_kms_key`). For a data source
+    /// with several instances, the one the value reads when it is known, else the
+    /// first (see [`Context::data_source`] for all of them).
     pub fn resolve(&self, from: &Resource, value: Option<&Value>) -> Option<&'a Resource> {
         let Some(Value::Unknown(unknown)) = plain(value) else {
             return None;
         };
         unknown.references.iter().find_map(|reference| {
-            let (mode_prefix, rest) = match reference.strip_prefix("data.") {
-                Some(rest) => (true, rest),
-                None => (false, reference.as_str()),
-            };
-            let mut parts = rest.split('.');
+            if reference.starts_with("data.") {
+                let data = self.data_source_read(from, reference, &unknown.references)?;
+                return data.instances.first().copied();
+            }
+            let mut parts = reference.split('.');
             let (resource_type, name) = (parts.next()?, parts.next()?);
             self.of_type(resource_type).iter().copied().find(|r| {
-                r.address.name == name
-                    && (r.address.mode == Mode::Data) == mode_prefix
-                    && same_scope(r, from)
+                r.address.name == name && r.address.mode == Mode::Managed && same_scope(r, from)
             })
         })
+    }
+
+    /// The data source a value reads: a value a data source's provider returns
+    /// (`kms_key_id = data.aws_kms_alias.s3.target_key_arn`) stays unknown, but its
+    /// first reference names the data source, and rules judge the block's
+    /// arguments (its `name = "alias/aws/s3"`). An argument the block writes is
+    /// evaluated into the value itself, so a known value reads none. `None` when no
+    /// reference names a data block of `from`'s module (the same module instance and
+    /// directory, or the same plan module) that the change declares.
+    pub fn data_source(&self, from: &Resource, value: Option<&Value>) -> Option<DataSource<'a>> {
+        let Some(Value::Unknown(unknown)) = plain(value) else {
+            return None;
+        };
+        unknown
+            .references
+            .iter()
+            .filter(|r| r.starts_with("data."))
+            .find_map(|reference| self.data_source_read(from, reference, &unknown.references))
+    }
+
+    /// The data source one reference names (`data.aws_kms_alias.s3.arn`,
+    /// `data.aws_iam_policy.p[0].arn`), from `from`'s module: see
+    /// [`Context::data_source`].
+    pub fn data_source_named(&self, from: &Resource, reference: &str) -> Option<DataSource<'a>> {
+        self.data_source_read(from, reference, &[])
+    }
+
+    /// [`Context::data_source`] for a value that is nothing but an attribute of
+    /// that data source (`count.index` / `each.key` select an instance, they do
+    /// not count): `None` when another reference could decide the value
+    /// (`var.x ? data.a.k.arn : data.b.k.arn`).
+    pub fn only_data_source(
+        &self,
+        from: &Resource,
+        value: Option<&Value>,
+    ) -> Option<DataSource<'a>> {
+        let data = self.data_source(from, value)?;
+        let Some(Value::Unknown(unknown)) = plain(value) else {
+            return None;
+        };
+        let selector = |r: &str| r.starts_with("count.") || r.starts_with("each.");
+        unknown
+            .references
+            .iter()
+            .all(|r| data.is_named_by(r) || selector(r))
+            .then_some(data)
+    }
+
+    /// The data source `reference` names, narrowed to the instance one of `beside`
+    /// selects (`data.x.y[0]`, which evaluation and plans record beside
+    /// `data.x.y.arn`).
+    fn data_source_read(
+        &self,
+        from: &Resource,
+        reference: &str,
+        beside: &[String],
+    ) -> Option<DataSource<'a>> {
+        let (address, attribute) = data_reference(reference)?;
+        let block: Vec<&'a Resource> = self
+            .of_type(&address.resource_type)
+            .iter()
+            .copied()
+            .filter(|r| {
+                r.address.mode == Mode::Data
+                    && r.address.name == address.name
+                    && same_scope(r, from)
+            })
+            .collect();
+        let key = address.index.clone().or_else(|| {
+            beside.iter().find_map(|other| match data_reference(other) {
+                Some((selected, None))
+                    if selected.resource_type == address.resource_type
+                        && selected.name == address.name =>
+                {
+                    selected.index
+                }
+                _ => None,
+            })
+        });
+        let selected: Vec<&'a Resource> = match &key {
+            Some(key) => block
+                .iter()
+                .copied()
+                .filter(|r| r.address.index.as_ref() == Some(key))
+                .collect(),
+            None => Vec::new(),
+        };
+        // A key no instance has (the block's `count` is not known, so it stands
+        // unexpanded): any instance may be the one.
+        let instances = if selected.is_empty() { block } else { selected };
+        if instances.is_empty() {
+            return None;
+        }
+        Some(DataSource {
+            address: format!("data.{}.{}", address.resource_type, address.name),
+            attribute: attribute.map(str::to_owned),
+            instances,
+        })
+    }
+}
+
+/// A data source a value reads (see [`Context::data_source`]).
+#[derive(Clone, Debug)]
+pub struct DataSource<'a> {
+    /// The block's address as its module refers to it (`data.aws_kms_alias.s3`).
+    pub address: String,
+    /// The attribute read (`target_key_arn`), when the reference names one.
+    pub attribute: Option<String>,
+    /// The instances the value may read, in input order, never empty: the one its
+    /// instance key selects when that is known, else every instance of the block
+    /// (one for a block without `count` / `for_each`). Each holds the block's
+    /// arguments as evaluated for that instance.
+    pub instances: Vec<&'a Resource>,
+}
+
+impl DataSource<'_> {
+    /// The data source's type (`aws_kms_alias`).
+    pub fn resource_type(&self) -> &str {
+        self.instances[0].resource_type()
+    }
+
+    /// Whether a reference reads this data source (`data.x.y.arn`, `data.x.y[0]`).
+    pub fn is_named_by(&self, reference: &str) -> bool {
+        reference
+            .strip_prefix(self.address.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    }
+}
+
+/// `data.TYPE.NAME[KEY].ATTRIBUTE…` as the data source's address (with its key when
+/// written) and the first attribute step, if any.
+fn data_reference(reference: &str) -> Option<(Address, Option<&str>)> {
+    if !reference.starts_with("data.") {
+        return None;
+    }
+    let mut head = reference;
+    loop {
+        if let Ok(address) = head.parse::<Address>() {
+            let attribute = reference[head.len()..]
+                .strip_prefix('.')
+                .and_then(|rest| rest.split(['.', '[']).next())
+                .filter(|a| !a.is_empty());
+            return Some((address, attribute));
+        }
+        // A quoted key may hold dots: every cut is tried, rightmost first.
+        head = &head[..head.rfind('.')?];
     }
 }
 
@@ -490,6 +636,91 @@ resource "aws_sns_topic" "t" {
         assert_eq!(
             Tri::bool(key.attributes.get("enable_key_rotation")),
             Tri::Known(true)
+        );
+    }
+
+    /// A value a data source's provider returns names the data block, narrowed
+    /// to the instance it reads; the block's instances hold its arguments.
+    #[test]
+    fn a_value_names_the_data_source_and_instance_it_reads() {
+        let cs = ChangeSet::from_documents(
+            Origin::Local,
+            [
+                Document::detect(
+                    "main.tf",
+                    r#"
+data "aws_kms_alias" "s3" { name = "alias/aws/s3" }
+data "aws_kms_alias" "numbered" {
+  count = 2
+  name  = "alias/${count.index}"
+}
+resource "aws_sns_topic" "t" {
+  kms_master_key_id = data.aws_kms_alias.s3.target_key_arn
+  name              = data.aws_kms_alias.s3.name
+  second            = data.aws_kms_alias.numbered[1].arn
+  any               = data.aws_kms_alias.numbered[var.i].arn
+  mixed             = var.x ? data.aws_kms_alias.s3.arn : var.y
+}
+"#,
+                ),
+                // Another directory's block of the same name is another data source.
+                Document::detect(
+                    "other/main.tf",
+                    "data \"aws_kms_alias\" \"s3\" { name = \"alias/other\" }\n",
+                ),
+            ],
+        );
+        assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+        let ctx = Context::new(&cs);
+        let topic = ctx.of_type("aws_sns_topic")[0];
+        let read = |attribute: &str| ctx.data_source(topic, topic.attributes.get(attribute));
+        let key = read("kms_master_key_id").expect("reads a data source");
+        assert_eq!(key.address, "data.aws_kms_alias.s3");
+        assert_eq!(key.resource_type(), "aws_kms_alias");
+        assert_eq!(key.attribute.as_deref(), Some("target_key_arn"));
+        let names: Vec<String> = key
+            .instances
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
+        assert_eq!(names, ["data.aws_kms_alias.s3"]);
+        assert_eq!(
+            Tri::str(key.instances[0].attributes.get("name")),
+            Tri::Known("alias/aws/s3")
+        );
+        // An argument the block writes is the value itself: nothing left to read.
+        assert!(read("name").is_none());
+        let second = read("second").expect("reads a data source");
+        let names: Vec<String> = second
+            .instances
+            .iter()
+            .map(|r| r.address.to_string())
+            .collect();
+        assert_eq!(names, ["data.aws_kms_alias.numbered[1]"]);
+        // An instance not known: any of them.
+        assert_eq!(read("any").expect("reads a data source").instances.len(), 2);
+        assert!(read("mixed").is_some());
+        assert!(
+            ctx.only_data_source(topic, topic.attributes.get("mixed"))
+                .is_none(),
+            "`var.y` may be the value"
+        );
+        assert!(
+            ctx.only_data_source(topic, topic.attributes.get("second"))
+                .is_some()
+        );
+        let named = ctx
+            .data_source_named(topic, "data.aws_kms_alias.numbered[0].arn")
+            .expect("a reference with its key");
+        assert_eq!(
+            named.instances[0].address.to_string(),
+            "data.aws_kms_alias.numbered[0]"
+        );
+        assert!(named.is_named_by("data.aws_kms_alias.numbered.arn"));
+        assert!(!named.is_named_by("data.aws_kms_alias.numbered_two.arn"));
+        assert!(
+            ctx.data_source_named(topic, "data.aws_kms_alias.elsewhere.arn")
+                .is_none()
         );
     }
 

@@ -497,8 +497,9 @@ fn record(
 /// A check's "cannot tell" with the true cause when configuration says it, and that
 /// cause: rules word an unknown value as "known only after apply", but in
 /// configuration it may be a variable with no value or a module that is not
-/// evaluated. The cause is the unknown attribute the reason names (`kms_key_id`),
-/// else the one cause every unknown value of the resource shares. In a plan every
+/// evaluated. The cause is the one cause of the unknown parts of the attribute the
+/// reason names (`kms_key_id`, `ingress.0.cidr_blocks`), else the one cause every
+/// unknown value of the resource shares. In a plan every
 /// unknown value is known only after apply. A reason that names no unknown value
 /// ("the policy before or after the change is not known statically") or whose
 /// values have several causes is its own cause.
@@ -513,15 +514,16 @@ fn true_reason(resource: &Resource, reason: String) -> (String, String) {
         };
         return (reason, cause);
     }
-    let named =
-        reason
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .find_map(|name| match resource.attribute(name) {
-                Some(crate::value::Value::Unknown(unknown)) => Some(unknown.reason()),
-                _ => None,
-            });
+    // A named attribute's unknown parts (`cidr_blocks = [module.vpc.cidr]`, a
+    // `policy` whose document reads an unknown ARN) give its cause when they share one.
+    let named = reason.split('`').skip(1).step_by(2).find_map(|name| {
+        let mut reasons = Vec::new();
+        unknown_reasons(resource.attribute(name)?, &mut reasons);
+        match reasons.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        }
+    });
     let cause = named.or_else(|| {
         let mut reasons: Vec<String> = Vec::new();
         for value in resource.attributes.values() {
@@ -536,7 +538,9 @@ fn true_reason(resource: &Resource, reason: String) -> (String, String) {
     let Some(cause) = cause else {
         return (reason.clone(), reason);
     };
-    if cause.starts_with(AFTER_APPLY) {
+    // A bare "known only after apply" adds nothing to a reason that says so; one
+    // that names what the value waits for does.
+    if cause == AFTER_APPLY {
         return (reason, cause);
     }
     for (vague, plain) in [
@@ -656,6 +660,80 @@ resource "aws_db_instance" "db" {
                 .contains("`storage_encrypted`"),
             "{:?}",
             review.undetermined
+        );
+    }
+
+    /// A resource with unknown values of several causes: each check names the
+    /// attribute it needed, so its cause is that attribute's, nested or not.
+    #[test]
+    fn a_check_takes_the_cause_of_the_attribute_it_names() {
+        let review = test_support::review_files(&[
+            (
+                "main.tf",
+                r#"
+variable "action" {}
+module "vpc" { source = "./vpc" }
+resource "aws_network_acl_rule" "r" {
+  network_acl_id = aws_network_acl.a.id
+  rule_number    = 100
+  egress         = false
+  protocol       = "tcp"
+  from_port      = 22
+  to_port        = 22
+  cidr_block     = "0.0.0.0/0"
+  rule_action    = var.action
+}
+resource "aws_network_acl" "a" { vpc_id = "vpc-1" }
+resource "aws_security_group" "g" {
+  name   = "g-${path.cwd}"
+  vpc_id = module.vpc.id
+  ingress {
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = [module.vpc.cidr]
+  }
+}
+"#,
+            ),
+            (
+                "vpc/main.tf",
+                "resource \"aws_vpc\" \"this\" { cidr_block = \"10.0.0.0/16\" }\noutput \"id\" { value = aws_vpc.this.id }\noutput \"cidr\" { value = aws_vpc.this.arn }\n",
+            ),
+        ]);
+        let cause_of = |rule: &str, resource: &str| -> Vec<&str> {
+            review
+                .undetermined
+                .iter()
+                .filter(|u| u.rule_id == rule && u.resource == resource)
+                .map(|u| u.cause.as_str())
+                .collect()
+        };
+        assert_eq!(
+            cause_of("RG-AWS-VPC-005", "aws_network_acl_rule.r"),
+            ["no value given for variable \"action\""]
+        );
+        assert_eq!(
+            cause_of("RG-AWS-EC2-001", "aws_security_group.g"),
+            ["known only after apply (module.vpc.aws_vpc.this.arn)"]
+        );
+        let groups = by_cause(&review.undetermined);
+        let sg: Vec<&UndeterminedCause<'_>> = groups
+            .iter()
+            .filter(|g| g.resource == "aws_security_group.g")
+            .collect();
+        assert_eq!(sg.len(), 1, "{groups:?}");
+        assert!(
+            sg[0]
+                .checks
+                .iter()
+                // The reason says what the value waits for, not only that it is unknown.
+                .all(|c| c.reason.contains("`ingress.0.cidr_blocks`")
+                    && c.reason.ends_with(
+                        "are not known: known only after apply (module.vpc.aws_vpc.this.arn)"
+                    )),
+            "{:?}",
+            sg[0].checks
         );
     }
 

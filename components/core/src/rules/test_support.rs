@@ -11,6 +11,17 @@ pub(crate) fn review_of(path: &str, text: &str) -> Review {
     review(&cs)
 }
 
+/// Reviews several documents together (a module and its callers), which must parse
+/// cleanly.
+pub(crate) fn review_files(files: &[(&str, &str)]) -> Review {
+    let documents = files
+        .iter()
+        .map(|(path, text)| Document::detect(*path, *text));
+    let cs = ChangeSet::from_documents(Origin::Local, documents);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    review(&cs)
+}
+
 /// Reviews one configuration document as part of a change: with a diff that touches
 /// it, so account-wide rules run (see `rules::RuleScope`).
 pub(crate) fn change_of(path: &str, text: &str) -> Review {

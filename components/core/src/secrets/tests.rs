@@ -823,23 +823,25 @@ fn configuration_values_are_scanned_with_lines_and_addresses() {
     assert_eq!(
         got,
         [
-            ("main.tf", Some(1), "RG-SECRET-001", None),
-            ("main.tf", Some(1), "RG-SECRET-002", None),
+            // Provider arguments and module inputs point at their own line.
+            ("main.tf", Some(3), "RG-SECRET-001", None),
+            ("main.tf", Some(4), "RG-SECRET-002", None),
             (
                 "main.tf",
                 Some(10),
                 "RG-SECRET-037",
                 Some("aws_db_instance.db")
             ),
+            // The entry of an object inside a nested block, not the object's first line.
             (
                 "main.tf",
-                Some(16),
+                Some(18),
                 "RG-SECRET-003",
                 Some("aws_lambda_function.fn")
             ),
             ("main.tf", Some(24), "RG-SECRET-012", None),
             ("main.tf", Some(27), "RG-SECRET-037", None),
-            ("main.tf", Some(33), "RG-SECRET-020", Some("module.app")),
+            ("main.tf", Some(35), "RG-SECRET-020", Some("module.app")),
             (
                 "main.tf",
                 Some(40),
@@ -862,11 +864,11 @@ fn configuration_values_are_scanned_with_lines_and_addresses() {
         by_rule_line("RG-SECRET-037", 10).contains("attribute `password` of `aws_db_instance.db`")
     );
     assert!(
-        by_rule_line("RG-SECRET-003", 16).contains("attribute `environment.0.variables.API_TOKEN`")
+        by_rule_line("RG-SECRET-003", 18).contains("attribute `environment.0.variables.API_TOKEN`")
     );
     assert!(by_rule_line("RG-SECRET-037", 27).contains("default of variable `db_password`"));
     assert!(by_rule_line("RG-SECRET-012", 24).contains("local `alerts_webhook`"));
-    assert!(by_rule_line("RG-SECRET-002", 1).contains("provider `aws`"));
+    assert!(by_rule_line("RG-SECRET-002", 4).contains("provider `aws`"));
     assert!(by_rule_line("RG-SECRET-002", 40).contains("(base64-decoded)"));
     assert!(
         by_rule_line("RG-SECRET-037", 3)
@@ -1070,6 +1072,73 @@ resource "aws_ecs_task_definition" "t" {{
     );
 }
 
+/// A secret in a provider or a module call points at the argument that holds it
+/// — inside a nested block, an object, or a heredoc over several lines — not at
+/// the whole block.
+#[test]
+fn secrets_in_provider_and_module_blocks_point_at_their_argument() {
+    let github = cat(&["gh", "p_", &checksummed_body(200)]);
+    let secret = aws_secret(201);
+    let npm = cat(&["np", "m_", &checksummed_body(202)]);
+    let password = generic_password();
+    let hcl = format!(
+        r#"provider "aws" {{
+  region = "eu-west-1"
+  assume_role {{
+    role_arn = "arn:aws:iam::111122223333:role/deploy"
+  }}
+  default_tags {{
+    tags = {{
+      team  = "platform"
+      token = "{github}"
+    }}
+  }}
+  secret_key = <<-EOT
+    {secret}
+  EOT
+}}
+
+module "app" {{
+  source = "./app"
+  settings = {{
+    name = "app"
+    credentials = {{
+      npm_token = "{npm}"
+    }}
+  }}
+  db_password = "{password}"
+}}
+"#
+    );
+    let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl.clone())]);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let findings = scan(&cs);
+    let got: Vec<(&str, Option<u32>, Option<u32>)> = findings
+        .iter()
+        .map(|f| (f.rule_id.as_ref(), f.line, f.end_line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("RG-SECRET-003", Some(9), Some(9)),
+            ("RG-SECRET-002", Some(12), Some(14)),
+            ("RG-SECRET-020", Some(22), Some(22)),
+            ("RG-SECRET-037", Some(25), Some(25)),
+        ],
+        "{findings:#?}"
+    );
+    // The same lines when a diff adds the file: one finding per secret, from the
+    // configuration, which a diff line inside the argument does not repeat.
+    let cs = ChangeSet::from_documents(
+        Origin::Local,
+        [
+            Document::detect("main.tf", hcl.clone()),
+            Document::detect("pr.diff", diff_adding("main.tf", &hcl)),
+        ],
+    );
+    assert_eq!(scan(&cs).len(), 4, "{:#?}", scan(&cs));
+}
+
 #[test]
 fn provider_blocks_give_context_to_prefixless_keys() {
     let api_key = fake(HEX, 32, 190);
@@ -1088,9 +1157,9 @@ fn provider_blocks_give_context_to_prefixless_keys() {
     assert_eq!(
         got,
         [
-            ("RG-SECRET-026", Some(1)),
-            ("RG-SECRET-026", Some(1)),
-            ("RG-SECRET-025", Some(6)),
+            ("RG-SECRET-026", Some(2)),
+            ("RG-SECRET-026", Some(3)),
+            ("RG-SECRET-025", Some(8)),
         ],
         "{findings:#?}"
     );

@@ -10,10 +10,10 @@ use super::text::{LOOKAHEAD, scan_value};
 use crate::changeset::ChangeSet;
 use crate::diff::ChangedFile;
 use crate::finding::Finding;
-use crate::resource::{LineRange, Resource};
+use crate::resource::LineRange;
 use crate::terraform::Configuration;
 use crate::value::{Value, ValueMap};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// Scans a change set; see [`super::scan`].
@@ -121,7 +121,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
                 description: format!("attribute `{path}` of `{address}`"),
                 resource: Some(address.clone()),
                 file: &resource.source.file,
-                lines: attribute_lines(resource, path),
+                lines: lines_at(&resource.attribute_lines, path, resource.source.lines),
             },
         );
     }
@@ -131,7 +131,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
             description: format!("argument `{path}` of provider `{}`", provider.name),
             resource: None,
             file: &provider.source.file,
-            lines: provider.source.lines,
+            lines: lines_at(&provider.attribute_lines, path, provider.source.lines),
         });
     }
     for call in &config.module_calls {
@@ -140,7 +140,7 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
             description: format!("input `{path}` of `{address}`"),
             resource: Some(address.clone()),
             file: &call.source.file,
-            lines: call.source.lines,
+            lines: lines_at(&call.attribute_lines, path, call.source.lines),
         });
     }
     let named = [
@@ -204,17 +204,22 @@ fn scan_configuration(config: &Configuration, out: &mut Collector) {
     }
 }
 
-/// The lines of the closest attribute path that has lines (a value inside an object
-/// attribute gets the attribute's), else the resource's.
-fn attribute_lines(resource: &Resource, path: &str) -> Option<LineRange> {
+/// The lines of the closest path that has lines in a block's `lines` (a value
+/// inside an object gets its entry's, a value held as JSON in a string the
+/// attribute's), else the whole block's.
+fn lines_at(
+    lines: &BTreeMap<String, LineRange>,
+    path: &str,
+    block: Option<LineRange>,
+) -> Option<LineRange> {
     let mut path = path;
     loop {
-        if let Some(lines) = resource.attribute_lines.get(path) {
+        if let Some(lines) = lines.get(path) {
             return Some(*lines);
         }
         match path.rfind('.') {
             Some(dot) => path = &path[..dot],
-            None => return resource.source.lines,
+            None => return block,
         }
     }
 }

@@ -35,6 +35,19 @@ const POLICY_ATTACHMENT_TYPES: &[&str] = &[
     "aws_iam_role",
 ];
 
+/// Both: the rules that also judge an attached AWS managed policy by its name.
+const POLICY_AND_ATTACHMENT_TYPES: &[&str] = &[
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_iam_user_policy",
+    "aws_iam_group_policy",
+    "aws_iam_role",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_user_policy_attachment",
+    "aws_iam_group_policy_attachment",
+    "aws_iam_policy_attachment",
+];
+
 pub(super) const RULES: &[ResourceRule] = &[
     ResourceRule {
         meta: RuleMeta {
@@ -73,7 +86,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             id: "RG-AWS-IAM-003",
             title: "IAM policy grants full administrator access",
             severity: Severity::Critical,
-            description: "An allow statement with `Action: \"*\"` on `Resource: \"*\"` gives whoever holds the policy complete control of the account, including disabling logging and creating new credentials.",
+            description: "An allow statement with `Action: \"*\"` on `Resource: \"*\"`, or an attachment of the AWS managed `AdministratorAccess` policy (by its ARN, or through a `data \"aws_iam_policy\"` that looks it up by name or ARN), gives whoever holds the policy complete control of the account, including disabling logging and creating new credentials.",
             remediation: "Grant only the actions and resources needed; keep administrator access to a few break-glass roles managed outside this configuration.",
             aliases: &["CKV_AWS_1", "CKV_AWS_62"],
             frameworks: &[
@@ -83,7 +96,7 @@ pub(super) const RULES: &[ResourceRule] = &[
                 ("nist-800-53-r5", &["AC-6"]),
                 ("nist-csf-2.0", &["PR.AA-05"]),
             ],
-            resource_types: IDENTITY_POLICY_TYPES,
+            resource_types: POLICY_AND_ATTACHMENT_TYPES,
         },
         check: check_full_admin,
     },
@@ -109,17 +122,7 @@ pub(super) const RULES: &[ResourceRule] = &[
             remediation: "Grant the specific S3 actions needed (`s3:GetObject`, `s3:PutObject`, …) on the buckets and prefixes concerned.",
             aliases: &["AWS-0345", "AVD-AWS-0345"],
             frameworks: LEAST_PRIVILEGE,
-            resource_types: &[
-                "aws_iam_policy",
-                "aws_iam_role_policy",
-                "aws_iam_user_policy",
-                "aws_iam_group_policy",
-                "aws_iam_role",
-                "aws_iam_role_policy_attachment",
-                "aws_iam_user_policy_attachment",
-                "aws_iam_group_policy_attachment",
-                "aws_iam_policy_attachment",
-            ],
+            resource_types: POLICY_AND_ATTACHMENT_TYPES,
         },
         check: check_s3_full_access,
     },
@@ -398,7 +401,9 @@ pub(super) fn report(
     message: impl Fn(&str) -> String,
 ) {
     let mut failed = false;
-    let mut unknown = false;
+    // The first policy that could not be read, which the message names so that
+    // the undetermined check says why.
+    let mut unknown = None;
     for (path, value) in policies {
         match policy::document(ctx, resource, value) {
             Tri::Known(document) => match check(&document) {
@@ -406,16 +411,22 @@ pub(super) fn report(
                     failed = true;
                     out.fail(message(&what), Some(&path));
                 }
-                Tri::Unknown => unknown = true,
+                Tri::Unknown => {
+                    unknown.get_or_insert(path);
+                }
                 Tri::Missing => {}
             },
-            Tri::Unknown => unknown = true,
+            Tri::Unknown => {
+                unknown.get_or_insert(path);
+            }
             Tri::Missing => {}
         }
     }
-    if unknown && !failed {
+    if let Some(path) = unknown
+        && !failed
+    {
         out.cannot_tell(format!(
-            "the policy of `{}` depends on values not known statically (a variable, a function call, or a value known only after apply)",
+            "the policy of `{}` (`{path}`) depends on values not known statically (a variable, a function call, or a value known only after apply)",
             resource.address
         ));
     }
@@ -693,15 +704,21 @@ fn check_service_wildcard_actions(resource: &Resource, ctx: &Context<'_>, out: &
     );
 }
 
-/// `Action: "*"` on `Resource: "*"`.
+/// `Action: "*"` on `Resource: "*"`, or the AWS managed `AdministratorAccess` attached.
 fn check_full_admin(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) {
-    report_actions_on_everything(
-        resource,
-        ctx,
-        out,
-        &["*", "*:*"],
-        "full administrator access",
-    );
+    if IDENTITY_POLICY_TYPES.contains(&resource.resource_type()) {
+        report_actions_on_everything(
+            resource,
+            ctx,
+            out,
+            &["*", "*:*"],
+            "full administrator access",
+        );
+    }
+    // `AdministratorAccess` is `"Action": "*"` on `"Resource": "*"`.
+    if POLICY_ATTACHMENT_TYPES.contains(&resource.resource_type()) {
+        report_managed_policy(resource, ctx, out, "AdministratorAccess");
+    }
 }
 
 /// `iam:*` (or `*`) on `Resource: "*"`.
@@ -832,22 +849,36 @@ fn managed_policy_name(ctx: &Context<'_>, from: &Resource, value: &Value) -> Tri
             None => Tri::Missing,
         }
     };
+    if let Some(data) = ctx.only_data_source(from, Some(value))
+        && data.resource_type() == "aws_iam_policy"
+    {
+        // `data "aws_iam_policy"` looks a policy up by ARN or by name; a name that
+        // is not an AWS managed policy's is a customer policy, checked on its own.
+        // Instances that look up different policies leave it open.
+        let mut names =
+            data.instances
+                .iter()
+                .map(|policy| match Tri::str(policy.attributes.get("arn")) {
+                    Tri::Known(arn) => arn_name(arn),
+                    Tri::Missing => match Tri::str(policy.attributes.get("name")) {
+                        Tri::Known(name) => Tri::Known(name.to_owned()),
+                        _ => Tri::Unknown,
+                    },
+                    Tri::Unknown => Tri::Unknown,
+                });
+        let first = names.next().unwrap_or(Tri::Unknown);
+        return if names.all(|other| other == first) {
+            first
+        } else {
+            Tri::Unknown
+        };
+    }
     if let Some(policy) = ctx.resolve(from, Some(value))
         && policy.resource_type() == "aws_iam_policy"
+        && is_managed(policy)
     {
-        if is_managed(policy) {
-            // A policy created here is a customer policy, checked on its own.
-            return Tri::Missing;
-        }
-        // `data "aws_iam_policy"` looks a policy up by ARN or name.
-        return match Tri::str(policy.attributes.get("arn")) {
-            Tri::Known(arn) => arn_name(arn),
-            Tri::Missing => match Tri::str(policy.attributes.get("name")) {
-                Tri::Known(name) => Tri::Known(name.to_owned()),
-                _ => Tri::Unknown,
-            },
-            Tri::Unknown => Tri::Unknown,
-        };
+        // A policy created here is a customer policy, checked on its own.
+        return Tri::Missing;
     }
     // A literal, or a template such as `arn:${data.aws_partition.p.partition}:iam::aws:policy/X`;
     // interpolated resource attributes never spell out an AWS managed policy ARN.
@@ -1231,6 +1262,7 @@ fn check_sqs_public(resource: &Resource, ctx: &Context<'_>, out: &mut Verdicts) 
 mod tests {
     use crate::changeset::{ChangeSet, Document, Origin};
     use crate::review::{Review, review};
+    use crate::rules::test_support::{messages, review_files};
 
     fn review_hcl(hcl: &str) -> Review {
         let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf", hcl)]);
@@ -1638,6 +1670,102 @@ resource "aws_iam_role_policy_attachment" "variable" {
         assert_eq!(
             flagged(&r, "RG-AWS-IAM-006"),
             ["aws_iam_user_policy_attachment.customer"]
+        );
+    }
+
+    /// `AdministratorAccess` attached by ARN, or through a `data "aws_iam_policy"`
+    /// that looks it up by name or ARN, per instance of a data source with `count`
+    /// and inside a module.
+    #[test]
+    fn attaching_administrator_access_grants_full_administrator_access() {
+        let r = review_hcl(
+            r#"
+data "aws_iam_policy" "admin_by_name" { name = "AdministratorAccess" }
+data "aws_iam_policy" "admin_by_arn" { arn = "arn:aws:iam::aws:policy/AdministratorAccess" }
+data "aws_iam_policy" "read_only" { name = "ReadOnlyAccess" }
+data "aws_iam_policy" "looked_up" { name = var.policy_name }
+data "aws_iam_policy" "numbered" {
+  count = 2
+  name  = ["ReadOnlyAccess", "AdministratorAccess"][count.index]
+}
+resource "aws_iam_role_policy_attachment" "by_name" {
+  role       = "r"
+  policy_arn = data.aws_iam_policy.admin_by_name.arn
+}
+resource "aws_iam_user_policy_attachment" "by_arn" {
+  user       = "u"
+  policy_arn = data.aws_iam_policy.admin_by_arn.arn
+}
+resource "aws_iam_group_policy_attachment" "literal" {
+  group      = "g"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_role" "managed" {
+  name                = "r"
+  assume_role_policy  = "{}"
+  managed_policy_arns = [data.aws_iam_policy.admin_by_name.arn]
+}
+resource "aws_iam_role_policy_attachment" "read_only" {
+  role       = "r"
+  policy_arn = data.aws_iam_policy.read_only.arn
+}
+resource "aws_iam_role_policy_attachment" "looked_up" {
+  role       = "r"
+  policy_arn = data.aws_iam_policy.looked_up.arn
+}
+resource "aws_iam_role_policy_attachment" "numbered" {
+  count      = 2
+  role       = "r"
+  policy_arn = data.aws_iam_policy.numbered[count.index].arn
+}
+resource "aws_iam_role_policy_attachment" "either" {
+  role       = "r"
+  policy_arn = var.admin ? data.aws_iam_policy.admin_by_name.arn : data.aws_iam_policy.read_only.arn
+}
+"#,
+        );
+        let mut admin = flagged(&r, ADMIN);
+        admin.sort();
+        assert_eq!(
+            admin,
+            [
+                "aws_iam_group_policy_attachment.literal",
+                "aws_iam_role.managed",
+                "aws_iam_role_policy_attachment.by_name",
+                "aws_iam_role_policy_attachment.numbered[1]",
+                "aws_iam_user_policy_attachment.by_arn",
+            ]
+        );
+        let mut open = undetermined(&r, ADMIN);
+        open.sort();
+        assert_eq!(
+            open,
+            [
+                "aws_iam_role_policy_attachment.either",
+                "aws_iam_role_policy_attachment.looked_up",
+            ]
+        );
+        assert!(
+            messages(&r, ADMIN)
+                .iter()
+                .any(|m| m.contains("attaches the AWS managed policy `AdministratorAccess`")),
+            "{:?}",
+            messages(&r, ADMIN)
+        );
+        // The same attachment in a module, whose data source reads the call's input.
+        let modules = review_files(&[
+            (
+                "main.tf",
+                "module \"admin\" {\n  source = \"./attach\"\n  policy = \"AdministratorAccess\"\n}\nmodule \"reader\" {\n  source = \"./attach\"\n  policy = \"ReadOnlyAccess\"\n}\n",
+            ),
+            (
+                "attach/main.tf",
+                "variable \"policy\" {}\ndata \"aws_iam_policy\" \"this\" { name = var.policy }\nresource \"aws_iam_role_policy_attachment\" \"this\" {\n  role       = \"r\"\n  policy_arn = data.aws_iam_policy.this.arn\n}\n",
+            ),
+        ]);
+        assert_eq!(
+            flagged(&modules, ADMIN),
+            ["module.admin.aws_iam_role_policy_attachment.this"]
         );
     }
 

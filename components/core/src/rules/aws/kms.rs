@@ -3,6 +3,7 @@
 //! Every rule that asks for a customer managed key reads keys through [`kms_key`].
 
 use crate::resource::Resource;
+use crate::rules::context::DataSource;
 use crate::rules::values::plain;
 use crate::rules::{Context, Tri};
 use crate::value::{Unknown, Value};
@@ -81,27 +82,41 @@ pub(super) fn kms_key(ctx: &Context<'_>, from: &Resource, value: Option<&Value>)
                 return Tri::Unknown;
             };
             let mut kind = None;
+            // One AWS managed key among the candidates is enough to doubt the rest.
+            let mut note = |this| {
+                if kind != Some(KeyKind::AwsManaged) {
+                    kind = Some(this);
+                }
+            };
+            let mut reads_data = false;
             for reference in unknown
                 .references
                 .iter()
                 .filter(|r| !is_instance_selector(r))
             {
-                let this = match reference.strip_prefix("data.") {
-                    None => {
-                        let resource_type = reference.split('.').next().unwrap_or_default();
-                        if !CUSTOMER_KEY_TYPES.contains(&resource_type) {
-                            return Tri::Unknown;
-                        }
-                        KeyKind::Customer
-                    }
-                    Some(rest) => match data_source_key(ctx, from, reference, rest) {
-                        Some(k) => k,
-                        None => return Tri::Unknown,
-                    },
+                if reference.starts_with("data.") {
+                    reads_data = true;
+                    continue;
+                }
+                let resource_type = reference.split('.').next().unwrap_or_default();
+                if !CUSTOMER_KEY_TYPES.contains(&resource_type) {
+                    return Tri::Unknown;
+                }
+                note(KeyKind::Customer);
+            }
+            if reads_data {
+                // The value reads one data source, which decides the key by what it
+                // looks up; another one among its references could be the key.
+                let Some(data) = ctx.data_source(from, value) else {
+                    return Tri::Unknown;
                 };
-                // One AWS managed key among the candidates is enough to doubt the rest.
-                if kind != Some(KeyKind::AwsManaged) {
-                    kind = Some(this);
+                let other = unknown
+                    .references
+                    .iter()
+                    .any(|r| r.starts_with("data.") && !data.is_named_by(r));
+                match data_source_key(&data) {
+                    Some(looked_up) if !other => note(looked_up),
+                    _ => return Tri::Unknown,
                 }
             }
             kind.map_or(Tri::Unknown, Tri::Known)
@@ -110,23 +125,107 @@ pub(super) fn kms_key(ctx: &Context<'_>, from: &Resource, value: Option<&Value>)
 }
 
 /// The key a `data.aws_kms_alias` / `data.aws_kms_key` looks up, by its `name` /
-/// `key_id` argument.
-fn data_source_key(
-    ctx: &Context<'_>,
-    from: &Resource,
-    reference: &str,
-    without_prefix: &str,
-) -> Option<KeyKind> {
-    let argument = match without_prefix.split('.').next() {
-        Some("aws_kms_alias") => "name",
-        Some("aws_kms_key") => "key_id",
+/// `key_id` argument, over every instance the value may read: AWS managed when
+/// one of them names an `alias/aws/` alias; `None` for another data source, or
+/// when an instance's argument is not known.
+fn data_source_key(data: &DataSource<'_>) -> Option<KeyKind> {
+    let argument = match data.resource_type() {
+        "aws_kms_alias" => "name",
+        "aws_kms_key" => "key_id",
         _ => return None,
     };
-    let single = Value::unknown(None, vec![reference.to_owned()]);
-    let data = ctx.resolve(from, Some(&single))?;
-    match Tri::str(data.attributes.get(argument)) {
-        Tri::Known(key) if is_aws_managed_alias(key) => Some(KeyKind::AwsManaged),
-        Tri::Known(_) => Some(KeyKind::Customer),
-        _ => None,
+    let mut kind = KeyKind::Customer;
+    for instance in &data.instances {
+        match Tri::str(instance.attributes.get(argument)) {
+            Tri::Known(key) if is_aws_managed_alias(key) => kind = KeyKind::AwsManaged,
+            Tri::Known(_) => {}
+            _ => return None,
+        }
+    }
+    Some(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::test_support::{flagged, hcl, messages, undecided};
+
+    /// Secrets Manager's customer-key rule stands for every rule that reads keys
+    /// through [`super::kms_key`].
+    const RULE: &str = "RG-AWS-SM-001";
+
+    #[test]
+    fn a_data_source_looking_up_an_aws_managed_alias_is_an_aws_managed_key() {
+        let r = hcl(r#"
+data "aws_kms_alias" "managed" { name = "alias/aws/secretsmanager" }
+data "aws_kms_alias" "own" { name = "alias/app" }
+data "aws_kms_alias" "from_variable" { name = var.alias }
+data "aws_kms_key" "managed" { key_id = "alias/aws/secretsmanager" }
+data "aws_kms_key" "managed_by_arn" { key_id = "arn:aws:kms:eu-west-1:111122223333:alias/aws/secretsmanager" }
+data "aws_kms_key" "own" { key_id = "alias/app" }
+data "aws_kms_alias" "numbered" {
+  count = 2
+  name  = ["alias/app", "alias/aws/secretsmanager"][count.index]
+}
+resource "aws_secretsmanager_secret" "alias_target" {
+  kms_key_id = data.aws_kms_alias.managed.target_key_arn
+}
+resource "aws_secretsmanager_secret" "alias_arn" {
+  kms_key_id = data.aws_kms_alias.managed.arn
+}
+resource "aws_secretsmanager_secret" "alias_name" {
+  kms_key_id = data.aws_kms_alias.managed.name
+}
+resource "aws_secretsmanager_secret" "key_arn" {
+  kms_key_id = data.aws_kms_key.managed.arn
+}
+resource "aws_secretsmanager_secret" "key_by_arn" {
+  kms_key_id = data.aws_kms_key.managed_by_arn.arn
+}
+resource "aws_secretsmanager_secret" "numbered" {
+  count      = 2
+  kms_key_id = data.aws_kms_alias.numbered[count.index].target_key_arn
+}
+resource "aws_secretsmanager_secret" "own_alias" {
+  kms_key_id = data.aws_kms_alias.own.target_key_arn
+}
+resource "aws_secretsmanager_secret" "own_key" {
+  kms_key_id = data.aws_kms_key.own.arn
+}
+resource "aws_secretsmanager_secret" "from_variable" {
+  kms_key_id = data.aws_kms_alias.from_variable.target_key_arn
+}
+resource "aws_secretsmanager_secret" "either" {
+  kms_key_id = var.own ? data.aws_kms_alias.own.arn : data.aws_kms_key.own.arn
+}
+"#);
+        let mut failed = flagged(&r, RULE);
+        failed.sort();
+        assert_eq!(
+            failed,
+            [
+                "aws_secretsmanager_secret.alias_arn",
+                "aws_secretsmanager_secret.alias_name",
+                "aws_secretsmanager_secret.alias_target",
+                "aws_secretsmanager_secret.key_arn",
+                "aws_secretsmanager_secret.key_by_arn",
+                "aws_secretsmanager_secret.numbered[1]",
+            ]
+        );
+        assert!(
+            messages(&r, RULE)
+                .iter()
+                .all(|m| m.contains("uses an AWS managed key")),
+            "{:?}",
+            messages(&r, RULE)
+        );
+        let mut open = undecided(&r, RULE);
+        open.sort();
+        assert_eq!(
+            open,
+            [
+                "aws_secretsmanager_secret.either",
+                "aws_secretsmanager_secret.from_variable",
+            ]
+        );
     }
 }

@@ -405,6 +405,9 @@ struct Sources {
     first_path: Option<String>,
     /// Some range is not known statically.
     unknown: bool,
+    /// The attribute of the first range not known statically, which messages
+    /// name so that the undetermined check says why (`cidr_blocks`).
+    unknown_path: Option<String>,
 }
 
 impl Sources {
@@ -415,7 +418,7 @@ impl Sources {
             Tri::Known(Value::List(items)) => items.iter().collect(),
             Tri::Known(single) => vec![single],
             Tri::Unknown => {
-                self.unknown = true;
+                self.note_unknown(prefix, key);
                 return;
             }
             Tri::Missing => return,
@@ -429,15 +432,44 @@ impl Sources {
                     self.first_path
                         .get_or_insert_with(|| format!("{prefix}{key}"));
                 }
-                Tri::Unknown => self.unknown = true,
+                Tri::Unknown => self.note_unknown(prefix, key),
                 _ => {}
             }
         }
     }
 
+    fn note_unknown(&mut self, prefix: &str, key: &str) {
+        self.unknown = true;
+        self.unknown_path
+            .get_or_insert_with(|| format!("{prefix}{key}"));
+    }
+
+    /// The attribute not known statically, as messages quote it.
+    fn unknown_attribute(&self) -> &str {
+        self.unknown_path.as_deref().unwrap_or_default()
+    }
+
     fn joined(&self) -> String {
         self.public.join(" and ")
     }
+}
+
+/// The first of `keys` in `body` whose value is not known statically, as a path
+/// under `prefix` (all of them, joined, when none is unknown by itself): what a
+/// "not known statically" message names, so that the undetermined check gets the
+/// value's own cause.
+fn unknown_among_keys(body: &ValueMap, prefix: &str, keys: &[&str]) -> String {
+    keys.iter()
+        .find(|key| Tri::value(body.get(key)) == Tri::Unknown)
+        .map_or_else(
+            || {
+                keys.iter()
+                    .map(|key| format!("{prefix}{key}"))
+                    .collect::<Vec<_>>()
+                    .join("`, `")
+            },
+            |key| format!("{prefix}{key}"),
+        )
 }
 
 // ---------------------------------------------------------------------------
@@ -498,6 +530,15 @@ impl SgRule<'_> {
             self.body.get("from_port"),
             self.body.get("to_port"),
         )
+    }
+
+    /// The protocol and port attributes, the unknown one first when there is one.
+    fn traffic_attributes(&self) -> String {
+        let protocol = match self.schema {
+            Schema::Classic => "protocol",
+            Schema::Vpc => "ip_protocol",
+        };
+        unknown_among_keys(self.body, &self.prefix, &[protocol, "from_port", "to_port"])
     }
 
     fn sources(&self) -> Sources {
@@ -633,15 +674,16 @@ fn check_public_ingress(resource: &Resource, class: IngressClass, out: &mut Verd
         if sources.public.is_empty() {
             if sources.unknown {
                 out.cannot_tell(format!(
-                    "the source ranges of {} are not known statically",
-                    rule.label
+                    "the source ranges of {} (`{}`) are not known statically",
+                    rule.label,
+                    sources.unknown_attribute()
                 ));
             }
             continue;
         }
         if rule.direction.is_none() {
             out.cannot_tell(format!(
-                "{} names {}, but whether it is an ingress rule is not known statically",
+                "{} names {}, but whether it is an ingress rule (`type`) is not known statically",
                 rule.label,
                 sources.joined()
             ));
@@ -674,9 +716,10 @@ fn check_public_ingress(resource: &Resource, class: IngressClass, out: &mut Verd
             (Tri::Known(_), _) => {}
             // The source is certainly the whole internet; only which ports is open.
             (_, IngressClass::Admin) => out.cannot_tell(format!(
-                "{} allows ingress from {}, but its protocol or ports are not known statically",
+                "{} allows ingress from {}, but its protocol or ports (`{}`) are not known statically",
                 rule.label,
-                sources.joined()
+                sources.joined(),
+                rule.traffic_attributes()
             )),
             (_, IngressClass::Other) => out.fail(
                 format!(
@@ -709,15 +752,16 @@ fn check_sg_public_egress(resource: &Resource, _ctx: &Context<'_>, out: &mut Ver
         if sources.public.is_empty() {
             if sources.unknown {
                 out.cannot_tell(format!(
-                    "the destination ranges of {} are not known statically",
-                    rule.label
+                    "the destination ranges of {} (`{}`) are not known statically",
+                    rule.label,
+                    sources.unknown_attribute()
                 ));
             }
             continue;
         }
         if rule.direction.is_none() {
             out.cannot_tell(format!(
-                "{} names {}, but whether it is an egress rule is not known statically",
+                "{} names {}, but whether it is an egress rule (`type`) is not known statically",
                 rule.label,
                 sources.joined()
             ));
@@ -832,6 +876,15 @@ impl AclRule<'_> {
 
     fn path_of(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
+    }
+
+    /// The protocol and port attributes, the unknown one first when there is one.
+    fn traffic_attributes(&self) -> String {
+        unknown_among_keys(
+            self.body,
+            &self.prefix,
+            &["protocol", "from_port", "to_port"],
+        )
     }
 
     /// The address range the rule matches: `cidr_block` or `ipv6_cidr_block` (AWS
@@ -1078,8 +1131,9 @@ fn check_acl_all_ports(resource: &Resource, ctx: &Context<'_>, out: &mut Verdict
             Tri::Known(false) | Tri::Missing => continue,
             Tri::Unknown => {
                 out.cannot_tell(format!(
-                    "the action of {} is not known statically",
-                    rule.label
+                    "the action of {} (`{}`) is not known statically",
+                    rule.label,
+                    rule.path_of(rule.action_key)
                 ));
                 continue;
             }
@@ -1108,8 +1162,9 @@ fn check_acl_all_ports(resource: &Resource, ctx: &Context<'_>, out: &mut Verdict
             }
             Tri::Known(_) | Tri::Missing => {}
             Tri::Unknown => out.cannot_tell(format!(
-                "the protocol or ports of {} are not known statically",
-                rule.label
+                "the protocol or ports of {} (`{}`) are not known statically",
+                rule.label,
+                rule.traffic_attributes()
             )),
         }
     }
@@ -1130,7 +1185,7 @@ fn check_acl_public_admin_ingress(resource: &Resource, ctx: &Context<'_>, out: &
             Some(Direction::Egress) => continue,
             None => {
                 out.cannot_tell(format!(
-                    "whether {} is an ingress rule is not known statically",
+                    "whether {} is an ingress rule (`egress`) is not known statically",
                     rule.label
                 ));
                 continue;
@@ -1141,8 +1196,9 @@ fn check_acl_public_admin_ingress(resource: &Resource, ctx: &Context<'_>, out: &
             Tri::Known(false) | Tri::Missing => continue,
             Tri::Unknown => {
                 out.cannot_tell(format!(
-                    "the action of {} is not known statically",
-                    rule.label
+                    "the action of {} (`{}`) is not known statically",
+                    rule.label,
+                    rule.path_of(rule.action_key)
                 ));
                 continue;
             }
@@ -1153,8 +1209,9 @@ fn check_acl_public_admin_ingress(resource: &Resource, ctx: &Context<'_>, out: &
         if sources.public.is_empty() {
             if sources.unknown {
                 out.cannot_tell(format!(
-                    "the source range of {} is not known statically",
-                    rule.label
+                    "the source range of {} (`{}`) is not known statically",
+                    rule.label,
+                    sources.unknown_attribute()
                 ));
             }
             continue;
@@ -1195,9 +1252,10 @@ fn check_acl_public_admin_ingress(resource: &Resource, ctx: &Context<'_>, out: &
             }
             Tri::Known(_) | Tri::Missing => {}
             Tri::Unknown => out.cannot_tell(format!(
-                "{} allows ingress from {}, but its protocol or ports are not known statically",
+                "{} allows ingress from {}, but its protocol or ports (`{}`) are not known statically",
                 rule.label,
-                sources.joined()
+                sources.joined(),
+                rule.traffic_attributes()
             )),
         }
     }

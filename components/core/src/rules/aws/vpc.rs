@@ -149,7 +149,13 @@ fn report_full_access(
             ),
             (holder.address == endpoint.address).then_some("policy"),
         ),
-        Tri::Unknown => out.cannot_tell("the endpoint policy is not known statically"),
+        Tri::Unknown if holder.address == endpoint.address => {
+            out.cannot_tell("the endpoint policy (`policy`) is not known statically")
+        }
+        Tri::Unknown => out.cannot_tell(format!(
+            "the endpoint policy (the `policy` of `{}`) is not known statically",
+            holder.address
+        )),
         _ => {}
     }
 }
