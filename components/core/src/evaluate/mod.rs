@@ -119,6 +119,10 @@ pub(crate) fn evaluate(
     for call in &configuration.module_calls {
         scope_of(directory(&call.source.file), &mut scopes);
     }
+    // A module of outputs alone (shared defaults, naming) is reviewed too.
+    for output in &configuration.outputs {
+        scope_of(directory(&output.source.file), &mut scopes);
+    }
     let calls = modules::Calls::new(configuration, |dir| by_dir.contains_key(dir));
     for scope in &mut scopes {
         if !calls.is_called(&scope.dir) {

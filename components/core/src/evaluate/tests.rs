@@ -1190,6 +1190,22 @@ resource "x_thing" "t" {
 }
 
 #[test]
+fn a_module_of_outputs_alone_is_evaluated() {
+    let cs = one(&[
+        (
+            "main.tf",
+            "module \"naming\" {\n  source = \"./modules/naming\"\n}\nresource \"x_thing\" \"t\" {\n  name = module.naming.prefix\n}\n",
+        ),
+        (
+            "modules/naming/outputs.tf",
+            "output \"prefix\" {\n  value = \"acme\"\n}\n",
+        ),
+    ]);
+    assert_eq!(attr(resource(&cs, "x_thing.t"), "name"), &json(r#""acme""#));
+    assert!(review(&cs).not_evaluated.is_empty());
+}
+
+#[test]
 fn modules_that_call_each_other_are_an_input_error() {
     let cs = change_set(&[
         (
