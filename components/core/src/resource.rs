@@ -279,6 +279,12 @@ pub struct ProvenanceLink {
 }
 
 impl ProvenanceLink {
+    /// Links a finding's chain has at most: far beyond real configurations (a
+    /// value passed through every module of the deepest nesting evaluation allows
+    /// needs a few dozen), a bound for crafted ones. Evaluation cuts a longer
+    /// chain after its first links, where the value was set.
+    pub const MAX_CHAIN: usize = 64;
+
     /// How a chain is shown to people: the first link (where the value was set) by
     /// its place, the others by name, joined with arrows —
     /// `terraform.tfvars:12 → var.encrypted → aws_db_instance.this.storage_encrypted`.

@@ -137,6 +137,10 @@ pub struct Output {
     pub sensitive: bool,
     /// Where it is declared.
     pub source: SourceSpan,
+    /// Inline suppressions written in or directly above it: they cover findings
+    /// whose values a caller read through it (see `Resource::provenance`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }
 
 /// A `provider "NAME" { … }` configuration block.

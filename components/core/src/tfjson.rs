@@ -112,6 +112,7 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
                         source: span(),
+                        suppressions: Vec::new(),
                     });
                 }
             }

@@ -651,6 +651,18 @@ impl Names for Scope<'_> {
             .cloned()
             .unwrap_or_else(|| format!("module \"{call}\" is not evaluated")))
     }
+
+    fn begin_reading(&self) {
+        self.trace.begin();
+    }
+
+    fn end_reading(&self) -> Vec<provenance::Reference> {
+        self.trace.end()
+    }
+
+    fn note(&self, read: provenance::Read<'_>) {
+        self.trace.note_read(read);
+    }
 }
 
 /// Resources evaluated so far are kept as they were (a second `evaluate` is a no-op).

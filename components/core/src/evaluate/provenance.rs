@@ -1,20 +1,35 @@
 //! Where an evaluated attribute's value came from: the chain of links from the
 //! place the value was set (a `.tfvars` line, `--var`, `TF_VAR_x`, a variable's
-//! default, a local, a module call's argument) through the variables and locals it
-//! passed through, to the attribute (`Resource::provenance`).
+//! default, a local, a module call's argument, a module's output) through the
+//! variables, locals and outputs it passed through, to the attribute
+//! (`Resource::provenance`).
 //!
 //! Recording is kept off the common path: only an attribute whose expression is
 //! not a literal is traced, and a trace is the list of the names its expression
-//! read (`var.x`, `local.y`), noted as they are resolved. Chains are built from
-//! those names afterwards, so no [`Value`](crate::value::Value) carries any of it;
-//! each name's chain is built once per module instance and shared (`Arc`) by every
-//! attribute that reads it, and the attribute's own link is added only when a
-//! finding asks for the chain (`Resource::provenance_of`).
+//! read (`var.x`, `local.y`, `module.m.out`), noted as they are resolved. Chains
+//! are built from those names afterwards, so no [`Value`](crate::value::Value)
+//! carries any of it; each name's chain is built once per module instance and
+//! shared (`Arc`) by every attribute that reads it, and the attribute's own link is
+//! added only when a finding asks for the chain (`Resource::provenance_of`).
 //! When an expression reads several names, the chain follows the first one read
 //! that has a chain of its own (`var.enabled ? var.a : var.b` follows
 //! `var.enabled`). Chain building cannot loop: a name already on the chain ends
-//! it, and chains are at most [`MAX_CHAIN`] links long (cycles between locals are
-//! input errors before this runs).
+//! it, and chains are at most [`ProvenanceLink::MAX_CHAIN`] links long (cycles
+//! between locals are input errors before this runs).
+//!
+//! Three kinds of name stand for a value read elsewhere:
+//! - a module's output (`module.net.vpc_id`) is evaluated in the module instance,
+//!   which is gone when the caller's attributes are: its chain (what the output's
+//!   expression read inside the module, then the `output` block) is built while
+//!   the instance is evaluated and kept in the caller, under the call's instance
+//!   key when the call has `count`/`for_each` and the reader writes the key
+//!   literally (`module.db["main"].encrypted`; a computed key has no chain);
+//! - `each.key` / `each.value` stand for what the `for_each` of the resource or
+//!   module call being expanded read (`for_each = var.buckets`), and a `dynamic`
+//!   block's iterator for what that block's `for_each` read: [`bind`] puts those
+//!   names in their place before any chain is built;
+//! - `count.index` is not noted: an index is not a value anyone set, and what it
+//!   selects is read by the same expression (`var.settings[count.index]`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,18 +37,100 @@ use std::sync::Arc;
 
 use super::Scope;
 use super::inputs::Given;
+use crate::address::InstanceKey;
 use crate::resource::{ProvenanceLink, SourceSpan, Suppression};
+use crate::terraform::Output;
 
-/// Links a chain may have: far beyond real configurations, a bound for crafted ones.
-const MAX_CHAIN: usize = 64;
+/// Links a chain built here may have: the attribute's own link, which
+/// `Resource::provenance_of` adds, makes a finding's chain at most
+/// [`ProvenanceLink::MAX_CHAIN`].
+const MAX_BUILT: usize = ProvenanceLink::MAX_CHAIN - 1;
 
 /// A name an expression read.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub(super) enum Reference {
+pub(crate) enum Reference {
     /// `var.NAME`.
     Variable(String),
     /// `local.NAME`.
     Local(String),
+    /// `module.CALL.OUTPUT`, or `module.CALL[KEY].OUTPUT` with a literal key.
+    Output {
+        call: String,
+        key: Option<InstanceKey>,
+        output: String,
+    },
+    /// `each.key` / `each.value`, until [`bind`] replaces it.
+    Each,
+    /// An iterator: a `dynamic` block's until [`bind`] replaces it; a `for`
+    /// expression's stays, with no chain (the expression read its collection).
+    Iterator(String),
+}
+
+/// A name only the evaluator resolves, as it meets it: borrowed, so that noting
+/// it allocates nothing unless a trace is being collected.
+pub(crate) enum Read<'a> {
+    /// `each.key` / `each.value`.
+    Each,
+    /// An iterator of a `dynamic` block or a `for` expression.
+    Iterator(&'a str),
+    /// A module call's output.
+    Output {
+        call: &'a str,
+        key: Option<InstanceKey>,
+        output: &'a str,
+    },
+}
+
+impl Read<'_> {
+    fn is(&self, reference: &Reference) -> bool {
+        match (self, reference) {
+            (Read::Each, Reference::Each) => true,
+            (Read::Iterator(name), Reference::Iterator(other)) => name == other,
+            (
+                Read::Output { call, key, output },
+                Reference::Output {
+                    call: c,
+                    key: k,
+                    output: o,
+                },
+            ) => call == c && key == k && output == o,
+            _ => false,
+        }
+    }
+
+    fn into_reference(self) -> Reference {
+        match self {
+            Read::Each => Reference::Each,
+            Read::Iterator(name) => Reference::Iterator(name.to_owned()),
+            Read::Output { call, key, output } => Reference::Output {
+                call: call.to_owned(),
+                key,
+                output: output.to_owned(),
+            },
+        }
+    }
+}
+
+/// Replaces `bound` in `read` by what it stands for (`each` by what the `for_each`
+/// read), keeping each name once, at its first place.
+pub(super) fn bind(read: &mut Vec<Reference>, bound: &Reference, to: &[Reference]) {
+    if !read.contains(bound) {
+        return;
+    }
+    let mut out: Vec<Reference> = Vec::with_capacity(read.len() + to.len());
+    for reference in read.drain(..) {
+        let replaced = if reference == *bound {
+            to
+        } else {
+            std::slice::from_ref(&reference)
+        };
+        for name in replaced {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+    }
+    *read = out;
 }
 
 /// The names being noted for the expressions under evaluation (innermost last),
@@ -76,6 +173,19 @@ impl Trace {
         let reference = make(name.to_owned());
         if !top.contains(&reference) {
             top.push(reference);
+        }
+    }
+
+    /// Notes a name only the evaluator resolves: an iterator, `each`, a module's
+    /// output. An iterator is read once per element of a `for` expression, so the
+    /// name is compared before anything is allocated.
+    pub fn note_read(&self, read: Read<'_>) {
+        let mut collecting = self.collecting.borrow_mut();
+        let Some(top) = collecting.last_mut() else {
+            return;
+        };
+        if !top.iter().any(|reference| read.is(reference)) {
+            top.push(read.into_reference());
         }
     }
 
@@ -153,11 +263,21 @@ impl Scope<'_> {
         reference: &Reference,
         visiting: &mut Vec<Reference>,
     ) -> Vec<ProvenanceLink> {
-        if visiting.len() >= MAX_CHAIN || visiting.contains(reference) {
+        if visiting.len() >= MAX_BUILT || visiting.contains(reference) {
             return Vec::new();
         }
         match reference {
             Reference::Variable(name) => self.variable_chain(name),
+            // Kept by `keep_output_chain` when the module instance was evaluated.
+            Reference::Output { .. } => self
+                .trace
+                .chains
+                .borrow()
+                .get(reference)
+                .and_then(|chain| chain.as_deref().map(<[ProvenanceLink]>::to_vec))
+                .unwrap_or_default(),
+            // Bound before chains are built; a `for` iterator has none.
+            Reference::Each | Reference::Iterator(_) => Vec::new(),
             Reference::Local(name) => {
                 let Some(local) = self.locals.get(name.as_str()) else {
                     return Vec::new();
@@ -177,7 +297,7 @@ impl Scope<'_> {
                     self.qualified(&format!("local.{name}")),
                     &local.suppressions,
                 ));
-                chain.truncate(MAX_CHAIN);
+                chain.truncate(MAX_BUILT);
                 chain
             }
         }
@@ -200,8 +320,50 @@ impl Scope<'_> {
             self.qualified(&format!("var.{name}")),
             &variable.suppressions,
         ));
-        chain.truncate(MAX_CHAIN);
+        chain.truncate(MAX_BUILT);
         chain
+    }
+
+    /// The chain of one of this module instance's outputs, for its caller: the
+    /// chain of the first name its expression read that has one (`read`, by the
+    /// path of each expression in the value), then the `output` block, which is
+    /// where a value written literally there was set.
+    pub(super) fn output_chain(
+        &self,
+        output: &Output,
+        read: &[(String, Vec<Reference>)],
+    ) -> Arc<[ProvenanceLink]> {
+        let mut chain = read
+            .iter()
+            .find_map(|(_, read)| self.chain_of(read))
+            .map_or_else(Vec::new, |chain| chain.to_vec());
+        chain.push(link_at(
+            &output.source,
+            self.qualified(&format!("output.{}", output.name)),
+            &output.suppressions,
+        ));
+        chain.truncate(MAX_BUILT);
+        Arc::from(chain)
+    }
+
+    /// Keeps, in the calling scope, the chain of an output of the call `call`'s
+    /// instance `key`, for the expressions here that read it.
+    pub(super) fn keep_output_chain(
+        &self,
+        call: &str,
+        key: Option<InstanceKey>,
+        output: &str,
+        chain: Arc<[ProvenanceLink]>,
+    ) {
+        let reference = Reference::Output {
+            call: call.to_owned(),
+            key,
+            output: output.to_owned(),
+        };
+        self.trace
+            .chains
+            .borrow_mut()
+            .insert(reference, Some(chain));
     }
 
     /// Where a root module's variable got its value, by the precedence
