@@ -26,7 +26,7 @@ pub struct LineRange {
 pub struct SourceSpan {
     /// Path of the file as given to the parser.
     pub file: String,
-    /// Lines in that file; `None` for inputs without line information (plan JSON, `.tf.json`).
+    /// Lines in that file; `None` for inputs without line information (plan JSON).
     pub lines: Option<LineRange>,
 }
 

@@ -75,7 +75,7 @@ pub struct ModuleCall {
     /// Where it is declared.
     pub source: SourceSpan,
     /// Where each input argument is written, and the suppressions in or directly
-    /// above it (native syntax only).
+    /// above it (native syntax only: JSON has no comments).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub arguments: BTreeMap<String, ArgumentSource>,
 }

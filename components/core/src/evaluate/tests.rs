@@ -2277,3 +2277,71 @@ resource "aws_security_group" "this" {
         );
     }
 }
+
+#[test]
+fn provenance_into_terraform_json_has_the_lines_of_its_keys() {
+    let cs = one(&[
+        ("terraform.tfvars.json", "{\n  \"encrypted\": false\n}\n"),
+        (
+            "main.tf.json",
+            r#"{
+  "variable": {
+    "encrypted": {"type": "bool"}
+  },
+  "locals": {
+    "flag": "${var.encrypted}"
+  },
+  "module": {
+    "db": {
+      "source": "./modules/x",
+      "encrypted": "${local.flag}"
+    }
+  },
+  "resource": {
+    "aws_db_instance": {
+      "this": {
+        "storage_encrypted": "${module.db.encrypted}"
+      }
+    }
+  }
+}
+"#,
+        ),
+        (
+            "modules/x/main.tf.json",
+            r#"{
+  "variable": {"encrypted": {}},
+  "output": {
+    "encrypted": {
+      "value": "${var.encrypted}"
+    }
+  }
+}
+"#,
+        ),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("terraform.tfvars.json", Some(2), "var.encrypted"),
+            link("main.tf.json", Some(3), "var.encrypted"),
+            link("main.tf.json", Some(6), "local.flag"),
+            link("main.tf.json", Some(11), "module.db argument encrypted"),
+            link("modules/x/main.tf.json", Some(2), "module.db.var.encrypted"),
+            link(
+                "modules/x/main.tf.json",
+                Some(4),
+                "module.db.output.encrypted"
+            ),
+            link(
+                "main.tf.json",
+                Some(17),
+                "aws_db_instance.this.storage_encrypted"
+            ),
+        ]
+    );
+    // The finding itself points at the attribute too.
+    assert_eq!(found[0].0.line, Some(17));
+}
