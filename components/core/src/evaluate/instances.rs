@@ -272,7 +272,10 @@ fn evaluate_instance(
     }
     *instance.attributes.values_mut() = attributes;
     for (path, mut read) in traced {
-        bind(&mut read, &Reference::Each, each_read);
+        // Without `for_each` there is nothing to bind (and `each` is not read).
+        if !each_read.is_empty() {
+            bind(&mut read, &Reference::Each, each_read);
+        }
         if let Some(chain) = scope.chain_of(&read) {
             instance.provenance.push((path.into(), chain));
         }

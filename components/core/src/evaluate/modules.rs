@@ -272,8 +272,10 @@ impl<'c> Modules<'_, 'c> {
                         let mut tracing = Tracing::at(name);
                         let result =
                             caller.evaluate_parsed_traced(value, &frame, json, Some(&mut tracing));
-                        for (_, read) in &mut tracing.read {
-                            bind(read, &Reference::Each, &each_read);
+                        if !each_read.is_empty() {
+                            for (_, read) in &mut tracing.read {
+                                bind(read, &Reference::Each, &each_read);
+                            }
                         }
                         let value = caller.settle(
                             result,

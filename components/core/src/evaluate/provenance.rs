@@ -41,6 +41,9 @@ use crate::address::InstanceKey;
 use crate::resource::{ProvenanceLink, SourceSpan, Suppression};
 use crate::terraform::Output;
 
+// Every name an expression reads is noted as one of these: keep it small.
+const _: () = assert!(std::mem::size_of::<Reference>() <= 32);
+
 /// Links a chain built here may have: the attribute's own link, which
 /// `Resource::provenance_of` adds, makes a finding's chain at most
 /// [`ProvenanceLink::MAX_CHAIN`].
@@ -53,17 +56,22 @@ pub(crate) enum Reference {
     Variable(String),
     /// `local.NAME`.
     Local(String),
-    /// `module.CALL.OUTPUT`, or `module.CALL[KEY].OUTPUT` with a literal key.
-    Output {
-        call: String,
-        key: Option<InstanceKey>,
-        output: String,
-    },
+    /// `module.CALL.OUTPUT`, or `module.CALL[KEY].OUTPUT` with a literal key
+    /// (boxed: rare, and every name noted is as large as the largest kind).
+    Output(Box<OutputName>),
     /// `each.key` / `each.value`, until [`bind`] replaces it.
     Each,
     /// An iterator: a `dynamic` block's until [`bind`] replaces it; a `for`
     /// expression's stays, with no chain (the expression read its collection).
     Iterator(String),
+}
+
+/// A module call's output, as [`Reference::Output`] names it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct OutputName {
+    call: String,
+    key: Option<InstanceKey>,
+    output: String,
 }
 
 /// A name only the evaluator resolves, as it meets it: borrowed, so that noting
@@ -86,14 +94,9 @@ impl Read<'_> {
         match (self, reference) {
             (Read::Each, Reference::Each) => true,
             (Read::Iterator(name), Reference::Iterator(other)) => name == other,
-            (
-                Read::Output { call, key, output },
-                Reference::Output {
-                    call: c,
-                    key: k,
-                    output: o,
-                },
-            ) => call == c && key == k && output == o,
+            (Read::Output { call, key, output }, Reference::Output(name)) => {
+                *call == name.call && *key == name.key && *output == name.output
+            }
             _ => false,
         }
     }
@@ -102,11 +105,11 @@ impl Read<'_> {
         match self {
             Read::Each => Reference::Each,
             Read::Iterator(name) => Reference::Iterator(name.to_owned()),
-            Read::Output { call, key, output } => Reference::Output {
+            Read::Output { call, key, output } => Reference::Output(Box::new(OutputName {
                 call: call.to_owned(),
                 key,
                 output: output.to_owned(),
-            },
+            })),
         }
     }
 }
@@ -269,7 +272,7 @@ impl Scope<'_> {
         match reference {
             Reference::Variable(name) => self.variable_chain(name),
             // Kept by `keep_output_chain` when the module instance was evaluated.
-            Reference::Output { .. } => self
+            Reference::Output(_) => self
                 .trace
                 .chains
                 .borrow()
@@ -355,11 +358,11 @@ impl Scope<'_> {
         output: &str,
         chain: Arc<[ProvenanceLink]>,
     ) {
-        let reference = Reference::Output {
+        let reference = Reference::Output(Box::new(OutputName {
             call: call.to_owned(),
             key,
             output: output.to_owned(),
-        };
+        }));
         self.trace
             .chains
             .borrow_mut()
