@@ -2345,3 +2345,35 @@ fn provenance_into_terraform_json_has_the_lines_of_its_keys() {
     // The finding itself points at the attribute too.
     assert_eq!(found[0].0.line, Some(17));
 }
+
+#[test]
+fn a_chain_longer_than_the_cap_keeps_where_the_value_was_set() {
+    // 62 locals (nesting stays under the locals' own depth limit), then a module
+    // argument, the module's variable and its output: 66 links before the
+    // attribute's.
+    let mut root = String::from("variable \"x\" {\n  default = false\n}\nlocals {\n  l0 = var.x\n");
+    for i in 1..62 {
+        root.push_str(&format!("  l{i} = local.l{}\n", i - 1));
+    }
+    root.push_str("}\nmodule \"m\" {\n  source = \"./m\"\n  x      = local.l61\n}\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = module.m.x\n}\n");
+    let cs = one(&[
+        ("main.tf", root.as_str()),
+        (
+            "m/main.tf",
+            "variable \"x\" {}\noutput \"x\" {\n  value = var.x\n}\n",
+        ),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    let chain = &found[0].1;
+    assert_eq!(chain.len(), crate::resource::ProvenanceLink::MAX_CHAIN);
+    assert_eq!(chain[0], link("main.tf", Some(1), "var.x"));
+    assert_eq!(chain[1], link("main.tf", Some(5), "local.l0"));
+    assert_eq!(
+        chain.last(),
+        Some(&link(
+            "main.tf",
+            Some(73),
+            "aws_db_instance.this.storage_encrypted"
+        ))
+    );
+}
