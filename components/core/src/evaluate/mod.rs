@@ -247,6 +247,9 @@ struct Scope<'c> {
     trace: provenance::Trace,
     /// A module instance's variables' provenance, from its call's arguments.
     input_chains: HashMap<String, Vec<crate::resource::ProvenanceLink>>,
+    /// The outputs of the module calls evaluated from here, per call and instance
+    /// key, for the provenance of what reads them.
+    instance_outputs: RefCell<provenance::CallOutputs<'c>>,
 }
 
 impl<'c> Scope<'c> {
@@ -269,6 +272,7 @@ impl<'c> Scope<'c> {
             unevaluated: RefCell::new(HashMap::new()),
             trace: provenance::Trace::default(),
             input_chains: HashMap::new(),
+            instance_outputs: RefCell::new(HashMap::new()),
         }
     }
 

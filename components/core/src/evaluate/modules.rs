@@ -418,16 +418,17 @@ impl<'c> Modules<'_, 'c> {
 
     /// A module instance's outputs, as the object `module.NAME` is. References in
     /// them are made relative to the caller (`module.NAME.aws_s3_bucket.this`), so
-    /// that they never name one of the caller's own resources. Each output's
-    /// provenance is kept in the caller, under the instance's `key`.
+    /// that they never name one of the caller's own resources. What each output
+    /// read is kept in the caller, under the instance's `key`, for provenance.
     fn outputs(
         &self,
         caller: &Scope<'c>,
         child: &Scope<'c>,
-        call: &str,
+        call: &'c str,
         key: Option<&InstanceKey>,
     ) -> Value {
         let mut map = ValueMap::new();
+        let mut origins = HashMap::new();
         for output in &self.configuration.outputs {
             if directory(&output.source.file) != child.dir {
                 continue;
@@ -436,15 +437,10 @@ impl<'c> Modules<'_, 'c> {
                 continue;
             };
             let json = output.source.file.ends_with(".json");
-            let mut tracing = Tracing::at(&output.name);
-            let result =
-                child.evaluate_parsed_traced(value, &Frame::default(), json, Some(&mut tracing));
-            caller.keep_output_chain(
-                call,
-                key.cloned(),
-                &output.name,
-                child.output_chain(output, &tracing.read),
-            );
+            child.trace.begin();
+            let result = child.evaluate_parsed(value, &Frame::default(), json);
+            let read = child.trace.end();
+            origins.insert(output.name.as_str(), child.output_origin(output, &read));
             let mut value = child.settle(
                 result,
                 None,
@@ -455,6 +451,7 @@ impl<'c> Modules<'_, 'c> {
             qualify(&mut value, call);
             map.insert(output.name.as_str(), value);
         }
+        caller.keep_outputs(call, key.cloned(), child.module.clone(), origins);
         Value::Map(map)
     }
 }

@@ -19,11 +19,13 @@
 //!
 //! Three kinds of name stand for a value read elsewhere:
 //! - a module's output (`module.net.vpc_id`) is evaluated in the module instance,
-//!   which is gone when the caller's attributes are: its chain (what the output's
-//!   expression read inside the module, then the `output` block) is built while
-//!   the instance is evaluated and kept in the caller, under the call's instance
-//!   key when the call has `count`/`for_each` and the reader writes the key
-//!   literally (`module.db["main"].encrypted`; a computed key has no chain);
+//!   which is gone when the caller's attributes are: the chain of what the
+//!   output's expression read is built (or found built) in the instance and kept
+//!   in the caller with the `output` block ([`InstanceOutputs`]), under the call's
+//!   instance key when the call has `count`/`for_each` and the reader writes the
+//!   key literally (`module.db["main"].encrypted`; a computed key has no chain).
+//!   The output's own chain is put together only when an expression reads it:
+//!   most outputs of most instances never are;
 //! - `each.key` / `each.value` stand for what the `for_each` of the resource or
 //!   module call being expanded read (`for_each = var.buckets`), and a `dynamic`
 //!   block's iterator for what that block's `for_each` read: [`bind`] puts those
@@ -37,7 +39,7 @@ use std::sync::Arc;
 
 use super::Scope;
 use super::inputs::Given;
-use crate::address::InstanceKey;
+use crate::address::{InstanceKey, ModuleStep};
 use crate::resource::{ProvenanceLink, SourceSpan, Suppression};
 use crate::terraform::Output;
 
@@ -112,6 +114,25 @@ impl Read<'_> {
             })),
         }
     }
+}
+
+/// The outputs of the module calls evaluated from a scope, for provenance: by
+/// call, then by instance key.
+pub(super) type CallOutputs<'c> = HashMap<&'c str, Vec<(Option<InstanceKey>, InstanceOutputs<'c>)>>;
+
+/// The outputs of one module instance, as its caller keeps them.
+pub(super) struct InstanceOutputs<'c> {
+    /// The instance's module path, which names its links.
+    module: Vec<ModuleStep>,
+    /// By output name.
+    outputs: HashMap<&'c str, OutputOrigin<'c>>,
+}
+
+/// Where one output's value came from inside its module instance.
+pub(super) struct OutputOrigin<'c> {
+    /// The chain of the first name its value read that has one, built there.
+    chain: Option<Arc<[ProvenanceLink]>>,
+    output: &'c Output,
 }
 
 /// Replaces `bound` in `read` by what it stands for (`each` by what the `for_each`
@@ -231,7 +252,7 @@ fn link_at(source: &SourceSpan, name: String, suppressions: &[Suppression]) -> P
     }
 }
 
-impl Scope<'_> {
+impl<'c> Scope<'c> {
     /// The chain of the first of `references` that has one, shared by every
     /// expression of this module instance that reads the same name.
     pub(super) fn chain_of(&self, references: &[Reference]) -> Option<Arc<[ProvenanceLink]>> {
@@ -271,14 +292,7 @@ impl Scope<'_> {
         }
         match reference {
             Reference::Variable(name) => self.variable_chain(name),
-            // Kept by `keep_output_chain` when the module instance was evaluated.
-            Reference::Output(_) => self
-                .trace
-                .chains
-                .borrow()
-                .get(reference)
-                .and_then(|chain| chain.as_deref().map(<[ProvenanceLink]>::to_vec))
-                .unwrap_or_default(),
+            Reference::Output(name) => self.output_chain(name).unwrap_or_default(),
             // Bound before chains are built; a `for` iterator has none.
             Reference::Each | Reference::Iterator(_) => Vec::new(),
             Reference::Local(name) => {
@@ -327,46 +341,53 @@ impl Scope<'_> {
         chain
     }
 
-    /// The chain of one of this module instance's outputs, for its caller: the
-    /// chain of the first name its expression read that has one (`read`, by the
-    /// path of each expression in the value), then the `output` block, which is
-    /// where a value written literally there was set.
-    pub(super) fn output_chain(
+    /// What one of this module instance's outputs needs for its chain, for the
+    /// caller ([`Scope::keep_outputs`]): the chain of the first name its value
+    /// read (`read`) that has one.
+    pub(super) fn output_origin(&self, output: &'c Output, read: &[Reference]) -> OutputOrigin<'c> {
+        OutputOrigin {
+            chain: self.chain_of(read),
+            output,
+        }
+    }
+
+    /// Keeps in the calling scope the outputs of the call `call`'s instance `key`
+    /// (at module path `module`), each with [`Scope::output_origin`].
+    pub(super) fn keep_outputs(
         &self,
-        output: &Output,
-        read: &[(String, Vec<Reference>)],
-    ) -> Arc<[ProvenanceLink]> {
-        let mut chain = read
+        call: &'c str,
+        key: Option<InstanceKey>,
+        module: Vec<ModuleStep>,
+        outputs: HashMap<&'c str, OutputOrigin<'c>>,
+    ) {
+        self.instance_outputs
+            .borrow_mut()
+            .entry(call)
+            .or_default()
+            .push((key, InstanceOutputs { module, outputs }));
+    }
+
+    /// An output's chain, put together when an expression here reads it: what its
+    /// value read inside the instance, then the `output` block, where a value
+    /// written literally there was set.
+    fn output_chain(&self, name: &OutputName) -> Option<Vec<ProvenanceLink>> {
+        let instances = self.instance_outputs.borrow();
+        let (_, instance) = instances
+            .get(name.call.as_str())?
             .iter()
-            .find_map(|(_, read)| self.chain_of(read))
-            .map_or_else(Vec::new, |chain| chain.to_vec());
+            .find(|(key, _)| *key == name.key)?;
+        let OutputOrigin {
+            chain: origin,
+            output,
+        } = instance.outputs.get(name.output.as_str())?;
+        let mut chain = origin.as_deref().map_or_else(Vec::new, <[_]>::to_vec);
         chain.push(link_at(
             &output.source,
-            self.qualified(&format!("output.{}", output.name)),
+            qualified_in(&instance.module, &format!("output.{}", output.name)),
             &output.suppressions,
         ));
         chain.truncate(MAX_BUILT);
-        Arc::from(chain)
-    }
-
-    /// Keeps, in the calling scope, the chain of an output of the call `call`'s
-    /// instance `key`, for the expressions here that read it.
-    pub(super) fn keep_output_chain(
-        &self,
-        call: &str,
-        key: Option<InstanceKey>,
-        output: &str,
-        chain: Arc<[ProvenanceLink]>,
-    ) {
-        let reference = Reference::Output(Box::new(OutputName {
-            call: call.to_owned(),
-            key,
-            output: output.to_owned(),
-        }));
-        self.trace
-            .chains
-            .borrow_mut()
-            .insert(reference, Some(chain));
+        Some(chain)
     }
 
     /// Where a root module's variable got its value, by the precedence
@@ -392,16 +413,21 @@ impl Scope<'_> {
 
     /// A name as seen from outside the module instance (`module.db.var.encrypted`).
     pub(super) fn qualified(&self, name: &str) -> String {
-        let mut out = String::new();
-        for step in &self.module {
-            out.push_str("module.");
-            out.push_str(&step.name);
-            if let Some(key) = &step.key {
-                out.push_str(&key.to_string());
-            }
-            out.push('.');
-        }
-        out.push_str(name);
-        out
+        qualified_in(&self.module, name)
     }
+}
+
+/// A name in the module instance at `module`, as seen from outside it.
+fn qualified_in(module: &[ModuleStep], name: &str) -> String {
+    let mut out = String::new();
+    for step in module {
+        out.push_str("module.");
+        out.push_str(&step.name);
+        if let Some(key) = &step.key {
+            out.push_str(&key.to_string());
+        }
+        out.push('.');
+    }
+    out.push_str(name);
+    out
 }
