@@ -1370,3 +1370,80 @@ fn a_finding_shows_the_chain_of_its_value_in_every_format_and_a_skip_at_a_link_s
     let text = stdout(&run("text"));
     assert!(text.contains("[suppressed at "), "{text}");
 }
+
+#[test]
+fn a_value_read_from_a_modules_output_shows_its_chain_into_the_module_in_text_and_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    };
+    write("variables.tf", "variable \"encrypted\" {}\n");
+    write("terraform.tfvars", "encrypted = false\n");
+    write(
+        "main.tf",
+        "module \"db\" {\n  source    = \"./modules/x\"\n  encrypted = var.encrypted\n}\n\nresource \"aws_db_instance\" \"replica\" {\n  storage_encrypted = module.db.encrypted\n}\n",
+    );
+    write(
+        "modules/x/variables.tf",
+        "variable \"encrypted\" {\n  type = bool\n}\n",
+    );
+    write(
+        "modules/x/outputs.tf",
+        "output \"encrypted\" {\n  value = var.encrypted\n}\n",
+    );
+    let root = dir.path().to_str().expect("utf-8");
+
+    let out = reviewgate(&["review", "--format", "json", root], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let review = json(&out);
+    let finding = review["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "RG-AWS-RDS-001")
+        .cloned()
+        .expect("the replica's encryption finding");
+    let links: Vec<(String, serde_json::Value, String)> = finding["provenance"]
+        .as_array()
+        .expect("provenance")
+        .iter()
+        .map(|l| {
+            let file = l["file"].as_str().unwrap_or_default();
+            // Paths are under the temporary directory; compare what follows it.
+            let relative = file
+                .strip_prefix(root)
+                .unwrap_or(file)
+                .trim_start_matches('/');
+            (
+                relative.to_owned(),
+                l["line"].clone(),
+                l["name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let link = |file: &str, line: u32, name: &str| (file.to_owned(), line.into(), name.to_owned());
+    assert_eq!(
+        links,
+        [
+            link("terraform.tfvars", 1, "var.encrypted"),
+            link("variables.tf", 1, "var.encrypted"),
+            link("main.tf", 3, "module.db argument encrypted"),
+            link("modules/x/variables.tf", 1, "module.db.var.encrypted"),
+            link("modules/x/outputs.tf", 1, "module.db.output.encrypted"),
+            link("main.tf", 7, "aws_db_instance.replica.storage_encrypted"),
+        ]
+    );
+
+    let text = stdout(&reviewgate(&["review", root], None));
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("via ")
+            && l.ends_with("terraform.tfvars:1 → var.encrypted → module.db argument encrypted → module.db.var.encrypted → module.db.output.encrypted → aws_db_instance.replica.storage_encrypted")),
+        "{text}"
+    );
+}

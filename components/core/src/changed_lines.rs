@@ -9,9 +9,8 @@
 //! make an old one matter (`acl` next to a newly removed public access block), and
 //! the author is there to fix both. A finding about no resource (a secret on a line)
 //! is judged by its own lines. A finding in a file the diffs do not touch is left
-//! out; one that points at no file, or at a changed file but at no line (`.tf.json`
-//! has no line numbers), cannot be placed and is kept: leaving it out would be a
-//! silent pass.
+//! out; one that points at no file, or at a changed file but at no line, cannot
+//! be placed and is kept: leaving it out would be a silent pass.
 
 use std::collections::HashMap;
 
@@ -188,7 +187,7 @@ mod tests {
         let mut unplaced = review.findings[0].clone();
         unplaced.file = None;
         assert!(lines.keeps_finding(&unplaced));
-        // In a changed file but at no line (`.tf.json`): kept.
+        // In a changed file but at no line: kept.
         let mut no_line = review.findings[0].clone();
         no_line.resource = None;
         no_line.line = None;

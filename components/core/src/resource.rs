@@ -26,7 +26,7 @@ pub struct LineRange {
 pub struct SourceSpan {
     /// Path of the file as given to the parser.
     pub file: String,
-    /// Lines in that file; `None` for inputs without line information (plan JSON, `.tf.json`).
+    /// Lines in that file; `None` for inputs without line information (plan JSON).
     pub lines: Option<LineRange>,
 }
 
@@ -280,6 +280,12 @@ pub struct ProvenanceLink {
 }
 
 impl ProvenanceLink {
+    /// Links a finding's chain has at most: far beyond real configurations (a
+    /// value passed through every module of the deepest nesting evaluation allows
+    /// needs a few dozen), a bound for crafted ones. Evaluation cuts a longer
+    /// chain after its first links, where the value was set.
+    pub const MAX_CHAIN: usize = 64;
+
     /// How a chain is shown to people: the first link (where the value was set) by
     /// its place, the others by name, joined with arrows —
     /// `terraform.tfvars:12 → var.encrypted → aws_db_instance.this.storage_encrypted`.

@@ -16,8 +16,9 @@
 //!
 //! A finding whose value was evaluated is also suppressed by a comment at any link
 //! of its provenance (`Resource::provenance`): above the `.tfvars` line that sets
-//! the value, in or above the `variable` block, the local or the module call's
-//! argument it passes through. The finding then says at which link it sat.
+//! the value, in or above the `variable` block, the local, the module call's
+//! argument or the module's `output` block it passes through. The finding then
+//! says at which link it sat.
 //!
 //! [`Suppression`] itself is part of the resource model (`resource`): the HCL parser
 //! reads suppressions with [`extract`] while it builds each resource.
@@ -203,7 +204,8 @@ fn apply_on_resources(findings: &mut Vec<Finding>, resources: &[&Resource]) {
 }
 
 /// Marks findings suppressed at a link of their value's provenance (a `.tfvars`
-/// line, a `variable` or `locals` entry, a module call's argument): the first link,
+/// line, a `variable` or `locals` entry, a module call's argument, a module's
+/// `output`): the first link,
 /// from where the value was set, whose suppressions name the finding's rule. The
 /// finding records that link. A suppression there without a reason is reported
 /// once, like one on a resource.

@@ -75,7 +75,7 @@ pub struct ModuleCall {
     /// Where it is declared.
     pub source: SourceSpan,
     /// Where each input argument is written, and the suppressions in or directly
-    /// above it (native syntax only).
+    /// above it (native syntax only: JSON has no comments).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub arguments: BTreeMap<String, ArgumentSource>,
     /// Where each input and each entry of an object written in one is
@@ -142,6 +142,10 @@ pub struct Output {
     pub sensitive: bool,
     /// Where it is declared.
     pub source: SourceSpan,
+    /// Inline suppressions written in or directly above it: they cover findings
+    /// whose values a caller read through it (see `Resource::provenance`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
 }
 
 /// A `provider "NAME" { … }` configuration block.

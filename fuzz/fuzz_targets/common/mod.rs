@@ -1,5 +1,6 @@
-//! What the review targets share: fuzz bytes as a document, a review of it, and the
-//! invariants every review and both renderings keep whatever the input.
+//! What the review targets share: fuzz bytes as a document (or as several files), a
+//! review of it, and the invariants every review, its findings' provenance and its
+//! renderings keep whatever the input.
 //!
 //! Each target uses part of this module, so unused items are expected per target.
 #![allow(dead_code)]
@@ -7,6 +8,7 @@
 use std::borrow::Cow;
 
 use reviewgate_core::output::{escape, markdown, sarif};
+use reviewgate_core::resource::ProvenanceLink;
 use reviewgate_core::secrets::find_secrets;
 use reviewgate_core::{ChangeSet, Document, InputKind, Origin, Review, RiskLevel, review};
 
@@ -28,6 +30,25 @@ pub fn review_document(path: &str, kind: InputKind, content: &str) -> (ChangeSet
     };
     let change_set = ChangeSet::from_documents(Origin::Local, [document]);
     check_errors(&change_set, content);
+    let review = review(&change_set);
+    (change_set, review)
+}
+
+/// Reviews files together, as a repository is reviewed: each path's format is
+/// detected from its name (else its content).
+pub fn review_files(files: &[(String, String)]) -> (ChangeSet, Review) {
+    let documents = files
+        .iter()
+        .map(|(path, content)| Document::detect(path.as_str(), content.as_str()));
+    let change_set = ChangeSet::from_documents(Origin::Local, documents);
+    for error in &change_set.errors {
+        if let Some(line) = error.line {
+            let within = files
+                .iter()
+                .any(|(path, content)| *path == error.file && line <= content.lines().count() + 1);
+            assert!(line >= 1 && within, "line {line} is in no input: {error}");
+        }
+    }
     let review = review(&change_set);
     (change_set, review)
 }
@@ -114,6 +135,45 @@ pub fn check_review(review: &Review, secrets: &[String]) {
     }
 }
 
+/// What every finding's provenance keeps, whatever the input (`files`, by path;
+/// no value is given from outside them): at most [`ProvenanceLink::MAX_CHAIN`]
+/// links; every link, and the link a suppression sat at, in one of the files, at
+/// a line that file has; the last link the attribute of the finding's own
+/// resource, in its file; and the chain as the CLI writes it to a terminal
+/// (`escape::plain_text` of each part) one line with no hidden character.
+pub fn check_provenance(review: &Review, files: &[(String, String)]) {
+    for finding in &review.findings {
+        let chain = &finding.provenance;
+        assert!(
+            chain.len() <= ProvenanceLink::MAX_CHAIN,
+            "a chain of {} links",
+            chain.len()
+        );
+        for link in chain.iter().chain(finding.suppressed_at.as_deref()) {
+            let in_file = files.iter().any(|(path, content)| {
+                *path == link.file
+                    && link
+                        .line
+                        .is_none_or(|line| line >= 1 && line as usize <= content.lines().count())
+            });
+            assert!(in_file, "a link outside the input: {link:?}");
+        }
+        if let Some(last) = chain.last() {
+            assert_eq!(Some(&last.file), finding.file.as_ref(), "{last:?}");
+            let resource = finding.resource.as_deref().unwrap_or_default();
+            assert!(
+                !resource.is_empty() && last.name.starts_with(&format!("{resource}.")),
+                "the last link {last:?} is not an attribute of {resource:?}"
+            );
+        }
+        let shown = ProvenanceLink::chain_text(chain, |part| escape::plain_text(part).into_owned());
+        assert!(
+            !shown.chars().any(escape::is_hidden),
+            "the chain shows a hidden character: {shown:?}"
+        );
+    }
+}
+
 /// Markdown fits GitHub's comment limit and starts with the marker; SARIF is JSON
 /// with one result per finding, each pointing at a rule that exists; untrusted text
 /// changes neither the comment's structure nor brings raw HTML into it.
@@ -138,6 +198,12 @@ pub fn check_renderings(review: &Review) {
         assert_eq!(rules[index]["id"], finding.rule_id.as_ref());
         let text = result["message"]["text"].as_str().expect("message.text");
         check_sarif_text(text, &finding.message);
+        let related = result["relatedLocations"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            related,
+            finding.provenance.len(),
+            "one related location per link"
+        );
     }
 
     // The same review with every text that came from the input replaced by a
@@ -239,6 +305,14 @@ pub fn neutral(review: &Review) -> Review {
         finding.file = finding.file.as_deref().map(&mut x);
         finding.remediation = finding.remediation.as_deref().map(|r| Cow::Owned(x(r)));
         finding.suppression_reason = finding.suppression_reason.as_deref().map(&mut x);
+        for link in finding
+            .provenance
+            .iter_mut()
+            .chain(finding.suppressed_at.as_deref_mut())
+        {
+            link.file = x(&link.file);
+            link.name = x(&link.name);
+        }
     }
     for item in &mut plain.undetermined {
         item.rule_id = x(&item.rule_id);

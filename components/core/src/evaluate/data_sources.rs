@@ -254,8 +254,10 @@ impl Scope<'_> {
             };
             let mut evaluator = Evaluator::new(self, frame.clone(), &dynamic.source);
             let expression = format!("dynamic \"{}\" block", dynamic.name);
+            // Only whether the contents wait for a resource matters here, not the
+            // blocks' positions among others of their type (`first`, for traces).
             let value = self.settle(
-                evaluator.dynamic(parsed),
+                evaluator.dynamic(parsed, 0),
                 Some(&expression),
                 &block.source.file,
                 || {

@@ -11,10 +11,12 @@ use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::{Directive, Element, Template};
 
 use super::functions;
+use super::provenance::{Read, Reference, Tracing, bind};
 use super::values::{
     self, Failure, as_bool, as_index, equal, number_from_f64, to_number, to_template_string,
     unknown_among, unknown_with,
 };
+use crate::address::InstanceKey;
 use crate::value::{Sensitive, Text, Unknown, UnknownCause, Value, ValueMap};
 
 pub(crate) use super::values::Eval;
@@ -51,6 +53,17 @@ pub(crate) trait Names {
         key: Option<&Value>,
         attribute: &str,
     ) -> Eval;
+    /// Starts noting the names expressions read, for provenance
+    /// (`provenance.rs`); nothing for names that have none.
+    fn begin_reading(&self) {}
+    /// Stops noting, and returns the names read since the matching
+    /// `begin_reading`.
+    fn end_reading(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+    /// Notes a name only the evaluator resolves (an iterator, `each`, a module's
+    /// output) when names are being noted.
+    fn note(&self, _read: Read<'_>) {}
 }
 
 /// How references select an instance of a data block ([`Names::data_block`]).
@@ -80,6 +93,12 @@ pub(crate) struct Evaluator<'a> {
     pub frame: Frame,
     /// The text the expressions were parsed from, for the expression of unknown parts.
     pub source: &'a str,
+    /// When set, what each attribute of a `dynamic` block's content read, by its
+    /// path (`instances.rs` sets it, with the path of the block's name).
+    pub tracing: Option<Tracing>,
+    /// What the `for_each` of each enclosing traced `dynamic` block read, by its
+    /// iterator's name (innermost last).
+    iterator_reads: Vec<(String, Vec<Reference>)>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -88,6 +107,8 @@ impl<'a> Evaluator<'a> {
             names,
             frame,
             source,
+            tracing: None,
+            iterator_reads: Vec::new(),
         }
     }
 
@@ -315,6 +336,7 @@ impl<'a> Evaluator<'a> {
         operators: &[&TraversalOperator],
     ) -> Result<(Value, usize), Failure> {
         if let Some((_, value)) = self.frame.iterators.iter().rev().find(|(n, _)| n == name) {
+            self.names.note(Read::Iterator(name));
             return Ok((value.clone(), 0));
         }
         let attr = |i: usize| match operators.get(i) {
@@ -344,8 +366,14 @@ impl<'a> Evaluator<'a> {
                 _ => return Err(needs_attr("`.index`")),
             },
             "each" => match (attr(0), &self.frame.each) {
-                (Some("key"), Some((key, _))) => (key.clone(), 1),
-                (Some("value"), Some((_, value))) => (value.clone(), 1),
+                (Some("key"), Some((key, _))) => {
+                    self.names.note(Read::Each);
+                    (key.clone(), 1)
+                }
+                (Some("value"), Some((_, value))) => {
+                    self.names.note(Read::Each);
+                    (value.clone(), 1)
+                }
                 (Some("key" | "value"), None) => {
                     return Err(Failure::Invalid(
                         "`each` is only available in a resource or module with `for_each`".into(),
@@ -371,7 +399,12 @@ impl<'a> Evaluator<'a> {
             "module" => {
                 let call = attr(0).ok_or_else(|| needs_attr("a module call's name"))?;
                 match self.names.module(call) {
-                    Ok(outputs) => (outputs, 1),
+                    Ok(outputs) => {
+                        if let Some((key, output)) = output_read(operators) {
+                            self.names.note(Read::Output { call, key, output });
+                        }
+                        (outputs, 1)
+                    }
                     Err(why) => {
                         let mut reference = format!("module.{call}");
                         if let Some(output) = attr(1) {
@@ -710,32 +743,89 @@ impl<'a> Evaluator<'a> {
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
-                    let value = self.eval_named(&attr.value)?;
-                    map.insert(attr.key.as_str(), value);
+                    let key = attr.key.as_str();
+                    let value = if self.tracing.is_some() {
+                        let len = self.enter(key);
+                        let value = self.eval_traced(&attr.value);
+                        self.leave(len);
+                        value?
+                    } else {
+                        self.eval_named(&attr.value)?
+                    };
+                    map.insert(key, value);
                 }
                 Structure::Block(block) if block.has_ident("dynamic") => {
                     let Some(label) = block.labels.first() else {
                         continue;
                     };
-                    let expanded = self.dynamic(block)?;
-                    append_blocks(&mut map, label.as_str(), expanded);
+                    let label = label.as_str();
+                    let len = self.enter(label);
+                    let expanded = self.dynamic(block, blocks_in(&map, label));
+                    self.leave(len);
+                    append_blocks(&mut map, label, expanded?);
                 }
                 Structure::Block(block) => {
-                    let nested = self.body(&block.body)?;
-                    append_blocks(
-                        &mut map,
-                        block.ident.as_str(),
-                        Value::List(vec![Value::Map(nested)]),
-                    );
+                    let ident = block.ident.as_str();
+                    let len = if self.tracing.is_some() {
+                        self.enter(&format!("{ident}.{}", blocks_in(&map, ident)))
+                    } else {
+                        0
+                    };
+                    let nested = self.body(&block.body);
+                    self.leave(len);
+                    append_blocks(&mut map, ident, Value::List(vec![Value::Map(nested?)]));
                 }
             }
         }
         Ok(map)
     }
 
+    /// Adds a segment to the traced path, returning the length to cut it back to.
+    fn enter(&mut self, segment: &str) -> usize {
+        let Some(tracing) = &mut self.tracing else {
+            return 0;
+        };
+        let len = tracing.path.len();
+        tracing.path.push('.');
+        tracing.path.push_str(segment);
+        len
+    }
+
+    fn leave(&mut self, len: usize) {
+        if let Some(tracing) = &mut self.tracing {
+            tracing.path.truncate(len);
+        }
+    }
+
+    /// Evaluates a traced expression: the names it read, with the iterators of
+    /// the enclosing `dynamic` blocks bound, are kept under the current path.
+    fn eval_traced(&mut self, expr: &Expression) -> Eval {
+        let (result, read) = self.reading(|evaluator| evaluator.eval_named(expr));
+        if let Some(tracing) = &mut self.tracing
+            && !read.is_empty()
+        {
+            tracing.read.push((tracing.path.clone(), read));
+        }
+        result
+    }
+
+    /// Runs `f`, noting the names it reads (begin and end always pair up, whatever
+    /// `f` returns).
+    fn reading<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<Reference>) {
+        self.names.begin_reading();
+        let result = f(self);
+        let mut read = self.names.end_reading();
+        for (iterator, iterated) in self.iterator_reads.iter().rev() {
+            bind(&mut read, &Reference::Iterator(iterator.clone()), iterated);
+        }
+        (result, read)
+    }
+
     /// `dynamic "NAME" { for_each = …, iterator = …, content { … } }`: the blocks it
     /// makes (a list of maps), or an unknown value when `for_each` is not known.
-    pub fn dynamic(&mut self, block: &Block) -> Eval {
+    /// `first` is the index its first block takes among the blocks of its type
+    /// written before it, for the traced paths.
+    pub fn dynamic(&mut self, block: &Block, first: usize) -> Eval {
         let label = block.labels.first().map_or("", |l| l.as_str()).to_owned();
         let Some(for_each) = block.body.get_attribute("for_each") else {
             return Err(Failure::Invalid(format!(
@@ -756,14 +846,22 @@ impl<'a> Evaluator<'a> {
                 "dynamic \"{label}\" block needs a `content` block"
             )));
         };
-        let (collection, marked) = values::unmark(self.eval(&for_each.value)?);
+        let (collection, for_each_read) = if self.tracing.is_some() {
+            self.reading(|evaluator| evaluator.eval(&for_each.value))
+        } else {
+            (self.eval(&for_each.value), Vec::new())
+        };
+        let (collection, marked) = values::unmark(collection?);
         if let Value::Unknown(mut unknown) = collection {
             unknown.expression = Some(format!("dynamic \"{label}\" block"));
             return Ok(Value::Unknown(unknown));
         }
         let items = iterate_for_each(collection)?;
+        // The content's reads of the iterator stand for what `for_each` read.
+        self.iterator_reads.push((iterator.clone(), for_each_read));
         let mut blocks = Vec::with_capacity(items.len());
-        for (key, value) in items {
+        let mut result = Ok(());
+        for (i, (key, value)) in items.into_iter().enumerate() {
             let object = Value::Map(ValueMap::from_entries(vec![
                 ("key".into(), key),
                 ("value".into(), value),
@@ -771,11 +869,20 @@ impl<'a> Evaluator<'a> {
             self.frame
                 .iterators
                 .push((iterator.clone(), values::mark(object, marked)));
+            let len = self.enter(&(first + i).to_string());
             let body = self.body(&content.body);
+            self.leave(len);
             self.frame.iterators.pop();
-            blocks.push(Value::Map(body?));
+            match body {
+                Ok(body) => blocks.push(Value::Map(body)),
+                Err(failure) => {
+                    result = Err(failure);
+                    break;
+                }
+            }
         }
-        Ok(Value::List(blocks))
+        self.iterator_reads.pop();
+        result.map(|()| Value::List(blocks))
     }
 }
 
@@ -790,6 +897,34 @@ pub(crate) fn append_blocks(map: &mut ValueMap, name: &str, blocks: Value) {
             map.insert(name, blocks);
         }
     }
+}
+
+/// How many blocks named `name` a body being built holds already.
+fn blocks_in(map: &ValueMap, name: &str) -> usize {
+    map.get(name)
+        .and_then(Value::as_list)
+        .map_or(0, <[Value]>::len)
+}
+
+/// The output a `module.CALL…` traversal reads, for provenance: `module.CALL.OUT`,
+/// or `module.CALL[KEY].OUT` with the key written literally (the instance of a call
+/// with `count`/`for_each`); `None` for anything else (the whole object, a splat, a
+/// computed key).
+fn output_read<'o>(operators: &[&'o TraversalOperator]) -> Option<(Option<InstanceKey>, &'o str)> {
+    let attr = |i: usize| match operators.get(i) {
+        Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+        _ => None,
+    };
+    let key = match operators.get(1)? {
+        TraversalOperator::GetAttr(output) => return Some((None, output.as_str())),
+        TraversalOperator::LegacyIndex(n) => InstanceKey::Int(i64::try_from(*n.value()).ok()?),
+        TraversalOperator::Index(Expression::Number(n)) => InstanceKey::Int(n.value().as_i64()?),
+        TraversalOperator::Index(Expression::String(s)) => {
+            InstanceKey::Str(s.value().as_str().to_owned())
+        }
+        _ => return None,
+    };
+    Some((Some(key), attr(2)?))
 }
 
 /// `aws_s3_bucket.b` followed by attribute steps, as `ReferenceCollector` writes

@@ -4,7 +4,7 @@
 //! unknown `count.index` / `each.*` when they are not.
 
 use super::expr::{Evaluator, Frame, append_blocks, iterate_for_each};
-use super::provenance::Tracing;
+use super::provenance::{Reference, Tracing, bind};
 use super::values::{Failure, MAX_INSTANCES, as_index, unknown_among, unknown_with};
 use super::{Scope, already_evaluated};
 use crate::address::InstanceKey;
@@ -30,6 +30,8 @@ pub(super) fn expand(scope: &Scope<'_>, mut resource: Resource, out: &mut Vec<Re
             || format!("{address}: {what}"),
         )
     };
+    // What `for_each` read: what `each.key` and `each.value` stand for.
+    let mut each_read = Vec::new();
     let instances: Vec<(Option<InstanceKey>, Frame)> =
         if let Some(count) = resource.meta.count.take() {
             let value = settle(
@@ -47,11 +49,10 @@ pub(super) fn expand(scope: &Scope<'_>, mut resource: Resource, out: &mut Vec<Re
             resource.meta.count = Some(value);
             instances
         } else if let Some(for_each) = resource.meta.for_each.take() {
-            let value = settle(
-                scope.evaluate_parsed(&for_each, &Frame::default(), json),
-                expression_of(&for_each),
-                "for_each",
-            );
+            scope.trace.begin();
+            let result = scope.evaluate_parsed(&for_each, &Frame::default(), json);
+            each_read = scope.trace.end();
+            let value = settle(result, expression_of(&for_each), "for_each");
             let instances = match for_each_instances(&value) {
                 Ok(instances) => instances,
                 Err(failure) => {
@@ -93,7 +94,14 @@ pub(super) fn expand(scope: &Scope<'_>, mut resource: Resource, out: &mut Vec<Re
             (_, None) => return,
         };
         instance.address.index = key;
-        evaluate_instance(scope, &mut instance, &frame, &dynamic_blocks, json);
+        evaluate_instance(
+            scope,
+            &mut instance,
+            &frame,
+            &dynamic_blocks,
+            json,
+            &each_read,
+        );
         out.push(instance);
     }
 }
@@ -234,6 +242,7 @@ fn evaluate_instance(
     frame: &Frame,
     dynamic_blocks: &[DynamicBlock],
     json: bool,
+    each_read: &[Reference],
 ) {
     let file = instance.source.file.clone();
     let address = instance.address.clone();
@@ -259,10 +268,14 @@ fn evaluate_instance(
         );
     }
     for block in dynamic_blocks {
-        expand_dynamic(scope, instance, &mut attributes, block, frame);
+        expand_dynamic(scope, instance, &mut attributes, block, frame, &mut traced);
     }
     *instance.attributes.values_mut() = attributes;
-    for (path, read) in traced {
+    for (path, mut read) in traced {
+        // Without `for_each` there is nothing to bind (and `each` is not read).
+        if !each_read.is_empty() {
+            bind(&mut read, &Reference::Each, each_read);
+        }
         if let Some(chain) = scope.chain_of(&read) {
             instance.provenance.push((path.into(), chain));
         }
@@ -319,13 +332,15 @@ fn needs_evaluation(value: &Value) -> bool {
     }
 }
 
-/// Replaces a `dynamic` block's placeholder with the blocks it makes.
+/// Replaces a `dynamic` block's placeholder with the blocks it makes, and adds to
+/// `traced` what each attribute of their content read.
 fn expand_dynamic(
     scope: &Scope<'_>,
     instance: &mut Resource,
     attributes: &mut ValueMap,
     block: &DynamicBlock,
     frame: &Frame,
+    traced: &mut Vec<(String, Vec<Reference>)>,
 ) {
     let Ok(body) = hcl_edit::parser::parse_body(&block.source) else {
         return;
@@ -333,9 +348,20 @@ fn expand_dynamic(
     let Some(parsed) = body.blocks().next() else {
         return;
     };
-    let mut evaluator = Evaluator::new(scope, frame.clone(), &block.source);
-    let result = evaluator.dynamic(parsed);
     let path = format!("{}{}", block.within, block.name);
+    // Its blocks go after those written out before it (see below).
+    let first = holder(attributes, &block.within)
+        .and_then(|holder| holder.get(&block.name))
+        .and_then(Value::as_list)
+        .map_or(0, <[Value]>::len);
+    let mut evaluator = Evaluator::new(scope, frame.clone(), &block.source);
+    evaluator.tracing = Some(Tracing::at(&path));
+    let result = evaluator.dynamic(parsed, first);
+    if result.is_ok()
+        && let Some(tracing) = evaluator.tracing.take()
+    {
+        traced.extend(tracing.read);
+    }
     let lines = instance.lines_of(&path);
     let expression = format!("dynamic \"{}\" block", block.name);
     let value = scope.settle(

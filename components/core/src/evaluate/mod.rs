@@ -131,6 +131,10 @@ pub(crate) fn evaluate(
     for call in &configuration.module_calls {
         scope_of(directory(&call.source.file), &mut scopes);
     }
+    // A module of outputs alone (shared defaults, naming) is reviewed too.
+    for output in &configuration.outputs {
+        scope_of(directory(&output.source.file), &mut scopes);
+    }
     let calls = modules::Calls::new(configuration, |dir| by_dir.contains_key(dir));
     for scope in &mut scopes {
         if !calls.is_called(&scope.dir) {
@@ -257,6 +261,9 @@ struct Scope<'c> {
     input_chains: HashMap<String, Vec<crate::resource::ProvenanceLink>>,
     /// The directory's data blocks, for `data.TYPE.NAME` references.
     data: data_sources::DataBlocks<'c>,
+    /// The outputs of the module calls evaluated from here, per call and instance
+    /// key, for the provenance of what reads them.
+    instance_outputs: RefCell<provenance::CallOutputs<'c>>,
 }
 
 impl<'c> Scope<'c> {
@@ -280,6 +287,7 @@ impl<'c> Scope<'c> {
             trace: provenance::Trace::default(),
             input_chains: HashMap::new(),
             data: data_sources::DataBlocks::default(),
+            instance_outputs: RefCell::new(HashMap::new()),
         }
     }
 
@@ -676,6 +684,18 @@ impl Names for Scope<'_> {
             .get(call)
             .cloned()
             .unwrap_or_else(|| format!("module \"{call}\" is not evaluated")))
+    }
+
+    fn begin_reading(&self) {
+        self.trace.begin();
+    }
+
+    fn end_reading(&self) -> Vec<provenance::Reference> {
+        self.trace.end()
+    }
+
+    fn note(&self, read: provenance::Read<'_>) {
+        self.trace.note_read(read);
     }
 }
 

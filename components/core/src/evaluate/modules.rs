@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use super::expr::Frame;
 use super::instances::{self, count_instances, for_each_instances};
-use super::provenance::Tracing;
+use super::provenance::{Reference, Tracing, bind};
 use super::values::Failure;
 use super::{Scope, directory};
-use crate::address::ModuleStep;
+use crate::address::{InstanceKey, ModuleStep};
 use crate::resource::{ProvenanceLink, Resource};
 use crate::terraform::{Configuration, InstalledModule, ModuleCall};
 use crate::value::{Value, ValueMap};
@@ -252,9 +252,9 @@ impl<'c> Modules<'_, 'c> {
             let Some(&template) = self.templates.get(target.as_str()) else {
                 continue;
             };
-            let instances = self.call_instances(caller, call);
+            let (instances, each_read) = self.call_instances(caller, call);
             let keyed = call.inputs.contains_key("count") || call.inputs.contains_key("for_each");
-            let mut outputs: Vec<(Option<crate::address::InstanceKey>, Value)> = Vec::new();
+            let mut outputs: Vec<(Option<InstanceKey>, Value)> = Vec::new();
             stack.push(target.clone());
             for (key, frame) in instances {
                 let mut path = caller.module.clone();
@@ -272,6 +272,11 @@ impl<'c> Modules<'_, 'c> {
                         let mut tracing = Tracing::at(name);
                         let result =
                             caller.evaluate_parsed_traced(value, &frame, json, Some(&mut tracing));
+                        if !each_read.is_empty() {
+                            for (_, read) in &mut tracing.read {
+                                bind(read, &Reference::Each, &each_read);
+                            }
+                        }
                         let value = caller.settle(
                             result,
                             None,
@@ -293,7 +298,8 @@ impl<'c> Modules<'_, 'c> {
                     resource.address.module = path.clone();
                     instances::expand(&child, resource, self.out);
                 }
-                outputs.push((key, self.outputs(&child, &call.name)));
+                let value = self.outputs(caller, &child, &call.name, key.as_ref());
+                outputs.push((key, value));
                 self.problems.extend(child.problems.take());
             }
             stack.pop();
@@ -370,28 +376,31 @@ impl<'c> Modules<'_, 'c> {
         });
     }
 
-    /// The instances a call's `count` / `for_each` make, each with its frame.
+    /// The instances a call's `count` / `for_each` make, each with its frame, and
+    /// what `for_each` read (what `each.*` stands for in the call's arguments).
     fn call_instances(
         &self,
         caller: &Scope<'c>,
         call: &ModuleCall,
-    ) -> Vec<(Option<crate::address::InstanceKey>, Frame)> {
+    ) -> (Vec<(Option<InstanceKey>, Frame)>, Vec<Reference>) {
         let (meta, make): (&str, fn(&Value) -> Result<_, Failure>) =
             if call.inputs.contains_key("count") {
                 ("count", count_instances)
             } else if call.inputs.contains_key("for_each") {
                 ("for_each", for_each_instances)
             } else {
-                return vec![(None, Frame::default())];
+                return (vec![(None, Frame::default())], Vec::new());
             };
         let Some(parsed) = call.inputs.get(meta) else {
-            return vec![(None, Frame::default())];
+            return (vec![(None, Frame::default())], Vec::new());
         };
         let json = call.source.file.ends_with(".json");
+        caller.trace.begin();
         let result = caller
             .evaluate_parsed(parsed, &Frame::default(), json)
             .and_then(|value| make(&value));
-        match result {
+        let read = caller.trace.end();
+        let instances = match result {
             Ok(instances) => instances,
             Err(failure) => {
                 let value = caller.settle(
@@ -403,14 +412,23 @@ impl<'c> Modules<'_, 'c> {
                 );
                 instances::unknown_instances(meta, &value)
             }
-        }
+        };
+        (instances, read)
     }
 
     /// A module instance's outputs, as the object `module.NAME` is. References in
     /// them are made relative to the caller (`module.NAME.aws_s3_bucket.this`), so
-    /// that they never name one of the caller's own resources.
-    fn outputs(&self, child: &Scope<'c>, call: &str) -> Value {
+    /// that they never name one of the caller's own resources. What each output
+    /// read is kept in the caller, under the instance's `key`, for provenance.
+    fn outputs(
+        &self,
+        caller: &Scope<'c>,
+        child: &Scope<'c>,
+        call: &'c str,
+        key: Option<&InstanceKey>,
+    ) -> Value {
         let mut map = ValueMap::new();
+        let mut origins = HashMap::new();
         for output in &self.configuration.outputs {
             if directory(&output.source.file) != child.dir {
                 continue;
@@ -419,7 +437,10 @@ impl<'c> Modules<'_, 'c> {
                 continue;
             };
             let json = output.source.file.ends_with(".json");
+            child.trace.begin();
             let result = child.evaluate_parsed(value, &Frame::default(), json);
+            let read = child.trace.end();
+            origins.insert(output.name.as_str(), child.output_origin(output, &read));
             let mut value = child.settle(
                 result,
                 None,
@@ -430,6 +451,7 @@ impl<'c> Modules<'_, 'c> {
             qualify(&mut value, call);
             map.insert(output.name.as_str(), value);
         }
+        caller.keep_outputs(call, key.cloned(), child.module.clone(), origins);
         Value::Map(map)
     }
 }

@@ -1489,6 +1489,22 @@ resource "x_thing" "t" {
 }
 
 #[test]
+fn a_module_of_outputs_alone_is_evaluated() {
+    let cs = one(&[
+        (
+            "main.tf",
+            "module \"naming\" {\n  source = \"./modules/naming\"\n}\nresource \"x_thing\" \"t\" {\n  name = module.naming.prefix\n}\n",
+        ),
+        (
+            "modules/naming/outputs.tf",
+            "output \"prefix\" {\n  value = \"acme\"\n}\n",
+        ),
+    ]);
+    assert_eq!(attr(resource(&cs, "x_thing.t"), "name"), &json(r#""acme""#));
+    assert!(review(&cs).not_evaluated.is_empty());
+}
+
+#[test]
 fn modules_that_call_each_other_are_an_input_error() {
     let cs = change_set(&[
         (
@@ -2151,4 +2167,512 @@ fn a_finding_on_a_block_takes_the_chain_of_a_value_inside_it() {
     assert_eq!(r.provenance_of("versioning_configuration"), own);
     assert_eq!(r.provenance_of("versioning_configuration.0.status.x"), own);
     assert!(r.provenance_of("bucket").is_empty());
+}
+
+// Provenance through module outputs.
+
+/// A module whose output passes its input through a local.
+const PASS_THROUGH_MODULE: [(&str, &str); 3] = [
+    (
+        "modules/x/variables.tf",
+        "variable \"encrypted\" {\n  type = bool\n}\n",
+    ),
+    ("modules/x/main.tf", "locals {\n  flag = var.encrypted\n}\n"),
+    (
+        "modules/x/outputs.tf",
+        "# what the caller's databases use\n\n\noutput \"encrypted\" {\n  value = local.flag\n}\n",
+    ),
+];
+
+#[test]
+fn provenance_runs_into_a_module_through_its_output_and_back_to_the_callers_tfvars() {
+    let mut files = vec![
+        ("variables.tf", "variable \"encrypted\" {}\n"),
+        ("terraform.tfvars", "encrypted = false\n"),
+        (
+            "main.tf",
+            "module \"db\" {\n  source    = \"./modules/x\"\n  encrypted = var.encrypted\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = module.db.encrypted\n}\n",
+        ),
+    ];
+    files.extend(PASS_THROUGH_MODULE);
+    let cs = one(&files);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("terraform.tfvars", Some(1), "var.encrypted"),
+            link("variables.tf", Some(1), "var.encrypted"),
+            link("main.tf", Some(3), "module.db argument encrypted"),
+            link("modules/x/variables.tf", Some(1), "module.db.var.encrypted"),
+            link("modules/x/main.tf", Some(2), "module.db.local.flag"),
+            link(
+                "modules/x/outputs.tf",
+                Some(4),
+                "module.db.output.encrypted"
+            ),
+            link("main.tf", Some(7), "aws_db_instance.this.storage_encrypted"),
+        ]
+    );
+}
+
+#[test]
+fn an_output_written_literally_is_where_the_value_was_set() {
+    let cs = one(&[
+        (
+            "main.tf",
+            "module \"defaults\" {\n  source = \"./modules/defaults\"\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = module.defaults.encrypted\n}\n",
+        ),
+        (
+            "modules/defaults/outputs.tf",
+            "output \"encrypted\" {\n  value = false\n}\n",
+        ),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(
+        found[0].1,
+        [
+            link(
+                "modules/defaults/outputs.tf",
+                Some(1),
+                "module.defaults.output.encrypted"
+            ),
+            link("main.tf", Some(6), "aws_db_instance.this.storage_encrypted"),
+        ]
+    );
+}
+
+#[test]
+fn an_output_of_one_instance_read_by_its_key_leads_into_that_instance() {
+    let mut files = vec![
+        (
+            "variables.tf",
+            "variable \"dbs\" {\n  type = map(bool)\n}\n",
+        ),
+        (
+            "terraform.tfvars",
+            "dbs = {\n  main    = false\n  replica = true\n}\n",
+        ),
+        (
+            "main.tf",
+            "module \"db\" {\n  source    = \"./modules/x\"\n  for_each  = var.dbs\n  encrypted = each.value\n}\n\nresource \"aws_db_instance\" \"copy\" {\n  storage_encrypted = module.db[\"main\"].encrypted\n}\n\nresource \"aws_db_instance\" \"any\" {\n  storage_encrypted = module.db[local.which].encrypted\n}\n\nlocals {\n  which = \"main\"\n}\n",
+        ),
+    ];
+    files.extend(PASS_THROUGH_MODULE);
+    let cs = one(&files);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    let copy = found
+        .iter()
+        .find(|(f, _)| f.resource.as_deref() == Some("aws_db_instance.copy"))
+        .expect("the copy's finding");
+    assert_eq!(
+        copy.1,
+        [
+            link("terraform.tfvars", Some(1), "var.dbs"),
+            link("variables.tf", Some(1), "var.dbs"),
+            link("main.tf", Some(4), "module.db argument encrypted"),
+            link(
+                "modules/x/variables.tf",
+                Some(1),
+                "module.db[\"main\"].var.encrypted"
+            ),
+            link(
+                "modules/x/main.tf",
+                Some(2),
+                "module.db[\"main\"].local.flag"
+            ),
+            link(
+                "modules/x/outputs.tf",
+                Some(4),
+                "module.db[\"main\"].output.encrypted"
+            ),
+            link("main.tf", Some(8), "aws_db_instance.copy.storage_encrypted"),
+        ]
+    );
+    // A computed key names no instance before evaluation: the chain then starts
+    // at the local that chose it, not inside some instance of the module.
+    let any = found
+        .iter()
+        .find(|(f, _)| f.resource.as_deref() == Some("aws_db_instance.any"))
+        .expect("the other finding");
+    assert_eq!(
+        any.1,
+        [
+            link("main.tf", Some(16), "local.which"),
+            link("main.tf", Some(12), "aws_db_instance.any.storage_encrypted"),
+        ]
+    );
+}
+
+#[test]
+fn a_suppression_at_a_modules_output_suppresses_what_reads_it_and_nothing_inside() {
+    let module_db =
+        "resource \"aws_db_instance\" \"inner\" {\n  storage_encrypted = var.encrypted\n}\n";
+    let mut files = vec![
+        (
+            "main.tf",
+            "module \"db\" {\n  source    = \"./modules/x\"\n  encrypted = false\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = module.db.encrypted\n}\n",
+        ),
+        ("modules/x/db.tf", module_db),
+    ];
+    files.extend(PASS_THROUGH_MODULE);
+    files.retain(|(path, _)| *path != "modules/x/outputs.tf");
+    files.push((
+        "modules/x/outputs.tf",
+        "# reviewgate:skip=RG-AWS-RDS-001 the caller's copies are scratch data\noutput \"encrypted\" {\n  value = local.flag\n}\n",
+    ));
+    let cs = one(&files);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 2);
+    let outer = found
+        .iter()
+        .find(|(f, _)| f.resource.as_deref() == Some("aws_db_instance.this"))
+        .expect("the caller's database");
+    assert!(outer.0.suppressed);
+    assert_eq!(
+        outer.0.suppression_reason.as_deref(),
+        Some("the caller's copies are scratch data")
+    );
+    let at = outer.0.suppressed_at.as_ref().expect("the link it sat at");
+    assert_eq!(
+        (at.file.as_str(), at.line, at.name.as_str()),
+        (
+            "modules/x/outputs.tf",
+            Some(2),
+            "module.db.output.encrypted"
+        )
+    );
+    // The module's own database reads the variable, not the output.
+    let inner = found
+        .iter()
+        .find(|(f, _)| f.resource.as_deref() == Some("module.db.aws_db_instance.inner"))
+        .expect("the module's database");
+    assert!(!inner.0.suppressed);
+    assert_eq!(
+        inner.1.first(),
+        Some(&link("main.tf", Some(3), "module.db argument encrypted"))
+    );
+}
+
+#[test]
+fn a_suppression_at_an_output_without_a_reason_is_reported_there() {
+    let mut files = vec![(
+        "main.tf",
+        "module \"db\" {\n  source    = \"./modules/x\"\n  encrypted = false\n}\n\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = module.db.encrypted\n}\n",
+    )];
+    files.extend(PASS_THROUGH_MODULE);
+    files.retain(|(path, _)| *path != "modules/x/outputs.tf");
+    files.push((
+        "modules/x/outputs.tf",
+        "output \"encrypted\" {\n  # checkov:skip=CKV_AWS_16\n  value = local.flag\n}\n",
+    ));
+    let findings = review(&one(&files)).findings;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.rule_id == crate::suppress::MISSING_REASON_RULE
+                && f.file.as_deref() == Some("modules/x/outputs.tf")
+                && f.line == Some(2)
+                && f.message.contains("at `module.db.output.encrypted`")),
+        "{findings:?}"
+    );
+}
+
+// Provenance through `count`, `for_each` and `dynamic` blocks.
+
+#[test]
+fn each_value_leads_to_what_for_each_read() {
+    let cs = one(&[
+        ("variables.tf", "variable \"dbs\" {}\n"),
+        (
+            "terraform.tfvars",
+            "dbs = {\n  main = { encrypted = false }\n}\n",
+        ),
+        (
+            "main.tf",
+            "locals {\n  dbs = var.dbs\n}\n\nresource \"aws_db_instance\" \"this\" {\n  for_each          = local.dbs\n  identifier        = each.key\n  storage_encrypted = each.value.encrypted\n}\n",
+        ),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("terraform.tfvars", Some(1), "var.dbs"),
+            link("variables.tf", Some(1), "var.dbs"),
+            link("main.tf", Some(2), "local.dbs"),
+            link(
+                "main.tf",
+                Some(8),
+                "aws_db_instance.this[\"main\"].storage_encrypted"
+            ),
+        ]
+    );
+    let db = resource(&cs, "aws_db_instance.this[\"main\"]");
+    assert_eq!(db.provenance_of("identifier").len(), 4, "each.key too");
+}
+
+#[test]
+fn an_element_chosen_by_count_index_leads_to_the_list_and_the_index_alone_to_nothing() {
+    let cs = one(&[(
+        "main.tf",
+        "variable \"settings\" {\n  default = [false, true]\n}\n\nresource \"aws_db_instance\" \"this\" {\n  count             = length(var.settings)\n  identifier        = \"db-${count.index}\"\n  storage_encrypted = var.settings[count.index]\n}\n",
+    )]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("main.tf", Some(1), "var.settings"),
+            link(
+                "main.tf",
+                Some(8),
+                "aws_db_instance.this[0].storage_encrypted"
+            ),
+        ]
+    );
+    assert!(
+        resource(&cs, "aws_db_instance.this[0]")
+            .provenance_of("identifier")
+            .is_empty()
+    );
+}
+
+#[test]
+fn each_in_a_module_calls_arguments_leads_to_what_its_for_each_read() {
+    let cs = one(&[
+        (
+            "main.tf",
+            "variable \"flags\" {\n  default = { a = false }\n}\n\nmodule \"db\" {\n  source    = \"./modules/x\"\n  for_each  = var.flags\n  encrypted = each.value\n}\n",
+        ),
+        ("modules/x/variables.tf", "variable \"encrypted\" {}\n"),
+        ("modules/x/main.tf", UNENCRYPTED_DB),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(
+        found[0].1,
+        [
+            link("main.tf", Some(1), "var.flags"),
+            link("main.tf", Some(8), "module.db argument encrypted"),
+            link(
+                "modules/x/variables.tf",
+                Some(1),
+                "module.db[\"a\"].var.encrypted"
+            ),
+            link(
+                "modules/x/main.tf",
+                Some(2),
+                "module.db[\"a\"].aws_db_instance.this.storage_encrypted"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_dynamic_blocks_iterator_leads_to_what_its_for_each_read() {
+    let cs = one(&[
+        (
+            "variables.tf",
+            "variable \"rules\" {}\nvariable \"key\" {}\n",
+        ),
+        (
+            "terraform.tfvars",
+            "key = \"arn:aws:kms:eu-west-1:111122223333:key/k\"\nrules = [\n  { sse_algorithm = \"AES256\" },\n]\n",
+        ),
+        (
+            "main.tf",
+            r#"resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = "b"
+  rule {
+    bucket_key_enabled = true
+  }
+  dynamic "rule" {
+    for_each = var.rules
+    content {
+      apply_server_side_encryption_by_default {
+        sse_algorithm     = rule.value.sse_algorithm
+        kms_master_key_id = var.key
+      }
+    }
+  }
+}
+"#,
+        ),
+    ]);
+    let r = resource(
+        &cs,
+        "aws_s3_bucket_server_side_encryption_configuration.this",
+    );
+    let chain = |path: &str| -> Vec<Link> {
+        r.provenance_of(path)
+            .into_iter()
+            .map(|l| (l.file, l.line, l.name))
+            .collect()
+    };
+    // The dynamic block's first block follows the one written out before it.
+    assert_eq!(
+        attr(
+            r,
+            "rule.1.apply_server_side_encryption_by_default.0.sse_algorithm"
+        ),
+        &json(r#""AES256""#)
+    );
+    assert_eq!(
+        chain("rule.1.apply_server_side_encryption_by_default.0.sse_algorithm"),
+        [
+            link("terraform.tfvars", Some(2), "var.rules"),
+            link("variables.tf", Some(1), "var.rules"),
+            link(
+                "main.tf",
+                Some(1),
+                "aws_s3_bucket_server_side_encryption_configuration.this.rule.1.apply_server_side_encryption_by_default.0.sse_algorithm"
+            ),
+        ]
+    );
+    // Another attribute of the same content follows what it read itself.
+    assert_eq!(
+        chain("rule.1.apply_server_side_encryption_by_default.0.kms_master_key_id")[0],
+        link("terraform.tfvars", Some(1), "var.key")
+    );
+    assert!(chain("rule.0.bucket_key_enabled").is_empty());
+}
+
+#[test]
+fn nested_dynamic_blocks_lead_through_both_iterators() {
+    let cs = one(&[(
+        "main.tf",
+        r#"variable "groups" {
+  default = { web = { ports = [22] } }
+}
+
+resource "aws_security_group" "this" {
+  description = "x"
+  dynamic "ingress" {
+    for_each = var.groups
+    content {
+      description = ingress.key
+      dynamic "cidr" {
+        for_each = ingress.value.ports
+        iterator = port
+        content {
+          port = port.value
+        }
+      }
+    }
+  }
+}
+"#,
+    )]);
+    let r = resource(&cs, "aws_security_group.this");
+    for path in ["ingress.0.description", "ingress.0.cidr.0.port"] {
+        let names: Vec<String> = r.provenance_of(path).into_iter().map(|l| l.name).collect();
+        assert_eq!(
+            names,
+            [
+                "var.groups".to_owned(),
+                format!("aws_security_group.this.{path}")
+            ],
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn provenance_into_terraform_json_has_the_lines_of_its_keys() {
+    let cs = one(&[
+        ("terraform.tfvars.json", "{\n  \"encrypted\": false\n}\n"),
+        (
+            "main.tf.json",
+            r#"{
+  "variable": {
+    "encrypted": {"type": "bool"}
+  },
+  "locals": {
+    "flag": "${var.encrypted}"
+  },
+  "module": {
+    "db": {
+      "source": "./modules/x",
+      "encrypted": "${local.flag}"
+    }
+  },
+  "resource": {
+    "aws_db_instance": {
+      "this": {
+        "storage_encrypted": "${module.db.encrypted}"
+      }
+    }
+  }
+}
+"#,
+        ),
+        (
+            "modules/x/main.tf.json",
+            r#"{
+  "variable": {"encrypted": {}},
+  "output": {
+    "encrypted": {
+      "value": "${var.encrypted}"
+    }
+  }
+}
+"#,
+        ),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].1,
+        [
+            link("terraform.tfvars.json", Some(2), "var.encrypted"),
+            link("main.tf.json", Some(3), "var.encrypted"),
+            link("main.tf.json", Some(6), "local.flag"),
+            link("main.tf.json", Some(11), "module.db argument encrypted"),
+            link("modules/x/main.tf.json", Some(2), "module.db.var.encrypted"),
+            link(
+                "modules/x/main.tf.json",
+                Some(4),
+                "module.db.output.encrypted"
+            ),
+            link(
+                "main.tf.json",
+                Some(17),
+                "aws_db_instance.this.storage_encrypted"
+            ),
+        ]
+    );
+    // The finding itself points at the attribute too.
+    assert_eq!(found[0].0.line, Some(17));
+}
+
+#[test]
+fn a_chain_longer_than_the_cap_keeps_where_the_value_was_set() {
+    // 62 locals (nesting stays under the locals' own depth limit), then a module
+    // argument, the module's variable and its output: 66 links before the
+    // attribute's.
+    let mut root = String::from("variable \"x\" {\n  default = false\n}\nlocals {\n  l0 = var.x\n");
+    for i in 1..62 {
+        root.push_str(&format!("  l{i} = local.l{}\n", i - 1));
+    }
+    root.push_str("}\nmodule \"m\" {\n  source = \"./m\"\n  x      = local.l61\n}\nresource \"aws_db_instance\" \"this\" {\n  storage_encrypted = module.m.x\n}\n");
+    let cs = one(&[
+        ("main.tf", root.as_str()),
+        (
+            "m/main.tf",
+            "variable \"x\" {}\noutput \"x\" {\n  value = var.x\n}\n",
+        ),
+    ]);
+    let found = provenance_of(&cs, "RG-AWS-RDS-001");
+    let chain = &found[0].1;
+    assert_eq!(chain.len(), crate::resource::ProvenanceLink::MAX_CHAIN);
+    assert_eq!(chain[0], link("main.tf", Some(1), "var.x"));
+    assert_eq!(chain[1], link("main.tf", Some(5), "local.l0"));
+    assert_eq!(
+        chain.last(),
+        Some(&link(
+            "main.tf",
+            Some(73),
+            "aws_db_instance.this.storage_encrypted"
+        ))
+    );
 }

@@ -313,6 +313,7 @@ impl<'a> Ctx<'a> {
                         .and_then(|a| self.eval(&a.value).as_bool())
                         .unwrap_or(false),
                     source: self.span(block.span()),
+                    suppressions: self.suppressions(block.span()),
                 });
             }),
             "provider" => expect(1, "name").map(|()| {

@@ -4,7 +4,12 @@
 //! references, as in native syntax. JSON syntax cannot tell a nested block from a map
 //! attribute without the provider schema, so a nested block written as a single object
 //! stays a map; [`Resource::blocks`](crate::resource::Resource::blocks) reads both shapes.
-//! serde_json keeps no positions, so resources from these files have no line numbers.
+//! serde_json keeps no positions, so `positions.rs` scans the text it accepted once
+//! more: every block, attribute, variable, local, output, module argument and
+//! `.tfvars.json` value gets the lines of its key, as native syntax gets those of
+//! its name. JSON has no comments, so nothing here carries suppressions.
+
+mod positions;
 
 use std::collections::BTreeMap;
 
@@ -12,22 +17,35 @@ use serde_json::Value as Json;
 
 use crate::address::{Address, Mode};
 use crate::hcl::template_references;
-use crate::resource::{Resource, ResourceMeta, SourceSpan};
+use crate::resource::{LineRange, Resource, ResourceMeta, SourceSpan};
 use crate::terraform::{
-    ConfigError, Local, ModuleCall, Output, ParsedFile, ProviderConfig, Variable, VariableValue,
+    ArgumentSource, ConfigError, Local, ModuleCall, Output, ParsedFile, ProviderConfig, Variable,
+    VariableValue,
 };
 use crate::value::{Value, ValueMap};
+
+use positions::Node;
+
+/// A JSON value and where it is written (`None` where positions are not known).
+#[derive(Clone, Copy)]
+struct At<'j> {
+    json: &'j Json,
+    node: Option<&'j Node>,
+}
+
+type Object = serde_json::Map<String, Json>;
 
 /// Parses a `.tf.json` file.
 pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, ConfigError> {
     let root = parse_object(source)?;
-    let span = || SourceSpan {
+    let positions = positions::scan(source);
+    let span = |node: Option<&Node>| SourceSpan {
         file: path.to_owned(),
-        lines: None,
+        lines: node.map(|n| n.lines),
     };
     let mut parsed = ParsedFile::default();
     let config = &mut parsed.configuration;
-    for (kind, content) in &root {
+    for (kind, content) in members(&root, positions.as_ref()) {
         match kind.as_str() {
             "resource" | "data" => {
                 let mode = if kind == "data" {
@@ -37,39 +55,45 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                 };
                 for (resource_type, by_name) in objects(content) {
                     for (name, body) in objects(by_name) {
-                        for body in bodies(body) {
+                        for (body, node) in bodies(body) {
                             config.resources.push(resource(
                                 mode,
                                 resource_type,
                                 name,
                                 body,
-                                span(),
+                                node,
+                                span(node),
                             ));
                         }
                     }
                 }
             }
             "module" => {
-                for (name, body) in
-                    objects(content).flat_map(|(n, b)| bodies(b).into_iter().map(move |b| (n, b)))
-                {
+                for (name, body, node) in named_bodies(content) {
                     let mut inputs = convert_object(body);
                     let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_owned));
+                    let arguments = members(body, node)
+                        .filter_map(|(key, at)| {
+                            let source = ArgumentSource {
+                                lines: at.node?.lines,
+                                suppressions: Vec::new(),
+                            };
+                            Some((key.clone(), source))
+                        })
+                        .collect();
                     config.module_calls.push(ModuleCall {
                         name: name.clone(),
                         source_address: text(inputs.remove("source")),
                         version: text(inputs.remove("version")),
                         inputs,
-                        source: span(),
-                        arguments: BTreeMap::new(),
-                        attribute_lines: BTreeMap::new(),
+                        source: span(node),
+                        arguments,
+                        attribute_lines: member_lines(body, node),
                     });
                 }
             }
             "variable" => {
-                for (name, body) in
-                    objects(content).flat_map(|(n, b)| bodies(b).into_iter().map(move |b| (n, b)))
-                {
+                for (name, body, node) in named_bodies(content) {
                     let attrs = convert_object(body);
                     config.variables.push(Variable {
                         name: name.clone(),
@@ -83,27 +107,25 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                             .get("sensitive")
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
-                        source: span(),
+                        source: span(node),
                         suppressions: Vec::new(),
                     });
                 }
             }
             "locals" => {
-                for block in bodies(content) {
-                    for (name, value) in block.iter().filter(|(k, _)| !is_comment(k)) {
+                for (block, node) in bodies(content) {
+                    for (name, value) in members(block, node) {
                         config.locals.push(Local {
                             name: name.clone(),
-                            value: convert(value),
-                            source: span(),
+                            value: convert(value.json),
+                            source: span(value.node),
                             suppressions: Vec::new(),
                         });
                     }
                 }
             }
             "output" => {
-                for (name, body) in
-                    objects(content).flat_map(|(n, b)| bodies(b).into_iter().map(move |b| (n, b)))
-                {
+                for (name, body, node) in named_bodies(content) {
                     let attrs = convert_object(body);
                     config.outputs.push(Output {
                         name: name.clone(),
@@ -112,25 +134,24 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
                             .get("sensitive")
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
-                        source: span(),
+                        source: span(node),
+                        suppressions: Vec::new(),
                     });
                 }
             }
             "provider" => {
-                for (name, body) in objects(content) {
-                    for body in bodies(body) {
-                        let mut attributes = convert_object(body);
-                        let alias = attributes
-                            .remove("alias")
-                            .and_then(|v| v.as_str().map(str::to_owned));
-                        config.providers.push(ProviderConfig {
-                            name: name.clone(),
-                            alias,
-                            attributes,
-                            source: span(),
-                            attribute_lines: BTreeMap::new(),
-                        });
-                    }
+                for (name, body, node) in named_bodies(content) {
+                    let mut attributes = convert_object(body);
+                    let alias = attributes
+                        .remove("alias")
+                        .and_then(|v| v.as_str().map(str::to_owned));
+                    config.providers.push(ProviderConfig {
+                        name: name.clone(),
+                        alias,
+                        attributes,
+                        source: span(node),
+                        attribute_lines: member_lines(body, node),
+                    });
                 }
             }
             _ => {}
@@ -143,14 +164,15 @@ pub fn parse_terraform_json(path: &str, source: &str) -> Result<ParsedFile, Conf
 /// Parses a `.tfvars.json` file: one object of variable assignments.
 pub fn parse_tfvars_json(path: &str, source: &str) -> Result<ParsedFile, ConfigError> {
     let root = parse_object(source)?;
+    let positions = positions::scan(source);
     let mut parsed = ParsedFile::default();
-    for (name, value) in root.iter().filter(|(k, _)| !is_comment(k)) {
+    for (name, value) in members(&root, positions.as_ref()) {
         parsed.configuration.variable_values.push(VariableValue {
             name: name.clone(),
-            value: convert(value),
+            value: convert(value.json),
             source: SourceSpan {
                 file: path.to_owned(),
-                lines: None,
+                lines: value.node.map(|n| n.lines),
             },
             suppressions: Vec::new(),
         });
@@ -159,7 +181,7 @@ pub fn parse_tfvars_json(path: &str, source: &str) -> Result<ParsedFile, ConfigE
     Ok(parsed)
 }
 
-fn parse_object(source: &str) -> Result<serde_json::Map<String, Json>, ConfigError> {
+fn parse_object(source: &str) -> Result<Object, ConfigError> {
     match serde_json::from_str::<Json>(source) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(_) => Err(ConfigError {
@@ -185,19 +207,52 @@ fn is_comment(key: &str) -> bool {
     key == "//"
 }
 
-/// The `name → value` entries of an object, or of each object in an array of them.
-fn objects(value: &Json) -> impl Iterator<Item = (&String, &Json)> {
-    bodies(value)
-        .into_iter()
-        .flat_map(|map| map.iter())
+/// The members of an object, comments left out, each with where it is written.
+fn members<'j>(
+    object: &'j Object,
+    node: Option<&'j Node>,
+) -> impl Iterator<Item = (&'j String, At<'j>)> {
+    object
+        .iter()
         .filter(|(k, _)| !is_comment(k))
+        .map(move |(key, json)| {
+            let node = node.and_then(|n| n.member(key));
+            (key, At { json, node })
+        })
+}
+
+/// The `name → value` entries of an object, or of each object in an array of them.
+fn objects(at: At<'_>) -> impl Iterator<Item = (&String, At<'_>)> {
+    bodies(at)
+        .into_iter()
+        .flat_map(|(object, node)| members(object, node))
+}
+
+/// The `name → body` entries of a block type (`"variable": {"region": {…}}`), a
+/// body written as an array of objects giving one entry per object. A body's
+/// lines are its name's, or its own in an array.
+fn named_bodies(content: At<'_>) -> Vec<(&String, &Object, Option<&Node>)> {
+    objects(content)
+        .flat_map(|(name, at)| {
+            bodies(at)
+                .into_iter()
+                .map(move |(body, node)| (name, body, node))
+        })
+        .collect()
 }
 
 /// A block body may be written as an object or as an array of objects.
-fn bodies(value: &Json) -> Vec<&serde_json::Map<String, Json>> {
-    match value {
-        Json::Object(map) => vec![map],
-        Json::Array(items) => items.iter().filter_map(Json::as_object).collect(),
+fn bodies(at: At<'_>) -> Vec<(&Object, Option<&Node>)> {
+    match at.json {
+        Json::Object(map) => vec![(map, at.node)],
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                let node = at.node.and_then(|n| n.element(i));
+                item.as_object().map(|map| (map, node))
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -206,13 +261,16 @@ fn resource(
     mode: Mode,
     resource_type: &str,
     name: &str,
-    body: &serde_json::Map<String, Json>,
+    body: &Object,
+    node: Option<&Node>,
     source: SourceSpan,
 ) -> Resource {
     let mut attributes = ValueMap::new();
+    let mut attribute_lines = BTreeMap::new();
     let mut meta = ResourceMeta::default();
     let mut provider = None;
-    for (key, value) in body.iter().filter(|(k, _)| !is_comment(k)) {
+    for (key, at) in members(body, node) {
+        let value = at.json;
         match key.as_str() {
             "count" => meta.count = Some(convert(value)),
             "for_each" => meta.for_each = Some(convert(value)),
@@ -230,14 +288,19 @@ fn resource(
             }
             "provider" => provider = value.as_str().map(str::to_owned),
             "lifecycle" => {
-                let lifecycle: BTreeMap<_, _> =
-                    bodies(value).into_iter().flat_map(convert_object).collect();
+                let lifecycle: BTreeMap<_, _> = bodies(at)
+                    .into_iter()
+                    .flat_map(|(body, _)| convert_object(body))
+                    .collect();
                 meta.prevent_destroy = lifecycle.get("prevent_destroy").cloned();
                 meta.create_before_destroy = lifecycle.get("create_before_destroy").cloned();
                 meta.ignore_changes = lifecycle.get("ignore_changes").cloned();
             }
             "provisioner" | "connection" => {}
             _ => {
+                if let Some(node) = at.node {
+                    lines_within(key.clone(), value, node, &mut attribute_lines);
+                }
                 attributes.insert(key.clone(), convert(value));
             }
         }
@@ -247,7 +310,7 @@ fn resource(
         provider,
         attributes: attributes.into(),
         source,
-        attribute_lines: BTreeMap::new(),
+        attribute_lines,
         meta,
         suppressions: Vec::new(),
         change: None,
@@ -256,7 +319,44 @@ fn resource(
     }
 }
 
-fn convert_object(map: &serde_json::Map<String, Json>) -> ValueMap {
+/// The lines of an attribute and of what an object in it holds, by dotted path
+/// (`versioning.0.enabled`, `tags.team`): JSON cannot tell a nested block from a
+/// map, so both are followed. The elements of a list of plain values are not: no
+/// rule or link names one, and a long list would cost an entry each.
+fn lines_within(path: String, value: &Json, node: &Node, out: &mut BTreeMap<String, LineRange>) {
+    match value {
+        Json::Object(object) => {
+            for (key, inner) in object.iter().filter(|(k, _)| !is_comment(k)) {
+                if let Some(inner_node) = node.member(key) {
+                    lines_within(format!("{path}.{key}"), inner, inner_node, out);
+                }
+            }
+        }
+        Json::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if let (Json::Object(_), Some(item_node)) = (item, node.element(i)) {
+                    lines_within(format!("{path}.{i}"), item, item_node, out);
+                }
+            }
+        }
+        _ => {}
+    }
+    out.insert(path, node.lines);
+}
+
+/// The lines of a block's arguments and of what objects in them hold (see
+/// [`lines_within`]): where a finding about one of them points.
+fn member_lines(body: &Object, node: Option<&Node>) -> BTreeMap<String, LineRange> {
+    let mut lines = BTreeMap::new();
+    for (key, at) in members(body, node) {
+        if let Some(node) = at.node {
+            lines_within(key.clone(), at.json, node, &mut lines);
+        }
+    }
+    lines
+}
+
+fn convert_object(map: &Object) -> ValueMap {
     map.iter()
         .filter(|(k, _)| !is_comment(k))
         .map(|(k, v)| (k.clone(), convert(v)))
@@ -316,6 +416,82 @@ mod tests {
         }
         assert_eq!(c.variables[0].type_constraint.as_deref(), Some("string"));
         assert_eq!(c.module_calls[0].source_address.as_deref(), Some("./vpc"));
+    }
+
+    #[test]
+    fn every_block_attribute_and_value_has_the_lines_of_its_key() {
+        let src = r#"{
+  "variable": {
+    "encrypted": {"type": "bool"}
+  },
+  "locals": [
+    {"flag": "${var.encrypted}"}
+  ],
+  "output": {"flag": {"value": "${local.flag}"}},
+  "provider": {"aws": [{"region": "eu-west-1"}, {"alias": "us", "region": "us-east-1"}]},
+  "module": {
+    "db": {
+      "source": "./modules/db",
+      "encrypted": "${local.flag}"
+    }
+  },
+  "resource": {
+    "aws_s3_bucket": {
+      "logs": {
+        "bucket": "logs",
+        "count": 2,
+        "versioning": [
+          {"enabled": true}
+        ],
+        "tags": {"team": "x"},
+        "cors_rule": {"allowed_methods": ["GET", "PUT"]}
+      }
+    }
+  }
+}"#;
+        let c = parse_terraform_json("main.tf.json", src)
+            .expect("valid")
+            .configuration;
+        let lines = |span: &SourceSpan| span.lines.map(|l| (l.start, l.end));
+        assert_eq!(lines(&c.variables[0].source), Some((3, 3)));
+        assert_eq!(lines(&c.locals[0].source), Some((6, 6)));
+        assert_eq!(lines(&c.outputs[0].source), Some((8, 8)));
+        let providers: Vec<_> = c.providers.iter().map(|p| lines(&p.source)).collect();
+        assert_eq!(providers, [Some((9, 9)), Some((9, 9))]);
+        let call = &c.module_calls[0];
+        assert_eq!(lines(&call.source), Some((11, 14)));
+        assert_eq!(
+            call.arguments
+                .get("encrypted")
+                .map(|a| (a.lines.start, a.lines.end)),
+            Some((13, 13))
+        );
+        let bucket = &c.resources[0];
+        assert_eq!(lines(&bucket.source), Some((18, 26)));
+        let at = |path: &str| bucket.attribute_lines.get(path).map(|l| (l.start, l.end));
+        assert_eq!(at("bucket"), Some((19, 19)));
+        assert_eq!(at("versioning"), Some((21, 23)));
+        assert_eq!(at("versioning.0"), Some((22, 22)));
+        assert_eq!(at("versioning.0.enabled"), Some((22, 22)));
+        assert_eq!(at("tags.team"), Some((24, 24)));
+        assert_eq!(at("cors_rule.allowed_methods"), Some((25, 25)));
+        // Meta-arguments are not attributes, and plain list elements get no entry.
+        assert_eq!(at("count"), None);
+        assert_eq!(at("cors_rule.allowed_methods.0"), None);
+        assert_eq!(
+            bucket.lines_of("versioning").map(|l| l.start),
+            Some(21),
+            "a nested block resolves to its first body's lines or its own"
+        );
+
+        let vars = parse_tfvars_json(
+            "terraform.tfvars.json",
+            "{\n  \"//\": \"x\",\n  \"encrypted\": false\n}",
+        )
+        .expect("valid")
+        .configuration;
+        assert_eq!(vars.variable_values.len(), 1);
+        assert_eq!(lines(&vars.variable_values[0].source), Some((3, 3)));
     }
 
     #[test]
