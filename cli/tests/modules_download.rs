@@ -468,6 +468,13 @@ fn registry_failures_and_hostile_archives_become_reasons() {
             tar_gz(&[("outputs.tf", b"output \"id\" {\n  value = \"x\"\n}\n")]),
         )],
     );
+    registry.module(
+        "acme/empty/aws",
+        &[(
+            "1.0.0",
+            tar_gz(&[("main.tf", b"# Nothing to evaluate yet\n")]),
+        )],
+    );
     registry.route(
         "/v1/modules/acme/badjson/aws/versions",
         Answer::json("{\"modules\": ["),
@@ -490,6 +497,7 @@ fn registry_failures_and_hostile_archives_become_reasons() {
             call("bomb", "bomb", "1.0.0"),
             call("badjson", "badjson", "1.0.0"),
             call("outputs", "outputs", "1.0.0"),
+            call("empty", "empty", "1.0.0"),
         ]
         .concat(),
     )
@@ -525,8 +533,17 @@ fn registry_failures_and_hostile_archives_become_reasons() {
     );
     let bad_json = reason(&review, "module.badjson");
     assert!(bad_json.contains("bad JSON"), "{bad_json}");
-    let outputs = reason(&review, "module.outputs");
-    assert!(outputs.contains("declares no variables"), "{outputs}");
+    // A module of outputs alone is evaluated; one whose files hold only comments
+    // is not, and says why.
+    let not_evaluated = review["not_evaluated"].as_array().expect("not_evaluated");
+    assert!(
+        not_evaluated
+            .iter()
+            .all(|m| m["module"] != "module.outputs"),
+        "{not_evaluated:?}"
+    );
+    let empty = reason(&review, "module.empty");
+    assert!(empty.contains("declares no variables"), "{empty}");
     assert!(
         review["findings"]
             .as_array()

@@ -121,8 +121,8 @@ pub fn evaluate_with_downloads(
     let Downloader {
         reasons, resolved, ..
     } = downloader;
-    // The core evaluates a directory that declares something; a module of only
-    // outputs or comments is not one.
+    // The core evaluates a directory that declares something (outputs alone are
+    // enough); a module of comments or other files only is not one.
     let declaring: HashSet<String> = {
         let configuration = &change_set.configuration;
         configuration
@@ -130,6 +130,7 @@ pub fn evaluate_with_downloads(
             .iter()
             .map(|v| &v.source.file)
             .chain(configuration.locals.iter().map(|l| &l.source.file))
+            .chain(configuration.outputs.iter().map(|o| &o.source.file))
             .chain(configuration.resources.iter().map(|r| &r.source.file))
             .chain(configuration.module_calls.iter().map(|c| &c.source.file))
             .map(|file| directory(file).to_owned())
@@ -145,8 +146,8 @@ pub fn evaluate_with_downloads(
                 format!("downloaded into {dir}, but its files could not be evaluated there")
             } else {
                 format!(
-                    "downloaded into {dir}, which declares no variables, locals, resources \
-                     or module calls to evaluate"
+                    "downloaded into {dir}, which declares no variables, locals, outputs, \
+                     resources or module calls to evaluate"
                 )
             });
         }

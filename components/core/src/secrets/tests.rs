@@ -1139,6 +1139,47 @@ module "app" {{
     assert_eq!(scan(&cs).len(), 4, "{:#?}", scan(&cs));
 }
 
+/// The same in Terraform's JSON syntax: a secret in a provider block or a module
+/// call points at its key's lines, nested objects included.
+#[test]
+fn secrets_in_json_provider_and_module_blocks_point_at_their_argument() {
+    let github = cat(&["gh", "p_", &checksummed_body(203)]);
+    let password = generic_password();
+    let json = format!(
+        r#"{{
+  "provider": {{
+    "aws": {{
+      "region": "eu-west-1",
+      "default_tags": {{
+        "tags": {{
+          "token": "{github}"
+        }}
+      }}
+    }}
+  }},
+  "module": {{
+    "app": {{
+      "source": "./app",
+      "db_password": "{password}"
+    }}
+  }}
+}}
+"#
+    );
+    let cs = ChangeSet::from_documents(Origin::Local, [Document::detect("main.tf.json", json)]);
+    assert!(cs.errors.is_empty(), "{:?}", cs.errors);
+    let findings = scan(&cs);
+    let got: Vec<(&str, Option<u32>)> = findings
+        .iter()
+        .map(|f| (f.rule_id.as_ref(), f.line))
+        .collect();
+    assert_eq!(
+        got,
+        [("RG-SECRET-003", Some(7)), ("RG-SECRET-037", Some(15))],
+        "{findings:#?}"
+    );
+}
+
 #[test]
 fn provider_blocks_give_context_to_prefixless_keys() {
     let api_key = fake(HEX, 32, 190);
