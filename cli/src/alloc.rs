@@ -1,5 +1,6 @@
 //! The process's allocator: mimalloc, set up per command before the first
-//! allocation (lean on memory for one-shot commands, see [`lean_memory`]), and able
+//! allocation (on Linux with glibc, lean on memory for one-shot commands: see
+//! `lean_memory`), and able
 //! to count live and peak heap bytes, so `reviewgate bench` can report the memory a
 //! parse needs without an external profiler.
 //!
@@ -101,6 +102,7 @@ pub fn with_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
 /// finishes in a fraction of a second either way, so one-shot commands take the
 /// lean mode; `serve` and `bench`, which run long or repeat work back to back,
 /// keep the defaults.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn lean_memory() {
     // mimalloc 3's `mi_option_arena_eager_commit` and `mi_option_purge_delay` (the
     // -sys crate exports no constants for them).
@@ -115,6 +117,7 @@ fn lean_memory() {
 }
 
 /// Commands that keep the allocator's defaults: they run long or repeat work.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keeps_default_memory_mode(command: &[u8]) -> bool {
     matches!(command, b"serve" | b"bench")
 }
