@@ -1,8 +1,7 @@
 //! The process's allocator: mimalloc, set up per command before the first
 //! allocation (on Linux with glibc, lean on memory for one-shot commands: see
-//! `lean_memory`), and able
-//! to count live and peak heap bytes, so `reviewgate bench` can report the memory a
-//! parse needs without an external profiler.
+//! `lean_memory`), and able to count live and peak heap bytes, so `reviewgate bench`
+//! can report the memory a parse needs without an external profiler.
 //!
 //! Counting is off unless a measurement turns it on: two shared atomic counters
 //! updated by every allocation of every review thread would bounce one cache line
@@ -89,6 +88,13 @@ pub fn with_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (result, peak)
 }
 
+// mimalloc 3's `mi_option_arena_eager_commit` and `mi_option_purge_delay` from its
+// `mimalloc.h` (the -sys crate exports no constants for them). The purge delay is
+// in milliseconds: 0 returns freed pages at once, -1 never.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 /// How the allocator trades memory for speed, chosen per command before the first
 /// allocation (see [`CHOOSE_MEMORY_MODE`]).
 ///
@@ -104,10 +110,6 @@ pub fn with_peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
 /// keep the defaults.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn lean_memory() {
-    // mimalloc 3's `mi_option_arena_eager_commit` and `mi_option_purge_delay` (the
-    // -sys crate exports no constants for them).
-    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: sets process-wide mimalloc options; called from the constructor below,
     // before any thread starts and before anything is allocated.
     unsafe {
@@ -175,9 +177,6 @@ extern "C" fn choose_memory_mode(
 /// review's CPU time, in the kernel. A one-shot review does not call it, so its peak
 /// RSS stays as low as it can be.
 pub fn keep_freed_memory() {
-    // `mi_option_purge_delay` in mimalloc 3's `mimalloc.h` (the -sys crate exports no
-    // constant for it); its value is a delay in milliseconds, -1 for never.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     const NEVER: std::ffi::c_long = -1;
     // SAFETY: sets a process-wide mimalloc option. mimalloc documents option setters as
     // not thread safe, so `main` calls this before any thread starts.
